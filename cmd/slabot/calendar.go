@@ -1,0 +1,87 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/slabot/slabot/rules"
+)
+
+// runCalendar answers "when is the deadline?" and "when are we open this
+// month?" for one calendar of a policy, so a support manager can check the
+// engine against the contract by hand.
+func runCalendar(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("calendar", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	policyFile := fs.String("policy", "", "policy file (YAML)")
+	name := fs.String("calendar", "", "calendar name (default: the policy's default calendar)")
+	from := fs.String("from", "", "start instant, RFC 3339 (with --add)")
+	add := fs.String("add", "", "business time to add, e.g. 90m, 4h, 1bd")
+	month := fs.String("month", "", "list the working windows and holidays of YYYY-MM")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *policyFile == "" || (*month == "") == (*add == "") {
+		fmt.Fprintln(stderr, "slabot calendar: give --policy and either --from with --add, or --month")
+		fs.Usage()
+		return 2
+	}
+	p, err := rules.LoadFile(*policyFile)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	cal := p.DefaultCalendar
+	if *name != "" {
+		cal = p.Calendars[*name]
+		if cal == nil {
+			fmt.Fprintf(stderr, "slabot calendar: %s has no calendar %q\n", *policyFile, *name)
+			return 1
+		}
+	}
+	if *month != "" {
+		return printMonth(stdout, stderr, cal, *month)
+	}
+	start, err := time.Parse(time.RFC3339, *from)
+	if err != nil {
+		fmt.Fprintf(stderr, "slabot calendar: --from: %v (write e.g. 2026-11-20T17:30:00+03:00)\n", err)
+		return 2
+	}
+	d, err := rules.ParseDuration(*add)
+	if err != nil {
+		fmt.Fprintf(stderr, "slabot calendar: --add: %v\n", err)
+		return 2
+	}
+	fmt.Fprintln(stdout, cal.Add(start, d.Resolve(cal)).Format(time.RFC3339))
+	return 0
+}
+
+func printMonth(stdout, stderr io.Writer, cal *rules.Calendar, month string) int {
+	first, err := time.ParseInLocation("2006-01", month, cal.Location())
+	if err != nil {
+		fmt.Fprintf(stderr, "slabot calendar: --month: %v (write YYYY-MM)\n", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "calendar %s, %s (%s)\n", cal.Name(), first.Format("January 2006"), cal.Location())
+	for d := rules.DateOf(first); d.Month == first.Month(); d = d.AddDays(1) {
+		ws, why := cal.Hours(d)
+		line := fmt.Sprintf("%s %s ", d, d.Weekday().String()[:3])
+		if len(ws) == 0 {
+			line += "closed"
+		}
+		for i, w := range ws {
+			if i > 0 {
+				line += ", "
+			}
+			line += w.String()
+		}
+		if why != "" {
+			line += "  (" + why + ")"
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	fmt.Fprintf(stdout, "working time: %s\n", cal.Between(first, first.AddDate(0, 1, 0)))
+	return 0
+}

@@ -1,0 +1,56 @@
+// Command slabot enforces customer-support contracts inside Jira Cloud.
+//
+// Verbs available so far:
+//
+//	slabot check --policies DIR
+//	slabot calendar --policy FILE --calendar NAME (--from RFC3339 --add DURATION | --month YYYY-MM)
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// verb is one subcommand. It returns the process exit code.
+type verb struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func verbs() []verb {
+	return []verb{
+		{"check", "validate policy files and list every problem", runCheck},
+		{"calendar", "compute a deadline or list a month's working windows", runCalendar},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		return 2
+	}
+	for _, v := range verbs() {
+		if v.name == args[0] {
+			return v.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "slabot: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: slabot <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, v := range verbs() {
+		fmt.Fprintf(w, "  %-10s %s\n", v.name, v.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'slabot <command> -h' for a command's flags.")
+}

@@ -1,0 +1,871 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// compiler turns a decoded policyFile into a Policy, collecting every
+// problem with its position instead of stopping at the first.
+type compiler struct {
+	file     string
+	pos      positions
+	problems Problems
+	// calendars holds every calendar name the file defines, including those
+	// that failed to compile, so a reference to them adds no second problem.
+	calendarNames map[string]bool
+}
+
+func (c *compiler) problem(path, fix, format string, args ...any) {
+	line, col := c.pos.at(path)
+	c.problems = append(c.problems, Problem{File: c.file, Line: line, Column: col, Path: path,
+		Message: fmt.Sprintf(format, args...), Fix: fix})
+}
+
+func (c *compiler) compile(f *policyFile) *Policy {
+	p := &Policy{
+		File:           c.file,
+		Product:        f.Product,
+		Projects:       f.Projects,
+		Calendars:      map[string]*Calendar{},
+		priorityByJira: map[string]*Priority{},
+		typeByJira:     map[string]*IssueType{},
+		planByName:     map[string]*Plan{},
+	}
+	if strings.TrimSpace(f.Product) == "" {
+		c.problem("product", "name the product, e.g. product: Botron Support", "product is missing")
+	}
+	if len(f.Projects) == 0 {
+		c.problem("projects", "list the Jira project keys, e.g. projects: [BOT]", "no Jira projects")
+	}
+	projectKey := regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,9}$`)
+	for i, k := range f.Projects {
+		if !projectKey.MatchString(k) {
+			c.problem(fmt.Sprintf("projects[%d]", i), "Jira project keys are 2-10 upper-case letters, digits or _, starting with a letter", "%q is not a Jira project key", k)
+		}
+	}
+	p.Location = c.location("timezone", f.Timezone, nil)
+	c.calendars(p, f)
+	c.priorities(p, f)
+	c.types(p, f)
+	c.plans(p, f)
+	c.customers(p, f)
+	p.Agents = Agents{Domains: lowerAll(f.Agents.Domains), Accounts: f.Agents.Accounts}
+	c.goals(p, f)
+	c.ladder(p, f)
+	c.rules(p, f)
+	return p
+}
+
+func (c *compiler) location(path, name string, fallback *time.Location) *time.Location {
+	if name == "" {
+		if fallback != nil {
+			return fallback
+		}
+		c.problem(path, "set an IANA zone, e.g. timezone: Europe/Istanbul", "time zone is missing")
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		c.problem(path, "use an IANA zone name such as Europe/Moscow or Etc/GMT", "unknown time zone %q", name)
+		return time.UTC
+	}
+	return loc
+}
+
+var weekdayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+}
+
+// parseDays reads a week key: "mon", "mon-fri", "sat,sun", "daily".
+func parseDays(key string) ([]time.Weekday, error) {
+	k := strings.ToLower(strings.TrimSpace(key))
+	if k == "daily" || k == "every_day" {
+		return []time.Weekday{0, 1, 2, 3, 4, 5, 6}, nil
+	}
+	var out []time.Weekday
+	for _, part := range strings.Split(k, ",") {
+		part = strings.TrimSpace(part)
+		if a, b, ok := strings.Cut(part, "-"); ok {
+			from, ok1 := weekdayNames[a]
+			to, ok2 := weekdayNames[b]
+			if !ok1 || !ok2 {
+				return nil, fmt.Errorf("%q is not a weekday range", part)
+			}
+			for d := from; ; d = (d + 1) % 7 {
+				out = append(out, d)
+				if d == to {
+					break
+				}
+			}
+			continue
+		}
+		d, ok := weekdayNames[part]
+		if !ok {
+			return nil, fmt.Errorf("%q is not a weekday", part)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+var monthNames = map[string]time.Month{}
+
+func init() {
+	for m := time.January; m <= time.December; m++ {
+		n := strings.ToLower(m.String())
+		monthNames[n] = m
+		monthNames[n[:3]] = m
+		monthNames[strconv.Itoa(int(m))] = m
+	}
+}
+
+func (c *compiler) windows(path string, specs []string) []Window {
+	var out []Window
+	for i, s := range specs {
+		w, err := ParseWindow(s)
+		if err != nil {
+			c.problem(fmt.Sprintf("%s[%d]", path, i), "write hours as HH:MM-HH:MM, e.g. 09:00-18:00 or 08:00-24:00", "%v", err)
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+func (c *compiler) calendars(p *Policy, f *policyFile) {
+	names := sortedKeys(f.Calendars)
+	c.calendarNames = map[string]bool{}
+	for _, n := range names {
+		c.calendarNames[n] = true
+	}
+	if len(names) == 0 {
+		c.problem("calendars", "define at least one calendar with its week, e.g. calendars: {business: {week: {mon-fri: [\"09:00-18:00\"]}}}", "no calendars")
+	}
+	for _, name := range names {
+		cf := f.Calendars[name]
+		path := "calendars." + name
+		before := len(c.problems)
+		spec := CalendarSpec{Name: name, Location: c.location(path+".timezone", cf.Timezone, p.Location)}
+		if len(cf.Week) == 0 {
+			c.problem(path, "add a week, e.g. week: {mon-fri: [\"09:00-18:00\"]}", "calendar %q has no week", name)
+		}
+		seen := map[time.Weekday]string{}
+		for _, key := range sortedKeys(cf.Week) {
+			kp := path + ".week." + key
+			days, err := parseDays(key)
+			if err != nil {
+				c.problem(kp, "use mon..sun, a range such as mon-fri, a list such as sat,sun, or daily", "%v", err)
+				continue
+			}
+			ws := c.windows(kp, cf.Week[key])
+			sort.Slice(ws, func(i, j int) bool { return ws[i].Start < ws[j].Start })
+			for i := 1; i < len(ws); i++ {
+				if ws[i].Start < ws[i-1].End {
+					c.problem(kp, "make the windows of one day disjoint, e.g. 09:00-12:00 and 13:00-18:00", "windows %s and %s overlap", ws[i-1], ws[i])
+				}
+			}
+			for _, d := range days {
+				if prev, dup := seen[d]; dup {
+					c.problem(kp, "give each weekday its windows under one key", "%s is already set by %q", d, prev)
+					continue
+				}
+				seen[d] = key
+				spec.Week[d] = ws
+			}
+		}
+		for i, hf := range cf.Holidays {
+			if h, ok := c.holiday(fmt.Sprintf("%s.holidays[%d]", path, i), hf); ok {
+				spec.Holidays = append(spec.Holidays, h)
+			}
+		}
+		for i, of := range cf.Overrides {
+			op := fmt.Sprintf("%s.overrides[%d]", path, i)
+			d, err := ParseDate(of.Date)
+			if err != nil {
+				c.problem(op+".date", "write the date as YYYY-MM-DD", "%v", err)
+				continue
+			}
+			spec.Overrides = append(spec.Overrides, DayOverride{Date: d, Name: of.Name, Hours: c.windows(op+".hours", of.Hours)})
+		}
+		if len(c.problems) > before {
+			continue // NewCalendar would only repeat what was said
+		}
+		cal, err := NewCalendar(spec)
+		if err != nil {
+			c.problem(path, "give the calendar at least one opening window and disjoint windows per day", "%v", err)
+			continue
+		}
+		p.Calendars[name] = cal
+	}
+	switch {
+	case f.DefaultCalendar != "":
+		p.DefaultCalendar = c.calendarRef(p, "default_calendar", f.DefaultCalendar)
+	case len(names) == 1:
+		p.DefaultCalendar = p.Calendars[names[0]]
+	case len(names) > 1:
+		c.problem("default_calendar", "name the calendar goals use unless a target says otherwise, e.g. default_calendar: business", "several calendars and no default_calendar")
+	}
+}
+
+func (c *compiler) holiday(path string, hf holidayFile) (Holiday, bool) {
+	h := Holiday{Name: hf.Name}
+	if hf.Name == "" {
+		c.problem(path+".name", "name the holiday, e.g. name: Christmas", "holiday without a name")
+	}
+	h.Hours = c.windows(path+".hours", hf.Hours)
+	kinds := 0
+	if hf.Date != "" {
+		kinds++
+		if d, err := ParseDate(hf.Date); err == nil {
+			h.Kind, h.Dates = HolidayDates, []Date{d}
+		} else if m, d, ok := parseMonthDay(hf.Date); ok {
+			h.Kind, h.Month, h.Day = HolidayFixed, m, d
+		} else {
+			c.problem(path+".date", "write MM-DD for every year (12-25) or YYYY-MM-DD for one date", "%q is not a date", hf.Date)
+			return h, false
+		}
+	}
+	if len(hf.Dates) > 0 {
+		kinds++
+		h.Kind = HolidayDates
+		for i, s := range hf.Dates {
+			d, err := ParseDate(s)
+			if err != nil {
+				c.problem(fmt.Sprintf("%s.dates[%d]", path, i), "write dates as YYYY-MM-DD", "%v", err)
+				return h, false
+			}
+			h.Dates = append(h.Dates, d)
+		}
+	}
+	if hf.From != "" || hf.To != "" {
+		kinds++
+		from, err1 := ParseDate(hf.From)
+		to, err2 := ParseDate(hf.To)
+		if err1 != nil || err2 != nil {
+			c.problem(path+".from", "give both ends as YYYY-MM-DD: from: 2026-01-01, to: 2026-01-08", "a date range needs valid from and to dates")
+			return h, false
+		}
+		if dateBefore(to, from) {
+			c.problem(path+".to", "put the later date in to", "range ends (%s) before it starts (%s)", to, from)
+			return h, false
+		}
+		h.Kind, h.From, h.To = HolidayRange, from, to
+	}
+	if hf.Weekday != "" {
+		kinds++
+		wd, ok := weekdayNames[strings.ToLower(hf.Weekday)]
+		m, okm := monthNames[strings.ToLower(hf.Month)]
+		if !ok || !okm {
+			c.problem(path, "a weekday holiday needs weekday (e.g. thursday), month (e.g. november) and nth (1-5 or last)", "weekday %q / month %q not understood", hf.Weekday, hf.Month)
+			return h, false
+		}
+		h.Kind, h.Weekday, h.Month = HolidayNthWeekday, wd, m
+		switch n, err := strconv.Atoi(hf.Nth); {
+		case hf.Nth == "last":
+			h.N = -1
+		case err == nil && n >= 1 && n <= 5:
+			h.N = n
+		default:
+			c.problem(path+".nth", "nth is 1, 2, 3, 4, 5 or last (\"last Thursday of November\" is nth: last)", "nth %q not understood", hf.Nth)
+			return h, false
+		}
+	}
+	if hf.Easter != nil {
+		kinds++
+		h.Kind, h.Offset = HolidayEaster, *hf.Easter
+	}
+	if kinds != 1 {
+		c.problem(path, "give exactly one of date, dates, from/to, weekday (with month and nth) or easter", "holiday %q must say which days it covers in exactly one way", hf.Name)
+		return h, false
+	}
+	return h, true
+}
+
+func parseMonthDay(s string) (time.Month, int, bool) {
+	a, b, ok := strings.Cut(s, "-")
+	if !ok {
+		return 0, 0, false
+	}
+	m, err1 := strconv.Atoi(a)
+	d, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || m < 1 || m > 12 || d < 1 || d > 31 {
+		return 0, 0, false
+	}
+	if d > time.Date(2024, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return 0, 0, false
+	}
+	return time.Month(m), d, true
+}
+
+func (c *compiler) calendarRef(p *Policy, path, name string) *Calendar {
+	if cal, ok := p.Calendars[name]; ok {
+		return cal
+	}
+	if !c.calendarNames[name] {
+		c.problem(path, "use one of the calendars defined under calendars: "+strings.Join(sortedKeys(c.calendarNames), ", "), "unknown calendar %q", name)
+	}
+	return nil
+}
+
+func (c *compiler) priorities(p *Policy, f *policyFile) {
+	seen := map[string]bool{}
+	for i, pf := range f.Priorities {
+		path := fmt.Sprintf("priorities[%d]", i)
+		if pf.Name == "" {
+			c.problem(path, "name the priority, e.g. name: critical", "priority without a name")
+			continue
+		}
+		if seen[pf.Name] {
+			c.problem(path+".name", "give each priority a unique name", "priority %q defined twice", pf.Name)
+			continue
+		}
+		seen[pf.Name] = true
+		pr := &Priority{Name: pf.Name, Jira: pf.Jira, Rank: i}
+		if len(pf.Jira) == 0 {
+			c.problem(path+".jira", "list the Jira priority names that mean this priority, e.g. jira: [Highest]", "priority %q maps no Jira priority", pf.Name)
+		}
+		for j, jn := range pf.Jira {
+			k := strings.ToLower(jn)
+			if other, dup := p.priorityByJira[k]; dup {
+				c.problem(fmt.Sprintf("%s.jira[%d]", path, j), "map each Jira priority to one policy priority", "Jira priority %q already maps to %q", jn, other.Name)
+				continue
+			}
+			p.priorityByJira[k] = pr
+		}
+		p.Priorities = append(p.Priorities, pr)
+	}
+}
+
+func (c *compiler) types(p *Policy, f *policyFile) {
+	seen := map[string]bool{}
+	for i, tf := range f.Types {
+		path := fmt.Sprintf("types[%d]", i)
+		if tf.Name == "" || seen[tf.Name] {
+			c.problem(path+".name", "give each type a unique name", "type name %q missing or repeated", tf.Name)
+			continue
+		}
+		seen[tf.Name] = true
+		t := &IssueType{Name: tf.Name, Jira: tf.Jira}
+		if len(tf.Jira) == 0 {
+			c.problem(path+".jira", "list the Jira issue types that mean this type", "type %q maps no Jira issue type", tf.Name)
+		}
+		for j, jn := range tf.Jira {
+			k := strings.ToLower(jn)
+			if other, dup := p.typeByJira[k]; dup {
+				c.problem(fmt.Sprintf("%s.jira[%d]", path, j), "map each Jira issue type to one policy type", "Jira type %q already maps to %q", jn, other.Name)
+				continue
+			}
+			p.typeByJira[k] = t
+		}
+		p.Types = append(p.Types, t)
+	}
+	// Priority type lists can only be checked once the types are known.
+	for i, pf := range f.Priorities {
+		if i >= len(p.Priorities) || len(pf.Types) == 0 {
+			continue
+		}
+		pr := p.Priorities[i]
+		pr.Types = map[string]bool{}
+		for j, tn := range pf.Types {
+			if !seen[tn] {
+				c.problem(fmt.Sprintf("priorities[%d].types[%d]", i, j), "use a type defined under types: "+strings.Join(typeNames(p), ", "), "unknown type %q", tn)
+				continue
+			}
+			pr.Types[tn] = true
+		}
+	}
+}
+
+func (c *compiler) plans(p *Policy, f *policyFile) {
+	for i, pf := range f.Plans {
+		path := fmt.Sprintf("plans[%d]", i)
+		if pf.Name == "" || p.planByName[pf.Name] != nil {
+			c.problem(path+".name", "give each plan a unique name", "plan name %q missing or repeated", pf.Name)
+			continue
+		}
+		if pf.Persons < 0 || pf.Credits.PerMonth < 0 || pf.Credits.PerDay < 0 {
+			c.problem(path, "use 0 for unlimited and positive numbers otherwise", "plan %q has a negative limit", pf.Name)
+		}
+		pl := &Plan{Name: pf.Name, Persons: pf.Persons, CreditsPerMonth: pf.Credits.PerMonth, CreditsPerDay: pf.Credits.PerDay}
+		p.planByName[pf.Name] = pl
+		p.Plans = append(p.Plans, pl)
+	}
+}
+
+func (c *compiler) planRef(p *Policy, path, name string) *Plan {
+	if pl, ok := p.planByName[name]; ok {
+		return pl
+	}
+	c.problem(path, "use a plan defined under plans: "+strings.Join(planNames(p), ", "), "unknown plan %q", name)
+	return nil
+}
+
+func (c *compiler) customers(p *Policy, f *policyFile) {
+	cf := f.Customers
+	p.Customers = Customers{Field: cf.Field, PlanField: cf.PlanField, Required: cf.Required}
+	if cf.DefaultPlan != "" {
+		p.Customers.DefaultPlan = c.planRef(p, "customers.default_plan", cf.DefaultPlan)
+	}
+	names := map[string]bool{}
+	for i, cu := range cf.Directory {
+		path := fmt.Sprintf("customers.directory[%d]", i)
+		if cu.Name == "" || names[cu.Name] {
+			c.problem(path+".name", "give each customer a unique name", "customer name %q missing or repeated", cu.Name)
+			continue
+		}
+		names[cu.Name] = true
+		cust := &Customer{Name: cu.Name, Organizations: cu.Organizations, Domains: lowerAll(cu.Domains),
+			FieldValues: cu.FieldValues, Contacts: lowerAll(cu.Contacts)}
+		if cu.Plan != "" {
+			cust.Plan = c.planRef(p, path+".plan", cu.Plan)
+		} else if len(p.Plans) > 0 && p.Customers.DefaultPlan == nil {
+			c.problem(path, "give the customer a plan: "+strings.Join(planNames(p), ", "), "customer %q has no plan", cu.Name)
+		}
+		if len(cu.Organizations)+len(cu.Domains)+len(cu.FieldValues)+len(cu.Contacts) == 0 {
+			c.problem(path, "add organizations, domains, field_values or contacts so issues can be matched to the customer", "customer %q can never be matched", cu.Name)
+		}
+		plan := cust.Plan
+		if plan == nil {
+			plan = p.Customers.DefaultPlan
+		}
+		if plan != nil && plan.Persons > 0 && len(cu.Contacts) > plan.Persons {
+			c.problem(path+".contacts", fmt.Sprintf("list at most %d registered persons, or move the customer to a larger plan", plan.Persons),
+				"customer %q lists %d contacts but plan %q allows %d registered person(s)", cu.Name, len(cu.Contacts), plan.Name, plan.Persons)
+		}
+		if len(cu.FieldValues) > 0 && cf.Field == "" {
+			c.problem(path+".field_values", "name the Jira field under customers.field", "field_values given but customers.field is not set")
+		}
+		p.Customers.Directory = append(p.Customers.Directory, cust)
+	}
+}
+
+var eventConditions = map[string]ConditionKind{
+	"created":             OnCreated,
+	"first_agent_comment": OnFirstAgentComment,
+	"resolution_set":      OnResolutionSet,
+	"resolution_cleared":  OnResolutionCleared,
+	"qualified":           OnQualified,
+}
+
+func (c *compiler) conditions(path string, in []conditionFile) []Condition {
+	var out []Condition
+	for i, cf := range in {
+		cp := fmt.Sprintf("%s[%d]", path, i)
+		set := 0
+		var cond Condition
+		if cf.Event != "" {
+			set++
+			k, ok := eventConditions[cf.Event]
+			if !ok {
+				c.problem(cp, "use created, first_agent_comment, resolution_set, resolution_cleared, qualified, or a mapping entered: STATUS, left: STATUS, category: new|indeterminate|done", "unknown condition %q", cf.Event)
+				continue
+			}
+			cond.Kind = k
+		}
+		if cf.Entered != "" {
+			set++
+			cond = Condition{Kind: OnEntered, Status: cf.Entered}
+		}
+		if cf.Left != "" {
+			set++
+			cond = Condition{Kind: OnLeft, Status: cf.Left}
+		}
+		if cf.Category != "" {
+			set++
+			cond = Condition{Kind: OnCategory, Status: cf.Category}
+			if cf.Category != CategoryNew && cf.Category != CategoryInProgress && cf.Category != CategoryDone {
+				c.problem(cp+".category", "status categories are new, indeterminate and done", "unknown status category %q", cf.Category)
+			}
+		}
+		if set != 1 {
+			c.problem(cp, "write one condition per list entry", "a condition needs exactly one of: an event name, entered, left, category")
+			continue
+		}
+		out = append(out, cond)
+	}
+	return out
+}
+
+func (c *compiler) goals(p *Policy, f *policyFile) {
+	if len(f.Goals) == 0 {
+		c.problem("goals", "define at least one goal, e.g. first_response", "no goals")
+	}
+	names := map[string]bool{}
+	for i, gf := range f.Goals {
+		path := fmt.Sprintf("goals[%d]", i)
+		if gf.Name == "" || names[gf.Name] || !labelSafe(gf.Name) {
+			c.problem(path+".name", "give each goal a unique name of letters, digits, - and _, e.g. first_response", "goal name %q missing, repeated or not usable in a label", gf.Name)
+			continue
+		}
+		names[gf.Name] = true
+		g := &Goal{Name: gf.Name, Title: gf.Title, DeadlineField: gf.DeadlineField, StateField: gf.StateField}
+		if g.Title == "" {
+			g.Title = strings.ReplaceAll(gf.Name, "_", " ")
+		}
+		g.Calendar = p.DefaultCalendar
+		if gf.Calendar != "" {
+			g.Calendar = c.calendarRef(p, path+".calendar", gf.Calendar)
+		}
+		g.Start = c.conditions(path+".start", gf.Start)
+		g.Stop = c.conditions(path+".stop", gf.Stop)
+		if len(gf.Start) == 0 {
+			c.problem(path+".start", "say when the clock starts, e.g. start: [created]", "goal %q never starts", gf.Name)
+		}
+		if len(gf.Stop) == 0 {
+			c.problem(path+".stop", "say when the clock stops, e.g. stop: [first_agent_comment]", "goal %q never stops", gf.Name)
+		}
+		for _, s := range g.Start {
+			for _, t := range g.Stop {
+				if s == t {
+					c.problem(path+".stop", "a condition cannot both start and stop the same clock", "goal %q starts and stops on the same condition", gf.Name)
+				}
+			}
+		}
+		if len(gf.Pause) > 0 {
+			g.Pause = map[string]bool{}
+			for _, s := range gf.Pause {
+				g.Pause[strings.ToLower(s)] = true
+			}
+		}
+		if gf.AtRisk != "" {
+			share, err := parseShare(gf.AtRisk)
+			if err != nil {
+				c.problem(path+".at_risk", "write a share of the target between 1% and 99%, e.g. at_risk: 75%", "%v", err)
+			}
+			g.AtRisk = share
+		}
+		c.targets(p, g, path, gf.Targets)
+		p.Goals = append(p.Goals, g)
+	}
+}
+
+func (c *compiler) targets(p *Policy, g *Goal, path string, rows []targetFile) {
+	if len(rows) == 0 {
+		c.problem(path+".targets", "add at least one row, e.g. targets: [{target: 1bd}]", "goal %q has no targets", g.Name)
+	}
+	catchAll := -1
+	for i, tf := range rows {
+		tp := fmt.Sprintf("%s.targets[%d]", path, i)
+		t := Target{Row: i, Priorities: tf.Priority, Plans: tf.Plan, Types: tf.Type, Calendar: g.Calendar}
+		if catchAll >= 0 {
+			c.problem(tp, fmt.Sprintf("move this row above row %d, or delete it", catchAll+1), "this row can never apply: row %d already matches every issue", catchAll+1)
+		}
+		for j, n := range tf.Priority {
+			if p.priority(n) == nil {
+				c.problem(fmt.Sprintf("%s.priority[%d]", tp, j), "use a priority defined under priorities: "+strings.Join(priorityNames(p), ", "), "unknown priority %q", n)
+			}
+		}
+		for j, n := range tf.Plan {
+			if p.planByName[n] == nil {
+				c.problem(fmt.Sprintf("%s.plan[%d]", tp, j), "use a plan defined under plans: "+strings.Join(planNames(p), ", "), "unknown plan %q", n)
+			}
+		}
+		for j, n := range tf.Type {
+			if p.issueType(n) == nil {
+				c.problem(fmt.Sprintf("%s.type[%d]", tp, j), "use a type defined under types: "+strings.Join(typeNames(p), ", "), "unknown type %q", n)
+			}
+		}
+		if tf.Calendar != "" {
+			t.Calendar = c.calendarRef(p, tp+".calendar", tf.Calendar)
+		}
+		switch strings.TrimSpace(tf.Target) {
+		case "":
+			c.problem(tp+".target", "set target: 4h (or 90m, 1bd), or none where the contract sets no time", "row has no target")
+		case "none":
+			t.None = true
+		default:
+			d, err := ParseDuration(tf.Target)
+			if err != nil {
+				c.problem(tp+".target", "write a positive duration such as 90m, 4h or 1bd", "%v", err)
+			} else if d.Fixed > 366*24*time.Hour || d.Days > 366 {
+				c.problem(tp+".target", "targets are at most a year of business time", "target %s is impossible to track", d)
+			}
+			t.Target = d
+		}
+		if len(tf.Priority)+len(tf.Plan)+len(tf.Type) == 0 && catchAll < 0 {
+			catchAll = i
+		}
+		g.Targets = append(g.Targets, t)
+	}
+}
+
+func (c *compiler) ladder(p *Policy, f *policyFile) {
+	lf := f.Ladder
+	if len(lf.Steps) == 0 && len(lf.Rungs) == 0 && len(lf.Goals) == 0 {
+		return
+	}
+	l := Ladder{Channels: map[Rung]string{}}
+	for _, name := range sortedKeys(lf.Rungs) {
+		r := Rung(name)
+		if rungRank(r) < 0 {
+			c.problem("ladder.rungs."+name, "rungs are agent, team_lead and management", "unknown rung %q", name)
+			continue
+		}
+		if lf.Rungs[name].Channel == "" {
+			c.problem("ladder.rungs."+name, "name the Slack channel, e.g. channel: \"#support-leads\"", "rung %q has no channel", name)
+		}
+		l.Channels[r] = lf.Rungs[name].Channel
+	}
+	if len(lf.Goals) > 0 {
+		l.Goals = map[string]bool{}
+		for i, gn := range lf.Goals {
+			if p.goal(gn) == nil {
+				c.problem(fmt.Sprintf("ladder.goals[%d]", i), "use a goal defined under goals", "unknown goal %q", gn)
+			}
+			l.Goals[gn] = true
+		}
+	}
+	prevKey, prevRung := -1.0, -1
+	for i, sf := range lf.Steps {
+		path := fmt.Sprintf("ladder.steps[%d]", i)
+		s := Step{Level: i + 1, At: sf.At, Rung: Rung(sf.Rung)}
+		var key float64 // orders steps: shares below 1, breach at 1, after breach above
+		at := strings.ReplaceAll(sf.At, " ", "")
+		switch {
+		case strings.HasSuffix(at, "%"):
+			share, err := parseShare(at)
+			if err != nil {
+				c.problem(path+".at", "write a share of the target such as 75%, or breach, or breach+2h", "%v", err)
+				continue
+			}
+			s.Share, key = share, share
+		case at == "breach":
+			key = 1
+		case strings.HasPrefix(at, "breach+"):
+			d, err := ParseDuration(strings.TrimPrefix(at, "breach+"))
+			if err != nil {
+				c.problem(path+".at", "write breach+DURATION, e.g. breach+2h", "%v", err)
+				continue
+			}
+			s.AfterBreach = d
+			key = 1 + float64(d.Days)*1e6 + d.Fixed.Hours()
+		default:
+			c.problem(path+".at", "write a share of the target such as 75%, or breach, or breach+2h", "%q is not a ladder point", sf.At)
+			continue
+		}
+		rank := rungRank(s.Rung)
+		if rank < 0 {
+			c.problem(path+".rung", "rungs are agent, team_lead and management", "unknown rung %q", sf.Rung)
+			continue
+		}
+		if ch, ok := l.Channels[s.Rung]; ok {
+			s.Channel = ch
+		} else {
+			c.problem(path+".rung", fmt.Sprintf("add ladder.rungs.%s.channel", s.Rung), "rung %q has no channel", s.Rung)
+		}
+		if key <= prevKey || rank < prevRung {
+			c.problem(path, "order steps by when they fire (75%, then breach, then breach+2h) and climb agent -> team_lead -> management", "ladder steps out of order: %s (%s) comes after a later or higher step", sf.At, sf.Rung)
+		}
+		prevKey, prevRung = key, rank
+		l.Steps = append(l.Steps, s)
+	}
+	p.Ladder = l
+}
+
+func (c *compiler) rules(p *Policy, f *policyFile) {
+	ack := f.Acknowledgement
+	p.Acknowledgement = Acknowledgement{Enabled: ack.Enabled, Goal: ack.Goal, Internal: ack.Internal}
+	if ack.Enabled {
+		if ack.Goal == "" && len(p.Goals) > 0 {
+			p.Acknowledgement.Goal = p.Goals[0].Name
+		} else if ack.Goal != "" && p.goal(ack.Goal) == nil {
+			c.problem("acknowledgement.goal", "name the first-response goal whose deadline the reply states", "unknown goal %q", ack.Goal)
+		}
+	}
+
+	mode := PriorityRuleMode(f.PriorityRule.Mode)
+	if mode == "" {
+		mode = PriorityRuleOff
+	}
+	switch mode {
+	case PriorityRuleOff, PriorityRuleFlag, PriorityRuleFix:
+	default:
+		c.problem("priority_rule.mode", "use off, flag (label and comment) or fix (change the priority and say why)", "unknown mode %q", f.PriorityRule.Mode)
+	}
+	p.PriorityRule = PriorityRule{Mode: mode, Internal: f.PriorityRule.Internal}
+	if mode != PriorityRuleOff {
+		restricted := false
+		for _, pr := range p.Priorities {
+			restricted = restricted || pr.Types != nil
+		}
+		if !restricted {
+			c.problem("priority_rule.mode", "list the allowed types under each priority's types, or set mode: off", "priority_rule is on but no priority lists its types")
+		}
+	}
+
+	q := f.Qualification
+	p.Qualification.Internal = q.Internal
+	if len(q.Types) > 0 {
+		p.Qualification.Types = map[string]bool{}
+		for i, tn := range q.Types {
+			if p.issueType(tn) == nil {
+				c.problem(fmt.Sprintf("qualification.types[%d]", i), "use a type defined under types", "unknown type %q", tn)
+			}
+			p.Qualification.Types[tn] = true
+		}
+	}
+	for i, it := range q.Items {
+		path := fmt.Sprintf("qualification.items[%d]", i)
+		item := QualificationItem{Name: it.Name, Field: it.Field}
+		if it.Name == "" {
+			c.problem(path+".name", "name the information, e.g. name: Steps to reproduce", "item without a name")
+		}
+		if it.Field == "" && it.Summary == "" && it.Description == "" {
+			c.problem(path, "say where it is found: field, summary (regular expression) or description (regular expression)", "item %q can never be found", it.Name)
+		}
+		item.Summary = c.regexp(path+".summary", it.Summary)
+		item.Description = c.regexp(path+".description", it.Description)
+		p.Qualification.Items = append(p.Qualification.Items, item)
+	}
+
+	if f.Review.MaxPerDay < 0 {
+		c.problem("review.max_per_day", "use a positive number, or 0 to turn the review rule off", "negative max_per_day")
+	}
+	p.Review = Review{MaxPerDay: f.Review.MaxPerDay}
+
+	b := f.Billing
+	if b.Calendar != "" || b.AfterHoursMultiplier != 0 || b.Field != "" {
+		p.Billing = Billing{AfterHoursMultiplier: b.AfterHoursMultiplier, Field: b.Field, Calendar: p.DefaultCalendar}
+		if b.Calendar != "" {
+			p.Billing.Calendar = c.calendarRef(p, "billing.calendar", b.Calendar)
+		}
+		if p.Billing.AfterHoursMultiplier == 0 {
+			p.Billing.AfterHoursMultiplier = 1
+		}
+		if p.Billing.AfterHoursMultiplier < 1 {
+			c.problem("billing.after_hours_multiplier", "after-hours work costs at least the normal rate: use 1 or more (2 for double rate)", "multiplier %v below 1", b.AfterHoursMultiplier)
+		}
+	}
+
+	p.LabelPrefix = f.Labels.Prefix
+	if p.LabelPrefix == "" {
+		p.LabelPrefix = "sla-"
+	}
+	if !labelSafe(strings.TrimSuffix(p.LabelPrefix, "-")) {
+		c.problem("labels.prefix", "Jira labels cannot contain spaces; use letters, digits, - and _", "prefix %q is not usable in a label", p.LabelPrefix)
+	}
+}
+
+func (c *compiler) regexp(path, expr string) *regexp.Regexp {
+	if expr == "" {
+		return nil
+	}
+	re, err := regexp.Compile(expr)
+	if err != nil {
+		c.problem(path, "write a Go (RE2) regular expression; (?i) makes it case-insensitive", "bad regular expression: %v", err)
+		return nil
+	}
+	return re
+}
+
+func parseShare(s string) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(s), "%"), 64)
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(s), "%") {
+		return 0, fmt.Errorf("%q is not a percentage", s)
+	}
+	if v <= 0 || v >= 100 {
+		return 0, fmt.Errorf("%q must be between 0%% and 100%% of the target", s)
+	}
+	return v / 100, nil
+}
+
+func labelSafe(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerAll(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = strings.ToLower(strings.TrimSpace(s))
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func priorityNames(p *Policy) []string {
+	var out []string
+	for _, pr := range p.Priorities {
+		out = append(out, pr.Name)
+	}
+	return out
+}
+
+func typeNames(p *Policy) []string {
+	var out []string
+	for _, t := range p.Types {
+		out = append(out, t.Name)
+	}
+	return out
+}
+
+func planNames(p *Policy) []string {
+	var out []string
+	for _, pl := range p.Plans {
+		out = append(out, pl.Name)
+	}
+	return out
+}
+
+func (p *Policy) priority(name string) *Priority {
+	for _, pr := range p.Priorities {
+		if pr.Name == name {
+			return pr
+		}
+	}
+	return nil
+}
+
+func (p *Policy) issueType(name string) *IssueType {
+	for _, t := range p.Types {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+func (p *Policy) goal(name string) *Goal {
+	for _, g := range p.Goals {
+		if g.Name == name {
+			return g
+		}
+	}
+	return nil
+}
+
+// Plan returns the plan named name, or nil.
+func (p *Policy) Plan(name string) *Plan { return p.planByName[name] }
+
+func dateBefore(a, b Date) bool {
+	if a.Year != b.Year {
+		return a.Year < b.Year
+	}
+	if a.Month != b.Month {
+		return a.Month < b.Month
+	}
+	return a.Day < b.Day
+}

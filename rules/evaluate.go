@@ -1,0 +1,541 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Options carries what the engine needs to know about the running bot.
+type Options struct {
+	// BotAccountID is the Jira account slabot writes as. Its comments are
+	// never agent responses, and its earlier comments tell which one-time
+	// comments were already posted.
+	BotAccountID string
+}
+
+// Outcome is what one issue should look like and who must hear about it.
+type Outcome struct {
+	Issue *Issue
+
+	Priority *Priority  // nil: the Jira priority is not in the policy
+	Type     *IssueType // nil: the Jira type is not in the policy
+	Customer *Customer  // nil: not matched
+	Plan     *Plan      // nil: none
+	// CustomerMatch says how the customer and plan were found.
+	CustomerMatch string
+
+	Goals []GoalStatus
+
+	// Fields are the values the issue's SLA fields should hold, by field
+	// name. A zero FieldValue clears the field.
+	Fields map[string]FieldValue
+	// Labels are the slabot-owned labels (policy prefix) the issue should
+	// carry, sorted. Labels without the prefix are never slabot's business.
+	Labels []string
+	// Comments are one-time comments not yet posted.
+	Comments []NewComment
+	// SetPriority is the Jira priority the issue should be changed to
+	// (priority rule in fix mode); empty for none.
+	SetPriority string
+	// Escalations are the ladder steps due now for goals still running.
+	Escalations []Escalation
+
+	Flags   []Flag
+	Missing []string // qualification items not supplied
+
+	Credit        *CreditUse
+	BillableHours float64 // support hours with the after-hours multiplier applied
+	AfterHours    time.Duration
+}
+
+// FieldValue is a value for a Jira field: a datetime or a text/select value.
+type FieldValue struct {
+	Time time.Time
+	Text string
+}
+
+// IsZero reports whether the value clears the field.
+func (v FieldValue) IsZero() bool { return v.Time.IsZero() && v.Text == "" }
+
+// String renders the value the way Jira stores it.
+func (v FieldValue) String() string {
+	if !v.Time.IsZero() {
+		return v.Time.Format("2006-01-02T15:04:05.000-0700")
+	}
+	return v.Text
+}
+
+// NewComment is a comment slabot should post once. Key identifies it across
+// runs: the body ends with a marker carrying it.
+type NewComment struct {
+	Key      string
+	Body     string
+	Internal bool
+}
+
+// Escalation is a ladder step that is due: the outbox key is (issue, goal,
+// cycle, level).
+type Escalation struct {
+	Goal    string
+	Cycle   int
+	Level   int
+	Rung    Rung
+	Channel string
+	At      time.Time // when it fell due
+}
+
+// Flag is a finding that needs a person's attention, with its reason.
+type Flag struct {
+	Code   string // also the label suffix
+	Reason string
+}
+
+// Flag codes. The label is the policy's prefix followed by the code.
+const (
+	FlagUnknownPriority    = "unknown-priority"
+	FlagUnknownType        = "unknown-type"
+	FlagUnknownCustomer    = "unknown-customer"
+	FlagUnknownPlan        = "unknown-plan"
+	FlagPriorityNotAllowed = "priority-not-allowed"
+	FlagMissingInfo        = "missing-info"
+	FlagOverQuota          = "over-quota"
+	FlagDailyCap           = "daily-cap"
+	FlagUnregistered       = "unregistered-person"
+	FlagReview             = "review"
+	FlagAfterHours         = "after-hours"
+)
+
+// Evaluation is the engine's answer for a set of issues.
+type Evaluation struct {
+	Outcomes []Outcome
+	// Months summarises credits and billed hours per customer and month.
+	Months []CustomerMonth
+}
+
+// Outcome returns the outcome for key, or nil.
+func (e *Evaluation) Outcome(key string) *Outcome {
+	for i := range e.Outcomes {
+		if e.Outcomes[i].Issue.Key == key {
+			return &e.Outcomes[i]
+		}
+	}
+	return nil
+}
+
+// Evaluate applies policy p to issues as of now. It is a pure function: the
+// same inputs give the same outcome. Issues should include every open issue
+// and every issue created this month (credits and the review rule count
+// them); outcomes come back in the input order. An issue the policy cannot
+// place (unknown priority, type or customer) gets a flag and a label, never
+// a panic, and does not affect the others.
+func Evaluate(p *Policy, issues []Issue, now time.Time, opts Options) *Evaluation {
+	ev := &Evaluation{Outcomes: make([]Outcome, len(issues))}
+	for i := range issues {
+		ev.Outcomes[i] = p.evaluateIssue(&issues[i], now, opts)
+	}
+	ev.Months = p.countCredits(ev.Outcomes, now)
+	for i := range ev.Outcomes {
+		p.finish(&ev.Outcomes[i], opts)
+	}
+	return ev
+}
+
+// evaluateIssue computes everything that depends on the issue alone.
+func (p *Policy) evaluateIssue(iss *Issue, now time.Time, opts Options) Outcome {
+	o := Outcome{Issue: iss}
+	p.matchCustomer(&o)
+	o.Missing = p.missingInfo(iss)
+	var qualifiedAt time.Time
+	if p.Qualification.applies(p, iss) && len(o.Missing) == 0 {
+		qualifiedAt = p.qualifiedAt(iss)
+	} else if !p.Qualification.applies(p, iss) {
+		qualifiedAt = iss.Created
+	}
+	tl := buildTimeline(iss, p, opts.BotAccountID, qualifiedAt, now)
+
+	// Current terms, as of now.
+	jiraPrio := tl.valueAt(evPriority, tl.initialPrio, now)
+	jiraType := tl.valueAt(evType, tl.initialType, now)
+	o.Priority = p.priorityByJira[strings.ToLower(jiraPrio)]
+	o.Type = p.typeByJira[strings.ToLower(jiraType)]
+	if o.Priority == nil && len(p.Priorities) > 0 {
+		o.flag(FlagUnknownPriority, fmt.Sprintf("Jira priority %q is not mapped by the policy (%s)", jiraPrio, p.File))
+	}
+	if o.Type == nil && len(p.Types) > 0 {
+		o.flag(FlagUnknownType, fmt.Sprintf("Jira issue type %q is not mapped by the policy (%s)", jiraType, p.File))
+	}
+	effective := o.Priority
+	if o.Priority != nil && o.Type != nil && !o.Priority.Allows(o.Type.Name) {
+		effective = p.applyPriorityRule(&o, jiraPrio)
+	}
+
+	o.Goals = make([]GoalStatus, 0, len(p.Goals))
+	for _, g := range p.Goals {
+		o.Goals = append(o.Goals, p.evaluateGoal(g, &tl, &o, effective, now))
+	}
+	p.billHours(&o)
+	return o
+}
+
+func (o *Outcome) flag(code, reason string) {
+	o.Flags = append(o.Flags, Flag{Code: code, Reason: reason})
+}
+
+// HasFlag reports whether the outcome carries the flag code.
+func (o *Outcome) HasFlag(code string) bool {
+	for _, f := range o.Flags {
+		if f.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// applyPriorityRule handles a priority not listed for the issue's type and
+// returns the priority goals should be measured against.
+func (p *Policy) applyPriorityRule(o *Outcome, jiraPrio string) *Priority {
+	pr, t := o.Priority, o.Type
+	switch p.PriorityRule.Mode {
+	case PriorityRuleFlag:
+		o.flag(FlagPriorityNotAllowed, fmt.Sprintf("priority %s is not used for %s issues (allowed: %s)", pr.Name, t.Name, strings.Join(p.allowedFor(t.Name), ", ")))
+		return pr
+	case PriorityRuleFix:
+		to := p.nearestAllowed(pr, t.Name)
+		if to == nil {
+			o.flag(FlagPriorityNotAllowed, fmt.Sprintf("priority %s is not used for %s issues and no priority is allowed for that type", pr.Name, t.Name))
+			return pr
+		}
+		o.SetPriority = to.Jira[0]
+		o.Comments = append(o.Comments, NewComment{
+			Key: "priority:" + pr.Name + ">" + to.Name,
+			Body: fmt.Sprintf("Priority changed from %s to %s: priority %s applies only to %s issues, not to %s.",
+				jiraPrio, to.Jira[0], pr.Name, strings.Join(p.typesFor(pr), ", "), t.Name),
+			Internal: p.PriorityRule.Internal,
+		})
+		return to
+	}
+	return pr
+}
+
+// nearestAllowed picks the priority a misused one is changed to: the
+// closest less urgent priority allowed for the type, else the closest more
+// urgent one. Downgrading first follows the contracts: a priority the type
+// does not qualify for overstates the urgency.
+func (p *Policy) nearestAllowed(pr *Priority, typ string) *Priority {
+	for i := pr.Rank + 1; i < len(p.Priorities); i++ {
+		if p.Priorities[i].Allows(typ) {
+			return p.Priorities[i]
+		}
+	}
+	for i := pr.Rank - 1; i >= 0; i-- {
+		if p.Priorities[i].Allows(typ) {
+			return p.Priorities[i]
+		}
+	}
+	return nil
+}
+
+func (p *Policy) allowedFor(typ string) []string {
+	var out []string
+	for _, pr := range p.Priorities {
+		if pr.Allows(typ) {
+			out = append(out, pr.Name)
+		}
+	}
+	return out
+}
+
+func (p *Policy) typesFor(pr *Priority) []string {
+	if pr.Types == nil {
+		return []string{"all"}
+	}
+	var out []string
+	for _, t := range p.Types {
+		if pr.Types[t.Name] {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+// matchTarget returns the first row of g matching the terms.
+func (g *Goal) matchTarget(prio, plan, typ string) *Target {
+	for i := range g.Targets {
+		t := &g.Targets[i]
+		if matchList(t.Priorities, prio) && matchList(t.Plans, plan) && matchList(t.Types, typ) {
+			return t
+		}
+	}
+	return nil
+}
+
+func matchList(list []string, v string) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+func nameOf[T interface{ *Priority | *IssueType | *Plan }](v T) string {
+	switch x := any(v).(type) {
+	case *Priority:
+		if x != nil {
+			return x.Name
+		}
+	case *IssueType:
+		if x != nil {
+			return x.Name
+		}
+	case *Plan:
+		if x != nil {
+			return x.Name
+		}
+	}
+	return ""
+}
+
+// evaluateGoal runs goal g's clock over the timeline.
+func (p *Policy) evaluateGoal(g *Goal, tl *timeline, o *Outcome, effective *Priority, now time.Time) GoalStatus {
+	gs := GoalStatus{Goal: g, State: StateNotStarted, Calendar: g.Calendar}
+	cycles := tl.cycles(g)
+	if len(cycles) == 0 {
+		return gs
+	}
+	cy := &cycles[len(cycles)-1]
+	gs.Cycle = len(cycles)
+	gs.Start, gs.Stop, gs.Running, gs.Pauses = cy.start, cy.stop, cy.running, cy.pauses
+
+	// A priority or type change re-targets the cycle from its start: the
+	// terms in force when the cycle ends (or now) decide the target.
+	at := now
+	prio := effective
+	typ := o.Type
+	if !cy.stop.IsZero() {
+		at = cy.stop
+		prio = p.priorityByJira[strings.ToLower(tl.valueAt(evPriority, tl.initialPrio, at))]
+		typ = p.typeByJira[strings.ToLower(tl.valueAt(evType, tl.initialType, at))]
+	}
+	gs.Priority, gs.Type, gs.Plan = nameOf(prio), nameOf(typ), nameOf(o.Plan)
+	row := g.matchTarget(gs.Priority, gs.Plan, gs.Type)
+	if row == nil {
+		gs.State = StateUnknown
+		return gs
+	}
+	gs.Row, gs.Calendar = row, row.Calendar
+	if row.None {
+		gs.State = StateNoTarget
+		gs.Elapsed = measure(cy, row.Calendar, nil, nil, now)
+		if !cy.stop.IsZero() {
+			gs.State = StateMet
+		}
+		return gs
+	}
+	gs.Target = row.Target.Resolve(row.Calendar)
+
+	// Thresholds: the target itself, the at-risk point, then ladder steps.
+	var steps []Step
+	if p.Ladder.Goals == nil || p.Ladder.Goals[g.Name] {
+		steps = p.Ladder.Steps
+	}
+	var buf [8]time.Duration
+	var atBuf [8]time.Time
+	th := append(buf[:0], gs.Target)
+	if g.AtRisk > 0 {
+		th = append(th, time.Duration(float64(gs.Target)*g.AtRisk))
+	}
+	for _, s := range steps {
+		switch {
+		case s.Share > 0:
+			th = append(th, time.Duration(float64(gs.Target)*s.Share))
+		default:
+			th = append(th, gs.Target+s.AfterBreach.Resolve(row.Calendar))
+		}
+	}
+	fired := atBuf[:0]
+	if len(th) > len(atBuf) {
+		fired = make([]time.Time, len(th))
+	} else {
+		fired = atBuf[:len(th)]
+	}
+	gs.Elapsed = measure(cy, row.Calendar, th, fired, now)
+	gs.Remaining = gs.Target - gs.Elapsed
+	gs.Deadline = fired[0]
+	if gs.Deadline.IsZero() {
+		// stopped before the target: keep the deadline that was in force
+		gs.Deadline = row.Calendar.Add(cy.stop, gs.Remaining)
+	}
+	// The clock stands still outside business hours, so "no time left" is a
+	// breach only once the deadline instant has passed: a reply at 18:00 to a
+	// deadline of 18:00 meets it, one at 19:00 does not.
+	ref := now
+	if !cy.stop.IsZero() {
+		ref = cy.stop
+	}
+	breached := gs.Remaining < 0 || (gs.Remaining == 0 && ref.After(gs.Deadline))
+	if breached {
+		gs.BreachedAt = gs.Deadline
+	}
+	switch {
+	case breached:
+		gs.State = StateBreached
+	case !cy.stop.IsZero():
+		gs.State = StateMet
+	case cy.pausedAt != "":
+		gs.State = StatePaused
+	default:
+		gs.State = StateRunning
+	}
+	next := 1
+	if g.AtRisk > 0 {
+		gs.AtRisk = !breached && cy.stop.IsZero() && !fired[1].After(now)
+		next = 2
+	}
+	for i, s := range steps {
+		t := fired[next+i]
+		gs.Steps = append(gs.Steps, StepStatus{Step: s, At: t, Due: cy.stop.IsZero() && !t.IsZero() && !t.After(now)})
+	}
+	return gs
+}
+
+// finish adds what needs every issue evaluated (credits) and turns the
+// findings into labels, fields, comments and escalations.
+func (p *Policy) finish(o *Outcome, opts Options) {
+	iss := o.Issue
+	if len(o.Missing) > 0 {
+		o.flag(FlagMissingInfo, "missing: "+strings.Join(o.Missing, "; "))
+		o.Comments = append(o.Comments, NewComment{Key: "missing-info", Body: p.missingInfoBody(iss, o.Missing), Internal: p.Qualification.Internal})
+	}
+	if p.Acknowledgement.Enabled {
+		if gs := o.goal(p.Acknowledgement.Goal); gs != nil && (gs.State == StateRunning || gs.State == StatePaused) {
+			o.Comments = append(o.Comments, NewComment{Key: "ack", Body: p.ackBody(iss, gs), Internal: p.Acknowledgement.Internal})
+		}
+	}
+	if o.AfterHours > 0 {
+		o.flag(FlagAfterHours, fmt.Sprintf("%s of logged work outside business hours is billed at %gx and needs both parties' verification",
+			formatSpan(o.AfterHours), p.Billing.AfterHoursMultiplier))
+	}
+
+	o.Fields = map[string]FieldValue{}
+	labels := make([]string, 0, 4)
+	for i := range o.Goals {
+		gs := &o.Goals[i]
+		g := gs.Goal
+		if g.DeadlineField != "" {
+			var v FieldValue
+			if !gs.Deadline.IsZero() {
+				v.Time = gs.Deadline.In(gs.Calendar.Location())
+			}
+			o.Fields[g.DeadlineField] = v
+		}
+		if g.StateField != "" {
+			v := FieldValue{}
+			if gs.State != StateNotStarted {
+				v.Text = string(gs.State)
+			}
+			o.Fields[g.StateField] = v
+		}
+		switch {
+		case gs.State == StateBreached:
+			labels = append(labels, p.LabelPrefix+g.Name+"-breached")
+		case gs.AtRisk:
+			labels = append(labels, p.LabelPrefix+g.Name+"-at-risk")
+		}
+		for _, st := range gs.Steps {
+			if st.Due {
+				o.Escalations = append(o.Escalations, Escalation{Goal: g.Name, Cycle: gs.Cycle, Level: st.Step.Level,
+					Rung: st.Step.Rung, Channel: st.Step.Channel, At: st.At})
+			}
+		}
+	}
+	if p.Billing.Field != "" && p.Billing.Calendar != nil {
+		o.Fields[p.Billing.Field] = FieldValue{Text: fmt.Sprintf("%.2f", o.BillableHours)}
+	}
+	for _, f := range o.Flags {
+		labels = append(labels, p.LabelPrefix+f.Code)
+	}
+	sort.Strings(labels)
+	o.Labels = compactStrings(labels)
+	o.Comments = p.unposted(iss, o.Comments, opts.BotAccountID)
+}
+
+func (o *Outcome) goal(name string) *GoalStatus {
+	for i := range o.Goals {
+		if o.Goals[i].Goal.Name == name {
+			return &o.Goals[i]
+		}
+	}
+	return nil
+}
+
+// Goal returns the status of the named goal, or nil.
+func (o *Outcome) Goal(name string) *GoalStatus { return o.goal(name) }
+
+func compactStrings(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// commentMarker ends every comment slabot posts; it is how a restarted bot
+// knows which one-time comments are already on the issue.
+func commentMarker(key string) string { return "[slabot:" + key + "]" }
+
+// unposted drops the comments whose marker is already in a comment by the bot.
+func (p *Policy) unposted(iss *Issue, cs []NewComment, bot string) []NewComment {
+	if len(cs) == 0 {
+		return nil
+	}
+	out := cs[:0]
+	for _, c := range cs {
+		marker := commentMarker(c.Key)
+		posted := false
+		for _, ex := range iss.Comments {
+			if (bot == "" || ex.Author.AccountID == bot) && strings.Contains(ex.Body, marker) {
+				posted = true
+				break
+			}
+		}
+		if !posted {
+			c.Body += "\n\n" + marker
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (p *Policy) ackBody(iss *Issue, gs *GoalStatus) string {
+	loc := gs.Calendar.Location()
+	return fmt.Sprintf("Thank you for contacting %s. Your request is registered as %s. "+
+		"We will send a first response by %s (%s).",
+		p.Product, iss.Key, gs.Deadline.In(loc).Format("Mon 2 Jan 2006 15:04"), zoneName(loc, gs.Deadline))
+}
+
+func zoneName(loc *time.Location, t time.Time) string {
+	name, _ := t.In(loc).Zone()
+	if loc.String() != name && loc.String() != "Local" {
+		return loc.String() + ", " + name
+	}
+	return name
+}
+
+func (p *Policy) missingInfoBody(iss *Issue, missing []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "To help us resolve %s quickly, please add the following information:\n", iss.Key)
+	for _, m := range missing {
+		b.WriteString("* ")
+		b.WriteString(m)
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

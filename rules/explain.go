@@ -1,0 +1,157 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Explain writes the outcome as a chain of plain sentences: which goal and
+// target matched and why, when the clock started, each pause, the business
+// time elapsed, the deadline, and each ladder step with the instant it
+// fires. Times are shown in each goal's calendar zone.
+func (o *Outcome) Explain(p *Policy, now time.Time) string {
+	var b strings.Builder
+	iss := o.Issue
+	fmt.Fprintf(&b, "%s %q (policy %s, %s)\n", iss.Key, iss.Summary, p.Product, p.File)
+	fmt.Fprintf(&b, "  as of %s\n", now.In(p.Location).Format(time.RFC3339))
+	fmt.Fprintf(&b, "  priority: Jira %q -> %s\n", iss.Priority, orUnknown(nameOf(o.Priority)))
+	fmt.Fprintf(&b, "  type: Jira %q -> %s\n", iss.Type, orUnknown(nameOf(o.Type)))
+	switch {
+	case o.CustomerMatch != "":
+		fmt.Fprintf(&b, "  customer: %s\n", o.CustomerMatch)
+	case len(p.Customers.Directory) > 0:
+		b.WriteString("  customer: not matched\n")
+	}
+	if o.Plan != nil {
+		fmt.Fprintf(&b, "  plan: %s\n", o.Plan.Name)
+	}
+	for i := range o.Goals {
+		o.explainGoal(&b, &o.Goals[i], now)
+	}
+	if o.Credit != nil {
+		c := o.Credit
+		verdict := "charged one credit"
+		switch {
+		case c.DailyCap:
+			verdict = "not charged: daily cap reached"
+		case c.OverQuota:
+			verdict = "not charged: monthly credits used up"
+		}
+		fmt.Fprintf(&b, "credits: request %d of %s for %s (%d that day): %s\n", c.Number, c.Month, o.customerKey(), c.DayNumber, verdict)
+	}
+	if p.Billing.Calendar != nil {
+		fmt.Fprintf(&b, "billing: %.2f support hours (after hours %s at %gx)\n", o.BillableHours, formatSpan(o.AfterHours), p.Billing.AfterHoursMultiplier)
+	}
+	for _, f := range o.Flags {
+		fmt.Fprintf(&b, "flag %s%s: %s\n", p.LabelPrefix, f.Code, f.Reason)
+	}
+	if o.SetPriority != "" {
+		fmt.Fprintf(&b, "set priority to %s\n", o.SetPriority)
+	}
+	if len(o.Labels) > 0 {
+		fmt.Fprintf(&b, "labels: %s\n", strings.Join(o.Labels, ", "))
+	}
+	for _, c := range o.Comments {
+		fmt.Fprintf(&b, "comment to post (%s): %s\n", c.Key, firstLine(c.Body))
+	}
+	return b.String()
+}
+
+func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, now time.Time) {
+	g := gs.Goal
+	loc := gs.Calendar.Location()
+	ts := func(t time.Time) string { return t.In(loc).Format("Mon 2006-01-02 15:04 MST") }
+	fmt.Fprintf(b, "goal %s (%s): %s\n", g.Name, g.Title, gs.State)
+	if gs.Cycle == 0 {
+		b.WriteString("  the clock has not started: no start condition has happened yet\n")
+		return
+	}
+	if gs.Row == nil {
+		fmt.Fprintf(b, "  no target row matches priority %s, plan %s, type %s\n", orUnknown(gs.Priority), orUnknown(gs.Plan), orUnknown(gs.Type))
+		return
+	}
+	fmt.Fprintf(b, "  target row %d (%s) matched priority %s, plan %s, type %s\n", gs.Row.Row+1, rowText(gs.Row), orNone(gs.Priority), orNone(gs.Plan), orNone(gs.Type))
+	if gs.Row.None {
+		b.WriteString("  the contract sets no target for these issues\n")
+	} else {
+		fmt.Fprintf(b, "  target %s of business time on calendar %s\n", formatSpan(gs.Target), gs.Calendar.Name())
+	}
+	fmt.Fprintf(b, "  cycle %d started %s\n", gs.Cycle, ts(gs.Start))
+	for _, ps := range gs.Pauses {
+		if ps.To.IsZero() {
+			fmt.Fprintf(b, "  paused since %s (projection assumes it resumes now)\n", ts(ps.From))
+		} else {
+			fmt.Fprintf(b, "  paused %s to %s\n", ts(ps.From), ts(ps.To))
+		}
+	}
+	if gs.Stopped() {
+		fmt.Fprintf(b, "  stopped %s\n", ts(gs.Stop))
+	}
+	fmt.Fprintf(b, "  business time elapsed %s", formatSpan(gs.Elapsed))
+	if !gs.Row.None {
+		if gs.Remaining >= 0 {
+			fmt.Fprintf(b, ", remaining %s", formatSpan(gs.Remaining))
+		} else {
+			fmt.Fprintf(b, ", over by %s", formatSpan(-gs.Remaining))
+		}
+	}
+	b.WriteString("\n")
+	if !gs.Deadline.IsZero() {
+		fmt.Fprintf(b, "  deadline %s\n", ts(gs.Deadline))
+	}
+	for _, st := range gs.Steps {
+		switch {
+		case st.At.IsZero():
+			fmt.Fprintf(b, "  step %d (%s, %s): never fires, the clock stopped first\n", st.Step.Level, st.Step.At, st.Step.Rung)
+		case st.Due:
+			fmt.Fprintf(b, "  step %d (%s, %s -> %s): due since %s\n", st.Step.Level, st.Step.At, st.Step.Rung, st.Step.Channel, ts(st.At))
+		case gs.Stopped():
+			fmt.Fprintf(b, "  step %d (%s, %s): fired %s before the goal stopped\n", st.Step.Level, st.Step.At, st.Step.Rung, ts(st.At))
+		default:
+			fmt.Fprintf(b, "  step %d (%s, %s -> %s): fires %s\n", st.Step.Level, st.Step.At, st.Step.Rung, st.Step.Channel, ts(st.At))
+		}
+	}
+}
+
+func rowText(t *Target) string {
+	var parts []string
+	if len(t.Priorities) > 0 {
+		parts = append(parts, "priority "+strings.Join(t.Priorities, "/"))
+	}
+	if len(t.Plans) > 0 {
+		parts = append(parts, "plan "+strings.Join(t.Plans, "/"))
+	}
+	if len(t.Types) > 0 {
+		parts = append(parts, "type "+strings.Join(t.Types, "/"))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "any issue")
+	}
+	target := "none"
+	if !t.None {
+		target = t.Target.String()
+	}
+	return strings.Join(parts, ", ") + ": " + target + " on " + t.Calendar.Name()
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

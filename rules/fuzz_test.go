@@ -1,0 +1,51 @@
+package rules
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// FuzzLoad feeds arbitrary bytes to the policy loader: it must return a
+// policy or problems, never panic, and a policy it accepts must evaluate.
+func FuzzLoad(f *testing.F) {
+	for _, dir := range []string{filepath.Join("..", "deploy", "policies"), filepath.Join("testdata", "good"), filepath.Join("testdata", "bad")} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		for _, file := range files {
+			if b, err := os.ReadFile(file); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	now := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	iss := []Issue{{Key: "X-1", Priority: "High", Type: "Bug", Created: now.Add(-time.Hour), Reporter: User{Email: "a@b.example"}}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Load("fuzz.yaml", data)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error")
+			}
+			return
+		}
+		Evaluate(p, iss, now, Options{})
+	})
+}
+
+// FuzzParseDuration: any string parses or fails cleanly, and what parses
+// prints back to the same value.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"90m", "4h", "1bd", "2bd4h30m", "", "0m", "1h1h", "bd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err != nil {
+			return
+		}
+		back, err := ParseDuration(d.String())
+		if err != nil || back != d {
+			t.Fatalf("%q -> %v -> %q -> %v, %v", s, d, d.String(), back, err)
+		}
+	})
+}

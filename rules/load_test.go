@@ -1,0 +1,160 @@
+package rules
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadSeedPolicies(t *testing.T) {
+	ps, err := LoadDir(filepath.Join("..", "deploy", "policies"))
+	if err != nil {
+		t.Fatalf("the shipped policies must load:\n%v", err)
+	}
+	if len(ps) != 4 {
+		t.Fatalf("%d policies, want the four seed contracts", len(ps))
+	}
+	botron := seed(t, "botron")
+	// "It is a JIRA on demand system, where every Botron product is configured
+	// as a separate project." -- one policy, several projects.
+	if len(botron.Projects) < 2 {
+		t.Errorf("botron governs %v, want several product projects", botron.Projects)
+	}
+	if d := botron.DefaultCalendar.NominalDay(); d.Hours() != 16 {
+		t.Errorf("botron business day %s, want 16h (06:00-22:00)", d)
+	}
+}
+
+func TestLoadGoodFixtures(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "good", "*.yaml"))
+	if len(files) == 0 {
+		t.Fatal("no good fixtures")
+	}
+	for _, f := range files {
+		if _, err := LoadFile(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+// Every problem comes with file:line and a fix, and all of them are reported
+// at once.
+func TestLoadReportsEveryProblemWithLine(t *testing.T) {
+	cases := []struct {
+		file string
+		want []string // "line: fragment"
+	}{
+		{"unknown_keys.yaml", []string{
+			`7: unknown key "holidayz"`,
+			`13: unknown key "targt"`,
+			`14: unknown key "escalation"`,
+		}},
+		{"references.yaml", []string{
+			`3: unknown time zone "Mars/Olympus"`,
+			`7: windows 09:00-13:00 and 12:00-17:00 overlap`,
+			`16: customer "Acme" lists 2 contacts but plan "basic" allows 1 registered person(s)`,
+			`20: unknown condition "first_agent_coment"`,
+			`22: unknown priority "urgent"`,
+			`23: unknown calendar "weekend"`,
+			`23: duration "4 hours"`,
+			`24: this row can never apply`,
+			`25: this row can never apply`,
+			`32: ladder steps out of order`,
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join("testdata", "bad", tc.file)
+			_, err := LoadFile(path)
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("want Problems, got %v", err)
+			}
+			for _, w := range tc.want {
+				line, frag, _ := strings.Cut(w, ": ")
+				found := false
+				for _, p := range ps {
+					if strings.Contains(p.String(), path+":"+line+":") && strings.Contains(p.Message, frag) {
+						found = true
+						if p.Fix == "" {
+							t.Errorf("%s has no fix hint", p)
+						}
+					}
+				}
+				if !found {
+					t.Errorf("missing problem at line %s: %q\ngot:\n%v", line, frag, ps)
+				}
+			}
+			if len(ps) != len(tc.want) {
+				t.Errorf("%d problems, want %d:\n%v", len(ps), len(tc.want), ps)
+			}
+		})
+	}
+}
+
+func TestLoadSuggestsKnownKey(t *testing.T) {
+	_, err := LoadFile(filepath.Join("testdata", "bad", "unknown_keys.yaml"))
+	if err == nil || !strings.Contains(err.Error(), `did you mean "target"?`) {
+		t.Errorf("want a suggestion for targt, got:\n%v", err)
+	}
+}
+
+func TestLoadDirRejectsSharedProject(t *testing.T) {
+	dir := t.TempDir()
+	good, err := os.ReadFile(filepath.Join("testdata", "good", "minimal.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a.yaml", "b.yaml"} {
+		if err := os.WriteFile(filepath.Join(dir, n), good, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = LoadDir(dir)
+	if err == nil || !strings.Contains(err.Error(), "project MIN is already governed by") {
+		t.Errorf("want a shared-project problem, got %v", err)
+	}
+}
+
+func TestLoadSyntaxErrorHasLine(t *testing.T) {
+	_, err := Load("x.yaml", []byte("product: x\nprojects: [A\n"))
+	var ps Problems
+	if !errors.As(err, &ps) || ps[0].Line == 0 {
+		t.Fatalf("want a located syntax problem, got %v", err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	cases := []struct {
+		in   string
+		want Duration
+		err  bool
+	}{
+		{in: "90m", want: Duration{Fixed: 90 * 60e9}},
+		{in: "4h", want: Duration{Fixed: 4 * 3600e9}},
+		{in: "1h30m", want: Duration{Fixed: 90 * 60e9}},
+		// Botron: "the first response and assessment of the issue is done in 1 business day"
+		{in: "1bd", want: Duration{Days: 1}},
+		{in: "2bd4h", want: Duration{Days: 2, Fixed: 4 * 3600e9}},
+		{in: "0h", err: true},
+		{in: "4 hours", err: true},
+		{in: "30m1h", err: true},
+		{in: "h", err: true},
+		{in: "", err: true},
+		{in: "-1h", err: true},
+		{in: "99999999h", err: true},
+	}
+	for _, tc := range cases {
+		got, err := ParseDuration(tc.in)
+		if (err != nil) != tc.err || (!tc.err && got != tc.want) {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.err)
+		}
+		if err == nil {
+			if back, err := ParseDuration(got.String()); err != nil || back != got {
+				t.Errorf("round trip of %q via %q: %v %v", tc.in, got.String(), back, err)
+			}
+		}
+	}
+}

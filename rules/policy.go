@@ -1,0 +1,240 @@
+package rules
+
+import (
+	"regexp"
+	"time"
+)
+
+// Policy is one product's compiled contract: everything Evaluate needs,
+// with every reference resolved. Build it with Load, LoadFile or LoadDir.
+type Policy struct {
+	File     string
+	Product  string
+	Projects []string
+	// Location is the policy's own zone: calendar months and days for credits
+	// and the review rule are counted in it.
+	Location *time.Location
+
+	Calendars       map[string]*Calendar
+	DefaultCalendar *Calendar
+
+	// Priorities in the policy's order, most urgent first.
+	Priorities []*Priority
+	Types      []*IssueType
+	Plans      []*Plan
+	Customers  Customers
+	Agents     Agents
+	Goals      []*Goal
+	Ladder     Ladder
+
+	Acknowledgement Acknowledgement
+	PriorityRule    PriorityRule
+	Qualification   Qualification
+	Review          Review
+	Billing         Billing
+	// LabelPrefix marks the labels slabot owns; labels without it are never
+	// removed.
+	LabelPrefix string
+
+	priorityByJira map[string]*Priority
+	typeByJira     map[string]*IssueType
+	planByName     map[string]*Plan
+}
+
+// Priority is a policy priority and the Jira priorities that map to it.
+type Priority struct {
+	Name string
+	Jira []string
+	Rank int // 0 is the most urgent
+	// Types lists the policy issue types this priority may be used with;
+	// nil means every type.
+	Types map[string]bool
+}
+
+// Allows reports whether the priority may be used on issue type t.
+func (p *Priority) Allows(t string) bool { return p.Types == nil || p.Types[t] }
+
+// IssueType is a policy issue type and the Jira types that map to it.
+type IssueType struct {
+	Name string
+	Jira []string
+}
+
+// Plan is a support plan: its credits and registered persons.
+type Plan struct {
+	Name            string
+	Persons         int // 0: unlimited
+	CreditsPerMonth int // 0: unlimited
+	CreditsPerDay   int // 0: unlimited
+}
+
+// Customers is the customer directory and how an issue is matched to it.
+type Customers struct {
+	Field       string // Jira field naming the customer
+	PlanField   string // Jira field naming the plan directly
+	DefaultPlan *Plan
+	Required    bool
+	Directory   []*Customer
+}
+
+// Customer is one entry of the customer directory.
+type Customer struct {
+	Name          string
+	Plan          *Plan
+	Organizations []string
+	Domains       []string
+	FieldValues   []string
+	// Contacts are the registered persons: e-mail addresses or Jira account ids.
+	Contacts []string
+}
+
+// Agents says who counts as support staff. With neither list set, anybody
+// who is not the reporter, not the bot and not a known customer is an agent.
+type Agents struct {
+	Domains  []string
+	Accounts []string
+}
+
+// ConditionKind is what starts or stops a goal's clock.
+type ConditionKind int
+
+// The clock conditions a policy can name.
+const (
+	OnCreated           ConditionKind = iota // the issue was created
+	OnFirstAgentComment                      // the first public comment by an agent
+	OnResolutionSet                          // a resolution was set
+	OnResolutionCleared                      // the resolution was cleared (reopen)
+	OnQualified                              // the qualification checklist became complete
+	OnEntered                                // the issue entered Status
+	OnLeft                                   // the issue left Status
+	OnCategory                               // the issue entered a status of category Status
+)
+
+// Condition is one start or stop condition of a goal.
+type Condition struct {
+	Kind   ConditionKind
+	Status string // for OnEntered, OnLeft (status name) and OnCategory (category key)
+}
+
+// Goal is a named clock: first response, resolution, or any other.
+type Goal struct {
+	Name     string
+	Title    string
+	Calendar *Calendar // default for targets without their own
+	Start    []Condition
+	Stop     []Condition
+	// Pause holds the statuses (lower case) in which the clock stands still.
+	Pause         map[string]bool
+	DeadlineField string
+	StateField    string
+	// AtRisk is the share of the target after which the goal is labelled at
+	// risk; 0 disables the label.
+	AtRisk  float64
+	Targets []Target
+}
+
+// Target is one row of a goal's target table. The first row whose
+// priority, plan and type lists all match (an empty list matches anything)
+// applies.
+type Target struct {
+	Row        int
+	Priorities []string
+	Plans      []string
+	Types      []string
+	Target     Duration
+	None       bool // the contract sets no target for these issues
+	Calendar   *Calendar
+}
+
+// Rung is a level of the escalation ladder.
+type Rung string
+
+// The three rungs, in order.
+const (
+	RungAgent      Rung = "agent"
+	RungTeamLead   Rung = "team_lead"
+	RungManagement Rung = "management"
+)
+
+func rungRank(r Rung) int {
+	switch r {
+	case RungAgent:
+		return 0
+	case RungTeamLead:
+		return 1
+	case RungManagement:
+		return 2
+	}
+	return -1
+}
+
+// Ladder is the escalation ladder: steps that fire at a share of a goal's
+// target, at breach, or a business-time duration after breach.
+type Ladder struct {
+	Goals    map[string]bool // nil: every goal
+	Steps    []Step
+	Channels map[Rung]string
+}
+
+// Step is one ladder step. Level counts from 1.
+type Step struct {
+	Level      int
+	At         string  // as written: "75%", "breach", "breach+2h"
+	Share      float64 // > 0: fires at Share x target
+	AfterBreach Duration
+	Rung       Rung
+	Channel    string
+}
+
+// Acknowledgement is the automatic reply carrying the issue number and the
+// first-response deadline.
+type Acknowledgement struct {
+	Enabled  bool
+	Goal     string
+	Internal bool
+}
+
+// PriorityRuleMode is what happens to a priority not allowed for the type.
+type PriorityRuleMode string
+
+// Priority rule modes.
+const (
+	PriorityRuleOff  PriorityRuleMode = "off"
+	PriorityRuleFlag PriorityRuleMode = "flag" // label and comment
+	PriorityRuleFix  PriorityRuleMode = "fix"  // change the priority, and say why
+)
+
+// PriorityRule enforces the priorities' Types lists.
+type PriorityRule struct {
+	Mode     PriorityRuleMode
+	Internal bool
+}
+
+// Qualification is the checklist of information an issue must carry.
+type Qualification struct {
+	Types    map[string]bool // nil: every type
+	Items    []QualificationItem
+	Internal bool
+}
+
+// QualificationItem is one piece of required information. It is present
+// when the field is non-empty, or the summary or description match.
+type QualificationItem struct {
+	Name        string
+	Field       string
+	Summary     *regexp.Regexp
+	Description *regexp.Regexp
+}
+
+// Review flags a customer opening more than MaxPerDay issues in one day.
+type Review struct {
+	MaxPerDay int // 0: off
+}
+
+// Billing counts support hours from worklogs; time logged outside the
+// calendar's hours counts AfterHoursMultiplier times.
+type Billing struct {
+	Calendar             *Calendar // nil: billing off
+	AfterHoursMultiplier float64
+	Field                string
+}

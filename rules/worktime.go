@@ -1,0 +1,433 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Date is a civil date, without a zone.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf returns the civil date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// ParseDate reads "2006-01-02".
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse("2006-01-02", strings.TrimSpace(s))
+	if err != nil {
+		return Date{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+	}
+	return DateOf(t), nil
+}
+
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+
+func (d Date) civil() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+
+// Weekday is the day of the week of d.
+func (d Date) Weekday() time.Weekday { return d.civil().Weekday() }
+
+// AddDays returns the date n days after d.
+func (d Date) AddDays(n int) Date { return DateOf(d.civil().AddDate(0, 0, n)) }
+
+// Window is an opening window of one day in minutes after local midnight:
+// [Start, End), 0 <= Start < End <= 1440 (1440 is 24:00).
+type Window struct{ Start, End int }
+
+// ParseWindow reads "09:00-18:00", "08:00-24:00" or "8-22".
+func ParseWindow(s string) (Window, error) {
+	a, b, ok := strings.Cut(strings.ReplaceAll(s, " ", ""), "-")
+	if !ok {
+		return Window{}, fmt.Errorf("%q is not a window: write HH:MM-HH:MM", s)
+	}
+	start, err1 := parseClock(a)
+	end, err2 := parseClock(b)
+	if err := errors.Join(err1, err2); err != nil {
+		return Window{}, fmt.Errorf("window %q: %w", s, err)
+	}
+	if end <= start {
+		return Window{}, fmt.Errorf("window %q ends before it starts (a window never spans midnight: split it at 24:00)", s)
+	}
+	return Window{start, end}, nil
+}
+
+func parseClock(s string) (int, error) {
+	h, m, hasMin := strings.Cut(s, ":")
+	hh, err := strconv.Atoi(h)
+	if err != nil || len(h) > 2 {
+		return 0, fmt.Errorf("%q is not a time of day", s)
+	}
+	mm := 0
+	if hasMin {
+		mm, err = strconv.Atoi(m)
+		if err != nil || len(m) != 2 || mm > 59 {
+			return 0, fmt.Errorf("%q is not a time of day", s)
+		}
+	}
+	v := hh*60 + mm
+	if hh < 0 || v > 1440 {
+		return 0, fmt.Errorf("%q is past 24:00", s)
+	}
+	return v, nil
+}
+
+func (w Window) String() string {
+	return fmt.Sprintf("%02d:%02d-%02d:%02d", w.Start/60, w.Start%60, w.End/60, w.End%60)
+}
+
+// HolidayKind says how a holiday finds its days.
+type HolidayKind int
+
+// Holiday kinds.
+const (
+	HolidayFixed      HolidayKind = iota // every year on Month/Day
+	HolidayNthWeekday                    // the N-th Weekday of Month; N = -1 is the last
+	HolidayEaster                        // Western Easter Sunday + Offset days
+	HolidayDates                         // the listed Dates
+	HolidayRange                         // From..To inclusive
+)
+
+// Holiday is a rule for days off. With Hours set it is a half-day: open
+// only in those windows.
+type Holiday struct {
+	Name     string
+	Kind     HolidayKind
+	Month    time.Month
+	Day      int
+	Weekday  time.Weekday
+	N        int
+	Offset   int
+	Dates    []Date
+	From, To Date
+	Hours    []Window
+}
+
+// Matches reports whether the holiday falls on d.
+func (h Holiday) Matches(d Date) bool {
+	switch h.Kind {
+	case HolidayFixed:
+		return d.Month == h.Month && d.Day == h.Day
+	case HolidayNthWeekday:
+		if d.Month != h.Month || d.Weekday() != h.Weekday {
+			return false
+		}
+		if h.N < 0 {
+			return d.AddDays(7).Month != d.Month
+		}
+		return (d.Day-1)/7+1 == h.N
+	case HolidayEaster:
+		return easter(d.Year).AddDays(h.Offset) == d
+	case HolidayDates:
+		for _, x := range h.Dates {
+			if x == d {
+				return true
+			}
+		}
+	case HolidayRange:
+		return !dateBefore(d, h.From) && !dateBefore(h.To, d)
+	}
+	return false
+}
+
+// easter returns Western Easter Sunday (anonymous Gregorian algorithm).
+func easter(y int) Date {
+	a := y % 19
+	b, c := y/100, y%100
+	d, e := b/4, b%4
+	f := (b + 8) / 25
+	g := (b - f + 1) / 3
+	h := (19*a + b - d - g + 15) % 30
+	i, k := c/4, c%4
+	l := (32 + 2*e + 2*i - h - k) % 7
+	m := (a + 11*h + 22*l) / 451
+	month := (h + l - 7*m + 114) / 31
+	day := (h+l-7*m+114)%31 + 1
+	return Date{y, time.Month(month), day}
+}
+
+// DayOverride replaces the windows of one date: an extra working day, or
+// special hours. Empty Hours means closed. Overrides win over holidays.
+type DayOverride struct {
+	Date  Date
+	Hours []Window
+	Name  string
+}
+
+// CalendarSpec describes a calendar; NewCalendar validates and indexes it.
+type CalendarSpec struct {
+	Name      string
+	Location  *time.Location
+	Week      [7][]Window // by time.Weekday
+	Holidays  []Holiday
+	Overrides []DayOverride
+}
+
+// Calendar is business time in one zone. Arithmetic runs on an index of
+// opening intervals (absolute instants, built day by day with time.Date in
+// the zone, so DST days have their real length) with a prefix sum of
+// business time: Add and Between are two binary searches whatever the
+// duration. The index covers a span of years and grows on demand; it is
+// immutable once published, so readers never lock.
+type Calendar struct {
+	spec  CalendarSpec
+	index atomic.Pointer[workIndex]
+	grow  sync.Mutex
+}
+
+// workIndex is the opening intervals of the years [from, to] as Unix
+// nanoseconds; cum[i] is the business time before interval i.
+type workIndex struct {
+	from, to int
+	lo, hi   int64 // the instants the index covers: [lo, hi)
+	starts   []int64
+	ends     []int64
+	cum      []int64
+}
+
+// Years the index may cover: Unix nanoseconds end in 2262.
+const (
+	minYear = 1900
+	maxYear = 2260
+)
+
+// NewCalendar validates spec and returns its calendar.
+func NewCalendar(spec CalendarSpec) (*Calendar, error) {
+	if spec.Location == nil {
+		return nil, fmt.Errorf("calendar %q has no time zone", spec.Name)
+	}
+	open := false
+	for d, ws := range spec.Week {
+		for i, w := range ws {
+			if w.Start < 0 || w.End > 1440 || w.End <= w.Start {
+				return nil, fmt.Errorf("calendar %q: %s window %s is not a window of one day", spec.Name, time.Weekday(d), w)
+			}
+			if i > 0 && w.Start < ws[i-1].End {
+				return nil, fmt.Errorf("calendar %q: %s windows %s and %s overlap or are out of order", spec.Name, time.Weekday(d), ws[i-1], w)
+			}
+			open = true
+		}
+	}
+	for _, o := range spec.Overrides {
+		open = open || len(o.Hours) > 0
+	}
+	if !open {
+		return nil, fmt.Errorf("calendar %q is never open", spec.Name)
+	}
+	return &Calendar{spec: spec}, nil
+}
+
+// Name is the calendar's name in the policy.
+func (c *Calendar) Name() string { return c.spec.Name }
+
+// Location is the calendar's zone.
+func (c *Calendar) Location() *time.Location { return c.spec.Location }
+
+// Hours returns the windows of date d after holidays and overrides, and the
+// name of the holiday or override that applied.
+func (c *Calendar) Hours(d Date) ([]Window, string) {
+	for _, o := range c.spec.Overrides {
+		if o.Date == d {
+			return o.Hours, o.Name
+		}
+	}
+	for _, h := range c.spec.Holidays {
+		if h.Matches(d) {
+			return h.Hours, h.Name
+		}
+	}
+	return c.spec.Week[d.Weekday()], ""
+}
+
+// NominalDay is one regular business day: the most common non-zero daily
+// opening length of the week (ties: the longest). It defines the "bd" unit.
+func (c *Calendar) NominalDay() time.Duration {
+	count := map[int]int{}
+	best, bestN := 0, 0
+	for _, ws := range c.spec.Week {
+		n := 0
+		for _, w := range ws {
+			n += w.End - w.Start
+		}
+		if n == 0 {
+			continue
+		}
+		count[n]++
+		if count[n] > bestN || (count[n] == bestN && n > best) {
+			best, bestN = n, count[n]
+		}
+	}
+	return time.Duration(best) * time.Minute
+}
+
+// Add returns the instant at which d of business time has passed after t.
+// A result exactly at a closing time is that closing time. d <= 0 returns t.
+func (c *Calendar) Add(t time.Time, d time.Duration) time.Time {
+	if d <= 0 {
+		return t
+	}
+	ns := clampNanos(t)
+	for {
+		ix := c.covering(ns)
+		target := ix.position(ns) + int64(d)
+		n := len(ix.starts)
+		if n > 0 && target <= ix.cum[n-1]+ix.ends[n-1]-ix.starts[n-1] {
+			j := sort.Search(n, func(j int) bool { return ix.cum[j]+ix.ends[j]-ix.starts[j] >= target })
+			return time.Unix(0, ix.starts[j]+target-ix.cum[j]).In(c.spec.Location)
+		}
+		if ix.to >= maxYear {
+			return time.Unix(0, ix.hi).In(c.spec.Location)
+		}
+		// Not enough business time indexed: grow the index forward.
+		c.extend(ix.from, min(maxYear, ix.to+max(2, (ix.to-ix.from+1))))
+	}
+}
+
+// Between returns the business time in [a, b); 0 if b <= a.
+func (c *Calendar) Between(a, b time.Time) time.Duration {
+	if !b.After(a) {
+		return 0
+	}
+	an, bn := clampNanos(a), clampNanos(b)
+	c.covering(an)
+	ix := c.covering(bn)
+	return time.Duration(ix.position(bn) - ix.position(an))
+}
+
+// IsOpen reports whether t falls inside an opening window.
+func (c *Calendar) IsOpen(t time.Time) bool {
+	ns := clampNanos(t)
+	ix := c.covering(ns)
+	i := ix.at(ns)
+	return i >= 0 && ns < ix.ends[i]
+}
+
+// NextOpen returns t if the calendar is open at t, else the next opening.
+func (c *Calendar) NextOpen(t time.Time) time.Time {
+	if c.IsOpen(t) {
+		return t
+	}
+	ns := clampNanos(t)
+	for {
+		ix := c.covering(ns)
+		if i := ix.at(ns) + 1; i < len(ix.starts) {
+			return time.Unix(0, ix.starts[i]).In(c.spec.Location)
+		}
+		if ix.to >= maxYear {
+			return time.Unix(0, ix.hi).In(c.spec.Location)
+		}
+		c.extend(ix.from, min(maxYear, ix.to+2))
+	}
+}
+
+var (
+	minInstant = time.Date(minYear, 1, 2, 0, 0, 0, 0, time.UTC)
+	maxInstant = time.Date(maxYear, 12, 30, 0, 0, 0, 0, time.UTC)
+)
+
+// clampNanos keeps t inside the years the index may cover.
+func clampNanos(t time.Time) int64 {
+	switch {
+	case t.Before(minInstant):
+		return minInstant.UnixNano()
+	case t.After(maxInstant):
+		return maxInstant.UnixNano()
+	}
+	return t.UnixNano()
+}
+
+// at returns the index of the last interval starting at or before ns, or -1.
+func (ix *workIndex) at(ns int64) int {
+	return sort.Search(len(ix.starts), func(i int) bool { return ix.starts[i] > ns }) - 1
+}
+
+// position is the business time from the index's start to ns.
+func (ix *workIndex) position(ns int64) int64 {
+	i := ix.at(ns)
+	if i < 0 {
+		return 0
+	}
+	if ns < ix.ends[i] {
+		return ix.cum[i] + ns - ix.starts[i]
+	}
+	return ix.cum[i] + ix.ends[i] - ix.starts[i]
+}
+
+// covering returns an index that covers ns, growing it if needed. Positions
+// from one index are only comparable with positions from the same or a later
+// index that starts at the same year, which covering guarantees by growing
+// backwards only when rebuilding from scratch is needed anyway.
+func (c *Calendar) covering(ns int64) *workIndex {
+	if ix := c.index.Load(); ix != nil && ns >= ix.lo && ns < ix.hi {
+		return ix
+	}
+	y := time.Unix(0, ns).In(c.spec.Location).Year()
+	from, to := y-1, y+1
+	if ix := c.index.Load(); ix != nil {
+		from, to = min(from, ix.from), max(to, ix.to)
+	}
+	return c.extend(max(minYear, from), min(maxYear, to))
+}
+
+// extend publishes an index covering at least the years [from, to].
+func (c *Calendar) extend(from, to int) *workIndex {
+	c.grow.Lock()
+	defer c.grow.Unlock()
+	if ix := c.index.Load(); ix != nil {
+		if ix.from <= from && ix.to >= to {
+			return ix
+		}
+		from, to = min(from, ix.from), max(to, ix.to)
+	}
+	ix := c.build(from, to)
+	c.index.Store(ix)
+	return ix
+}
+
+// build indexes the opening intervals of the years [from, to]. Touching
+// windows (Monday 00:00-24:00 and Tuesday 00:00-...) merge into one stretch.
+func (c *Calendar) build(from, to int) *workIndex {
+	loc := c.spec.Location
+	ix := &workIndex{from: from, to: to,
+		lo: time.Date(from, 1, 1, 0, 0, 0, 0, loc).UnixNano(),
+		hi: time.Date(to+1, 1, 1, 0, 0, 0, 0, loc).UnixNano()}
+	days := (to - from + 1) * 366
+	ix.starts = make([]int64, 0, days)
+	ix.ends = make([]int64, 0, days)
+	ix.cum = make([]int64, 0, days)
+	var total int64
+	for d := (Date{from, time.January, 1}); d.Year <= to; d = d.AddDays(1) {
+		ws, _ := c.Hours(d)
+		for _, w := range ws {
+			s := time.Date(d.Year, d.Month, d.Day, w.Start/60, w.Start%60, 0, 0, loc).UnixNano()
+			e := time.Date(d.Year, d.Month, d.Day, w.End/60, w.End%60, 0, 0, loc).UnixNano()
+			if e <= s {
+				continue // a window swallowed by a DST gap
+			}
+			if n := len(ix.ends); n > 0 && s <= ix.ends[n-1] {
+				if e > ix.ends[n-1] {
+					total += e - ix.ends[n-1]
+					ix.ends[n-1] = e
+				}
+				continue
+			}
+			ix.starts = append(ix.starts, s)
+			ix.ends = append(ix.ends, e)
+			ix.cum = append(ix.cum, total)
+			total += e - s
+		}
+	}
+	return ix
+}
