@@ -190,8 +190,8 @@ func TestSanariseCriticalRunsAroundTheClock(t *testing.T) {
 		resp, res string
 	}{
 		{"Critical", "Cannot Access Website/Database", "2026-11-21T03:00:00", "2026-11-21T09:00:00"}, // 1h / 7h, 24/7
-		{"High", "Cannot Access Website/Database", "2026-11-23T11:00:00", ""},                         // 2h from Monday 09:00
-		{"Low", "Other", "2026-11-23T17:00:00", ""},                                                     // 8h from Monday 09:00
+		{"High", "Cannot Access Website/Database", "2026-11-23T11:00:00", ""},                        // 2h from Monday 09:00
+		{"Low", "Other", "2026-11-23T17:00:00", ""},                                                  // 8h from Monday 09:00
 	}
 	for _, tc := range cases {
 		t.Run(tc.prio, func(t *testing.T) {
@@ -510,9 +510,9 @@ func TestLadderClimbsAndStops(t *testing.T) {
 		levels []int
 	}{
 		{"2026-11-16T10:29:00", nil},
-		{"2026-11-16T10:30:00", []int{1}},      // 75 % of 2h
-		{"2026-11-16T11:00:00", []int{1, 2}},   // breach
-		{"2026-11-16T12:59:00", []int{1, 2}},   // breach+2h is 13:00
+		{"2026-11-16T10:30:00", []int{1}},       // 75 % of 2h
+		{"2026-11-16T11:00:00", []int{1, 2}},    // breach
+		{"2026-11-16T12:59:00", []int{1, 2}},    // breach+2h is 13:00
 		{"2026-11-16T13:00:00", []int{1, 2, 3}}, // management
 	}
 	for _, tc := range cases {

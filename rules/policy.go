@@ -178,12 +178,12 @@ type Ladder struct {
 
 // Step is one ladder step. Level counts from 1.
 type Step struct {
-	Level      int
-	At         string  // as written: "75%", "breach", "breach+2h"
-	Share      float64 // > 0: fires at Share x target
+	Level       int
+	At          string  // as written: "75%", "breach", "breach+2h"
+	Share       float64 // > 0: fires at Share x target
 	AfterBreach Duration
-	Rung       Rung
-	Channel    string
+	Rung        Rung
+	Channel     string
 }
 
 // Acknowledgement is the automatic reply carrying the issue number and the
