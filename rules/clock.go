@@ -55,7 +55,7 @@ func (g *GoalStatus) Stopped() bool { return !g.Stop.IsZero() }
 
 // StepStatus is one ladder step for the goal's current cycle.
 type StepStatus struct {
-	Step Step
+	Step *Step
 	At   time.Time // when it fires (or fired); zero if it never will
 	Due  bool
 }

@@ -58,6 +58,16 @@ func (c *compiler) compile(f *policyFile) *Policy {
 	c.goals(p, f)
 	c.ladder(p, f)
 	c.rules(p, f)
+	// Labels are built once here: Evaluate runs for every issue every cycle.
+	p.labels = map[string]string{}
+	for _, code := range []string{FlagUnknownPriority, FlagUnknownType, FlagUnknownCustomer, FlagUnknownPlan, FlagPriorityNotAllowed,
+		FlagMissingInfo, FlagOverQuota, FlagDailyCap, FlagUnregistered, FlagReview, FlagAfterHours} {
+		p.labels[code] = p.LabelPrefix + code
+	}
+	for _, g := range p.Goals {
+		g.breachedLabel = p.LabelPrefix + g.Name + "-breached"
+		g.atRiskLabel = p.LabelPrefix + g.Name + "-at-risk"
+	}
 	return p
 }
 
@@ -339,6 +349,7 @@ func (c *compiler) priorities(p *Policy, f *policyFile) {
 				continue
 			}
 			p.priorityByJira[k] = pr
+			p.priorityByJira[jn] = pr
 		}
 		p.Priorities = append(p.Priorities, pr)
 	}
@@ -364,6 +375,7 @@ func (c *compiler) types(p *Policy, f *policyFile) {
 				continue
 			}
 			p.typeByJira[k] = t
+			p.typeByJira[jn] = t
 		}
 		p.Types = append(p.Types, t)
 	}
@@ -529,12 +541,7 @@ func (c *compiler) goals(p *Policy, f *policyFile) {
 				}
 			}
 		}
-		if len(gf.Pause) > 0 {
-			g.Pause = map[string]bool{}
-			for _, s := range gf.Pause {
-				g.Pause[strings.ToLower(s)] = true
-			}
-		}
+		g.Pause = gf.Pause
 		if gf.AtRisk != "" {
 			share, err := parseShare(gf.AtRisk)
 			if err != nil {

@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -44,27 +46,33 @@ func (p *Policy) countCredits(outs []Outcome, now time.Time) []CustomerMonth {
 			order = append(order, i)
 		}
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		ia, ib := outs[order[a]].Issue, outs[order[b]].Issue
-		if !ia.Created.Equal(ib.Created) {
-			return ia.Created.Before(ib.Created)
+	slices.SortStableFunc(order, func(a, b int) int {
+		ia, ib := outs[a].Issue, outs[b].Issue
+		if c := ia.Created.Compare(ib.Created); c != 0 {
+			return c
 		}
-		return ia.Key < ib.Key
+		return strings.Compare(ia.Key, ib.Key)
 	})
-	type dayKey struct{ who, day string }
-	months := map[[2]string]*CustomerMonth{}
-	var monthOrder [][2]string
+	type monthKey struct {
+		who   string
+		month int // year*100 + month
+	}
+	type dayKey struct {
+		who string
+		day int // year*10000 + month*100 + day
+	}
+	months := map[monthKey]*CustomerMonth{}
+	var monthOrder []monthKey
 	dayCharged := map[dayKey]int{}
 	dayCount := map[dayKey]int{}
 	for _, i := range order {
 		o := &outs[i]
 		who := o.customerKey()
-		local := o.Issue.Created.In(p.Location)
-		month, day := local.Format("2006-01"), local.Format("2006-01-02")
-		mk := [2]string{who, month}
+		y, m, d := o.Issue.Created.In(p.Location).Date()
+		mk := monthKey{who, y*100 + int(m)}
 		cm := months[mk]
 		if cm == nil {
-			cm = &CustomerMonth{Customer: who, Month: month}
+			cm = &CustomerMonth{Customer: who, Month: fmt.Sprintf("%04d-%02d", y, int(m))}
 			if o.Plan != nil {
 				cm.Plan, cm.Allowance = o.Plan.Name, o.Plan.CreditsPerMonth
 			}
@@ -72,32 +80,33 @@ func (p *Policy) countCredits(outs []Outcome, now time.Time) []CustomerMonth {
 			monthOrder = append(monthOrder, mk)
 		}
 		cm.Issues++
-		dk := dayKey{who, day}
+		dk := dayKey{who, mk.month*100 + d}
+		day := func() string { return fmt.Sprintf("%s-%02d", cm.Month, d) }
 		dayCount[dk]++
 		cm.BillableHours += o.BillableHours
 		cm.AfterHours += o.AfterHours
 
 		if p.Review.MaxPerDay > 0 && who != "" && dayCount[dk] > p.Review.MaxPerDay {
 			o.flag(FlagReview, fmt.Sprintf("issue %d of %s on %s: more than %d a day calls for a review of SLA times and priorities",
-				dayCount[dk], who, day, p.Review.MaxPerDay))
-			if n := len(cm.ReviewDays); n == 0 || cm.ReviewDays[n-1] != day {
-				cm.ReviewDays = append(cm.ReviewDays, day)
+				dayCount[dk], who, day(), p.Review.MaxPerDay))
+			if n := len(cm.ReviewDays); n == 0 || cm.ReviewDays[n-1] != day() {
+				cm.ReviewDays = append(cm.ReviewDays, day())
 			}
 		}
 		if o.Customer == nil || o.Plan == nil {
 			continue
 		}
 		pl := o.Plan
-		use := &CreditUse{Month: month, Number: cm.Issues, DayNumber: dayCount[dk]}
+		use := &CreditUse{Month: cm.Month, Number: cm.Issues, DayNumber: dayCount[dk]}
 		switch {
 		case pl.CreditsPerDay > 0 && dayCharged[dk] >= pl.CreditsPerDay:
 			use.DailyCap = true
 			cm.DailyCapHits++
-			o.flag(FlagDailyCap, fmt.Sprintf("%s already used %d credit(s) on %s; plan %s allows %d a day", who, dayCharged[dk], day, pl.Name, pl.CreditsPerDay))
+			o.flag(FlagDailyCap, fmt.Sprintf("%s already used %d credit(s) on %s; plan %s allows %d a day", who, dayCharged[dk], day(), pl.Name, pl.CreditsPerDay))
 		case pl.CreditsPerMonth > 0 && cm.Charged >= pl.CreditsPerMonth:
 			use.OverQuota = true
 			cm.OverQuota++
-			o.flag(FlagOverQuota, fmt.Sprintf("%s used all %d credit(s) of plan %s in %s (credits do not carry over)", who, pl.CreditsPerMonth, pl.Name, month))
+			o.flag(FlagOverQuota, fmt.Sprintf("%s used all %d credit(s) of plan %s in %s (credits do not carry over)", who, pl.CreditsPerMonth, pl.Name, cm.Month))
 		default:
 			use.Charged = true
 			cm.Charged++

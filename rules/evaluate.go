@@ -158,8 +158,8 @@ func (p *Policy) evaluateIssue(iss *Issue, now time.Time, opts Options) Outcome 
 	// Current terms, as of now.
 	jiraPrio := tl.valueAt(evPriority, tl.initialPrio, now)
 	jiraType := tl.valueAt(evType, tl.initialType, now)
-	o.Priority = p.priorityByJira[strings.ToLower(jiraPrio)]
-	o.Type = p.typeByJira[strings.ToLower(jiraType)]
+	o.Priority = p.priorityOf(jiraPrio)
+	o.Type = p.typeOf(jiraType)
 	if o.Priority == nil && len(p.Priorities) > 0 {
 		o.flag(FlagUnknownPriority, fmt.Sprintf("Jira priority %q is not mapped by the policy (%s)", jiraPrio, p.File))
 	}
@@ -168,7 +168,7 @@ func (p *Policy) evaluateIssue(iss *Issue, now time.Time, opts Options) Outcome 
 	}
 	effective := o.Priority
 	if o.Priority != nil && o.Type != nil && !o.Priority.Allows(o.Type.Name) {
-		effective = p.applyPriorityRule(&o, jiraPrio)
+		effective = p.applyPriorityRule(&o, jiraPrio, opts.BotAccountID)
 	}
 
 	o.Goals = make([]GoalStatus, 0, len(p.Goals))
@@ -195,7 +195,7 @@ func (o *Outcome) HasFlag(code string) bool {
 
 // applyPriorityRule handles a priority not listed for the issue's type and
 // returns the priority goals should be measured against.
-func (p *Policy) applyPriorityRule(o *Outcome, jiraPrio string) *Priority {
+func (p *Policy) applyPriorityRule(o *Outcome, jiraPrio, bot string) *Priority {
 	pr, t := o.Priority, o.Type
 	switch p.PriorityRule.Mode {
 	case PriorityRuleFlag:
@@ -208,11 +208,9 @@ func (p *Policy) applyPriorityRule(o *Outcome, jiraPrio string) *Priority {
 			return pr
 		}
 		o.SetPriority = to.Jira[0]
-		o.Comments = append(o.Comments, NewComment{
-			Key: "priority:" + pr.Name + ">" + to.Name,
-			Body: fmt.Sprintf("Priority changed from %s to %s: priority %s applies only to %s issues, not to %s.",
-				jiraPrio, to.Jira[0], pr.Name, strings.Join(p.typesFor(pr), ", "), t.Name),
-			Internal: p.PriorityRule.Internal,
+		o.propose("priority:"+pr.Name+">"+to.Name, p.PriorityRule.Internal, bot, func() string {
+			return fmt.Sprintf("Priority changed from %s to %s: priority %s applies only to %s issues, not to %s.",
+				jiraPrio, to.Jira[0], pr.Name, strings.Join(p.typesFor(pr), ", "), t.Name)
 		})
 		return to
 	}
@@ -319,8 +317,8 @@ func (p *Policy) evaluateGoal(g *Goal, tl *timeline, o *Outcome, effective *Prio
 	typ := o.Type
 	if !cy.stop.IsZero() {
 		at = cy.stop
-		prio = p.priorityByJira[strings.ToLower(tl.valueAt(evPriority, tl.initialPrio, at))]
-		typ = p.typeByJira[strings.ToLower(tl.valueAt(evType, tl.initialType, at))]
+		prio = p.priorityOf(tl.valueAt(evPriority, tl.initialPrio, at))
+		typ = p.typeOf(tl.valueAt(evType, tl.initialType, at))
 	}
 	gs.Priority, gs.Type, gs.Plan = nameOf(prio), nameOf(typ), nameOf(o.Plan)
 	row := g.matchTarget(gs.Priority, gs.Plan, gs.Type)
@@ -397,9 +395,12 @@ func (p *Policy) evaluateGoal(g *Goal, tl *timeline, o *Outcome, effective *Prio
 		gs.AtRisk = !breached && cy.stop.IsZero() && !fired[1].After(now)
 		next = 2
 	}
-	for i, s := range steps {
-		t := fired[next+i]
-		gs.Steps = append(gs.Steps, StepStatus{Step: s, At: t, Due: cy.stop.IsZero() && !t.IsZero() && !t.After(now)})
+	if len(steps) > 0 {
+		gs.Steps = make([]StepStatus, len(steps))
+		for i := range steps {
+			t := fired[next+i]
+			gs.Steps[i] = StepStatus{Step: &steps[i], At: t, Due: cy.stop.IsZero() && !t.IsZero() && !t.After(now)}
+		}
 	}
 	return gs
 }
@@ -410,11 +411,11 @@ func (p *Policy) finish(o *Outcome, opts Options) {
 	iss := o.Issue
 	if len(o.Missing) > 0 {
 		o.flag(FlagMissingInfo, "missing: "+strings.Join(o.Missing, "; "))
-		o.Comments = append(o.Comments, NewComment{Key: "missing-info", Body: p.missingInfoBody(iss, o.Missing), Internal: p.Qualification.Internal})
+		o.propose("missing-info", p.Qualification.Internal, opts.BotAccountID, func() string { return p.missingInfoBody(iss, o.Missing) })
 	}
 	if p.Acknowledgement.Enabled {
 		if gs := o.goal(p.Acknowledgement.Goal); gs != nil && (gs.State == StateRunning || gs.State == StatePaused) {
-			o.Comments = append(o.Comments, NewComment{Key: "ack", Body: p.ackBody(iss, gs), Internal: p.Acknowledgement.Internal})
+			o.propose("ack", p.Acknowledgement.Internal, opts.BotAccountID, func() string { return p.ackBody(iss, gs) })
 		}
 	}
 	if o.AfterHours > 0 {
@@ -422,8 +423,8 @@ func (p *Policy) finish(o *Outcome, opts Options) {
 			formatSpan(o.AfterHours), p.Billing.AfterHoursMultiplier))
 	}
 
-	o.Fields = map[string]FieldValue{}
-	labels := make([]string, 0, 4)
+	o.Fields = make(map[string]FieldValue, 2*len(o.Goals)+1)
+	labels := make([]string, 0, len(o.Flags)+len(o.Goals))
 	for i := range o.Goals {
 		gs := &o.Goals[i]
 		g := gs.Goal
@@ -443,9 +444,9 @@ func (p *Policy) finish(o *Outcome, opts Options) {
 		}
 		switch {
 		case gs.State == StateBreached:
-			labels = append(labels, p.LabelPrefix+g.Name+"-breached")
+			labels = append(labels, g.breachedLabel)
 		case gs.AtRisk:
-			labels = append(labels, p.LabelPrefix+g.Name+"-at-risk")
+			labels = append(labels, g.atRiskLabel)
 		}
 		for _, st := range gs.Steps {
 			if st.Due {
@@ -458,11 +459,10 @@ func (p *Policy) finish(o *Outcome, opts Options) {
 		o.Fields[p.Billing.Field] = FieldValue{Text: fmt.Sprintf("%.2f", o.BillableHours)}
 	}
 	for _, f := range o.Flags {
-		labels = append(labels, p.LabelPrefix+f.Code)
+		labels = append(labels, p.label(f.Code))
 	}
 	sort.Strings(labels)
 	o.Labels = compactStrings(labels)
-	o.Comments = p.unposted(iss, o.Comments, opts.BotAccountID)
 }
 
 func (o *Outcome) goal(name string) *GoalStatus {
@@ -491,27 +491,19 @@ func compactStrings(s []string) []string {
 // knows which one-time comments are already on the issue.
 func commentMarker(key string) string { return "[slabot:" + key + "]" }
 
-// unposted drops the comments whose marker is already in a comment by the bot.
-func (p *Policy) unposted(iss *Issue, cs []NewComment, bot string) []NewComment {
-	if len(cs) == 0 {
-		return nil
-	}
-	out := cs[:0]
-	for _, c := range cs {
-		marker := commentMarker(c.Key)
-		posted := false
-		for _, ex := range iss.Comments {
+// propose adds a one-time comment unless the bot already posted it (its
+// marker is in one of the bot's comments). The body is built only when it
+// is needed.
+func (o *Outcome) propose(key string, internal bool, bot string, body func() string) {
+	if len(o.Issue.Comments) > 0 {
+		marker := commentMarker(key)
+		for _, ex := range o.Issue.Comments {
 			if (bot == "" || ex.Author.AccountID == bot) && strings.Contains(ex.Body, marker) {
-				posted = true
-				break
+				return
 			}
 		}
-		if !posted {
-			c.Body += "\n\n" + marker
-			out = append(out, c)
-		}
 	}
-	return out
+	o.Comments = append(o.Comments, NewComment{Key: key, Body: body() + "\n\n" + commentMarker(key), Internal: internal})
 }
 
 func (p *Policy) ackBody(iss *Issue, gs *GoalStatus) string {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"regexp"
+	"strings"
 	"time"
 )
 
@@ -36,6 +37,7 @@ type Policy struct {
 	// removed.
 	LabelPrefix string
 
+	labels         map[string]string // flag code -> label
 	priorityByJira map[string]*Priority
 	typeByJira     map[string]*IssueType
 	planByName     map[string]*Plan
@@ -123,14 +125,17 @@ type Goal struct {
 	Calendar *Calendar // default for targets without their own
 	Start    []Condition
 	Stop     []Condition
-	// Pause holds the statuses (lower case) in which the clock stands still.
-	Pause         map[string]bool
+	// Pause lists the statuses in which the clock stands still (matched
+	// case-insensitively, as Jira does).
+	Pause         []string
 	DeadlineField string
 	StateField    string
 	// AtRisk is the share of the target after which the goal is labelled at
 	// risk; 0 disables the label.
 	AtRisk  float64
 	Targets []Target
+
+	breachedLabel, atRiskLabel string
 }
 
 // Target is one row of a goal's target table. The first row whose
@@ -237,4 +242,30 @@ type Billing struct {
 	Calendar             *Calendar // nil: billing off
 	AfterHoursMultiplier float64
 	Field                string
+}
+
+// priorityOf maps a Jira priority name to the policy's priority, or nil.
+// Jira names are matched case-insensitively; the exact spelling is tried
+// first so the common case does not allocate.
+func (p *Policy) priorityOf(jira string) *Priority {
+	if pr, ok := p.priorityByJira[jira]; ok {
+		return pr
+	}
+	return p.priorityByJira[strings.ToLower(jira)]
+}
+
+// typeOf maps a Jira issue type name to the policy's type, or nil.
+func (p *Policy) typeOf(jira string) *IssueType {
+	if t, ok := p.typeByJira[jira]; ok {
+		return t
+	}
+	return p.typeByJira[strings.ToLower(jira)]
+}
+
+// label returns the label for a flag code, with the policy's prefix.
+func (p *Policy) label(code string) string {
+	if l, ok := p.labels[code]; ok {
+		return l
+	}
+	return p.LabelPrefix + code
 }

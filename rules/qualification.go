@@ -13,7 +13,7 @@ func (q *Qualification) applies(p *Policy, iss *Issue) bool {
 	if q.Types == nil {
 		return true
 	}
-	t := p.typeByJira[strings.ToLower(iss.Type)]
+	t := p.typeOf(iss.Type)
 	return t != nil && q.Types[t.Name]
 }
 

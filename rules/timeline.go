@@ -1,7 +1,7 @@
 package rules
 
 import (
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -22,12 +22,11 @@ const (
 )
 
 type event struct {
-	at       time.Time
-	kind     eventKind
-	status   string // evStatus: the status entered
-	prev     string // evStatus: the status left
-	category string // evStatus: category of the status entered
-	value    string // evPriority, evType: the new Jira value
+	at   time.Time
+	kind eventKind
+	// ch is the changelog entry behind evStatus, evPriority and evType: To
+	// is the status entered (or the new value), From the status left.
+	ch *Change
 }
 
 // timeline is an issue's history up to now, as the clocks see it.
@@ -66,7 +65,7 @@ func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now
 		}
 		switch ch.Field {
 		case FieldStatus:
-			evs = append(evs, event{at: ch.At, kind: evStatus, status: ch.To, prev: ch.From, category: ch.ToCategory})
+			evs = append(evs, event{at: ch.At, kind: evStatus, ch: ch})
 		case FieldResolution:
 			switch {
 			case ch.To != "" && ch.From == "":
@@ -75,9 +74,9 @@ func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now
 				evs = append(evs, event{at: ch.At, kind: evResolutionCleared})
 			}
 		case FieldPriority:
-			evs = append(evs, event{at: ch.At, kind: evPriority, value: ch.To})
+			evs = append(evs, event{at: ch.At, kind: evPriority, ch: ch})
 		case FieldType:
-			evs = append(evs, event{at: ch.At, kind: evType, value: ch.To})
+			evs = append(evs, event{at: ch.At, kind: evType, ch: ch})
 		}
 	}
 	for i := range iss.Comments {
@@ -90,7 +89,7 @@ func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now
 	if !qualifiedAt.IsZero() && !qualifiedAt.After(now) {
 		evs = append(evs, event{at: qualifiedAt, kind: evQualified})
 	}
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
+	slices.SortStableFunc(evs, func(a, b event) int { return a.at.Compare(b.at) })
 	tl.events = evs
 	return tl
 }
@@ -103,7 +102,7 @@ func (tl *timeline) valueAt(kind eventKind, initial string, t time.Time) string 
 			break
 		}
 		if e.kind == kind {
-			v = e.value
+			v = e.ch.To
 		}
 	}
 	return v
@@ -122,11 +121,11 @@ func (c Condition) matches(e *event) bool {
 	case OnQualified:
 		return e.kind == evQualified
 	case OnEntered:
-		return e.kind == evStatus && strings.EqualFold(e.status, c.Status)
+		return e.kind == evStatus && strings.EqualFold(e.ch.To, c.Status)
 	case OnLeft:
-		return e.kind == evStatus && strings.EqualFold(e.prev, c.Status) && !strings.EqualFold(e.status, c.Status)
+		return e.kind == evStatus && strings.EqualFold(e.ch.From, c.Status) && !strings.EqualFold(e.ch.To, c.Status)
 	case OnCategory:
-		return e.kind == evStatus && e.category == c.Status
+		return e.kind == evStatus && e.ch.ToCategory == c.Status
 	}
 	return false
 }
@@ -163,11 +162,11 @@ func (tl *timeline) cycles(g *Goal) []cycle {
 	status := tl.initialStatus
 	active := false
 	var cur cycle
-	paused := func() bool { return g.Pause != nil && g.Pause[strings.ToLower(status)] }
+	paused := func() bool { return containsFold(g.Pause, status) }
 	for i := range tl.events {
 		e := &tl.events[i]
 		if e.kind == evStatus {
-			status = e.status
+			status = e.ch.To
 		}
 		if active {
 			if anyMatches(g.Stop, e) {
@@ -221,4 +220,13 @@ func closeOpen(c *cycle, t time.Time) {
 	if n := len(c.pauses); n > 0 && c.pauses[n-1].To.IsZero() {
 		c.pauses[n-1].To = t
 	}
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -182,7 +182,8 @@ type CalendarSpec struct {
 // duration. The index covers a span of years and grows on demand; it is
 // immutable once published, so readers never lock.
 type Calendar struct {
-	spec  CalendarSpec
+	spec    CalendarSpec
+	nominal time.Duration
 	index atomic.Pointer[workIndex]
 	grow  sync.Mutex
 }
@@ -226,7 +227,9 @@ func NewCalendar(spec CalendarSpec) (*Calendar, error) {
 	if !open {
 		return nil, fmt.Errorf("calendar %q is never open", spec.Name)
 	}
-	return &Calendar{spec: spec}, nil
+	c := &Calendar{spec: spec}
+	c.nominal = c.nominalDay()
+	return c, nil
 }
 
 // Name is the calendar's name in the policy.
@@ -253,7 +256,9 @@ func (c *Calendar) Hours(d Date) ([]Window, string) {
 
 // NominalDay is one regular business day: the most common non-zero daily
 // opening length of the week (ties: the longest). It defines the "bd" unit.
-func (c *Calendar) NominalDay() time.Duration {
+func (c *Calendar) NominalDay() time.Duration { return c.nominal }
+
+func (c *Calendar) nominalDay() time.Duration {
 	count := map[int]int{}
 	best, bestN := 0, 0
 	for _, ws := range c.spec.Week {
