@@ -184,8 +184,8 @@ type CalendarSpec struct {
 type Calendar struct {
 	spec    CalendarSpec
 	nominal time.Duration
-	index atomic.Pointer[workIndex]
-	grow  sync.Mutex
+	index   atomic.Pointer[workIndex]
+	grow    sync.Mutex
 }
 
 // workIndex is the opening intervals of the years [from, to] as Unix
