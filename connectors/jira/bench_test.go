@@ -1,0 +1,79 @@
+package jira
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+)
+
+// BenchmarkFullSync reads a 10,000-issue project, each issue with 10-60
+// changelog entries, over real HTTP. It reports HTTP requests per sync,
+// which must stay within ceil(issues/page size) search pages plus one
+// changelog request per issue whose inline changelog was truncated.
+func BenchmarkFullSync(b *testing.B) {
+	const n = 10000
+	rng := rand.New(rand.NewPCG(1, 2))
+	seed := jirasim.DefaultSeed()
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	caps := jirasim.DefaultCaps()
+	truncated := 0
+	for i := range n {
+		h := 10 + rng.IntN(51)
+		if h > caps.SearchChangelog {
+			truncated++
+		}
+		created := start.Add(time.Duration(i) * time.Minute)
+		is := jirasim.Issue{Project: "SUP", Type: "Incident", Priority: "High", Status: "Open", Summary: "benchmark issue",
+			Reporter: jirasim.CustomerID, Assignee: jirasim.AgentID, Created: created, History: statusPingPong(created, h),
+			Comments: []jirasim.Comment{{Author: jirasim.AgentID, Body: "on it", Created: created.Add(time.Minute)}},
+			Fields:   map[string]any{"First Response Due": created.Add(time.Hour), "SLA State": "on track"}}
+		if h%2 == 1 {
+			is.Status = "In Progress"
+		}
+		seed.Issues = append(seed.Issues, is)
+	}
+	sim, err := jirasim.New(seed, jirasim.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	c, err := New(Config{BaseURL: srv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: defaultFields()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	bg := context.Background()
+	if err := c.Connect(bg); err != nil {
+		b.Fatal(err)
+	}
+	pageSize := c.cfg.PageSize
+	bound := (n+pageSize-1)/pageSize + truncated
+
+	b.ReportAllocs()
+	b.ResetTimer()
+	var perOp int
+	for b.Loop() {
+		before := c.TotalRequests()
+		issues, _, err := c.Changed(bg, "SUP", Cursor{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(issues) != n {
+			b.Fatalf("synced %d issues, want %d", len(issues), n)
+		}
+		perOp = c.TotalRequests() - before
+	}
+	b.ReportMetric(float64(perOp), "requests/op")
+	b.ReportMetric(float64(bound), "bound-requests")
+	b.ReportMetric(float64(truncated), "truncated-issues")
+	if perOp > bound {
+		b.Fatalf("%d requests, more than the bound %d", perOp, bound)
+	}
+	if sim.CountRequests("", "/rest/api/2/search") != 0 {
+		b.Fatal("the removed search endpoint was called")
+	}
+}

@@ -1,0 +1,195 @@
+package jira
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// FieldType is the kind of custom field the policy expects.
+type FieldType string
+
+// Field types, matched against the schema GET /rest/api/2/field reports.
+const (
+	Datetime FieldType = "datetime" // Date Time Picker
+	Select   FieldType = "select"   // Select List (single choice)
+	Text     FieldType = "text"     // Text Field (single line)
+	Number   FieldType = "number"   // Number Field
+)
+
+// schemaType is the JsonTypeBean.type of each field type.
+var schemaType = map[FieldType]string{Datetime: "datetime", Select: "option", Text: "string", Number: "number"}
+
+// FieldSpec names a custom field the policy reads or writes. Name is the
+// field's name in Jira (or its id, customfield_NNNNN, to settle ambiguity).
+type FieldSpec struct {
+	Name string
+	Type FieldType
+}
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL of the site, e.g. https://example.atlassian.net. Must be
+	// https unless it is a loopback address (tests, the demo).
+	BaseURL string
+	// Email and APIToken authenticate with basic auth.
+	Email    string
+	APIToken string
+
+	// Fields are the custom fields to read and write.
+	Fields []FieldSpec
+	// OrganizationsField names the JSM organizations field. Empty finds it
+	// by type and tolerates its absence (non-JSM projects).
+	OrganizationsField string
+
+	// PageSize of search requests (Jira caps it at 100 with fields).
+	PageSize int
+	// Overlap re-reads this much before the cursor on every poll: JQL dates
+	// have minute precision and search is eventually consistent.
+	Overlap time.Duration
+	// Quiet edits with notifyUsers=false so slabot's field updates do not
+	// e-mail watchers (needs project admin).
+	Quiet bool
+	// ManagedLabelPrefix, when set, restricts label removal to labels with
+	// this prefix, so labels people set are never removed.
+	ManagedLabelPrefix string
+
+	// MaxRetries bounds retries of idempotent calls on 5xx and network
+	// errors (default 3).
+	MaxRetries int
+	// MaxRateLimitWait is the longest Retry-After the client waits out
+	// inside a call (default 60 s); longer waits return a RateLimitError.
+	MaxRateLimitWait time.Duration
+	// RequestTimeout bounds every HTTP request (default 30 s), also when the
+	// caller's context has no deadline.
+	RequestTimeout time.Duration
+
+	// HTTPClient supplies the transport (default http.DefaultTransport).
+	HTTPClient *http.Client
+	// Now and Sleep are the client's clock; tests inject them so
+	// Retry-After waits take no real time.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Jitter returns a number in [0,1) to spread backoff (default math/rand).
+	Jitter func() float64
+	// Logger receives retries and rate-limit waits (default: discard).
+	Logger *slog.Logger
+	// OnRequest is called after every HTTP request, for metrics.
+	OnRequest func(RequestInfo)
+}
+
+// LogValue keeps the token out of logs.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("base_url", c.BaseURL), slog.String("email", c.Email),
+		slog.String("api_token", redacted(c.APIToken)))
+}
+
+// String keeps the token out of %v.
+func (c Config) String() string {
+	return fmt.Sprintf("jira.Config{BaseURL: %s, Email: %s, APIToken: %s}", c.BaseURL, c.Email, redacted(c.APIToken))
+}
+
+func redacted(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+func (c *Config) defaults() {
+	if c.PageSize <= 0 {
+		c.PageSize = 100
+	}
+	if c.Overlap <= 0 {
+		c.Overlap = 2 * time.Minute
+	}
+	if c.MaxRetries <= 0 {
+		c.MaxRetries = 3
+	}
+	if c.MaxRateLimitWait <= 0 {
+		c.MaxRateLimitWait = 60 * time.Second
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 30 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleepCtx
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// validate lists every problem with the configuration.
+func (c *Config) validate() []string {
+	var probs []string
+	u, err := url.Parse(c.BaseURL)
+	switch {
+	case c.BaseURL == "":
+		probs = append(probs, "the Jira base URL is not set (e.g. https://example.atlassian.net)")
+	case err != nil || u.Host == "":
+		probs = append(probs, fmt.Sprintf("the Jira base URL %q is not a URL like https://example.atlassian.net", c.BaseURL))
+	case u.User != nil:
+		probs = append(probs, "the Jira base URL must not contain credentials; set the e-mail and API token separately")
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		probs = append(probs, fmt.Sprintf("the Jira base URL %s must use https (plain http is only allowed for loopback addresses)", u.Redacted()))
+	case u.Scheme != "https" && u.Scheme != "http":
+		probs = append(probs, fmt.Sprintf("the Jira base URL %s must use https", u.Redacted()))
+	}
+	if c.Email == "" {
+		probs = append(probs, "the Jira account e-mail is not set")
+	}
+	if c.APIToken == "" {
+		probs = append(probs, "the Jira API token is not set")
+	}
+	seen := map[string]bool{}
+	for _, f := range c.Fields {
+		if _, ok := schemaType[f.Type]; !ok {
+			probs = append(probs, fmt.Sprintf("field %q: type %q is not one of datetime, select, text, number", f.Name, f.Type))
+		}
+		if f.Name == "" {
+			probs = append(probs, "a configured custom field has no name")
+		}
+		if seen[f.Name] {
+			probs = append(probs, fmt.Sprintf("field %q is configured twice", f.Name))
+		}
+		seen[f.Name] = true
+	}
+	if c.ManagedLabelPrefix != "" && strings.ContainsAny(c.ManagedLabelPrefix, " \t") {
+		probs = append(probs, "the managed label prefix contains spaces, which Jira labels cannot")
+	}
+	return probs
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// GoString keeps the token out of %#v.
+func (c Config) GoString() string { return c.String() }

@@ -1,0 +1,566 @@
+package jirasim
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// The JQL subset slabot needs: project, key, id, status, statusCategory,
+// priority, issuetype, labels, resolution, assignee, reporter, created,
+// updated and resolved, with = != > >= < <= IN / NOT IN / IS [NOT] EMPTY,
+// AND/OR/NOT, parentheses and ORDER BY. Dates are absolute ("yyyy-MM-dd
+// HH:mm", "yyyy/MM/dd", ...) in the searching user's zone, relative
+// ("-15m", "-2d", "1w"), epoch milliseconds or now().
+
+type jqlQuery struct {
+	where func(*issue) bool // nil when unbounded
+	order []orderKey
+}
+
+type orderKey struct {
+	field string
+	desc  bool
+}
+
+type jqlError string
+
+func (e jqlError) Error() string { return string(e) }
+
+type token struct {
+	kind byte // 'w' word, 's' string, 'o' operator, '(' ')' ','
+	text string
+	pos  int
+}
+
+func lexJQL(q string) ([]token, error) {
+	var toks []token
+	i := 0
+	for i < len(q) {
+		ch := q[i]
+		switch {
+		case unicode.IsSpace(rune(ch)):
+			i++
+		case ch == '(' || ch == ')' || ch == ',':
+			toks = append(toks, token{kind: ch, text: string(ch), pos: i})
+			i++
+		case ch == '"' || ch == '\'':
+			var b strings.Builder
+			j := i + 1
+			for ; j < len(q) && q[j] != ch; j++ {
+				if q[j] == '\\' && j+1 < len(q) {
+					j++
+				}
+				b.WriteByte(q[j])
+			}
+			if j >= len(q) {
+				return nil, jqlError(fmt.Sprintf("Error in the JQL Query: The quoted string starting at character %d has not been completed.", i))
+			}
+			toks = append(toks, token{kind: 's', text: b.String(), pos: i})
+			i = j + 1
+		case strings.ContainsRune("=!<>~", rune(ch)):
+			j := i + 1
+			if j < len(q) && q[j] == '=' {
+				j++
+			}
+			op := q[i:j]
+			if op == "!" {
+				return nil, jqlError(fmt.Sprintf("Error in the JQL Query: The character '!' is a reserved JQL character (character %d).", i))
+			}
+			toks = append(toks, token{kind: 'o', text: op, pos: i})
+			i = j
+		default:
+			j := i
+			for j < len(q) && !unicode.IsSpace(rune(q[j])) && !strings.ContainsRune("()=,!<>~\"'", rune(q[j])) {
+				j++
+			}
+			toks = append(toks, token{kind: 'w', text: q[i:j], pos: i})
+			i = j
+		}
+	}
+	return toks, nil
+}
+
+type jqlParser struct {
+	s    *Server
+	toks []token
+	p    int
+	loc  *time.Location
+	now  time.Time
+	user *User
+}
+
+func (s *Server) parseJQL(q string, user *User) (*jqlQuery, error) {
+	toks, err := lexJQL(q)
+	if err != nil {
+		return nil, err
+	}
+	p := &jqlParser{s: s, toks: toks, loc: s.userZone(user), now: s.now(), user: user}
+	out := &jqlQuery{}
+	if !p.atKeyword("order") && p.p < len(p.toks) {
+		if out.where, err = p.or(); err != nil {
+			return nil, err
+		}
+	}
+	if p.atKeyword("order") {
+		p.p++
+		if !p.atKeyword("by") {
+			return nil, p.errf("Expecting 'by' after 'order'")
+		}
+		p.p++
+		for {
+			t, ok := p.next()
+			if !ok || (t.kind != 'w' && t.kind != 's') {
+				return nil, p.errf("Expecting a field name in the ORDER BY clause")
+			}
+			f := canonicalField(t.text)
+			if !slices.Contains([]string{"key", "id", "created", "updated", "resolved", "priority", "status"}, f) {
+				return nil, jqlError(fmt.Sprintf("Field '%s' does not exist or you do not have permission to view it.", t.text))
+			}
+			k := orderKey{field: f}
+			if p.atKeyword("asc") {
+				p.p++
+			} else if p.atKeyword("desc") {
+				k.desc = true
+				p.p++
+			}
+			out.order = append(out.order, k)
+			if p.p < len(p.toks) && p.toks[p.p].kind == ',' {
+				p.p++
+				continue
+			}
+			break
+		}
+		if len(out.order) > 7 {
+			return nil, jqlError("Error in the JQL Query: The ORDER BY clause can contain at most 7 fields.")
+		}
+	}
+	if p.p < len(p.toks) {
+		return nil, p.errf("Expecting either 'OR' or 'AND' but got '%s'", p.toks[p.p].text)
+	}
+	return out, nil
+}
+
+func (p *jqlParser) errf(format string, args ...any) error {
+	pos := len(p.toks)
+	if p.p < len(p.toks) {
+		pos = p.toks[p.p].pos
+	}
+	return jqlError(fmt.Sprintf("Error in the JQL Query: "+format+" (at character %d).", append(args, pos)...))
+}
+
+func (p *jqlParser) next() (token, bool) {
+	if p.p >= len(p.toks) {
+		return token{}, false
+	}
+	t := p.toks[p.p]
+	p.p++
+	return t, true
+}
+
+func (p *jqlParser) atKeyword(k string) bool {
+	return p.p < len(p.toks) && p.toks[p.p].kind == 'w' && strings.EqualFold(p.toks[p.p].text, k)
+}
+
+func (p *jqlParser) or() (func(*issue) bool, error) {
+	l, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	for p.atKeyword("or") {
+		p.p++
+		r, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		a, b := l, r
+		l = func(i *issue) bool { return a(i) || b(i) }
+	}
+	return l, nil
+}
+
+func (p *jqlParser) and() (func(*issue) bool, error) {
+	l, err := p.not()
+	if err != nil {
+		return nil, err
+	}
+	for p.atKeyword("and") {
+		p.p++
+		r, err := p.not()
+		if err != nil {
+			return nil, err
+		}
+		a, b := l, r
+		l = func(i *issue) bool { return a(i) && b(i) }
+	}
+	return l, nil
+}
+
+func (p *jqlParser) not() (func(*issue) bool, error) {
+	if p.atKeyword("not") {
+		p.p++
+		e, err := p.not()
+		if err != nil {
+			return nil, err
+		}
+		return func(i *issue) bool { return !e(i) }, nil
+	}
+	if p.p < len(p.toks) && p.toks[p.p].kind == '(' {
+		p.p++
+		e, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if t, ok := p.next(); !ok || t.kind != ')' {
+			return nil, p.errf("Expecting ')'")
+		}
+		return e, nil
+	}
+	return p.clause()
+}
+
+func canonicalField(f string) string {
+	switch strings.ToLower(f) {
+	case "issuekey", "key":
+		return "key"
+	case "updateddate", "updated":
+		return "updated"
+	case "createddate", "created":
+		return "created"
+	case "resolutiondate", "resolved":
+		return "resolved"
+	case "type", "issuetype":
+		return "issuetype"
+	case "statuscategory":
+		return "statusCategory"
+	}
+	return strings.ToLower(f)
+}
+
+// value is one right-hand operand: its text and whether it was quoted.
+type value struct {
+	text   string
+	quoted bool
+	fn     string // function name without parentheses, e.g. "now"
+}
+
+func (p *jqlParser) value() (value, error) {
+	t, ok := p.next()
+	if !ok || (t.kind != 'w' && t.kind != 's') {
+		return value{}, p.errf("Expecting a value")
+	}
+	v := value{text: t.text, quoted: t.kind == 's'}
+	if t.kind == 'w' && p.p+1 < len(p.toks) && p.toks[p.p].kind == '(' && p.toks[p.p+1].kind == ')' {
+		p.p += 2
+		v.fn = strings.ToLower(t.text)
+	}
+	return v, nil
+}
+
+func (p *jqlParser) clause() (func(*issue) bool, error) {
+	t, ok := p.next()
+	if !ok || (t.kind != 'w' && t.kind != 's') {
+		return nil, p.errf("Expecting a field name")
+	}
+	field := canonicalField(t.text)
+	switch field {
+	case "project", "key", "id", "status", "statuscategory", "statusCategory", "priority", "issuetype", "labels",
+		"resolution", "assignee", "reporter", "created", "updated", "resolved":
+	default:
+		return nil, jqlError(fmt.Sprintf("Field '%s' does not exist or you do not have permission to view it.", t.text))
+	}
+	if field == "statuscategory" {
+		field = "statusCategory"
+	}
+	// IS [NOT] EMPTY
+	if p.atKeyword("is") {
+		p.p++
+		neg := false
+		if p.atKeyword("not") {
+			neg = true
+			p.p++
+		}
+		if !p.atKeyword("empty") && !p.atKeyword("null") {
+			return nil, p.errf("Expecting EMPTY or NULL after IS")
+		}
+		p.p++
+		get := p.getter(field)
+		return func(i *issue) bool { return (len(get(i)) == 0) != neg }, nil
+	}
+	neg := false
+	if p.atKeyword("not") {
+		neg = true
+		p.p++
+		if !p.atKeyword("in") {
+			return nil, p.errf("Expecting 'IN' after 'NOT'")
+		}
+	}
+	var op string
+	var vals []value
+	if p.atKeyword("in") {
+		p.p++
+		op = "in"
+		if t, ok := p.next(); !ok || t.kind != '(' {
+			return nil, p.errf("Expecting '(' after IN")
+		}
+		for {
+			v, err := p.value()
+			if err != nil {
+				return nil, err
+			}
+			vals = append(vals, v)
+			t, ok := p.next()
+			if !ok {
+				return nil, p.errf("Expecting ')'")
+			}
+			if t.kind == ')' {
+				break
+			}
+			if t.kind != ',' {
+				return nil, p.errf("Expecting ',' or ')'")
+			}
+		}
+	} else {
+		t, ok := p.next()
+		if !ok || t.kind != 'o' {
+			return nil, p.errf("Expecting operator after field '%s'", field)
+		}
+		op = t.text
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		vals = []value{v}
+	}
+	switch field {
+	case "created", "updated", "resolved":
+		return p.dateClause(field, op, neg, vals)
+	}
+	if op != "=" && op != "!=" && op != "in" {
+		return nil, jqlError(fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", op, field))
+	}
+	want := map[string]bool{}
+	for _, v := range vals {
+		for _, n := range p.normalize(field, v) {
+			want[n] = true
+		}
+	}
+	if op == "!=" {
+		neg = true
+	}
+	get := p.getter(field)
+	return func(i *issue) bool {
+		for _, have := range get(i) {
+			if want[strings.ToLower(have)] {
+				return !neg
+			}
+		}
+		return neg
+	}, nil
+}
+
+// getter returns the comparable (lower-cased on compare) values of a field.
+func (p *jqlParser) getter(field string) func(*issue) []string {
+	switch field {
+	case "project":
+		return func(i *issue) []string { return []string{i.project.Key, i.project.ID, i.project.Name} }
+	case "key":
+		return func(i *issue) []string { return []string{i.key} }
+	case "id":
+		return func(i *issue) []string { return []string{i.idString()} }
+	case "status":
+		return func(i *issue) []string { return []string{i.status.Name, i.status.ID} }
+	case "statusCategory":
+		return func(i *issue) []string { return []string{i.status.Category} }
+	case "priority":
+		return func(i *issue) []string {
+			if i.priority == nil {
+				return nil
+			}
+			return []string{i.priority.Name, i.priority.ID}
+		}
+	case "issuetype":
+		return func(i *issue) []string { return []string{i.typ.Name, i.typ.ID} }
+	case "labels":
+		return func(i *issue) []string { return i.labels }
+	case "resolution":
+		return func(i *issue) []string {
+			if i.resolution == "" {
+				return nil
+			}
+			return []string{i.resolution}
+		}
+	case "assignee":
+		return func(i *issue) []string {
+			if i.assignee == "" {
+				return nil
+			}
+			return []string{i.assignee}
+		}
+	case "reporter":
+		return func(i *issue) []string {
+			if i.reporter == "" {
+				return nil
+			}
+			return []string{i.reporter}
+		}
+	case "created":
+		return func(i *issue) []string { return []string{"x"} }
+	case "updated":
+		return func(i *issue) []string { return []string{"x"} }
+	case "resolved":
+		return func(i *issue) []string {
+			if i.resolved.IsZero() || i.resolution == "" {
+				return nil
+			}
+			return []string{"x"}
+		}
+	}
+	return func(*issue) []string { return nil }
+}
+
+// normalize maps a JQL operand to the lower-cased values getter reports.
+func (p *jqlParser) normalize(field string, v value) []string {
+	t := v.text
+	switch {
+	case v.fn == "currentuser" && p.user != nil:
+		return []string{strings.ToLower(p.user.AccountID)}
+	case field == "statusCategory":
+		for key, c := range categoryInfo {
+			if strings.EqualFold(t, c.Name) || strings.EqualFold(t, key) || t == strconv.Itoa(c.ID) {
+				return []string{key}
+			}
+		}
+	case field == "resolution" && strings.EqualFold(t, "unresolved") && !v.quoted:
+		return nil
+	}
+	return []string{strings.ToLower(t)}
+}
+
+var relDate = regexp.MustCompile(`^([+-]?)(\d+)([wdhm])$`)
+
+// date resolves a date operand in the user's zone; JQL has minute precision.
+func (p *jqlParser) date(v value) (time.Time, error) {
+	if v.fn == "now" {
+		return p.now, nil
+	}
+	if m := relDate.FindStringSubmatch(v.text); m != nil {
+		n, _ := strconv.Atoi(m[2])
+		unit := map[string]time.Duration{"w": 7 * 24 * time.Hour, "d": 24 * time.Hour, "h": time.Hour, "m": time.Minute}[m[3]]
+		d := time.Duration(n) * unit
+		if m[1] == "-" {
+			d = -d
+		}
+		return p.now.Add(d), nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006/01/02 15:04", "2006-01-02", "2006/01/02"} {
+		if t, err := time.ParseInLocation(layout, v.text, p.loc); err == nil {
+			return t, nil
+		}
+	}
+	if ms, err := strconv.ParseInt(v.text, 10, 64); err == nil && !v.quoted {
+		return time.UnixMilli(ms), nil
+	}
+	return time.Time{}, jqlError(fmt.Sprintf("Date value '%s' is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.", v.text))
+}
+
+func (p *jqlParser) dateClause(field, op string, neg bool, vals []value) (func(*issue) bool, error) {
+	get := func(i *issue) time.Time {
+		switch field {
+		case "created":
+			return i.created
+		case "updated":
+			return i.updated
+		}
+		if i.resolution == "" {
+			return time.Time{}
+		}
+		return i.resolved
+	}
+	var ts []time.Time
+	for _, v := range vals {
+		t, err := p.date(v)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	x := ts[0]
+	var cmp func(time.Time) bool
+	switch op {
+	case "=":
+		cmp = func(t time.Time) bool { return t.Equal(x) }
+	case "!=":
+		cmp = func(t time.Time) bool { return !t.Equal(x) }
+	case ">":
+		cmp = func(t time.Time) bool { return t.After(x) }
+	case ">=":
+		cmp = func(t time.Time) bool { return !t.Before(x) }
+	case "<":
+		cmp = func(t time.Time) bool { return t.Before(x) }
+	case "<=":
+		cmp = func(t time.Time) bool { return !t.After(x) }
+	case "in":
+		cmp = func(t time.Time) bool {
+			for _, y := range ts {
+				if t.Equal(y) {
+					return true
+				}
+			}
+			return false
+		}
+	default:
+		return nil, jqlError(fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", op, field))
+	}
+	return func(i *issue) bool {
+		t := get(i)
+		if t.IsZero() {
+			return false
+		}
+		return cmp(t) != neg
+	}, nil
+}
+
+// less orders two issues by the query's ORDER BY, then by id so the order
+// is total (search-after paging depends on it).
+func (s *Server) less(q *jqlQuery, a, b *issue) int {
+	for _, k := range q.order {
+		c := 0
+		switch k.field {
+		case "key":
+			c = strings.Compare(a.project.Key, b.project.Key)
+			if c == 0 {
+				c = a.num - b.num
+			}
+		case "id":
+			c = int(a.id - b.id)
+		case "created":
+			c = a.created.Compare(b.created)
+		case "updated":
+			c = a.updated.Compare(b.updated)
+		case "resolved":
+			c = a.resolved.Compare(b.resolved)
+		case "priority":
+			c = s.priorityRank(b.priority) - s.priorityRank(a.priority) // highest first when ASC? Jira sorts by rank
+		case "status":
+			c = strings.Compare(a.status.Name, b.status.Name)
+		}
+		if k.desc {
+			c = -c
+		}
+		if c != 0 {
+			return c
+		}
+	}
+	switch {
+	case a.id < b.id:
+		return -1
+	case a.id > b.id:
+		return 1
+	}
+	return 0
+}

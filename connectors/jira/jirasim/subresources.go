@@ -1,0 +1,262 @@
+package jirasim
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// pageParams reads startAt/maxResults, clamping maxResults to limit.
+func (c *call) pageParams(def, limit int) (start, max_ int, ok bool) {
+	q := c.r.URL.Query()
+	start, max_ = 0, def
+	if v := q.Get("startAt"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.fail(http.StatusBadRequest, "startAt must be a non-negative number")
+			return 0, 0, false
+		}
+		start = n
+	}
+	if v := q.Get("maxResults"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			c.fail(http.StatusBadRequest, "maxResults must be a non-negative number")
+			return 0, 0, false
+		}
+		max_ = n
+	}
+	return start, min(max_, limit), true
+}
+
+func window(total, start, n int) (int, int) {
+	lo := min(start, total)
+	return lo, min(total, lo+n)
+}
+
+// IssueTransition
+type jTransition struct {
+	ID            string  `json:"id"`
+	Name          string  `json:"name"`
+	To            jStatus `json:"to"`
+	HasScreen     bool    `json:"hasScreen"`
+	IsGlobal      bool    `json:"isGlobal"`
+	IsInitial     bool    `json:"isInitial"`
+	IsAvailable   bool    `json:"isAvailable"`
+	IsConditional bool    `json:"isConditional"`
+	IsLooped      bool    `json:"looped"`
+}
+
+func (c *call) getTransitions() {
+	is := c.lookup()
+	if is == nil {
+		return
+	}
+	out := []jTransition{}
+	for _, st := range c.s.statuses {
+		if st == is.status {
+			continue
+		}
+		out = append(out, jTransition{ID: st.ID, Name: st.Name, To: c.s.renderStatus(c.rc, st), IsGlobal: true, IsAvailable: true})
+	}
+	c.json(http.StatusOK, map[string]any{"transitions": out})
+}
+
+func (c *call) doTransition() {
+	is := c.lookupForWrite("transition this issue")
+	if is == nil {
+		return
+	}
+	var req struct {
+		Transition struct {
+			ID string `json:"id"`
+		} `json:"transition"`
+		Fields struct {
+			Resolution *struct {
+				Name string `json:"name"`
+			} `json:"resolution"`
+		} `json:"fields"`
+		Update          json.RawMessage `json:"update"`
+		HistoryMetadata json.RawMessage `json:"historyMetadata"`
+		Properties      json.RawMessage `json:"properties"`
+	}
+	if !c.decode(&req, false) {
+		return
+	}
+	var st *Status
+	for _, x := range c.s.statuses {
+		if x.ID == req.Transition.ID && x != is.status {
+			st = x
+		}
+	}
+	if st == nil {
+		c.fail(http.StatusBadRequest, "Transition id '"+req.Transition.ID+"' is not valid for this issue.")
+		return
+	}
+	res := ""
+	if req.Fields.Resolution != nil {
+		res = req.Fields.Resolution.Name
+	}
+	c.s.transition(is, st, res, c.user.AccountID, c.s.now())
+	c.noContent()
+}
+
+func (c *call) getComments() {
+	is := c.lookup()
+	if is == nil {
+		return
+	}
+	start, n, ok := c.pageParams(c.s.caps.CommentPage, c.s.caps.CommentPage)
+	if !ok {
+		return
+	}
+	lo, hi := window(len(is.comments), start, n)
+	p := jCommentPage{Comments: make([]jComment, 0, hi-lo), StartAt: start, MaxResults: n, Total: len(is.comments)}
+	for _, cm := range is.comments[lo:hi] {
+		p.Comments = append(p.Comments, c.s.renderComment(c.rc, is, cm))
+	}
+	c.json(http.StatusOK, p)
+}
+
+type commentRequest struct {
+	Body       string `json:"body"`
+	Visibility *struct {
+		Type  string `json:"type"`
+		Value string `json:"value"`
+	} `json:"visibility,omitempty"`
+	Properties []struct {
+		Key   string          `json:"key"`
+		Value json.RawMessage `json:"value"`
+	} `json:"properties,omitempty"`
+}
+
+// addComment handles POST .../comment. A JSM internal note is a comment
+// with the sd.public.comment property {"internal": true}.
+func (c *call) addComment() {
+	is := c.lookupForWrite("add comments to this issue")
+	if is == nil {
+		return
+	}
+	var req commentRequest
+	if !c.decode(&req, false) {
+		return
+	}
+	if req.Body == "" {
+		c.failFields(http.StatusBadRequest, map[string]string{"comment": "Comment body can not be empty!"})
+		return
+	}
+	internal := false
+	for _, p := range req.Properties {
+		if p.Key == "sd.public.comment" {
+			var v struct {
+				Internal bool `json:"internal"`
+			}
+			_ = json.Unmarshal(p.Value, &v)
+			internal = v.Internal
+		}
+	}
+	cm := c.s.addCommentAt(is, c.user.AccountID, req.Body, internal, c.s.now())
+	c.json(http.StatusCreated, c.s.renderComment(c.rc, is, cm))
+}
+
+func (s *Server) addCommentAt(is *issue, author, body string, internal bool, at time.Time) comment {
+	if u := s.users[author]; u != nil && u.Customer {
+		internal = false
+	}
+	s.nextCommentID++
+	cm := comment{id: s.nextCommentID, author: author, body: body, internal: internal && is.project.ServiceDesk, created: at, updated: at}
+	is.comments = append(is.comments, cm)
+	is.updated = later(is.updated, at)
+	return cm
+}
+
+// PageBeanChangelog
+type jChangelogBean struct {
+	Self       string     `json:"self"`
+	NextPage   string     `json:"nextPage,omitempty"`
+	MaxResults int        `json:"maxResults"`
+	StartAt    int        `json:"startAt"`
+	Total      int        `json:"total"`
+	IsLast     bool       `json:"isLast"`
+	Values     []jHistory `json:"values"`
+}
+
+// getChangelog pages the changelog oldest first.
+func (c *call) getChangelog() {
+	is := c.lookup()
+	if is == nil {
+		return
+	}
+	start, n, ok := c.pageParams(c.s.caps.DefaultChangelogPg, c.s.caps.ChangelogPage)
+	if !ok {
+		return
+	}
+	total := len(is.histories)
+	lo, hi := window(total, start, n)
+	self := c.rc.base + "/rest/api/2/issue/" + is.key + "/changelog"
+	p := jChangelogBean{Self: self + "?maxResults=" + strconv.Itoa(n) + "&startAt=" + strconv.Itoa(start),
+		MaxResults: n, StartAt: start, Total: total, IsLast: hi >= total, Values: make([]jHistory, 0, hi-lo)}
+	for _, h := range is.histories[lo:hi] {
+		p.Values = append(p.Values, c.s.renderHistory(c.rc, h))
+	}
+	if !p.IsLast {
+		p.NextPage = self + "?maxResults=" + strconv.Itoa(n) + "&startAt=" + strconv.Itoa(hi)
+	}
+	c.json(http.StatusOK, p)
+}
+
+func (c *call) getWorklogs() {
+	is := c.lookup()
+	if is == nil {
+		return
+	}
+	start, n, ok := c.pageParams(c.s.caps.WorklogPage, c.s.caps.WorklogPage)
+	if !ok {
+		return
+	}
+	lo, hi := window(len(is.worklogs), start, n)
+	p := jWorklogPage{StartAt: start, MaxResults: n, Total: len(is.worklogs), Worklogs: make([]jWorklog, 0, hi-lo)}
+	for _, w := range is.worklogs[lo:hi] {
+		p.Worklogs = append(p.Worklogs, c.s.renderWorklog(c.rc, is, w))
+	}
+	c.json(http.StatusOK, p)
+}
+
+func (c *call) addWorklog() {
+	is := c.lookupForWrite("log work on this issue")
+	if is == nil {
+		return
+	}
+	var req struct {
+		TimeSpentSeconds int    `json:"timeSpentSeconds"`
+		Started          string `json:"started"`
+		Comment          string `json:"comment"`
+	}
+	if !c.decode(&req, false) {
+		return
+	}
+	started := c.s.now()
+	if req.Started != "" {
+		t, err := time.Parse(jiraTime, req.Started)
+		if err != nil {
+			c.failFields(http.StatusBadRequest, map[string]string{"started": "Invalid date format."})
+			return
+		}
+		started = t
+	}
+	if req.TimeSpentSeconds <= 0 {
+		c.failFields(http.StatusBadRequest, map[string]string{"timeLogged": "You must indicate the time spent working."})
+		return
+	}
+	w := c.s.addWorklogAt(is, Worklog{Author: c.user.AccountID, Started: started, SpentSeconds: req.TimeSpentSeconds, Comment: req.Comment}, c.s.now())
+	c.json(http.StatusCreated, c.s.renderWorklog(c.rc, is, w))
+}
+
+func (s *Server) addWorklogAt(is *issue, w Worklog, at time.Time) worklog {
+	s.nextWorklogID++
+	wl := worklog{id: s.nextWorklogID, author: w.Author, started: w.Started, seconds: w.SpentSeconds, comment: w.Comment, created: at}
+	is.worklogs = append(is.worklogs, wl)
+	is.updated = later(is.updated, at)
+	return wl
+}

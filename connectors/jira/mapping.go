@@ -1,0 +1,234 @@
+package jira
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/slabot/slabot/rules"
+)
+
+// jiraTime is the timestamp format of Jira's REST API, and the format
+// datetime fields must be written in.
+const jiraTime = "2006-01-02T15:04:05.000-0700"
+
+func unmarshal(raw json.RawMessage, v any) error { return json.Unmarshal(raw, v) }
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(jiraTime, s)
+	if err != nil {
+		// Some fields come without milliseconds or with an RFC 3339 offset.
+		if t2, err2 := time.Parse(time.RFC3339Nano, s); err2 == nil {
+			return t2, nil
+		}
+		return time.Time{}, err
+	}
+	return t, nil
+}
+
+func toUser(u *gojira.User) rules.User {
+	if u == nil {
+		return rules.User{}
+	}
+	return rules.User{AccountID: u.AccountID, Email: u.EmailAddress, DisplayName: u.DisplayName}
+}
+
+// mapIssue converts Jira's JSON (with complete lists) to the engine's
+// connector-neutral issue.
+func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, comments []wireComment, worklogs []gojira.WorklogRecord) (rules.Issue, error) {
+	is := rules.Issue{ID: wi.ID, Key: wi.Key}
+	if k, _, ok := strings.Cut(wi.Key, "-"); ok {
+		is.Project = k
+	}
+	f := wi.Fields
+	bad := func(field string, err error) error { return fmt.Errorf("jira: %s: field %s: %w", wi.Key, field, err) }
+	get := func(name string, v any) error {
+		raw, ok := f[name]
+		if !ok || string(raw) == "null" {
+			return nil
+		}
+		if err := json.Unmarshal(raw, v); err != nil {
+			return bad(name, err)
+		}
+		return nil
+	}
+	var (
+		project            gojira.Project
+		typ                gojira.IssueType
+		prio               *gojira.Priority
+		status             *gojira.Status
+		res                *gojira.Resolution
+		reporter, assignee *gojira.User
+		created, updated   string
+		resolved           string
+	)
+	for _, g := range []struct {
+		name string
+		v    any
+	}{
+		{"summary", &is.Summary}, {"description", &is.Description}, {"project", &project}, {"issuetype", &typ},
+		{"priority", &prio}, {"status", &status}, {"resolution", &res}, {"resolutiondate", &resolved},
+		{"created", &created}, {"updated", &updated}, {"reporter", &reporter}, {"assignee", &assignee}, {"labels", &is.Labels},
+	} {
+		if err := get(g.name, g.v); err != nil {
+			return is, err
+		}
+	}
+	if project.Key != "" {
+		is.Project = project.Key
+	}
+	is.Type = typ.Name
+	if prio != nil {
+		is.Priority = prio.Name
+	}
+	if status != nil {
+		is.Status = status.Name
+		is.StatusCategory = status.StatusCategory.Key
+	}
+	if res != nil {
+		is.Resolution = res.Name
+	}
+	is.Reporter = toUser(reporter)
+	if assignee != nil {
+		u := toUser(assignee)
+		is.Assignee = &u
+	}
+	var err error
+	if is.Created, err = parseTime(created); err != nil {
+		return is, bad("created", err)
+	}
+	if is.Updated, err = parseTime(updated); err != nil {
+		return is, bad("updated", err)
+	}
+	if is.Resolved, err = parseTime(resolved); err != nil {
+		return is, bad("resolutiondate", err)
+	}
+
+	c.mu.RLock()
+	specs, orgField, cats := c.fields, c.orgField, c.statusCat
+	c.mu.RUnlock()
+
+	if orgField != "" {
+		var orgs []wireOrg
+		if err := get(orgField, &orgs); err != nil {
+			return is, err
+		}
+		for _, o := range orgs {
+			is.Organizations = append(is.Organizations, o.Name)
+		}
+	}
+	for _, spec := range specs {
+		raw, ok := f[spec.ID]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		v, err := customValue(spec, raw)
+		if err != nil {
+			return is, bad(spec.ID, err)
+		}
+		if v != "" {
+			if is.Fields == nil {
+				is.Fields = map[string]string{}
+			}
+			is.Fields[spec.Name] = v
+		}
+	}
+
+	// The changelog arrives newest first inline and oldest first when
+	// paged; the engine wants it chronological.
+	sort.SliceStable(histories, func(a, b int) bool {
+		ta, tb := histories[a].Created, histories[b].Created
+		if ta != tb {
+			pa, _ := parseTime(ta)
+			pb, _ := parseTime(tb)
+			if !pa.Equal(pb) {
+				return pa.Before(pb)
+			}
+		}
+		ia, _ := strconv.ParseInt(histories[a].Id, 10, 64)
+		ib, _ := strconv.ParseInt(histories[b].Id, 10, 64)
+		return ia < ib
+	})
+	for _, h := range histories {
+		at, err := parseTime(h.Created)
+		if err != nil {
+			return is, fmt.Errorf("jira: %s: changelog %s: %w", wi.Key, h.Id, err)
+		}
+		for _, it := range h.Items {
+			ch := rules.Change{At: at, AuthorID: h.Author.AccountID, Field: it.Field, From: it.FromString, To: it.ToString}
+			if it.Field == rules.FieldStatus {
+				if to, ok := it.To.(string); ok && cats[to] != "" {
+					ch.ToCategory = cats[to]
+				} else {
+					ch.ToCategory = cats[strings.ToLower(it.ToString)]
+				}
+			}
+			is.Changes = append(is.Changes, ch)
+		}
+	}
+	for _, cm := range comments {
+		at, err := parseTime(cm.Created)
+		if err != nil {
+			return is, fmt.Errorf("jira: %s: comment %s: %w", wi.Key, cm.ID, err)
+		}
+		pub := true // outside JSM every comment is visible to the reporter
+		if cm.JSDPublic != nil {
+			pub = *cm.JSDPublic
+		}
+		author := cm.Author
+		is.Comments = append(is.Comments, rules.Comment{ID: cm.ID, Author: toUser(&author), Created: at, Body: cm.Body, Public: pub})
+	}
+	sort.SliceStable(is.Comments, func(a, b int) bool { return is.Comments[a].Created.Before(is.Comments[b].Created) })
+	for _, w := range worklogs {
+		var started time.Time
+		if w.Started != nil {
+			started = time.Time(*w.Started)
+		}
+		is.Worklogs = append(is.Worklogs, rules.Worklog{Author: toUser(w.Author), Started: started,
+			Spent: time.Duration(w.TimeSpentSeconds) * time.Second})
+	}
+	return is, nil
+}
+
+// customValue renders a custom field value the way rules.Issue.Fields
+// holds it: RFC 3339 for datetimes, the option value for selects, the
+// text, or a decimal number.
+func customValue(spec resolvedField, raw json.RawMessage) (string, error) {
+	switch spec.Type {
+	case Datetime:
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", err
+		}
+		t, err := parseTime(s)
+		if err != nil {
+			return "", err
+		}
+		return t.Format(time.RFC3339), nil
+	case Select:
+		var o wireOption
+		if err := json.Unmarshal(raw, &o); err != nil {
+			return "", err
+		}
+		return o.Value, nil
+	case Text:
+		var s string
+		err := json.Unmarshal(raw, &s)
+		return s, err
+	case Number:
+		var n float64
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return "", err
+		}
+		return strconv.FormatFloat(n, 'f', -1, 64), nil
+	}
+	return "", fmt.Errorf("unsupported field type %q", spec.Type)
+}

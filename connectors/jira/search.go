@@ -1,0 +1,250 @@
+package jira
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/slabot/slabot/rules"
+)
+
+// jqlDate is the JQL date literal format: minute precision, in the zone of
+// the user running the search.
+const jqlDate = "2006-01-02 15:04"
+
+// Quote makes s a JQL string literal.
+func Quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// Cursor is where incremental polling of one project stands. It is plain
+// data so the bot can store it durably (JSON).
+type Cursor struct {
+	// Updated is the latest "updated" seen; zero before the first sync.
+	Updated time.Time `json:"updated"`
+	// Seen maps issue id to the "updated" already delivered, for issues in
+	// the overlap window, so re-reading the window delivers nothing twice.
+	Seen map[string]time.Time `json:"seen,omitempty"`
+}
+
+// Changed returns the issues of project created or changed since the
+// cursor (all of them for a zero cursor), complete with changelog,
+// comments and worklogs, and the advanced cursor. Each poll re-reads an
+// overlap window before the cursor (JQL dates are minute precision and
+// search is eventually consistent) and drops what it already delivered,
+// so no change is lost and none is delivered twice.
+func (c *Client) Changed(ctx context.Context, project string, cur Cursor) ([]rules.Issue, Cursor, error) {
+	if err := c.ready(); err != nil {
+		return nil, cur, err
+	}
+	jql := "project = " + Quote(project)
+	if !cur.Updated.IsZero() {
+		c.mu.RLock()
+		zone := c.zone
+		c.mu.RUnlock()
+		from := cur.Updated.Add(-c.cfg.Overlap).In(zone).Truncate(time.Minute)
+		jql += " AND updated >= " + Quote(from.Format(jqlDate))
+	}
+	jql += " ORDER BY updated ASC, key ASC"
+
+	var out []rules.Issue
+	index := map[string]int{}
+	next := Cursor{Updated: cur.Updated, Seen: map[string]time.Time{}}
+	err := c.Search(ctx, jql, func(is rules.Issue) error {
+		if prev, ok := cur.Seen[is.ID]; ok && !is.Updated.After(prev) {
+			return nil // delivered by an earlier poll
+		}
+		if i, ok := index[is.ID]; ok { // seen twice in this poll: it moved while paging
+			if is.Updated.After(out[i].Updated) {
+				out[i] = is
+			}
+			return nil
+		}
+		index[is.ID] = len(out)
+		out = append(out, is)
+		return nil
+	})
+	if err != nil {
+		return nil, cur, err
+	}
+	for id, t := range cur.Seen {
+		next.Seen[id] = t
+	}
+	for _, is := range out {
+		if is.Updated.After(next.Updated) {
+			next.Updated = is.Updated
+		}
+		next.Seen[is.ID] = is.Updated
+	}
+	// Forget what can no longer come back in the window (keep a minute of
+	// slack for the minute-precision floor).
+	horizon := next.Updated.Add(-c.cfg.Overlap - time.Minute)
+	for id, t := range next.Seen {
+		if t.Before(horizon) {
+			delete(next.Seen, id)
+		}
+	}
+	return out, next, nil
+}
+
+// Search runs a bounded JQL search through POST /rest/api/2/search/jql,
+// following nextPageToken, and calls fn with each complete issue in result
+// order. Truncated inline changelogs, comments and worklogs are completed
+// from their own endpoints first.
+func (c *Client) Search(ctx context.Context, jql string, fn func(rules.Issue) error) error {
+	if err := c.ready(); err != nil {
+		return err
+	}
+	req := searchRequest{JQL: jql, MaxResults: c.cfg.PageSize, Fields: c.searchFields(), Expand: "changelog"}
+	for page := 1; ; page++ {
+		var res searchPage
+		if _, err := c.call(ctx, op{method: "POST", path: "rest/api/2/search/jql", endpoint: "/rest/api/2/search/jql",
+			body: req, out: &res, idempotent: true}); err != nil {
+			return fmt.Errorf("%w (search page %d)", err, page)
+		}
+		for i := range res.Issues {
+			is, err := c.complete(ctx, &res.Issues[i])
+			if err != nil {
+				return err
+			}
+			if err := fn(is); err != nil {
+				return err
+			}
+		}
+		if res.IsLast || res.NextPageToken == "" {
+			return nil
+		}
+		req.NextPageToken = res.NextPageToken
+	}
+}
+
+// Issue reads one issue with its complete history.
+func (c *Client) Issue(ctx context.Context, key string) (rules.Issue, *Response, error) {
+	if err := c.ready(); err != nil {
+		return rules.Issue{}, nil, err
+	}
+	var wi wireIssue
+	q := url.Values{"fields": {strings.Join(c.searchFields(), ",")}, "expand": {"changelog"}}
+	resp, err := c.call(ctx, op{method: "GET", path: "rest/api/2/issue/" + url.PathEscape(key) + "?" + q.Encode(),
+		endpoint: "/rest/api/2/issue/{key}", out: &wi, idempotent: true, issue: key})
+	if err != nil {
+		return rules.Issue{}, resp, err
+	}
+	is, err := c.complete(ctx, &wi)
+	return is, resp, err
+}
+
+// searchFields lists exactly the fields the mapping reads: search/jql
+// returns only ids unless told otherwise.
+func (c *Client) searchFields() []string {
+	fs := []string{"summary", "description", "project", "issuetype", "priority", "status", "resolution", "resolutiondate",
+		"created", "updated", "reporter", "assignee", "labels", "comment", "worklog"}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, f := range c.cfg.Fields {
+		if r, ok := c.fields[f.Name]; ok {
+			fs = append(fs, r.ID)
+		}
+	}
+	if c.orgField != "" {
+		fs = append(fs, c.orgField)
+	}
+	return fs
+}
+
+// complete fetches what the inline lists left out and maps the issue.
+func (c *Client) complete(ctx context.Context, wi *wireIssue) (rules.Issue, error) {
+	histories, err := c.fullChangelog(ctx, wi)
+	if err != nil {
+		return rules.Issue{}, err
+	}
+	var comments []wireComment
+	if raw, ok := wi.Fields["comment"]; ok && string(raw) != "null" {
+		var p commentPage
+		if err := unmarshal(raw, &p); err != nil {
+			return rules.Issue{}, fmt.Errorf("jira: %s: comments: %w", wi.Key, err)
+		}
+		comments = p.Comments
+		if p.Total > len(p.Comments) {
+			if comments, err = c.allComments(ctx, wi.Key, p.Total); err != nil {
+				return rules.Issue{}, err
+			}
+		}
+	}
+	var worklogs []gojira.WorklogRecord
+	if raw, ok := wi.Fields["worklog"]; ok && string(raw) != "null" {
+		var p gojira.Worklog
+		if err := unmarshal(raw, &p); err != nil {
+			return rules.Issue{}, fmt.Errorf("jira: %s: worklogs: %w", wi.Key, err)
+		}
+		worklogs = p.Worklogs
+		if p.Total > len(p.Worklogs) {
+			if worklogs, err = c.allWorklogs(ctx, wi.Key, p.Total); err != nil {
+				return rules.Issue{}, err
+			}
+		}
+	}
+	return c.mapIssue(wi, histories, comments, worklogs)
+}
+
+func (c *Client) fullChangelog(ctx context.Context, wi *wireIssue) ([]gojira.ChangelogHistory, error) {
+	if wi.Changelog == nil {
+		return nil, nil
+	}
+	if wi.Changelog.Total <= len(wi.Changelog.Histories) {
+		return wi.Changelog.Histories, nil
+	}
+	var all []gojira.ChangelogHistory
+	for start := 0; ; {
+		var p changelogBean
+		path := "rest/api/2/issue/" + url.PathEscape(wi.Key) + "/changelog?startAt=" + strconv.Itoa(start) + "&maxResults=100"
+		if _, err := c.call(ctx, op{method: "GET", path: path, endpoint: "/rest/api/2/issue/{key}/changelog",
+			out: &p, idempotent: true, issue: wi.Key}); err != nil {
+			return nil, fmt.Errorf("%w (completing the changelog of %s)", err, wi.Key)
+		}
+		all = append(all, p.Values...)
+		start += len(p.Values)
+		if p.IsLast || len(p.Values) == 0 || start >= p.Total {
+			return all, nil
+		}
+	}
+}
+
+func (c *Client) allComments(ctx context.Context, key string, total int) ([]wireComment, error) {
+	all := make([]wireComment, 0, total)
+	for start := 0; ; {
+		var p commentPage
+		path := "rest/api/2/issue/" + url.PathEscape(key) + "/comment?startAt=" + strconv.Itoa(start) + "&maxResults=100"
+		if _, err := c.call(ctx, op{method: "GET", path: path, endpoint: "/rest/api/2/issue/{key}/comment",
+			out: &p, idempotent: true, issue: key}); err != nil {
+			return nil, fmt.Errorf("%w (completing the comments of %s)", err, key)
+		}
+		all = append(all, p.Comments...)
+		start += len(p.Comments)
+		if len(p.Comments) == 0 || start >= p.Total {
+			return all, nil
+		}
+	}
+}
+
+func (c *Client) allWorklogs(ctx context.Context, key string, total int) ([]gojira.WorklogRecord, error) {
+	all := make([]gojira.WorklogRecord, 0, total)
+	for start := 0; ; {
+		var p gojira.Worklog
+		path := "rest/api/2/issue/" + url.PathEscape(key) + "/worklog?startAt=" + strconv.Itoa(start) + "&maxResults=5000"
+		if _, err := c.call(ctx, op{method: "GET", path: path, endpoint: "/rest/api/2/issue/{key}/worklog",
+			out: &p, idempotent: true, issue: key}); err != nil {
+			return nil, fmt.Errorf("%w (completing the worklogs of %s)", err, key)
+		}
+		all = append(all, p.Worklogs...)
+		start += len(p.Worklogs)
+		if len(p.Worklogs) == 0 || start >= p.Total {
+			return all, nil
+		}
+	}
+}

@@ -1,0 +1,256 @@
+package jira
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules"
+)
+
+func TestSearchPaginatesAcrossPages(t *testing.T) {
+	s := newSite(t, seedWith(genIssues(250, 3, t0.Add(-48*time.Hour))...), jirasim.Options{}, nil)
+	issues, cur, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(issues) != 250 {
+		t.Fatalf("got %d issues, want 250", len(issues))
+	}
+	seen := map[string]bool{}
+	for _, is := range issues {
+		if seen[is.Key] {
+			t.Fatalf("%s delivered twice", is.Key)
+		}
+		seen[is.Key] = true
+	}
+	if n := s.sim.CountRequests("POST", "/rest/api/2/search/jql"); n != 3 {
+		t.Errorf("search requests = %d, want 3 pages of 100", n)
+	}
+	if cur.Updated.IsZero() {
+		t.Error("cursor did not advance")
+	}
+}
+
+func TestFullSyncNeverCallsRemovedSearch(t *testing.T) {
+	s := newSite(t, seedWith(genIssues(120, 50, t0.Add(-48*time.Hour))...), jirasim.Options{}, nil)
+	if _, _, err := s.client.Changed(ctx(t), "SUP", Cursor{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/rest/api/2/search", "/rest/api/3/search"} {
+		if n := s.sim.CountRequests("", p); n != 0 {
+			t.Errorf("%d requests to removed %s", n, p)
+		}
+	}
+	if s.sim.CountRequests("POST", "/rest/api/2/search/jql") == 0 {
+		t.Error("no search/jql request")
+	}
+}
+
+func TestTruncatedChangelogCommentsAndWorklogsAreCompleted(t *testing.T) {
+	created := t0.Add(-10 * 24 * time.Hour)
+	is := jirasim.Issue{Key: "SUP-1", Project: "SUP", Type: "Incident", Status: "In Progress", Summary: "long story",
+		Reporter: jirasim.CustomerID, Created: created, History: statusPingPong(created, 131)}
+	for i := range 25 {
+		is.Comments = append(is.Comments, jirasim.Comment{Author: jirasim.AgentID, Body: "c", Created: created.Add(time.Duration(i) * time.Hour)})
+	}
+	for i := range 30 {
+		is.Worklogs = append(is.Worklogs, jirasim.Worklog{Author: jirasim.AgentID, Started: created.Add(time.Duration(i) * time.Hour), SpentSeconds: 600})
+	}
+	s := newSite(t, seedWith(is), jirasim.Options{}, nil)
+	issues, _, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := issues[0]
+	if len(got.Changes) != 131 {
+		t.Fatalf("changes = %d, want 131 (inline cap is 40)", len(got.Changes))
+	}
+	if !slices.IsSortedFunc(got.Changes, func(a, b rules.Change) int { return a.At.Compare(b.At) }) {
+		t.Error("changes are not chronological")
+	}
+	if !got.Changes[0].At.Equal(created.Add(time.Second)) {
+		t.Errorf("first change at %v, want the oldest", got.Changes[0].At)
+	}
+	if len(got.Comments) != 25 || len(got.Worklogs) != 30 {
+		t.Errorf("comments = %d (want 25), worklogs = %d (want 30)", len(got.Comments), len(got.Worklogs))
+	}
+	for path, want := range map[string]int{
+		"/rest/api/2/issue/SUP-1/changelog": 2, // 131 histories, pages of 100
+		"/rest/api/2/issue/SUP-1/comment":   1,
+		"/rest/api/2/issue/SUP-1/worklog":   1,
+	} {
+		if n := s.sim.CountRequests("GET", path); n != want {
+			t.Errorf("GET %s: %d requests, want %d", path, n, want)
+		}
+	}
+}
+
+func TestIssueMapping(t *testing.T) {
+	created := t0.Add(-3 * time.Hour)
+	frd := time.Date(2025, 3, 3, 10, 30, 0, 0, time.UTC)
+	seed := seedWith(jirasim.Issue{
+		Key: "SUP-7", Project: "SUP", Type: "Incident", Priority: "High", Status: "Resolved", Summary: "VPN down",
+		Description: "since 8:00", Reporter: jirasim.CustomerID, Assignee: jirasim.AgentID, Labels: []string{"vip"},
+		Organizations: []string{"Acme"}, Created: created,
+		Fields: map[string]any{"First Response Due": frd, "Customer Tier": "Premium", "Support Contract": "C-42", "Credits Used": 2.5},
+		History: []jirasim.History{
+			{At: created.Add(10 * time.Minute), Author: jirasim.AgentID, Items: []jirasim.Item{{Field: "priority", From: "Medium", To: "High"}}},
+			{At: created.Add(20 * time.Minute), Author: jirasim.AgentID, Items: []jirasim.Item{{Field: "issuetype", From: "Question", To: "Incident"}}},
+			{At: created.Add(30 * time.Minute), Author: jirasim.AgentID, Items: []jirasim.Item{{Field: "status", From: "Open", To: "In Progress"}}},
+			{At: created.Add(2 * time.Hour), Author: jirasim.AgentID, Items: []jirasim.Item{
+				{Field: "status", From: "In Progress", To: "Resolved"}, {Field: "resolution", To: "Done"}}},
+		},
+		Comments: []jirasim.Comment{
+			{Author: jirasim.AgentID, Body: "looking", Created: created.Add(15 * time.Minute)},
+			{Author: jirasim.AgentID, Body: "note to self", Internal: true, Created: created.Add(16 * time.Minute)},
+			{Author: jirasim.CustomerID, Body: "thanks", Created: created.Add(17 * time.Minute)},
+		},
+		Worklogs: []jirasim.Worklog{{Author: jirasim.AgentID, Started: created.Add(time.Hour), SpentSeconds: 5400}},
+	})
+	s := newSite(t, seed, jirasim.Options{}, nil)
+	got, resp, err := s.client.Issue(ctx(t), "SUP-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		t.Errorf("status %d", resp.StatusCode)
+	}
+	check := func(what string, got, want any) {
+		t.Helper()
+		if !equalish(got, want) {
+			t.Errorf("%s = %#v, want %#v", what, got, want)
+		}
+	}
+	check("key", got.Key, "SUP-7")
+	check("project", got.Project, "SUP")
+	check("type", got.Type, "Incident")
+	check("priority", got.Priority, "High")
+	check("status", got.Status, "Resolved")
+	check("category", got.StatusCategory, rules.CategoryDone)
+	check("resolution", got.Resolution, "Done")
+	check("resolved", got.Resolved, created.Add(2*time.Hour))
+	check("created", got.Created, created)
+	check("reporter id", got.Reporter.AccountID, jirasim.CustomerID)
+	check("reporter email hidden", got.Reporter.Email, "")
+	check("assignee", got.Assignee.AccountID, jirasim.AgentID)
+	check("assignee email", got.Assignee.Email, "alice@example.com")
+	check("orgs", got.Organizations, []string{"Acme"})
+	check("labels", got.Labels, []string{"vip"})
+	check("frd", got.Fields["First Response Due"], frd.Format(time.RFC3339))
+	check("tier", got.Fields["Customer Tier"], "Premium")
+	check("contract", got.Fields["Support Contract"], "C-42")
+	check("credits", got.Fields["Credits Used"], "2.5")
+	if _, ok := got.Fields["SLA State"]; ok {
+		t.Error("empty field mapped")
+	}
+	wantChanges := []rules.Change{
+		{At: created.Add(10 * time.Minute), AuthorID: jirasim.AgentID, Field: "priority", From: "Medium", To: "High"},
+		{At: created.Add(20 * time.Minute), AuthorID: jirasim.AgentID, Field: "issuetype", From: "Question", To: "Incident"},
+		{At: created.Add(30 * time.Minute), AuthorID: jirasim.AgentID, Field: "status", From: "Open", To: "In Progress", ToCategory: rules.CategoryInProgress},
+		{At: created.Add(2 * time.Hour), AuthorID: jirasim.AgentID, Field: "status", From: "In Progress", To: "Resolved", ToCategory: rules.CategoryDone},
+		{At: created.Add(2 * time.Hour), AuthorID: jirasim.AgentID, Field: "resolution", To: "Done"},
+	}
+	check("changes", got.Changes, wantChanges)
+	if len(got.Comments) != 3 {
+		t.Fatalf("comments = %d", len(got.Comments))
+	}
+	check("comment public", []bool{got.Comments[0].Public, got.Comments[1].Public, got.Comments[2].Public}, []bool{true, false, true})
+	check("comment author", got.Comments[2].Author.AccountID, jirasim.CustomerID)
+	check("comment body", got.Comments[0].Body, "looking")
+	check("worklog", got.Worklogs, []rules.Worklog{{Author: rules.User{AccountID: jirasim.AgentID, Email: "alice@example.com", DisplayName: "Alice Agent"},
+		Started: created.Add(time.Hour), Spent: 90 * time.Minute}})
+}
+
+// TestIncrementalPollingOverlap drives several polls with changes landing
+// inside the overlap window, in the same minute as the cursor, and while a
+// poll is paging; every change must arrive exactly once.
+func TestIncrementalPollingOverlap(t *testing.T) {
+	s := newSite(t, seedWith(genIssues(230, 2, t0.Add(-5*time.Hour))...), jirasim.Options{}, nil)
+	c := s.client
+	first, cur, err := c.Changed(ctx(t), "SUP", Cursor{})
+	if err != nil || len(first) != 230 {
+		t.Fatalf("full sync: %d issues, %v", len(first), err)
+	}
+
+	// Nothing changed: the overlap window is re-read but nothing is redelivered.
+	s.clock.Advance(30 * time.Second)
+	again, cur, err := c.Changed(ctx(t), "SUP", cur)
+	if err != nil || len(again) != 0 {
+		t.Fatalf("idle poll delivered %d issues (%v)", len(again), err)
+	}
+
+	// Changes in the same minute as the cursor and just after it.
+	s.clock.Advance(10 * time.Second)
+	must(t, s.sim.SetPriority("SUP-5", "Highest", jirasim.AgentID, time.Time{}))
+	must(t, s.sim.Transition("SUP-230", "Resolved", jirasim.AgentID, time.Time{}))
+	s.clock.Advance(5 * time.Second)
+	_, err = s.sim.AddComment("SUP-17", jirasim.CustomerID, "any news?", false, time.Time{})
+	must(t, err)
+	got, cur, err := c.Changed(ctx(t), "SUP", cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertKeys(t, got, "SUP-5", "SUP-230", "SUP-17")
+
+	// A change while the poll pages: SUP-1 (first page) is updated after the
+	// first page was served, so it moves to the end of the result order.
+	s.clock.Advance(3 * time.Minute)
+	for _, k := range []string{"SUP-1", "SUP-2", "SUP-3"} {
+		must(t, s.sim.SetPriority(k, "Low", jirasim.AgentID, time.Time{}))
+		s.clock.Advance(time.Second)
+	}
+	moved := false
+	c.cfg.OnRequest = func(ri RequestInfo) {
+		if ri.Endpoint == "/rest/api/2/search/jql" && !moved {
+			moved = true
+			s.clock.Advance(time.Second)
+			must(t, s.sim.SetPriority("SUP-1", "Lowest", jirasim.AgentID, time.Time{}))
+		}
+	}
+	c.cfg.PageSize = 2
+	got, cur, err = c.Changed(ctx(t), "SUP", cur)
+	c.cfg.OnRequest, c.cfg.PageSize = nil, 100
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertKeys(t, got, "SUP-1", "SUP-2", "SUP-3")
+	for _, is := range got {
+		if is.Key == "SUP-1" && is.Priority != "Lowest" {
+			t.Errorf("SUP-1 delivered with stale priority %q", is.Priority)
+		}
+	}
+
+	// And the next poll has nothing new.
+	s.clock.Advance(20 * time.Second)
+	got, _, err = c.Changed(ctx(t), "SUP", cur)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("final poll delivered %v (%v)", keys(got), err)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func keys(is []rules.Issue) []string {
+	out := make([]string, len(is))
+	for i, x := range is {
+		out[i] = x.Key
+	}
+	return out
+}
+
+func assertKeys(t *testing.T, got []rules.Issue, want ...string) {
+	t.Helper()
+	k := keys(got)
+	slices.Sort(k)
+	slices.Sort(want)
+	if !slices.Equal(k, want) {
+		t.Fatalf("delivered %v, want %v", k, want)
+	}
+}
