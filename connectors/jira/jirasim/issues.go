@@ -52,7 +52,16 @@ func (c *call) getIssue() {
 	if strings.Contains(q.Get("expand"), "changelog") {
 		cl = c.s.caps.IssueChangelog
 	}
-	c.json(http.StatusOK, c.s.renderIssue(c.rc, is, sel, cl))
+	bean := c.s.renderIssue(c.rc, is, sel, cl)
+	if strings.Contains(q.Get("expand"), "names") {
+		// expand=names: the display name of every field, so a saved issue
+		// can be read by field name (slabot explain --issue).
+		bean.Names = map[string]string{}
+		for _, f := range c.s.fields {
+			bean.Names[f.ID] = f.Name
+		}
+	}
+	c.json(http.StatusOK, bean)
 }
 
 type editRequest struct {

@@ -161,12 +161,13 @@ type jWorklogPage struct {
 
 // IssueBean (subset)
 type jIssue struct {
-	Expand    string          `json:"expand"`
-	ID        string          `json:"id"`
-	Self      string          `json:"self"`
-	Key       string          `json:"key"`
-	Fields    map[string]any  `json:"fields,omitempty"`
-	Changelog *jChangelogPage `json:"changelog,omitempty"`
+	Expand    string            `json:"expand"`
+	ID        string            `json:"id"`
+	Self      string            `json:"self"`
+	Key       string            `json:"key"`
+	Fields    map[string]any    `json:"fields,omitempty"`
+	Changelog *jChangelogPage   `json:"changelog,omitempty"`
+	Names     map[string]string `json:"names,omitempty"`
 }
 
 // CustomFieldOption

@@ -1,0 +1,70 @@
+package jira
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/slabot/slabot/rules"
+)
+
+// DecodeIssue maps one issue as GET /rest/api/2/issue/KEY?expand=changelog
+// returns it (add expand=names so custom fields are found by name) without
+// a site connection, for `slabot explain --issue FILE.json`. Lists must be
+// complete in the file: nothing is fetched. Status categories are known only
+// for the current status, so category conditions on past transitions see
+// none.
+func DecodeIssue(data []byte, fields []FieldSpec) (rules.Issue, error) {
+	var raw struct {
+		wireIssue
+		Names map[string]string `json:"names"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return rules.Issue{}, fmt.Errorf("jira: decode issue: %w", err)
+	}
+	c := &Client{statusCat: map[string]string{}, fields: map[string]resolvedField{}}
+	for _, spec := range fields {
+		id := spec.Name
+		for fid, name := range raw.Names {
+			if strings.EqualFold(name, spec.Name) {
+				id = fid
+			}
+		}
+		c.fields[spec.Name] = resolvedField{Name: spec.Name, ID: id, Type: spec.Type}
+	}
+	var status struct {
+		Name           string `json:"name"`
+		StatusCategory struct {
+			Key string `json:"key"`
+		} `json:"statusCategory"`
+	}
+	if s, ok := raw.Fields["status"]; ok {
+		if json.Unmarshal(s, &status) == nil && status.Name != "" {
+			c.statusCat[strings.ToLower(status.Name)] = status.StatusCategory.Key
+		}
+	}
+	wi := raw.wireIssue
+	var histories []gojira.ChangelogHistory
+	if wi.Changelog != nil {
+		histories = wi.Changelog.Histories
+	}
+	var comments []wireComment
+	if s, ok := wi.Fields["comment"]; ok && string(s) != "null" {
+		var p commentPage
+		if err := json.Unmarshal(s, &p); err != nil {
+			return rules.Issue{}, fmt.Errorf("jira: %s: comments: %w", wi.Key, err)
+		}
+		comments = p.Comments
+	}
+	var worklogs []gojira.WorklogRecord
+	if s, ok := wi.Fields["worklog"]; ok && string(s) != "null" {
+		var p gojira.Worklog
+		if err := json.Unmarshal(s, &p); err != nil {
+			return rules.Issue{}, fmt.Errorf("jira: %s: worklogs: %w", wi.Key, err)
+		}
+		worklogs = p.Worklogs
+	}
+	return c.mapIssue(&wi, histories, comments, worklogs)
+}
