@@ -319,6 +319,13 @@ func (p *Policy) evaluateGoal(g *Goal, tl *timeline, o *Outcome, effective *Prio
 		at = cy.stop
 		prio = p.priorityOf(tl.valueAt(evPriority, tl.initialPrio, at))
 		typ = p.typeOf(tl.valueAt(evType, tl.initialType, at))
+		// In fix mode a priority the type does not allow is measured as the
+		// priority it is changed to, whether or not Jira holds it yet.
+		if p.PriorityRule.Mode == PriorityRuleFix && prio != nil && typ != nil && !prio.Allows(typ.Name) {
+			if to := p.nearestAllowed(prio, typ.Name); to != nil {
+				prio = to
+			}
+		}
 	}
 	gs.Priority, gs.Type, gs.Plan = nameOf(prio), nameOf(typ), nameOf(o.Plan)
 	row := g.matchTarget(gs.Priority, gs.Plan, gs.Type)

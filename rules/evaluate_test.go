@@ -595,3 +595,16 @@ func TestEvaluateAsOfPastInstant(t *testing.T) {
 		t.Errorf("after the reply: %s, want met", g.State)
 	}
 }
+
+// Hydra: "For other types of tickets, priorities are ignored by the
+// Contractor" -- also once the clock has stopped, before Jira holds the fix.
+func TestHydraFixedPriorityAfterStop(t *testing.T) {
+	p := seed(t, "hydra")
+	msk := func(s string) time.Time { return ts(t, s+"+03:00") }
+	iss := newIssue("HYD-9", "High", "Question", msk("2026-11-16T10:00:00"), commentBy(msk("2026-11-16T16:00:00"), "ivan@latera.ru", true))
+	g := mustGoal(t, evalOne(t, p, iss, msk("2026-11-16T17:00:00")), "first_response")
+	// normal: 1bd = 9h; answered after 6h: met (high's 4h would be a breach).
+	if g.Priority != "normal" || g.State != StateMet {
+		t.Errorf("stopped clock measured as %s: %s, want normal: met", g.Priority, g.State)
+	}
+}

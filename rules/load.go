@@ -3,7 +3,9 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -70,9 +72,18 @@ func LoadFile(path string) (*Policy, error) {
 // returns all problems of all files together, and also checks that no Jira
 // project is governed by two policies.
 func LoadDir(dir string) ([]*Policy, error) {
+	return loadFS(os.DirFS(dir), ".", func(name string) string { return filepath.Join(dir, name) })
+}
+
+// LoadFS is LoadDir over a file system (the embedded example policies).
+func LoadFS(fsys fs.FS, dir string) ([]*Policy, error) {
+	return loadFS(fsys, dir, func(name string) string { return path.Join(dir, name) })
+}
+
+func loadFS(fsys fs.FS, dir string, display func(string) string) ([]*Policy, error) {
 	var names []string
 	for _, pat := range []string{"*.yaml", "*.yml"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
+		m, err := fs.Glob(fsys, path.Join(dir, pat))
 		if err != nil {
 			return nil, fmt.Errorf("list policies: %w", err)
 		}
@@ -80,13 +91,18 @@ func LoadDir(dir string) ([]*Policy, error) {
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		return nil, fmt.Errorf("no policy files (*.yaml) in %s", dir)
+		return nil, fmt.Errorf("no policy files (*.yaml) in %s", display(""))
 	}
 	var all Problems
 	var policies []*Policy
 	owner := map[string]string{}
-	for _, name := range names {
-		p, err := LoadFile(name)
+	for _, full := range names {
+		name := display(path.Base(full))
+		data, err := fs.ReadFile(fsys, full)
+		if err != nil {
+			return nil, fmt.Errorf("read policy: %w", err)
+		}
+		p, err := Load(name, data)
 		var ps Problems
 		switch {
 		case errors.As(err, &ps):
