@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 )
 
 // verb is one subcommand. It returns the process exit code.
@@ -21,8 +22,12 @@ type verb struct {
 
 func verbs() []verb {
 	return []verb{
+		{"run", "the daemon: every product on SLABOT_SCHEDULE, health and metrics on SLABOT_LISTEN", runDaemon},
+		{"once", "one cycle of every product, then exit (for a cron job)", runOnce},
 		{"check", "validate policy files and list every problem", runCheck},
 		{"calendar", "compute a deadline or list a month's working windows", runCalendar},
+		{"demo", "run the four seed products against simulated Jira and Slack over two simulated weeks", runDemo},
+		{"explain", "explain an issue's SLA evaluation (slabot explain KEY, or offline with --policy and --issue)", runExplain},
 	}
 }
 
@@ -54,3 +59,5 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun 'slabot <command> -h' for a command's flags.")
 }
+
+func sortStrings(s []string) { sort.Strings(s) }

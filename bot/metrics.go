@@ -1,0 +1,45 @@
+package bot
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the worker's Prometheus metrics. Connector metrics (Jira
+// requests, outbox backlog) are collected next to them by cmd/slabot.
+type Metrics struct {
+	CycleDuration *prometheus.HistogramVec
+	Cycles        *prometheus.CounterVec
+	Writes        *prometheus.CounterVec
+	Issues        *prometheus.GaugeVec
+	Escalations   *prometheus.CounterVec
+	LastSuccess   *prometheus.GaugeVec
+}
+
+// NewMetrics creates the metrics and registers them with reg (nil: none).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		CycleDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "slabot_cycle_duration_seconds", Help: "Duration of one product cycle.",
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
+		}, []string{"product"}),
+		Cycles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slabot_cycles_total", Help: "Product cycles by outcome (ok, partial: some writes failed, error).",
+		}, []string{"product", "outcome"}),
+		Writes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slabot_issue_writes_total", Help: "Issue change sets written to Jira, by result.",
+		}, []string{"product", "result"}),
+		Issues: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "slabot_open_issues", Help: "Open issues by the state of their first goal with a target.",
+		}, []string{"product", "state"}),
+		Escalations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slabot_escalations_total", Help: "Ladder steps handed to the outbox, by level and result.",
+		}, []string{"product", "level", "result"}),
+		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "slabot_last_success_timestamp_seconds", Help: "When the product's last cycle succeeded.",
+		}, []string{"product"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.CycleDuration, m.Cycles, m.Writes, m.Issues, m.Escalations, m.LastSuccess)
+	}
+	return m
+}

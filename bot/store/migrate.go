@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// migration is one forward-only schema step. Steps are never edited once
+// released: a new column or index is a new step, so every file can be
+// brought up to date from whatever version it is at.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+var migrations = []migration{
+	{1, "outbox and cursors", `
+CREATE TABLE outbox (
+	id               INTEGER PRIMARY KEY,
+	key              TEXT    NOT NULL UNIQUE,
+	issue            TEXT    NOT NULL,
+	goal             TEXT    NOT NULL,
+	cycle            INTEGER NOT NULL,
+	level            INTEGER NOT NULL,
+	payload          BLOB    NOT NULL,
+	state            TEXT    NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'cancelled')),
+	attempts         INTEGER NOT NULL DEFAULT 0,
+	uncertain        INTEGER NOT NULL DEFAULT 0,
+	blocked          INTEGER NOT NULL DEFAULT 0,
+	owner            TEXT    NOT NULL DEFAULT '',
+	lease_until      INTEGER NOT NULL DEFAULT 0,
+	channel          TEXT    NOT NULL DEFAULT '',
+	ts               TEXT    NOT NULL DEFAULT '',
+	thread_ts        TEXT    NOT NULL DEFAULT '',
+	last_error       TEXT    NOT NULL DEFAULT '',
+	created_at       INTEGER NOT NULL,
+	updated_at       INTEGER NOT NULL,
+	first_attempt_at INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at  INTEGER NOT NULL,
+	sent_at          INTEGER NOT NULL DEFAULT 0,
+	met_at           INTEGER NOT NULL DEFAULT 0,
+	update_gen       INTEGER NOT NULL DEFAULT 0,
+	shown_gen        INTEGER NOT NULL DEFAULT 0,
+	update_next_at   INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (issue, goal, cycle, level)
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_updates ON outbox (state, update_next_at) WHERE update_gen > shown_gen;
+CREATE TABLE cursors (
+	name       TEXT PRIMARY KEY,
+	value      TEXT    NOT NULL,
+	updated_at INTEGER NOT NULL
+);
+`},
+}
+
+// SchemaVersion is the schema version this build writes.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// migrate applies the missing steps, each in its own transaction together
+// with its schema_migrations row, so a crash mid-way leaves a file at a
+// well-defined version.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+	)`); err != nil {
+		return s.wrap("migrate", err)
+	}
+	current, err := s.Version(ctx)
+	if err != nil {
+		return err
+	}
+	if current > SchemaVersion() {
+		return &Error{Op: "migrate", Path: s.path, Kind: ErrSchemaTooNew,
+			Err: fmt.Errorf("file is at schema version %d, this build knows up to %d", current, SchemaVersion())}
+	}
+	for _, m := range migrations {
+		if m.version <= current {
+			continue
+		}
+		if err := s.apply(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, m migration) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap("migrate", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	// Re-check inside the write lock: another process may have migrated
+	// the file between our read and now.
+	var have int
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&have); err != nil {
+		return s.wrap("migrate", err)
+	}
+	if have >= m.version {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return s.wrap(fmt.Sprintf("migrate to v%d (%s)", m.version, m.name), err)
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
+		return s.wrap("migrate", err)
+	}
+	return s.wrap("migrate", tx.Commit())
+}
+
+// Version is the schema version the file is at.
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v int
+	err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	return v, s.wrap("schema version", err)
+}

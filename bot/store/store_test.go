@@ -1,0 +1,224 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func openTemp(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "slabot.db")
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s, path
+}
+
+func TestOpenMigratesAndReopens(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	v, err := s.Version(ctx)
+	if err != nil || v != SchemaVersion() {
+		t.Fatalf("version = %d, %v; want %d", v, err, SchemaVersion())
+	}
+	var mode string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v; want wal", mode, err)
+	}
+	if _, err := s.Enqueue(ctx, t0, Intent{Issue: "SUP-1", Goal: "resolution", Cycle: 1, Level: 1, Payload: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetCursor(ctx, t0, "SUP", "2026-03-02T09:00"); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+
+	s2, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s2.Close()
+	r, err := s2.Get(ctx, Key("SUP-1", "resolution", 1, 1))
+	if err != nil || string(r.Payload) != "x" || r.State != StatePending {
+		t.Fatalf("row after reopen = %+v, %v", r, err)
+	}
+	c, ok, err := s2.Cursor(ctx, "SUP")
+	if err != nil || !ok || c != "2026-03-02T09:00" {
+		t.Fatalf("cursor after reopen = %q %v %v", c, ok, err)
+	}
+	var n int
+	if err := s2.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil || n != len(migrations) {
+		t.Fatalf("schema_migrations rows = %d, %v", n, err)
+	}
+}
+
+func TestCursorUnset(t *testing.T) {
+	s, _ := openTemp(t)
+	_, ok, err := s.Cursor(context.Background(), "nope")
+	if err != nil || ok {
+		t.Fatalf("unset cursor: ok=%v err=%v", ok, err)
+	}
+}
+
+// A file that is not a database must be refused and left byte-for-byte as
+// it was: recreating it would silently drop the outbox.
+func TestOpenRefusesGarbageFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "slabot.db")
+	garbage := bytes.Repeat([]byte("this is not sqlite\n"), 300)
+	if err := os.WriteFile(path, garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), path, Options{})
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("err = %v; want ErrCorrupt", err)
+	}
+	if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "never recreates") {
+		t.Errorf("error should name the file and say it was kept: %v", err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(after, garbage) {
+		t.Fatal("corrupt file was modified")
+	}
+}
+
+// A real database with damaged pages is caught by the integrity check at
+// open, not later in the middle of a dispatch.
+func TestOpenRefusesDamagedDatabase(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	for i := range 400 {
+		if _, err := s.Enqueue(ctx, t0, Intent{Issue: "SUP-" + string(rune('A'+i%26)) + strings.Repeat("x", i%50), Goal: "g", Cycle: i, Level: 1,
+			Payload: bytes.Repeat([]byte{byte(i)}, 200)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Fold the WAL back into the main file so the damage below hits data.
+	if _, err := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 8*4096 {
+		t.Fatalf("database unexpectedly small: %d bytes", len(b))
+	}
+	for i := 4096 + 100; i < len(b)-4096; i += 7 { // scribble over every page but the header page
+		b[i] ^= 0x5a
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(ctx, path, Options{})
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("err = %v; want ErrCorrupt", err)
+	}
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(after, b) {
+		t.Fatal("damaged file was modified")
+	}
+}
+
+// Another process holding the write lock (here: a second connection with an
+// open exclusive transaction) makes Open fail with ErrLocked after the busy
+// timeout, instead of hanging or touching the file.
+func TestOpenLockedDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "slabot.db")
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, q := range []string{"CREATE TABLE unrelated (x)", "BEGIN EXCLUSIVE", "INSERT INTO unrelated VALUES (1)"} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	_, err = Open(ctx, path, Options{BusyTimeout: 50 * time.Millisecond})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("err = %v; want ErrLocked", err)
+	}
+	if !strings.Contains(err.Error(), "another process") {
+		t.Errorf("error should say what to look for: %v", err)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("open after unlock: %v", err)
+	}
+	_ = s.Close()
+}
+
+// Writes through an open store while another connection holds the lock
+// fail with ErrLocked too (the store stays usable afterwards).
+func TestWriteWhileLocked(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	_ = s.Close()
+	s, err := Open(ctx, path, Options{BusyTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Enqueue(ctx, t0, Intent{Issue: "SUP-1", Goal: "g", Cycle: 1, Level: 1})
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("enqueue under lock: %v; want ErrLocked", err)
+	}
+	_, _ = conn.ExecContext(ctx, "ROLLBACK")
+	if _, err := s.Enqueue(ctx, t0, Intent{Issue: "SUP-1", Goal: "g", Cycle: 1, Level: 1}); err != nil {
+		t.Fatalf("enqueue after unlock: %v", err)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	if _, err := s.db.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')"); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	_, err := Open(ctx, path, Options{})
+	if !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("err = %v; want ErrSchemaTooNew", err)
+	}
+}
+
+func TestOpenMissingDirectory(t *testing.T) {
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "no", "such", "dir", "x.db"), Options{})
+	if err == nil {
+		t.Fatal("want an error for a missing directory")
+	}
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/connectors/jira"
+	"github.com/slabot/slabot/rules"
+)
+
+// jiraPort adapts the Jira client to the worker's IssueSource and
+// IssueWriter: the worker knows nothing of Jira's wire types.
+type jiraPort struct {
+	c   *jira.Client
+	now func() time.Time // the clock relative JQL dates are measured on
+}
+
+// Changed polls incrementally from the stored cursor; an empty cursor
+// resyncs: every open issue plus every issue updated within the window the
+// worker keeps (relative JQL dates, so no time zone is involved).
+func (j jiraPort) Changed(ctx context.Context, project, cursor string, since time.Time) ([]rules.Issue, string, error) {
+	if cursor != "" {
+		var cur jira.Cursor
+		if err := json.Unmarshal([]byte(cursor), &cur); err != nil {
+			return nil, "", fmt.Errorf("cursor of %s is unreadable (%v): delete it to resync", project, err)
+		}
+		issues, next, err := j.c.Changed(ctx, project, cur)
+		if err != nil {
+			return nil, "", err
+		}
+		b, err := json.Marshal(next)
+		return issues, string(b), err
+	}
+	days := int(j.now().Sub(since).Hours()/24) + 1
+	if days < 1 {
+		days = 1
+	}
+	jql := fmt.Sprintf("project = %s AND (statusCategory != Done OR updated >= -%dd) ORDER BY updated ASC", jira.Quote(project), days)
+	var issues []rules.Issue
+	var next jira.Cursor
+	err := j.c.Search(ctx, jql, func(is rules.Issue) error {
+		issues = append(issues, is)
+		if is.Updated.After(next.Updated) {
+			next.Updated = is.Updated
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	b, err := json.Marshal(next)
+	return issues, string(b), err
+}
+
+// Apply writes one change set.
+func (j jiraPort) Apply(ctx context.Context, ch bot.Change) error {
+	cs := jira.ChangeSet{Key: ch.Key, Priority: ch.Priority, AddLabels: ch.AddLabels, RemoveLabels: ch.RemoveLabels}
+	if len(ch.Fields) > 0 {
+		cs.Fields = map[string]jira.FieldValue{}
+		for name, v := range ch.Fields {
+			switch {
+			case v.IsZero():
+				cs.Fields[name] = jira.ClearValue()
+			case !v.Time.IsZero():
+				cs.Fields[name] = jira.TimeValue(v.Time)
+			default:
+				cs.Fields[name] = jira.ParseFieldValue(v.Text)
+			}
+		}
+	}
+	for _, c := range ch.Comments {
+		cs.Comments = append(cs.Comments, jira.NewComment{Body: c.Body, Internal: c.Internal})
+	}
+	_, err := j.c.Apply(ctx, cs)
+	return err
+}

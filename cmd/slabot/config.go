@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/slabot/slabot/rules"
+)
+
+// config is slabot's configuration, read from the environment only
+// (.env.example documents every variable). Tokens never leave this struct
+// except to the connectors; String redacts them.
+type config struct {
+	JiraURL        string        `env:"SLABOT_JIRA_URL"`
+	JiraEmail      string        `env:"SLABOT_JIRA_EMAIL"`
+	JiraToken      string        `env:"SLABOT_JIRA_TOKEN"`
+	JiraFieldTypes string        `env:"SLABOT_JIRA_FIELD_TYPES"`
+	JiraQuiet      bool          `env:"SLABOT_JIRA_QUIET" envDefault:"true"`
+	JiraOrgField   string        `env:"SLABOT_JIRA_ORGANIZATIONS_FIELD"`
+	SlackToken     string        `env:"SLABOT_SLACK_TOKEN"`
+	SlackUsers     string        `env:"SLABOT_SLACK_USERS"`
+	SlackChannels  string        `env:"SLABOT_SLACK_CHANNELS"`
+	Policies       string        `env:"SLABOT_POLICIES" envDefault:"deploy/policies"`
+	Database       string        `env:"SLABOT_DB" envDefault:"slabot.db"`
+	Listen         string        `env:"SLABOT_LISTEN" envDefault:":9090"`
+	Schedule       string        `env:"SLABOT_SCHEDULE" envDefault:"@every 2m"`
+	ResyncEvery    time.Duration `env:"SLABOT_RESYNC_EVERY" envDefault:"1h"`
+	DryRun         bool          `env:"SLABOT_DRY_RUN"`
+	LogFormat      string        `env:"SLABOT_LOG_FORMAT" envDefault:"json"`
+	LogLevel       string        `env:"SLABOT_LOG_LEVEL" envDefault:"info"`
+}
+
+// loadConfig reads the environment and checks it, returning every problem.
+// needJira/needSlack say which credentials the verb requires.
+func loadConfig(needJira, needSlack bool) (config, error) {
+	var c config
+	if err := env.Parse(&c); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	var problems []string
+	if needJira {
+		for name, v := range map[string]string{"SLABOT_JIRA_URL": c.JiraURL, "SLABOT_JIRA_EMAIL": c.JiraEmail, "SLABOT_JIRA_TOKEN": c.JiraToken} {
+			if v == "" {
+				problems = append(problems, name+" is not set")
+			}
+		}
+	}
+	if needSlack && c.SlackToken == "" {
+		problems = append(problems, "SLABOT_SLACK_TOKEN is not set (a bot token, xoxb-...)")
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		problems = append(problems, fmt.Sprintf("SLABOT_LOG_FORMAT=%q: use json or text", c.LogFormat))
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		sortStrings(problems)
+		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return c, nil
+}
+
+// String never shows a token.
+func (c config) String() string {
+	return fmt.Sprintf("jira=%s as %s (token %s), slack token %s, policies=%s, db=%s, listen=%s, schedule=%q, dry-run=%v",
+		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.SlackToken), c.Policies, c.Database, c.Listen, c.Schedule, c.DryRun)
+}
+
+func redact(s string) string {
+	if s == "" {
+		return "unset"
+	}
+	return "set"
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("SLABOT_LOG_LEVEL=%q: use debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+func (c config) logger() *slog.Logger {
+	level, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+// policyFor returns the policy governing a Jira project.
+func policyFor(policies []*rules.Policy, project string) *rules.Policy {
+	for _, p := range policies {
+		for _, k := range p.Projects {
+			if k == project {
+				return p
+			}
+		}
+	}
+	return nil
+}

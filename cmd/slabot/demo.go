@@ -1,0 +1,341 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/connectors/jira"
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/deploy"
+	"github.com/slabot/slabot/rules"
+)
+
+// demoEnv is slabot wired to simulated Jira and Slack on loopback, a real
+// SQLite outbox and an injected clock: the same worker and connectors as
+// production, only the sites are simulated.
+type demoEnv struct {
+	clock    *jirasim.ManualClock
+	policies []*rules.Policy
+	jsim     *jirasim.Server
+	jsrv     *httptest.Server
+	ssim     *slacksim.Server
+	dbPath   string
+	store    *store.Store
+	jira     *jira.Client
+	worker   *bot.Worker
+	keys     map[string]string // script alias -> issue key
+
+	failedCycles int
+	log          *slog.Logger
+}
+
+// manualSlackClock lets the dispatcher read the simulated clock; its waits
+// (per-channel pacing, Retry-After) pass without wall time.
+type manualSlackClock struct{ c *jirasim.ManualClock }
+
+func (m manualSlackClock) Now() time.Time { return m.c.Now() }
+func (m manualSlackClock) Sleep(ctx context.Context, d time.Duration) error {
+	return ctx.Err()
+}
+
+// demoChannels maps each ladder channel to a stable simulated id.
+func demoChannels(policies []*rules.Policy) map[string]string {
+	ids := map[string]string{}
+	for _, p := range policies {
+		for _, r := range []rules.Rung{rules.RungAgent, rules.RungTeamLead, rules.RungManagement} {
+			if ch, ok := p.Ladder.Channels[r]; ok {
+				if _, seen := ids[ch]; !seen {
+					ids[ch] = fmt.Sprintf("C%04d", len(ids)+1)
+				}
+			}
+		}
+	}
+	return ids
+}
+
+func newDemoEnv(ctx context.Context, dir string, log *slog.Logger) (*demoEnv, error) {
+	policies, err := rules.LoadFS(deploy.Policies, "policies")
+	if err != nil {
+		return nil, err
+	}
+	d := &demoEnv{clock: jirasim.NewManualClock(demoStart), policies: policies, keys: map[string]string{}, log: log,
+		dbPath: filepath.Join(dir, "slabot.db")}
+	seed, err := demoSeed(policies)
+	if err != nil {
+		return nil, err
+	}
+	if d.jsim, err = jirasim.New(seed, jirasim.Options{Now: d.clock.Now}); err != nil {
+		return nil, err
+	}
+	d.jsrv = httptest.NewServer(d.jsim)
+	var chans []slacksim.Option
+	for name, id := range demoChannels(policies) {
+		chans = append(chans, slacksim.WithChannel(id, name))
+	}
+	d.ssim = slacksim.NewServer(append(chans, slacksim.WithClock(d.clock.Now),
+		slacksim.WithUsers(slacksim.User{ID: "U0BOTRON", Name: "boris", Real: "Boris Botron", Email: "boris@botronsoft.com"}))...)
+	if err := d.start(ctx); err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// start (re)creates everything that lives in the slabot process: the
+// store, the connectors and the worker. The demo and the end-to-end test
+// call it again to simulate a restart over the same database.
+func (d *demoEnv) start(ctx context.Context) error {
+	var err error
+	if d.store, err = store.Open(ctx, d.dbPath, store.Options{Synchronous: "NORMAL"}); err != nil {
+		return err
+	}
+	specs, err := fieldSpecs(d.policies, "")
+	if err != nil {
+		return err
+	}
+	d.jira, err = jira.New(jira.Config{BaseURL: d.jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs,
+		Quiet: true, ManagedLabelPrefix: "sla-", Now: d.clock.Now,
+		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+	if err != nil {
+		return err
+	}
+	if err := d.jira.Connect(ctx); err != nil {
+		return err
+	}
+	sc := slack.NewClient("xoxb-demo", slack.ClientOptions{APIURL: d.ssim.APIURL()})
+	disp := slack.NewDispatcher(sc, d.store, slack.DispatcherOptions{PerChannelInterval: -1, Clock: manualSlackClock{d.clock},
+		Logger: d.log})
+	port := jiraPort{c: d.jira, now: d.clock.Now}
+	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
+		Escalator: slackPort{d: disp, jiraURL: d.jsrv.URL, channels: demoChannels(d.policies)}, Cursors: d.store, BotAccountID: d.jira.AccountID(), Logger: d.log})
+	return err
+}
+
+func (d *demoEnv) stop() {
+	if d.store != nil {
+		d.store.Close()
+		d.store = nil
+	}
+}
+
+func (d *demoEnv) close() {
+	d.stop()
+	if d.jsrv != nil {
+		d.jsrv.Close()
+	}
+	if d.ssim != nil {
+		d.ssim.Close()
+	}
+}
+
+// play runs the script from..to: at every tick it applies the events that
+// happened since the last tick, at their own instants, then runs one cycle
+// of every product.
+func (d *demoEnv) play(ctx context.Context, script []scriptEvent, from, to time.Time, tick time.Duration) error {
+	next := 0
+	for now := from; !now.After(to); now = now.Add(tick) {
+		for next < len(script) && !script[next].at.After(now) {
+			ev := script[next]
+			d.clock.Set(ev.at)
+			if err := ev.do(d.jsim, d.keys, ev.at); err != nil {
+				return fmt.Errorf("script %q: %w", ev.what, err)
+			}
+			next++
+		}
+		d.clock.Set(now)
+		if err := d.cycleAll(ctx, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cycleAll runs every product once. A failed cycle (Jira down, say) is
+// counted and logged, and the next tick tries again, as the daemon does.
+func (d *demoEnv) cycleAll(ctx context.Context, now time.Time) error {
+	for _, name := range d.worker.Products() {
+		if _, err := d.worker.Cycle(ctx, name, now); err != nil && !errors.Is(err, bot.ErrBusy) {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			d.failedCycles++
+		}
+	}
+	return nil
+}
+
+// printIssues writes, per product, the issues as Jira now holds them: the
+// SLA fields and labels slabot wrote.
+func (d *demoEnv) printIssues(w io.Writer) {
+	for _, p := range d.policies {
+		fmt.Fprintf(w, "\n== %s (%s)\n", p.Product, strings.Join(p.Projects, ", "))
+		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+		fmt.Fprintln(tw, "KEY\tTYPE\tPRIORITY\tSTATUS\tFIRST RESPONSE DUE\tSTATE\tLABELS")
+		for _, key := range d.jsim.IssueKeys() {
+			proj, _, _ := strings.Cut(key, "-")
+			if policyFor([]*rules.Policy{p}, proj) == nil {
+				continue
+			}
+			is, _ := d.jsim.Issue(key)
+			due, state := "", ""
+			if g := firstGoal(p); g != nil {
+				due, state = fieldText(is.Fields[g.DeadlineField], p), fieldText(is.Fields[g.StateField], p)
+			}
+			var labels []string
+			for _, l := range is.Labels {
+				labels = append(labels, l)
+			}
+			sort.Strings(labels)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", key, is.Type, is.Priority, is.Status, due, state, strings.Join(labels, " "))
+		}
+		tw.Flush()
+	}
+}
+
+func firstGoal(p *rules.Policy) *rules.Goal {
+	for _, g := range p.Goals {
+		if g.DeadlineField != "" {
+			return g
+		}
+	}
+	return nil
+}
+
+func fieldText(v any, p *rules.Policy) string {
+	switch x := v.(type) {
+	case nil:
+		return "-"
+	case time.Time:
+		return x.In(p.DefaultCalendar.Location()).Format("Mon 02 Jan 15:04 MST")
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// printSlack writes every channel's conversation as people saw it, threads
+// indented under their parents, with the parent's latest text.
+func (d *demoEnv) printSlack(w io.Writer) {
+	fmt.Fprintln(w, "\n== Slack")
+	byChannel := map[string][]slacksim.Message{}
+	var order []string
+	for _, m := range d.ssim.AllMessages() {
+		if _, ok := byChannel[m.Channel]; !ok {
+			order = append(order, m.Channel)
+		}
+		byChannel[m.Channel] = append(byChannel[m.Channel], m)
+	}
+	names := map[string]string{}
+	for name, id := range demoChannels(d.policies) {
+		names[id] = name
+	}
+	sort.Strings(order)
+	for _, ch := range order {
+		name := names[ch]
+		if name == "" {
+			name = ch + " (direct message)"
+		}
+		fmt.Fprintf(w, "\n%s\n", name)
+		msgs := byChannel[ch]
+		for _, m := range msgs {
+			if m.IsReply() {
+				continue
+			}
+			fmt.Fprintf(w, "  %s %s\n", tsTime(m.TS, d.clock), firstTextLine(m.Text))
+			if len(m.Edits) > 0 {
+				fmt.Fprintf(w, "      (edited %d time(s))\n", len(m.Edits))
+			}
+			for _, r := range msgs {
+				if r.IsReply() && r.ThreadTS == m.TS {
+					fmt.Fprintf(w, "    ↳ %s %s\n", tsTime(r.TS, d.clock), firstTextLine(r.Text))
+				}
+			}
+		}
+	}
+}
+
+func tsTime(ts string, _ *jirasim.ManualClock) string {
+	sec, _, _ := strings.Cut(ts, ".")
+	var n int64
+	fmt.Sscan(sec, &n)
+	return time.Unix(n, 0).UTC().Format("Mon 02 Jan 15:04Z")
+}
+
+func firstTextLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 150 {
+		s = s[:150] + "…"
+	}
+	return s
+}
+
+// runDemo is `slabot demo`: the four seed products over a simulated
+// fortnight, then the issues as Jira holds them and the Slack transcript.
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tick := fs.Duration("tick", 15*time.Minute, "simulated time between cycles")
+	verbose := fs.Bool("v", false, "log every cycle")
+	serve := fs.Bool("serve", false, "keep the simulators up afterwards and print their URLs")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	dir, err := os.MkdirTemp("", "slabot-demo-")
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	d, err := newDemoEnv(ctx, dir, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "slabot demo:", err)
+		return 1
+	}
+	defer d.close()
+	end := demoStart.Add(14 * 24 * time.Hour)
+	fmt.Fprintf(stdout, "slabot demo: four products, %s to %s, a cycle every %s of simulated time\n",
+		demoStart.Format("Mon 2 Jan 2006"), end.Format("Mon 2 Jan 2006"), *tick)
+	started := time.Now()
+	if err := d.play(ctx, demoScript(), demoStart, end, *tick); err != nil {
+		fmt.Fprintln(stderr, "slabot demo:", err)
+		return 1
+	}
+	d.printIssues(stdout)
+	d.printSlack(stdout)
+	fmt.Fprintf(stdout, "\n%d Jira requests, %d Slack calls, %d failed cycles, %s wall time\n",
+		d.jira.TotalRequests(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
+	if *serve {
+		fmt.Fprintf(stdout, "\njirasim: %s (basic auth %s / %s)\nslacksim: %s\nCtrl-C to stop.\n", d.jsrv.URL, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL())
+		waitForSignal()
+	}
+	return 0
+}
+
+// waitForSignal blocks until SIGINT or SIGTERM.
+func waitForSignal() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+}

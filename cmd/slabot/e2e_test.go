@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules"
+)
+
+// TestEndToEndTwoWeeks runs the four seed products over two simulated weeks
+// over real HTTP (jirasim, slacksim), a real SQLite outbox and an injected
+// clock, with a restart halfway, a 10-minute Jira outage and a burst of
+// 429s, and checks the result against the engine.
+func TestEndToEndTwoWeeks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two simulated weeks")
+	}
+	ctx := context.Background()
+	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	tick := 30 * time.Minute
+	halfway := demoStart.Add(7 * 24 * time.Hour)
+	end := demoStart.Add(14 * 24 * time.Hour)
+
+	var removeOutage func()
+	script := append(demoScript(),
+		scriptEvent{at: utc("2026-11-10T09:50:00Z"), what: "Jira answers 503 for ten minutes",
+			do: func(s *jirasim.Server, _ map[string]string, _ time.Time) error {
+				removeOutage = s.InjectFault(jirasim.Fault{Path: "/rest/*", Status: http.StatusServiceUnavailable})
+				return nil
+			}},
+		scriptEvent{at: utc("2026-11-10T10:00:00Z"), what: "Jira is back",
+			do: func(*jirasim.Server, map[string]string, time.Time) error { removeOutage(); return nil }},
+		scriptEvent{at: utc("2026-11-11T12:00:00Z"), what: "a burst of 429s",
+			do: func(s *jirasim.Server, _ map[string]string, _ time.Time) error {
+				s.InjectFault(jirasim.Fault{Path: "/rest/*", Times: 6, Status: http.StatusTooManyRequests,
+					Header: http.Header{"Retry-After": {"2"}, "Ratelimit-Reason": {"jira-burst-based"}}})
+				return nil
+			}},
+	)
+	sortScript(script)
+
+	// First week, then a restart: new process state over the same database.
+	first, second := splitScript(script, halfway)
+	if err := d.play(ctx, first, demoStart, halfway, tick); err != nil {
+		t.Fatal(err)
+	}
+	d.stop()
+	if err := d.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.play(ctx, second, halfway.Add(tick), end, tick); err != nil {
+		t.Fatal(err)
+	}
+	if d.failedCycles == 0 {
+		t.Error("the Jira outage failed no cycle: the fault did not apply")
+	}
+
+	// Deadline fields and labels on every issue equal the engine's view of
+	// the issue as Jira holds it; nothing is left to write.
+	d.clock.Set(end)
+	for _, p := range d.policies {
+		for _, key := range d.jsim.IssueKeys() {
+			proj, _, _ := strings.Cut(key, "-")
+			if policyFor([]*rules.Policy{p}, proj) == nil {
+				continue
+			}
+			iss, _, err := d.jira.Issue(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := rules.Evaluate(p, []rules.Issue{iss}, end, rules.Options{BotAccountID: d.jira.AccountID()})
+			o := &ev.Outcomes[0]
+			for name, want := range o.Fields {
+				if !fieldEqual(want, iss.Fields[name]) {
+					t.Errorf("%s %s = %q, engine says %q", key, name, iss.Fields[name], want.String())
+				}
+			}
+			for _, l := range o.Labels {
+				if l == "sla-over-quota" || l == "sla-daily-cap" || l == "sla-review" {
+					continue // depend on the month's other issues: checked below
+				}
+				if !contains(iss.Labels, l) {
+					t.Errorf("%s lacks label %s (has %v)", key, l, iss.Labels)
+				}
+			}
+			if len(o.Comments) > 0 {
+				t.Errorf("%s still has comments to post: %+v", key, o.Comments)
+			}
+		}
+	}
+
+	// The month's rules ran across issues: the daily cap, credits, review.
+	for alias, label := range map[string]string{"b2b-day3": "sla-daily-cap", "b2b-second": "sla-over-quota", "san-day4": "sla-review", "san-wrongprio": "sla-priority-not-allowed", "bot-weekend": "sla-missing-info", "hyd-update": "sla-after-hours"} {
+		is, _ := d.jsim.Issue(d.keys[alias])
+		if !contains(is.Labels, label) {
+			t.Errorf("%s (%s) lacks %s: %v", alias, d.keys[alias], label, is.Labels)
+		}
+	}
+	if is, _ := d.jsim.Issue(d.keys["hyd-priority"]); is.Priority != "Medium" {
+		t.Errorf("Hydra question kept priority %s; the contract resets non-incidents", is.Priority)
+	}
+
+	// Each ladder step posted exactly once, in rung order: BEXP's breach
+	// climbs agent -> team lead -> management.
+	posted := map[string]int{}
+	var climb []string
+	for _, m := range d.ssim.AllMessages() {
+		if m.Metadata == nil {
+			continue
+		}
+		k, _ := m.Metadata.EventPayload["key"].(string)
+		posted[k]++
+		if strings.HasPrefix(k, store.Key(d.keys["bot-climb"], "first_response", 1, 1)[:len(d.keys["bot-climb"])]) {
+			climb = append(climb, k)
+		}
+	}
+	for k, n := range posted {
+		if n != 1 {
+			t.Errorf("%s posted %d times", k, n)
+		}
+	}
+	want := []string{
+		store.Key(d.keys["bot-climb"], "first_response", 1, 1),
+		store.Key(d.keys["bot-climb"], "first_response", 1, 2),
+		store.Key(d.keys["bot-climb"], "first_response", 1, 3),
+	}
+	if strings.Join(climb, " ") != strings.Join(want, " ") {
+		t.Errorf("ladder for %s: %v, want %v in order", d.keys["bot-climb"], climb, want)
+	}
+
+	// Steady state: another cycle with nothing changed writes nothing.
+	before := writeRequests(d.jsim)
+	if err := d.cycleAll(ctx, end.Add(tick)); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cycleAll(ctx, end.Add(2*tick)); err != nil {
+		t.Fatal(err)
+	}
+	if n := writeRequests(d.jsim) - before; n != 0 {
+		t.Errorf("steady state made %d writes", n)
+	}
+}
+
+func writeRequests(s *jirasim.Server) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Method == http.MethodPut || (r.Method == http.MethodPost && !strings.HasSuffix(r.Path, "/search/jql")) {
+			n++
+		}
+	}
+	return n
+}
+
+func fieldEqual(want rules.FieldValue, have string) bool {
+	ch := bot.Reconcile(&rules.Policy{}, &rules.Outcome{Issue: &rules.Issue{Fields: map[string]string{"f": have}},
+		Fields: map[string]rules.FieldValue{"f": want}})
+	return len(ch.Fields) == 0
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func splitScript(script []scriptEvent, at time.Time) (before, after []scriptEvent) {
+	for _, e := range script {
+		if e.at.After(at) {
+			after = append(after, e)
+		} else {
+			before = append(before, e)
+		}
+	}
+	return before, after
+}

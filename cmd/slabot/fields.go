@@ -1,0 +1,65 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/slabot/slabot/connectors/jira"
+	"github.com/slabot/slabot/rules"
+)
+
+// fieldSpecs lists the Jira custom fields the policies read or write, with
+// the type each must have on the site: goal deadlines are date-time fields,
+// goal states select lists, billed hours numbers, the customer and plan
+// fields select lists, qualification fields text. overrides ("Name=type,..."
+// from SLABOT_JIRA_FIELD_TYPES) changes a type where a site differs.
+func fieldSpecs(policies []*rules.Policy, overrides string) ([]jira.FieldSpec, error) {
+	types := map[string]jira.FieldType{}
+	add := func(name string, t jira.FieldType) {
+		if name != "" {
+			if _, ok := types[name]; !ok {
+				types[name] = t
+			}
+		}
+	}
+	for _, p := range policies {
+		for _, g := range p.Goals {
+			add(g.DeadlineField, jira.Datetime)
+			add(g.StateField, jira.Select)
+		}
+		add(p.Billing.Field, jira.Number)
+		add(p.Customers.Field, jira.Select)
+		add(p.Customers.PlanField, jira.Select)
+		for _, it := range p.Qualification.Items {
+			add(it.Field, jira.Text)
+		}
+	}
+	for _, pair := range strings.Split(overrides, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, typ, ok := strings.Cut(pair, "=")
+		t := jira.FieldType(strings.ToLower(strings.TrimSpace(typ)))
+		switch t {
+		case jira.Datetime, jira.Select, jira.Text, jira.Number:
+		default:
+			ok = false
+		}
+		if !ok {
+			return nil, fmt.Errorf("SLABOT_JIRA_FIELD_TYPES: %q: write Name=datetime|select|text|number", pair)
+		}
+		types[strings.TrimSpace(name)] = t
+	}
+	names := make([]string, 0, len(types))
+	for n := range types {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	specs := make([]jira.FieldSpec, 0, len(names))
+	for _, n := range names {
+		specs = append(specs, jira.FieldSpec{Name: n, Type: types[n]})
+	}
+	return specs, nil
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/robfig/cron/v3"
+
+	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/connectors/jira"
+	"github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/rules"
+)
+
+// app is the production wiring: the same parts the demo uses, against the
+// real sites.
+type app struct {
+	cfg      config
+	log      *slog.Logger
+	policies []*rules.Policy
+	store    *store.Store
+	jira     *jira.Client
+	worker   *bot.Worker
+	reg      *prometheus.Registry
+}
+
+func newApp(ctx context.Context, cfg config) (*app, error) {
+	a := &app{cfg: cfg, log: cfg.logger(), reg: prometheus.NewRegistry()}
+	var err error
+	if a.policies, err = rules.LoadDir(cfg.Policies); err != nil {
+		return nil, err
+	}
+	if a.store, err = store.Open(ctx, cfg.Database, store.Options{}); err != nil {
+		return nil, err
+	}
+	if a.jira, err = newJira(ctx, cfg, a.policies); err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	directory, err := parsePairs("SLABOT_SLACK_USERS", cfg.SlackUsers)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	channels, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{})
+	disp := slack.NewDispatcher(sc, a.store, slack.DispatcherOptions{Directory: directory, Logger: a.log})
+	port := jiraPort{c: a.jira, now: time.Now}
+	a.worker, err = bot.New(bot.Config{Policies: a.policies, Source: port, Writer: port,
+		Escalator: slackPort{d: disp, jiraURL: cfg.JiraURL, channels: channels}, Cursors: a.store,
+		BotAccountID: a.jira.AccountID(), Logger: a.log, Metrics: bot.NewMetrics(a.reg), DryRun: cfg.DryRun,
+		ResyncEvery: cfg.ResyncEvery})
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.reg.MustRegister(newConnectorCollector(a.jira, a.store), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return a, nil
+}
+
+// parsePairs reads "a=b,c=d" (Slack user and channel maps).
+func parsePairs(name, s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, pair := range strings.Split(s, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(pair, "=")
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("%s: %q: write key=value pairs separated by commas", name, pair)
+		}
+		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+// cycleAll runs one cycle of every product side by side and reports the
+// failures.
+func (a *app) cycleAll(ctx context.Context) error {
+	errs := make(chan error, len(a.worker.Products()))
+	for _, name := range a.worker.Products() {
+		go func() {
+			_, err := a.worker.Cycle(ctx, name, time.Now())
+			if err != nil {
+				err = fmt.Errorf("%s: %w", name, err)
+			}
+			errs <- err
+		}()
+	}
+	var all []error
+	for range a.worker.Products() {
+		if err := <-errs; err != nil {
+			all = append(all, err)
+		}
+	}
+	return errors.Join(all...)
+}
+
+// runOnce is `slabot once`: one cycle of every product, then exit (for a
+// cron job).
+func runOnce(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "usage: slabot once (configuration from the environment)")
+		return 2
+	}
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := newApp(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "slabot:", err)
+		return 1
+	}
+	defer a.store.Close()
+	if err := a.cycleAll(ctx); err != nil {
+		fmt.Fprintln(stderr, "slabot:", err)
+		return 1
+	}
+	return 0
+}
+
+// runDaemon is `slabot run`: every product on the schedule (a product
+// never overlaps itself, products run side by side), health and metrics on
+// SLABOT_LISTEN, graceful shutdown on SIGINT/SIGTERM.
+func runDaemon(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprintln(stderr, "usage: slabot run (configuration from the environment)")
+		return 2
+	}
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	sched, err := cron.ParseStandard(cfg.Schedule)
+	if err != nil {
+		fmt.Fprintf(stderr, "SLABOT_SCHEDULE=%q: %v (use cron syntax or @every 2m)\n", cfg.Schedule, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := newApp(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "slabot:", err)
+		return 1
+	}
+	defer a.store.Close()
+	a.log.Info("slabot starting", "config", cfg.String(), "products", len(a.policies))
+
+	// Interval for readiness: the gap between two scheduled runs.
+	first := sched.Next(time.Now())
+	interval := sched.Next(first).Sub(first)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "slabot:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: healthHandler(a.worker, a.reg, interval, time.Now), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("http server stopped", "err", err)
+		}
+	}()
+
+	// Cycles get their own context: a shutdown lets a running cycle finish
+	// (bounded below) rather than cutting a write in half.
+	work, cancelWork := context.WithCancel(context.Background())
+	defer cancelWork()
+	c := cron.New()
+	for _, name := range a.worker.Products() {
+		c.Schedule(sched, cron.FuncJob(func() {
+			if _, err := a.worker.Cycle(work, name, time.Now()); errors.Is(err, bot.ErrBusy) {
+				a.log.Warn("cycle skipped: the previous one is still running", "product", name)
+			}
+		}))
+	}
+	go func() { _ = a.cycleAll(work) }() // start at once, not one interval later
+	c.Start()
+
+	<-ctx.Done()
+	a.log.Info("shutting down: waiting for running cycles")
+	done := c.Stop()
+	select {
+	case <-done.Done():
+	case <-time.After(30 * time.Second):
+		a.log.Warn("cycles still running after 30s: abandoning them")
+		cancelWork()
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	return 0
+}

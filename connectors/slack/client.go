@@ -1,0 +1,192 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// Client is the slice of the Slack Web API slabot uses, on top of
+// slack-go, with errors classified (APIError, RateLimitError,
+// UncertainError). It does not retry: the Dispatcher decides, because a
+// blind retry of a post is how duplicates happen.
+type Client struct {
+	api *slack.Client
+}
+
+// ClientOptions configure NewClient. The zero value talks to Slack.
+type ClientOptions struct {
+	// APIURL overrides Slack's API root, e.g. a slacksim URL + "/api/".
+	APIURL string
+	// HTTPClient is used as is when set; otherwise a client with Timeout.
+	HTTPClient *http.Client
+	// Timeout bounds one request (default 20s). A post that times out is
+	// uncertain and will be reconciled, not reposted.
+	Timeout time.Duration
+}
+
+// NewClient returns a client for a bot token (xoxb-...).
+func NewClient(token string, o ClientOptions) *Client {
+	hc := o.HTTPClient
+	if hc == nil {
+		if o.Timeout <= 0 {
+			o.Timeout = 20 * time.Second
+		}
+		hc = &http.Client{Timeout: o.Timeout}
+	}
+	opts := []slack.Option{slack.OptionHTTPClient(hc)}
+	if o.APIURL != "" {
+		u := o.APIURL
+		if !strings.HasSuffix(u, "/") {
+			u += "/"
+		}
+		opts = append(opts, slack.OptionAPIURL(u))
+	}
+	return &Client{api: slack.New(token, opts...)}
+}
+
+// Identity is who the token authenticates as.
+type Identity struct {
+	Team, TeamID, User, UserID, BotID string
+}
+
+// AuthTest checks the token (use it at start-up: a wrong token should stop
+// slabot before the first escalation is due, not at it).
+func (c *Client) AuthTest(ctx context.Context) (Identity, error) {
+	r, err := c.api.AuthTestContext(ctx)
+	if err != nil {
+		return Identity{}, classify("auth.test", "", err)
+	}
+	return Identity{Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID, BotID: r.BotID}, nil
+}
+
+// metadataEventType tags slabot's messages; the payload's "key" is the
+// outbox key.
+const metadataEventType = "slabot_escalation"
+
+// Outgoing is a rendered message ready to post.
+type Outgoing struct {
+	Text   string // plain-text fallback (notifications, screen readers, old clients)
+	Blocks []slack.Block
+	Key    string // outbox key, sent as message metadata
+	Extra  map[string]any
+}
+
+func (m Outgoing) options() []slack.MsgOption {
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+	if len(m.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
+	}
+	if m.Key != "" {
+		p := map[string]any{"key": m.Key}
+		for k, v := range m.Extra {
+			p[k] = v
+		}
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataEventType, EventPayload: p}))
+	}
+	return opts
+}
+
+// Post sends a message to channel (a reply in the thread when threadTS is
+// set) and returns the channel id and ts Slack assigned.
+func (c *Client) Post(ctx context.Context, channel, threadTS string, m Outgoing) (string, string, error) {
+	opts := m.options()
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	ch, ts, err := c.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", "", classify("chat.postMessage", channel, err)
+	}
+	return ch, ts, nil
+}
+
+// Update replaces a message's text and blocks (its metadata is kept).
+func (c *Client) Update(ctx context.Context, channel, ts string, m Outgoing) error {
+	m.Key = "" // chat.update keeps the metadata the post set
+	_, _, _, err := c.api.UpdateMessageContext(ctx, channel, ts, m.options()...)
+	return classify("chat.update", channel, err)
+}
+
+// LookupByEmail returns the Slack user id for an e-mail address.
+// ErrNoSlackUser means the workspace has no such user.
+func (c *Client) LookupByEmail(ctx context.Context, email string) (string, error) {
+	u, err := c.api.GetUserByEmailContext(ctx, email)
+	if err != nil {
+		err = classify("users.lookupByEmail", "", err)
+		if ae := (*APIError)(nil); errors.As(err, &ae) && ae.Code == "users_not_found" {
+			return "", ErrNoSlackUser
+		}
+		return "", err
+	}
+	return u.ID, nil
+}
+
+// OpenDM opens (or finds) the bot's direct-message channel with a user.
+func (c *Client) OpenDM(ctx context.Context, userID string) (string, error) {
+	ch, _, _, err := c.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}})
+	if err != nil {
+		return "", classify("conversations.open", userID, err)
+	}
+	return ch.ID, nil
+}
+
+// maxFindPages bounds how far back FindByKey pages (200 messages each).
+const maxFindPages = 25
+
+// FindByKey looks for slabot's message carrying outbox key in a channel's
+// history since oldest, or among the replies of threadTS when set (thread
+// replies are not in conversations.history). It returns the message's ts.
+func (c *Client) FindByKey(ctx context.Context, channel, threadTS, key string, oldest time.Time) (string, bool, error) {
+	cursor := ""
+	oldestTS := ""
+	if !oldest.IsZero() {
+		oldestTS = formatTS(oldest)
+	}
+	for range maxFindPages {
+		var msgs []slack.Message
+		var next string
+		if threadTS != "" {
+			m, _, nc, err := c.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+				ChannelID: channel, Timestamp: threadTS, Cursor: cursor, Limit: 200, Oldest: oldestTS, IncludeAllMetadata: true})
+			if err != nil {
+				return "", false, classify("conversations.replies", channel, err)
+			}
+			msgs, next = m, nc
+		} else {
+			h, err := c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+				ChannelID: channel, Cursor: cursor, Limit: 200, Oldest: oldestTS, IncludeAllMetadata: true})
+			if err != nil {
+				return "", false, classify("conversations.history", channel, err)
+			}
+			msgs, next = h.Messages, h.ResponseMetaData.NextCursor
+		}
+		for _, m := range msgs {
+			if m.Metadata.EventType == metadataEventType && m.Metadata.EventPayload["key"] == key {
+				return m.Timestamp, true, nil
+			}
+		}
+		if next == "" {
+			return "", false, nil
+		}
+		cursor = next
+	}
+	return "", false, &UncertainError{Method: "conversations.history", Channel: channel,
+		Err: errTooMuchHistory}
+}
+
+// formatTS writes t as a Slack ts ("seconds.microseconds").
+func formatTS(t time.Time) string {
+	us := t.UnixMicro()
+	return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000)
+}
+
+// ErrNoSlackUser: users.lookupByEmail found nobody with that address.
+var ErrNoSlackUser = errors.New("slack: no Slack user with that e-mail")
+
+var errTooMuchHistory = errors.New("message not found in the most recent messages and more remain: cannot tell whether it was posted")

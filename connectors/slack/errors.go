@@ -1,0 +1,125 @@
+package slack
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// APIError is Slack answering ok:false. Code is Slack's error code
+// (channel_not_found, not_in_channel, invalid_auth, ...).
+type APIError struct {
+	Method  string
+	Channel string
+	Code    string
+}
+
+func (e *APIError) Error() string {
+	where := ""
+	if e.Channel != "" {
+		where = " in " + e.Channel
+	}
+	msg := fmt.Sprintf("slack: %s%s failed: %s", e.Method, where, e.Code)
+	if h := hints[e.Code]; h != "" {
+		msg += " (" + h + ")"
+	}
+	return msg
+}
+
+// NeedsPerson reports whether retrying cannot help until someone changes
+// the configuration or Slack workspace: the row is kept (and retried
+// slowly, since a fix may come), later levels are not held back by it,
+// and the error is logged loudly.
+func (e *APIError) NeedsPerson() bool { return hints[e.Code] != "" }
+
+var hints = map[string]string{
+	"channel_not_found":       "the channel id is wrong, or it is private and the bot was not invited",
+	"not_in_channel":          "invite the bot to the channel (/invite @slabot)",
+	"is_archived":             "the channel is archived: point the policy at a live channel",
+	"invalid_auth":            "the Slack bot token is wrong: check SLACK_BOT_TOKEN",
+	"not_authed":              "no Slack bot token was sent: set SLACK_BOT_TOKEN",
+	"account_inactive":        "the bot's token belongs to a deleted user or app: reinstall the app",
+	"token_revoked":           "the Slack bot token was revoked: reinstall the app and update SLACK_BOT_TOKEN",
+	"token_expired":           "the Slack bot token expired: update SLACK_BOT_TOKEN",
+	"missing_scope":           "the app lacks an OAuth scope: it needs chat:write, users:read, users:read.email, im:write, channels:history, groups:history, im:history",
+	"no_permission":           "the workspace does not allow the bot to do this",
+	"restricted_action":       "a workspace setting prevents the bot from posting here",
+	"ekm_access_denied":       "the workspace's key management denies access",
+	"team_access_not_granted": "the token is not granted access to this workspace",
+	"user_not_found":          "the Slack user id is unknown: fix the user mapping",
+	"cannot_dm_bot":           "the target user is a bot: map the assignee to a person",
+	"user_disabled":           "the target Slack user is deactivated: fix the user mapping",
+	"invalid_blocks":          "slabot built a message Slack rejects: report this as a bug",
+	"invalid_metadata_format": "slabot built message metadata Slack rejects: report this as a bug",
+	"msg_too_long":            "the message is too long: shorten the issue summary template",
+	"no_text":                 "slabot built an empty message: report this as a bug",
+}
+
+// RateLimitError is a 429. Unwrap yields the *slack.RateLimitedError, so
+// errors.As works with either type.
+type RateLimitError struct {
+	Method     string
+	Channel    string
+	RetryAfter time.Duration
+	Err        *slack.RateLimitedError
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("slack: %s %s rate limited, retry after %s", e.Method, e.Channel, e.RetryAfter)
+}
+
+func (e *RateLimitError) Unwrap() error { return e.Err }
+
+// UncertainError means no answer from Slack was received (timeout,
+// connection dropped, 5xx, cancelled context). For a post the message may
+// exist: never post again without looking for it first.
+type UncertainError struct {
+	Method  string
+	Channel string
+	Err     error
+}
+
+func (e *UncertainError) Error() string {
+	return fmt.Sprintf("slack: %s %s: no answer, outcome unknown: %v", e.Method, e.Channel, e.Err)
+}
+
+func (e *UncertainError) Unwrap() error { return e.Err }
+
+// classify turns a slack-go error into one of the types above.
+func classify(method, channel string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		return &RateLimitError{Method: method, Channel: channel, RetryAfter: rl.RetryAfter, Err: rl}
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		if se.Err == "ratelimited" { // 429 without Retry-After
+			return &RateLimitError{Method: method, Channel: channel, RetryAfter: time.Second, Err: &slack.RateLimitedError{RetryAfter: time.Second}}
+		}
+		return &APIError{Method: method, Channel: channel, Code: se.Err}
+	}
+	// Transport errors, 5xx (slack.StatusCodeError), a cancelled context,
+	// an undecodable body: Slack may or may not have acted.
+	return &UncertainError{Method: method, Channel: channel, Err: err}
+}
+
+// errorCode is a short label for metrics and logs.
+func errorCode(err error) string {
+	var ae *APIError
+	var rl *RateLimitError
+	var ue *UncertainError
+	switch {
+	case errors.As(err, &ae):
+		return ae.Code
+	case errors.As(err, &rl):
+		return "ratelimited"
+	case errors.As(err, &ue):
+		return "uncertain"
+	}
+	return "error"
+}

@@ -1,0 +1,196 @@
+package slack_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/bot/store"
+	slackc "github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
+)
+
+// *store.Store must satisfy the dispatcher's Store interface as is: the
+// outbox types are identical aliases on both sides.
+var _ slackc.Store = (*store.Store)(nil)
+
+var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// fakeClock is shared by the dispatcher and the simulator. Sleep advances
+// it instead of waiting, to the later of its current value and the
+// sleeper's wake-up time, so concurrent sleepers behave like parallel
+// waits rather than adding up.
+type fakeClock struct {
+	mu     sync.Mutex
+	t      time.Time
+	sleeps []time.Duration
+}
+
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sleeps = append(c.sleeps, d)
+	if wake := c.t.Add(d); wake.After(c.t) {
+		c.t = wake
+	}
+	return ctx.Err()
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func (c *fakeClock) Sleeps() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.sleeps...)
+}
+
+// env is one test world: a simulator over real HTTP, a SQLite outbox in a
+// temp dir, the real slack-go client and a dispatcher, on one fake clock.
+type env struct {
+	t     testing.TB
+	clock *fakeClock
+	sim   *slacksim.Server
+	store *store.Store
+	path  string
+	disp  *slackc.Dispatcher
+}
+
+const token = "xoxb-test-token"
+
+func newEnv(t testing.TB, tweak func(*slackc.DispatcherOptions), simOpts ...slacksim.Option) *env {
+	t.Helper()
+	clock := newFakeClock(start)
+	opts := append([]slacksim.Option{
+		slacksim.WithClock(clock.Now),
+		slacksim.WithToken(token),
+		slacksim.WithChannel("C1", "support"),
+		slacksim.WithChannel("CLEAD", "support-leads"),
+		slacksim.WithChannel("CMGMT", "support-management"),
+		slacksim.WithUsers(
+			slacksim.User{ID: "UANA", Name: "ana", Real: "Ana Ruiz", Email: "ana@example.com"},
+			slacksim.User{ID: "UBOB", Name: "bob", Real: "Bob Stone", Email: "bob@example.com"},
+		),
+	}, simOpts...)
+	sim := slacksim.NewServer(opts...)
+	t.Cleanup(sim.Close)
+	path := filepath.Join(t.TempDir(), "slabot.db")
+	st, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	e := &env{t: t, clock: clock, sim: sim, store: st, path: path}
+	e.disp = e.dispatcher(tweak)
+	return e
+}
+
+func (e *env) dispatcher(tweak func(*slackc.DispatcherOptions)) *slackc.Dispatcher {
+	o := slackc.DispatcherOptions{
+		Owner:  "test",
+		Clock:  e.clock,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if tweak != nil {
+		tweak(&o)
+	}
+	client := slackc.NewClient(token, slackc.ClientOptions{APIURL: e.sim.APIURL(), Timeout: 10 * time.Second})
+	return slackc.NewDispatcher(client, e.store, o)
+}
+
+func esc(issue string, level int, rung string, target slackc.Target) slackc.Escalation {
+	return slackc.Escalation{
+		IssueKey: issue, IssueURL: "https://acme.atlassian.net/browse/" + issue,
+		Goal: "resolution", Cycle: 1, Level: level, Rung: rung, Target: target,
+		Summary: "Checkout fails <for> EU & US", Customer: "Acme", Plan: "Gold", Priority: "High",
+		Deadline: start.Add(-2 * time.Hour), Remaining: -2*time.Hour - 5*time.Minute, AsOf: start, Status: "breached",
+	}
+}
+
+func (e *env) enqueue(x slackc.Escalation) {
+	e.t.Helper()
+	if ok, err := e.disp.Enqueue(context.Background(), e.clock.Now(), x); err != nil || !ok {
+		e.t.Fatalf("enqueue %s L%d: inserted=%v err=%v", x.IssueKey, x.Level, ok, err)
+	}
+}
+
+func (e *env) pass() slackc.Report {
+	e.t.Helper()
+	rep, err := e.disp.RunOnce(context.Background())
+	if err != nil {
+		e.t.Fatalf("RunOnce: %v", err)
+	}
+	return rep
+}
+
+// drain runs passes, stepping the clock, until nothing is pending, in
+// flight or waiting for a status update; it returns the summed reports.
+func (e *env) drain(maxPasses int) slackc.Report {
+	e.t.Helper()
+	var sum slackc.Report
+	sum.Errors = map[string]int{}
+	for range maxPasses {
+		rep := e.pass()
+		sum.Claimed += rep.Claimed
+		sum.Sent += rep.Sent
+		sum.Replies += rep.Replies
+		sum.Reconciled += rep.Reconciled
+		sum.Cancelled += rep.Cancelled
+		sum.Updated += rep.Updated
+		sum.RateLimited += rep.RateLimited
+		sum.Uncertain += rep.Uncertain
+		sum.Retried += rep.Retried
+		sum.Blocked += rep.Blocked
+		for k, v := range rep.Errors {
+			sum.Errors[k] += v
+		}
+		c, err := e.store.Counts(context.Background())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		ups, _ := e.store.DueUpdates(context.Background(), e.clock.Now().Add(24*time.Hour), 1)
+		if c[store.StatePending] == 0 && c[store.StateSending] == 0 && len(ups) == 0 {
+			return sum
+		}
+		e.clock.Advance(time.Minute)
+	}
+	c, _ := e.store.Counts(context.Background())
+	e.t.Fatalf("outbox not drained after %d passes: %v", maxPasses, c)
+	return sum
+}
+
+func (e *env) row(issue string, level int) store.Row {
+	e.t.Helper()
+	r, err := e.store.Get(context.Background(), store.Key(issue, "resolution", 1, level))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// byKey counts the simulator's messages per outbox key (from metadata).
+func byKey(msgs []slacksim.Message) map[string][]slacksim.Message {
+	out := map[string][]slacksim.Message{}
+	for _, m := range msgs {
+		if m.Metadata != nil {
+			k, _ := m.Metadata.EventPayload["key"].(string)
+			out[k] = append(out[k], m)
+		}
+	}
+	return out
+}

@@ -1,0 +1,224 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// Status is the thread-wide state a message's status line shows. The
+// parent message's line is rewritten (chat.update) as the thread moves on,
+// so whoever opens it sees where the escalation stands without reading the
+// thread.
+type Status struct {
+	MetAt     time.Time // the goal was met: no further escalation
+	Level     int       // highest level sent so far in the thread
+	Rung      string    // its rung name
+	LevelAt   time.Time // when that level was sent
+	ThisLevel int       // the level of the message being rendered
+}
+
+// Route is where a rung resolved to.
+type Route struct {
+	Channel  string // channel id, DM id or #name to post to
+	UserID   string // the Slack user, when the rung is a person
+	Fallback bool   // the assignee has no Slack user: posted to the fallback channel instead
+	Why      string // why the fallback was used, written into the message
+}
+
+// Render builds the Block Kit message and its plain-text fallback.
+// Times use Slack's <!date^...> token so every reader sees their own time
+// zone; the token's fallback text is UTC.
+func Render(e Escalation, r Route, st Status) Outgoing {
+	header := fmt.Sprintf("%s *Level %d · %s* — %s", levelEmoji(e.Level), e.Level, esc(titleCase(e.Rung)), issueLink(e))
+	if e.Summary != "" {
+		header += " " + esc(clip(e.Summary, maxSummary))
+	}
+	fields := []*slack.TextBlockObject{
+		field("Goal", esc(e.Goal)),
+		field("Deadline", dateToken(e.Deadline)),
+		field(remainingLabel(e.Remaining), fmtDuration(e.Remaining)+" (business time, as of "+dateToken(e.AsOf)+")"),
+	}
+	if e.Customer != "" {
+		cust := esc(e.Customer)
+		if e.Plan != "" {
+			cust += " · " + esc(e.Plan)
+		}
+		fields = append(fields, field("Customer", cust))
+	}
+	if e.Priority != "" {
+		fields = append(fields, field("Priority", esc(e.Priority)))
+	}
+	if r.Fallback {
+		fields = append(fields, field("Assignee", esc(assigneeName(e.Target))))
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, header, false, false), nil, nil),
+		slack.NewSectionBlock(nil, fields, nil),
+		slack.NewContextBlock("status", slack.NewTextBlockObject(slack.MarkdownType, statusLine(e, st), false, false)),
+	}
+	if r.Fallback {
+		blocks = append(blocks, slack.NewContextBlock("fallback", slack.NewTextBlockObject(slack.MarkdownType,
+			":information_source: "+esc(r.Why), false, false)))
+	}
+	return Outgoing{Text: plainText(e, r, st), Blocks: blocks}
+}
+
+func field(label, value string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, "*"+label+"*\n"+value, false, false)
+}
+
+func levelEmoji(level int) string {
+	switch level {
+	case 1:
+		return ":large_yellow_circle:"
+	case 2:
+		return ":large_orange_circle:"
+	default:
+		return ":red_circle:"
+	}
+}
+
+func issueLink(e Escalation) string {
+	if e.IssueURL == "" || strings.ContainsAny(e.IssueURL, "|<> ") {
+		return "*" + esc(e.IssueKey) + "*"
+	}
+	return "<" + e.IssueURL + "|" + esc(e.IssueKey) + ">"
+}
+
+func remainingLabel(d time.Duration) string {
+	if d < 0 {
+		return "Overdue by"
+	}
+	return "Time left"
+}
+
+// statusLine says where the whole thread stands.
+func statusLine(e Escalation, st Status) string {
+	switch {
+	case !st.MetAt.IsZero():
+		return fmt.Sprintf(":white_check_mark: *%s met* %s — no further escalation.", esc(titleCase(e.Goal)), dateToken(st.MetAt))
+	case st.Level > st.ThisLevel && st.ThisLevel > 0:
+		return fmt.Sprintf(":arrow_double_up: Escalated to *level %d · %s* %s.", st.Level, esc(titleCase(st.Rung)), dateToken(st.LevelAt))
+	}
+	s := e.Status
+	if s == "" {
+		s = "open"
+	}
+	return fmt.Sprintf(":hourglass_flowing_sand: Status: *%s*.", esc(s))
+}
+
+func plainText(e Escalation, r Route, st Status) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[L%d %s] %s", e.Level, e.Rung, e.IssueKey)
+	if e.Summary != "" {
+		fmt.Fprintf(&b, " %s", clip(e.Summary, maxSummary))
+	}
+	if e.Remaining < 0 {
+		fmt.Fprintf(&b, ": %s overdue by %s", e.Goal, fmtDuration(e.Remaining))
+	} else {
+		fmt.Fprintf(&b, ": %s due in %s", e.Goal, fmtDuration(e.Remaining))
+	}
+	fmt.Fprintf(&b, " (deadline %s)", utc(e.Deadline))
+	if e.Customer != "" {
+		fmt.Fprintf(&b, ". Customer %s", e.Customer)
+		if e.Plan != "" {
+			fmt.Fprintf(&b, " (%s)", e.Plan)
+		}
+	}
+	if e.Priority != "" {
+		fmt.Fprintf(&b, ", priority %s", e.Priority)
+	}
+	if r.Fallback {
+		fmt.Fprintf(&b, ". Assignee: %s", assigneeName(e.Target))
+	}
+	switch {
+	case !st.MetAt.IsZero():
+		fmt.Fprintf(&b, ". Met %s.", utc(st.MetAt))
+	case st.Level > st.ThisLevel && st.ThisLevel > 0:
+		fmt.Fprintf(&b, ". Escalated to level %d (%s).", st.Level, st.Rung)
+	default:
+		b.WriteString(".")
+	}
+	return b.String()
+}
+
+func assigneeName(t Target) string {
+	switch {
+	case t.AssigneeName != "" && t.AssigneeEmail != "":
+		return t.AssigneeName + " (" + t.AssigneeEmail + ")"
+	case t.AssigneeName != "":
+		return t.AssigneeName
+	case t.AssigneeEmail != "":
+		return t.AssigneeEmail
+	case t.AssigneeAccountID != "":
+		return "Jira account " + t.AssigneeAccountID
+	}
+	return "unassigned"
+}
+
+// dateToken renders t for every reader in their own time zone, with a UTC
+// fallback for clients that cannot.
+func dateToken(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), utc(t))
+}
+
+func utc(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// fmtDuration renders the magnitude of d as "2d 3h", "4h 5m", "12m".
+func fmtDuration(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	d = d.Round(time.Minute)
+	days, d := d/(24*time.Hour), d%(24*time.Hour)
+	hours, mins := d/time.Hour, (d%time.Hour)/time.Minute
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%dd", days)
+	case hours > 0 && mins > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	case hours > 0:
+		return fmt.Sprintf("%dh", hours)
+	case mins > 0:
+		return fmt.Sprintf("%dm", mins)
+	}
+	return "less than a minute"
+}
+
+// esc escapes the three characters Slack's mrkdwn treats as markup.
+func esc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// maxSummary keeps the header well inside Slack's 3,000-character limit
+// for a section's text, whatever the issue summary.
+const maxSummary = 300
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,85 @@
+package slack_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	slackc "github.com/slabot/slabot/connectors/slack"
+)
+
+func TestRenderOverdue(t *testing.T) {
+	e := esc("SUP-7", 2, "team lead", slackc.Target{Channel: "CLEAD"})
+	out := slackc.Render(e, slackc.Route{Channel: "CLEAD"}, slackc.Status{ThisLevel: 2})
+	b, err := json.Marshal(out.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := string(b)
+	for _, want := range []string{
+		"*Level 2 · Team lead*",
+		"\\u003chttps://acme.atlassian.net/browse/SUP-7|SUP-7\\u003e", // <url|KEY>, JSON-escaped
+		"Checkout fails \\u0026lt;for\\u0026gt; EU \\u0026amp; US",    // summary mrkdwn-escaped
+		"*Overdue by*\\n2h 5m",
+		"\\u003c!date^" + itoa(start.Add(-2*time.Hour).Unix()) + "^{date_short_pretty} {time}|2026-03-02 07:00 UTC\\u003e",
+		"*Customer*\\nAcme · Gold",
+		"*Priority*\\nHigh",
+		"Status: *breached*",
+	} {
+		if !strings.Contains(blocks, want) {
+			t.Errorf("blocks lack %s\n%s", want, blocks)
+		}
+	}
+	wantText := "[L2 team lead] SUP-7 Checkout fails <for> EU & US: resolution overdue by 2h 5m (deadline 2026-03-02 07:00 UTC). Customer Acme (Gold), priority High."
+	if out.Text != wantText {
+		t.Errorf("fallback text\n got %s\nwant %s", out.Text, wantText)
+	}
+}
+
+func TestRenderRemainingAndStatus(t *testing.T) {
+	e := esc("SUP-8", 1, "agent", slackc.Target{AssigneeName: "Zoe", AssigneeEmail: "zoe@example.com", FallbackChannel: "C1"})
+	e.Remaining, e.Status = 90*time.Minute, "at risk"
+	e.Summary = strings.Repeat("x", 1000)
+	met := start.Add(time.Hour)
+	out := slackc.Render(e, slackc.Route{Channel: "C1", Fallback: true, Why: "No Slack user"},
+		slackc.Status{ThisLevel: 1, Level: 2, Rung: "team lead", MetAt: met})
+	b, _ := json.Marshal(out.Blocks)
+	for _, want := range []string{"*Time left*\\n1h 30m", "Resolution met*", "*Assignee*\\nZoe (zoe@example.com)", "No Slack user", "x…"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("blocks lack %q", want)
+		}
+	}
+	if !strings.Contains(out.Text, "due in 1h 30m") || !strings.Contains(out.Text, "Met 2026-03-02 10:00 UTC.") || len(out.Text) > 600 {
+		t.Errorf("text %q", out.Text)
+	}
+	up := slackc.Render(e, slackc.Route{Channel: "C1"}, slackc.Status{ThisLevel: 1, Level: 3, Rung: "management", LevelAt: met})
+	b, _ = json.Marshal(up.Blocks)
+	if !strings.Contains(string(b), "Escalated to *level 3 · Management*") {
+		t.Errorf("escalated status missing: %s", b)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	ok := esc("SUP-1", 1, "agent", slackc.Target{AssigneeEmail: "a@example.com", FallbackChannel: "C1"})
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, e := range map[string]slackc.Escalation{
+		"no target":    esc("SUP-1", 1, "agent", slackc.Target{}),
+		"no fallback":  esc("SUP-1", 1, "agent", slackc.Target{AssigneeEmail: "a@example.com"}),
+		"channel name": esc("SUP-1", 2, "team lead", slackc.Target{Channel: "#leads"}),
+		"level 0":      esc("SUP-1", 0, "agent", slackc.Target{Channel: "C1"}),
+		"no issue key": esc("", 1, "agent", slackc.Target{Channel: "C1"}),
+	} {
+		if err := e.Validate(); !errors.Is(err, slackc.ErrInvalidEscalation) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func itoa(n int64) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

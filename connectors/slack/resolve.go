@@ -1,0 +1,136 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Resolver turns a rung's Target into a Route: an explicit user or
+// channel as given; an assignee through the configured directory (Jira
+// accountId or e-mail to Slack user id) first, then users.lookupByEmail,
+// then the fallback channel with the assignee's name written out. Users
+// get a DM through conversations.open. Lookups are cached because every
+// tick may escalate many issues of the same few agents, and
+// users.lookupByEmail is rate limited per workspace.
+type Resolver struct {
+	client    *Client
+	directory map[string]string // accountId or lower-case e-mail -> Slack user id
+	ttl       time.Duration     // how long a "no such user" answer is trusted
+	now       func() time.Time
+
+	mu     sync.Mutex
+	byMail map[string]lookup
+	dms    map[string]string // user id -> DM channel id
+}
+
+type lookup struct {
+	user string // "" when Slack has no such user
+	at   time.Time
+}
+
+// NewResolver builds a resolver. directory maps Jira accountIds and
+// e-mail addresses (any case) to Slack user ids; it wins over lookups.
+// missTTL bounds how long an unknown e-mail is remembered (default 1h):
+// someone may join Slack later.
+func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, now func() time.Time) *Resolver {
+	if missTTL <= 0 {
+		missTTL = time.Hour
+	}
+	if now == nil {
+		now = time.Now
+	}
+	dir := make(map[string]string, len(directory))
+	for k, v := range directory {
+		if strings.Contains(k, "@") {
+			k = strings.ToLower(strings.TrimSpace(k))
+		}
+		dir[k] = v
+	}
+	return &Resolver{client: c, directory: dir, ttl: missTTL, now: now,
+		byMail: map[string]lookup{}, dms: map[string]string{}}
+}
+
+// Resolve returns where to post. Errors are Slack errors from the lookup
+// or conversations.open (retry later); an assignee who simply has no Slack
+// user is not an error but a fallback Route.
+func (r *Resolver) Resolve(ctx context.Context, t Target) (Route, error) {
+	if t.User != "" {
+		return r.dm(ctx, t.User)
+	}
+	if t.AssigneeAccountID != "" || t.AssigneeEmail != "" {
+		user, err := r.userFor(ctx, t)
+		if err != nil {
+			return Route{}, err
+		}
+		why := fmt.Sprintf("No Slack user found for the assignee %s: posted here instead of a direct message.", assigneeName(t))
+		if user != "" {
+			route, err := r.dm(ctx, user)
+			var ae *APIError
+			if !errors.As(err, &ae) || !ae.NeedsPerson() {
+				return route, err
+			}
+			// A mapping to a deactivated or unknown user must not swallow
+			// the escalation: say so in the fallback channel.
+			why = fmt.Sprintf("Could not message the assignee %s (Slack user %s: %s): posted here instead.", assigneeName(t), user, ae.Code)
+		}
+		ch := t.FallbackChannel
+		if ch == "" {
+			ch = t.Channel
+		}
+		return Route{Channel: ch, Fallback: true, Why: why}, nil
+	}
+	if t.Channel != "" {
+		return Route{Channel: t.Channel}, nil
+	}
+	if t.FallbackChannel != "" {
+		return Route{Channel: t.FallbackChannel, Fallback: true, Why: "The issue has no assignee."}, nil
+	}
+	return Route{}, errors.New("slack: target names no channel, user or assignee")
+}
+
+func (r *Resolver) userFor(ctx context.Context, t Target) (string, error) {
+	if u := r.directory[t.AssigneeAccountID]; t.AssigneeAccountID != "" && u != "" {
+		return u, nil
+	}
+	email := strings.ToLower(strings.TrimSpace(t.AssigneeEmail))
+	if email == "" {
+		return "", nil
+	}
+	if u := r.directory[email]; u != "" {
+		return u, nil
+	}
+	r.mu.Lock()
+	l, ok := r.byMail[email]
+	r.mu.Unlock()
+	if ok && (l.user != "" || r.now().Sub(l.at) < r.ttl) {
+		return l.user, nil
+	}
+	user, err := r.client.LookupByEmail(ctx, email)
+	if err != nil && !errors.Is(err, ErrNoSlackUser) {
+		return "", err
+	}
+	r.mu.Lock()
+	r.byMail[email] = lookup{user: user, at: r.now()}
+	r.mu.Unlock()
+	return user, nil
+}
+
+func (r *Resolver) dm(ctx context.Context, user string) (Route, error) {
+	r.mu.Lock()
+	ch, ok := r.dms[user]
+	r.mu.Unlock()
+	if !ok {
+		var err error
+		if ch, err = r.client.OpenDM(ctx, user); err != nil {
+			return Route{}, err
+		}
+		r.mu.Lock()
+		r.dms[user] = ch
+		r.mu.Unlock()
+	}
+	return Route{Channel: ch, UserID: user}, nil
+}

@@ -1,0 +1,20 @@
+// Package slacksim is an in-memory Slack Web API over net/http, for tests,
+// `slabot demo` and benchmarks. Point github.com/slack-go/slack at it with
+// slack.OptionAPIURL(srv.URL + "/api/").
+//
+// It implements the methods slabot uses (auth.test, chat.postMessage,
+// chat.update, users.lookupByEmail, conversations.open,
+// conversations.history and conversations.replies, message metadata
+// included) with Slack's answer shapes and error codes, gives every
+// message a unique, increasing ts, and records every call so tests can
+// assert on what reached "Slack".
+//
+// Faults are injectable per method and channel, scripted (Inject) or at
+// random with a seed (SetChaos): a 429 with Retry-After, a 500, and
+// "accept the message, then drop the connection" (the message is stored
+// but the client gets no answer), which is the case that makes blind
+// retries post twice.
+//
+// slack-go's own slacktest records nothing and lacks chat.update,
+// conversations.open and history, hence this package.
+package slacksim

@@ -1,0 +1,198 @@
+package slacksim
+
+import (
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// answer is what a method handler produces: a JSON body (ok or not) plus
+// what the call record should say.
+type answer struct {
+	body    map[string]any
+	channel string
+	ts      string
+}
+
+func ok(fields map[string]any) answer {
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	fields["ok"] = true
+	return answer{body: fields}
+}
+
+func fail(code string) answer {
+	return answer{body: map[string]any{"ok": false, "error": code}}
+}
+
+type handler func(s *Sim, p url.Values) answer
+
+var methods = map[string]handler{
+	"auth.test":             (*Sim).authTest,
+	"chat.postMessage":      (*Sim).postMessage,
+	"chat.update":           (*Sim).update,
+	"users.lookupByEmail":   (*Sim).lookupByEmail,
+	"conversations.open":    (*Sim).open,
+	"conversations.history": (*Sim).history,
+	"conversations.replies": (*Sim).replies,
+}
+
+// ServeHTTP answers /api/<method> like Slack's Web API: form-encoded or
+// JSON bodies, query parameters, the token as a "token" parameter or a
+// Bearer header.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	p, err := params(r)
+	if err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_form_data"})
+		return
+	}
+	token := p.Get("token")
+	p.Del("token")
+	if token == "" {
+		token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+
+	s.mu.Lock()
+	call := Call{Seq: len(s.calls) + 1, At: s.now(), Method: method, Params: p}
+	h, known := methods[method]
+	var kind FaultKind
+	var retry time.Duration
+	var a answer
+	switch {
+	case !known:
+		a = fail("unknown_method")
+	case token == "":
+		a = fail("not_authed")
+	case len(s.tokens) > 0 && !s.tokens[token]:
+		a = fail("invalid_auth")
+	default:
+		kind, retry = s.pickFault(method, p.Get("channel"))
+		if kind != RateLimit && kind != ServerError {
+			a = h(s, p)
+		}
+	}
+	call.Fault = ""
+	if kind != 0 {
+		call.Fault = kind.String()
+	}
+	call.Channel, call.TS = a.channel, a.ts
+	status := http.StatusOK
+	switch kind {
+	case RateLimit:
+		status = http.StatusTooManyRequests
+	case ServerError:
+		status = http.StatusInternalServerError
+	case DropAfterAccept:
+		status = 0
+	default:
+		if !known {
+			status = http.StatusNotFound
+		}
+		if e, _ := a.body["error"].(string); e != "" {
+			call.Error = e
+		}
+	}
+	call.Status = status
+	s.calls = append(s.calls, call)
+	s.mu.Unlock()
+
+	switch kind {
+	case RateLimit:
+		secs := int((retry + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeJSON(w, status, map[string]any{"ok": false, "error": "ratelimited"})
+	case ServerError:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, "<html><body>Internal Server Error (slacksim)</body></html>")
+	case DropAfterAccept:
+		drop(w)
+	default:
+		writeJSON(w, status, a.body)
+	}
+}
+
+// drop closes the connection without writing a response.
+func drop(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler) // HTTP/2: abort the stream instead
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_ = conn.Close()
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// params merges query, form and JSON body parameters into url.Values; JSON
+// objects and arrays (blocks, metadata) are kept as their JSON text, as
+// they arrive in form posts.
+func params(r *http.Request) (url.Values, error) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/json" {
+		if err := r.ParseForm(); err != nil {
+			return nil, err
+		}
+		return cloneValues(r.Form), nil
+	}
+	out := cloneValues(r.URL.Query())
+	var body map[string]json.RawMessage
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		return nil, err
+	}
+	for k, raw := range body {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			out.Set(k, s)
+			continue
+		}
+		out.Set(k, strings.TrimSpace(string(raw)))
+	}
+	return out, nil
+}
+
+func boolParam(p url.Values, name string) bool {
+	v := p.Get(name)
+	return v == "1" || v == "true"
+}
+
+func intParam(p url.Values, name string, def int) int {
+	if n, err := strconv.Atoi(p.Get(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+// tsMicro parses a Slack ts ("1700000000.000123", or a bare second count
+// as clients send in oldest/latest) into microseconds; ok is false for
+// anything else.
+func tsMicro(ts string) (int64, bool) {
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil || len(frac) > 6 {
+		return 0, false
+	}
+	var us int64
+	if frac != "" {
+		f, err := strconv.ParseInt(frac+strings.Repeat("0", 6-len(frac)), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		us = f
+	}
+	return s*1_000_000 + us, true
+}

@@ -1,0 +1,278 @@
+package slacksim
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+const maxText = 40000
+
+var eventTypeRE = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+func (s *Sim) authTest(url.Values) answer {
+	return ok(map[string]any{
+		"url": "https://slacksim.slack.com/", "team": "slacksim", "user": "slabot",
+		"team_id": s.teamID, "user_id": s.botUser, "bot_id": s.botID,
+	})
+}
+
+// messageJSON renders a stored message as Slack returns it. withMeta is
+// include_all_metadata (chat.* answers always carry it).
+func (s *Sim) messageJSON(c *channel, m *Message, withMeta bool) map[string]any {
+	out := map[string]any{
+		"type": "message", "user": s.botUser, "bot_id": s.botID, "app_id": "A0SIM",
+		"text": m.Text, "ts": m.TS, "team": s.teamID,
+	}
+	if m.ThreadTS != "" {
+		out["thread_ts"] = m.ThreadTS
+	}
+	if !m.IsReply() {
+		n := 0
+		for _, r := range c.msgs {
+			if r.IsReply() && r.ThreadTS == m.TS {
+				n++
+			}
+		}
+		if n > 0 {
+			out["reply_count"] = n
+		}
+	}
+	if len(m.Blocks) > 0 {
+		out["blocks"] = m.Blocks
+	}
+	if len(m.Edits) > 0 {
+		out["edited"] = map[string]any{"user": s.botUser, "ts": m.TS}
+	}
+	if withMeta && m.Metadata != nil {
+		out["metadata"] = m.Metadata
+	}
+	return out
+}
+
+// content validates text, blocks and metadata shared by post and update.
+func content(p url.Values) (text string, blocks json.RawMessage, md *Metadata, code string) {
+	text = p.Get("text")
+	if len(text) > maxText {
+		return "", nil, nil, "msg_too_long"
+	}
+	if b := p.Get("blocks"); b != "" {
+		var arr []map[string]any
+		if json.Unmarshal([]byte(b), &arr) != nil || len(arr) > 50 {
+			return "", nil, nil, "invalid_blocks"
+		}
+		for _, blk := range arr {
+			if t, _ := blk["type"].(string); t == "" {
+				return "", nil, nil, "invalid_blocks"
+			}
+		}
+		blocks = json.RawMessage(b)
+	}
+	if text == "" && len(blocks) == 0 {
+		return "", nil, nil, "no_text"
+	}
+	if m := p.Get("metadata"); m != "" {
+		md = &Metadata{}
+		if json.Unmarshal([]byte(m), md) != nil || !eventTypeRE.MatchString(md.EventType) {
+			return "", nil, nil, "invalid_metadata_format"
+		}
+	}
+	return text, blocks, md, ""
+}
+
+func (s *Sim) postMessage(p url.Values) answer {
+	c := s.resolveChannel(p.Get("channel"))
+	switch {
+	case c == nil:
+		return fail("channel_not_found")
+	case c.archived:
+		return fail("is_archived")
+	case !c.member:
+		return fail("not_in_channel")
+	}
+	text, blocks, md, code := content(p)
+	if code != "" {
+		return fail(code)
+	}
+	m := &Message{Channel: c.id, Text: text, Blocks: blocks, Metadata: md}
+	if tts := p.Get("thread_ts"); tts != "" {
+		parent := find(c, tts)
+		if parent == nil || parent.IsReply() {
+			return fail("thread_not_found")
+		}
+		parent.ThreadTS = parent.TS
+		m.ThreadTS = parent.TS
+	}
+	m.TS = s.nextTS()
+	c.msgs = append(c.msgs, m)
+	a := ok(map[string]any{"channel": c.id, "ts": m.TS, "message": s.messageJSON(c, m, true)})
+	a.channel, a.ts = c.id, m.TS
+	return a
+}
+
+func find(c *channel, ts string) *Message {
+	for _, m := range c.msgs {
+		if m.TS == ts {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Sim) update(p url.Values) answer {
+	c := s.chans[p.Get("channel")]
+	if c == nil {
+		return fail("channel_not_found")
+	}
+	m := find(c, p.Get("ts"))
+	if m == nil {
+		return fail("message_not_found")
+	}
+	text, blocks, md, code := content(p)
+	if code != "" {
+		return fail(code)
+	}
+	m.Edits = append(m.Edits, m.Text)
+	m.Text, m.Blocks = text, blocks
+	if md != nil {
+		m.Metadata = md
+	}
+	a := ok(map[string]any{"channel": c.id, "ts": m.TS, "text": m.Text, "message": s.messageJSON(c, m, true)})
+	a.channel, a.ts = c.id, m.TS
+	return a
+}
+
+func (s *Sim) lookupByEmail(p url.Values) answer {
+	email := strings.ToLower(strings.TrimSpace(p.Get("email")))
+	if email == "" {
+		return fail("invalid_arguments")
+	}
+	u := s.byEmail[email]
+	if u == nil {
+		return fail("users_not_found")
+	}
+	return ok(map[string]any{"user": map[string]any{
+		"id": u.ID, "team_id": s.teamID, "name": u.Name, "real_name": u.Real, "deleted": false, "is_bot": false,
+		"profile": map[string]any{"email": u.Email, "real_name": u.Real, "display_name": u.Name},
+	}})
+}
+
+func (s *Sim) open(p url.Values) answer {
+	if id := p.Get("channel"); id != "" {
+		c := s.chans[id]
+		if c == nil {
+			return fail("channel_not_found")
+		}
+		return ok(map[string]any{"channel": map[string]any{"id": c.id}, "no_op": true, "already_open": true})
+	}
+	users := strings.Split(p.Get("users"), ",")
+	if len(users) != 1 || users[0] == "" {
+		return fail("users_list_not_supplied")
+	}
+	u := s.users[users[0]]
+	if u == nil {
+		return fail("user_not_found")
+	}
+	_, existed := s.imOf[u.ID]
+	c := s.openIM(u.ID)
+	ch := map[string]any{"id": c.id}
+	if boolParam(p, "return_im") {
+		ch["is_im"], ch["user"] = true, u.ID
+	}
+	a := ok(map[string]any{"channel": ch, "no_op": existed, "already_open": existed})
+	a.channel = c.id
+	return a
+}
+
+// inRange applies oldest/latest/inclusive as Slack does (exclusive bounds
+// unless inclusive is set).
+func inRange(ts string, p url.Values) bool {
+	t, _ := tsMicro(ts)
+	incl := boolParam(p, "inclusive")
+	if o, okO := tsMicro(p.Get("oldest")); okO && p.Get("oldest") != "" {
+		if t < o || (t == o && !incl) {
+			return false
+		}
+	}
+	if l, okL := tsMicro(p.Get("latest")); okL && p.Get("latest") != "" {
+		if t > l || (t == l && !incl) {
+			return false
+		}
+	}
+	return true
+}
+
+// page cuts msgs (already filtered and ordered) at the cursor (the ts of
+// the last message of the previous page) and limit.
+func page(msgs []*Message, p url.Values) (out []*Message, next string) {
+	if cur := strings.TrimPrefix(p.Get("cursor"), "ts:"); cur != "" {
+		i := slices.IndexFunc(msgs, func(m *Message) bool { return m.TS == cur })
+		if i >= 0 {
+			msgs = msgs[i+1:]
+		}
+	}
+	limit := intParam(p, "limit", 100)
+	if limit <= 0 || limit > 999 {
+		limit = 100
+	}
+	if len(msgs) > limit {
+		return msgs[:limit], "ts:" + msgs[limit-1].TS
+	}
+	return msgs, ""
+}
+
+func (s *Sim) history(p url.Values) answer {
+	c := s.chans[p.Get("channel")]
+	if c == nil {
+		return fail("channel_not_found")
+	}
+	if !c.member {
+		return fail("not_in_channel")
+	}
+	var msgs []*Message
+	for i := len(c.msgs) - 1; i >= 0; i-- { // newest first; thread replies are not in history
+		if m := c.msgs[i]; !m.IsReply() && inRange(m.TS, p) {
+			msgs = append(msgs, m)
+		}
+	}
+	return s.listing(c, msgs, p)
+}
+
+func (s *Sim) replies(p url.Values) answer {
+	c := s.chans[p.Get("channel")]
+	if c == nil {
+		return fail("channel_not_found")
+	}
+	parent := find(c, p.Get("ts"))
+	if parent == nil {
+		return fail("thread_not_found")
+	}
+	root := parent.TS
+	if parent.IsReply() {
+		root = parent.ThreadTS
+	}
+	var msgs []*Message
+	for _, m := range c.msgs { // oldest first, the parent first
+		if (m.TS == root || m.ThreadTS == root) && (m.TS == root || inRange(m.TS, p)) {
+			msgs = append(msgs, m)
+		}
+	}
+	return s.listing(c, msgs, p)
+}
+
+func (s *Sim) listing(c *channel, msgs []*Message, p url.Values) answer {
+	msgs, next := page(msgs, p)
+	withMeta := boolParam(p, "include_all_metadata")
+	list := make([]map[string]any, 0, len(msgs))
+	for _, m := range msgs {
+		list = append(list, s.messageJSON(c, m, withMeta))
+	}
+	a := ok(map[string]any{
+		"messages": list, "has_more": next != "",
+		"response_metadata": map[string]any{"next_cursor": next},
+	})
+	a.channel = c.id
+	return a
+}

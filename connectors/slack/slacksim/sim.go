@@ -1,0 +1,301 @@
+package slacksim
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// User is a member of the simulated workspace's directory.
+type User struct {
+	ID    string
+	Name  string // handle
+	Real  string // real name
+	Email string
+}
+
+// Metadata is a message's metadata as the app posted it.
+type Metadata struct {
+	EventType    string         `json:"event_type"`
+	EventPayload map[string]any `json:"event_payload"`
+}
+
+// Message is a stored message. Edits keeps earlier texts, oldest first.
+type Message struct {
+	Channel  string
+	TS       string
+	ThreadTS string // set on replies (and on a parent that has replies, equal to TS)
+	Text     string
+	Blocks   json.RawMessage
+	Metadata *Metadata
+	Edits    []string
+}
+
+// IsReply reports whether m is a reply in a thread (not its parent).
+func (m Message) IsReply() bool { return m.ThreadTS != "" && m.ThreadTS != m.TS }
+
+// Call is one request the simulator received. Params never include the
+// token.
+type Call struct {
+	Seq     int
+	At      time.Time
+	Method  string
+	Params  url.Values
+	Status  int    // HTTP status sent, 0 when the connection was dropped
+	Error   string // Slack error code when ok was false
+	Fault   string // the injected fault, if any
+	Channel string // the resolved channel id, when the method has one
+	TS      string // the ts created or addressed
+}
+
+type channel struct {
+	id       string
+	name     string
+	im       bool
+	user     string // the other party of an IM
+	member   bool   // whether the bot is in it
+	archived bool
+	msgs     []*Message // ts order
+}
+
+// Sim is the simulated workspace and its Web API handler. All methods are
+// safe for concurrent use.
+type Sim struct {
+	mu       sync.Mutex
+	now      func() time.Time
+	tokens   map[string]bool
+	users    map[string]*User // by id
+	byEmail  map[string]*User // lower-cased e-mail
+	chans    map[string]*channel
+	byName   map[string]*channel
+	imOf     map[string]*channel // user id -> IM
+	lastTS   int64               // unix microseconds of the newest ts
+	calls    []Call
+	faults   []*Fault
+	chaos    *chaos
+	imSeq    int
+	teamID   string
+	botUser  string
+	botID    string
+	hostname string
+}
+
+// Option configures New.
+type Option func(*Sim)
+
+// WithClock makes the simulator read time (for ts values and Call.At) from
+// now instead of the wall clock, so tests with a fake clock see consistent
+// timestamps.
+func WithClock(now func() time.Time) Option { return func(s *Sim) { s.now = now } }
+
+// WithToken accepts only the given tokens (otherwise any non-empty token is
+// accepted).
+func WithToken(tokens ...string) Option {
+	return func(s *Sim) {
+		for _, t := range tokens {
+			s.tokens[t] = true
+		}
+	}
+}
+
+// WithUsers adds users to the directory.
+func WithUsers(users ...User) Option {
+	return func(s *Sim) {
+		for _, u := range users {
+			s.addUser(u)
+		}
+	}
+}
+
+// WithChannel adds a public channel the bot is a member of.
+func WithChannel(id, name string) Option { return func(s *Sim) { s.addChannel(id, name, true) } }
+
+// New returns an empty workspace (team T0SIM, bot user U0BOT).
+func New(opts ...Option) *Sim {
+	s := &Sim{
+		now:     time.Now,
+		tokens:  map[string]bool{},
+		users:   map[string]*User{},
+		byEmail: map[string]*User{},
+		chans:   map[string]*channel{},
+		byName:  map[string]*channel{},
+		imOf:    map[string]*channel{},
+		teamID:  "T0SIM",
+		botUser: "U0BOT",
+		botID:   "B0BOT",
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+func (s *Sim) addUser(u User) {
+	cp := u
+	s.users[u.ID] = &cp
+	if u.Email != "" {
+		s.byEmail[strings.ToLower(u.Email)] = &cp
+	}
+}
+
+func (s *Sim) addChannel(id, name string, member bool) {
+	c := &channel{id: id, name: strings.TrimPrefix(name, "#"), member: member}
+	s.chans[id] = c
+	if c.name != "" {
+		s.byName[c.name] = c
+	}
+}
+
+// AddUser adds (or replaces) a directory entry.
+func (s *Sim) AddUser(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addUser(u)
+}
+
+// AddChannel adds a channel; member says whether the bot is in it (posting
+// to a channel it is not in answers not_in_channel).
+func (s *Sim) AddChannel(id, name string, member bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addChannel(id, name, member)
+}
+
+// SetMember puts the bot in, or takes it out of, a channel.
+func (s *Sim) SetMember(id string, member bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.chans[id]; c != nil {
+		c.member = member
+	}
+}
+
+// Archive archives a channel (posting answers is_archived).
+func (s *Sim) Archive(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.chans[id]; c != nil {
+		c.archived = true
+	}
+}
+
+// DMChannel returns the id of the IM with a user, if one was opened.
+func (s *Sim) DMChannel(userID string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.imOf[userID]
+	if c == nil {
+		return "", false
+	}
+	return c.id, true
+}
+
+// Messages returns copies of a channel's messages, replies included, in ts
+// order.
+func (s *Sim) Messages(channelID string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chans[channelID]
+	if c == nil {
+		return nil
+	}
+	out := make([]Message, 0, len(c.msgs))
+	for _, m := range c.msgs {
+		out = append(out, copyMessage(m))
+	}
+	return out
+}
+
+// AllMessages returns every message in every channel, ordered by ts.
+func (s *Sim) AllMessages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, c := range s.chans {
+		for _, m := range c.msgs {
+			out = append(out, copyMessage(m))
+		}
+	}
+	slices.SortFunc(out, func(a, b Message) int { return strings.Compare(a.TS, b.TS) })
+	return out
+}
+
+// Calls returns the recorded calls, optionally only those to the given
+// methods.
+func (s *Sim) Calls(methods ...string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if len(methods) == 0 || slices.Contains(methods, c.Method) {
+			c.Params = cloneValues(c.Params)
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func copyMessage(m *Message) Message {
+	cp := *m
+	cp.Blocks = slices.Clone(m.Blocks)
+	cp.Edits = slices.Clone(m.Edits)
+	if m.Metadata != nil {
+		md := *m.Metadata
+		md.EventPayload = map[string]any{}
+		for k, v := range m.Metadata.EventPayload {
+			md.EventPayload[k] = v
+		}
+		cp.Metadata = &md
+	}
+	return cp
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
+}
+
+// nextTS returns a ts unique in the workspace and later than every earlier
+// one, in Slack's "seconds.microseconds" form. Caller holds s.mu.
+func (s *Sim) nextTS() string {
+	us := s.now().UnixMicro()
+	if us <= s.lastTS {
+		us = s.lastTS + 1
+	}
+	s.lastTS = us
+	return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000)
+}
+
+// resolveChannel accepts an id, a #name or name, or a user id (Slack posts
+// those to the app's DM with that user). Caller holds s.mu.
+func (s *Sim) resolveChannel(ref string) *channel {
+	if c := s.chans[ref]; c != nil {
+		return c
+	}
+	if c := s.byName[strings.TrimPrefix(ref, "#")]; c != nil {
+		return c
+	}
+	if u := s.users[ref]; u != nil {
+		return s.openIM(u.ID)
+	}
+	return nil
+}
+
+// openIM returns (creating) the IM with a user. Caller holds s.mu.
+func (s *Sim) openIM(userID string) *channel {
+	if c := s.imOf[userID]; c != nil {
+		return c
+	}
+	s.imSeq++
+	c := &channel{id: fmt.Sprintf("D%07d", s.imSeq), im: true, user: userID, member: true}
+	s.chans[c.id] = c
+	s.imOf[userID] = c
+	return c
+}
