@@ -25,6 +25,7 @@ import (
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/deploy"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/report"
 )
 
 // demoEnv is slabot wired to simulated Jira and Slack on loopback, a real
@@ -324,6 +325,10 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	d.printIssues(stdout)
 	d.printSlack(stdout)
+	if err := d.writeReports(ctx, stdout, end); err != nil {
+		fmt.Fprintln(stderr, "slabot demo: reports:", err)
+		return 1
+	}
 	fmt.Fprintf(stdout, "\n%d Jira requests, %d Slack calls, %d failed cycles, %s wall time\n",
 		d.jira.TotalRequests(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
 	if *serve {
@@ -338,4 +343,49 @@ func waitForSignal() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
+}
+
+// writeReports writes each product's report for the demo month (HTML and
+// Markdown) to a new temporary directory, kept after the demo ends.
+func (d *demoEnv) writeReports(ctx context.Context, stdout io.Writer, now time.Time) error {
+	dir, err := os.MkdirTemp("", "slabot-reports-")
+	if err != nil {
+		return err
+	}
+	period := report.MonthPeriod(now.Year(), now.Month())
+	fmt.Fprintf(stdout, "\n== Reports for %s\n", period.Title())
+	for _, p := range d.policies {
+		var keys []string
+		for _, k := range p.Projects {
+			keys = append(keys, jira.Quote(k))
+		}
+		var issues []rules.Issue
+		err := d.jira.Search(ctx, "project in ("+strings.Join(keys, ", ")+") ORDER BY created ASC", func(is rules.Issue) error {
+			issues = append(issues, is)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		r := report.Build(p, issues, period, now, rules.Options{BotAccountID: d.jira.AccountID()})
+		base := filepath.Join(dir, strings.ToLower(p.Projects[0])+"-"+period.String())
+		for _, f := range []struct {
+			ext    string
+			format report.Format
+		}{{".html", report.HTML}, {".md", report.Markdown}} {
+			out, err := os.Create(base + f.ext)
+			if err != nil {
+				return err
+			}
+			if err := r.Write(out, f.format); err != nil {
+				out.Close()
+				return err
+			}
+			if err := out.Close(); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stdout, "%-24s %s.html  %s.md\n", p.Product, base, base)
+	}
+	return nil
 }

@@ -27,6 +27,7 @@ func verbs() []verb {
 		{"check", "validate policy files and list every problem", runCheck},
 		{"calendar", "compute a deadline or list a month's working windows", runCalendar},
 		{"demo", "run the four seed products against simulated Jira and Slack over two simulated weeks", runDemo},
+		{"report", "monthly or quarterly SLA and credit report (md, html, csv) for the customer meeting", runReport},
 		{"explain", "explain an issue's SLA evaluation (slabot explain KEY, or offline with --policy and --issue)", runExplain},
 	}
 }

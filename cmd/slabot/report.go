@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/report"
 )
@@ -21,12 +23,12 @@ import (
 //
 //	slabot report --product KEY (--month YYYY-MM | --quarter YYYY-Qn)
 //	    [--customer NAME] [--format md|html|csv] [--out FILE] --policies DIR
-//	    --issues FILE.json
+//	    [--issues FILE.json]
 //
 // The figures come from rules/report.Build, the same engine that sets the
-// Jira fields. For now the issues come from a JSON file (an array of
-// rules.Issue, as the demo and tests produce); fetching the period's issues
-// through the Jira connector is wired by the caller that registers the verb.
+// Jira fields. The issues are fetched from Jira with the configured
+// credentials (SLABOT_JIRA_*), or read from a JSON file (an array of
+// rules.Issue) for offline use.
 func runReport(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -66,10 +68,6 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			return fail(2, fmt.Errorf("--now: %w", err))
 		}
 	}
-	if *issuesFile == "" {
-		return fail(2, errors.New("--issues FILE.json is required until the Jira source is wired"))
-	}
-
 	policies, err := rules.LoadDir(*dir)
 	if err != nil {
 		return fail(1, fmt.Errorf("load policies: %w", err))
@@ -78,11 +76,17 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(1, err)
 	}
-	issues, err := reportReadIssues(*issuesFile)
+	var issues []rules.Issue
+	bot := ""
+	if *issuesFile != "" {
+		issues, err = reportReadIssues(*issuesFile)
+	} else {
+		issues, bot, err = reportFetch(p, period, now)
+	}
 	if err != nil {
 		return fail(1, err)
 	}
-	r := report.Build(p, issues, period, now, rules.Options{})
+	r := report.Build(p, issues, period, now, rules.Options{BotAccountID: bot})
 	if *customer != "" {
 		if r, err = r.Only(*customer); err != nil {
 			return fail(1, err)
@@ -147,4 +151,34 @@ func reportReadIssues(path string) ([]rules.Issue, error) {
 		return nil, fmt.Errorf("read issues %s: %w", path, err)
 	}
 	return issues, nil
+}
+
+// reportFetch reads from Jira every issue of the policy's projects that was
+// open, created or resolved since the start of the previous period (the
+// report compares the two).
+func reportFetch(p *rules.Policy, period report.Period, now time.Time) ([]rules.Issue, string, error) {
+	cfg, err := loadConfig(true, false)
+	if err != nil {
+		return nil, "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cl, err := newJira(ctx, cfg, []*rules.Policy{p})
+	if err != nil {
+		return nil, "", err
+	}
+	start, _ := period.Previous().Bounds(p.Location)
+	days := int(now.Sub(start).Hours()/24) + 2
+	var keys []string
+	for _, k := range p.Projects {
+		keys = append(keys, jira.Quote(k))
+	}
+	jql := fmt.Sprintf("project in (%s) AND (created >= -%dd OR updated >= -%dd OR statusCategory != Done) ORDER BY created ASC",
+		strings.Join(keys, ", "), days, days)
+	var issues []rules.Issue
+	err = cl.Search(ctx, jql, func(is rules.Issue) error {
+		issues = append(issues, is)
+		return nil
+	})
+	return issues, cl.AccountID(), err
 }
