@@ -14,11 +14,20 @@ import (
 // no longer wanted (labels without the policy's prefix are never removed),
 // a priority change, and one-time comments not yet posted. An issue already
 // in line yields an empty Change, so a steady state writes nothing.
+//
+// While a goal is paused its deadline is a projection that moves with the
+// clock; rewriting it every cycle would spend Jira's rate limit and flood
+// the issue history. A paused goal's deadline field is therefore written
+// only when it is empty; the state field says "paused", and the real
+// deadline is written when the clock resumes.
 func Reconcile(p *rules.Policy, o *rules.Outcome) Change {
 	iss := o.Issue
 	ch := Change{Key: iss.Key}
 	for _, name := range sortedFieldNames(o.Fields) {
 		want := o.Fields[name]
+		if pausedDeadline(o, name) && iss.Fields[name] != "" {
+			continue
+		}
 		if !sameValue(want, iss.Fields[name]) {
 			if ch.Fields == nil {
 				ch.Fields = map[string]rules.FieldValue{}
@@ -125,4 +134,15 @@ func applyToCache(iss *rules.Issue, ch Change, bot string, now time.Time) {
 	for _, c := range ch.Comments {
 		iss.Comments = append(iss.Comments, rules.Comment{Author: rules.User{AccountID: bot}, Created: now, Body: c.Body, Public: !c.Internal})
 	}
+}
+
+// pausedDeadline reports whether field is the deadline field of a paused goal.
+func pausedDeadline(o *rules.Outcome, field string) bool {
+	for i := range o.Goals {
+		g := &o.Goals[i]
+		if g.Goal.DeadlineField == field && g.State == rules.StatePaused {
+			return true
+		}
+	}
+	return false
 }

@@ -26,6 +26,7 @@ type config struct {
 	SlackToken     string        `env:"SLABOT_SLACK_TOKEN"`
 	SlackUsers     string        `env:"SLABOT_SLACK_USERS"`
 	SlackChannels  string        `env:"SLABOT_SLACK_CHANNELS"`
+	SlackAPIURL    string        `env:"SLABOT_SLACK_API_URL"`
 	Policies       string        `env:"SLABOT_POLICIES" envDefault:"deploy/policies"`
 	Database       string        `env:"SLABOT_DB" envDefault:"slabot.db"`
 	Listen         string        `env:"SLABOT_LISTEN" envDefault:":9090"`

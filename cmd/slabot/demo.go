@@ -17,6 +17,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira"
@@ -44,6 +46,7 @@ type demoEnv struct {
 	keys     map[string]string // script alias -> issue key
 
 	failedCycles int
+	reg          *prometheus.Registry
 	log          *slog.Logger
 }
 
@@ -124,8 +127,11 @@ func (d *demoEnv) start(ctx context.Context) error {
 	disp := slack.NewDispatcher(sc, d.store, slack.DispatcherOptions{PerChannelInterval: -1, Clock: manualSlackClock{d.clock},
 		Logger: d.log})
 	port := jiraPort{c: d.jira, now: d.clock.Now}
+	d.reg = prometheus.NewRegistry()
+	d.reg.MustRegister(newConnectorCollector(d.jira, d.store))
 	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
-		Escalator: slackPort{d: disp, jiraURL: d.jsrv.URL, channels: demoChannels(d.policies)}, Cursors: d.store, BotAccountID: d.jira.AccountID(), Logger: d.log})
+		Escalator: slackPort{d: disp, jiraURL: d.jsrv.URL, channels: demoChannels(d.policies)}, Cursors: d.store,
+		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg)})
 	return err
 }
 
@@ -332,7 +338,10 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\n%d Jira requests, %d Slack calls, %d failed cycles, %s wall time\n",
 		d.jira.TotalRequests(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
 	if *serve {
-		fmt.Fprintf(stdout, "\njirasim: %s (basic auth %s / %s)\nslacksim: %s\nCtrl-C to stop.\n", d.jsrv.URL, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL())
+		ms := httptest.NewServer(healthHandler(d.worker, d.reg, *tick, d.clock.Now))
+		defer ms.Close()
+		fmt.Fprintf(stdout, "\njirasim:  %s (basic auth %s / %s)\nslacksim: %s\nmetrics:  %s/metrics  (also /healthz, /readyz)\nCtrl-C to stop.\n",
+			d.jsrv.URL, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), ms.URL)
 		waitForSignal()
 	}
 	return 0

@@ -60,7 +60,7 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		a.store.Close()
 		return nil, err
 	}
-	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{})
+	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
 	disp := slack.NewDispatcher(sc, a.store, slack.DispatcherOptions{Directory: directory, Logger: a.log})
 	port := jiraPort{c: a.jira, now: time.Now}
 	a.worker, err = bot.New(bot.Config{Policies: a.policies, Source: port, Writer: port,

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/deploy"
+	"github.com/slabot/slabot/rules"
+)
+
+// slabot explain --policy --issue --at works on an issue saved from Jira
+// (GET /rest/api/2/issue/KEY?expand=changelog,names), in words and as JSON.
+func TestExplainOffline(t *testing.T) {
+	policies, err := rules.LoadFS(deploy.Policies, "policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := demoSeed(policies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim, err := jirasim.New(seed, jirasim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	// Sanarise, high: "İlk Yanıt Süresi: 2 saat içinde" -- Monday 09:00
+	// Istanbul + 2 business hours = 11:00.
+	created := time.Date(2026, 11, 16, 6, 0, 0, 0, time.UTC)
+	key, err := sim.CreateIssue(jirasim.Issue{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+		Summary: "Banner", Created: created, Status: "Open"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/rest/api/2/issue/"+key+"?expand=changelog,names", nil)
+	req.SetBasicAuth(jirasim.BotEmail, jirasim.BotToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	file := filepath.Join(t.TempDir(), "issue.json")
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"explain", "--policy", "../../deploy/policies/sanarise.yaml", "--issue", file, "--at", "2026-11-16T07:45:00Z"}
+	code, out, errs := runCLI(t, args...)
+	if code != 0 || !strings.Contains(out, "deadline Mon 2026-11-16 11:00 +03") || !strings.Contains(out, "step 1 (75%, agent -> #sanarise-support): due since") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, append(args, "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got outcomeJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	fr := got.Goals[0]
+	if fr.Goal != "first_response" || fr.State != "running" || !fr.Deadline.Equal(time.Date(2026, 11, 16, 8, 0, 0, 0, time.UTC)) ||
+		fr.DueStep == nil || fr.DueStep.Level != 1 || fr.NextStep == nil || fr.NextStep.Level != 2 {
+		t.Errorf("json goal %+v", fr)
+	}
+	if !strings.Contains(strings.Join(got.Labels, " "), "sla-first_response-at-risk") {
+		t.Errorf("labels %v", got.Labels)
+	}
+}
