@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/slabot/slabot/connectors/slack"
@@ -60,6 +61,21 @@ func checkSites(policies []*rules.Policy, stdout, stderr io.Writer) int {
 			code = 1
 		} else {
 			fmt.Fprintf(stdout, "ok  jira %s as account %s: every policy field found with its type\n", cfg.JiraURL, cl.AccountID())
+			for _, p := range policies {
+				for _, proj := range p.Projects {
+					problems, err := cl.ScreenProblems(ctx, proj, writtenFields(p))
+					if err != nil {
+						problems = []string{err.Error()}
+					}
+					for _, pr := range problems {
+						fmt.Fprintf(stderr, "jira: %s\n", pr)
+						code = 1
+					}
+					if len(problems) == 0 {
+						fmt.Fprintf(stdout, "ok  jira project %s: slabot's fields are on the edit screen\n", proj)
+					}
+				}
+			}
 		}
 	} else {
 		fmt.Fprintln(stdout, "--  jira not checked (SLABOT_JIRA_URL is not set)")
@@ -71,9 +87,62 @@ func checkSites(policies []*rules.Policy, stdout, stderr io.Writer) int {
 			code = 1
 		} else {
 			fmt.Fprintf(stdout, "ok  slack as %s\n", id.UserID)
+			channels, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				return 1
+			}
+			for _, name := range ladderChannels(policies) {
+				id := name
+				if mapped, ok := channels[name]; ok {
+					id = mapped
+				} else if strings.HasPrefix(name, "#") {
+					fmt.Fprintf(stderr, "slack: channel %s has no id: add %s=C... to SLABOT_SLACK_CHANNELS\n", name, name)
+					code = 1
+					continue
+				}
+				if err := sc.CanPost(ctx, id); err != nil {
+					fmt.Fprintf(stderr, "slack: %s: %v\n", name, err)
+					code = 1
+				} else {
+					fmt.Fprintf(stdout, "ok  slack channel %s (%s): the bot can post\n", name, id)
+				}
+			}
 		}
 	} else {
 		fmt.Fprintln(stdout, "--  slack not checked (SLABOT_SLACK_TOKEN is not set)")
 	}
 	return code
+}
+
+// writtenFields lists the fields slabot writes for p: they must be on the
+// edit screen.
+func writtenFields(p *rules.Policy) []string {
+	var out []string
+	for _, g := range p.Goals {
+		for _, f := range []string{g.DeadlineField, g.StateField} {
+			if f != "" {
+				out = append(out, f)
+			}
+		}
+	}
+	if p.Billing.Field != "" {
+		out = append(out, p.Billing.Field)
+	}
+	return out
+}
+
+// ladderChannels lists every channel the policies escalate to, once.
+func ladderChannels(policies []*rules.Policy) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range policies {
+		for _, r := range []rules.Rung{rules.RungAgent, rules.RungTeamLead, rules.RungManagement} {
+			if ch, ok := p.Ladder.Channels[r]; ok && !seen[ch] {
+				seen[ch] = true
+				out = append(out, ch)
+			}
+		}
+	}
+	return out
 }

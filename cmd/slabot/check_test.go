@@ -19,12 +19,16 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name    string
-		drop    string
-		wantErr bool
+		name     string
+		drop     string
+		offEdit  string
+		outsider string // a channel the bot is not in
+		wantErr  string
 	}{
-		{"every field present", "", false},
-		{"a deadline field missing", "Reaction due", true},
+		{name: "every field present"},
+		{name: "a deadline field missing", drop: "Reaction due", wantErr: "Reaction due"},
+		{name: "a state field off the edit screen", offEdit: "Resolution SLA", wantErr: `"Resolution SLA" (customfield`},
+		{name: "the bot is not in a channel", outsider: "#hydra-leads", wantErr: "invite it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			seed, err := demoSeed(policies)
@@ -33,11 +37,15 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 			}
 			var kept []jirasim.Field
 			for _, f := range seed.Fields {
+				f.NotOnEditScreen = f.Name == tc.offEdit
 				if f.Name != tc.drop {
 					kept = append(kept, f)
 				}
 			}
 			seed.Fields = kept
+			for _, p := range seed.Projects {
+				seed.Issues = append(seed.Issues, jirasim.Issue{Project: p.Key, Type: "Question", Summary: "x", Reporter: jirasim.BotAccountID, Priority: "Medium"})
+			}
 			sim, err := jirasim.New(seed, jirasim.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -46,19 +54,25 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 			defer srv.Close()
 			slackSrv := slacksim.NewServer()
 			defer slackSrv.Close()
+			var pairs []string
+			for name, id := range demoChannels(policies) {
+				slackSrv.AddChannel(id, name, name != tc.outsider)
+				pairs = append(pairs, name+"="+id)
+			}
+			t.Setenv("SLABOT_SLACK_CHANNELS", strings.Join(pairs, ","))
 			t.Setenv("SLABOT_JIRA_URL", srv.URL)
 			t.Setenv("SLABOT_JIRA_EMAIL", jirasim.BotEmail)
 			t.Setenv("SLABOT_JIRA_TOKEN", jirasim.BotToken)
 			t.Setenv("SLABOT_SLACK_TOKEN", "xoxb-test")
 			t.Setenv("SLABOT_SLACK_API_URL", slackSrv.APIURL())
 			code, out, errs := runCLI(t, "check", "--policies", "../../deploy/policies")
-			if (code != 0) != tc.wantErr {
+			if (code != 0) != (tc.wantErr != "") {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 			}
-			if tc.wantErr && !strings.Contains(errs, tc.drop) {
-				t.Errorf("error does not name the field %q:\n%s", tc.drop, errs)
+			if tc.wantErr != "" && !strings.Contains(errs, tc.wantErr) {
+				t.Errorf("error does not say %q:\n%s", tc.wantErr, errs)
 			}
-			if !tc.wantErr && (!strings.Contains(out, "ok  jira") || !strings.Contains(out, "ok  slack")) {
+			if tc.wantErr == "" && (!strings.Contains(out, "ok  jira project SAN") || !strings.Contains(out, "ok  slack channel #botron-leads")) {
 				t.Errorf("want both sites checked:\n%s", out)
 			}
 			if strings.Contains(out+errs, jirasim.BotToken) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -117,14 +118,9 @@ func (a *app) cycleAll(ctx context.Context) error {
 // runOnce is `slabot once`: one cycle of every product, then exit (for a
 // cron job).
 func runOnce(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintln(stderr, "usage: slabot once (configuration from the environment)")
-		return 2
-	}
-	cfg, err := loadConfig(true, true)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+	cfg, code := workerConfig("once", args, stderr)
+	if code != 0 {
+		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -145,14 +141,9 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 // never overlaps itself, products run side by side), health and metrics on
 // SLABOT_LISTEN, graceful shutdown on SIGINT/SIGTERM.
 func runDaemon(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintln(stderr, "usage: slabot run (configuration from the environment)")
-		return 2
-	}
-	cfg, err := loadConfig(true, true)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+	cfg, code := workerConfig("run", args, stderr)
+	if code != 0 {
+		return code
 	}
 	sched, err := cron.ParseStandard(cfg.Schedule)
 	if err != nil {
@@ -212,4 +203,22 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	return 0
+}
+
+// workerConfig reads the environment and the flags run and once share.
+func workerConfig(verb string, args []string, stderr io.Writer) (config, int) {
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dry := fs.Bool("dry-run", false, "log every change and message it would make, and make none (also SLABOT_DRY_RUN)")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "usage: slabot %s [--dry-run] (configuration from the environment)\n", verb)
+		return config{}, 2
+	}
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return cfg, 2
+	}
+	cfg.DryRun = cfg.DryRun || *dry
+	return cfg, 0
 }

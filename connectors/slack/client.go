@@ -127,6 +127,23 @@ func (c *Client) LookupByEmail(ctx context.Context, email string) (string, error
 	return u.ID, nil
 }
 
+// CanPost checks that the bot may post to channel (an id): the channel
+// exists, is not archived and the bot is a member. The error says what a
+// person must do.
+func (c *Client) CanPost(ctx context.Context, channel string) error {
+	ch, err := c.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: channel})
+	if err != nil {
+		return classify("conversations.info", channel, err)
+	}
+	switch {
+	case ch.IsArchived:
+		return fmt.Errorf("slack: channel %s (#%s) is archived: unarchive it or name another channel in the policy", channel, ch.Name)
+	case !ch.IsMember && !ch.IsIM:
+		return fmt.Errorf("slack: the bot is not in channel %s (#%s): invite it with /invite @slabot", channel, ch.Name)
+	}
+	return nil
+}
+
 // OpenDM opens (or finds) the bot's direct-message channel with a user.
 func (c *Client) OpenDM(ctx context.Context, userID string) (string, error) {
 	ch, _, _, err := c.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{userID}})

@@ -115,6 +115,7 @@ func (s *Server) registerRoutes() {
 	add(Route{Method: "POST", Path: "/rest/api/2/issue"}, (*call).createIssue)
 	add(Route{Method: "GET", Path: "/rest/api/2/issue/{issueIdOrKey}"}, (*call).getIssue)
 	add(Route{Method: "PUT", Path: "/rest/api/2/issue/{issueIdOrKey}", Write: true}, (*call).editIssue)
+	add(Route{Method: "GET", Path: "/rest/api/2/issue/{issueIdOrKey}/editmeta"}, (*call).getEditMeta)
 	add(Route{Method: "GET", Path: "/rest/api/2/issue/{issueIdOrKey}/transitions"}, (*call).getTransitions)
 	add(Route{Method: "POST", Path: "/rest/api/2/issue/{issueIdOrKey}/transitions", Write: true}, (*call).doTransition)
 	add(Route{Method: "GET", Path: "/rest/api/2/issue/{issueIdOrKey}/comment"}, (*call).getComments)

@@ -115,3 +115,43 @@ func (c *call) listStatuses() {
 	}
 	c.json(http.StatusOK, out)
 }
+
+// jFieldMetadata is FieldMetadata.
+type jFieldMetadata struct {
+	Key        string      `json:"key"`
+	Name       string      `json:"name"`
+	Operations []string    `json:"operations"`
+	Required   bool        `json:"required"`
+	Schema     *jFieldType `json:"schema"`
+}
+
+// getEditMeta handles GET /rest/api/2/issue/{key}/editmeta
+// (IssueUpdateMetadata): the fields on the issue's edit screen. A custom
+// field marked NotOnEditScreen is absent, as on a site where nobody added
+// it to the screen.
+func (c *call) getEditMeta() {
+	if c.lookup() == nil {
+		return
+	}
+	fields := map[string]jFieldMetadata{}
+	for _, f := range systemFields {
+		switch f.id {
+		case "summary", "description", "priority", "assignee", "labels", "issuetype":
+			ops := []string{"set"}
+			if f.id == "labels" {
+				ops = []string{"add", "set", "remove"}
+			}
+			fields[f.id] = jFieldMetadata{Key: f.id, Name: f.name, Operations: ops, Required: f.id == "summary",
+				Schema: &jFieldType{Type: f.typ, Items: f.items, System: f.id}}
+		}
+	}
+	for _, f := range c.s.fields {
+		if f.NotOnEditScreen {
+			continue
+		}
+		ct := customTypes[f.Type]
+		fields[f.ID] = jFieldMetadata{Key: f.ID, Name: f.Name, Operations: []string{"set"},
+			Schema: &jFieldType{Type: ct.typ, Items: ct.items, Custom: ct.custom}}
+	}
+	c.json(http.StatusOK, map[string]any{"fields": fields})
+}

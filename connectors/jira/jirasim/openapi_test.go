@@ -165,6 +165,7 @@ func TestRoutesAgreeWithOpenAPI(t *testing.T) {
 		"POST /rest/api/2/issue":                            {"/rest/api/2/issue", `{"fields":{"project":{"key":"SUP"},"issuetype":{"name":"Incident"},"summary":"new"}}`, 201},
 		"GET /rest/api/2/issue/{issueIdOrKey}":              {"/rest/api/2/issue/SUP-1?expand=changelog", "", 200},
 		"PUT /rest/api/2/issue/{issueIdOrKey}":              {"/rest/api/2/issue/SUP-1", `{"fields":{"` + sdue.ID + `":{"value":"met"}},"update":{"labels":[{"add":"x"}]}}`, 204},
+		"GET /rest/api/2/issue/{issueIdOrKey}/editmeta":     {"/rest/api/2/issue/SUP-1/editmeta", "", 200},
 		"GET /rest/api/2/issue/{issueIdOrKey}/transitions":  {"/rest/api/2/issue/SUP-1/transitions", "", 200},
 		"POST /rest/api/2/issue/{issueIdOrKey}/transitions": {"/rest/api/2/issue/SUP-1/transitions", `{"transition":{"id":"` + sim.statusNamed("In Progress").ID + `"}}`, 204},
 		"GET /rest/api/2/issue/{issueIdOrKey}/comment":      {"/rest/api/2/issue/SUP-1/comment", "", 200},

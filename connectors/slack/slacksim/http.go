@@ -39,6 +39,7 @@ var methods = map[string]handler{
 	"chat.update":           (*Sim).update,
 	"users.lookupByEmail":   (*Sim).lookupByEmail,
 	"conversations.open":    (*Sim).open,
+	"conversations.info":    (*Sim).info,
 	"conversations.history": (*Sim).history,
 	"conversations.replies": (*Sim).replies,
 }

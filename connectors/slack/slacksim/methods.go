@@ -276,3 +276,13 @@ func (s *Sim) listing(c *channel, msgs []*Message, p url.Values) answer {
 	a.channel = c.id
 	return a
 }
+
+// info answers conversations.info: whether the bot is a member (may post).
+func (s *Sim) info(p url.Values) answer {
+	c := s.resolveChannel(p.Get("channel"))
+	if c == nil {
+		return fail("channel_not_found")
+	}
+	return ok(map[string]any{"channel": map[string]any{"id": c.id, "name": c.name, "is_channel": !c.im, "is_im": c.im,
+		"is_member": c.member, "is_archived": c.archived}})
+}
