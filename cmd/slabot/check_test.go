@@ -1,23 +1,16 @@
 package main
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
-	"github.com/slabot/slabot/connectors/slack/slacksim"
-	"github.com/slabot/slabot/deploy"
-	"github.com/slabot/slabot/rules"
 )
 
-// slabot check against a site that lacks a field the policies write fails
-// and names the field; with every field present it passes.
+// slabot check against a site that lacks a field the policies write, has
+// one off the edit screen, or a channel without the bot fails and says so;
+// with everything in place it passes.
 func TestCheckAgainstJiraSite(t *testing.T) {
-	policies, err := rules.LoadFS(deploy.Policies, "policies")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		name     string
 		drop     string
@@ -31,40 +24,19 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 		{name: "the bot is not in a channel", outsider: "#hydra-leads", wantErr: "invite it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			seed, err := demoSeed(policies)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var kept []jirasim.Field
-			for _, f := range seed.Fields {
-				f.NotOnEditScreen = f.Name == tc.offEdit
-				if f.Name != tc.drop {
-					kept = append(kept, f)
+			newTestSites(t, func(seed *jirasim.Seed) {
+				var kept []jirasim.Field
+				for _, f := range seed.Fields {
+					f.NotOnEditScreen = f.Name == tc.offEdit
+					if f.Name != tc.drop {
+						kept = append(kept, f)
+					}
 				}
-			}
-			seed.Fields = kept
-			for _, p := range seed.Projects {
-				seed.Issues = append(seed.Issues, jirasim.Issue{Project: p.Key, Type: "Question", Summary: "x", Reporter: jirasim.BotAccountID, Priority: "Medium"})
-			}
-			sim, err := jirasim.New(seed, jirasim.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(sim)
-			defer srv.Close()
-			slackSrv := slacksim.NewServer()
-			defer slackSrv.Close()
-			var pairs []string
-			for name, id := range demoChannels(policies) {
-				slackSrv.AddChannel(id, name, name != tc.outsider)
-				pairs = append(pairs, name+"="+id)
-			}
-			t.Setenv("SLABOT_SLACK_CHANNELS", strings.Join(pairs, ","))
-			t.Setenv("SLABOT_JIRA_URL", srv.URL)
-			t.Setenv("SLABOT_JIRA_EMAIL", jirasim.BotEmail)
-			t.Setenv("SLABOT_JIRA_TOKEN", jirasim.BotToken)
-			t.Setenv("SLABOT_SLACK_TOKEN", "xoxb-test")
-			t.Setenv("SLABOT_SLACK_API_URL", slackSrv.APIURL())
+				seed.Fields = kept
+				for _, p := range seed.Projects {
+					seed.Issues = append(seed.Issues, jirasim.Issue{Project: p.Key, Type: "Question", Summary: "x", Reporter: jirasim.BotAccountID, Priority: "Medium"})
+				}
+			}, tc.outsider)
 			code, out, errs := runCLI(t, "check", "--policies", "../../deploy/policies")
 			if (code != 0) != (tc.wantErr != "") {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)

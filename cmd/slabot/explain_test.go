@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,27 +11,13 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
-	"github.com/slabot/slabot/deploy"
-	"github.com/slabot/slabot/rules"
 )
 
 // slabot explain --policy --issue --at works on an issue saved from Jira
 // (GET /rest/api/2/issue/KEY?expand=changelog,names), in words and as JSON.
 func TestExplainOffline(t *testing.T) {
-	policies, err := rules.LoadFS(deploy.Policies, "policies")
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := demoSeed(policies)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sim, err := jirasim.New(seed, jirasim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
+	sites := newTestSites(t, nil, "")
+	sim := sites.jira
 	// Sanarise, high: "İlk Yanıt Süresi: 2 saat içinde" -- Monday 09:00
 	// Istanbul + 2 business hours = 11:00.
 	created := time.Date(2026, 11, 16, 6, 0, 0, 0, time.UTC)
@@ -41,7 +26,7 @@ func TestExplainOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("GET", srv.URL+"/rest/api/2/issue/"+key+"?expand=changelog,names", nil)
+	req, _ := http.NewRequest("GET", sites.jiraURL+"/rest/api/2/issue/"+key+"?expand=changelog,names", nil)
 	req.SetBasicAuth(jirasim.BotEmail, jirasim.BotToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

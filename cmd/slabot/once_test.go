@@ -2,49 +2,21 @@ package main
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
-	"github.com/slabot/slabot/connectors/slack/slacksim"
-	"github.com/slabot/slabot/deploy"
-	"github.com/slabot/slabot/rules"
 )
 
 // slabot once --dry-run writes nothing; slabot once writes the SLA fields.
 func TestOnceAgainstSimulators(t *testing.T) {
-	policies, err := rules.LoadFS(deploy.Policies, "policies")
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := demoSeed(policies)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed.Issues = []jirasim.Issue{{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
-		Summary: "Banner", Created: time.Now().Add(-time.Hour), Status: "Open"}}
-	sim, err := jirasim.New(seed, jirasim.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	slackSrv := slacksim.NewServer()
-	defer slackSrv.Close()
-	var pairs []string
-	for name, id := range demoChannels(policies) {
-		slackSrv.AddChannel(id, name, true)
-		pairs = append(pairs, name+"="+id)
-	}
-	t.Setenv("SLABOT_SLACK_CHANNELS", strings.Join(pairs, ","))
-	t.Setenv("SLABOT_JIRA_URL", srv.URL)
-	t.Setenv("SLABOT_JIRA_EMAIL", jirasim.BotEmail)
-	t.Setenv("SLABOT_JIRA_TOKEN", jirasim.BotToken)
-	t.Setenv("SLABOT_SLACK_TOKEN", "xoxb-test")
-	t.Setenv("SLABOT_SLACK_API_URL", slackSrv.APIURL())
+	sites := newTestSites(t, func(seed *jirasim.Seed) {
+		seed.Issues = []jirasim.Issue{{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+			Summary: "Banner", Created: time.Now().Add(-time.Hour), Status: "Open"}}
+	}, "")
+	sim := sites.jira
 	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
 	t.Setenv("SLABOT_DB", filepath.Join(t.TempDir(), "slabot.db"))
 	t.Setenv("SLABOT_LOG_LEVEL", "error")

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/deploy"
+	"github.com/slabot/slabot/rules"
+)
+
+// testSites are the demo's simulated Jira and Slack on loopback, with the
+// environment pointing slabot at them.
+type testSites struct {
+	policies []*rules.Policy
+	jira     *jirasim.Server
+	jiraURL  string
+	slack    *slacksim.Server
+}
+
+// newTestSites starts both simulators. tweak may change the Jira seed;
+// outsider names a ladder channel the bot is not a member of.
+func newTestSites(t *testing.T, tweak func(*jirasim.Seed), outsider string) *testSites {
+	t.Helper()
+	policies, err := rules.LoadFS(deploy.Policies, "policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := demoSeed(policies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(&seed)
+	}
+	sim, err := jirasim.New(seed, jirasim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	ss := slacksim.NewServer()
+	t.Cleanup(ss.Close)
+	var pairs []string
+	for name, id := range demoChannels(policies) {
+		ss.AddChannel(id, name, name != outsider)
+		pairs = append(pairs, name+"="+id)
+	}
+	t.Setenv("SLABOT_SLACK_CHANNELS", strings.Join(pairs, ","))
+	t.Setenv("SLABOT_JIRA_URL", srv.URL)
+	t.Setenv("SLABOT_JIRA_EMAIL", jirasim.BotEmail)
+	t.Setenv("SLABOT_JIRA_TOKEN", jirasim.BotToken)
+	t.Setenv("SLABOT_SLACK_TOKEN", "xoxb-test")
+	t.Setenv("SLABOT_SLACK_API_URL", ss.APIURL())
+	return &testSites{policies: policies, jira: sim, jiraURL: srv.URL, slack: ss}
+}
