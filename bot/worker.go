@@ -53,6 +53,7 @@ type product struct {
 
 	cache      map[string]*rules.Issue // by issue id
 	lastResync time.Time
+	warned     map[string]bool // issue+flag already logged
 
 	mu          sync.Mutex // guards the fields below (read by /readyz)
 	lastSuccess time.Time
@@ -81,7 +82,7 @@ func New(cfg Config) (*Worker, error) {
 		if _, dup := w.products[p.Product]; dup {
 			return nil, fmt.Errorf("bot: two policies for product %q", p.Product)
 		}
-		w.products[p.Product] = &product{policy: p, cache: map[string]*rules.Issue{}}
+		w.products[p.Product] = &product{policy: p, cache: map[string]*rules.Issue{}, warned: map[string]bool{}}
 		w.order = append(w.order, p.Product)
 	}
 	return w, nil
@@ -161,8 +162,13 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 			return st, ctx.Err()
 		}
 		for _, f := range o.Flags {
-			if f.Code == rules.FlagUnknownPriority || f.Code == rules.FlagUnknownType || f.Code == rules.FlagUnknownCustomer {
-				w.log.Debug("issue not placed by policy", "product", p.Product, "issue", o.Issue.Key, "flag", f.Code, "reason", f.Reason)
+			if f.Code == rules.FlagUnknownPriority || f.Code == rules.FlagUnknownType || f.Code == rules.FlagUnknownCustomer || f.Code == rules.FlagUnknownPlan {
+				// Once per issue and finding per process: the label stays on
+				// the issue, the log should not repeat it every two minutes.
+				if k := o.Issue.Key + " " + f.Code; !pr.warned[k] {
+					pr.warned[k] = true
+					w.log.Warn("issue not placed by the policy", "product", p.Product, "issue", o.Issue.Key, "flag", f.Code, "reason", f.Reason)
+				}
 			}
 		}
 		w.write(ctx, pr, o, now, &st)
