@@ -342,15 +342,7 @@ func (c *compiler) priorities(p *Policy, f *policyFile) {
 		if len(pf.Jira) == 0 {
 			c.problem(path+".jira", "list the Jira priority names that mean this priority, e.g. jira: [Highest]", "priority %q maps no Jira priority", pf.Name)
 		}
-		for j, jn := range pf.Jira {
-			k := strings.ToLower(jn)
-			if other, dup := p.priorityByJira[k]; dup {
-				c.problem(fmt.Sprintf("%s.jira[%d]", path, j), "map each Jira priority to one policy priority", "Jira priority %q already maps to %q", jn, other.Name)
-				continue
-			}
-			p.priorityByJira[k] = pr
-			p.priorityByJira[jn] = pr
-		}
+		mapJira(c, path, "priority", pf.Jira, pr, p.priorityByJira, func(o *Priority) string { return o.Name })
 		p.Priorities = append(p.Priorities, pr)
 	}
 }
@@ -368,23 +360,15 @@ func (c *compiler) types(p *Policy, f *policyFile) {
 		if len(tf.Jira) == 0 {
 			c.problem(path+".jira", "list the Jira issue types that mean this type", "type %q maps no Jira issue type", tf.Name)
 		}
-		for j, jn := range tf.Jira {
-			k := strings.ToLower(jn)
-			if other, dup := p.typeByJira[k]; dup {
-				c.problem(fmt.Sprintf("%s.jira[%d]", path, j), "map each Jira issue type to one policy type", "Jira type %q already maps to %q", jn, other.Name)
-				continue
-			}
-			p.typeByJira[k] = t
-			p.typeByJira[jn] = t
-		}
+		mapJira(c, path, "issue type", tf.Jira, t, p.typeByJira, func(o *IssueType) string { return o.Name })
 		p.Types = append(p.Types, t)
 	}
 	// Priority type lists can only be checked once the types are known.
 	for i, pf := range f.Priorities {
-		if i >= len(p.Priorities) || len(pf.Types) == 0 {
+		pr := p.priority(pf.Name)
+		if pr == nil || len(pf.Types) == 0 {
 			continue
 		}
-		pr := p.Priorities[i]
 		pr.Types = map[string]bool{}
 		for j, tn := range pf.Types {
 			if !seen[tn] {
@@ -875,4 +859,20 @@ func dateBefore(a, b Date) bool {
 		return a.Month < b.Month
 	}
 	return a.Day < b.Day
+}
+
+// mapJira indexes the Jira names of one policy term (a priority or an issue
+// type), case-insensitively, reporting a Jira name already mapped to another
+// term. The exact spelling is indexed too so lookups rarely allocate.
+func mapJira[T any](c *compiler, path, what string, names []string, term T, index map[string]T, name func(T) string) {
+	for j, jn := range names {
+		k := strings.ToLower(jn)
+		if other, dup := index[k]; dup {
+			c.problem(fmt.Sprintf("%s.jira[%d]", path, j), "map each Jira "+what+" to one policy term",
+				"Jira %s %q already maps to %q", what, jn, name(other))
+			continue
+		}
+		index[k] = term
+		index[jn] = term
+	}
 }
