@@ -33,6 +33,28 @@ type Escalator interface {
 	Dispatch(ctx context.Context, now time.Time) error
 }
 
+// Reporter delivers scheduled reports (policy key report.monthly). It must
+// be idempotent per (product project, period): after a restart the worker
+// hands over the same report again while it is due.
+type Reporter interface {
+	DeliverReport(ctx context.Context, now time.Time, r ReportDelivery) error
+}
+
+// ReportDelivery is a product's report of one period, rendered, with where
+// it goes and the short message that goes with it.
+type ReportDelivery struct {
+	Product  string
+	Project  string // the product's first Jira project key
+	Period   string // "2026-10"
+	Title    string // "October 2026"
+	Rung     rules.Rung
+	Channel  string // the rung's channel as the policy names it ("#support-management")
+	Format   string // "md", "html" or "csv"
+	FileName string // unique per project and period
+	Content  []byte
+	Summary  string // a few lines of Slack mrkdwn
+}
+
 // CursorStore keeps each project's polling cursor across restarts.
 type CursorStore interface {
 	Cursor(ctx context.Context, name string) (value string, ok bool, err error)

@@ -20,6 +20,9 @@ type Config struct {
 	Writer    IssueWriter
 	Escalator Escalator
 	Cursors   CursorStore
+	// Reporter receives the monthly reports policies ask for (report.monthly);
+	// nil turns scheduled reports off.
+	Reporter Reporter
 	// BotAccountID is the Jira account slabot writes as.
 	BotAccountID string
 	Logger       *slog.Logger
@@ -54,6 +57,7 @@ type product struct {
 	cache      map[string]*rules.Issue // by issue id
 	lastResync time.Time
 	warned     map[string]bool // issue+flag already logged
+	reported   map[string]bool // report periods handed over (or given up) by this process
 
 	mu          sync.Mutex // guards the fields below (read by /readyz)
 	lastSuccess time.Time
@@ -82,7 +86,7 @@ func New(cfg Config) (*Worker, error) {
 		if _, dup := w.products[p.Product]; dup {
 			return nil, fmt.Errorf("bot: two policies for product %q", p.Product)
 		}
-		w.products[p.Product] = &product{policy: p, cache: map[string]*rules.Issue{}, warned: map[string]bool{}}
+		w.products[p.Product] = &product{policy: p, cache: map[string]*rules.Issue{}, warned: map[string]bool{}, reported: map[string]bool{}}
 		w.order = append(w.order, p.Product)
 	}
 	return w, nil
@@ -176,6 +180,7 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 			return st, err
 		}
 	}
+	w.monthlyReport(ctx, pr, issues, now)
 	if w.cfg.DryRun {
 		return st, nil
 	}

@@ -58,6 +58,7 @@ func (c *compiler) compile(f *policyFile) *Policy {
 	c.goals(p, f)
 	c.ladder(p, f)
 	c.rules(p, f)
+	c.report(p, f)
 	// Labels are built once here: Evaluate runs for every issue every cycle.
 	p.labels = map[string]string{}
 	for _, code := range []string{FlagUnknownPriority, FlagUnknownType, FlagUnknownCustomer, FlagUnknownPlan, FlagPriorityNotAllowed,
@@ -743,6 +744,38 @@ func (c *compiler) rules(p *Policy, f *policyFile) {
 	if !labelSafe(strings.TrimSuffix(p.LabelPrefix, "-")) {
 		c.problem("labels.prefix", "Jira labels cannot contain spaces; use letters, digits, - and _", "prefix %q is not usable in a label", p.LabelPrefix)
 	}
+}
+
+func (c *compiler) report(p *Policy, f *policyFile) {
+	rf := f.Report
+	if !rf.Monthly && rf.Rung == "" && rf.Format == "" {
+		return
+	}
+	s := ReportSchedule{Monthly: rf.Monthly, Rung: RungManagement, Format: "html"}
+	if rf.Rung != "" {
+		s.Rung = Rung(rf.Rung)
+	}
+	switch {
+	case rungRank(s.Rung) < 0:
+		c.problem("report.rung", "rungs are agent, team_lead and management", "unknown rung %q", rf.Rung)
+	case p.Ladder.Channels[s.Rung] == "":
+		c.problem("report.rung", fmt.Sprintf("add ladder.rungs.%s.channel, or name a rung that has a channel", s.Rung),
+			"rung %q has no channel to post the report to", s.Rung)
+	default:
+		s.Channel = p.Ladder.Channels[s.Rung]
+	}
+	switch strings.ToLower(strings.TrimSpace(rf.Format)) {
+	case "":
+	case "html":
+		s.Format = "html"
+	case "md", "markdown":
+		s.Format = "md"
+	case "csv":
+		s.Format = "csv"
+	default:
+		c.problem("report.format", "use md, html or csv", "unknown report format %q", rf.Format)
+	}
+	p.Report = s
 }
 
 func (c *compiler) regexp(path, expr string) *regexp.Regexp {

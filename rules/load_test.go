@@ -39,6 +39,21 @@ func TestLoadGoodFixtures(t *testing.T) {
 	}
 }
 
+func TestLoadReportSchedule(t *testing.T) {
+	p, err := LoadFile(filepath.Join("testdata", "good", "everything.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (ReportSchedule{Monthly: true, Rung: RungTeamLead, Channel: "#tl", Format: "md"}); p.Report != want {
+		t.Errorf("report %+v, want %+v", p.Report, want)
+	}
+	// Sanarise: "Aylık Geri Bildirim Toplantıları" -- the monthly report
+	// goes to management as HTML (the defaults).
+	if want := (ReportSchedule{Monthly: true, Rung: RungManagement, Channel: "#sanarise-management", Format: "html"}); seed(t, "sanarise").Report != want {
+		t.Errorf("sanarise report %+v, want %+v", seed(t, "sanarise").Report, want)
+	}
+}
+
 // Every problem comes with file:line and a fix, and all of them are reported
 // at once.
 func TestLoadReportsEveryProblemWithLine(t *testing.T) {
@@ -62,6 +77,12 @@ func TestLoadReportsEveryProblemWithLine(t *testing.T) {
 			`24: this row can never apply`,
 			`25: this row can never apply`,
 			`32: ladder steps out of order`,
+		}},
+		// The report goes to the management rung unless told otherwise: a
+		// ladder without a management channel cannot take it.
+		{"report.yaml", []string{
+			`19: rung "management" has no channel to post the report to`,
+			`21: unknown report format "pdf"`,
 		}},
 	}
 	for _, tc := range cases {

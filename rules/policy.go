@@ -36,6 +36,8 @@ type Policy struct {
 	// LabelPrefix marks the labels slabot owns; labels without it are never
 	// removed.
 	LabelPrefix string
+	// Report is the scheduled delivery of the monthly report.
+	Report ReportSchedule
 
 	labels         map[string]string // flag code -> label
 	priorityByJira map[string]*Priority
@@ -242,6 +244,16 @@ type Billing struct {
 	Calendar             *Calendar // nil: billing off
 	AfterHoursMultiplier float64
 	Field                string
+}
+
+// ReportSchedule asks for the previous month's SLA report on the first
+// working day of each month (the first opening of the default calendar),
+// posted as a file to the channel of a ladder rung.
+type ReportSchedule struct {
+	Monthly bool
+	Rung    Rung   // default management
+	Channel string // the rung's channel
+	Format  string // "md", "html" (default) or "csv": rules/report's format names
 }
 
 // priorityOf maps a Jira priority name to the policy's priority, or nil.

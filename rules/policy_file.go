@@ -24,6 +24,7 @@ type policyFile struct {
 	Review          reviewFile              `yaml:"review"`
 	Billing         billingFile             `yaml:"billing"`
 	Labels          labelsFile              `yaml:"labels"`
+	Report          reportFile              `yaml:"report"`
 }
 
 type calendarFile struct {
@@ -195,6 +196,14 @@ type billingFile struct {
 	Calendar             string  `yaml:"calendar"`
 	AfterHoursMultiplier float64 `yaml:"after_hours_multiplier"`
 	Field                string  `yaml:"field"`
+}
+
+// reportFile asks for the monthly SLA report to be posted to a ladder
+// rung's channel on the first working day of the month.
+type reportFile struct {
+	Monthly bool   `yaml:"monthly"`
+	Rung    string `yaml:"rung"`
+	Format  string `yaml:"format"`
 }
 
 type labelsFile struct {

@@ -129,8 +129,9 @@ func (d *demoEnv) start(ctx context.Context) error {
 	port := jiraPort{c: d.jira, now: d.clock.Now}
 	d.reg = prometheus.NewRegistry()
 	d.reg.MustRegister(newConnectorCollector(d.jira, d.store))
+	sp := slackPort{d: disp, jiraURL: d.jsrv.URL, channels: demoChannels(d.policies)}
 	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
-		Escalator: slackPort{d: disp, jiraURL: d.jsrv.URL, channels: demoChannels(d.policies)}, Cursors: d.store,
+		Escalator: sp, Reporter: sp, Cursors: d.store,
 		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg)})
 	return err
 }
@@ -265,6 +266,9 @@ func (d *demoEnv) printSlack(w io.Writer) {
 				continue
 			}
 			fmt.Fprintf(w, "  %s %s\n", tsTime(m.TS, d.clock), firstTextLine(m.Text))
+			for _, f := range m.Files {
+				fmt.Fprintf(w, "      [file %s, %d bytes]\n", f.Name, f.Size)
+			}
 			if len(m.Edits) > 0 {
 				fmt.Fprintf(w, "      (edited %d time(s))\n", len(m.Edits))
 			}

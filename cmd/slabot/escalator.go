@@ -59,6 +59,16 @@ func (s slackPort) Dispatch(ctx context.Context, now time.Time) error {
 	return err
 }
 
+// DeliverReport stores a scheduled report in the outbox (once per project
+// and period) for the dispatcher to upload to the rung's channel.
+func (s slackPort) DeliverReport(ctx context.Context, now time.Time, r bot.ReportDelivery) error {
+	_, err := s.d.EnqueueReport(ctx, now, slack.ReportFile{
+		Product: r.Product, Project: r.Project, Period: r.Period, Title: r.Title, Summary: r.Summary,
+		FileName: r.FileName, Content: r.Content, Channel: s.channel(r.Channel),
+	})
+	return err
+}
+
 func rungName(r rules.Rung) string {
 	switch r {
 	case rules.RungTeamLead:

@@ -64,8 +64,9 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
 	disp := slack.NewDispatcher(sc, a.store, slack.DispatcherOptions{Directory: directory, Logger: a.log})
 	port := jiraPort{c: a.jira, now: time.Now}
+	sp := slackPort{d: disp, jiraURL: cfg.JiraURL, channels: channels}
 	a.worker, err = bot.New(bot.Config{Policies: a.policies, Source: port, Writer: port,
-		Escalator: slackPort{d: disp, jiraURL: cfg.JiraURL, channels: channels}, Cursors: a.store,
+		Escalator: sp, Reporter: sp, Cursors: a.store,
 		BotAccountID: a.jira.AccountID(), Logger: a.log, Metrics: bot.NewMetrics(a.reg), DryRun: cfg.DryRun,
 		ResyncEvery: cfg.ResyncEvery})
 	if err != nil {

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -160,6 +161,61 @@ const maxFindPages = 25
 // history since oldest, or among the replies of threadTS when set (thread
 // replies are not in conversations.history). It returns the message's ts.
 func (c *Client) FindByKey(ctx context.Context, channel, threadTS, key string, oldest time.Time) (string, bool, error) {
+	return c.findMessage(ctx, channel, threadTS, oldest, func(m slack.Message) bool {
+		return m.Metadata.EventType == metadataEventType && m.Metadata.EventPayload["key"] == key
+	})
+}
+
+// FindFile looks for the message sharing a file in a channel's history
+// since oldest, by file id, or by file name when fileID is empty. It
+// returns the message's ts.
+func (c *Client) FindFile(ctx context.Context, channel, fileID, fileName string, oldest time.Time) (string, bool, error) {
+	return c.findMessage(ctx, channel, "", oldest, func(m slack.Message) bool {
+		for _, f := range m.Files {
+			if (fileID != "" && f.ID == fileID) || (fileID == "" && f.Name == fileName) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// UploadFile uploads data as a file named name and shares it in channel
+// with comment as the message text, through Slack's external upload
+// (files.getUploadURLExternal, the upload URL,
+// files.completeUploadExternal; slack-go's UploadFileContext, step by step
+// so errors say which step failed). It returns the channel and the ts of
+// the message sharing the file. Only a files.completeUploadExternal
+// without an answer is uncertain: before it nothing is shared.
+//
+// Slack does not return the share's ts and may share asynchronously: it
+// is looked up in the channel's history by the file id; when it is not
+// there yet, "file:<id>" stands in for the ts.
+func (c *Client) UploadFile(ctx context.Context, channel, name, title, comment string, data []byte) (string, string, error) {
+	u, err := c.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: name, FileSize: len(data)})
+	if err != nil {
+		return "", "", classify("files.getUploadURLExternal", channel, err)
+	}
+	if err := c.api.UploadToURL(ctx, slack.UploadToURLParameters{UploadURL: u.UploadURL, Reader: bytes.NewReader(data), Filename: name}); err != nil {
+		return "", "", classify("files.upload", channel, err)
+	}
+	_, err = c.api.CompleteUploadExternalContext(ctx, slack.CompleteUploadExternalParameters{
+		Files: []slack.FileSummary{{ID: u.FileID, Title: title}}, Channel: channel, InitialComment: comment})
+	if err != nil {
+		return "", "", classify("files.completeUploadExternal", channel, err)
+	}
+	// The share is the newest message: no time bound needed (and none that
+	// depends on this host's clock agreeing with Slack's).
+	ts, found, err := c.FindFile(ctx, channel, u.FileID, "", time.Time{})
+	if err != nil || !found {
+		return channel, "file:" + u.FileID, nil
+	}
+	return channel, ts, nil
+}
+
+// findMessage pages a channel's history (or a thread's replies) since
+// oldest for the first message match accepts.
+func (c *Client) findMessage(ctx context.Context, channel, threadTS string, oldest time.Time, match func(slack.Message) bool) (string, bool, error) {
 	cursor := ""
 	oldestTS := ""
 	if !oldest.IsZero() {
@@ -184,7 +240,7 @@ func (c *Client) FindByKey(ctx context.Context, channel, threadTS, key string, o
 			msgs, next = h.Messages, h.ResponseMetaData.NextCursor
 		}
 		for _, m := range msgs {
-			if m.Metadata.EventType == metadataEventType && m.Metadata.EventPayload["key"] == key {
+			if match(m) {
 				return m.Timestamp, true, nil
 			}
 		}

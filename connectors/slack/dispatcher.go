@@ -175,6 +175,7 @@ func (r *report) err(code string) {
 type job struct {
 	row    OutboxRow
 	esc    Escalation
+	file   *ReportFile // set for a report row (esc is then empty)
 	route  Route
 	update bool
 }
@@ -229,9 +230,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (Report, error) {
 		queues[ch] = append(queues[ch], j)
 	}
 	for _, r := range rows {
-		e, err := decodeEscalation(r.Payload)
+		e, file, err := decodeRow(r.Payload)
 		if err != nil {
 			d.fail(ctx, rep, r, Route{}, "", err, true)
+			continue
+		}
+		if file != nil {
+			push(file.Channel, job{row: r, file: file, route: Route{Channel: file.Channel}})
 			continue
 		}
 		route, err := d.resolver.Resolve(ctx, e.Target)

@@ -43,7 +43,7 @@ var hints = map[string]string{
 	"account_inactive":        "the bot's token belongs to a deleted user or app: reinstall the app",
 	"token_revoked":           "the Slack bot token was revoked: reinstall the app and update SLACK_BOT_TOKEN",
 	"token_expired":           "the Slack bot token expired: update SLACK_BOT_TOKEN",
-	"missing_scope":           "the app lacks an OAuth scope: it needs chat:write, users:read, users:read.email, im:write, channels:history, groups:history, im:history",
+	"missing_scope":           "the app lacks an OAuth scope: it needs chat:write, users:read, users:read.email, im:write, channels:history, groups:history, im:history (and files:write for scheduled reports)",
 	"no_permission":           "the workspace does not allow the bot to do this",
 	"restricted_action":       "a workspace setting prevents the bot from posting here",
 	"ekm_access_denied":       "the workspace's key management denies access",

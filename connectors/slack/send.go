@@ -13,6 +13,10 @@ const maxRateLimitRetries = 3
 // looking for its key in Slack, then post (as a reply when this channel
 // already holds a parent of the thread) and record the channel and ts.
 func (d *Dispatcher) send(ctx context.Context, rep *report, j job) {
+	if j.file != nil {
+		d.sendFile(ctx, rep, j)
+		return
+	}
 	r, e, route := j.row, j.esc, j.route
 	thread, err := d.store.Thread(ctx, r.Issue, r.Goal, r.Cycle)
 	if err != nil {
@@ -124,7 +128,7 @@ func (d *Dispatcher) recordSent(ctx context.Context, rep *report, r OutboxRow, c
 func (d *Dispatcher) fail(ctx context.Context, rep *report, r OutboxRow, route Route, threadTS string, err error, decodeErr bool) {
 	now := d.opt.Clock.Now()
 	var ue *UncertainError
-	if errors.As(err, &ue) && ue.Method == "chat.postMessage" {
+	if errors.As(err, &ue) && (ue.Method == "chat.postMessage" || ue.Method == "files.completeUploadExternal") {
 		d.failUncertain(ctx, rep, r, route.Channel, threadTS, err)
 		return
 	}

@@ -5,7 +5,10 @@
 // It implements the methods slabot uses (auth.test, chat.postMessage,
 // chat.update, users.lookupByEmail, conversations.open,
 // conversations.history and conversations.replies, message metadata
-// included) with Slack's answer shapes and error codes, gives every
+// included; files.getUploadURLExternal, the upload URL and
+// files.completeUploadExternal, which shares the file as a message whose
+// history entry lists the file) with Slack's answer shapes and error
+// codes, gives every
 // message a unique, increasing ts, and records every call so tests can
 // assert on what reached "Slack".
 //

@@ -42,12 +42,19 @@ var methods = map[string]handler{
 	"conversations.info":    (*Sim).info,
 	"conversations.history": (*Sim).history,
 	"conversations.replies": (*Sim).replies,
+
+	"files.getUploadURLExternal":   (*Sim).getUploadURL,
+	"files.completeUploadExternal": (*Sim).completeUpload,
 }
 
 // ServeHTTP answers /api/<method> like Slack's Web API: form-encoded or
 // JSON bodies, query parameters, the token as a "token" parameter or a
 // Bearer header.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, uploadPath) {
+		s.serveUpload(w, r)
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	p, err := params(r)
 	if err != nil {
@@ -76,6 +83,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		kind, retry = s.pickFault(method, p.Get("channel"))
 		if kind != RateLimit && kind != ServerError {
+			s.reqHost = r.Host
 			a = h(s, p)
 		}
 	}

@@ -46,6 +46,9 @@ func (s *Sim) messageJSON(c *channel, m *Message, withMeta bool) map[string]any 
 	if len(m.Edits) > 0 {
 		out["edited"] = map[string]any{"user": s.botUser, "ts": m.TS}
 	}
+	if len(m.Files) > 0 {
+		out["files"], out["upload"] = m.Files, true
+	}
 	if withMeta && m.Metadata != nil {
 		out["metadata"] = m.Metadata
 	}

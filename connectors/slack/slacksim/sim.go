@@ -33,6 +33,16 @@ type Message struct {
 	Blocks   json.RawMessage
 	Metadata *Metadata
 	Edits    []string
+	// Files are the files the message shares (files.completeUploadExternal).
+	Files []MessageFile
+}
+
+// MessageFile is a file as a message in history lists it.
+type MessageFile struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	Size  int    `json:"size"`
 }
 
 // IsReply reports whether m is a reply in a thread (not its parent).
@@ -82,6 +92,10 @@ type Sim struct {
 	botUser  string
 	botID    string
 	hostname string
+
+	files     map[string]*File // uploads by id
+	fileOrder []string
+	reqHost   string // Host of the request being answered (upload URLs point back at it)
 }
 
 // Option configures New.
@@ -243,6 +257,7 @@ func copyMessage(m *Message) Message {
 	cp := *m
 	cp.Blocks = slices.Clone(m.Blocks)
 	cp.Edits = slices.Clone(m.Edits)
+	cp.Files = slices.Clone(m.Files)
 	if m.Metadata != nil {
 		md := *m.Metadata
 		md.EventPayload = map[string]any{}

@@ -1,0 +1,71 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/report"
+)
+
+// ReportWindow is how long after it falls due a monthly report is still
+// delivered: a slabot that was down on the first working day catches up,
+// one started weeks later does not post stale reports.
+const ReportWindow = 7 * 24 * time.Hour
+
+// monthlyReport hands the previous month's report to the Reporter once it
+// is due (report.MonthlyDue: the first opening of the default calendar in
+// the month) and for ReportWindow after. The Reporter is idempotent; the
+// worker also remembers what it handed over so it renders the report once
+// per process, not every cycle.
+//
+// The report is built from the cache, which holds every open issue and
+// the closed ones updated within Keep (35 days by default). That covers the
+// previous month completely only while now is within Keep of its first
+// day, so past that the delivery is skipped with a warning (write the
+// report with `slabot report`, which reads Jira). The previous month's own
+// comparison figures (the month before it) come from the same cache and
+// may be partial.
+func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.Issue, now time.Time) {
+	p := pr.policy
+	if w.cfg.Reporter == nil || !p.Report.Monthly || len(p.Projects) == 0 {
+		return
+	}
+	period, due := report.MonthlyDue(p, now)
+	key := period.String()
+	if now.Before(due) || !now.Before(due.Add(ReportWindow)) || pr.reported[key] {
+		return
+	}
+	log := w.log.With("product", p.Product, "period", key, "channel", p.Report.Channel)
+	if start, _ := period.Bounds(p.Location); now.Sub(start) > w.cfg.Keep {
+		pr.reported[key] = true
+		log.Warn("monthly report not delivered: the issue cache no longer covers the whole month; write it with slabot report",
+			"due", due, "keep", w.cfg.Keep)
+		return
+	}
+	r := report.Build(p, issues, period, now, rules.Options{BotAccountID: w.cfg.BotAccountID})
+	format := report.Format(p.Report.Format)
+	var buf bytes.Buffer
+	if err := r.Write(&buf, format); err != nil {
+		pr.reported[key] = true // the same data would fail again
+		log.Error("monthly report could not be rendered", "err", err)
+		return
+	}
+	d := ReportDelivery{
+		Product: p.Product, Project: p.Projects[0], Period: key, Title: period.Title(),
+		Rung: p.Report.Rung, Channel: p.Report.Channel, Format: string(format),
+		FileName: report.FileName(p.Projects[0], period, format), Content: buf.Bytes(), Summary: r.Summary(),
+	}
+	if w.cfg.DryRun {
+		pr.reported[key] = true
+		log.Info("dry run: would post the monthly report", "file", d.FileName, "bytes", len(d.Content))
+		return
+	}
+	if err := w.cfg.Reporter.DeliverReport(ctx, now, d); err != nil {
+		log.Warn("monthly report not handed over; retrying next cycle", "err", err)
+		return
+	}
+	pr.reported[key] = true
+	log.Info("monthly report handed over for delivery", "file", d.FileName, "bytes", len(d.Content), "issues", len(r.Issues))
+}

@@ -1,0 +1,134 @@
+package slack_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/slabot/slabot/bot/store"
+	slackc "github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
+)
+
+func reportFile() slackc.ReportFile {
+	return slackc.ReportFile{
+		Product: "Acme Support", Project: "SUP", Period: "2026-02", Title: "February 2026",
+		Summary:  "*Acme Support: SLA report for February 2026*\nIssues opened 3, resolved 2.",
+		FileName: "sla-report-SUP-2026-02.html", Content: []byte("<!doctype html><title>report</title>"),
+		Channel: "CMGMT",
+	}
+}
+
+func (e *env) reportRow() store.Row {
+	e.t.Helper()
+	issue, goal := slackc.ReportKey("SUP", "2026-02")
+	r, err := e.store.Get(context.Background(), store.Key(issue, goal, 0, 1))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// The report is uploaded once as a file shared in the management channel
+// with the summary as its message, however often it is enqueued.
+func TestReportPostedOnceAsFile(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	for i := range 3 {
+		ok, err := e.disp.EnqueueReport(ctx, e.clock.Now(), reportFile())
+		if err != nil || ok != (i == 0) {
+			t.Fatalf("enqueue %d: inserted=%v err=%v", i, ok, err)
+		}
+	}
+	// An escalation in the same pass still goes out as before.
+	e.enqueue(esc("SUP-1", 1, "team lead", slackc.Target{Channel: "CLEAD"}))
+	if rep := e.drain(3); rep.Sent != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	msgs := e.sim.Messages("CMGMT")
+	if len(msgs) != 1 || len(msgs[0].Files) != 1 || !strings.HasPrefix(msgs[0].Text, "*Acme Support: SLA report for February 2026*") {
+		t.Fatalf("management channel: %+v", msgs)
+	}
+	files := e.sim.Files()
+	if len(files) != 1 || files[0].Name != "sla-report-SUP-2026-02.html" || !bytes.Equal(files[0].Data, reportFile().Content) ||
+		files[0].Channel != "CMGMT" || files[0].Title != "Acme Support SLA report February 2026" {
+		t.Fatalf("files %+v", files)
+	}
+	r := e.reportRow()
+	if r.State != store.StateSent || r.Channel != "CMGMT" || r.TS != msgs[0].TS {
+		t.Fatalf("row %+v, message ts %s", r, msgs[0].TS)
+	}
+	if n := len(e.sim.Messages("CLEAD")); n != 1 {
+		t.Fatalf("%d escalation messages", n)
+	}
+	// Later passes and enqueues post nothing more.
+	if ok, _ := e.disp.EnqueueReport(ctx, e.clock.Now(), reportFile()); ok {
+		t.Fatal("enqueued again after sending")
+	}
+	e.drain(2)
+	if n := len(e.sim.Calls("files.completeUploadExternal")); n != 1 {
+		t.Fatalf("%d completeUploadExternal calls", n)
+	}
+}
+
+// Slack shares the file and the connection drops before the answer: the
+// next pass finds the file by its name in the channel's history and records
+// it instead of uploading again.
+func TestReportUncertainUploadReconciled(t *testing.T) {
+	e := newEnv(t, nil)
+	e.sim.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "files.completeUploadExternal"})
+	if _, err := e.disp.EnqueueReport(context.Background(), e.clock.Now(), reportFile()); err != nil {
+		t.Fatal(err)
+	}
+	rep := e.pass()
+	if rep.Sent != 0 || rep.Uncertain != 1 {
+		t.Fatalf("first pass %+v", rep)
+	}
+	if r := e.reportRow(); !r.Uncertain || r.Channel != "CMGMT" {
+		t.Fatalf("row after the drop %+v", r)
+	}
+	sum := e.drain(10)
+	if sum.Reconciled != 1 {
+		t.Fatalf("passes %+v", sum)
+	}
+	msgs := e.sim.Messages("CMGMT")
+	if len(msgs) != 1 || len(e.sim.Calls("files.completeUploadExternal")) != 1 {
+		t.Fatalf("posted %d times, %d completes", len(msgs), len(e.sim.Calls("files.completeUploadExternal")))
+	}
+	if r := e.reportRow(); r.State != store.StateSent || r.TS != msgs[0].TS {
+		t.Fatalf("row %+v", r)
+	}
+}
+
+// A failure before the file is shared (here a 500 from the upload URL
+// request) is not uncertain: the next attempt uploads again, and the
+// channel gets one message.
+func TestReportRetriedAfterFailedUploadURL(t *testing.T) {
+	e := newEnv(t, nil)
+	e.sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "files.getUploadURLExternal"})
+	if _, err := e.disp.EnqueueReport(context.Background(), e.clock.Now(), reportFile()); err != nil {
+		t.Fatal(err)
+	}
+	rep := e.pass()
+	if rep.Sent != 0 || rep.Uncertain != 0 || rep.Retried != 1 {
+		t.Fatalf("first pass %+v", rep)
+	}
+	e.drain(10)
+	if n := len(e.sim.Messages("CMGMT")); n != 1 {
+		t.Fatalf("%d messages", n)
+	}
+}
+
+func TestReportValidate(t *testing.T) {
+	f := reportFile()
+	f.Channel = "#support-management"
+	if err := f.Validate(); err == nil || !strings.Contains(err.Error(), "channel id") {
+		t.Errorf("channel name accepted: %v", err)
+	}
+	f = reportFile()
+	f.Content = nil
+	if err := f.Validate(); err == nil {
+		t.Error("empty file accepted")
+	}
+}
