@@ -9,10 +9,11 @@ import (
 
 // IssueSource reads a project's issues.
 type IssueSource interface {
-	// Changed returns the issues changed since cursor and the new cursor.
+	// Changed returns the issues of the projects changed since cursor and
+	// the new cursor, in one poll (a product's projects share a cursor).
 	// An empty cursor asks for a full resync: every open issue plus every
 	// issue created or updated since the given instant.
-	Changed(ctx context.Context, project, cursor string, since time.Time) (issues []rules.Issue, next string, err error)
+	Changed(ctx context.Context, projects []string, cursor string, since time.Time) (issues []rules.Issue, next string, err error)
 }
 
 // IssueWriter applies a change set to one issue.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,10 +19,10 @@ import (
 
 type rptSource struct{ issues []rules.Issue }
 
-func (s rptSource) Changed(_ context.Context, project, _ string, _ time.Time) ([]rules.Issue, string, error) {
+func (s rptSource) Changed(_ context.Context, projects []string, _ string, _ time.Time) ([]rules.Issue, string, error) {
 	var out []rules.Issue
 	for _, is := range s.issues {
-		if is.Project == project {
+		if slices.Contains(projects, is.Project) {
 			out = append(out, is)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -197,32 +198,32 @@ func (w *Worker) fetch(ctx context.Context, pr *product, now time.Time, st *Stat
 	resync := pr.lastResync.IsZero() || now.Sub(pr.lastResync) >= w.cfg.ResyncEvery
 	since := now.Add(-w.cfg.Keep)
 	fresh := map[string]*rules.Issue{}
-	for _, proj := range p.Projects {
-		cursorName := "jira:" + proj
-		cursor := ""
-		if !resync {
-			c, _, err := w.cfg.Cursors.Cursor(ctx, cursorName)
-			if err != nil {
-				return fmt.Errorf("read cursor %s: %w", cursorName, err)
-			}
-			cursor = c
-		}
-		issues, next, err := w.cfg.Source.Changed(ctx, proj, cursor, since)
+	// One cursor and one poll for all the product's projects: a quiet
+	// product costs one search per cycle however many projects it runs.
+	cursorName := "jira:" + strings.Join(p.Projects, ",")
+	cursor := ""
+	if !resync {
+		c, _, err := w.cfg.Cursors.Cursor(ctx, cursorName)
 		if err != nil {
-			return fmt.Errorf("fetch %s: %w", proj, err)
+			return fmt.Errorf("read cursor %s: %w", cursorName, err)
 		}
-		st.Fetched += len(issues)
-		for i := range issues {
-			iss := issues[i]
-			if resync {
-				fresh[iss.ID] = &iss
-			} else {
-				pr.cache[iss.ID] = &iss
-			}
+		cursor = c
+	}
+	issues, next, err := w.cfg.Source.Changed(ctx, p.Projects, cursor, since)
+	if err != nil {
+		return fmt.Errorf("fetch %s: %w", strings.Join(p.Projects, ", "), err)
+	}
+	st.Fetched += len(issues)
+	for i := range issues {
+		iss := issues[i]
+		if resync {
+			fresh[iss.ID] = &iss
+		} else {
+			pr.cache[iss.ID] = &iss
 		}
-		if err := w.cfg.Cursors.SetCursor(ctx, now, cursorName, next); err != nil {
-			return fmt.Errorf("save cursor %s: %w", cursorName, err)
-		}
+	}
+	if err := w.cfg.Cursors.SetCursor(ctx, now, cursorName, next); err != nil {
+		return fmt.Errorf("save cursor %s: %w", cursorName, err)
 	}
 	if resync {
 		// Issues deleted or moved to another project vanish here.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // compiler turns a decoded policyFile into a Policy, collecting every
@@ -59,6 +61,7 @@ func (c *compiler) compile(f *policyFile) *Policy {
 	c.ladder(p, f)
 	c.rules(p, f)
 	c.report(p, f)
+	c.schedule(p, f)
 	// Labels are built once here: Evaluate runs for every issue every cycle.
 	p.labels = map[string]string{}
 	for _, code := range []string{FlagUnknownPriority, FlagUnknownType, FlagUnknownCustomer, FlagUnknownPlan, FlagPriorityNotAllowed,
@@ -534,58 +537,8 @@ func (c *compiler) goals(p *Policy, f *policyFile) {
 			}
 			g.AtRisk = share
 		}
-		c.targets(p, g, path, gf.Targets)
+		c.targets(p, g, path, gf.Targets, PriorityRuleMode(f.PriorityRule.Mode) == PriorityRuleFix)
 		p.Goals = append(p.Goals, g)
-	}
-}
-
-func (c *compiler) targets(p *Policy, g *Goal, path string, rows []targetFile) {
-	if len(rows) == 0 {
-		c.problem(path+".targets", "add at least one row, e.g. targets: [{target: 1bd}]", "goal %q has no targets", g.Name)
-	}
-	catchAll := -1
-	for i, tf := range rows {
-		tp := fmt.Sprintf("%s.targets[%d]", path, i)
-		t := Target{Row: i, Priorities: tf.Priority, Plans: tf.Plan, Types: tf.Type, Calendar: g.Calendar}
-		if catchAll >= 0 {
-			c.problem(tp, fmt.Sprintf("move this row above row %d, or delete it", catchAll+1), "this row can never apply: row %d already matches every issue", catchAll+1)
-		}
-		for j, n := range tf.Priority {
-			if p.priority(n) == nil {
-				c.problem(fmt.Sprintf("%s.priority[%d]", tp, j), "use a priority defined under priorities: "+strings.Join(priorityNames(p), ", "), "unknown priority %q", n)
-			}
-		}
-		for j, n := range tf.Plan {
-			if p.planByName[n] == nil {
-				c.problem(fmt.Sprintf("%s.plan[%d]", tp, j), "use a plan defined under plans: "+strings.Join(planNames(p), ", "), "unknown plan %q", n)
-			}
-		}
-		for j, n := range tf.Type {
-			if p.issueType(n) == nil {
-				c.problem(fmt.Sprintf("%s.type[%d]", tp, j), "use a type defined under types: "+strings.Join(typeNames(p), ", "), "unknown type %q", n)
-			}
-		}
-		if tf.Calendar != "" {
-			t.Calendar = c.calendarRef(p, tp+".calendar", tf.Calendar)
-		}
-		switch strings.TrimSpace(tf.Target) {
-		case "":
-			c.problem(tp+".target", "set target: 4h (or 90m, 1bd), or none where the contract sets no time", "row has no target")
-		case "none":
-			t.None = true
-		default:
-			d, err := ParseDuration(tf.Target)
-			if err != nil {
-				c.problem(tp+".target", "write a positive duration such as 90m, 4h or 1bd", "%v", err)
-			} else if d.Fixed > 366*24*time.Hour || d.Days > 366 {
-				c.problem(tp+".target", "targets are at most a year of business time", "target %s is impossible to track", d)
-			}
-			t.Target = d
-		}
-		if len(tf.Priority)+len(tf.Plan)+len(tf.Type) == 0 && catchAll < 0 {
-			catchAll = i
-		}
-		g.Targets = append(g.Targets, t)
 	}
 }
 
@@ -615,11 +568,11 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 			l.Goals[gn] = true
 		}
 	}
-	prevKey, prevRung := -1.0, -1
+	var prev *Step
+	prevRung := -1
 	for i, sf := range lf.Steps {
 		path := fmt.Sprintf("ladder.steps[%d]", i)
 		s := Step{Level: i + 1, At: sf.At, Rung: Rung(sf.Rung)}
-		var key float64 // orders steps: shares below 1, breach at 1, after breach above
 		at := strings.ReplaceAll(sf.At, " ", "")
 		switch {
 		case strings.HasSuffix(at, "%"):
@@ -628,9 +581,8 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 				c.problem(path+".at", "write a share of the target such as 75%, or breach, or breach+2h", "%v", err)
 				continue
 			}
-			s.Share, key = share, share
+			s.Share = share
 		case at == "breach":
-			key = 1
 		case strings.HasPrefix(at, "breach+"):
 			d, err := ParseDuration(strings.TrimPrefix(at, "breach+"))
 			if err != nil {
@@ -638,7 +590,6 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 				continue
 			}
 			s.AfterBreach = d
-			key = 1 + float64(d.Days)*1e6 + d.Fixed.Hours()
 		default:
 			c.problem(path+".at", "write a share of the target such as 75%, or breach, or breach+2h", "%q is not a ladder point", sf.At)
 			continue
@@ -653,13 +604,52 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 		} else {
 			c.problem(path+".rung", fmt.Sprintf("add ladder.rungs.%s.channel", s.Rung), "rung %q has no channel", s.Rung)
 		}
-		if key <= prevKey || rank < prevRung {
+		if (prev != nil && !stepAfter(s, *prev, p.Calendars)) || rank < prevRung {
 			c.problem(path, "order steps by when they fire (75%, then breach, then breach+2h) and climb agent -> team_lead -> management", "ladder steps out of order: %s (%s) comes after a later or higher step", sf.At, sf.Rung)
 		}
-		prevKey, prevRung = key, rank
+		prev, prevRung = &s, rank
 		l.Steps = append(l.Steps, s)
 	}
 	p.Ladder = l
+}
+
+// stepAfter reports whether step s fires strictly after step prev for every
+// target: shares before breach, breach, then breach plus a duration. A
+// breach+DURATION step is resolved on the row's calendar when it fires, so
+// "breach+20h" after "breach+1bd" is out of order wherever a business day
+// is 20 hours or more: the order must hold on every calendar of the policy.
+func stepAfter(s, prev Step, cals map[string]*Calendar) bool {
+	kind := func(x Step) int {
+		switch {
+		case x.Share > 0:
+			return 0
+		case x.AfterBreach.IsZero():
+			return 1
+		}
+		return 2
+	}
+	k, pk := kind(s), kind(prev)
+	switch {
+	case k != pk:
+		return k > pk
+	case k == 0:
+		return s.Share > prev.Share
+	case k == 1:
+		return false
+	}
+	if s.AfterBreach.Days >= prev.AfterBreach.Days && s.AfterBreach.Fixed > prev.AfterBreach.Fixed ||
+		s.AfterBreach.Days > prev.AfterBreach.Days && s.AfterBreach.Fixed >= prev.AfterBreach.Fixed {
+		return true // later whatever a business day is
+	}
+	if len(cals) == 0 {
+		return false
+	}
+	for _, c := range cals {
+		if c != nil && s.AfterBreach.Resolve(c) <= prev.AfterBreach.Resolve(c) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *compiler) rules(p *Policy, f *policyFile) {
@@ -746,6 +736,21 @@ func (c *compiler) rules(p *Policy, f *policyFile) {
 	}
 }
 
+// schedule checks the product's own cron spec: the standard five fields
+// or a descriptor (@hourly, @every 2m), as the worker's scheduler
+// (robfig/cron) reads them.
+func (c *compiler) schedule(p *Policy, f *policyFile) {
+	spec := strings.TrimSpace(f.Schedule)
+	if spec == "" {
+		return
+	}
+	if _, err := cron.ParseStandard(spec); err != nil {
+		c.problem("schedule", `write five cron fields ("*/5 * * * *") or "@every 2m"`, "schedule %q does not parse: %v", f.Schedule, err)
+		return
+	}
+	p.Schedule = spec
+}
+
 func (c *compiler) report(p *Policy, f *policyFile) {
 	rf := f.Report
 	if !rf.Monthly && rf.Rung == "" && rf.Format == "" {
@@ -795,7 +800,7 @@ func parseShare(s string) (float64, error) {
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(s), "%") {
 		return 0, fmt.Errorf("%q is not a percentage", s)
 	}
-	if v <= 0 || v >= 100 {
+	if !(v > 0 && v < 100) { // also rejects NaN, which ParseFloat accepts
 		return 0, fmt.Errorf("%q must be between 0%% and 100%% of the target", s)
 	}
 	return v / 100, nil

@@ -9,7 +9,9 @@ import (
 
 // benchIssues builds n issues with realistic timelines for the Sanarise
 // policy (two goals with targets, pauses, the qualification stage): 5-15
-// status changes, agent and customer comments, a priority change on some.
+// status changes, agent and customer comments, a priority change on some,
+// and half of them resolved. Every issue is created at least a week before
+// now, so all of its 5-15 changes (at most 15 x 610 minutes) have happened.
 func benchIssues(n int, now time.Time) []Issue {
 	rng := rand.New(rand.NewPCG(1, 2))
 	prios := []string{"Critical", "High", "Medium", "Low"}
@@ -17,7 +19,7 @@ func benchIssues(n int, now time.Time) []Issue {
 	statuses := []string{"In Progress", "Waiting for Customer", "In Progress", "Qualification", "In Progress", "Waiting for Customer"}
 	out := make([]Issue, n)
 	for i := range out {
-		created := now.Add(-time.Duration(rng.IntN(30*24*60)) * time.Minute)
+		created := now.Add(-7*24*time.Hour - time.Duration(rng.IntN(23*24*60))*time.Minute)
 		iss := Issue{
 			ID: fmt.Sprint(i), Key: fmt.Sprintf("SAN-%d", i+1), Project: "SAN",
 			Summary: "Issue", Priority: prios[rng.IntN(len(prios))], Type: types[rng.IntN(len(types))],
@@ -49,6 +51,13 @@ func benchIssues(n int, now time.Time) []Issue {
 			iss.Changes = append(iss.Changes, Change{At: t, Field: FieldPriority, From: iss.Priority, To: p})
 			iss.Priority = p
 		}
+		if rng.IntN(2) == 0 {
+			t = t.Add(time.Duration(10+rng.IntN(600)) * time.Minute)
+			iss.Changes = append(iss.Changes,
+				Change{At: t, Field: FieldStatus, From: iss.Status, To: "Done", ToCategory: CategoryDone},
+				Change{At: t, Field: FieldResolution, To: "Done"})
+			iss.Status, iss.StatusCategory, iss.Resolution, iss.Resolved = "Done", CategoryDone, "Done", t
+		}
 		out[i] = iss
 	}
 	return out
@@ -66,4 +75,35 @@ func BenchmarkEvaluate(b *testing.B) {
 		Evaluate(p, issues, now, Options{BotAccountID: "slabot"})
 	}
 	b.ReportMetric(float64(b.N)*float64(len(issues))/b.Elapsed().Seconds(), "issues/s")
+}
+
+// The benchmark's issues are what the issue asks for: 5-15 status changes
+// each, all in the past, comments, and both goals measured.
+func TestBenchIssuesAreRealistic(t *testing.T) {
+	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	issues := benchIssues(10000, now)
+	ev := Evaluate(seed(t, "sanarise"), issues, now, Options{BotAccountID: "slabot"})
+	states := map[GoalState]int{}
+	for i, iss := range issues {
+		n := 0
+		for _, ch := range iss.Changes {
+			if ch.At.After(now) {
+				t.Fatalf("%s has a change after now", iss.Key)
+			}
+			if ch.Field == FieldStatus && ch.To != "Done" {
+				n++
+			}
+		}
+		if n < 5 || n > 15 || len(iss.Comments) == 0 {
+			t.Fatalf("%s: %d status changes, %d comments; want 5-15 and some", iss.Key, n, len(iss.Comments))
+		}
+		for _, g := range []string{"first_response", "resolution"} {
+			if gs := ev.Outcomes[i].Goal(g); gs != nil {
+				states[gs.State]++
+			}
+		}
+	}
+	if states[StateMet] == 0 || states[StateBreached] == 0 || len(states) < 3 {
+		t.Errorf("goal states %v: want a mix of met, breached and others", states)
+	}
 }

@@ -61,6 +61,8 @@ func TestBotronMetAndBreached(t *testing.T) {
 		{"reply after closing is late although no business time passed", "2026-11-16T23:00:00Z", true, agentEmail, StateBreached},
 		{"an internal note is not a response", "2026-11-16T12:00:00Z", false, agentEmail, StateBreached},
 		{"the reporter's own comment is not a response", "2026-11-16T12:00:00Z", true, customerEmail, StateBreached},
+		{"a colleague of the reporter is a customer, not an agent", "2026-11-16T12:00:00Z", true, "dora@customer.example", StateBreached},
+		{"nor is anyone outside Botron's domain", "2026-11-16T12:00:00Z", true, "helper@botronsoft.com.evil.example", StateBreached},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -78,8 +80,11 @@ func TestBotronMetAndBreached(t *testing.T) {
 	}
 }
 
-// A pause over a weekend: the clock stands still while the issue waits for
-// the customer, and while paused the deadline is the projection if the clock
+// A pause over a weekend. Botron: "the first response and assessment of the
+// issue is done in 1 business day. Business days are Monday to Friday". The
+// contract is silent on waiting for the customer; the policy pauses the
+// clock in "Waiting for customer" (so the weekend and the wait both stand
+// still), and while paused the deadline is the projection if the clock
 // resumed now.
 func TestPauseOverWeekend(t *testing.T) {
 	p := seed(t, "botron")

@@ -8,7 +8,9 @@ import (
 )
 
 // FuzzLoad feeds arbitrary bytes to the policy loader: it must return a
-// policy or problems, never panic, and a policy it accepts must evaluate.
+// policy or problems, never panic, and a policy it accepts must hold only
+// usable values (shares strictly between 0 and 1: "NaN%" once slipped
+// through) and must evaluate.
 func FuzzLoad(f *testing.F) {
 	for _, dir := range []string{filepath.Join("..", "deploy", "policies"), filepath.Join("testdata", "good"), filepath.Join("testdata", "bad")} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
@@ -27,6 +29,16 @@ func FuzzLoad(f *testing.F) {
 				t.Fatal("empty error")
 			}
 			return
+		}
+		for _, g := range p.Goals {
+			if g.AtRisk != 0 && !(g.AtRisk > 0 && g.AtRisk < 1) {
+				t.Fatalf("goal %s accepted with at_risk share %v", g.Name, g.AtRisk)
+			}
+		}
+		for _, st := range p.Ladder.Steps {
+			if st.Share != 0 && !(st.Share > 0 && st.Share < 1) {
+				t.Fatalf("ladder step %s accepted with share %v", st.At, st.Share)
+			}
 		}
 		Evaluate(p, iss, now, Options{})
 	})

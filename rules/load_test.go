@@ -47,6 +47,9 @@ func TestLoadReportSchedule(t *testing.T) {
 	if want := (ReportSchedule{Monthly: true, Rung: RungTeamLead, Channel: "#tl", Format: "md"}); p.Report != want {
 		t.Errorf("report %+v, want %+v", p.Report, want)
 	}
+	if p.Schedule != "*/5 * * * *" {
+		t.Errorf("schedule %q, want the policy's own */5 * * * *", p.Schedule)
+	}
 	// Sanarise: "Aylık Geri Bildirim Toplantıları" -- the monthly report
 	// goes to management as HTML (the defaults).
 	if want := (ReportSchedule{Monthly: true, Rung: RungManagement, Channel: "#sanarise-management", Format: "html"}); seed(t, "sanarise").Report != want {
@@ -78,11 +81,27 @@ func TestLoadReportsEveryProblemWithLine(t *testing.T) {
 			`25: this row can never apply`,
 			`32: ladder steps out of order`,
 		}},
+		// Impossible targets: rows no issue can reach (fix mode moves the
+		// priority away; earlier rows take every combination), targets too
+		// long to track, a share that is not a number, and breach+ steps
+		// whose order depends on the length of a business day (1bd is 9h on
+		// this calendar, so breach+1bd fires before breach+20h).
+		{"impossible.yaml", []string{
+			`21: "NaN%" must be between 0% and 100%`,
+			`23: this row can never apply: priority_rule fix mode changes priority critical on question issues`,
+			`24: target 9000h is impossible to track`,
+			`26: this row can never apply: row(s) 2 already match every issue it names`,
+			`27: target 400bd is impossible to track`,
+			`34: ladder steps out of order: breach+1bd`,
+		}},
 		// The report goes to the management rung unless told otherwise: a
 		// ladder without a management channel cannot take it.
+		// A product's own schedule must be something the worker's cron
+		// parser reads.
 		{"report.yaml", []string{
 			`19: rung "management" has no channel to post the report to`,
 			`21: unknown report format "pdf"`,
+			`22: schedule "every two minutes" does not parse`,
 		}},
 	}
 	for _, tc := range cases {

@@ -38,6 +38,10 @@ type Policy struct {
 	LabelPrefix string
 	// Report is the scheduled delivery of the monthly report.
 	Report ReportSchedule
+	// Schedule is the cron spec of this product's cycles ("*/5 * * * *",
+	// "@every 2m"); empty leaves it to the worker's default
+	// (SLABOT_SCHEDULE). The loader has checked that it parses.
+	Schedule string
 
 	labels         map[string]string // flag code -> label
 	priorityByJira map[string]*Priority

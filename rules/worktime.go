@@ -186,6 +186,9 @@ type Calendar struct {
 	nominal time.Duration
 	index   atomic.Pointer[workIndex]
 	grow    sync.Mutex
+	// builds counts index builds, so a test can hold growth to a few
+	// rebuilds however far an answer lies.
+	builds atomic.Int32
 }
 
 // workIndex is the opening intervals of the years [from, to] as Unix
@@ -295,8 +298,7 @@ func (c *Calendar) Add(t time.Time, d time.Duration) time.Time {
 		if ix.to >= maxYear {
 			return time.Unix(0, ix.hi).In(c.spec.Location)
 		}
-		// Not enough business time indexed: grow the index forward.
-		c.extend(ix.from, min(maxYear, ix.to+max(2, (ix.to-ix.from+1))))
+		c.growForward(ix) // not enough business time indexed
 	}
 }
 
@@ -333,8 +335,17 @@ func (c *Calendar) NextOpen(t time.Time) time.Time {
 		if ix.to >= maxYear {
 			return time.Unix(0, ix.hi).In(c.spec.Location)
 		}
-		c.extend(ix.from, min(maxYear, ix.to+2))
+		c.growForward(ix)
 	}
+}
+
+// growForward publishes an index reaching further into the future than ix.
+// The span doubles each time: every growth rebuilds the index, so growing
+// by a fixed step would cost the square of the distance to the answer (a
+// calendar that is open only on a few listed dates would otherwise spend
+// seconds finding that it never opens again).
+func (c *Calendar) growForward(ix *workIndex) {
+	c.extend(ix.from, min(maxYear, ix.to+max(2, ix.to-ix.from+1)))
 }
 
 var (
@@ -397,6 +408,7 @@ func (c *Calendar) extend(from, to int) *workIndex {
 		from, to = min(from, ix.from), max(to, ix.to)
 	}
 	ix := c.build(from, to)
+	c.builds.Add(1)
 	c.index.Store(ix)
 	return ix
 }

@@ -275,3 +275,35 @@ func BenchmarkCalendarBetween(b *testing.B) {
 		i++
 	}
 }
+
+// A calendar open only on a few listed dates never opens again after the
+// last one. Finding that out must not rebuild the index once per step: the
+// index doubles, so the rebuilds stay logarithmic in the distance (growing
+// two years at a time took 180 rebuilds and seconds from 1901).
+func TestCalendarSparseGrowsGeometrically(t *testing.T) {
+	d := func(s string) Date { v, _ := ParseDate(s); return v }
+	sparse := func() *Calendar {
+		return mustCal(t, CalendarSpec{Name: "sparse", Location: time.UTC,
+			Overrides: []DayOverride{{Date: d("1901-06-03"), Hours: []Window{{600, 840}}}}})
+	}
+	from := ts(t, "1901-07-01T00:00:00Z")
+	never := time.Date(maxYear+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		op   func(c *Calendar) time.Time
+	}{
+		{"NextOpen", func(c *Calendar) time.Time { return c.NextOpen(from) }},
+		{"Add", func(c *Calendar) time.Time { return c.Add(from, time.Hour) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := sparse()
+			if got := tc.op(c); !got.Equal(never) {
+				t.Errorf("got %s, want the end of the indexable years %s", got, never)
+			}
+			if n := c.builds.Load(); n > 12 {
+				t.Errorf("%d index builds, want a logarithmic number (at most 12)", n)
+			}
+		})
+	}
+}

@@ -21,13 +21,13 @@ type jiraPort struct {
 // Changed polls incrementally from the stored cursor; an empty cursor
 // resyncs: every open issue plus every issue updated within the window the
 // worker keeps (relative JQL dates, so no time zone is involved).
-func (j jiraPort) Changed(ctx context.Context, project, cursor string, since time.Time) ([]rules.Issue, string, error) {
+func (j jiraPort) Changed(ctx context.Context, projects []string, cursor string, since time.Time) ([]rules.Issue, string, error) {
 	if cursor != "" {
 		var cur jira.Cursor
 		if err := json.Unmarshal([]byte(cursor), &cur); err != nil {
-			return nil, "", fmt.Errorf("cursor of %s is unreadable (%v): delete it to resync", project, err)
+			return nil, "", fmt.Errorf("cursor of %v is unreadable (%v): delete it to resync", projects, err)
 		}
-		issues, next, err := j.c.Changed(ctx, project, cur)
+		issues, next, err := j.c.ChangedIn(ctx, projects, cur)
 		if err != nil {
 			return nil, "", err
 		}
@@ -38,7 +38,7 @@ func (j jiraPort) Changed(ctx context.Context, project, cursor string, since tim
 	if days < 1 {
 		days = 1
 	}
-	jql := fmt.Sprintf("project = %s AND (statusCategory != Done OR updated >= -%dd) ORDER BY updated ASC", jira.Quote(project), days)
+	jql := fmt.Sprintf("%s AND (statusCategory != Done OR updated >= -%dd) ORDER BY updated ASC", jira.ProjectClause(projects), days)
 	var issues []rules.Issue
 	var next jira.Cursor
 	err := j.c.Search(ctx, jql, func(is rules.Issue) error {

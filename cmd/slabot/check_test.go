@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -51,5 +54,53 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 				t.Error("the token leaked into the output")
 			}
 		})
+	}
+}
+
+// A directory with two broken copies of shipped policies: check exits
+// non-zero and names every problem of both files by file:line, the line
+// being the one that holds the mistake.
+func TestCheckBrokenCopiesNameEveryLine(t *testing.T) {
+	dir := t.TempDir()
+	breakFile := func(name, from, to string) (path string, line int) {
+		t.Helper()
+		src, err := os.ReadFile(filepath.Join("..", "..", "deploy", "policies", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := strings.Index(string(src), from)
+		if i < 0 {
+			t.Fatalf("%s lacks %q", name, from)
+		}
+		path = filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(strings.Replace(string(src), from, to, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path, strings.Count(string(src[:i]), "\n") + 1
+	}
+	botron, bl := breakFile("botron.yaml", "    - {at: breach, rung: team_lead}", "    - {at: breach, rung: team_leader}")
+	hydra, hl := breakFile("hydra.yaml", `mon-fri: ["10:00-19:00"]`, `mon-fri: ["10:00-15:00", "14:00-19:00"]`)
+	code, out, errs := runCLI(t, "check", "--policies", dir)
+	if code == 0 {
+		t.Fatalf("broken policies accepted:\n%s", out)
+	}
+	for _, want := range []struct {
+		path    string
+		line    int
+		message string
+	}{
+		{botron, bl, `unknown rung "team_leader" (fix: `},
+		{hydra, hl, "windows 10:00-15:00 and 14:00-19:00 overlap (fix: "},
+	} {
+		found := false
+		for _, l := range strings.Split(errs, "\n") {
+			found = found || strings.HasPrefix(l, fmt.Sprintf("%s:%d:", want.path, want.line)) && strings.Contains(l, want.message)
+		}
+		if !found {
+			t.Errorf("no line %s:%d: ... %s in:\n%s", want.path, want.line, want.message, errs)
+		}
+	}
+	if !strings.Contains(errs, "2 problem(s) in "+dir) {
+		t.Errorf("want both problems counted:\n%s", errs)
 	}
 }

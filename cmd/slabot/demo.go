@@ -74,7 +74,9 @@ func demoChannels(policies []*rules.Policy) map[string]string {
 	return ids
 }
 
-func newDemoEnv(ctx context.Context, dir string, log *slog.Logger) (*demoEnv, error) {
+// newDemoEnv builds the demo's sites and slabot over them. tweaks may add
+// to the Jira seed (benchmarks load it with thousands of issues).
+func newDemoEnv(ctx context.Context, dir string, log *slog.Logger, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
 	policies, err := rules.LoadFS(deploy.Policies, "policies")
 	if err != nil {
 		return nil, err
@@ -84,6 +86,9 @@ func newDemoEnv(ctx context.Context, dir string, log *slog.Logger) (*demoEnv, er
 	seed, err := demoSeed(policies)
 	if err != nil {
 		return nil, err
+	}
+	for _, tweak := range tweaks {
+		tweak(&seed)
 	}
 	if d.jsim, err = jirasim.New(seed, jirasim.Options{Now: d.clock.Now}); err != nil {
 		return nil, err
@@ -342,7 +347,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\n%d Jira requests, %d Slack calls, %d failed cycles, %s wall time\n",
 		d.jira.TotalRequests(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
 	if *serve {
-		ms := httptest.NewServer(healthHandler(d.worker, d.reg, *tick, d.clock.Now))
+		ms := httptest.NewServer(healthHandler(d.worker, d.reg, demoIntervals(d.policies, *tick), d.clock.Now))
 		defer ms.Close()
 		fmt.Fprintf(stdout, "\njirasim:  %s (basic auth %s / %s)\nslacksim: %s\nmetrics:  %s/metrics  (also /healthz, /readyz)\nCtrl-C to stop.\n",
 			d.jsrv.URL, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), ms.URL)
@@ -401,4 +406,13 @@ func (d *demoEnv) writeReports(ctx context.Context, stdout io.Writer, now time.T
 		fmt.Fprintf(stdout, "%-24s %s.html  %s.md\n", p.Product, base, base)
 	}
 	return nil
+}
+
+// demoIntervals gives every product the demo's tick as its interval.
+func demoIntervals(policies []*rules.Policy, tick time.Duration) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, p := range policies {
+		out[p.Product] = tick
+	}
+	return out
 }

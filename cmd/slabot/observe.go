@@ -62,14 +62,15 @@ func (c *connectorCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // healthHandler serves /healthz (the process is up), /readyz (every
-// product's last cycle succeeded within three intervals) and /metrics.
-func healthHandler(w *bot.Worker, reg *prometheus.Registry, interval time.Duration, now func() time.Time) http.Handler {
+// product's last cycle succeeded within three of its intervals) and
+// /metrics.
+func healthHandler(w *bot.Worker, reg *prometheus.Registry, intervals map[string]time.Duration, now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(rw, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
-		ready, lines := readiness(w.Health(), interval, now())
+		ready, lines := readiness(w.Health(), intervals, now())
 		if !ready {
 			rw.WriteHeader(http.StatusServiceUnavailable)
 		}
@@ -79,11 +80,17 @@ func healthHandler(w *bot.Worker, reg *prometheus.Registry, interval time.Durati
 	return mux
 }
 
-// readiness: ready when every product succeeded within three intervals.
-func readiness(hs []bot.Health, interval time.Duration, now time.Time) (bool, []string) {
+// readiness: ready when every product succeeded within three of its
+// intervals (a product missing from intervals gets the default schedule's
+// two minutes).
+func readiness(hs []bot.Health, intervals map[string]time.Duration, now time.Time) (bool, []string) {
 	ready := true
 	var lines []string
 	for _, h := range hs {
+		interval, ok := intervals[h.Product]
+		if !ok {
+			interval = 2 * time.Minute
+		}
 		switch {
 		case h.LastSuccess.IsZero():
 			ready = false

@@ -138,7 +138,7 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// runDaemon is `slabot run`: every product on the schedule (a product
+// runDaemon is `slabot run`: every product on its schedule (a product
 // never overlaps itself, products run side by side), health and metrics on
 // SLABOT_LISTEN, graceful shutdown on SIGINT/SIGTERM.
 func runDaemon(args []string, stdout, stderr io.Writer) int {
@@ -146,8 +146,7 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	sched, err := cron.ParseStandard(cfg.Schedule)
-	if err != nil {
+	if _, err := cron.ParseStandard(cfg.Schedule); err != nil {
 		fmt.Fprintf(stderr, "SLABOT_SCHEDULE=%q: %v (use cron syntax or @every 2m)\n", cfg.Schedule, err)
 		return 2
 	}
@@ -161,15 +160,26 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	defer a.store.Close()
 	a.log.Info("slabot starting", "config", cfg.String(), "products", len(a.policies))
 
-	// Interval for readiness: the gap between two scheduled runs.
-	first := sched.Next(time.Now())
-	interval := sched.Next(first).Sub(first)
+	// Each product runs on its policy's schedule, else SLABOT_SCHEDULE (both
+	// checked by now). Readiness allows each product three of its own
+	// intervals.
+	scheds := map[string]cron.Schedule{}
+	intervals := map[string]time.Duration{}
+	for _, p := range a.policies {
+		spec := cfg.Schedule
+		if p.Schedule != "" {
+			spec = p.Schedule
+		}
+		sched, _ := cron.ParseStandard(spec)
+		first := sched.Next(time.Now())
+		scheds[p.Product], intervals[p.Product] = sched, sched.Next(first).Sub(first)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
 	}
-	srv := &http.Server{Handler: healthHandler(a.worker, a.reg, interval, time.Now), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: healthHandler(a.worker, a.reg, intervals, time.Now), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("http server stopped", "err", err)
@@ -182,7 +192,7 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	defer cancelWork()
 	c := cron.New()
 	for _, name := range a.worker.Products() {
-		c.Schedule(sched, cron.FuncJob(func() {
+		c.Schedule(scheds[name], cron.FuncJob(func() {
 			if _, err := a.worker.Cycle(work, name, time.Now()); errors.Is(err, bot.ErrBusy) {
 				a.log.Warn("cycle skipped: the previous one is still running", "product", name)
 			}

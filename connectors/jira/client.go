@@ -71,7 +71,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, jc: jc, zone: time.UTC}
 	c.secrets = []string{cfg.APIToken, base64.StdEncoding.EncodeToString([]byte(cfg.Email + ":" + cfg.APIToken))}
-	c.gates.until = map[string]time.Time{}
+	c.gates.until = map[string]gate{}
 	c.metrics.counts = map[RequestCount]int{}
 	return c, nil
 }

@@ -1,11 +1,14 @@
 package jira
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,7 +127,9 @@ func TestTokenNeverInErrors(t *testing.T) {
 	const token = "ATATT-super-secret-token-0123456789"
 	seed := seedWith(oneIssue())
 	seed.Users[0].APIToken = token
-	s := newSite(t, seed, jirasim.Options{}, func(c *Config) { c.APIToken = token; c.MaxRetries = 1 })
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s := newSite(t, seed, jirasim.Options{}, func(c *Config) { c.APIToken = token; c.MaxRetries = 1; c.Logger = logger })
 	basic := base64.StdEncoding.EncodeToString([]byte(jirasim.BotEmail + ":" + token))
 	echo := fmt.Sprintf(`{"errorMessages":["proxy saw Authorization: Basic %s token=%s"],"errors":{"x":"%s"}}`, basic, token, token)
 
@@ -163,5 +168,32 @@ func TestTokenNeverInErrors(t *testing.T) {
 	if cfg := fmt.Sprint(s.client.cfg); strings.Contains(cfg, token) {
 		t.Errorf("Config prints the token: %s", cfg)
 	}
+	// The retries above were logged; a logged Config is redacted too.
+	logger.Info("config", "jira", s.client.cfg)
+	out := logs.String()
+	if !strings.Contains(out, "retrying") || !strings.Contains(out, "[redacted]") {
+		t.Errorf("expected retry and config log lines, got:\n%s", out)
+	}
+	if strings.Contains(out, token) || strings.Contains(out, basic) {
+		t.Errorf("logs reveal the token:\n%s", out)
+	}
 	_ = time.Second
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

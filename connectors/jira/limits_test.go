@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,21 +64,53 @@ func TestPerIssueWriteLimitSlowsOnlyThatIssue(t *testing.T) {
 	if n := s.sim.EarlyRetries(); n != 0 {
 		t.Errorf("%d early retries", n)
 	}
+
+	// A per-issue limit longer than MaxRateLimitWait: the write to SUP-1
+	// gives up with a RateLimitError, and only SUP-1's writes stay gated.
+	s.sim.SetLimits(jirasim.Limits{IssueWrites: []jirasim.Window{{N: 1, Per: 10 * time.Minute}}})
+	if _, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "one"}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "two"}}})
+	var rl *RateLimitError
+	if !errors.As(err, &rl) || rl.Issue != "SUP-1" || rl.Reason != ReasonPerIssueWrite || rl.RetryAfter != 10*time.Minute {
+		t.Fatalf("err = %v, want a per-issue RateLimitError for SUP-1 (wait beyond MaxRateLimitWait)", err)
+	}
 	s.mu.Lock()
 	waits := len(s.slept)
 	s.mu.Unlock()
-	// The gate is per issue: SUP-2 is written at once, though SUP-1 is gated.
-	s.client.gates.set("issue:SUP-1", s.clock.Now().Add(time.Hour))
+	sup1Writes := s.sim.CountRequests("POST", "/rest/api/2/issue/SUP-1/comment")
+	limited := s.sim.RateLimited()
+
+	// Writes to another issue and reads of SUP-1 go ahead at once.
 	if _, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-2", Comments: []NewComment{{Body: "hi"}}}); err != nil {
-		t.Fatal(err)
+		t.Fatalf("a write to SUP-2 was held back by SUP-1's limit: %v", err)
 	}
+	if _, _, err := s.client.Issue(ctx(t), "SUP-1"); err != nil {
+		t.Fatalf("a read of SUP-1 was held back by its write limit: %v", err)
+	}
+	s.mu.Lock()
 	if len(s.slept) != waits {
-		t.Error("a write to another issue waited for SUP-1's limit")
+		t.Errorf("waited %v for SUP-1's write limit outside SUP-1's writes", s.slept[waits:])
 	}
-	_, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "later"}}})
-	var rl *RateLimitError
-	if !errors.As(err, &rl) || rl.Issue != "SUP-1" {
-		t.Errorf("err = %v, want a RateLimitError for SUP-1 (wait beyond MaxRateLimitWait)", err)
+	s.mu.Unlock()
+
+	// Another write to SUP-1 is refused by the client itself: the
+	// simulator sees no request before Retry-After has passed.
+	_, err = s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "three"}}})
+	if !errors.As(err, &rl) || rl.Issue != "SUP-1" || rl.Reason != ReasonPerIssueWrite || !strings.Contains(err.Error(), "writes to that issue pause") {
+		t.Errorf("err = %v, want a per-issue RateLimitError for SUP-1", err)
+	}
+	if n := s.sim.CountRequests("POST", "/rest/api/2/issue/SUP-1/comment"); n != sup1Writes {
+		t.Errorf("%d more writes sent to SUP-1 while it was limited", n-sup1Writes)
+	}
+	if s.sim.RateLimited() != limited || s.sim.EarlyRetries() != 0 {
+		t.Errorf("429s after the gate: %d more, %d early", s.sim.RateLimited()-limited, s.sim.EarlyRetries())
+	}
+	// Once Retry-After has passed, SUP-1 can be written again.
+	s.clock.Advance(10 * time.Minute)
+	if _, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "four"}}}); err != nil {
+		t.Errorf("write after Retry-After: %v", err)
 	}
 }
 
@@ -92,6 +125,39 @@ func TestQuotaRateLimitReportsReason(t *testing.T) {
 	}
 	if len(s.slept) != 0 {
 		t.Error("waited out a 30-minute quota inside a call")
+	}
+	// A quota covers the whole site: other endpoints are held back by the
+	// client too, instead of spending requests on certain 429s.
+	before := s.sim.CountRequests("", "*")
+	_, _, err = s.client.Changed(ctx(t), "SUP", Cursor{})
+	if !errors.As(err, &rl) || rl.Reason != ReasonQuotaTenant || !strings.Contains(err.Error(), "quota") {
+		t.Errorf("search during the quota: err = %v, want a quota RateLimitError", err)
+	}
+	if n := s.sim.CountRequests("", "*") - before; n != 0 {
+		t.Errorf("%d requests sent while the quota was exhausted", n)
+	}
+}
+
+// TestBackoffIsBoundedExponentialWithJitter: retry delays double from
+// 250 ms, stop growing at 10 s, and half of each delay is random so that
+// many workers retrying together spread out.
+func TestBackoffIsBoundedExponentialWithJitter(t *testing.T) {
+	prev := time.Duration(0)
+	for n := 1; n <= 20; n++ {
+		lo, hi := backoffDelay(n, 0), backoffDelay(n, 0.999999)
+		if lo > hi || hi > 10*time.Second || lo < 125*time.Millisecond {
+			t.Fatalf("attempt %d: delay in [%v, %v], want within [125ms, 10s]", n, lo, hi)
+		}
+		if hi-lo < lo-time.Millisecond {
+			t.Errorf("attempt %d: jitter range %v is less than half the delay", n, hi-lo)
+		}
+		if n <= 6 && hi <= prev {
+			t.Errorf("attempt %d: delay %v did not grow from %v", n, hi, prev)
+		}
+		prev = hi
+	}
+	if d := backoffDelay(30, 0.999999); d < 9*time.Second {
+		t.Errorf("late attempts back off %v, want about 10s", d)
 	}
 }
 

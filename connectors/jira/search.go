@@ -22,7 +22,21 @@ func Quote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// Cursor is where incremental polling of one project stands. It is plain
+// ProjectClause is the JQL restricting a search to the projects:
+// `project = "A"` or `project in ("A", "B")`.
+func ProjectClause(projects []string) string {
+	if len(projects) == 1 {
+		return "project = " + Quote(projects[0])
+	}
+	q := make([]string, len(projects))
+	for i, p := range projects {
+		q[i] = Quote(p)
+	}
+	return "project in (" + strings.Join(q, ", ") + ")"
+}
+
+// Cursor is where incremental polling of one project (or one product's
+// projects) stands. It is plain
 // data so the bot can store it durably (JSON).
 type Cursor struct {
 	// Updated is the latest "updated" seen; zero before the first sync.
@@ -32,17 +46,34 @@ type Cursor struct {
 	Seen map[string]time.Time `json:"seen,omitempty"`
 }
 
-// Changed returns the issues of project created or changed since the
-// cursor (all of them for a zero cursor), complete with changelog,
-// comments and worklogs, and the advanced cursor. Each poll re-reads an
-// overlap window before the cursor (JQL dates are minute precision and
-// search is eventually consistent) and drops what it already delivered,
-// so no change is lost and none is delivered twice.
+// Changed is ChangedIn for one project.
 func (c *Client) Changed(ctx context.Context, project string, cur Cursor) ([]rules.Issue, Cursor, error) {
+	return c.ChangedIn(ctx, []string{project}, cur)
+}
+
+// ChangedIn returns the issues of the projects created or changed since
+// the cursor (all of them for a zero cursor), complete with changelog,
+// comments and worklogs, and the advanced cursor. One search covers all
+// the projects, so a product that runs several Jira projects (Botron) costs
+// one request per poll, not one per project.
+//
+// Each poll re-reads an overlap window before the cursor (JQL dates are
+// minute precision and search is eventually consistent) and drops what it
+// already delivered, so no change is lost and none is delivered twice. The
+// cursor also advances with the clock, to the poll's own time minus the
+// overlap: without that a quiet site would re-read its last burst of
+// changes (slabot's own writes, typically) on every poll forever. The next
+// poll then starts two overlaps before this one, which tolerates an index
+// lag or a clock difference with Jira of up to one overlap.
+func (c *Client) ChangedIn(ctx context.Context, projects []string, cur Cursor) ([]rules.Issue, Cursor, error) {
 	if err := c.ready(); err != nil {
 		return nil, cur, err
 	}
-	jql := "project = " + Quote(project)
+	if len(projects) == 0 {
+		return nil, cur, fmt.Errorf("jira: no project to poll")
+	}
+	polled := c.cfg.Now()
+	jql := ProjectClause(projects)
 	if !cur.Updated.IsZero() {
 		c.mu.RLock()
 		zone := c.zone
@@ -80,6 +111,9 @@ func (c *Client) Changed(ctx context.Context, project string, cur Cursor) ([]rul
 			next.Updated = is.Updated
 		}
 		next.Seen[is.ID] = is.Updated
+	}
+	if floor := polled.Add(-c.cfg.Overlap); floor.After(next.Updated) {
+		next.Updated = floor
 	}
 	// Forget what can no longer come back in the window (keep a minute of
 	// slack for the minute-precision floor).

@@ -1,7 +1,10 @@
 package jira
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -253,4 +256,95 @@ func assertKeys(t *testing.T, got []rules.Issue, want ...string) {
 	if !slices.Equal(k, want) {
 		t.Fatalf("delivered %v, want %v", k, want)
 	}
+}
+
+// TestIncrementalPollingUsesTheUsersZone: JQL date literals are read in the
+// zone of the user searching. For a bot account west of UTC, a cursor
+// written as UTC wall-clock time would point hours into the future and the
+// poll would miss every change; the client must write it in the zone
+// GET /myself reports.
+func TestIncrementalPollingUsesTheUsersZone(t *testing.T) {
+	seed := seedWith(genIssues(3, 2, t0.Add(-time.Hour))...)
+	seed.Users[0].TimeZone = "America/Los_Angeles"
+	s := newSite(t, seed, jirasim.Options{LogBodies: true}, nil)
+	_, cur, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Advance(time.Minute)
+	must(t, s.sim.SetPriority("SUP-2", "Low", jirasim.AgentID, time.Time{}))
+	s.sim.ResetRequests()
+	got, _, err := s.client.Changed(ctx(t), "SUP", cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertKeys(t, got, "SUP-2")
+	// The cursor (the first poll's time, 09:00 UTC, minus the two-minute
+	// overlap: later than SUP-3's last change at 08:02:02) minus the
+	// overlap again, floored to the minute, in Los Angeles (UTC-8 in March).
+	var body struct {
+		JQL string `json:"jql"`
+	}
+	for _, r := range s.sim.Requests() {
+		if r.Path == "/rest/api/2/search/jql" {
+			must(t, json.Unmarshal(r.Body, &body))
+		}
+	}
+	if want := `updated >= "2025-03-03 00:56"`; !strings.Contains(body.JQL, want) {
+		t.Errorf("jql = %q, want it to contain %s", body.JQL, want)
+	}
+}
+
+// TestQuietSiteCostsOneRequestPerPoll: after a burst of changes (slabot's
+// own writes, say) the cursor moves on with the clock, so once the burst is
+// older than the overlap a poll of a quiet site is one search that returns
+// nothing, and one search covers all of a product's projects.
+func TestQuietSiteCostsOneRequestPerPoll(t *testing.T) {
+	seed := seedWith(genIssues(250, 2, t0.Add(-5*time.Hour))...)
+	seed.Projects = append(seed.Projects, jirasim.Project{Key: "OPS", Name: "Operations"})
+	ops := genIssues(3, 2, t0.Add(-time.Hour))
+	for i := range ops {
+		ops[i].Project = "OPS"
+	}
+	seed.Issues = append(seed.Issues, ops...)
+	s := newSite(t, seed, jirasim.Options{}, nil)
+	c := s.client
+	projects := []string{"SUP", "OPS"}
+	all, cur, err := c.ChangedIn(ctx(t), projects, Cursor{})
+	if err != nil || len(all) != 253 {
+		t.Fatalf("full sync: %d issues, %v", len(all), err)
+	}
+	// A burst: every SUP issue changes in the same minute.
+	for i := 1; i <= 250; i++ {
+		must(t, s.sim.SetPriority(fmt.Sprintf("SUP-%d", i), "Low", jirasim.AgentID, time.Time{}))
+	}
+	s.clock.Advance(30 * time.Second)
+	got, cur, err := c.ChangedIn(ctx(t), projects, cur)
+	if err != nil || len(got) != 250 {
+		t.Fatalf("burst poll: %d issues, %v", len(got), err)
+	}
+	// Quiet from here on. Within the overlap the burst is re-read (and not
+	// redelivered); past twice the overlap it is not even fetched.
+	s.clock.Advance(5 * time.Minute)
+	if _, cur, err = c.ChangedIn(ctx(t), projects, cur); err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Advance(2 * time.Minute)
+	s.sim.ResetRequests()
+	got, cur, err = c.ChangedIn(ctx(t), projects, cur)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("quiet poll delivered %v (%v)", keys(got), err)
+	}
+	if n := len(s.sim.Requests()); n != 1 {
+		t.Errorf("quiet poll of two projects made %d requests, want 1", n)
+	}
+	// A change in either project still arrives.
+	s.clock.Advance(10 * time.Second)
+	must(t, s.sim.SetPriority("OPS-2", "Highest", jirasim.AgentID, time.Time{}))
+	s.clock.Advance(10 * time.Second)
+	got, _, err = c.ChangedIn(ctx(t), projects, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertKeys(t, got, "OPS-2")
 }

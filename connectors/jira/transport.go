@@ -36,34 +36,44 @@ type op struct {
 // gates remember until when a scope must not be called, from 429s: the
 // endpoint+method for burst limits, one issue for per-issue write limits,
 // everything for quota limits. Other calls wait for the gate instead of
-// hammering a limit that is known to be exhausted.
+// hammering a limit that is known to be exhausted. Each gate keeps the
+// RateLimit-Reason that closed it, so a call refused locally reports the
+// same reason (and advice) as the 429 behind it.
 type gates struct {
 	mu    sync.Mutex
-	until map[string]time.Time
+	until map[string]gate
 }
 
-func (g *gates) set(key string, t time.Time) {
+type gate struct {
+	until  time.Time
+	reason string
+}
+
+func (g *gates) set(key string, t time.Time, reason string) {
 	g.mu.Lock()
-	if t.After(g.until[key]) {
-		g.until[key] = t
+	if t.After(g.until[key].until) {
+		g.until[key] = gate{until: t, reason: reason}
 	}
 	g.mu.Unlock()
 }
 
-func (g *gates) wait(now time.Time, keys ...string) time.Duration {
+// wait returns how long the longest of the gates on keys stays closed, and
+// the reason it was closed for.
+func (g *gates) wait(now time.Time, keys ...string) (time.Duration, string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var d time.Duration
+	reason := ""
 	for _, k := range keys {
-		if t, ok := g.until[k]; ok {
-			if w := t.Sub(now); w > d {
-				d = w
+		if gt, ok := g.until[k]; ok {
+			if w := gt.until.Sub(now); w > d {
+				d, reason = w, gt.reason
 			} else if w <= 0 {
 				delete(g.until, k)
 			}
 		}
 	}
-	return d
+	return d, reason
 }
 
 func gateKeys(o op) []string {
@@ -83,8 +93,8 @@ const maxRateLimitRetries = 5
 func (c *Client) call(ctx context.Context, o op) (*Response, error) {
 	retries, limited := 0, 0
 	for attempt := 1; ; attempt++ {
-		if d := c.gates.wait(c.cfg.Now(), gateKeys(o)...); d > 0 {
-			if err := c.waitOut(ctx, o, d, ""); err != nil {
+		if d, reason := c.gates.wait(c.cfg.Now(), gateKeys(o)...); d > 0 {
+			if err := c.waitOut(ctx, o, d, reason); err != nil {
 				return nil, err
 			}
 		}
@@ -121,11 +131,11 @@ func (c *Client) call(ctx context.Context, o op) (*Response, error) {
 			until := c.cfg.Now().Add(wait)
 			switch {
 			case reason == ReasonPerIssueWrite && o.issue != "":
-				c.gates.set("issue:"+o.issue, until)
+				c.gates.set("issue:"+o.issue, until, reason)
 			case strings.Contains(reason, "quota"):
-				c.gates.set("quota", until)
+				c.gates.set("quota", until, reason)
 			default:
-				c.gates.set("ep:"+o.method+" "+o.endpoint, until)
+				c.gates.set("ep:"+o.method+" "+o.endpoint, until, reason)
 			}
 			limited++
 			if limited > maxRateLimitRetries || wait > c.cfg.MaxRateLimitWait || !fits(ctx, c.cfg.Now(), wait) {

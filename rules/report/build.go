@@ -58,7 +58,27 @@ func Build(p *rules.Policy, issues []rules.Issue, period Period, now time.Time, 
 	}
 	r.Total = section("All customers", cur, prev, cur.total, prev.total)
 	r.Total.Plan = ""
+	totalAllowance(&r.Total.Current, r.Customers, func(s *Section) *Figures { return &s.Current })
+	totalAllowance(&r.Total.Previous, r.Customers, func(s *Section) *Figures { return &s.Previous })
 	return r
+}
+
+// totalAllowance makes the total's allowance the sum of the customers'. The
+// engine only has months in which a customer opened something, so the
+// total gathered from it leaves out the plans of customers' quiet months,
+// which each section does show (and a quarter has many of).
+func totalAllowance(total *Figures, customers []Section, of func(*Section) *Figures) {
+	byMonth := map[string]int{}
+	for i := range customers {
+		for _, cm := range of(&customers[i]).Credits {
+			byMonth[cm.Month] += cm.Allowance
+		}
+	}
+	total.Credit.Allowance = 0
+	for i := range total.Credits {
+		total.Credits[i].Allowance = byMonth[total.Credits[i].Month]
+		total.Credit.Allowance += total.Credits[i].Allowance
+	}
 }
 
 func section(name string, cur, prev *periodData, ct, pt *tally) Section {

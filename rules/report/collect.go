@@ -384,6 +384,9 @@ func (d *periodData) fillGoalRow(gr *GoalRow, gs *rules.GoalStatus, counted stri
 		end = gs.Stop
 	}
 	gr.Wall = end.Sub(gs.Start)
+	if !gs.BreachedAt.IsZero() && gs.Row != nil && !gs.Row.None {
+		gr.OverdueWall = max(0, end.Sub(gs.BreachedAt))
+	}
 }
 
 func (t *tally) month(m string) *CreditMonth {

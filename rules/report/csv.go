@@ -19,7 +19,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		"created", "resolved", "opened_in_period", "resolved_in_period"}
 	for _, g := range r.Goals {
 		for _, c := range []string{"cycle", "cycles_in_period", "state", "counted", "priority", "target_min", "start", "stop", "deadline",
-			"business_min", "wall_min", "overdue_min"} {
+			"business_min", "wall_min", "overdue_min", "overdue_wall_min"} {
 			head = append(head, g.Name+"_"+c)
 		}
 	}
@@ -39,7 +39,8 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			started := g.Cycle > 0
 			rec = append(rec, fmt.Sprint(g.Cycle), fmt.Sprint(g.Cycles), string(g.State), g.Counted, g.Priority, target,
 				r.csvTime(g.Start), r.csvTime(g.Stop), r.csvTime(g.Deadline),
-				csvMinIf(started, g.Business), csvMinIf(started, g.Wall), csvMinIf(started && g.Target > 0, g.Overdue))
+				csvMinIf(started, g.Business), csvMinIf(started, g.Wall), csvMinIf(started && g.Target > 0, g.Overdue),
+				csvMinIf(started && g.Target > 0, g.OverdueWall))
 		}
 		c := row.Credit
 		if c != nil {

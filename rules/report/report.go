@@ -229,6 +229,9 @@ type GoalRow struct {
 	Business time.Duration
 	Wall     time.Duration // Stop - Start, or AsOf - Start while running
 	Overdue  time.Duration // business time past the target; 0 if within
+	// OverdueWall is the wall time past the deadline (to Stop, or AsOf
+	// while running), as the breach tables show it; 0 if within.
+	OverdueWall time.Duration
 }
 
 // ErrNoCustomer is returned (wrapped) by Only for a customer the report

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -101,6 +103,14 @@ func TestJQL(t *testing.T) {
 		{"project = SUP AND resolution IS EMPTY ORDER BY key", []string{"SUP-1", "SUP-3"}},
 		{"project = SUP AND NOT status = Open ORDER BY key", []string{"SUP-2", "SUP-3"}},
 		{"assignee = agent-0001", []string{"SUP-1"}},
+		// updated/created with >= and < against absolute and relative dates
+		// (SUP-1 updated 07:03, SUP-2 on the 2nd at 03:00, SUP-3 at 08:50).
+		{`project = SUP AND updated >= "2025-03-03 07:00" ORDER BY key`, []string{"SUP-1", "SUP-3"}},
+		{`project = SUP AND updated < "2025-03-03 08:50" ORDER BY key`, []string{"SUP-1", "SUP-2"}},
+		{"project = SUP AND updated < -1h ORDER BY key", []string{"SUP-1", "SUP-2"}},
+		{"project = SUP AND created < -1d", []string{"SUP-2"}},
+		{"project in (SUP) AND (status = Open OR statusCategory = Done) ORDER BY created DESC", []string{"SUP-1", "SUP-2"}},
+		{"key in (SUP-2, SUP-3) AND NOT (status = Resolved) ORDER BY key", []string{"SUP-3"}},
 	} {
 		got, status := searchKeys(t, srv, tc.jql)
 		if status != 200 || !slices.Equal(got, tc.want) {
@@ -377,6 +387,23 @@ func TestLoadSeedFixture(t *testing.T) {
 		is.Fields["Tier"] != "Gold" || !slices.Equal(is.Organizations, []string{"Globex"}) || len(is.History) != 2 ||
 		!is.Comments[1].Internal || is.Worklogs[0].SpentSeconds != 3600 {
 		t.Errorf("fixture issue: %+v", is)
+	}
+	// The same keys work as JSON.
+	js := `{"projects":[{"key":"J","name":"JSON"}],"issueTypes":[{"name":"Task"}],
+		"statuses":[{"name":"Open","category":"new"}],"users":[{"accountId":"a","displayName":"A"}],
+		"issues":[{"key":"J-3","project":"J","type":"Task","summary":"from JSON","reporter":"a","created":"2025-03-01T08:00:00Z"}]}`
+	path := filepath.Join(t.TempDir(), "site.json")
+	must(t, os.WriteFile(path, []byte(js), 0o600))
+	seedJ, err := LoadSeed(path)
+	must(t, err)
+	simJ, err := New(seedJ, Options{Now: clock.Now})
+	must(t, err)
+	if is, ok := simJ.Issue("J-3"); !ok || is.Summary != "from JSON" || is.Reporter != "a" ||
+		!is.Created.Equal(time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)) {
+		t.Errorf("JSON fixture issue: %+v", is)
+	}
+	if _, err := ParseSeed([]byte(`{"projects":[],"bogus":1}`), ".json"); err == nil {
+		t.Error("unknown JSON fixture key accepted")
 	}
 	if _, err := ParseSeed([]byte("projects: []\nbogus: 1\n"), ".yaml"); err == nil {
 		t.Error("unknown fixture key accepted")

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+)
+
+// benchOpen is how many open issues the cycle benchmarks spread across the
+// four seed products.
+const benchOpen = 10000
+
+// benchProduct is the shape of one product's benchmark issues: issue types
+// and priorities its policy maps, a customer its directory knows.
+type benchProduct struct {
+	projects []string
+	typ      string
+	priority string
+	reporter string
+	agent    string
+	orgs     []string
+}
+
+var benchProducts = []benchProduct{
+	{projects: []string{"BCFG", "BPRM", "BEXP"}, typ: "Question", priority: "Medium", reporter: botronCust, agent: botronAgent},
+	{projects: []string{"HYD"}, typ: "Incident", priority: "High", reporter: hydraCust, agent: hydraAgent},
+	{projects: []string{"B2B"}, typ: "Question", priority: "Medium", reporter: b2beeTina, agent: b2beeAgent, orgs: []string{"Trgovina Zupan"}},
+	{projects: []string{"SAN"}, typ: "Question in Use or Configuration of Odoo", priority: "Medium", reporter: sanariseCust, agent: sanariseAgnt},
+}
+
+// benchEnd is the instant the benchmark cycles run at: the end of the
+// demo fortnight.
+var benchEnd = demoStart.Add(14 * 24 * time.Hour)
+
+// benchIssues adds n open issues with realistic timelines to the seed:
+// created over the fortnight, 5-15 status changes between In Progress and
+// Waiting for customer, a customer comment and an agent reply.
+func benchIssues(n int) func(*jirasim.Seed) {
+	return func(seed *jirasim.Seed) {
+		rng := rand.New(rand.NewPCG(7, 11))
+		for i := range n {
+			p := benchProducts[i%len(benchProducts)]
+			created := demoStart.Add(time.Duration(rng.IntN(13*24*60)) * time.Minute)
+			status := "Open"
+			var hist []jirasim.History
+			at := created
+			for range 5 + rng.IntN(11) {
+				at = at.Add(time.Duration(5+rng.IntN(90)) * time.Minute)
+				next := "In Progress"
+				if status == "In Progress" {
+					next = "Waiting for customer"
+				}
+				hist = append(hist, jirasim.History{At: at, Author: p.agent, Items: []jirasim.Item{{Field: "status", From: status, To: next}}})
+				status = next
+			}
+			seed.Issues = append(seed.Issues, jirasim.Issue{
+				Project: p.projects[(i/len(benchProducts))%len(p.projects)], Type: p.typ, Priority: p.priority, Status: status,
+				Summary: "Benchmark issue", Description: "Steps to reproduce: open the page. Error: none. Version 4.2, licence SEN-1.",
+				Reporter: p.reporter, Assignee: p.agent, Organizations: p.orgs, Created: created, History: hist,
+				Comments: []jirasim.Comment{
+					{Author: p.reporter, Body: "Any news?", Created: created.Add(10 * time.Minute)},
+					{Author: p.agent, Body: "We are on it.", Created: created.Add(40 * time.Minute)},
+				},
+			})
+		}
+	}
+}
+
+// newBenchEnv is the demo's wiring over a Jira site holding benchOpen
+// extra open issues, with the clock at benchEnd.
+func newBenchEnv(b *testing.B) *demoEnv {
+	b.Helper()
+	d, err := newDemoEnv(context.Background(), b.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), benchIssues(benchOpen))
+	if err != nil {
+		b.Fatal(err)
+	}
+	d.clock.Set(benchEnd)
+	return d
+}
+
+// cycleCounts runs one cycle of every product and counts the Jira requests
+// and the writes (PUT, POST other than search) it made.
+func cycleCounts(b *testing.B, d *demoEnv, now time.Time) (requests, writes int) {
+	b.Helper()
+	before := d.jsim.Requests()
+	if err := d.cycleAll(context.Background(), now); err != nil {
+		b.Fatal(err)
+	}
+	if d.failedCycles > 0 {
+		b.Fatalf("%d cycles failed", d.failedCycles)
+	}
+	after := d.jsim.Requests()[len(before):]
+	for _, r := range after {
+		if r.Method == http.MethodPut || (r.Method == http.MethodPost && !strings.HasSuffix(r.Path, "/search/jql")) {
+			writes++
+		}
+	}
+	return len(after), writes
+}
+
+// BenchmarkColdStart is the first full cycle of a fresh process over
+// 10,000 open issues: full resync, evaluation, the first writes (SLA
+// fields, labels, acknowledgements) and the escalations that are due.
+// Every iteration starts from a new Jira site and a new database.
+func BenchmarkColdStart(b *testing.B) {
+	b.ReportAllocs()
+	var requests, writes int
+	for range b.N {
+		b.StopTimer()
+		d := newBenchEnv(b)
+		b.StartTimer()
+		requests, writes = cycleCounts(b, d, benchEnd)
+		b.StopTimer()
+		d.close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(requests), "jira-requests/op")
+	b.ReportMetric(float64(writes), "writes/op")
+}
+
+// BenchmarkSteadyCycle is a cycle over the same 10,000 open issues when
+// nothing changed since the last one: one incremental search per product,
+// re-evaluation of every cached issue, and no write.
+func BenchmarkSteadyCycle(b *testing.B) {
+	d := newBenchEnv(b)
+	defer d.close()
+	// The cold cycle writes; the next ones re-read what it wrote while it
+	// is inside the client's overlap window (two minutes), then settle.
+	settled := benchEnd.Add(5 * time.Minute)
+	cycleCounts(b, d, benchEnd)
+	cycleCounts(b, d, benchEnd.Add(time.Minute))
+	d.clock.Set(settled)
+	cycleCounts(b, d, settled)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var requests, writes int
+	now := settled
+	for range b.N {
+		now = now.Add(time.Millisecond) // later, but no step falls due
+		d.clock.Set(now)
+		requests, writes = cycleCounts(b, d, now)
+		if writes != 0 {
+			b.Fatalf("steady cycle made %d writes", writes)
+		}
+	}
+	b.ReportMetric(float64(requests), "jira-requests/op")
+	b.ReportMetric(float64(writes), "writes/op")
+	b.ReportMetric(float64(len(d.policies)), "products")
+}

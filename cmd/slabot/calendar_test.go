@@ -1,0 +1,77 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// slabot calendar --add prints the deadline in the calendar's zone, whatever
+// zone --from is written in, DST change days and half-days included.
+func TestCalendarAddInCalendarZone(t *testing.T) {
+	cases := []struct {
+		contract string
+		args     []string
+		want     string
+	}{
+		// B2Bee: "First response time 1h, availability from 8-22:00", in
+		// Europe/Ljubljana: Saturday 21:30 CET, clocks go forward overnight.
+		{"B2Bee over the spring-forward night", []string{"--policy", "../../deploy/policies/b2bee.yaml", "--calendar", "daily-08-22", "--from", "2026-03-28T20:30:00Z", "--add", "1h"}, "2026-03-29T08:30:00+02:00"},
+		// Sanarise: "Pazartesi'den Cuma'ya, 9:00 - 18:00"; the feast eve is a
+		// half-day and the Sacrifice Feast follows.
+		{"Sanarise over the Sacrifice Feast", []string{"--policy", "../../deploy/policies/sanarise.yaml", "--calendar", "business", "--from", "2026-05-26T09:00:00Z", "--add", "2h"}, "2026-06-01T10:00:00+03:00"},
+		// Botron: 1bd is 16 business hours of 06:00-22:00 GMT.
+		{"Botron 1bd from Thanksgiving eve", []string{"--policy", "../../deploy/policies/botron.yaml", "--from", "2029-11-28T14:00:00+01:00", "--add", "1bd"}, "2029-11-30T13:00:00Z"},
+	}
+	for _, tc := range cases {
+		code, out, errs := runCLI(t, append([]string{"calendar"}, tc.args...)...)
+		if code != 0 || strings.TrimSpace(out) != tc.want {
+			t.Errorf("%s: exit %d out %q err %q, want %s", tc.contract, code, out, errs, tc.want)
+		}
+	}
+}
+
+// --month lists every day's windows with the holiday or half-day that shaped
+// it, and the month's working time.
+func TestCalendarMonthHalfDaysAndTotal(t *testing.T) {
+	code, out, errs := runCLI(t, "calendar", "--policy", "../../deploy/policies/sanarise.yaml", "--month", "2026-05")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"calendar business, May 2026 (Europe/Istanbul)",
+		"2026-05-01 Fri closed  (Labour and Solidarity Day)",
+		"2026-05-19 Tue closed  (Commemoration of Atatürk, Youth and Sports Day)",
+		"2026-05-26 Tue 09:00-13:00  (Sacrifice Feast eve 2026 (half-day))",
+		"2026-05-27 Wed closed  (Sacrifice Feast 2026)",
+		"2026-05-25 Mon 09:00-18:00\n",
+		// 21 weekdays, 5 of them holidays, one a half-day: 15 x 9h + 4h.
+		"working time: 139h0m0s",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("listing lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCalendarUsageErrors(t *testing.T) {
+	const policy = "../../deploy/policies/hydra.yaml"
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"neither mode", []string{"--policy", policy}, 2, "either --from with --add, or --month"},
+		{"both modes", []string{"--policy", policy, "--month", "2026-01", "--from", "2026-01-12T10:00:00Z", "--add", "1h"}, 2, "either --from with --add, or --month"},
+		{"unknown calendar", []string{"--policy", policy, "--calendar", "weekend", "--month", "2026-01"}, 1, `has no calendar "weekend"`},
+		{"bad duration", []string{"--policy", policy, "--from", "2026-01-12T10:00:00Z", "--add", "4 hours"}, 2, "--add"},
+		{"bad instant", []string{"--policy", policy, "--from", "2026-01-12 10:00", "--add", "4h"}, 2, "--from"},
+		{"bad month", []string{"--policy", policy, "--month", "January"}, 2, "YYYY-MM"},
+	}
+	for _, tc := range cases {
+		code, _, errs := runCLI(t, append([]string{"calendar"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d mentioning %q", tc.name, code, errs, tc.code, tc.want)
+		}
+	}
+}

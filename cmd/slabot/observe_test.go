@@ -1,0 +1,99 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+)
+
+// TestReadiness: ready when the last cycle of every product succeeded
+// within three schedule intervals; otherwise each failing product says why.
+func TestReadiness(t *testing.T) {
+	now := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
+	// B runs every minute on its own schedule; A has the default two.
+	intervals := map[string]time.Duration{"B": 2 * time.Minute, "C": time.Minute}
+	for _, tc := range []struct {
+		name  string
+		hs    []bot.Health
+		ready bool
+		want  string
+	}{
+		{"all recent", []bot.Health{{Product: "A", LastSuccess: now.Add(-time.Minute)}, {Product: "B", LastSuccess: now.Add(-6 * time.Minute)}}, true, "B: ok, last success 6m0s ago"},
+		{"one stale", []bot.Health{{Product: "A", LastSuccess: now.Add(-time.Minute)}, {Product: "B", LastSuccess: now.Add(-7 * time.Minute), LastError: errors.New("fetch HYD: 503")}}, false, "B: last success 7m0s ago (last error: fetch HYD: 503)"},
+		{"never ran", []bot.Health{{Product: "A"}}, false, "A: no successful cycle yet"},
+		{"own interval", []bot.Health{{Product: "C", LastSuccess: now.Add(-4 * time.Minute)}}, false, "C: last success 4m0s ago"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ready, lines := readiness(tc.hs, intervals, now)
+			if ready != tc.ready {
+				t.Errorf("ready = %v, want %v (%v)", ready, tc.ready, lines)
+			}
+			if !strings.Contains(strings.Join(lines, "\n"), tc.want) {
+				t.Errorf("lines %q lack %q", lines, tc.want)
+			}
+		})
+	}
+}
+
+// TestHealthEndpoints serves /healthz, /readyz and /metrics from a worker
+// over the simulated sites, before and after its first cycle.
+func TestHealthEndpoints(t *testing.T) {
+	newTestSites(t, nil, "")
+	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
+	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.store.Close()
+	clock := time.Now()
+	srv := httptest.NewServer(healthHandler(a.worker, a.reg, nil, func() time.Time { return clock }))
+	defer srv.Close()
+	get := func(path string) (int, string) {
+		t.Helper()
+		res, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz = %d", code)
+	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "no successful cycle yet") {
+		t.Errorf("/readyz before any cycle = %d %q", code, body)
+	}
+	if err := a.cycleAll(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get("/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz after a cycle = %d %q", code, body)
+	}
+	clock = clock.Add(7 * time.Minute)
+	if code, _ := get("/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz three intervals later = %d", code)
+	}
+	_, metrics := get("/metrics")
+	for _, name := range []string{"slabot_cycles_total", "slabot_cycle_duration_seconds", "slabot_jira_requests_total",
+		"slabot_open_issues", "slabot_outbox_oldest_pending_seconds", "slabot_last_success_timestamp_seconds"} {
+		if !strings.Contains(metrics, name) {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	if strings.Contains(metrics, "xoxb-test") || strings.Contains(metrics, jirasim.BotToken) {
+		t.Error("/metrics shows a token")
+	}
+}

@@ -1,0 +1,140 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// B2Bee (Europe/Ljubljana, which has summer time): "First response time 1h,
+// availability from 8-22:00" (Critical / Basic), "First response time 1h,
+// availability from 8-24:00" (Critical / Standard) and "First response time
+// 4h, availability from 8-20:00 w.d." (Minor / Premium), on the days the
+// clocks change. The windows keep their wall-clock times; the short and the
+// long night are not business time.
+func TestB2BeeDSTChangeDays(t *testing.T) {
+	p := seed(t, "b2bee")
+	cases := []struct {
+		contract, prio, org, created, want string
+		real                               time.Duration // wall time from creation to deadline
+	}{
+		{"Critical / Basic, 8-22:00: Saturday 21:30 CET, spring forward overnight", "Highest", "Pekarna Novak",
+			"2026-03-28T21:30:00+01:00", "2026-03-29T08:30:00+02:00", 10 * time.Hour},
+		{"Critical / Standard, 8-24:00: Saturday 23:30 CEST, fall back overnight", "Highest", "Mlin Kos",
+			"2026-10-24T23:30:00+02:00", "2026-10-25T08:30:00+01:00", 10 * time.Hour},
+		{"Minor / Premium, 8-20:00 w.d.: Friday 18:00 CET to Monday in CEST", "Medium", "Trgovina Zupan",
+			"2026-03-27T18:00:00+01:00", "2026-03-30T10:00:00+02:00", 63 * time.Hour},
+	}
+	for _, tc := range cases {
+		t.Run(tc.contract, func(t *testing.T) {
+			created := ts(t, tc.created)
+			o := evalOne(t, p, newIssue("B2B-50", tc.prio, "Question", created, org(tc.org)), created)
+			g := mustGoal(t, o, "first_response")
+			if !g.Deadline.Equal(ts(t, tc.want)) {
+				t.Errorf("deadline %s, want %s (calendar %s)", g.Deadline.Format(time.RFC3339), tc.want, g.Calendar.Name())
+			}
+			if real := g.Deadline.Sub(created); real != tc.real {
+				t.Errorf("wall time to the deadline %s, want %s", real, tc.real)
+			}
+		})
+	}
+	// The change days themselves: 23 and 25 real hours, 14 business hours
+	// of 08:00-22:00 each, and 08:00 local is the opening on both.
+	lj := p.Location
+	cal := p.Calendars["daily-08-22"]
+	for _, day := range []Date{{2026, time.March, 29}, {2026, time.October, 25}} {
+		start := time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, lj)
+		end := time.Date(day.Year, day.Month, day.Day+1, 0, 0, 0, 0, lj)
+		if b := cal.Between(start, end); b != 14*time.Hour {
+			t.Errorf("%s: %s of business time, want 14h", day, b)
+		}
+		if open := cal.NextOpen(start); !open.Equal(time.Date(day.Year, day.Month, day.Day, 8, 0, 0, 0, lj)) {
+			t.Errorf("%s opens at %s, want 08:00 local", day, open)
+		}
+	}
+}
+
+// Botron: "Business hours are from 6,00am to 10,00pm Western European Time
+// (GMT)." GMT has no summer time: in July the window is still 06:00-22:00
+// GMT (07:00-23:00 in London), and "1 business day" is still 16 hours.
+func TestBotronGMTAllYear(t *testing.T) {
+	p := seed(t, "botron")
+	created := ts(t, "2026-07-01T21:00:00Z")
+	o := evalOne(t, p, newIssue("BCFG-20", "Medium", "Question", created), created)
+	if g := mustGoal(t, o, "first_response"); !g.Deadline.Equal(ts(t, "2026-07-02T21:00:00Z")) {
+		t.Errorf("deadline %s, want 2026-07-02T21:00:00Z", g.Deadline.UTC().Format(time.RFC3339))
+	}
+	if !p.DefaultCalendar.IsOpen(ts(t, "2026-07-01T21:30:00Z")) || p.DefaultCalendar.IsOpen(ts(t, "2026-07-01T05:30:00Z")) {
+		t.Error("summer hours must stay 06:00-22:00 GMT")
+	}
+}
+
+// Hydra: "Off on weekends (Saturday and Sunday) and bank holidays (official
+// Russian bank holidays)", with the transfer days and the working Saturday
+// the policy lists from the production-calendar decrees.
+func TestHydraRussianBankHolidays(t *testing.T) {
+	p := seed(t, "hydra")
+	cal := p.Calendars["business"]
+	cases := []struct {
+		date, hours, why string
+	}{
+		{"2026-01-08", "", "New Year holidays"},
+		{"2026-01-09", "", "Transferred days off 2026"},
+		{"2026-01-12", "10:00-19:00", ""},
+		{"2026-02-23", "", "Defender of the Fatherland Day"},
+		{"2026-03-09", "", "Transferred days off 2026"},
+		{"2026-05-11", "", "Transferred days off 2026"},
+		{"2026-06-12", "", "Russia Day"},
+		{"2026-11-04", "", "Unity Day"},
+		{"2025-11-01", "10:00-19:00", "Working Saturday"},
+		{"2025-11-03", "", "Transferred days off 2025"},
+		{"2026-11-07", "", ""}, // a plain Saturday
+	}
+	for _, tc := range cases {
+		d, _ := ParseDate(tc.date)
+		ws, why := cal.Hours(d)
+		var parts []string
+		for _, w := range ws {
+			parts = append(parts, w.String())
+		}
+		if got := strings.Join(parts, " "); got != tc.hours || why != tc.why {
+			t.Errorf("%s: %q (%s), want %q (%s)", tc.date, got, why, tc.hours, tc.why)
+		}
+	}
+	// "On weekdays from 10 to 19 Moscow time": 2h from Wednesday 30 Dec 18:00
+	// is 1h that day, then Dec 31 (transferred) and Jan 1-8, and the weekend.
+	if got := cal.Add(ts(t, "2026-12-30T18:00:00+03:00"), 2*time.Hour); !got.Equal(ts(t, "2027-01-11T11:00:00+03:00")) {
+		t.Errorf("over the New Year holidays: %s, want 2027-01-11T11:00:00+03:00", got.Format(time.RFC3339))
+	}
+}
+
+// Sanarise: "Standart Destek: Destek ekibimiz, Pazartesi'den Cuma'ya, 9:00 -
+// 18:00 saatleri arasında hizmet vermektedir." The contract lists no
+// holidays; the policy chooses Turkey's official ones, whose eves are
+// half-days (work ends at 13:00).
+func TestSanariseHalfDayEves(t *testing.T) {
+	p := seed(t, "sanarise")
+	ist := func(s string) time.Time { return ts(t, s+"+03:00") }
+	cases := []struct {
+		contract, prio, typ, created, want string
+	}{
+		// "Yüksek": "İlk Yanıt Süresi: 2 saat içinde": 1h of the eve, then the
+		// Sacrifice Feast (27-30 May 2026) and Sunday.
+		{"high on the Sacrifice Feast eve", "High", "Website Issue", "2026-05-26T12:00:00", "2026-06-01T10:00:00"},
+		// "Orta": "İlk Yanıt Süresi: 4 saat içinde": 30m of the Republic Day
+		// eve, Republic Day (29 Oct) closed, 3h30m on Friday.
+		{"medium on the Republic Day eve", "Medium", "Question in Use or Configuration of Odoo", "2026-10-28T12:30:00", "2026-10-30T12:30:00"},
+		// Critical runs 24/7 ("kritik sorunlarda 7/24 destek"): the eve is
+		// not a half-day for it.
+		{"critical ignores the eve", "Critical", "Report a Problem/Bug", "2026-10-28T12:30:00", "2026-10-28T13:30:00"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.contract, func(t *testing.T) {
+			created := ist(tc.created)
+			o := evalOne(t, p, newIssue("SAN-20", tc.prio, tc.typ, created), created)
+			if g := mustGoal(t, o, "first_response"); !g.Deadline.Equal(ist(tc.want)) {
+				t.Errorf("deadline %s, want %s+03:00", g.Deadline.Format(time.RFC3339), tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,137 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// targets compiles a goal's target table. Besides the references and the
+// durations it rejects rows no issue can ever reach: the first matching row
+// applies, so a row whose every (priority, plan, type) is already taken by
+// earlier rows, or that fix mode always re-prioritises away from, is an
+// impossible target that would silently never be used.
+func (c *compiler) targets(p *Policy, g *Goal, path string, rows []targetFile, fixMode bool) {
+	if len(rows) == 0 {
+		c.problem(path+".targets", "add at least one row, e.g. targets: [{target: 1bd}]", "goal %q has no targets", g.Name)
+	}
+	catchAll := -1
+	for i, tf := range rows {
+		tp := fmt.Sprintf("%s.targets[%d]", path, i)
+		t := Target{Row: i, Priorities: tf.Priority, Plans: tf.Plan, Types: tf.Type, Calendar: g.Calendar}
+		if catchAll >= 0 {
+			c.problem(tp, fmt.Sprintf("move this row above row %d, or delete it", catchAll+1), "this row can never apply: row %d already matches every issue", catchAll+1)
+		}
+		known := true
+		for j, n := range tf.Priority {
+			if p.priority(n) == nil {
+				known = false
+				c.problem(fmt.Sprintf("%s.priority[%d]", tp, j), "use a priority defined under priorities: "+strings.Join(priorityNames(p), ", "), "unknown priority %q", n)
+			}
+		}
+		for j, n := range tf.Plan {
+			if p.planByName[n] == nil {
+				known = false
+				c.problem(fmt.Sprintf("%s.plan[%d]", tp, j), "use a plan defined under plans: "+strings.Join(planNames(p), ", "), "unknown plan %q", n)
+			}
+		}
+		for j, n := range tf.Type {
+			if p.issueType(n) == nil {
+				known = false
+				c.problem(fmt.Sprintf("%s.type[%d]", tp, j), "use a type defined under types: "+strings.Join(typeNames(p), ", "), "unknown type %q", n)
+			}
+		}
+		if tf.Calendar != "" {
+			t.Calendar = c.calendarRef(p, tp+".calendar", tf.Calendar)
+		}
+		switch strings.TrimSpace(tf.Target) {
+		case "":
+			c.problem(tp+".target", "set target: 4h (or 90m, 1bd), or none where the contract sets no time", "row has no target")
+		case "none":
+			t.None = true
+		default:
+			d, err := ParseDuration(tf.Target)
+			if err != nil {
+				c.problem(tp+".target", "write a positive duration such as 90m, 4h or 1bd", "%v", err)
+			} else if d.Fixed > 366*24*time.Hour || d.Days > 366 {
+				c.problem(tp+".target", "targets are at most a year of business time", "target %s is impossible to track", d)
+			}
+			t.Target = d
+		}
+		// Reachability is only worth reporting for a row whose terms are all
+		// known and that no catch-all above already hides.
+		if known && catchAll < 0 {
+			c.reachable(p, g, tp, t, fixMode)
+		}
+		if len(tf.Priority)+len(tf.Plan)+len(tf.Type) == 0 && catchAll < 0 {
+			catchAll = i
+		}
+		g.Targets = append(g.Targets, t)
+	}
+}
+
+// reachable reports row t of g if no issue can be measured by it. The terms
+// are few (a handful of priorities, plans and types), so every combination
+// the row names is tried against the rows above it. An empty list also
+// stands for the unknown term "", so a row is never reported merely because
+// the directory is complete.
+func (c *compiler) reachable(p *Policy, g *Goal, path string, t Target, fixMode bool) {
+	prios := termsOr(t.Priorities, priorityNames(p))
+	plans := termsOr(t.Plans, planNames(p))
+	types := termsOr(t.Types, typeNames(p))
+	var shadowing map[int]bool
+	for _, pr := range prios {
+		for _, pl := range plans {
+			for _, ty := range types {
+				if fixMode && ty != "" && movedAway(p, pr, ty) {
+					continue
+				}
+				hit := -1
+				for _, earlier := range g.Targets {
+					if matchList(earlier.Priorities, pr) && matchList(earlier.Plans, pl) && matchList(earlier.Types, ty) {
+						hit = earlier.Row
+						break
+					}
+				}
+				if hit < 0 {
+					return // this combination reaches the row
+				}
+				if shadowing == nil {
+					shadowing = map[int]bool{}
+				}
+				shadowing[hit] = true
+			}
+		}
+	}
+	if len(shadowing) == 0 {
+		c.problem(path, "name a type the priority is allowed on (priorities[].types), or delete the row",
+			"this row can never apply: priority_rule fix mode changes priority %s on %s issues before any goal is measured", strings.Join(t.Priorities, ", "), strings.Join(t.Types, ", "))
+		return
+	}
+	var above []string
+	first := len(g.Targets)
+	for _, r := range g.Targets {
+		if shadowing[r.Row] {
+			above = append(above, fmt.Sprint(r.Row+1))
+			first = min(first, r.Row)
+		}
+	}
+	c.problem(path, fmt.Sprintf("move this row above row %d, narrow the rows above, or delete it", first+1),
+		"this row can never apply: row(s) %s already match every issue it names", strings.Join(above, ", "))
+}
+
+// movedAway reports whether fix mode re-prioritises a priority pr issue of
+// type ty before its goals are measured (see Policy.applyPriorityRule).
+func movedAway(p *Policy, pr, ty string) bool {
+	prio := p.priority(pr)
+	return prio != nil && !prio.Allows(ty) && p.nearestAllowed(prio, ty) != nil
+}
+
+// termsOr is the row's own list, or every known term plus "" (the issue's
+// term is unknown) when the row leaves the list empty.
+func termsOr(list, all []string) []string {
+	if len(list) > 0 {
+		return list
+	}
+	return append(append([]string(nil), all...), "")
+}
