@@ -11,7 +11,7 @@ import (
 // product: the last Jira "updated" time it has fully processed). ok is
 // false when it was never set, which means "start with a full sync".
 func (s *Store) Cursor(ctx context.Context, name string) (value string, ok bool, err error) {
-	err = s.db.QueryRowContext(ctx, "SELECT value FROM cursors WHERE name = ?", name).Scan(&value)
+	err = s.queryRow(ctx, nil, "SELECT value FROM cursors WHERE name = ?", name).Scan(&value)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -25,7 +25,7 @@ func (s *Store) Cursor(ctx context.Context, name string) (value string, ok bool,
 // to that point is itself durable (issues written back, intents enqueued),
 // so a crash replays rather than skips.
 func (s *Store) SetCursor(ctx context.Context, now time.Time, name, value string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO cursors (name, value, updated_at) VALUES (?, ?, ?)
+	_, err := s.exec(ctx, nil, `INSERT INTO cursors (name, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		name, value, ms(now))
 	return s.wrap("write cursor", err)

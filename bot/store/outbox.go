@@ -128,7 +128,7 @@ func (s *Store) Enqueue(ctx context.Context, now time.Time, in Intent) (inserted
 	if in.Payload == nil {
 		in.Payload = []byte{}
 	}
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.exec(ctx, nil, `
 INSERT INTO outbox (key, issue, goal, cycle, level, payload, state, created_at, updated_at, next_attempt_at, met_at)
 SELECT ?1, ?2, ?3, ?4, ?5, ?6,
        CASE WHEN m.met > 0 THEN 'cancelled' ELSE 'pending' END, ?7, ?7, ?8, m.met
@@ -157,7 +157,7 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, owner string, lease
 	if owner == "" || lease <= 0 || limit <= 0 {
 		return nil, &Error{Op: "claim", Path: s.path, Err: errors.New("claim needs an owner, a positive lease and a positive limit")}
 	}
-	rows, err := s.db.QueryContext(ctx, `
+	rows, err := s.query(ctx, nil, `
 UPDATE outbox SET
 	uncertain        = CASE WHEN state = 'sending' THEN 1 ELSE uncertain END,
 	state            = 'sending',
@@ -183,6 +183,26 @@ RETURNING `+rowColumns, owner, ms(now.Add(lease)), ms(now), limit)
 	return out, s.wrap("claim", err)
 }
 
+// Statements run inside a transaction. They are prepared when the store
+// opens (see txQueries): the store's one connection is taken by the
+// transaction, so they could not be prepared on demand for the cache.
+const (
+	qSentRow  = "SELECT " + rowColumns + " FROM outbox WHERE id = ?"
+	qMarkSent = `UPDATE outbox SET state = 'sent', channel = ?, ts = ?, thread_ts = ?,
+		sent_at = ?, updated_at = ?, owner = '', lease_until = 0, uncertain = 0, blocked = 0, last_error = '',
+		update_gen = CASE WHEN met_at > 0 AND ? = '' THEN update_gen + 1 ELSE update_gen END
+		WHERE id = ?`
+	qFlagParents = `UPDATE outbox SET update_gen = update_gen + 1, updated_at = ?
+		WHERE issue = ? AND goal = ? AND cycle = ? AND id != ? AND state = 'sent' AND thread_ts = ''`
+	qGoalMet = `UPDATE outbox SET met_at = ?, updated_at = ?,
+		update_gen = CASE WHEN state = 'sent' AND thread_ts = '' THEN update_gen + 1 ELSE update_gen END
+		WHERE issue = ? AND goal = ? AND cycle = ? AND met_at = 0`
+	qCancelUnsent = `UPDATE outbox SET state = 'cancelled', last_error = 'goal met before sending', updated_at = ?
+		WHERE issue = ? AND goal = ? AND cycle = ? AND state = 'pending' AND uncertain = 0`
+)
+
+var txQueries = []string{qSentRow, qMarkSent, qFlagParents, qGoalMet, qCancelUnsent}
+
 // MarkSent records that the row's message is in Slack at channel/ts (a
 // thread reply when threadTS is set). It succeeds whether or not the lease
 // is still held: the message exists, and that is the fact to keep. It marks
@@ -198,7 +218,7 @@ func (s *Store) MarkSent(ctx context.Context, now time.Time, id int64, channel, 
 		return s.wrap("mark sent", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	r, err := scanRow(tx.QueryRowContext(ctx, "SELECT "+rowColumns+" FROM outbox WHERE id = ?", id))
+	r, err := scanRow(s.queryRow(ctx, tx, qSentRow, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return &Error{Op: "mark sent", Path: s.path, Kind: ErrNotFound, Err: fmt.Errorf("row %d", id)}
 	}
@@ -212,14 +232,10 @@ func (s *Store) MarkSent(ctx context.Context, now time.Time, id int64, channel, 
 		return &Error{Op: "mark sent", Path: s.path, Kind: ErrLeaseLost,
 			Err: fmt.Errorf("row %s already sent as %s/%s, now %s/%s: a duplicate message exists", r.Key, r.Channel, r.TS, channel, ts)}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', channel = ?, ts = ?, thread_ts = ?,
-		sent_at = ?, updated_at = ?, owner = '', lease_until = 0, uncertain = 0, blocked = 0, last_error = '',
-		update_gen = CASE WHEN met_at > 0 AND ? = '' THEN update_gen + 1 ELSE update_gen END
-		WHERE id = ?`, channel, ts, threadTS, ms(now), ms(now), threadTS, id); err != nil {
+	if _, err := s.exec(ctx, tx, qMarkSent, channel, ts, threadTS, ms(now), ms(now), threadTS, id); err != nil {
 		return s.wrap("mark sent", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET update_gen = update_gen + 1, updated_at = ?
-		WHERE issue = ? AND goal = ? AND cycle = ? AND id != ? AND state = 'sent' AND thread_ts = ''`,
+	if _, err := s.exec(ctx, tx, qFlagParents,
 		ms(now), r.Issue, r.Goal, r.Cycle, id); err != nil {
 		return s.wrap("mark sent", err)
 	}
@@ -231,7 +247,7 @@ func (s *Store) MarkSent(ctx context.Context, now time.Time, id int64, channel, 
 // reached Slack (f.Uncertain): then it stays pending so the dispatcher can
 // look for it and record it. ErrLeaseLost means owner no longer holds it.
 func (s *Store) MarkFailed(ctx context.Context, now time.Time, id int64, owner string, f Failure) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET
+	res, err := s.exec(ctx, nil, `UPDATE outbox SET
 		state = CASE WHEN met_at > 0 AND ?1 = 0 THEN 'cancelled' ELSE 'pending' END,
 		uncertain = ?1, blocked = ?2, next_attempt_at = ?3, last_error = ?4,
 		channel = CASE WHEN ?5 != '' THEN ?5 ELSE channel END,
@@ -245,7 +261,7 @@ func (s *Store) MarkFailed(ctx context.Context, now time.Time, id int64, owner s
 // MarkCancelled ends a claimed row without sending it: its goal was met
 // and the dispatcher made sure (by looking in Slack) it was never posted.
 func (s *Store) MarkCancelled(ctx context.Context, now time.Time, id int64, owner, reason string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE outbox SET state = 'cancelled', uncertain = 0, last_error = ?,
+	res, err := s.exec(ctx, nil, `UPDATE outbox SET state = 'cancelled', uncertain = 0, last_error = ?,
 		owner = '', lease_until = 0, updated_at = ? WHERE id = ? AND state = 'sending' AND owner = ?`,
 		truncate(reason, 1000), ms(now), id, owner)
 	return s.checkLease("mark cancelled", res, err, id)
@@ -277,17 +293,14 @@ func (s *Store) MarkGoalMet(ctx context.Context, now time.Time, issue, goal stri
 		return 0, s.wrap("mark goal met", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	res, err := tx.ExecContext(ctx, `UPDATE outbox SET met_at = ?, updated_at = ?,
-		update_gen = CASE WHEN state = 'sent' AND thread_ts = '' THEN update_gen + 1 ELSE update_gen END
-		WHERE issue = ? AND goal = ? AND cycle = ? AND met_at = 0`, ms(now), ms(now), issue, goal, cycle)
+	res, err := s.exec(ctx, tx, qGoalMet, ms(now), ms(now), issue, goal, cycle)
 	if err != nil {
 		return 0, s.wrap("mark goal met", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return 0, s.wrap("mark goal met", tx.Commit())
 	}
-	res, err = tx.ExecContext(ctx, `UPDATE outbox SET state = 'cancelled', last_error = 'goal met before sending', updated_at = ?
-		WHERE issue = ? AND goal = ? AND cycle = ? AND state = 'pending' AND uncertain = 0`, ms(now), issue, goal, cycle)
+	res, err = s.exec(ctx, tx, qCancelUnsent, ms(now), issue, goal, cycle)
 	if err != nil {
 		return 0, s.wrap("mark goal met", err)
 	}
@@ -297,7 +310,7 @@ func (s *Store) MarkGoalMet(ctx context.Context, now time.Time, issue, goal stri
 
 // Thread returns every row of one (issue, goal, cycle), lowest level first.
 func (s *Store) Thread(ctx context.Context, issue, goal string, cycle int) ([]Row, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+rowColumns+` FROM outbox
+	rows, err := s.query(ctx, nil, "SELECT "+rowColumns+` FROM outbox
 		WHERE issue = ? AND goal = ? AND cycle = ? ORDER BY level, id`, issue, goal, cycle)
 	if err != nil {
 		return nil, s.wrap("thread", err)
@@ -308,7 +321,7 @@ func (s *Store) Thread(ctx context.Context, issue, goal string, cycle int) ([]Ro
 
 // Get returns the row with the given key.
 func (s *Store) Get(ctx context.Context, key string) (Row, error) {
-	r, err := scanRow(s.db.QueryRowContext(ctx, "SELECT "+rowColumns+" FROM outbox WHERE key = ?", key))
+	r, err := scanRow(s.queryRow(ctx, nil, "SELECT "+rowColumns+" FROM outbox WHERE key = ?", key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, &Error{Op: "get", Path: s.path, Kind: ErrNotFound, Err: fmt.Errorf("no outbox row %q", key)}
 	}
@@ -318,7 +331,7 @@ func (s *Store) Get(ctx context.Context, key string) (Row, error) {
 // DueUpdates returns sent parent messages whose status line is stale and
 // whose next update attempt is due.
 func (s *Store) DueUpdates(ctx context.Context, now time.Time, limit int) ([]Row, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+rowColumns+` FROM outbox
+	rows, err := s.query(ctx, nil, "SELECT "+rowColumns+` FROM outbox
 		WHERE state = 'sent' AND update_gen > shown_gen AND update_next_at <= ?
 		ORDER BY update_next_at, id LIMIT ?`, ms(now), limit)
 	if err != nil {
@@ -332,14 +345,14 @@ func (s *Store) DueUpdates(ctx context.Context, now time.Time, limit int) ([]Row
 // gen (the UpdateGen read before rendering). A bump that happened while
 // the update was in flight keeps the row due.
 func (s *Store) MarkUpdated(ctx context.Context, now time.Time, id int64, gen int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET shown_gen = MAX(shown_gen, ?), update_next_at = 0,
+	_, err := s.exec(ctx, nil, `UPDATE outbox SET shown_gen = MAX(shown_gen, ?), update_next_at = 0,
 		last_error = '', updated_at = ? WHERE id = ?`, gen, ms(now), id)
 	return s.wrap("mark updated", err)
 }
 
 // DeferUpdate postpones a failed status-line update until next.
 func (s *Store) DeferUpdate(ctx context.Context, now time.Time, id int64, next time.Time, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET update_next_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+	_, err := s.exec(ctx, nil, `UPDATE outbox SET update_next_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
 		ms(next), truncate(reason, 1000), ms(now), id)
 	return s.wrap("defer update", err)
 }
@@ -349,7 +362,7 @@ func (s *Store) DeferUpdate(ctx context.Context, now time.Time, id int64, next t
 // for metrics.
 func (s *Store) Counts(ctx context.Context) (map[string]int, error) {
 	out := map[string]int{StatePending: 0, StateSending: 0, StateSent: 0, StateCancelled: 0, "uncertain": 0, "blocked": 0}
-	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*), SUM(uncertain), SUM(blocked) FROM outbox GROUP BY state`)
+	rows, err := s.query(ctx, nil, `SELECT state, COUNT(*), SUM(uncertain), SUM(blocked) FROM outbox GROUP BY state`)
 	if err != nil {
 		return nil, s.wrap("counts", err)
 	}

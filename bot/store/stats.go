@@ -11,7 +11,7 @@ import (
 // the outbox-age metric: a growing age means Slack is not taking messages.
 func (s *Store) OldestPending(ctx context.Context) (created time.Time, ok bool, err error) {
 	var ms sql.NullInt64
-	row := s.db.QueryRowContext(ctx, `SELECT MIN(created_at) FROM outbox WHERE state IN ('pending', 'sending')`)
+	row := s.queryRow(ctx, nil, `SELECT MIN(created_at) FROM outbox WHERE state IN ('pending', 'sending')`)
 	if err := row.Scan(&ms); err != nil {
 		return time.Time{}, false, s.wrap("oldest pending", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -21,6 +22,10 @@ import (
 type Store struct {
 	db   *sql.DB
 	path string
+
+	mu     sync.Mutex // guards stmts and closed
+	stmts  map[string]*sql.Stmt
+	closed bool
 }
 
 // Options tune Open. The zero value is the production setting.
@@ -125,7 +130,10 @@ func (s *Store) init(ctx context.Context, opt Options) error {
 			return err
 		}
 	}
-	return s.migrate(ctx)
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	return s.prepareTxQueries(ctx)
 }
 
 func (s *Store) quickCheck(ctx context.Context) error {
@@ -158,9 +166,10 @@ func (s *Store) quickCheck(ctx context.Context) error {
 func (s *Store) Path() string { return s.path }
 
 // Close releases the file. Rows claimed and not yet recorded stay claimed
-// until their lease expires, like after a crash.
+// until their lease expires, like after a crash. Calls on a closed store
+// return ErrClosed.
 func (s *Store) Close() error {
-	return s.wrap("close", s.db.Close())
+	return s.wrap("close", errors.Join(s.closeStmts(), s.db.Close()))
 }
 
 // ms converts a time to the stored form: Unix milliseconds, 0 for zero.

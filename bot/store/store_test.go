@@ -222,3 +222,20 @@ func TestOpenMissingDirectory(t *testing.T) {
 		t.Fatal("want an error for a missing directory")
 	}
 }
+
+// A closed store says so instead of failing with a driver message.
+func TestClosedStore(t *testing.T) {
+	s, _ := openTemp(t)
+	if _, err := s.Get(context.Background(), Key("SUP-1", "g", 1, 1)); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("get before close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Enqueue(context.Background(), t0, Intent{Issue: "SUP-1", Goal: "g", Cycle: 1, Level: 1}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("enqueue after close: %v; want ErrClosed", err)
+	}
+	if _, err := s.Get(context.Background(), Key("SUP-1", "g", 1, 1)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("get after close: %v; want ErrClosed", err)
+	}
+}

@@ -134,7 +134,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 	port := jiraPort{c: d.jira, now: d.clock.Now}
 	d.reg = prometheus.NewRegistry()
 	d.reg.MustRegister(newConnectorCollector(d.jira, d.store))
-	sp := slackPort{d: disp, jiraURL: d.jsrv.URL, channels: demoChannels(d.policies)}
+	sp := slackPort{d: disp, jiraURL: d.jsrv.URL, channels: demoChannels(d.policies), metrics: newSlackMetrics(d.reg)}
 	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
 		Escalator: sp, Reporter: sp, Cursors: d.store,
 		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg)})

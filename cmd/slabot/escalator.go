@@ -18,6 +18,8 @@ type slackPort struct {
 	// channels maps the policies' channel names (#support) to Slack channel
 	// ids (SLABOT_SLACK_CHANNELS): threads are matched by id.
 	channels map[string]string
+	// metrics counts what each dispatch pass did (nil: not counted).
+	metrics *slackMetrics
 }
 
 func (s slackPort) channel(name string) string {
@@ -55,7 +57,8 @@ func (s slackPort) GoalMet(ctx context.Context, now time.Time, issueKey, goal st
 }
 
 func (s slackPort) Dispatch(ctx context.Context, now time.Time) error {
-	_, err := s.d.RunOnce(ctx)
+	rep, err := s.d.RunOnce(ctx)
+	s.metrics.observe(rep)
 	return err
 }
 

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -46,17 +48,7 @@ func TestReadiness(t *testing.T) {
 // over the simulated sites, before and after its first cycle.
 func TestHealthEndpoints(t *testing.T) {
 	newTestSites(t, nil, "")
-	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
-	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
-	cfg, err := loadConfig(true, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.store.Close()
+	a := newTestApp(t)
 	clock := time.Now()
 	srv := httptest.NewServer(healthHandler(a.worker, a.reg, nil, func() time.Time { return clock }))
 	defer srv.Close()
@@ -96,4 +88,69 @@ func TestHealthEndpoints(t *testing.T) {
 	if strings.Contains(metrics, "xoxb-test") || strings.Contains(metrics, jirasim.BotToken) {
 		t.Error("/metrics shows a token")
 	}
+}
+
+// TestDaemonServesAndShutsDown runs the daemon loop against the simulated
+// sites: the first cycle runs at once (no interval's wait), /readyz turns
+// ready, and cancelling (what SIGTERM does) returns only after the running
+// cycles finished, so the store can be closed.
+func TestDaemonServesAndShutsDown(t *testing.T) {
+	sites := newTestSites(t, nil, "")
+	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
+	a := newTestApp(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { a.serve(ctx, ln); close(done) }()
+	url := "http://" + ln.Addr().String()
+	ready := false
+	for range 400 { // the first cycle of four products over loopback
+		res, err := http.Get(url + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				ready = true
+				break
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !ready {
+		t.Fatal("/readyz never turned ready: the first cycle did not run at start")
+	}
+	if n := sites.jira.CountRequests(http.MethodPost, "/rest/api/2/search/jql"); n < len(sites.policies) {
+		t.Errorf("%d searches for %d products", n, len(sites.policies))
+	}
+	cancel()
+	<-done
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Error("the health server still answers after shutdown")
+	}
+	// The store is intact and still usable: nothing was closed under a cycle.
+	if _, err := a.store.Counts(t.Context()); err != nil {
+		t.Errorf("store after shutdown: %v", err)
+	}
+}
+
+// newTestApp is the production wiring (newApp) from the environment
+// newTestSites set, with a database in a temporary directory and the seed
+// policies. Logs below warnings are dropped.
+func newTestApp(t *testing.T) *app {
+	t.Helper()
+	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
+	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	t.Setenv("SLABOT_LOG_LEVEL", "warn")
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.store.Close() })
+	return a
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -64,7 +65,7 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
 	disp := slack.NewDispatcher(sc, a.store, slack.DispatcherOptions{Directory: directory, Logger: a.log})
 	port := jiraPort{c: a.jira, now: time.Now}
-	sp := slackPort{d: disp, jiraURL: cfg.JiraURL, channels: channels}
+	sp := slackPort{d: disp, jiraURL: cfg.JiraURL, channels: channels, metrics: newSlackMetrics(a.reg)}
 	a.worker, err = bot.New(bot.Config{Policies: a.policies, Source: port, Writer: port,
 		Escalator: sp, Reporter: sp, Cursors: a.store,
 		BotAccountID: a.jira.AccountID(), Logger: a.log, Metrics: bot.NewMetrics(a.reg), DryRun: cfg.DryRun,
@@ -158,7 +159,20 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer a.store.Close()
-	a.log.Info("slabot starting", "config", cfg.String(), "products", len(a.policies))
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "slabot:", err)
+		return 1
+	}
+	a.serve(ctx, ln)
+	return 0
+}
+
+// serve runs the daemon until ctx ends: health and metrics on ln, every
+// product on its schedule. On shutdown running cycles may finish (up to 30
+// s) before serve returns, so the caller can close the store safely.
+func (a *app) serve(ctx context.Context, ln net.Listener) {
+	a.log.Info("slabot starting", "config", a.cfg.String(), "products", len(a.policies), "listen", ln.Addr().String())
 
 	// Each product runs on its policy's schedule, else SLABOT_SCHEDULE (both
 	// checked by now). Readiness allows each product three of its own
@@ -166,18 +180,13 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	scheds := map[string]cron.Schedule{}
 	intervals := map[string]time.Duration{}
 	for _, p := range a.policies {
-		spec := cfg.Schedule
+		spec := a.cfg.Schedule
 		if p.Schedule != "" {
 			spec = p.Schedule
 		}
 		sched, _ := cron.ParseStandard(spec)
 		first := sched.Next(time.Now())
 		scheds[p.Product], intervals[p.Product] = sched, sched.Next(first).Sub(first)
-	}
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		fmt.Fprintln(stderr, "slabot:", err)
-		return 1
 	}
 	srv := &http.Server{Handler: healthHandler(a.worker, a.reg, intervals, time.Now), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -198,22 +207,32 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 			}
 		}))
 	}
-	go func() { _ = a.cycleAll(work) }() // start at once, not one interval later
+	// The first cycle runs at once, not one interval later; shutdown waits
+	// for it like for the scheduled ones.
+	var initial sync.WaitGroup
+	initial.Go(func() { _ = a.cycleAll(work) })
 	c.Start()
 
 	<-ctx.Done()
 	a.log.Info("shutting down: waiting for running cycles")
-	done := c.Stop()
+	cronDone := c.Stop()
+	all := make(chan struct{})
+	go func() {
+		<-cronDone.Done()
+		initial.Wait()
+		close(all)
+	}()
 	select {
-	case <-done.Done():
+	case <-all:
 	case <-time.After(30 * time.Second):
 		a.log.Warn("cycles still running after 30s: abandoning them")
 		cancelWork()
+		<-all
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
-	return 0
+	a.log.Info("slabot stopped")
 }
 
 // workerConfig reads the environment and the flags run and once share.

@@ -1,8 +1,10 @@
 package slack_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -92,22 +94,80 @@ func TestChannelNotFoundDoesNotBlockOthers(t *testing.T) {
 	}
 }
 
-// A wrong token blocks delivery with an error that says what to fix.
+// A wrong token blocks delivery with an error that says what to fix: an
+// ERROR log line naming the code and the fix, the Report's error count
+// (what the bot turns into metrics), and the row kept pending.
 func TestInvalidAuthIsClear(t *testing.T) {
 	e := newEnv(t, nil)
 	client := slackc.NewClient("xoxb-wrong", slackc.ClientOptions{APIURL: e.sim.APIURL()})
 	if _, err := client.AuthTest(context.Background()); err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") {
 		t.Fatalf("auth.test: %v", err)
 	}
-	d := slackc.NewDispatcher(client, e.store, slackc.DispatcherOptions{Owner: "x", Clock: e.clock})
+	var logs bytes.Buffer
+	d := slackc.NewDispatcher(client, e.store, slackc.DispatcherOptions{Owner: "x", Clock: e.clock,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	e.enqueue(esc("SUP-32", 1, "team lead", slackc.Target{Channel: "C1"}))
 	rep, err := d.RunOnce(context.Background())
 	if err != nil || rep.Blocked != 1 || rep.Errors["invalid_auth"] != 1 {
 		t.Fatalf("report %+v, %v", rep, err)
 	}
-	if r := e.row("SUP-32", 1); r.State != store.StatePending {
+	if r := e.row("SUP-32", 1); r.State != store.StatePending || !r.Blocked {
 		t.Fatalf("row %+v", r)
 	}
+	assertLogLine(t, logs.String(), "level=ERROR", "code=invalid_auth", "key=SUP-32|resolution|1|1", "check SLACK_BOT_TOKEN")
+}
+
+// not_in_channel (a private channel the bot was not invited to) is the
+// other misconfiguration a person must fix: a clear log line, counted,
+// the row pending and blocked, the backlog gauge showing it, and the
+// other channel still served. After the invite the row goes out.
+func TestNotInChannelIsClearAndKeepsRow(t *testing.T) {
+	var logs bytes.Buffer
+	e := newEnv(t, func(o *slackc.DispatcherOptions) {
+		o.BlockedRetry = 5 * time.Minute
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	e.sim.AddChannel("CPRIV", "vip-support", false)
+	e.enqueue(esc("SUP-33", 1, "team lead", slackc.Target{Channel: "CPRIV"}))
+	e.enqueue(esc("SUP-34", 1, "team lead", slackc.Target{Channel: "C1"}))
+	rep := e.pass()
+	if rep.Sent != 1 || rep.Blocked != 1 || rep.Errors["not_in_channel"] != 1 {
+		t.Fatalf("report %+v", rep)
+	}
+	r := e.row("SUP-33", 1)
+	if r.State != store.StatePending || !r.Blocked || !strings.Contains(r.LastError, "/invite") {
+		t.Fatalf("row %+v", r)
+	}
+	if c, _ := e.store.Counts(context.Background()); c["blocked"] != 1 || c[store.StatePending] != 1 {
+		t.Fatalf("counts %v; want one pending, blocked", c)
+	}
+	assertLogLine(t, logs.String(), "level=ERROR", "code=not_in_channel", "channel=CPRIV", "key=SUP-33|resolution|1|1", "/invite @slabot")
+	if len(e.sim.Messages("C1")) != 1 {
+		t.Fatal("the other channel was not served")
+	}
+	e.sim.SetMember("CPRIV", true)
+	e.clock.Advance(6 * time.Minute)
+	if rep := e.pass(); rep.Sent != 1 {
+		t.Fatalf("after the invite %+v", rep)
+	}
+	if n := len(e.sim.Messages("CPRIV")); n != 1 {
+		t.Fatalf("%d messages in CPRIV after the invite", n)
+	}
+}
+
+// assertLogLine fails unless one line of logs holds every part.
+func assertLogLine(t *testing.T, logs string, parts ...string) {
+	t.Helper()
+	for _, line := range strings.Split(logs, "\n") {
+		ok := true
+		for _, p := range parts {
+			ok = ok && strings.Contains(line, p)
+		}
+		if ok {
+			return
+		}
+	}
+	t.Errorf("no log line with all of %q in:\n%s", parts, logs)
 }
 
 // Slack accepts the message and the connection drops before the answer:

@@ -39,7 +39,7 @@ func Render(e Escalation, r Route, st Status) Outgoing {
 	fields := []*slack.TextBlockObject{
 		field("Goal", esc(e.Goal)),
 		field("Deadline", dateToken(e.Deadline)),
-		field(remainingLabel(e.Remaining), fmtDuration(e.Remaining)+" (business time, as of "+dateToken(e.AsOf)+")"),
+		field(remainingLabel(e.Remaining), remainingValue(e.Remaining)+" (business time, as of "+dateToken(e.AsOf)+")"),
 	}
 	if e.Customer != "" {
 		cust := esc(e.Customer)
@@ -88,11 +88,32 @@ func issueLink(e Escalation) string {
 	return "<" + e.IssueURL + "|" + esc(e.IssueKey) + ">"
 }
 
+// remainingLabel and remainingValue say how the goal stands against its
+// deadline. A step evaluated at the deadline itself (the ladder's "at
+// breach" step, Remaining exactly 0) or less than a minute past it reads
+// "Deadline reached": "Time left: less than a minute" would tell the lead
+// there is still time when there is none.
 func remainingLabel(d time.Duration) string {
-	if d < 0 {
+	switch {
+	case deadlineJustReached(d):
+		return "Deadline reached"
+	case d < 0:
 		return "Overdue by"
 	}
 	return "Time left"
+}
+
+func remainingValue(d time.Duration) string {
+	if deadlineJustReached(d) {
+		return "no time left"
+	}
+	return fmtDuration(d)
+}
+
+// deadlineJustReached: at or past the deadline by less than what
+// fmtDuration can show (it rounds to minutes).
+func deadlineJustReached(d time.Duration) bool {
+	return d <= 0 && d > -30*time.Second
 }
 
 // statusLine says where the whole thread stands.
@@ -116,9 +137,12 @@ func plainText(e Escalation, r Route, st Status) string {
 	if e.Summary != "" {
 		fmt.Fprintf(&b, " %s", clip(e.Summary, maxSummary))
 	}
-	if e.Remaining < 0 {
+	switch {
+	case deadlineJustReached(e.Remaining):
+		fmt.Fprintf(&b, ": %s deadline reached, overdue now", e.Goal)
+	case e.Remaining < 0:
 		fmt.Fprintf(&b, ": %s overdue by %s", e.Goal, fmtDuration(e.Remaining))
-	} else {
+	default:
 		fmt.Fprintf(&b, ": %s due in %s", e.Goal, fmtDuration(e.Remaining))
 	}
 	fmt.Fprintf(&b, " (deadline %s)", utc(e.Deadline))

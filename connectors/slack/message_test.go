@@ -83,3 +83,34 @@ func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// A step posted exactly at the deadline (the ladder's "at breach" step)
+// must not read "due in less than a minute": there is no time left. Just
+// before the deadline it still reads as time left; a minute past it, as
+// overdue by that much.
+func TestRenderAtDeadline(t *testing.T) {
+	for _, c := range []struct {
+		remaining time.Duration
+		field     string // in the blocks
+		text      string // in the plain-text fallback
+	}{
+		{0, "*Deadline reached*\\nno time left", "resolution deadline reached, overdue now (deadline"},
+		{-10 * time.Second, "*Deadline reached*\\nno time left", "resolution deadline reached, overdue now (deadline"},
+		{20 * time.Second, "*Time left*\\nless than a minute", "resolution due in less than a minute (deadline"},
+		{-time.Minute, "*Overdue by*\\n1m", "resolution overdue by 1m (deadline"},
+	} {
+		e := esc("SUP-9", 2, "team lead", slackc.Target{Channel: "CLEAD"})
+		e.Deadline, e.AsOf, e.Remaining = start, start.Add(-c.remaining), c.remaining
+		out := slackc.Render(e, slackc.Route{Channel: "CLEAD"}, slackc.Status{ThisLevel: 2})
+		b, _ := json.Marshal(out.Blocks)
+		if !strings.Contains(string(b), c.field) {
+			t.Errorf("remaining %s: blocks lack %q\n%s", c.remaining, c.field, b)
+		}
+		if !strings.Contains(out.Text, c.text) {
+			t.Errorf("remaining %s: text %q lacks %q", c.remaining, out.Text, c.text)
+		}
+		if c.remaining <= 0 && strings.Contains(out.Text+string(b), "Time left") {
+			t.Errorf("remaining %s: reads as time left: %s", c.remaining, out.Text)
+		}
+	}
+}

@@ -63,11 +63,12 @@ func TestThousandEscalationsFiftyChannels(t *testing.T) {
 			t.Errorf("%s: rows (%s, %s/%s) do not match Slack (%s, %s/%s)", issue, r1.TS, r2.TS, r2.ThreadTS, m1[0].TS, m2[0].TS, m2[0].ThreadTS)
 		}
 	}
+	// Posts and status-line updates share the channel's pace.
 	last := map[string]time.Time{}
-	for _, c := range e.sim.Calls("chat.postMessage") {
+	for _, c := range e.sim.Calls("chat.postMessage", "chat.update") {
 		ch := c.Params.Get("channel")
 		if prev, ok := last[ch]; ok && c.At.Sub(prev) < time.Second {
-			t.Fatalf("two posts to %s %s apart", ch, c.At.Sub(prev))
+			t.Fatalf("two writes to %s %s apart (%s)", ch, c.At.Sub(prev), c.Method)
 		}
 		last[ch] = c.At
 	}

@@ -144,16 +144,9 @@ func (s *Sim) completeUpload(p url.Values) answer {
 	for _, f := range files {
 		m.Files = append(m.Files, MessageFile{ID: f.ID, Name: f.Name, Title: f.Title, Size: len(f.Data)})
 	}
-	if tts := p.Get("thread_ts"); tts != "" {
-		parent := find(c, tts)
-		if parent == nil || parent.IsReply() {
-			return fail("thread_not_found")
-		}
-		parent.ThreadTS = parent.TS
-		m.ThreadTS = parent.TS
+	if code := s.appendMessage(c, m, p.Get("thread_ts")); code != "" {
+		return fail(code)
 	}
-	m.TS = s.nextTS()
-	c.msgs = append(c.msgs, m)
 	for _, f := range files {
 		f.Channel, f.TS = c.id, m.TS
 	}

@@ -100,16 +100,9 @@ func (s *Sim) postMessage(p url.Values) answer {
 		return fail(code)
 	}
 	m := &Message{Channel: c.id, Text: text, Blocks: blocks, Metadata: md}
-	if tts := p.Get("thread_ts"); tts != "" {
-		parent := find(c, tts)
-		if parent == nil || parent.IsReply() {
-			return fail("thread_not_found")
-		}
-		parent.ThreadTS = parent.TS
-		m.ThreadTS = parent.TS
+	if code := s.appendMessage(c, m, p.Get("thread_ts")); code != "" {
+		return fail(code)
 	}
-	m.TS = s.nextTS()
-	c.msgs = append(c.msgs, m)
 	a := ok(map[string]any{"channel": c.id, "ts": m.TS, "message": s.messageJSON(c, m, true)})
 	a.channel, a.ts = c.id, m.TS
 	return a
@@ -288,4 +281,21 @@ func (s *Sim) info(p url.Values) answer {
 	}
 	return ok(map[string]any{"channel": map[string]any{"id": c.id, "name": c.name, "is_channel": !c.im, "is_im": c.im,
 		"is_member": c.member, "is_archived": c.archived}})
+}
+
+// appendMessage gives m its ts and adds it to c, as a reply in the thread
+// of threadTS when set (a reply to a reply is Slack's thread_not_found).
+// It returns the Slack error code, or "".
+func (s *Sim) appendMessage(c *channel, m *Message, threadTS string) string {
+	if threadTS != "" {
+		parent := find(c, threadTS)
+		if parent == nil || parent.IsReply() {
+			return "thread_not_found"
+		}
+		parent.ThreadTS = parent.TS
+		m.ThreadTS = parent.TS
+	}
+	m.TS = s.nextTS()
+	c.msgs = append(c.msgs, m)
+	return ""
 }
