@@ -132,20 +132,27 @@ func (e *Evaluation) Outcome(key string) *Outcome {
 // a panic, and does not affect the others.
 func Evaluate(p *Policy, issues []Issue, now time.Time, opts Options) *Evaluation {
 	ev := &Evaluation{Outcomes: make([]Outcome, len(issues))}
+	sc := &scratch{}
+	// Customer keys are taken while each issue is at hand (in cache).
+	who := make([]string, len(issues))
 	for i := range issues {
-		ev.Outcomes[i] = p.evaluateIssue(&issues[i], now, opts)
+		o := &ev.Outcomes[i] // zero, as make left it
+		o.Issue, o.Goals = &issues[i], sc.goals.take(len(p.Goals))[:0]
+		p.evaluateIssue(o, now, opts, sc)
+		who[i] = o.customerKey()
 	}
-	ev.Months = p.countCredits(ev.Outcomes, now)
+	ev.Months = p.countCredits(ev.Outcomes, who, now)
 	for i := range ev.Outcomes {
-		p.finish(&ev.Outcomes[i], opts)
+		p.finish(&ev.Outcomes[i], opts, sc)
 	}
 	return ev
 }
 
-// evaluateIssue computes everything that depends on the issue alone.
-func (p *Policy) evaluateIssue(iss *Issue, now time.Time, opts Options) Outcome {
-	o := Outcome{Issue: iss}
-	p.matchCustomer(&o)
+// evaluateIssue computes everything that depends on the issue alone. o
+// arrives with its issue and an empty goal list with room for every goal.
+func (p *Policy) evaluateIssue(o *Outcome, now time.Time, opts Options, sc *scratch) {
+	iss := o.Issue
+	p.matchCustomer(o)
 	o.Missing = p.missingInfo(iss)
 	var qualifiedAt time.Time
 	if p.Qualification.applies(p, iss) && len(o.Missing) == 0 {
@@ -153,7 +160,7 @@ func (p *Policy) evaluateIssue(iss *Issue, now time.Time, opts Options) Outcome 
 	} else if !p.Qualification.applies(p, iss) {
 		qualifiedAt = iss.Created
 	}
-	tl := buildTimeline(iss, p, opts.BotAccountID, qualifiedAt, now)
+	tl := buildTimeline(iss, p, opts.BotAccountID, qualifiedAt, now, sc)
 
 	// Current terms, as of now.
 	jiraPrio := tl.valueAt(evPriority, tl.initialPrio, now)
@@ -168,18 +175,22 @@ func (p *Policy) evaluateIssue(iss *Issue, now time.Time, opts Options) Outcome 
 	}
 	effective := o.Priority
 	if o.Priority != nil && o.Type != nil && !o.Priority.Allows(o.Type.Name) {
-		effective = p.applyPriorityRule(&o, jiraPrio, opts.BotAccountID)
+		effective = p.applyPriorityRule(o, jiraPrio, opts.BotAccountID, sc)
 	}
 
-	o.Goals = make([]GoalStatus, 0, len(p.Goals))
 	for _, g := range p.Goals {
-		o.Goals = append(o.Goals, p.evaluateGoal(g, &tl, &o, effective, now))
+		o.Goals = o.Goals[:len(o.Goals)+1]
+		p.evaluateGoal(&o.Goals[len(o.Goals)-1], g, &tl, o, effective, now, sc)
 	}
-	p.billHours(&o)
-	return o
+	p.billHours(o)
 }
 
 func (o *Outcome) flag(code, reason string) {
+	if o.Flags == nil {
+		// A flagged issue often collects a second flag (a misused priority,
+		// then the review rule): room for two spares a reallocation.
+		o.Flags = make([]Flag, 0, 2)
+	}
 	o.Flags = append(o.Flags, Flag{Code: code, Reason: reason})
 }
 
@@ -195,11 +206,11 @@ func (o *Outcome) HasFlag(code string) bool {
 
 // applyPriorityRule handles a priority not listed for the issue's type and
 // returns the priority goals should be measured against.
-func (p *Policy) applyPriorityRule(o *Outcome, jiraPrio, bot string) *Priority {
+func (p *Policy) applyPriorityRule(o *Outcome, jiraPrio, bot string, sc *scratch) *Priority {
 	pr, t := o.Priority, o.Type
 	switch p.PriorityRule.Mode {
 	case PriorityRuleFlag:
-		o.flag(FlagPriorityNotAllowed, fmt.Sprintf("priority %s is not used for %s issues (allowed: %s)", pr.Name, t.Name, strings.Join(p.allowedFor(t.Name), ", ")))
+		o.flag(FlagPriorityNotAllowed, p.notAllowedReason(pr, t, sc))
 		return pr
 	case PriorityRuleFix:
 		to := p.nearestAllowed(pr, t.Name)
@@ -233,6 +244,21 @@ func (p *Policy) nearestAllowed(pr *Priority, typ string) *Priority {
 		}
 	}
 	return nil
+}
+
+// notAllowedReason explains why priority pr is flagged for type t. The
+// reason depends on the pair alone, so it is built once per pair and call.
+func (p *Policy) notAllowedReason(pr *Priority, t *IssueType, sc *scratch) string {
+	k := termPair{pr, t}
+	if r, ok := sc.notAllowed[k]; ok {
+		return r
+	}
+	r := fmt.Sprintf("priority %s is not used for %s issues (allowed: %s)", pr.Name, t.Name, strings.Join(p.allowedFor(t.Name), ", "))
+	if sc.notAllowed == nil {
+		sc.notAllowed = map[termPair]string{}
+	}
+	sc.notAllowed[k] = r
+	return r
 }
 
 func (p *Policy) allowedFor(typ string) []string {
@@ -299,15 +325,17 @@ func nameOf[T interface{ *Priority | *IssueType | *Plan }](v T) string {
 	return ""
 }
 
-// evaluateGoal runs goal g's clock over the timeline.
-func (p *Policy) evaluateGoal(g *Goal, tl *timeline, o *Outcome, effective *Priority, now time.Time) GoalStatus {
-	gs := GoalStatus{Goal: g, State: StateNotStarted, Calendar: g.Calendar}
-	cycles := tl.cycles(g)
-	if len(cycles) == 0 {
-		return gs
+// evaluateGoal runs goal g's clock over the timeline and writes the status
+// to gs, which must be zero, in place: a status is large and copying it
+// around adds up.
+func (p *Policy) evaluateGoal(gs *GoalStatus, g *Goal, tl *timeline, o *Outcome, effective *Priority, now time.Time, sc *scratch) {
+	gs.Goal, gs.State, gs.Calendar = g, StateNotStarted, g.Calendar
+	n, last := tl.lastCycle(g, sc)
+	if n == 0 {
+		return
 	}
-	cy := &cycles[len(cycles)-1]
-	gs.Cycle = len(cycles)
+	cy := &last
+	gs.Cycle = n
 	gs.Start, gs.Stop, gs.Running, gs.Pauses = cy.start, cy.stop, cy.running, cy.pauses
 
 	// A priority or type change re-targets the cycle from its start: the
@@ -331,7 +359,7 @@ func (p *Policy) evaluateGoal(g *Goal, tl *timeline, o *Outcome, effective *Prio
 	row := g.matchTarget(gs.Priority, gs.Plan, gs.Type)
 	if row == nil {
 		gs.State = StateUnknown
-		return gs
+		return
 	}
 	gs.Row, gs.Calendar = row, row.Calendar
 	if row.None {
@@ -340,7 +368,7 @@ func (p *Policy) evaluateGoal(g *Goal, tl *timeline, o *Outcome, effective *Prio
 		if !cy.stop.IsZero() {
 			gs.State = StateMet
 		}
-		return gs
+		return
 	}
 	gs.Target = row.Target.Resolve(row.Calendar)
 
@@ -403,18 +431,17 @@ func (p *Policy) evaluateGoal(g *Goal, tl *timeline, o *Outcome, effective *Prio
 		next = 2
 	}
 	if len(steps) > 0 {
-		gs.Steps = make([]StepStatus, len(steps))
+		gs.Steps = sc.steps.take(len(steps))
 		for i := range steps {
 			t := fired[next+i]
 			gs.Steps[i] = StepStatus{Step: &steps[i], At: t, Due: cy.stop.IsZero() && !t.IsZero() && !t.After(now)}
 		}
 	}
-	return gs
 }
 
 // finish adds what needs every issue evaluated (credits) and turns the
 // findings into labels, fields, comments and escalations.
-func (p *Policy) finish(o *Outcome, opts Options) {
+func (p *Policy) finish(o *Outcome, opts Options, sc *scratch) {
 	iss := o.Issue
 	if len(o.Missing) > 0 {
 		o.flag(FlagMissingInfo, "missing: "+strings.Join(o.Missing, "; "))
@@ -431,7 +458,10 @@ func (p *Policy) finish(o *Outcome, opts Options) {
 	}
 
 	o.Fields = make(map[string]FieldValue, 2*len(o.Goals)+1)
-	labels := make([]string, 0, len(o.Flags)+len(o.Goals))
+	if n := dueSteps(o.Goals); n > 0 {
+		o.Escalations = make([]Escalation, 0, n)
+	}
+	labels := sc.labels.take(len(o.Flags) + len(o.Goals))[:0]
 	for i := range o.Goals {
 		gs := &o.Goals[i]
 		g := gs.Goal
@@ -472,6 +502,20 @@ func (p *Policy) finish(o *Outcome, opts Options) {
 	o.Labels = compactStrings(labels)
 }
 
+// dueSteps counts the ladder steps due over all goals, so the escalations
+// are allocated once.
+func dueSteps(goals []GoalStatus) int {
+	n := 0
+	for i := range goals {
+		for _, st := range goals[i].Steps {
+			if st.Due {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 func (o *Outcome) goal(name string) *GoalStatus {
 	for i := range o.Goals {
 		if o.Goals[i].Goal.Name == name {
@@ -502,15 +546,14 @@ func commentMarker(key string) string { return "[slabot:" + key + "]" }
 // marker is in one of the bot's comments). The body is built only when it
 // is needed.
 func (o *Outcome) propose(key string, internal bool, bot string, body func() string) {
-	if len(o.Issue.Comments) > 0 {
-		marker := commentMarker(key)
-		for _, ex := range o.Issue.Comments {
-			if (bot == "" || ex.Author.AccountID == bot) && strings.Contains(ex.Body, marker) {
-				return
-			}
+	marker := commentMarker(key)
+	for i := range o.Issue.Comments {
+		ex := &o.Issue.Comments[i]
+		if (bot == "" || ex.Author.AccountID == bot) && strings.Contains(ex.Body, marker) {
+			return
 		}
 	}
-	o.Comments = append(o.Comments, NewComment{Key: key, Body: body() + "\n\n" + commentMarker(key), Internal: internal})
+	o.Comments = append(o.Comments, NewComment{Key: key, Body: body() + "\n\n" + marker, Internal: internal})
 }
 
 func (p *Policy) ackBody(iss *Issue, gs *GoalStatus) string {

@@ -31,7 +31,10 @@ type event struct {
 
 // timeline is an issue's history up to now, as the clocks see it.
 type timeline struct {
-	events        []event
+	events []event
+	// kinds has bit 1<<k set when an event of kind k is in events, so
+	// looking up a value that never changed needs no walk.
+	kinds         uint16
 	initialStatus string
 	initialPrio   string
 	initialType   string
@@ -39,10 +42,12 @@ type timeline struct {
 
 // buildTimeline orders the issue's history. Changes after now are ignored so
 // that an evaluation "as of" a past instant sees only what had happened.
-func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now time.Time) timeline {
+// Events at the same instant keep their input order: the changelog, then
+// the comments, then the qualified instant. The timeline lives in sc's
+// buffers until the next call.
+func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now time.Time, sc *scratch) timeline {
 	tl := timeline{initialStatus: iss.Status, initialPrio: iss.Priority, initialType: iss.Type}
-	evs := make([]event, 0, len(iss.Changes)+4)
-	evs = append(evs, event{at: iss.Created, kind: evCreated})
+	evs := append(sc.changeEvents[:0], event{at: iss.Created, kind: evCreated})
 	seenStatus, seenPrio, seenType := false, false, false
 	for i := range iss.Changes {
 		ch := &iss.Changes[i]
@@ -79,24 +84,71 @@ func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now
 			evs = append(evs, event{at: ch.At, kind: evType, ch: ch})
 		}
 	}
+	cms := sc.commentEvents[:0]
 	for i := range iss.Comments {
 		cm := &iss.Comments[i]
 		if !cm.Public || cm.Created.After(now) || !p.isAgent(cm.Author, iss.Reporter, bot) {
 			continue
 		}
-		evs = append(evs, event{at: cm.Created, kind: evAgentComment})
+		cms = append(cms, event{at: cm.Created, kind: evAgentComment})
 	}
+	var last *event
 	if !qualifiedAt.IsZero() && !qualifiedAt.After(now) {
-		evs = append(evs, event{at: qualifiedAt, kind: evQualified})
+		last = &event{at: qualifiedAt, kind: evQualified}
 	}
-	slices.SortStableFunc(evs, func(a, b event) int { return a.at.Compare(b.at) })
-	tl.events = evs
+	sortEvents(evs)
+	sortEvents(cms)
+	tl.events = mergeEvents(sc.events[:0], evs, cms, last)
+	for _, e := range tl.events {
+		tl.kinds |= 1 << e.kind
+	}
+	sc.changeEvents, sc.commentEvents, sc.events = evs, cms, tl.events
 	return tl
+}
+
+func compareEvents(a, b event) int { return a.at.Compare(b.at) }
+
+// sortEvents orders evs by time, keeping the order of equal times (as
+// slices.SortStableFunc does). The changelog and the comments normally
+// arrive in order, so checking first spares the sort.
+func sortEvents(evs []event) {
+	if !slices.IsSortedFunc(evs, compareEvents) {
+		slices.SortStableFunc(evs, compareEvents)
+	}
+}
+
+// mergeEvents appends to dst the events of a, b and then last (if not
+// nil) in time order; a and b must each be in time order already. At equal
+// times a's come first, then b's, then last. Merging stably sorted parts of
+// a list this way is exactly a stable sort of the whole list (it is how
+// merge sort works), so the timeline is what stably sorting all events
+// together gives; last, the final element, goes before the first event
+// strictly later than it.
+func mergeEvents(dst, a, b []event, last *event) []event {
+	for len(a) > 0 || len(b) > 0 {
+		var next event
+		if len(a) == 0 || (len(b) > 0 && compareEvents(b[0], a[0]) < 0) {
+			next, b = b[0], b[1:]
+		} else {
+			next, a = a[0], a[1:]
+		}
+		if last != nil && compareEvents(next, *last) > 0 {
+			dst, last = append(dst, *last), nil
+		}
+		dst = append(dst, next)
+	}
+	if last != nil {
+		dst = append(dst, *last)
+	}
+	return dst
 }
 
 // valueAt returns the priority or type in effect at t.
 func (tl *timeline) valueAt(kind eventKind, initial string, t time.Time) string {
 	v := initial
+	if tl.kinds&(1<<kind) == 0 {
+		return v
+	}
 	for _, e := range tl.events {
 		if e.at.After(t) {
 			break
@@ -130,6 +182,35 @@ func (c Condition) matches(e *event) bool {
 	return false
 }
 
+// kinds is the set of event kinds (bit 1<<kind) the condition can match;
+// it must agree with matches.
+func (c Condition) kinds() uint16 {
+	switch c.Kind {
+	case OnCreated:
+		return 1 << evCreated
+	case OnFirstAgentComment:
+		return 1 << evAgentComment
+	case OnResolutionSet:
+		return 1 << evResolutionSet
+	case OnResolutionCleared:
+		return 1 << evResolutionCleared
+	case OnQualified:
+		return 1 << evQualified
+	case OnEntered, OnLeft, OnCategory:
+		return 1 << evStatus
+	}
+	return 0
+}
+
+// kindsOf is the set of event kinds any of conds can match.
+func kindsOf(conds []Condition) uint16 {
+	var k uint16
+	for _, c := range conds {
+		k |= c.kinds()
+	}
+	return k
+}
+
 func anyMatches(conds []Condition, e *event) bool {
 	for _, c := range conds {
 		if c.matches(e) {
@@ -154,26 +235,33 @@ type cycle struct {
 	pausedAt string    // the status that holds it paused now, if any
 }
 
-// cycles walks the timeline once for goal g. A start condition while the
+// lastCycle walks the timeline once for goal g and returns how many cycles
+// it found and the last one (zero if none). A start condition while the
 // clock is idle opens a new cycle (a reopen starts a new cycle); a stop
 // condition closes it; a pause status stops the clock without closing it.
-func (tl *timeline) cycles(g *Goal) []cycle {
-	var out []cycle
+// Earlier cycles are not kept: the spans are gathered in sc's buffers and
+// only the last cycle's are copied out.
+func (tl *timeline) lastCycle(g *Goal, sc *scratch) (int, cycle) {
+	n := 0
+	var last cycle
 	status := tl.initialStatus
 	active := false
 	var cur cycle
+	cur.running, cur.pauses = sc.running[:0], sc.pauses[:0]
 	paused := func() bool { return containsFold(g.Pause, status) }
+	// Most events cannot start or stop the clock: their kind says so.
+	startKinds, stopKinds := kindsOf(g.Start), kindsOf(g.Stop)
 	for i := range tl.events {
 		e := &tl.events[i]
 		if e.kind == evStatus {
 			status = e.ch.To
 		}
 		if active {
-			if anyMatches(g.Stop, e) {
+			if stopKinds&(1<<e.kind) != 0 && anyMatches(g.Stop, e) {
 				closeOpen(&cur, e.at)
 				cur.stop = e.at
 				cur.pausedAt = ""
-				out = append(out, cur)
+				n, last = n+1, cur
 				active = false
 				continue
 			}
@@ -195,21 +283,25 @@ func (tl *timeline) cycles(g *Goal) []cycle {
 			}
 			continue
 		}
-		if anyMatches(g.Start, e) {
+		if startKinds&(1<<e.kind) != 0 && anyMatches(g.Start, e) {
 			active = true
-			cur = cycle{start: e.at}
+			cur = cycle{start: e.at, running: cur.running[:0], pauses: cur.pauses[:0]}
 			if paused() {
-				cur.pauses = []Span{{From: e.at}}
+				cur.pauses = append(cur.pauses, Span{From: e.at})
 				cur.pausedAt = status
 			} else {
-				cur.running = []Span{{From: e.at}}
+				cur.running = append(cur.running, Span{From: e.at})
 			}
 		}
 	}
 	if active {
-		out = append(out, cur)
+		n, last = n+1, cur
 	}
-	return out
+	sc.running, sc.pauses = cur.running[:0], cur.pauses[:0]
+	// last's spans are cur's buffers: no later start reset them.
+	last.running = sc.spans.clone(last.running)
+	last.pauses = sc.spans.clone(last.pauses)
+	return n, last
 }
 
 // closeOpen ends whichever span (running or paused) is open at t.

@@ -17,10 +17,7 @@ func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Cli
 	if err != nil {
 		return nil, err
 	}
-	var prefix string
-	if len(policies) > 0 {
-		prefix = policies[0].LabelPrefix
-	}
+	prefix := managedPrefix(policies)
 	cl, err := jira.New(jira.Config{BaseURL: c.JiraURL, Email: c.JiraEmail, APIToken: c.JiraToken, Fields: specs,
 		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefix: prefix})
 	if err != nil {
@@ -30,6 +27,23 @@ func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Cli
 		return nil, err
 	}
 	return cl, nil
+}
+
+// managedPrefix is the label prefix the Jira client guards removals with:
+// the prefix every policy's labels share. Policies with different prefixes
+// ("sla-", "sup-") get their common start, so no product's own labels are
+// refused; the engine itself only ever removes its policy's labels.
+func managedPrefix(policies []*rules.Policy) string {
+	if len(policies) == 0 {
+		return ""
+	}
+	prefix := policies[0].LabelPrefix
+	for _, p := range policies[1:] {
+		for !strings.HasPrefix(p.LabelPrefix, prefix) {
+			prefix = prefix[:len(prefix)-1]
+		}
+	}
+	return prefix
 }
 
 // liveIssue fetches one issue with the configured credentials and finds

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules"
 )
 
 // TestReadiness: ready when the last cycle of every product succeeded
@@ -153,4 +154,31 @@ func newTestApp(t *testing.T) *app {
 	}
 	t.Cleanup(func() { a.store.Close() })
 	return a
+}
+
+// The Jira client refuses to remove labels outside the prefix every
+// policy's labels share, whatever prefixes the policies chose.
+func TestManagedPrefix(t *testing.T) {
+	pol := func(prefixes ...string) []*rules.Policy {
+		var out []*rules.Policy
+		for _, p := range prefixes {
+			out = append(out, &rules.Policy{LabelPrefix: p})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		prefixes []string
+		want     string
+	}{
+		{nil, ""},
+		{[]string{"sla-"}, "sla-"},
+		{[]string{"sla-", "sla-"}, "sla-"},
+		{[]string{"sla-", "slab-"}, "sla"},
+		{[]string{"sla-", "sup-"}, "s"},
+		{[]string{"sla-", "x-"}, ""},
+	} {
+		if got := managedPrefix(pol(tc.prefixes...)); got != tc.want {
+			t.Errorf("managedPrefix(%q) = %q, want %q", tc.prefixes, got, tc.want)
+		}
+	}
 }
