@@ -14,6 +14,16 @@ import (
 // one started weeks later does not post stale reports.
 const ReportWindow = 7 * 24 * time.Hour
 
+// DefaultKeep is how long closed issues stay cached by default: the
+// current month's credits and the Slack threads of recently met goals.
+const DefaultKeep = 35 * 24 * time.Hour
+
+// ReportKeep is the default cache span of a product with a monthly report:
+// the whole previous month (31 days) until the report's window closes,
+// even when the first working day comes late (New Year's holidays run to
+// 8 January in Russia): 31 + 21 + 7 days, rounded up.
+const ReportKeep = 62 * 24 * time.Hour
+
 // monthlyReport hands the previous month's report to the Reporter once it
 // is due (report.MonthlyDue: the first opening of the default calendar in
 // the month) and for ReportWindow after. The Reporter is idempotent; the
@@ -21,12 +31,12 @@ const ReportWindow = 7 * 24 * time.Hour
 // per process, not every cycle.
 //
 // The report is built from the cache, which holds every open issue and
-// the closed ones updated within Keep (35 days by default). That covers the
-// previous month completely only while now is within Keep of its first
-// day, so past that the delivery is skipped with a warning (write the
-// report with `slabot report`, which reads Jira). The previous month's own
-// comparison figures (the month before it) come from the same cache and
-// may be partial.
+// the closed ones updated within the product's keep (ReportKeep by
+// default). That covers the previous month completely only while now is
+// within keep of its first day, so past that (with a shorter Config.Keep)
+// the delivery is skipped with a warning (write the report with `slabot
+// report`, which reads Jira). The previous month's own comparison figures
+// (the month before it) come from the same cache and may be partial.
 func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.Issue, now time.Time) {
 	p := pr.policy
 	if w.cfg.Reporter == nil || !p.Report.Monthly || len(p.Projects) == 0 {
@@ -38,10 +48,10 @@ func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.
 		return
 	}
 	log := w.log.With("product", p.Product, "period", key, "channel", p.Report.Channel)
-	if start, _ := period.Bounds(p.Location); now.Sub(start) > w.cfg.Keep {
+	if start, _ := period.Bounds(p.Location); now.Sub(start) > pr.keep {
 		pr.reported[key] = true
 		log.Warn("monthly report not delivered: the issue cache no longer covers the whole month; write it with slabot report",
-			"due", due, "keep", w.cfg.Keep)
+			"due", due, "keep", pr.keep)
 		return
 	}
 	r := report.Build(p, issues, period, now, rules.Options{BotAccountID: w.cfg.BotAccountID})

@@ -71,8 +71,13 @@ func rptPolicy(t *testing.T, name string) *rules.Policy {
 
 func rptWorker(t *testing.T, p *rules.Policy, rep Reporter, issues ...rules.Issue) *Worker {
 	t.Helper()
+	return rptWorkerKeep(t, p, rep, 0, issues...)
+}
+
+func rptWorkerKeep(t *testing.T, p *rules.Policy, rep Reporter, keep time.Duration, issues ...rules.Issue) *Worker {
+	t.Helper()
 	w, err := New(Config{Policies: []*rules.Policy{p}, Source: rptSource{issues}, Writer: rptNop{}, Escalator: rptNop{},
-		Cursors: rptNop{}, Reporter: rep})
+		Cursors: rptNop{}, Reporter: rep, Keep: keep})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,11 +154,10 @@ func TestMonthlyReportRetriedAndBounded(t *testing.T) {
 		t.Fatalf("%d deliveries after the retry, want 1", n)
 	}
 
-	// Started after the cache stopped covering October (35 days from 1
-	// October): nothing is posted. Nor without report.monthly, nor with no
-	// Reporter.
+	// Started after a cache kept for 35 days stopped covering October:
+	// nothing is posted. Nor without report.monthly, nor with no Reporter.
 	for name, w := range map[string]*Worker{
-		"late":       rptWorker(t, p, rep),
+		"late":       rptWorkerKeep(t, p, rep, DefaultKeep),
 		"no monthly": rptWorker(t, rptPolicy(t, "hydra"), rep),
 		"no port":    rptWorker(t, p, nil),
 	} {
@@ -165,17 +169,14 @@ func TestMonthlyReportRetriedAndBounded(t *testing.T) {
 		t.Fatalf("%d deliveries, want still 1", n)
 	}
 
-	// With a longer cache, the report is still posted up to ReportWindow
-	// (7 days) after it fell due, and not later.
+	// With the default cache of a product with a monthly report
+	// (ReportKeep), the report is still posted up to ReportWindow (7 days)
+	// after it fell due, and not later.
 	for _, tc := range []struct {
 		at   string
 		want int
-	}{{"2026-11-09T07:00:00Z", 1}, {"2026-11-09T05:59:00Z", 2}} {
-		w, err := New(Config{Policies: []*rules.Policy{p}, Source: rptSource{}, Writer: rptNop{}, Escalator: rptNop{},
-			Cursors: rptNop{}, Reporter: rep, Keep: 60 * 24 * time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
+	}{{"2026-11-09T07:00:00Z", 1}, {"2026-11-06T09:00:00Z", 2}, {"2026-11-09T05:59:00Z", 3}} {
+		w := rptWorker(t, p, rep)
 		if _, err := w.Cycle(ctx, p.Product, at(tc.at)); err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,8 @@ type Config struct {
 	ResyncEvery time.Duration
 	// Keep is how long closed issues stay cached after their last update
 	// (met goals still update Slack threads, and credits count the month).
-	// Default 35 days.
+	// Default 35 days, or ReportKeep for a product whose policy asks for a
+	// monthly report.
 	Keep time.Duration
 }
 
@@ -56,6 +57,7 @@ type product struct {
 	busy sync.Mutex
 
 	cache      map[string]*rules.Issue // by issue id
+	keep       time.Duration           // how long closed issues stay cached (Config.Keep)
 	lastResync time.Time
 	warned     map[string]bool // issue+flag already logged
 	reported   map[string]bool // report periods handed over (or given up) by this process
@@ -73,9 +75,6 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.ResyncEvery == 0 {
 		cfg.ResyncEvery = time.Hour
 	}
-	if cfg.Keep == 0 {
-		cfg.Keep = 35 * 24 * time.Hour
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -87,7 +86,15 @@ func New(cfg Config) (*Worker, error) {
 		if _, dup := w.products[p.Product]; dup {
 			return nil, fmt.Errorf("bot: two policies for product %q", p.Product)
 		}
-		w.products[p.Product] = &product{policy: p, cache: map[string]*rules.Issue{}, warned: map[string]bool{}, reported: map[string]bool{}}
+		keep := cfg.Keep
+		switch {
+		case keep != 0:
+		case p.Report.Monthly:
+			keep = ReportKeep
+		default:
+			keep = DefaultKeep
+		}
+		w.products[p.Product] = &product{policy: p, keep: keep, cache: map[string]*rules.Issue{}, warned: map[string]bool{}, reported: map[string]bool{}}
 		w.order = append(w.order, p.Product)
 	}
 	return w, nil
@@ -196,7 +203,7 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 func (w *Worker) fetch(ctx context.Context, pr *product, now time.Time, st *Stats) error {
 	p := pr.policy
 	resync := pr.lastResync.IsZero() || now.Sub(pr.lastResync) >= w.cfg.ResyncEvery
-	since := now.Add(-w.cfg.Keep)
+	since := now.Add(-pr.keep)
 	fresh := map[string]*rules.Issue{}
 	// One cursor and one poll for all the product's projects: a quiet
 	// product costs one search per cycle however many projects it runs.

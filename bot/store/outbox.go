@@ -213,7 +213,7 @@ func (s *Store) MarkSent(ctx context.Context, now time.Time, id int64, channel, 
 	if channel == "" || ts == "" {
 		return &Error{Op: "mark sent", Path: s.path, Err: errors.New("channel and ts are required")}
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return s.wrap("mark sent", err)
 	}
@@ -288,7 +288,7 @@ func (s *Store) checkLease(op string, res sql.Result, err error, id int64) error
 // status-line update. It returns how many rows it cancelled; calling it
 // again is harmless.
 func (s *Store) MarkGoalMet(ctx context.Context, now time.Time, issue, goal string, cycle int) (cancelled int, err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return 0, s.wrap("mark goal met", err)
 	}

@@ -99,14 +99,30 @@ type errScanner struct{ err error }
 func (e errScanner) Scan(...any) error { return e.err }
 
 // closeStmts releases the kept statements; later calls get ErrClosed.
+// The statements are closed after s.mu is released: Stmt.Close waits for
+// calls in flight on it, and such a call may be waiting for the connection
+// held by a transaction that itself needs s.mu for its next statement.
 func (s *Store) closeStmts() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.closed = true
+	stmts := s.stmts
+	s.stmts = nil
+	s.mu.Unlock()
 	var errs []error
-	for _, st := range s.stmts {
+	for _, st := range stmts {
 		errs = append(errs, st.Close())
 	}
-	s.stmts = nil
 	return errors.Join(errs...)
+}
+
+// begin starts a transaction, or returns ErrClosed once Close was called
+// (database/sql's own error then would not say which store).
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	return s.db.BeginTx(ctx, nil)
 }

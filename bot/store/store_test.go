@@ -238,4 +238,11 @@ func TestClosedStore(t *testing.T) {
 	if _, err := s.Get(context.Background(), Key("SUP-1", "g", 1, 1)); !errors.Is(err, ErrClosed) {
 		t.Fatalf("get after close: %v; want ErrClosed", err)
 	}
+	// The calls that open a transaction say so too.
+	if err := s.MarkSent(context.Background(), t0, 1, "C1", "1.0", ""); !errors.Is(err, ErrClosed) {
+		t.Fatalf("mark sent after close: %v; want ErrClosed", err)
+	}
+	if _, err := s.MarkGoalMet(context.Background(), t0, "SUP-1", "g", 1); !errors.Is(err, ErrClosed) {
+		t.Fatalf("mark goal met after close: %v; want ErrClosed", err)
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/robfig/cron/v3"
 
 	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/bot/store"
@@ -120,7 +121,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 		return err
 	}
 	d.jira, err = jira.New(jira.Config{BaseURL: d.jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs,
-		Quiet: true, ManagedLabelPrefix: "sla-", Now: d.clock.Now,
+		Quiet: true, ManagedLabelPrefixes: labelPrefixes(d.policies), Now: d.clock.Now,
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	if err != nil {
 		return err
@@ -347,7 +348,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\n%d Jira requests, %d Slack calls, %d failed cycles, %s wall time\n",
 		d.jira.TotalRequests(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
 	if *serve {
-		ms := httptest.NewServer(healthHandler(d.worker, d.reg, demoIntervals(d.policies, *tick), d.clock.Now))
+		ms := httptest.NewServer(healthHandler(d.worker, d.reg, demoSchedules(d.policies, *tick), d.clock.Now))
 		defer ms.Close()
 		fmt.Fprintf(stdout, "\njirasim:  %s (basic auth %s / %s)\nslacksim: %s\nmetrics:  %s/metrics  (also /healthz, /readyz)\nCtrl-C to stop.\n",
 			d.jsrv.URL, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), ms.URL)
@@ -408,11 +409,11 @@ func (d *demoEnv) writeReports(ctx context.Context, stdout io.Writer, now time.T
 	return nil
 }
 
-// demoIntervals gives every product the demo's tick as its interval.
-func demoIntervals(policies []*rules.Policy, tick time.Duration) map[string]time.Duration {
-	out := map[string]time.Duration{}
+// demoSchedules gives every product the demo's tick as its schedule.
+func demoSchedules(policies []*rules.Policy, tick time.Duration) map[string]cron.Schedule {
+	out := map[string]cron.Schedule{}
 	for _, p := range policies {
-		out[p.Product] = tick
+		out[p.Product] = cron.Every(tick)
 	}
 	return out
 }

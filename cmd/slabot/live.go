@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +18,8 @@ func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Cli
 	if err != nil {
 		return nil, err
 	}
-	prefix := managedPrefix(policies)
 	cl, err := jira.New(jira.Config{BaseURL: c.JiraURL, Email: c.JiraEmail, APIToken: c.JiraToken, Fields: specs,
-		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefix: prefix})
+		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefixes: labelPrefixes(policies)})
 	if err != nil {
 		return nil, err
 	}
@@ -29,21 +29,17 @@ func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Cli
 	return cl, nil
 }
 
-// managedPrefix is the label prefix the Jira client guards removals with:
-// the prefix every policy's labels share. Policies with different prefixes
-// ("sla-", "sup-") get their common start, so no product's own labels are
-// refused; the engine itself only ever removes its policy's labels.
-func managedPrefix(policies []*rules.Policy) string {
-	if len(policies) == 0 {
-		return ""
-	}
-	prefix := policies[0].LabelPrefix
-	for _, p := range policies[1:] {
-		for !strings.HasPrefix(p.LabelPrefix, prefix) {
-			prefix = prefix[:len(prefix)-1]
+// labelPrefixes lists each policy's label prefix once: the Jira client
+// refuses to remove any label without one of them, so labels people set
+// survive whatever the engine asks.
+func labelPrefixes(policies []*rules.Policy) []string {
+	var out []string
+	for _, p := range policies {
+		if !slices.Contains(out, p.LabelPrefix) {
+			out = append(out, p.LabelPrefix)
 		}
 	}
-	return prefix
+	return out
 }
 
 // liveIssue fetches one issue with the configured credentials and finds

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/robfig/cron/v3"
 
 	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/bot/store"
@@ -61,16 +62,15 @@ func (c *connectorCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// healthHandler serves /healthz (the process is up), /readyz (every
-// product's last cycle succeeded within three of its intervals) and
-// /metrics.
-func healthHandler(w *bot.Worker, reg *prometheus.Registry, intervals map[string]time.Duration, now func() time.Time) http.Handler {
+// healthHandler serves /healthz (the process is up), /readyz (no product
+// missed three of its scheduled cycles) and /metrics.
+func healthHandler(w *bot.Worker, reg *prometheus.Registry, scheds map[string]cron.Schedule, now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(rw, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
-		ready, lines := readiness(w.Health(), intervals, now())
+		ready, lines := readiness(w.Health(), scheds, now())
 		if !ready {
 			rw.WriteHeader(http.StatusServiceUnavailable)
 		}
@@ -80,29 +80,45 @@ func healthHandler(w *bot.Worker, reg *prometheus.Registry, intervals map[string
 	return mux
 }
 
-// readiness: ready when every product succeeded within three of its
-// intervals (a product missing from intervals gets the default schedule's
-// two minutes).
-func readiness(hs []bot.Health, intervals map[string]time.Duration, now time.Time) (bool, []string) {
+// missedAllowed is how many scheduled cycles may pass after a product's
+// last success before it is not ready.
+const missedAllowed = 3
+
+// readiness: ready when, for every product, fewer than three of its
+// scheduled ticks passed since its last successful cycle. Counting ticks
+// of the product's own schedule, rather than multiplying one interval,
+// keeps a schedule such as "*/5 9-17 * * 1-5" ready over night and at
+// weekends. A product missing from scheds has the default @every 2m.
+func readiness(hs []bot.Health, scheds map[string]cron.Schedule, now time.Time) (bool, []string) {
 	ready := true
 	var lines []string
 	for _, h := range hs {
-		interval, ok := intervals[h.Product]
+		sched, ok := scheds[h.Product]
 		if !ok {
-			interval = 2 * time.Minute
+			sched = cron.Every(2 * time.Minute)
 		}
+		ago := now.Sub(h.LastSuccess).Round(time.Second)
 		switch {
 		case h.LastSuccess.IsZero():
 			ready = false
 			lines = append(lines, fmt.Sprintf("%s: no successful cycle yet%s", h.Product, errSuffix(h.LastError)))
-		case now.Sub(h.LastSuccess) > 3*interval:
+		case missedTicks(sched, h.LastSuccess, now, missedAllowed) >= missedAllowed:
 			ready = false
-			lines = append(lines, fmt.Sprintf("%s: last success %s ago%s", h.Product, now.Sub(h.LastSuccess).Round(time.Second), errSuffix(h.LastError)))
+			lines = append(lines, fmt.Sprintf("%s: last success %s ago, %d or more scheduled cycles since%s", h.Product, ago, missedAllowed, errSuffix(h.LastError)))
 		default:
-			lines = append(lines, fmt.Sprintf("%s: ok, last success %s ago", h.Product, now.Sub(h.LastSuccess).Round(time.Second)))
+			lines = append(lines, fmt.Sprintf("%s: ok, last success %s ago", h.Product, ago))
 		}
 	}
 	return ready, lines
+}
+
+// missedTicks counts the schedule's ticks in (since, now], up to limit.
+func missedTicks(sched cron.Schedule, since, now time.Time, limit int) int {
+	n := 0
+	for t := sched.Next(since); n < limit && !t.IsZero() && !t.After(now); t = sched.Next(t) {
+		n++
+	}
+	return n
 }
 
 func errSuffix(err error) string {

@@ -11,30 +11,43 @@ import (
 	"testing"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/rules"
 )
 
-// TestReadiness: ready when the last cycle of every product succeeded
-// within three schedule intervals; otherwise each failing product says why.
+// TestReadiness: ready while fewer than three of a product's scheduled
+// ticks passed since its last success; otherwise each failing product says
+// why. Ticks of the product's own schedule count, so office-hours schedules
+// stay ready over night.
 func TestReadiness(t *testing.T) {
-	now := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
-	// B runs every minute on its own schedule; A has the default two.
-	intervals := map[string]time.Duration{"B": 2 * time.Minute, "C": time.Minute}
+	now := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC) // a Tuesday
+	office, err := cron.ParseStandard("*/5 9-17 * * 1-5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scheds := map[string]cron.Schedule{"B": cron.Every(2 * time.Minute), "C": cron.Every(time.Minute), "O": office}
 	for _, tc := range []struct {
 		name  string
 		hs    []bot.Health
+		at    time.Time
 		ready bool
 		want  string
 	}{
-		{"all recent", []bot.Health{{Product: "A", LastSuccess: now.Add(-time.Minute)}, {Product: "B", LastSuccess: now.Add(-6 * time.Minute)}}, true, "B: ok, last success 6m0s ago"},
-		{"one stale", []bot.Health{{Product: "A", LastSuccess: now.Add(-time.Minute)}, {Product: "B", LastSuccess: now.Add(-7 * time.Minute), LastError: errors.New("fetch HYD: 503")}}, false, "B: last success 7m0s ago (last error: fetch HYD: 503)"},
-		{"never ran", []bot.Health{{Product: "A"}}, false, "A: no successful cycle yet"},
-		{"own interval", []bot.Health{{Product: "C", LastSuccess: now.Add(-4 * time.Minute)}}, false, "C: last success 4m0s ago"},
+		{"all recent", []bot.Health{{Product: "A", LastSuccess: now.Add(-time.Minute)}, {Product: "B", LastSuccess: now.Add(-5 * time.Minute)}}, now, true, "B: ok, last success 5m0s ago"},
+		{"one stale", []bot.Health{{Product: "A", LastSuccess: now.Add(-time.Minute)}, {Product: "B", LastSuccess: now.Add(-6 * time.Minute), LastError: errors.New("fetch HYD: 503")}}, now, false, "B: last success 6m0s ago, 3 or more scheduled cycles since (last error: fetch HYD: 503)"},
+		{"never ran", []bot.Health{{Product: "A"}}, now, false, "A: no successful cycle yet"},
+		{"own schedule", []bot.Health{{Product: "C", LastSuccess: now.Add(-3 * time.Minute)}}, now, false, "C: last success 3m0s ago"},
+		// Friday 17:55 was the last tick of the week: Monday 08:00 is fine.
+		{"office hours, weekend", []bot.Health{{Product: "O", LastSuccess: time.Date(2026, 11, 13, 17, 55, 0, 0, time.UTC)}},
+			time.Date(2026, 11, 16, 8, 0, 0, 0, time.UTC), true, "O: ok"},
+		{"office hours, Monday", []bot.Health{{Product: "O", LastSuccess: time.Date(2026, 11, 13, 17, 55, 0, 0, time.UTC)}},
+			time.Date(2026, 11, 16, 9, 10, 0, 0, time.UTC), false, "O: last success"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ready, lines := readiness(tc.hs, intervals, now)
+			ready, lines := readiness(tc.hs, scheds, tc.at)
 			if ready != tc.ready {
 				t.Errorf("ready = %v, want %v (%v)", ready, tc.ready, lines)
 			}
@@ -92,13 +105,16 @@ func TestHealthEndpoints(t *testing.T) {
 }
 
 // TestDaemonServesAndShutsDown runs the daemon loop against the simulated
-// sites: the first cycle runs at once (no interval's wait), /readyz turns
-// ready, and cancelling (what SIGTERM does) returns only after the running
-// cycles finished, so the store can be closed.
+// sites: the first cycle runs at once (no interval's wait), and cancelling
+// (what SIGTERM does) while it runs returns only after every product's
+// cycle finished, so the store can be closed under no one.
 func TestDaemonServesAndShutsDown(t *testing.T) {
 	sites := newTestSites(t, nil, "")
 	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
 	a := newTestApp(t)
+	// Every search takes a while: the first cycles are still running when
+	// the shutdown comes.
+	sites.jira.InjectFault(jirasim.Fault{Method: http.MethodPost, Path: "/rest/api/2/search/jql", Latency: 300 * time.Millisecond})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -107,32 +123,35 @@ func TestDaemonServesAndShutsDown(t *testing.T) {
 	done := make(chan struct{})
 	go func() { a.serve(ctx, ln); close(done) }()
 	url := "http://" + ln.Addr().String()
-	ready := false
-	for range 400 { // the first cycle of four products over loopback
-		res, err := http.Get(url + "/readyz")
-		if err == nil {
+	up := false
+	for range 200 {
+		if res, err := http.Get(url + "/healthz"); err == nil {
 			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				ready = true
-				break
-			}
+			up = true
+			break
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
-	if !ready {
-		t.Fatal("/readyz never turned ready: the first cycle did not run at start")
+	if !up {
+		t.Fatal("/healthz never answered")
 	}
-	if n := sites.jira.CountRequests(http.MethodPost, "/rest/api/2/search/jql"); n < len(sites.policies) {
-		t.Errorf("%d searches for %d products", n, len(sites.policies))
+	for _, h := range a.worker.Health() {
+		if !h.LastSuccess.IsZero() {
+			t.Fatalf("%s finished a cycle before the slow searches could answer: the test proves nothing", h.Product)
+		}
 	}
 	cancel()
 	<-done
+	for _, h := range a.worker.Health() {
+		if h.LastSuccess.IsZero() {
+			t.Errorf("serve returned while %s's first cycle was still running (%v)", h.Product, h.LastError)
+		}
+	}
+	if n := sites.jira.CountRequests(http.MethodPost, "/rest/api/2/search/jql"); n < len(sites.policies) {
+		t.Errorf("%d searches for %d products: the first cycle did not run at start", n, len(sites.policies))
+	}
 	if _, err := http.Get(url + "/healthz"); err == nil {
 		t.Error("the health server still answers after shutdown")
-	}
-	// The store is intact and still usable: nothing was closed under a cycle.
-	if _, err := a.store.Counts(t.Context()); err != nil {
-		t.Errorf("store after shutdown: %v", err)
 	}
 }
 
@@ -156,29 +175,38 @@ func newTestApp(t *testing.T) *app {
 	return a
 }
 
-// The Jira client refuses to remove labels outside the prefix every
-// policy's labels share, whatever prefixes the policies chose.
-func TestManagedPrefix(t *testing.T) {
-	pol := func(prefixes ...string) []*rules.Policy {
-		var out []*rules.Policy
-		for _, p := range prefixes {
-			out = append(out, &rules.Policy{LabelPrefix: p})
-		}
-		return out
+// The Jira client may remove only labels with one of the policies'
+// prefixes, each listed once, and never an empty one.
+func TestLabelPrefixes(t *testing.T) {
+	var policies []*rules.Policy
+	for _, p := range []string{"sla-", "sup-", "sla-"} {
+		policies = append(policies, &rules.Policy{LabelPrefix: p})
 	}
-	for _, tc := range []struct {
-		prefixes []string
-		want     string
-	}{
-		{nil, ""},
-		{[]string{"sla-"}, "sla-"},
-		{[]string{"sla-", "sla-"}, "sla-"},
-		{[]string{"sla-", "slab-"}, "sla"},
-		{[]string{"sla-", "sup-"}, "s"},
-		{[]string{"sla-", "x-"}, ""},
-	} {
-		if got := managedPrefix(pol(tc.prefixes...)); got != tc.want {
-			t.Errorf("managedPrefix(%q) = %q, want %q", tc.prefixes, got, tc.want)
-		}
+	if got := labelPrefixes(policies); strings.Join(got, " ") != "sla- sup-" {
+		t.Errorf("labelPrefixes = %q, want [sla- sup-]", got)
+	}
+	shipped, err := rules.LoadDir("../../deploy/policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := labelPrefixes(shipped); strings.Join(got, " ") != "sla-" {
+		t.Errorf("seed policies' prefixes = %q, want [sla-]", got)
+	}
+}
+
+// slabot run does not start while a policy's channel has no Slack id: the
+// escalation would otherwise wait in the outbox for ever.
+func TestRunRefusesUnmappedChannels(t *testing.T) {
+	newTestSites(t, nil, "")
+	t.Setenv("SLABOT_SLACK_CHANNELS", "#botron-leads=C0001")
+	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
+	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = newApp(t.Context(), cfg)
+	if err == nil || !strings.Contains(err.Error(), "#sanarise-management=C...") || strings.Contains(err.Error(), "#botron-leads=") {
+		t.Fatalf("err = %v, want every unmapped channel named (and only those)", err)
 	}
 }

@@ -58,6 +58,9 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		return nil, err
 	}
 	channels, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
+	if err == nil {
+		err = unmappedChannels(a.policies, channels)
+	}
 	if err != nil {
 		a.store.Close()
 		return nil, err
@@ -93,6 +96,24 @@ func parsePairs(name, s string) (map[string]string, error) {
 		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
 	return out, nil
+}
+
+// unmappedChannels lists every ladder channel the policies name as "#name"
+// without an id in SLABOT_SLACK_CHANNELS. Slack threads and the outbox's
+// look-ups work on channel ids, so the dispatcher refuses names: without
+// this check such an escalation or report would wait in the outbox
+// forever instead of stopping start-up.
+func unmappedChannels(policies []*rules.Policy, channels map[string]string) error {
+	var missing []string
+	for _, name := range ladderChannels(policies) {
+		if _, ok := channels[name]; !ok && strings.HasPrefix(name, "#") {
+			missing = append(missing, name+"=C...")
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("SLABOT_SLACK_CHANNELS: the policies escalate to channels without a Slack id: add %s", strings.Join(missing, ","))
+	}
+	return nil
 }
 
 // cycleAll runs one cycle of every product side by side and reports the
@@ -175,20 +196,16 @@ func (a *app) serve(ctx context.Context, ln net.Listener) {
 	a.log.Info("slabot starting", "config", a.cfg.String(), "products", len(a.policies), "listen", ln.Addr().String())
 
 	// Each product runs on its policy's schedule, else SLABOT_SCHEDULE (both
-	// checked by now). Readiness allows each product three of its own
-	// intervals.
+	// checked by now); readiness counts each product's own ticks.
 	scheds := map[string]cron.Schedule{}
-	intervals := map[string]time.Duration{}
 	for _, p := range a.policies {
 		spec := a.cfg.Schedule
 		if p.Schedule != "" {
 			spec = p.Schedule
 		}
-		sched, _ := cron.ParseStandard(spec)
-		first := sched.Next(time.Now())
-		scheds[p.Product], intervals[p.Product] = sched, sched.Next(first).Sub(first)
+		scheds[p.Product], _ = cron.ParseStandard(spec)
 	}
-	srv := &http.Server{Handler: healthHandler(a.worker, a.reg, intervals, time.Now), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: healthHandler(a.worker, a.reg, scheds, time.Now), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("http server stopped", "err", err)
@@ -225,9 +242,13 @@ func (a *app) serve(ctx context.Context, ln net.Listener) {
 	select {
 	case <-all:
 	case <-time.After(30 * time.Second):
-		a.log.Warn("cycles still running after 30s: abandoning them")
+		a.log.Warn("cycles still running after 30s: cancelling them")
 		cancelWork()
-		<-all
+		select {
+		case <-all:
+		case <-time.After(5 * time.Second):
+			a.log.Error("cycles did not stop within 5s of being cancelled: exiting anyway")
+		}
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

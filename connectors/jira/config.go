@@ -55,9 +55,10 @@ type Config struct {
 	// Quiet edits with notifyUsers=false so slabot's field updates do not
 	// e-mail watchers (needs project admin).
 	Quiet bool
-	// ManagedLabelPrefix, when set, restricts label removal to labels with
-	// this prefix, so labels people set are never removed.
-	ManagedLabelPrefix string
+	// ManagedLabelPrefixes, when set, restrict label removal to labels with
+	// one of these prefixes (one per policy: products may choose their
+	// own), so labels people set are never removed.
+	ManagedLabelPrefixes []string
 
 	// MaxRetries bounds retries of idempotent calls on 5xx and network
 	// errors (default 3).
@@ -177,8 +178,13 @@ func (c *Config) validate() []string {
 		}
 		seen[f.Name] = true
 	}
-	if c.ManagedLabelPrefix != "" && strings.ContainsAny(c.ManagedLabelPrefix, " \t") {
-		probs = append(probs, "the managed label prefix contains spaces, which Jira labels cannot")
+	for _, p := range c.ManagedLabelPrefixes {
+		switch {
+		case p == "":
+			probs = append(probs, "a managed label prefix is empty: it would let slabot remove any label")
+		case strings.ContainsAny(p, " \t"):
+			probs = append(probs, fmt.Sprintf("the managed label prefix %q contains spaces, which Jira labels cannot", p))
+		}
 	}
 	return probs
 }

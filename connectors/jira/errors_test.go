@@ -43,6 +43,11 @@ func TestNewValidatesConfig(t *testing.T) {
 	if !errors.As(err, &ce) || len(ce.Problems) != 4 {
 		t.Errorf("err = %v, want 4 problems", err)
 	}
+	// An empty managed prefix would let every label be removed.
+	_, err = New(Config{BaseURL: "https://example.atlassian.net", Email: "a@b.c", APIToken: "t", ManagedLabelPrefixes: []string{"sla-", ""}})
+	if err == nil || !strings.Contains(err.Error(), "prefix is empty") {
+		t.Errorf("empty prefix: err = %v", err)
+	}
 }
 
 func TestConnectReportsMissingAmbiguousAndMistypedFields(t *testing.T) {

@@ -27,7 +27,7 @@ func TestLiveSite(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	c, err := New(Config{BaseURL: url, Email: email, APIToken: token, ManagedLabelPrefix: "slabot-test-"})
+	c, err := New(Config{BaseURL: url, Email: email, APIToken: token, ManagedLabelPrefixes: []string{"slabot-test-"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package jira
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -62,9 +63,12 @@ func (c *Client) Changed(ctx context.Context, project string, cur Cursor) ([]rul
 // already delivered, so no change is lost and none is delivered twice. The
 // cursor also advances with the clock, to the poll's own time minus the
 // overlap: without that a quiet site would re-read its last burst of
-// changes (slabot's own writes, typically) on every poll forever. The next
-// poll then starts two overlaps before this one, which tolerates an index
-// lag or a clock difference with Jira of up to one overlap.
+// changes (slabot's own writes, typically) on every poll forever. The
+// poll's time is Jira's (the search answer's Date header), never this
+// host's, so a skewed local clock cannot move the cursor past changes; the
+// next poll starts two overlaps before this one, which also covers an index
+// lag of up to one overlap. Without a Date header the cursor only follows
+// the issues' own updated times.
 func (c *Client) ChangedIn(ctx context.Context, projects []string, cur Cursor) ([]rules.Issue, Cursor, error) {
 	if err := c.ready(); err != nil {
 		return nil, cur, err
@@ -72,7 +76,6 @@ func (c *Client) ChangedIn(ctx context.Context, projects []string, cur Cursor) (
 	if len(projects) == 0 {
 		return nil, cur, fmt.Errorf("jira: no project to poll")
 	}
-	polled := c.cfg.Now()
 	jql := ProjectClause(projects)
 	if !cur.Updated.IsZero() {
 		c.mu.RLock()
@@ -86,7 +89,7 @@ func (c *Client) ChangedIn(ctx context.Context, projects []string, cur Cursor) (
 	var out []rules.Issue
 	index := map[string]int{}
 	next := Cursor{Updated: cur.Updated, Seen: map[string]time.Time{}}
-	err := c.Search(ctx, jql, func(is rules.Issue) error {
+	polled, err := c.search(ctx, jql, func(is rules.Issue) error {
 		if prev, ok := cur.Seen[is.ID]; ok && !is.Updated.After(prev) {
 			return nil // delivered by an earlier poll
 		}
@@ -112,7 +115,7 @@ func (c *Client) ChangedIn(ctx context.Context, projects []string, cur Cursor) (
 		}
 		next.Seen[is.ID] = is.Updated
 	}
-	if floor := polled.Add(-c.cfg.Overlap); floor.After(next.Updated) {
+	if floor := polled.Add(-c.cfg.Overlap); !polled.IsZero() && floor.After(next.Updated) {
 		next.Updated = floor
 	}
 	// Forget what can no longer come back in the window (keep a minute of
@@ -131,27 +134,40 @@ func (c *Client) ChangedIn(ctx context.Context, projects []string, cur Cursor) (
 // order. Truncated inline changelogs, comments and worklogs are completed
 // from their own endpoints first.
 func (c *Client) Search(ctx context.Context, jql string, fn func(rules.Issue) error) error {
+	_, err := c.search(ctx, jql, fn)
+	return err
+}
+
+// search is Search, also returning the site's clock when the first page
+// was answered (its Date header; zero when there was none): the instant
+// the search's results are complete up to, on Jira's clock.
+func (c *Client) search(ctx context.Context, jql string, fn func(rules.Issue) error) (time.Time, error) {
 	if err := c.ready(); err != nil {
-		return err
+		return time.Time{}, err
 	}
+	var served time.Time
 	req := searchRequest{JQL: jql, MaxResults: c.cfg.PageSize, Fields: c.searchFields(), Expand: "changelog"}
 	for page := 1; ; page++ {
 		var res searchPage
-		if _, err := c.call(ctx, op{method: "POST", path: "rest/api/2/search/jql", endpoint: "/rest/api/2/search/jql",
-			body: req, out: &res, idempotent: true}); err != nil {
-			return fmt.Errorf("%w (search page %d)", err, page)
+		resp, err := c.call(ctx, op{method: "POST", path: "rest/api/2/search/jql", endpoint: "/rest/api/2/search/jql",
+			body: req, out: &res, idempotent: true})
+		if err != nil {
+			return served, fmt.Errorf("%w (search page %d)", err, page)
+		}
+		if page == 1 && resp != nil && resp.Response != nil {
+			served, _ = http.ParseTime(resp.Header.Get("Date"))
 		}
 		for i := range res.Issues {
 			is, err := c.complete(ctx, &res.Issues[i])
 			if err != nil {
-				return err
+				return served, err
 			}
 			if err := fn(is); err != nil {
-				return err
+				return served, err
 			}
 		}
 		if res.IsLast || res.NextPageToken == "" {
-			return nil
+			return served, nil
 		}
 		req.NextPageToken = res.NextPageToken
 	}

@@ -348,3 +348,26 @@ func TestQuietSiteCostsOneRequestPerPoll(t *testing.T) {
 	}
 	assertKeys(t, got, "OPS-2")
 }
+
+// TestCursorFollowsJirasClockNotOurs: the cursor moves on with the poll's
+// time as Jira states it (the Date header), so a host clock running ten
+// minutes fast cannot carry the cursor past a change Jira stamped after
+// the previous poll.
+func TestCursorFollowsJirasClockNotOurs(t *testing.T) {
+	s := newSite(t, seedWith(genIssues(3, 2, t0.Add(-time.Hour))...), jirasim.Options{}, func(c *Config) {
+		jiraNow := c.Now
+		c.Now = func() time.Time { return jiraNow().Add(10 * time.Minute) }
+	})
+	_, cur, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Advance(30 * time.Second)
+	must(t, s.sim.SetPriority("SUP-2", "Low", jirasim.AgentID, time.Time{}))
+	s.clock.Advance(90 * time.Second)
+	got, _, err := s.client.Changed(ctx(t), "SUP", cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertKeys(t, got, "SUP-2")
+}

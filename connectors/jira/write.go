@@ -220,9 +220,9 @@ func (c *Client) editBody(cs ChangeSet) (map[string]any, error) {
 		switch {
 		case adding[l]:
 			probs = append(probs, fmt.Sprintf("label %q is both added and removed", l))
-		case c.cfg.ManagedLabelPrefix != "" && !strings.HasPrefix(l, c.cfg.ManagedLabelPrefix):
-			probs = append(probs, fmt.Sprintf("label %q was not set by slabot (no %q prefix): labels people set are never removed",
-				l, c.cfg.ManagedLabelPrefix))
+		case !c.managedLabel(l):
+			probs = append(probs, fmt.Sprintf("label %q was not set by slabot (no %s prefix): labels people set are never removed",
+				l, strings.Join(quoteAll(c.cfg.ManagedLabelPrefixes), " or ")))
 		default:
 			labelOps = append(labelOps, map[string]string{"remove": l})
 		}
@@ -255,4 +255,26 @@ func sortedFieldNames(m map[string]FieldValue) []string {
 	}
 	sortStrings(ks)
 	return ks
+}
+
+// managedLabel reports whether slabot may remove label l: any label when no
+// prefix is configured, else only labels with a managed prefix.
+func (c *Client) managedLabel(l string) bool {
+	if len(c.cfg.ManagedLabelPrefixes) == 0 {
+		return true
+	}
+	for _, p := range c.cfg.ManagedLabelPrefixes {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
 }

@@ -19,7 +19,7 @@ func oneIssue(labels ...string) jirasim.Issue {
 func TestApplyPreservesLabelsPeopleSet(t *testing.T) {
 	s := newSite(t, seedWith(oneIssue("vip", "sla-on-track")), jirasim.Options{LogBodies: true}, func(c *Config) {
 		c.Quiet = true
-		c.ManagedLabelPrefix = "sla-"
+		c.ManagedLabelPrefixes = []string{"sla-"}
 	})
 	// Someone adds a label after slabot read the issue and before it writes.
 	must(t, s.sim.SetFields("SUP-1", map[string]any{"labels": []string{"vip", "sla-on-track", "escalated"}}, jirasim.AgentID, time.Time{}))
@@ -84,13 +84,19 @@ func TestApplyPreservesLabelsPeopleSet(t *testing.T) {
 }
 
 func TestApplyRefusesToRemoveLabelsPeopleSet(t *testing.T) {
-	s := newSite(t, seedWith(oneIssue("vip")), jirasim.Options{}, func(c *Config) { c.ManagedLabelPrefix = "sla-" })
+	s := newSite(t, seedWith(oneIssue("vip")), jirasim.Options{}, func(c *Config) { c.ManagedLabelPrefixes = []string{"sla-", "sup-"} })
 	_, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", RemoveLabels: []string{"vip"}})
-	if err == nil || !strings.Contains(err.Error(), "never removed") {
+	if err == nil || !strings.Contains(err.Error(), "never removed") || !strings.Contains(err.Error(), `"sla-" or "sup-"`) {
 		t.Fatalf("err = %v", err)
 	}
 	if n := s.sim.CountRequests("PUT", "*"); n != 0 {
 		t.Errorf("%d writes sent", n)
+	}
+	// Either product's own label may go.
+	for _, l := range []string{"sla-review", "sup-review"} {
+		if _, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", RemoveLabels: []string{l}}); err != nil {
+			t.Errorf("removing %s: %v", l, err)
+		}
 	}
 }
 

@@ -100,7 +100,7 @@ func TestChannelNotFoundDoesNotBlockOthers(t *testing.T) {
 func TestInvalidAuthIsClear(t *testing.T) {
 	e := newEnv(t, nil)
 	client := slackc.NewClient("xoxb-wrong", slackc.ClientOptions{APIURL: e.sim.APIURL()})
-	if _, err := client.AuthTest(context.Background()); err == nil || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN") {
+	if _, err := client.AuthTest(context.Background()); err == nil || !strings.Contains(err.Error(), "SLABOT_SLACK_TOKEN") {
 		t.Fatalf("auth.test: %v", err)
 	}
 	var logs bytes.Buffer
@@ -114,7 +114,7 @@ func TestInvalidAuthIsClear(t *testing.T) {
 	if r := e.row("SUP-32", 1); r.State != store.StatePending || !r.Blocked {
 		t.Fatalf("row %+v", r)
 	}
-	assertLogLine(t, logs.String(), "level=ERROR", "code=invalid_auth", "key=SUP-32|resolution|1|1", "check SLACK_BOT_TOKEN")
+	assertLogLine(t, logs.String(), "level=ERROR", "code=invalid_auth", "key=SUP-32|resolution|1|1", "check SLABOT_SLACK_TOKEN")
 }
 
 // not_in_channel (a private channel the bot was not invited to) is the

@@ -93,7 +93,13 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 func (s *Server) Handler() http.Handler { return s }
 
 // ServeHTTP serves the Jira REST API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+//
+// Every answer carries a Date header from the simulator's clock, as a real
+// site's does from its own: clients read the server's time from it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	s.mux.ServeHTTP(w, r)
+}
 
 func (s *Server) registerRoutes() {
 	s.mux = http.NewServeMux()
