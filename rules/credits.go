@@ -40,38 +40,59 @@ type CustomerMonth struct {
 // policy's zone, no carry-over, at most CreditsPerDay a day. An issue turned
 // away by the daily cap or the monthly allowance consumes nothing. The same
 // issues always give the same charges. It also applies the review rule and
-// totals billed hours. who[i] is outs[i].customerKey().
-func (p *Policy) countCredits(outs []Outcome, who []string, now time.Time) []CustomerMonth {
+// totals billed hours. names[who[i]] is outs[i].customerKey(): customers
+// are told apart by number, which hashes faster than their names.
+func (p *Policy) countCredits(outs []Outcome, who []int, names []string, now time.Time, sc *scratch) []CustomerMonth {
 	// Sorting compact entries rather than indexes into outs keeps the
-	// comparisons in cache. The index breaks the remaining ties, which makes
-	// the order total: an unstable sort then gives what a stable sort by
-	// creation and key would.
+	// comparisons in cache, and entries without pointers are moved without
+	// write barriers and never scanned by the garbage collector. An entry
+	// holds the creation instant as Unix seconds and nanoseconds, which
+	// order instants as time.Time.Compare does unless both carry a
+	// monotonic clock reading (then Compare compares the readings, and so
+	// does the sort), and its calendar date in the policy's zone, worked out
+	// here in input order rather than in the charging loop. Ties go to the
+	// key, then to the index, which makes the order total: an unstable sort
+	// then gives what a stable sort by creation and key would.
 	type entry struct {
-		created time.Time
-		key     string
-		i       int
+		sec        int64
+		year       int
+		i          int
+		nsec       int32
+		month, day uint8
 	}
 	order := make([]entry, 0, len(outs))
+	exact := false
 	for i := range outs {
-		if iss := outs[i].Issue; !iss.Created.After(now) {
-			order = append(order, entry{iss.Created, iss.Key, i})
+		if c := outs[i].Issue.Created; !c.After(now) {
+			y, m, d := c.In(p.Location).Date()
+			order = append(order, entry{sec: c.Unix(), nsec: int32(c.Nanosecond()), i: i, year: y, month: uint8(m), day: uint8(d)})
+			exact = exact || hasMonotonic(c)
 		}
 	}
 	slices.SortFunc(order, func(a, b entry) int {
-		if c := a.created.Compare(b.created); c != 0 {
-			return c
+		if exact {
+			if c := outs[a.i].Issue.Created.Compare(outs[b.i].Issue.Created); c != 0 {
+				return c
+			}
+		} else {
+			if c := cmp.Compare(a.sec, b.sec); c != 0 {
+				return c
+			}
+			if c := cmp.Compare(a.nsec, b.nsec); c != 0 {
+				return c
+			}
 		}
-		if c := strings.Compare(a.key, b.key); c != 0 {
+		if c := strings.Compare(outs[a.i].Issue.Key, outs[b.i].Issue.Key); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.i, b.i)
 	})
 	type monthKey struct {
-		who   string
+		who   int // index in names
 		month int // year*100 + month
 	}
 	type dayKey struct {
-		who string
+		who int
 		day int // year*10000 + month*100 + day
 	}
 	// dayTally counts one customer's day; name is its "2026-11-05", built
@@ -84,9 +105,10 @@ func (p *Policy) countCredits(outs []Outcome, who []string, now time.Time) []Cus
 	var monthOrder []monthKey
 	days := map[dayKey]*dayTally{}
 	for _, e := range order {
-		o, who := &outs[e.i], who[e.i]
-		y, m, d := e.created.In(p.Location).Date()
-		mk := monthKey{who, y*100 + int(m)}
+		o, id := &outs[e.i], who[e.i]
+		who := names[id]
+		y, m, d := e.year, time.Month(e.month), int(e.day)
+		mk := monthKey{id, y*100 + int(m)}
 		cm := months[mk]
 		if cm == nil {
 			cm = &CustomerMonth{Customer: who, Month: fmt.Sprintf("%04d-%02d", y, int(m))}
@@ -97,7 +119,7 @@ func (p *Policy) countCredits(outs []Outcome, who []string, now time.Time) []Cus
 			monthOrder = append(monthOrder, mk)
 		}
 		cm.Issues++
-		dk := dayKey{who, mk.month*100 + d}
+		dk := dayKey{id, mk.month*100 + d}
 		dt := days[dk]
 		if dt == nil {
 			dt = &dayTally{}
@@ -105,7 +127,7 @@ func (p *Policy) countCredits(outs []Outcome, who []string, now time.Time) []Cus
 		}
 		day := func() string {
 			if dt.name == "" {
-				dt.name = fmt.Sprintf("%s-%02d", cm.Month, d)
+				dt.name = cm.Month + "-" + twoDigits(d)
 			}
 			return dt.name
 		}
@@ -116,7 +138,7 @@ func (p *Policy) countCredits(outs []Outcome, who []string, now time.Time) []Cus
 		if p.Review.MaxPerDay > 0 && who != "" && dt.count > p.Review.MaxPerDay {
 			// Many issues get this flag: concatenation is much cheaper than
 			// fmt and gives the same text.
-			o.flag(FlagReview, "issue "+strconv.Itoa(dt.count)+" of "+who+" on "+day()+
+			o.flag(sc, FlagReview, "issue "+strconv.Itoa(dt.count)+" of "+who+" on "+day()+
 				": more than "+strconv.Itoa(p.Review.MaxPerDay)+" a day calls for a review of SLA times and priorities")
 			if n := len(cm.ReviewDays); n == 0 || cm.ReviewDays[n-1] != day() {
 				cm.ReviewDays = append(cm.ReviewDays, day())
@@ -126,16 +148,17 @@ func (p *Policy) countCredits(outs []Outcome, who []string, now time.Time) []Cus
 			continue
 		}
 		pl := o.Plan
-		use := &CreditUse{Month: cm.Month, Number: cm.Issues, DayNumber: dt.count}
+		use := &sc.credits.take(1)[0]
+		*use = CreditUse{Month: cm.Month, Number: cm.Issues, DayNumber: dt.count}
 		switch {
 		case pl.CreditsPerDay > 0 && dt.charged >= pl.CreditsPerDay:
 			use.DailyCap = true
 			cm.DailyCapHits++
-			o.flag(FlagDailyCap, fmt.Sprintf("%s already used %d credit(s) on %s; plan %s allows %d a day", who, dt.charged, day(), pl.Name, pl.CreditsPerDay))
+			o.flag(sc, FlagDailyCap, fmt.Sprintf("%s already used %d credit(s) on %s; plan %s allows %d a day", who, dt.charged, day(), pl.Name, pl.CreditsPerDay))
 		case pl.CreditsPerMonth > 0 && cm.Charged >= pl.CreditsPerMonth:
 			use.OverQuota = true
 			cm.OverQuota++
-			o.flag(FlagOverQuota, fmt.Sprintf("%s used all %d credit(s) of plan %s in %s (credits do not carry over)", who, pl.CreditsPerMonth, pl.Name, cm.Month))
+			o.flag(sc, FlagOverQuota, fmt.Sprintf("%s used all %d credit(s) of plan %s in %s (credits do not carry over)", who, pl.CreditsPerMonth, pl.Name, cm.Month))
 		default:
 			use.Charged = true
 			cm.Charged++
@@ -184,3 +207,17 @@ func (p *Policy) billHours(o *Outcome) {
 	o.AfterHours = afterHours
 	o.BillableHours = inHours.Hours() + afterHours.Hours()*b.AfterHoursMultiplier
 }
+
+// twoDigits formats a day of the month as %02d does, without fmt or an
+// allocation.
+func twoDigits(d int) string {
+	if d < 0 || d > 99 {
+		return fmt.Sprintf("%02d", d)
+	}
+	return pairs[2*d : 2*d+2]
+}
+
+const pairs = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" +
+	"30313233343536373839" + "40414243444546474849" + "50515253545556575859" +
+	"60616263646566676869" + "70717273747576777879" + "80818283848586878889" +
+	"90919293949596979899"

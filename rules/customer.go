@@ -10,7 +10,7 @@ import (
 // contact, the reporter's e-mail domain. A plan field on the issue, when the
 // policy names one, overrides the directory's plan (it is what the service
 // desk set on this very issue).
-func (p *Policy) matchCustomer(o *Outcome) {
+func (p *Policy) matchCustomer(o *Outcome, sc *scratch) {
 	iss := o.Issue
 	cust, how := p.findCustomer(iss)
 	o.Customer, o.CustomerMatch = cust, how
@@ -23,7 +23,7 @@ func (p *Policy) matchCustomer(o *Outcome) {
 				o.Plan = pl
 				o.CustomerMatch = joinReason(o.CustomerMatch, fmt.Sprintf("plan %s from field %q", pl.Name, p.Customers.PlanField))
 			} else {
-				o.flag(FlagUnknownPlan, fmt.Sprintf("field %q says plan %q, which the policy does not define (plans: %s)", p.Customers.PlanField, v, strings.Join(planNames(p), ", ")))
+				o.flag(sc, FlagUnknownPlan, fmt.Sprintf("field %q says plan %q, which the policy does not define (plans: %s)", p.Customers.PlanField, v, strings.Join(planNames(p), ", ")))
 			}
 		}
 	}
@@ -32,11 +32,11 @@ func (p *Policy) matchCustomer(o *Outcome) {
 		o.CustomerMatch = joinReason(o.CustomerMatch, "default plan "+o.Plan.Name)
 	}
 	if cust == nil && (p.Customers.Required || (len(p.Plans) > 0 && o.Plan == nil)) {
-		o.flag(FlagUnknownCustomer, fmt.Sprintf("reporter %s matches no customer in %s (by organization, %s, contact or e-mail domain)",
+		o.flag(sc, FlagUnknownCustomer, fmt.Sprintf("reporter %s matches no customer in %s (by organization, %s, contact or e-mail domain)",
 			describeUser(iss.Reporter), p.File, fieldOrNone(p.Customers.Field)))
 	}
 	if cust != nil && len(cust.Contacts) > 0 && !cust.isContact(iss.Reporter) {
-		o.flag(FlagUnregistered, fmt.Sprintf("reporter %s is not one of %s's registered persons", describeUser(iss.Reporter), cust.Name))
+		o.flag(sc, FlagUnregistered, fmt.Sprintf("reporter %s is not one of %s's registered persons", describeUser(iss.Reporter), cust.Name))
 	}
 }
 

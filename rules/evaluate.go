@@ -133,17 +133,27 @@ func (e *Evaluation) Outcome(key string) *Outcome {
 func Evaluate(p *Policy, issues []Issue, now time.Time, opts Options) *Evaluation {
 	ev := &Evaluation{Outcomes: make([]Outcome, len(issues))}
 	sc := &scratch{}
-	// Customer keys are taken while each issue is at hand (in cache).
-	who := make([]string, len(issues))
+	// Customer keys are taken, and numbered, while each issue is at hand
+	// (in cache): names[who[i]] is issue i's key.
+	who := make([]int, len(issues))
+	var names []string
+	ids := map[string]int{}
 	for i := range issues {
 		o := &ev.Outcomes[i] // zero, as make left it
 		o.Issue, o.Goals = &issues[i], sc.goals.take(len(p.Goals))[:0]
 		p.evaluateIssue(o, now, opts, sc)
-		who[i] = o.customerKey()
+		k := o.customerKey()
+		id, ok := ids[k]
+		if !ok {
+			id = len(names)
+			names = append(names, k)
+			ids[k] = id
+		}
+		who[i] = id
 	}
-	ev.Months = p.countCredits(ev.Outcomes, who, now)
+	ev.Months = p.countCredits(ev.Outcomes, who, names, now, sc)
 	for i := range ev.Outcomes {
-		p.finish(&ev.Outcomes[i], opts, sc)
+		p.finish(&ev.Outcomes[i], sc)
 	}
 	return ev
 }
@@ -152,7 +162,7 @@ func Evaluate(p *Policy, issues []Issue, now time.Time, opts Options) *Evaluatio
 // arrives with its issue and an empty goal list with room for every goal.
 func (p *Policy) evaluateIssue(o *Outcome, now time.Time, opts Options, sc *scratch) {
 	iss := o.Issue
-	p.matchCustomer(o)
+	p.matchCustomer(o, sc)
 	o.Missing = p.missingInfo(iss)
 	var qualifiedAt time.Time
 	if p.Qualification.applies(p, iss) && len(o.Missing) == 0 {
@@ -168,10 +178,10 @@ func (p *Policy) evaluateIssue(o *Outcome, now time.Time, opts Options, sc *scra
 	o.Priority = p.priorityOf(jiraPrio)
 	o.Type = p.typeOf(jiraType)
 	if o.Priority == nil && len(p.Priorities) > 0 {
-		o.flag(FlagUnknownPriority, fmt.Sprintf("Jira priority %q is not mapped by the policy (%s)", jiraPrio, p.File))
+		o.flag(sc, FlagUnknownPriority, fmt.Sprintf("Jira priority %q is not mapped by the policy (%s)", jiraPrio, p.File))
 	}
 	if o.Type == nil && len(p.Types) > 0 {
-		o.flag(FlagUnknownType, fmt.Sprintf("Jira issue type %q is not mapped by the policy (%s)", jiraType, p.File))
+		o.flag(sc, FlagUnknownType, fmt.Sprintf("Jira issue type %q is not mapped by the policy (%s)", jiraType, p.File))
 	}
 	effective := o.Priority
 	if o.Priority != nil && o.Type != nil && !o.Priority.Allows(o.Type.Name) {
@@ -183,13 +193,15 @@ func (p *Policy) evaluateIssue(o *Outcome, now time.Time, opts Options, sc *scra
 		p.evaluateGoal(&o.Goals[len(o.Goals)-1], g, &tl, o, effective, now, sc)
 	}
 	p.billHours(o)
+	p.settle(o, opts, sc)
 }
 
-func (o *Outcome) flag(code, reason string) {
+func (o *Outcome) flag(sc *scratch, code, reason string) {
 	if o.Flags == nil {
 		// A flagged issue often collects a second flag (a misused priority,
-		// then the review rule): room for two spares a reallocation.
-		o.Flags = make([]Flag, 0, 2)
+		// then the review rule): room for two spares a reallocation. The
+		// room is cut from the call's slab; a third flag reallocates.
+		o.Flags = sc.flags.take(2)[:0]
 	}
 	o.Flags = append(o.Flags, Flag{Code: code, Reason: reason})
 }
@@ -210,12 +222,12 @@ func (p *Policy) applyPriorityRule(o *Outcome, jiraPrio, bot string, sc *scratch
 	pr, t := o.Priority, o.Type
 	switch p.PriorityRule.Mode {
 	case PriorityRuleFlag:
-		o.flag(FlagPriorityNotAllowed, p.notAllowedReason(pr, t, sc))
+		o.flag(sc, FlagPriorityNotAllowed, p.notAllowedReason(pr, t, sc))
 		return pr
 	case PriorityRuleFix:
 		to := p.nearestAllowed(pr, t.Name)
 		if to == nil {
-			o.flag(FlagPriorityNotAllowed, fmt.Sprintf("priority %s is not used for %s issues and no priority is allowed for that type", pr.Name, t.Name))
+			o.flag(sc, FlagPriorityNotAllowed, fmt.Sprintf("priority %s is not used for %s issues and no priority is allowed for that type", pr.Name, t.Name))
 			return pr
 		}
 		o.SetPriority = to.Jira[0]
@@ -439,12 +451,13 @@ func (p *Policy) evaluateGoal(gs *GoalStatus, g *Goal, tl *timeline, o *Outcome,
 	}
 }
 
-// finish adds what needs every issue evaluated (credits) and turns the
-// findings into labels, fields, comments and escalations.
-func (p *Policy) finish(o *Outcome, opts Options, sc *scratch) {
+// settle turns the findings that depend on the issue alone into fields,
+// comments and escalations. It runs right after the issue is evaluated,
+// while its goals are still in cache, rather than in a second walk over
+// all outcomes; nothing it writes depends on credits.
+func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 	iss := o.Issue
 	if len(o.Missing) > 0 {
-		o.flag(FlagMissingInfo, "missing: "+strings.Join(o.Missing, "; "))
 		o.propose("missing-info", p.Qualification.Internal, opts.BotAccountID, func() string { return p.missingInfoBody(iss, o.Missing) })
 	}
 	if p.Acknowledgement.Enabled {
@@ -452,16 +465,11 @@ func (p *Policy) finish(o *Outcome, opts Options, sc *scratch) {
 			o.propose("ack", p.Acknowledgement.Internal, opts.BotAccountID, func() string { return p.ackBody(iss, gs) })
 		}
 	}
-	if o.AfterHours > 0 {
-		o.flag(FlagAfterHours, fmt.Sprintf("%s of logged work outside business hours is billed at %gx and needs both parties' verification",
-			formatSpan(o.AfterHours), p.Billing.AfterHoursMultiplier))
-	}
 
 	o.Fields = make(map[string]FieldValue, 2*len(o.Goals)+1)
 	if n := dueSteps(o.Goals); n > 0 {
-		o.Escalations = make([]Escalation, 0, n)
+		o.Escalations = sc.escalations.take(n)[:0]
 	}
-	labels := sc.labels.take(len(o.Flags) + len(o.Goals))[:0]
 	for i := range o.Goals {
 		gs := &o.Goals[i]
 		g := gs.Goal
@@ -479,12 +487,6 @@ func (p *Policy) finish(o *Outcome, opts Options, sc *scratch) {
 			}
 			o.Fields[g.StateField] = v
 		}
-		switch {
-		case gs.State == StateBreached:
-			labels = append(labels, g.breachedLabel)
-		case gs.AtRisk:
-			labels = append(labels, g.atRiskLabel)
-		}
 		for _, st := range gs.Steps {
 			if st.Due {
 				o.Escalations = append(o.Escalations, Escalation{Goal: g.Name, Cycle: gs.Cycle, Level: st.Step.Level,
@@ -494,6 +496,28 @@ func (p *Policy) finish(o *Outcome, opts Options, sc *scratch) {
 	}
 	if p.Billing.Field != "" && p.Billing.Calendar != nil {
 		o.Fields[p.Billing.Field] = FieldValue{Text: fmt.Sprintf("%.2f", o.BillableHours)}
+	}
+}
+
+// finish adds what needs every issue evaluated (credits): the flags that
+// come after the credit flags, then the labels of all flags and goals.
+func (p *Policy) finish(o *Outcome, sc *scratch) {
+	if len(o.Missing) > 0 {
+		o.flag(sc, FlagMissingInfo, "missing: "+strings.Join(o.Missing, "; "))
+	}
+	if o.AfterHours > 0 {
+		o.flag(sc, FlagAfterHours, fmt.Sprintf("%s of logged work outside business hours is billed at %gx and needs both parties' verification",
+			formatSpan(o.AfterHours), p.Billing.AfterHoursMultiplier))
+	}
+	labels := sc.labels.take(len(o.Flags) + len(o.Goals))[:0]
+	for i := range o.Goals {
+		gs := &o.Goals[i]
+		switch {
+		case gs.State == StateBreached:
+			labels = append(labels, gs.Goal.breachedLabel)
+		case gs.AtRisk:
+			labels = append(labels, gs.Goal.atRiskLabel)
+		}
 	}
 	for _, f := range o.Flags {
 		labels = append(labels, p.label(f.Code))

@@ -2,10 +2,11 @@ package rules
 
 // scratch is the working memory of one Evaluate call. Evaluating an issue
 // needs a few short-lived buffers (its timeline, the cycle being walked)
-// and produces many small slices (goals, spans, ladder steps, labels);
-// allocating them issue by issue dominated the engine's cost. The buffers
-// are reused from issue to issue and the small results are cut from shared
-// blocks.
+// and produces many small slices and values (goals, spans, ladder steps,
+// labels, flags, escalations, credit uses); allocating them issue by issue
+// dominated the engine's cost. The buffers are reused from issue to issue,
+// hold no pointers where they can (see event), and the small results are
+// cut from shared blocks.
 //
 // A scratch belongs to one call and is never shared: Evaluate may run
 // concurrently for different policies and issue sets.
@@ -17,13 +18,17 @@ type scratch struct {
 	commentEvents []event
 	events        []event
 
-	// The spans of the cycle being walked; the last cycle's are copied out.
-	running, pauses []Span
+	// The spans of the cycle being walked, by event position; the last
+	// cycle's are turned into Spans.
+	running, pauses []spanAt
 
-	goals  slab[GoalStatus]
-	spans  slab[Span]
-	steps  slab[StepStatus]
-	labels slab[string]
+	goals       slab[GoalStatus]
+	spans       slab[Span]
+	steps       slab[StepStatus]
+	labels      slab[string]
+	flags       slab[Flag]
+	escalations slab[Escalation]
+	credits     slab[CreditUse]
 
 	// notAllowed caches the reason of the priority-not-allowed flag: it
 	// depends only on the priority and the type, and issues share a few

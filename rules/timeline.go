@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -21,17 +22,44 @@ const (
 	evType
 )
 
+// event is one entry of a timeline. It holds no pointers: timelines are
+// built and walked in the call's scratch buffers for every issue, and
+// pointer-free buffers are copied without write barriers and never scanned
+// by the garbage collector. The instant is kept as Unix seconds and
+// nanoseconds, which order events as time.Time.Compare does for times
+// without a monotonic clock reading; the time.Time itself (location
+// included) is read back from the issue when a clock needs it.
 type event struct {
-	at   time.Time
+	sec  int64
+	nsec int32
 	kind eventKind
-	// ch is the changelog entry behind evStatus, evPriority and evType: To
-	// is the status entered (or the new value), From the status left.
-	ch *Change
+	// src is the index of the entry behind the event: in iss.Changes for
+	// the changelog's events, in iss.Comments for evAgentComment.
+	src int32
 }
+
+// zeroUnix is time.Time{}.Unix(): an event at the zero instant has sec
+// zeroUnix and nsec 0.
+const zeroUnix = -62135596800
+
+func newEvent(t time.Time, kind eventKind, src int) event {
+	return event{sec: t.Unix(), nsec: int32(t.Nanosecond()), kind: kind, src: int32(src)}
+}
+
+// isZero reports whether the event happened at the zero instant, as
+// time.Time.IsZero does.
+func (e *event) isZero() bool { return e.sec == zeroUnix && e.nsec == 0 }
 
 // timeline is an issue's history up to now, as the clocks see it.
 type timeline struct {
-	events []event
+	iss         *Issue
+	qualifiedAt time.Time
+	events      []event
+	// exact is set when an instant of the timeline carries a monotonic
+	// clock reading: time.Time.Compare then compares readings rather than
+	// wall instants, and events are compared as time.Time values so that
+	// the order is exactly the one Compare gives.
+	exact bool
 	// kinds has bit 1<<k set when an event of kind k is in events, so
 	// looking up a value that never changed needs no walk.
 	kinds         uint16
@@ -40,14 +68,36 @@ type timeline struct {
 	initialType   string
 }
 
+// at returns the instant of event e, as the issue holds it.
+func (tl *timeline) at(e *event) time.Time {
+	switch e.kind {
+	case evCreated:
+		return tl.iss.Created
+	case evAgentComment:
+		return tl.iss.Comments[e.src].Created
+	case evQualified:
+		return tl.qualifiedAt
+	}
+	return tl.iss.Changes[e.src].At
+}
+
+// change returns the changelog entry behind a status, priority or type
+// event: To is the status entered (or the new value), From the status left.
+func (tl *timeline) change(e *event) *Change { return &tl.iss.Changes[e.src] }
+
+// hasMonotonic reports whether t carries a monotonic clock reading (which
+// Round(0) strips).
+func hasMonotonic(t time.Time) bool { return t != t.Round(0) }
+
 // buildTimeline orders the issue's history. Changes after now are ignored so
 // that an evaluation "as of" a past instant sees only what had happened.
 // Events at the same instant keep their input order: the changelog, then
 // the comments, then the qualified instant. The timeline lives in sc's
 // buffers until the next call.
 func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now time.Time, sc *scratch) timeline {
-	tl := timeline{initialStatus: iss.Status, initialPrio: iss.Priority, initialType: iss.Type}
-	evs := append(sc.changeEvents[:0], event{at: iss.Created, kind: evCreated})
+	tl := timeline{iss: iss, qualifiedAt: qualifiedAt, initialStatus: iss.Status, initialPrio: iss.Priority, initialType: iss.Type}
+	exact := hasMonotonic(iss.Created)
+	evs := append(sc.changeEvents[:0], newEvent(iss.Created, evCreated, 0))
 	seenStatus, seenPrio, seenType := false, false, false
 	for i := range iss.Changes {
 		ch := &iss.Changes[i]
@@ -68,20 +118,30 @@ func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now
 		if ch.At.After(now) {
 			continue
 		}
+		var kind eventKind
+		ok := true
 		switch ch.Field {
 		case FieldStatus:
-			evs = append(evs, event{at: ch.At, kind: evStatus, ch: ch})
+			kind = evStatus
 		case FieldResolution:
 			switch {
 			case ch.To != "" && ch.From == "":
-				evs = append(evs, event{at: ch.At, kind: evResolutionSet})
+				kind = evResolutionSet
 			case ch.To == "" && ch.From != "":
-				evs = append(evs, event{at: ch.At, kind: evResolutionCleared})
+				kind = evResolutionCleared
+			default:
+				ok = false
 			}
 		case FieldPriority:
-			evs = append(evs, event{at: ch.At, kind: evPriority, ch: ch})
+			kind = evPriority
 		case FieldType:
-			evs = append(evs, event{at: ch.At, kind: evType, ch: ch})
+			kind = evType
+		default:
+			ok = false
+		}
+		if ok {
+			evs = append(evs, newEvent(ch.At, kind, i))
+			exact = exact || hasMonotonic(ch.At)
 		}
 	}
 	cms := sc.commentEvents[:0]
@@ -90,15 +150,19 @@ func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now
 		if !cm.Public || cm.Created.After(now) || !p.isAgent(cm.Author, iss.Reporter, bot) {
 			continue
 		}
-		cms = append(cms, event{at: cm.Created, kind: evAgentComment})
+		cms = append(cms, newEvent(cm.Created, evAgentComment, i))
+		exact = exact || hasMonotonic(cm.Created)
 	}
 	var last *event
 	if !qualifiedAt.IsZero() && !qualifiedAt.After(now) {
-		last = &event{at: qualifiedAt, kind: evQualified}
+		q := newEvent(qualifiedAt, evQualified, 0)
+		last = &q
+		exact = exact || hasMonotonic(qualifiedAt)
 	}
-	sortEvents(evs)
-	sortEvents(cms)
-	tl.events = mergeEvents(sc.events[:0], evs, cms, last)
+	tl.exact = exact
+	tl.sortEvents(evs)
+	tl.sortEvents(cms)
+	tl.events = tl.mergeEvents(sc.events[:0], evs, cms, last)
 	for _, e := range tl.events {
 		tl.kinds |= 1 << e.kind
 	}
@@ -106,14 +170,25 @@ func buildTimeline(iss *Issue, p *Policy, bot string, qualifiedAt time.Time, now
 	return tl
 }
 
-func compareEvents(a, b event) int { return a.at.Compare(b.at) }
+// compare orders events by time, as time.Time.Compare orders their
+// instants.
+func (tl *timeline) compare(a, b *event) int {
+	if tl.exact {
+		return tl.at(a).Compare(tl.at(b))
+	}
+	if c := cmp.Compare(a.sec, b.sec); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.nsec, b.nsec)
+}
 
 // sortEvents orders evs by time, keeping the order of equal times (as
 // slices.SortStableFunc does). The changelog and the comments normally
 // arrive in order, so checking first spares the sort.
-func sortEvents(evs []event) {
-	if !slices.IsSortedFunc(evs, compareEvents) {
-		slices.SortStableFunc(evs, compareEvents)
+func (tl *timeline) sortEvents(evs []event) {
+	compare := func(a, b event) int { return tl.compare(&a, &b) }
+	if !slices.IsSortedFunc(evs, compare) {
+		slices.SortStableFunc(evs, compare)
 	}
 }
 
@@ -124,15 +199,15 @@ func sortEvents(evs []event) {
 // merge sort works), so the timeline is what stably sorting all events
 // together gives; last, the final element, goes before the first event
 // strictly later than it.
-func mergeEvents(dst, a, b []event, last *event) []event {
+func (tl *timeline) mergeEvents(dst, a, b []event, last *event) []event {
 	for len(a) > 0 || len(b) > 0 {
 		var next event
-		if len(a) == 0 || (len(b) > 0 && compareEvents(b[0], a[0]) < 0) {
+		if len(a) == 0 || (len(b) > 0 && tl.compare(&b[0], &a[0]) < 0) {
 			next, b = b[0], b[1:]
 		} else {
 			next, a = a[0], a[1:]
 		}
-		if last != nil && compareEvents(next, *last) > 0 {
+		if last != nil && tl.compare(&next, last) > 0 {
 			dst, last = append(dst, *last), nil
 		}
 		dst = append(dst, next)
@@ -149,18 +224,21 @@ func (tl *timeline) valueAt(kind eventKind, initial string, t time.Time) string 
 	if tl.kinds&(1<<kind) == 0 {
 		return v
 	}
-	for _, e := range tl.events {
-		if e.at.After(t) {
+	for i := range tl.events {
+		e := &tl.events[i]
+		if tl.at(e).After(t) {
 			break
 		}
 		if e.kind == kind {
-			v = e.ch.To
+			v = tl.change(e).To
 		}
 	}
 	return v
 }
 
-func (c Condition) matches(e *event) bool {
+// matches reports whether event e, whose changelog entry is ch for a
+// status event (nil otherwise), meets the condition.
+func (c Condition) matches(e *event, ch *Change) bool {
 	switch c.Kind {
 	case OnCreated:
 		return e.kind == evCreated
@@ -173,11 +251,11 @@ func (c Condition) matches(e *event) bool {
 	case OnQualified:
 		return e.kind == evQualified
 	case OnEntered:
-		return e.kind == evStatus && strings.EqualFold(e.ch.To, c.Status)
+		return e.kind == evStatus && strings.EqualFold(ch.To, c.Status)
 	case OnLeft:
-		return e.kind == evStatus && strings.EqualFold(e.ch.From, c.Status) && !strings.EqualFold(e.ch.To, c.Status)
+		return e.kind == evStatus && strings.EqualFold(ch.From, c.Status) && !strings.EqualFold(ch.To, c.Status)
 	case OnCategory:
-		return e.kind == evStatus && e.ch.ToCategory == c.Status
+		return e.kind == evStatus && ch.ToCategory == c.Status
 	}
 	return false
 }
@@ -211,9 +289,9 @@ func kindsOf(conds []Condition) uint16 {
 	return k
 }
 
-func anyMatches(conds []Condition, e *event) bool {
+func anyMatches(conds []Condition, e *event, ch *Change) bool {
 	for _, c := range conds {
-		if c.matches(e) {
+		if c.matches(e, ch) {
 			return true
 		}
 	}
@@ -235,6 +313,33 @@ type cycle struct {
 	pausedAt string    // the status that holds it paused now, if any
 }
 
+// spanAt is a span of the cycle being walked, by position in the
+// timeline's events: to is -1 while the span is open. It holds no pointers
+// (see event).
+type spanAt struct{ from, to int32 }
+
+// cycleAt is the cycle being walked, by position in the timeline's events
+// (-1: none); materialize turns it into a cycle.
+type cycleAt struct {
+	start, stop     int32
+	running, pauses []spanAt
+	pausedAt        string
+}
+
+// open reports whether span s is still open. A span closed at the zero
+// instant counts as open, as a Span whose To is the zero time does.
+func (tl *timeline) open(s *spanAt) bool { return s.to < 0 || tl.events[s.to].isZero() }
+
+// closeOpen ends whichever span (running or paused) is open at event i.
+func (tl *timeline) closeOpen(c *cycleAt, i int32) {
+	if n := len(c.running); n > 0 && tl.open(&c.running[n-1]) {
+		c.running[n-1].to = i
+	}
+	if n := len(c.pauses); n > 0 && tl.open(&c.pauses[n-1]) {
+		c.pauses[n-1].to = i
+	}
+}
+
 // lastCycle walks the timeline once for goal g and returns how many cycles
 // it found and the last one (zero if none). A start condition while the
 // clock is idle opens a new cycle (a reopen starts a new cycle); a stop
@@ -243,23 +348,25 @@ type cycle struct {
 // only the last cycle's are copied out.
 func (tl *timeline) lastCycle(g *Goal, sc *scratch) (int, cycle) {
 	n := 0
-	var last cycle
+	last := cycleAt{start: -1, stop: -1}
 	status := tl.initialStatus
 	active := false
-	var cur cycle
-	cur.running, cur.pauses = sc.running[:0], sc.pauses[:0]
+	cur := cycleAt{start: -1, stop: -1, running: sc.running[:0], pauses: sc.pauses[:0]}
 	paused := func() bool { return containsFold(g.Pause, status) }
 	// Most events cannot start or stop the clock: their kind says so.
 	startKinds, stopKinds := kindsOf(g.Start), kindsOf(g.Stop)
 	for i := range tl.events {
 		e := &tl.events[i]
+		at := int32(i)
+		var ch *Change
 		if e.kind == evStatus {
-			status = e.ch.To
+			ch = tl.change(e)
+			status = ch.To
 		}
 		if active {
-			if stopKinds&(1<<e.kind) != 0 && anyMatches(g.Stop, e) {
-				closeOpen(&cur, e.at)
-				cur.stop = e.at
+			if stopKinds&(1<<e.kind) != 0 && anyMatches(g.Stop, e, ch) {
+				tl.closeOpen(&cur, at)
+				cur.stop = at
 				cur.pausedAt = ""
 				n, last = n+1, cur
 				active = false
@@ -270,12 +377,12 @@ func (tl *timeline) lastCycle(g *Goal, sc *scratch) (int, cycle) {
 				wasPaused := cur.pausedAt != ""
 				switch {
 				case p && !wasPaused:
-					closeOpen(&cur, e.at)
-					cur.pauses = append(cur.pauses, Span{From: e.at})
+					tl.closeOpen(&cur, at)
+					cur.pauses = append(cur.pauses, spanAt{from: at, to: -1})
 					cur.pausedAt = status
 				case !p && wasPaused:
-					closeOpen(&cur, e.at)
-					cur.running = append(cur.running, Span{From: e.at})
+					tl.closeOpen(&cur, at)
+					cur.running = append(cur.running, spanAt{from: at, to: -1})
 					cur.pausedAt = ""
 				case p:
 					cur.pausedAt = status
@@ -283,14 +390,14 @@ func (tl *timeline) lastCycle(g *Goal, sc *scratch) (int, cycle) {
 			}
 			continue
 		}
-		if startKinds&(1<<e.kind) != 0 && anyMatches(g.Start, e) {
+		if startKinds&(1<<e.kind) != 0 && anyMatches(g.Start, e, ch) {
 			active = true
-			cur = cycle{start: e.at, running: cur.running[:0], pauses: cur.pauses[:0]}
+			cur = cycleAt{start: at, stop: -1, running: cur.running[:0], pauses: cur.pauses[:0]}
 			if paused() {
-				cur.pauses = append(cur.pauses, Span{From: e.at})
+				cur.pauses = append(cur.pauses, spanAt{from: at, to: -1})
 				cur.pausedAt = status
 			} else {
-				cur.running = append(cur.running, Span{From: e.at})
+				cur.running = append(cur.running, spanAt{from: at, to: -1})
 			}
 		}
 	}
@@ -299,19 +406,34 @@ func (tl *timeline) lastCycle(g *Goal, sc *scratch) (int, cycle) {
 	}
 	sc.running, sc.pauses = cur.running[:0], cur.pauses[:0]
 	// last's spans are cur's buffers: no later start reset them.
-	last.running = sc.spans.clone(last.running)
-	last.pauses = sc.spans.clone(last.pauses)
-	return n, last
+	return n, tl.materialize(&last, sc)
 }
 
-// closeOpen ends whichever span (running or paused) is open at t.
-func closeOpen(c *cycle, t time.Time) {
-	if n := len(c.running); n > 0 && c.running[n-1].To.IsZero() {
-		c.running[n-1].To = t
+// materialize turns a cycle walked by event positions into times, with its
+// spans cut from sc's slab (nil when there are none).
+func (tl *timeline) materialize(c *cycleAt, sc *scratch) cycle {
+	out := cycle{pausedAt: c.pausedAt, running: tl.spans(c.running, sc), pauses: tl.spans(c.pauses, sc)}
+	if c.start >= 0 {
+		out.start = tl.at(&tl.events[c.start])
 	}
-	if n := len(c.pauses); n > 0 && c.pauses[n-1].To.IsZero() {
-		c.pauses[n-1].To = t
+	if c.stop >= 0 {
+		out.stop = tl.at(&tl.events[c.stop])
 	}
+	return out
+}
+
+func (tl *timeline) spans(src []spanAt, sc *scratch) []Span {
+	if len(src) == 0 {
+		return nil
+	}
+	out := sc.spans.take(len(src))
+	for i, s := range src {
+		out[i].From = tl.at(&tl.events[s.from])
+		if s.to >= 0 {
+			out[i].To = tl.at(&tl.events[s.to])
+		}
+	}
+	return out
 }
 
 func containsFold(list []string, s string) bool {
