@@ -127,14 +127,9 @@ func (s *Sim) completeUpload(p url.Values) answer {
 	if ref == "" { // uploaded privately, shared nowhere
 		return ok(map[string]any{"files": out})
 	}
-	c := s.resolveChannel(ref)
-	switch {
-	case c == nil:
-		return fail("channel_not_found")
-	case c.archived:
-		return fail("is_archived")
-	case !c.member:
-		return fail("not_in_channel")
+	c, code := s.postable(ref)
+	if code != "" {
+		return fail(code)
 	}
 	text := p.Get("initial_comment")
 	if len(text) > maxText {

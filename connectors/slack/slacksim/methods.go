@@ -86,14 +86,9 @@ func content(p url.Values) (text string, blocks json.RawMessage, md *Metadata, c
 }
 
 func (s *Sim) postMessage(p url.Values) answer {
-	c := s.resolveChannel(p.Get("channel"))
-	switch {
-	case c == nil:
-		return fail("channel_not_found")
-	case c.archived:
-		return fail("is_archived")
-	case !c.member:
-		return fail("not_in_channel")
+	c, code := s.postable(p.Get("channel"))
+	if code != "" {
+		return fail(code)
 	}
 	text, blocks, md, code := content(p)
 	if code != "" {
@@ -298,4 +293,19 @@ func (s *Sim) appendMessage(c *channel, m *Message, threadTS string) string {
 	m.TS = s.nextTS()
 	c.msgs = append(c.msgs, m)
 	return ""
+}
+
+// postable resolves the channel a message is posted to, or returns the
+// error code Slack gives: channel_not_found, is_archived, not_in_channel.
+func (s *Sim) postable(ref string) (*channel, string) {
+	c := s.resolveChannel(ref)
+	switch {
+	case c == nil:
+		return nil, "channel_not_found"
+	case c.archived:
+		return nil, "is_archived"
+	case !c.member:
+		return nil, "not_in_channel"
+	}
+	return c, ""
 }
