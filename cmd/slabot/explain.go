@@ -23,8 +23,17 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	issueFile := fs.String("issue", "", "issue JSON as GET /rest/api/2/issue/KEY?expand=changelog,names returns it (offline)")
 	at := fs.String("at", "", "evaluate as of this RFC 3339 instant (default: now)")
 	asJSON := fs.Bool("json", false, "print goals, deadlines, states, labels and the due step as JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	// Flags may come after the key too (slabot explain SAN-1 --json): parse
+	// again past each positional argument.
+	var keys []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		keys, args = append(keys, fs.Arg(0)), fs.Args()[1:]
 	}
 	now := time.Now()
 	if *at != "" {
@@ -62,13 +71,13 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "slabot explain: %s: %v\n", *issueFile, err)
 			return 1
 		}
-	case fs.NArg() == 1:
+	case len(keys) == 1 && *issueFile == "":
 		var code int
-		if iss, policy, bot, code = liveIssue(fs.Arg(0), stderr); code != 0 {
+		if iss, policy, bot, code = liveIssue(keys[0], stderr); code != 0 {
 			return code
 		}
 	default:
-		fmt.Fprintln(stderr, "usage: slabot explain KEY  |  slabot explain --policy FILE --issue FILE.json [--at RFC3339] [--json]")
+		fmt.Fprintln(stderr, "usage: slabot explain KEY [--at RFC3339] [--json]  |  slabot explain --policy FILE --issue FILE.json [--at RFC3339] [--json]")
 		return 2
 	}
 	ev := rules.Evaluate(policy, []rules.Issue{iss}, now, rules.Options{BotAccountID: bot})

@@ -60,3 +60,26 @@ func TestExplainOffline(t *testing.T) {
 		t.Errorf("labels %v", got.Labels)
 	}
 }
+
+// slabot explain KEY fetches the issue from the site and finds its policy
+// by project key.
+func TestExplainLive(t *testing.T) {
+	sites := newTestSites(t, nil, "")
+	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	// Botron: "first response within 1 business day" (16h of 06:00-22:00
+	// GMT): created Friday 20:00, two hours that day, fourteen on Monday:
+	// Monday 20:00.
+	key, err := sites.jira.CreateIssue(jirasim.Issue{Project: "BCFG", Type: "Question", Priority: "Medium", Reporter: botronCust,
+		Summary: "Configuration Manager 4.2: copy schemes", Description: "Steps: open admin. Error: none. Licence SEN-1.",
+		Created: time.Date(2026, 11, 13, 20, 0, 0, 0, time.UTC), Status: "Open"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "explain", key, "--at", "2026-11-14T12:00:00Z")
+	if code != 0 || !strings.Contains(out, key) || !strings.Contains(out, "Mon 2026-11-16 20:00") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "explain", "NOPE-1"); code == 0 || !strings.Contains(errs, "NOPE") {
+		t.Errorf("an unknown issue: exit %d, %s", code, errs)
+	}
+}
