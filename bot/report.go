@@ -21,7 +21,8 @@ const DefaultKeep = 35 * 24 * time.Hour
 // ReportKeep is the default cache span of a product with a monthly report:
 // the whole previous month (31 days) until the report's window closes,
 // even when the first working day comes late (New Year's holidays run to
-// 8 January in Russia): 31 + 21 + 7 days, rounded up.
+// 8 January in Russia): 31 + 8 + 7 = 46 days, with two weeks to spare for
+// longer closures.
 const ReportKeep = 62 * 24 * time.Hour
 
 // monthlyReport hands the previous month's report to the Reporter once it

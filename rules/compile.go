@@ -744,8 +744,16 @@ func (c *compiler) schedule(p *Policy, f *policyFile) {
 	if spec == "" {
 		return
 	}
-	if _, err := cron.ParseStandard(spec); err != nil {
+	sched, err := cron.ParseStandard(spec)
+	if err != nil {
 		c.problem("schedule", `write five cron fields ("*/5 * * * *") or "@every 2m"`, "schedule %q does not parse: %v", f.Schedule, err)
+		return
+	}
+	// A spec such as "0 0 31 2 *" parses but never fires: the product would
+	// run once at start and never again. (A fixed instant, not the clock:
+	// such a spec matches no date in any year.)
+	if sched.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)).IsZero() {
+		c.problem("schedule", "name a minute, hour, day and month that exist", "schedule %q never fires", f.Schedule)
 		return
 	}
 	p.Schedule = spec

@@ -93,6 +93,7 @@ func TestLoadReportsEveryProblemWithLine(t *testing.T) {
 			`26: this row can never apply: row(s) 2 already match every issue it names`,
 			`27: target 400bd is impossible to track`,
 			`34: ladder steps out of order: breach+1bd`,
+			`36: schedule "0 0 31 2 *" never fires`,
 		}},
 		// The report goes to the management rung unless told otherwise: a
 		// ladder without a management channel cannot take it.

@@ -19,22 +19,29 @@ import (
 func runExplain(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	policyFile := fs.String("policy", "", "policy file (offline; default: the policy governing the issue's project in SLABOT_POLICIES)")
+	policyFile := fs.String("policy", "", "policy file (offline, with --issue)")
 	issueFile := fs.String("issue", "", "issue JSON as GET /rest/api/2/issue/KEY?expand=changelog,names returns it (offline)")
 	at := fs.String("at", "", "evaluate as of this RFC 3339 instant (default: now)")
 	asJSON := fs.Bool("json", false, "print goals, deadlines, states, labels and the due step as JSON")
 	// Flags may come after the key too (slabot explain SAN-1 --json): parse
-	// again past each positional argument.
+	// again past each positional argument, except after "--", which ends
+	// the flags.
 	var keys []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			return 2
 		}
-		if fs.NArg() == 0 {
+		rest := fs.Args()
+		if len(rest) == 0 {
 			break
 		}
-		keys, args = append(keys, fs.Arg(0)), fs.Args()[1:]
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			keys = append(keys, rest...)
+			break
+		}
+		keys, args = append(keys, rest[0]), rest[1:]
 	}
+	const usage = "usage: slabot explain KEY [--at RFC3339] [--json]  |  slabot explain --policy FILE --issue FILE.json [--at RFC3339] [--json]"
 	now := time.Now()
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
@@ -50,7 +57,11 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		bot    string
 	)
 	switch {
-	case *issueFile != "" && *policyFile != "":
+	case (*issueFile != "" || *policyFile != "") && (*issueFile == "" || *policyFile == "" || len(keys) > 0):
+		fmt.Fprintln(stderr, "slabot explain: offline, give both --policy and --issue and no issue key; live, give only the key")
+		fmt.Fprintln(stderr, usage)
+		return 2
+	case *issueFile != "":
 		p, err := rules.LoadFile(*policyFile)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
@@ -71,13 +82,13 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "slabot explain: %s: %v\n", *issueFile, err)
 			return 1
 		}
-	case len(keys) == 1 && *issueFile == "":
+	case len(keys) == 1:
 		var code int
 		if iss, policy, bot, code = liveIssue(keys[0], stderr); code != 0 {
 			return code
 		}
 	default:
-		fmt.Fprintln(stderr, "usage: slabot explain KEY [--at RFC3339] [--json]  |  slabot explain --policy FILE --issue FILE.json [--at RFC3339] [--json]")
+		fmt.Fprintln(stderr, usage)
 		return 2
 	}
 	ev := rules.Evaluate(policy, []rules.Issue{iss}, now, rules.Options{BotAccountID: bot})

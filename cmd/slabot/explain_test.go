@@ -82,4 +82,14 @@ func TestExplainLive(t *testing.T) {
 	if code, _, errs := runCLI(t, "explain", "NOPE-1"); code == 0 || !strings.Contains(errs, "NOPE") {
 		t.Errorf("an unknown issue: exit %d, %s", code, errs)
 	}
+	// After "--" everything is a key; mixing live and offline is refused.
+	for _, args := range [][]string{
+		{"explain", "--", key, "--json"},
+		{"explain", "--policy", "../../deploy/policies/botron.yaml", key},
+		{"explain", "--issue", "x.json"},
+	} {
+		if code, _, errs := runCLI(t, args...); code != 2 || !strings.Contains(errs, "usage") {
+			t.Errorf("%q: exit %d, want 2 with the usage\n%s", args, code, errs)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +209,32 @@ func TestRunRefusesUnmappedChannels(t *testing.T) {
 	_, err = newApp(t.Context(), cfg)
 	if err == nil || !strings.Contains(err.Error(), "#sanarise-management=C...") || strings.Contains(err.Error(), "#botron-leads=") {
 		t.Fatalf("err = %v, want every unmapped channel named (and only those)", err)
+	}
+}
+
+// The shipped Kubernetes settings map every channel of the shipped
+// policies (the ConfigMap mounts them all): otherwise the pod would refuse
+// to start.
+func TestShippedK8sConfigMapsEveryChannel(t *testing.T) {
+	data, err := os.ReadFile("../../deploy/k8s/config.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pairs string
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "SLABOT_SLACK_CHANNELS="); ok {
+			pairs = v
+		}
+	}
+	channels, err := parsePairs("SLABOT_SLACK_CHANNELS", pairs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies, err := rules.LoadDir("../../deploy/policies")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unmappedChannels(policies, channels); err != nil {
+		t.Error(err)
 	}
 }

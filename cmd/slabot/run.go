@@ -168,7 +168,10 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	if code != 0 {
 		return code
 	}
-	if _, err := cron.ParseStandard(cfg.Schedule); err != nil {
+	if sched, err := cron.ParseStandard(cfg.Schedule); err != nil || sched.Next(time.Now()).IsZero() {
+		if err == nil {
+			err = errors.New("it never fires")
+		}
 		fmt.Fprintf(stderr, "SLABOT_SCHEDULE=%q: %v (use cron syntax or @every 2m)\n", cfg.Schedule, err)
 		return 2
 	}
