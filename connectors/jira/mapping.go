@@ -143,25 +143,31 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 	}
 
 	// The changelog arrives newest first inline and oldest first when
-	// paged; the engine wants it chronological.
-	sort.SliceStable(histories, func(a, b int) bool {
-		ta, tb := histories[a].Created, histories[b].Created
-		if ta != tb {
-			pa, _ := parseTime(ta)
-			pb, _ := parseTime(tb)
-			if !pa.Equal(pb) {
-				return pa.Before(pb)
-			}
-		}
-		ia, _ := strconv.ParseInt(histories[a].Id, 10, 64)
-		ib, _ := strconv.ParseInt(histories[b].Id, 10, 64)
-		return ia < ib
-	})
-	for _, h := range histories {
+	// paged; the engine wants it chronological. Times and ids are parsed
+	// once, not in every comparison (a full sync sorts ~350,000 entries).
+	type dated struct {
+		at time.Time
+		id int64
+		h  *gojira.ChangelogHistory
+	}
+	hs := make([]dated, len(histories))
+	for i := range histories {
+		h := &histories[i]
 		at, err := parseTime(h.Created)
 		if err != nil {
 			return is, fmt.Errorf("jira: %s: changelog %s: %w", wi.Key, h.Id, err)
 		}
+		id, _ := strconv.ParseInt(h.Id, 10, 64)
+		hs[i] = dated{at: at, id: id, h: h}
+	}
+	sort.SliceStable(hs, func(a, b int) bool {
+		if !hs[a].at.Equal(hs[b].at) {
+			return hs[a].at.Before(hs[b].at)
+		}
+		return hs[a].id < hs[b].id
+	})
+	for _, d := range hs {
+		at, h := d.at, d.h
 		for _, it := range h.Items {
 			ch := rules.Change{At: at, AuthorID: h.Author.AccountID, Field: it.Field, From: it.FromString, To: it.ToString}
 			if it.Field == rules.FieldStatus {
