@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/slabot/slabot/connectors/slack"
@@ -93,10 +92,8 @@ func checkSites(policies []*rules.Policy, stdout, stderr io.Writer) int {
 				return 1
 			}
 			for _, name := range ladderChannels(policies) {
-				id := name
-				if mapped, ok := channels[name]; ok {
-					id = mapped
-				} else if strings.HasPrefix(name, "#") {
+				id, ok := channelID(channels, name)
+				if !ok {
 					fmt.Fprintf(stderr, "slack: channel %s has no id: add %s=C... to SLABOT_SLACK_CHANNELS\n", name, name)
 					code = 1
 					continue

@@ -23,10 +23,19 @@ type slackPort struct {
 }
 
 func (s slackPort) channel(name string) string {
-	if id, ok := s.channels[name]; ok {
-		return id
+	id, _ := channelID(s.channels, name)
+	return id
+}
+
+// channelID resolves a channel as a policy names it: "#name" through
+// SLABOT_SLACK_CHANNELS, an id (C0123...) as it is. ok is false for a
+// "#name" without an id: the dispatcher refuses names (threads and the
+// outbox's look-ups work on ids), and name is returned unchanged.
+func channelID(channels map[string]string, name string) (id string, ok bool) {
+	if id, ok := channels[name]; ok {
+		return id, true
 	}
-	return name
+	return name, !strings.HasPrefix(name, "#")
 }
 
 func (s slackPort) Escalate(ctx context.Context, now time.Time, e bot.Escalation) error {

@@ -106,7 +106,7 @@ func parsePairs(name, s string) (map[string]string, error) {
 func unmappedChannels(policies []*rules.Policy, channels map[string]string) error {
 	var missing []string
 	for _, name := range ladderChannels(policies) {
-		if _, ok := channels[name]; !ok && strings.HasPrefix(name, "#") {
+		if _, ok := channelID(channels, name); !ok {
 			missing = append(missing, name+"=C...")
 		}
 	}
