@@ -2,6 +2,8 @@ package rules
 
 import (
 	"time"
+
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // GoalState is where a goal's clock stands.
@@ -31,7 +33,7 @@ type GoalStatus struct {
 	Plan     string
 	Type     string
 	Target   time.Duration
-	Calendar *Calendar
+	Calendar *calendar.Calendar
 
 	Start   time.Time
 	Stop    time.Time // zero while the clock is going
@@ -68,7 +70,7 @@ type StepStatus struct {
 // the clock stopped short of. Projections start from the beginning of the
 // current running stretch, so a deadline landing exactly on closing time
 // stays on closing time.
-func measure(cy *cycle, cal *Calendar, thresholds []time.Duration, at []time.Time, now time.Time) time.Duration {
+func measure(cy *cycle, cal *calendar.Calendar, thresholds []time.Duration, at []time.Time, now time.Time) time.Duration {
 	var elapsed time.Duration
 	for i := range at {
 		at[i] = time.Time{}

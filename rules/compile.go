@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // compiler turns a decoded policyFile into a Policy, collecting every
@@ -33,7 +35,7 @@ func (c *compiler) compile(f *policyFile) *Policy {
 		File:           c.file,
 		Product:        f.Product,
 		Projects:       f.Projects,
-		Calendars:      map[string]*Calendar{},
+		Calendars:      map[string]*calendar.Calendar{},
 		priorityByJira: map[string]*Priority{},
 		typeByJira:     map[string]*IssueType{},
 		planByName:     map[string]*Plan{},
@@ -141,10 +143,10 @@ func init() {
 	}
 }
 
-func (c *compiler) windows(path string, specs []string) []Window {
-	var out []Window
+func (c *compiler) windows(path string, specs []string) []calendar.Window {
+	var out []calendar.Window
 	for i, s := range specs {
-		w, err := ParseWindow(s)
+		w, err := calendar.ParseWindow(s)
 		if err != nil {
 			c.problem(fmt.Sprintf("%s[%d]", path, i), "write hours as HH:MM-HH:MM, e.g. 09:00-18:00 or 08:00-24:00", "%v", err)
 			continue
@@ -167,7 +169,7 @@ func (c *compiler) calendars(p *Policy, f *policyFile) {
 		cf := f.Calendars[name]
 		path := "calendars." + name
 		before := len(c.problems)
-		spec := CalendarSpec{Name: name, Location: c.location(path+".timezone", cf.Timezone, p.Location)}
+		spec := calendar.Spec{Name: name, Location: c.location(path+".timezone", cf.Timezone, p.Location)}
 		if len(cf.Week) == 0 {
 			c.problem(path, "add a week, e.g. week: {mon-fri: [\"09:00-18:00\"]}", "calendar %q has no week", name)
 		}
@@ -202,17 +204,17 @@ func (c *compiler) calendars(p *Policy, f *policyFile) {
 		}
 		for i, of := range cf.Overrides {
 			op := fmt.Sprintf("%s.overrides[%d]", path, i)
-			d, err := ParseDate(of.Date)
+			d, err := calendar.ParseDate(of.Date)
 			if err != nil {
 				c.problem(op+".date", "write the date as YYYY-MM-DD", "%v", err)
 				continue
 			}
-			spec.Overrides = append(spec.Overrides, DayOverride{Date: d, Name: of.Name, Hours: c.windows(op+".hours", of.Hours)})
+			spec.Overrides = append(spec.Overrides, calendar.DayOverride{Date: d, Name: of.Name, Hours: c.windows(op+".hours", of.Hours)})
 		}
 		if len(c.problems) > before {
 			continue // NewCalendar would only repeat what was said
 		}
-		cal, err := NewCalendar(spec)
+		cal, err := calendar.New(spec)
 		if err != nil {
 			c.problem(path, "give the calendar at least one opening window and disjoint windows per day", "%v", err)
 			continue
@@ -229,8 +231,8 @@ func (c *compiler) calendars(p *Policy, f *policyFile) {
 	}
 }
 
-func (c *compiler) holiday(path string, hf holidayFile) (Holiday, bool) {
-	h := Holiday{Name: hf.Name}
+func (c *compiler) holiday(path string, hf holidayFile) (calendar.Holiday, bool) {
+	h := calendar.Holiday{Name: hf.Name}
 	if hf.Name == "" {
 		c.problem(path+".name", "name the holiday, e.g. name: Christmas", "holiday without a name")
 	}
@@ -238,10 +240,10 @@ func (c *compiler) holiday(path string, hf holidayFile) (Holiday, bool) {
 	kinds := 0
 	if hf.Date != "" {
 		kinds++
-		if d, err := ParseDate(hf.Date); err == nil {
-			h.Kind, h.Dates = HolidayDates, []Date{d}
+		if d, err := calendar.ParseDate(hf.Date); err == nil {
+			h.Kind, h.Dates = calendar.HolidayDates, []calendar.Date{d}
 		} else if m, d, ok := parseMonthDay(hf.Date); ok {
-			h.Kind, h.Month, h.Day = HolidayFixed, m, d
+			h.Kind, h.Month, h.Day = calendar.HolidayFixed, m, d
 		} else {
 			c.problem(path+".date", "write MM-DD for every year (12-25) or YYYY-MM-DD for one date", "%q is not a date", hf.Date)
 			return h, false
@@ -249,9 +251,9 @@ func (c *compiler) holiday(path string, hf holidayFile) (Holiday, bool) {
 	}
 	if len(hf.Dates) > 0 {
 		kinds++
-		h.Kind = HolidayDates
+		h.Kind = calendar.HolidayDates
 		for i, s := range hf.Dates {
-			d, err := ParseDate(s)
+			d, err := calendar.ParseDate(s)
 			if err != nil {
 				c.problem(fmt.Sprintf("%s.dates[%d]", path, i), "write dates as YYYY-MM-DD", "%v", err)
 				return h, false
@@ -261,17 +263,17 @@ func (c *compiler) holiday(path string, hf holidayFile) (Holiday, bool) {
 	}
 	if hf.From != "" || hf.To != "" {
 		kinds++
-		from, err1 := ParseDate(hf.From)
-		to, err2 := ParseDate(hf.To)
+		from, err1 := calendar.ParseDate(hf.From)
+		to, err2 := calendar.ParseDate(hf.To)
 		if err1 != nil || err2 != nil {
 			c.problem(path+".from", "give both ends as YYYY-MM-DD: from: 2026-01-01, to: 2026-01-08", "a date range needs valid from and to dates")
 			return h, false
 		}
-		if dateBefore(to, from) {
+		if to.Before(from) {
 			c.problem(path+".to", "put the later date in to", "range ends (%s) before it starts (%s)", to, from)
 			return h, false
 		}
-		h.Kind, h.From, h.To = HolidayRange, from, to
+		h.Kind, h.From, h.To = calendar.HolidayRange, from, to
 	}
 	if hf.Weekday != "" {
 		kinds++
@@ -281,7 +283,7 @@ func (c *compiler) holiday(path string, hf holidayFile) (Holiday, bool) {
 			c.problem(path, "a weekday holiday needs weekday (e.g. thursday), month (e.g. november) and nth (1-5 or last)", "weekday %q / month %q not understood", hf.Weekday, hf.Month)
 			return h, false
 		}
-		h.Kind, h.Weekday, h.Month = HolidayNthWeekday, wd, m
+		h.Kind, h.Weekday, h.Month = calendar.HolidayNthWeekday, wd, m
 		switch n, err := strconv.Atoi(hf.Nth); {
 		case hf.Nth == "last":
 			h.N = -1
@@ -294,7 +296,7 @@ func (c *compiler) holiday(path string, hf holidayFile) (Holiday, bool) {
 	}
 	if hf.Easter != nil {
 		kinds++
-		h.Kind, h.Offset = HolidayEaster, *hf.Easter
+		h.Kind, h.Offset = calendar.HolidayEaster, *hf.Easter
 	}
 	if kinds != 1 {
 		c.problem(path, "give exactly one of date, dates, from/to, weekday (with month and nth) or easter", "holiday %q must say which days it covers in exactly one way", hf.Name)
@@ -319,7 +321,7 @@ func parseMonthDay(s string) (time.Month, int, bool) {
 	return time.Month(m), d, true
 }
 
-func (c *compiler) calendarRef(p *Policy, path, name string) *Calendar {
+func (c *compiler) calendarRef(p *Policy, path, name string) *calendar.Calendar {
 	if cal, ok := p.Calendars[name]; ok {
 		return cal
 	}
@@ -618,7 +620,7 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 // breach+DURATION step is resolved on the row's calendar when it fires, so
 // "breach+20h" after "breach+1bd" is out of order wherever a business day
 // is 20 hours or more: the order must hold on every calendar of the policy.
-func stepAfter(s, prev Step, cals map[string]*Calendar) bool {
+func stepAfter(s, prev Step, cals map[string]*calendar.Calendar) bool {
 	kind := func(x Step) int {
 		switch {
 		case x.Share > 0:
@@ -896,16 +898,6 @@ func (p *Policy) goal(name string) *Goal {
 
 // Plan returns the plan named name, or nil.
 func (p *Policy) Plan(name string) *Plan { return p.planByName[name] }
-
-func dateBefore(a, b Date) bool {
-	if a.Year != b.Year {
-		return a.Year < b.Year
-	}
-	if a.Month != b.Month {
-		return a.Month < b.Month
-	}
-	return a.Day < b.Day
-}
 
 // mapJira indexes the Jira names of one policy term (a priority or an issue
 // type), case-insensitively, reporting a Jira name already mapped to another

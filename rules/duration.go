@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // Duration is an amount of business time as written in a policy: "90m", "4h",
@@ -72,7 +74,7 @@ func ParseDuration(s string) (Duration, error) {
 }
 
 // Resolve converts d to business time on c.
-func (d Duration) Resolve(c *Calendar) time.Duration {
+func (d Duration) Resolve(c *calendar.Calendar) time.Duration {
 	return d.Fixed + time.Duration(d.Days)*c.NominalDay()
 }
 

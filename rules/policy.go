@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // Policy is one product's compiled contract: everything Evaluate needs,
@@ -16,8 +18,8 @@ type Policy struct {
 	// and the review rule are counted in it.
 	Location *time.Location
 
-	Calendars       map[string]*Calendar
-	DefaultCalendar *Calendar
+	Calendars       map[string]*calendar.Calendar
+	DefaultCalendar *calendar.Calendar
 
 	// Priorities in the policy's order, most urgent first.
 	Priorities []*Priority
@@ -128,7 +130,7 @@ type Condition struct {
 type Goal struct {
 	Name     string
 	Title    string
-	Calendar *Calendar // default for targets without their own
+	Calendar *calendar.Calendar // default for targets without their own
 	Start    []Condition
 	Stop     []Condition
 	// Pause lists the statuses in which the clock stands still (matched
@@ -154,7 +156,7 @@ type Target struct {
 	Types      []string
 	Target     Duration
 	None       bool // the contract sets no target for these issues
-	Calendar   *Calendar
+	Calendar   *calendar.Calendar
 }
 
 // Rung is a level of the escalation ladder.
@@ -245,7 +247,7 @@ type Review struct {
 // Billing counts support hours from worklogs; time logged outside the
 // calendar's hours counts AfterHoursMultiplier times.
 type Billing struct {
-	Calendar             *Calendar // nil: billing off
+	Calendar             *calendar.Calendar // nil: billing off
 	AfterHoursMultiplier float64
 	Field                string
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // B2Bee (Europe/Ljubljana, which has summer time): "First response time 1h,
@@ -42,7 +44,7 @@ func TestB2BeeDSTChangeDays(t *testing.T) {
 	// of 08:00-22:00 each, and 08:00 local is the opening on both.
 	lj := p.Location
 	cal := p.Calendars["daily-08-22"]
-	for _, day := range []Date{{2026, time.March, 29}, {2026, time.October, 25}} {
+	for _, day := range []calendar.Date{{Year: 2026, Month: time.March, Day: 29}, {Year: 2026, Month: time.October, Day: 25}} {
 		start := time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, lj)
 		end := time.Date(day.Year, day.Month, day.Day+1, 0, 0, 0, 0, lj)
 		if b := cal.Between(start, end); b != 14*time.Hour {
@@ -91,7 +93,7 @@ func TestHydraRussianBankHolidays(t *testing.T) {
 		{"2026-11-07", "", ""}, // a plain Saturday
 	}
 	for _, tc := range cases {
-		d, _ := ParseDate(tc.date)
+		d, _ := calendar.ParseDate(tc.date)
 		ws, why := cal.Hours(d)
 		var parts []string
 		for _, w := range ws {

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // runCalendar answers "when is the deadline?" and "when are we open this
@@ -58,14 +60,14 @@ func runCalendar(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func printMonth(stdout, stderr io.Writer, cal *rules.Calendar, month string) int {
+func printMonth(stdout, stderr io.Writer, cal *calendar.Calendar, month string) int {
 	first, err := time.ParseInLocation("2006-01", month, cal.Location())
 	if err != nil {
 		fmt.Fprintf(stderr, "slabot calendar: --month: %v (write YYYY-MM)\n", err)
 		return 2
 	}
 	fmt.Fprintf(stdout, "calendar %s, %s (%s)\n", cal.Name(), first.Format("January 2006"), cal.Location())
-	for d := rules.DateOf(first); d.Month == first.Month(); d = d.AddDays(1) {
+	for d := calendar.DateOf(first); d.Month == first.Month(); d = d.AddDays(1) {
 		ws, why := cal.Hours(d)
 		line := fmt.Sprintf("%s %s ", d, d.Weekday().String()[:3])
 		if len(ws) == 0 {

@@ -1,4 +1,4 @@
-package rules
+package calendar
 
 import (
 	"errors"
@@ -34,6 +34,17 @@ func ParseDate(s string) (Date, error) {
 }
 
 func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+
+// Before reports whether d is an earlier day than o.
+func (d Date) Before(o Date) bool {
+	if d.Year != o.Year {
+		return d.Year < o.Year
+	}
+	if d.Month != o.Month {
+		return d.Month < o.Month
+	}
+	return d.Day < o.Day
+}
 
 func (d Date) civil() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
 
@@ -137,7 +148,7 @@ func (h Holiday) Matches(d Date) bool {
 			}
 		}
 	case HolidayRange:
-		return !dateBefore(d, h.From) && !dateBefore(h.To, d)
+		return !d.Before(h.From) && !h.To.Before(d)
 	}
 	return false
 }
@@ -166,8 +177,8 @@ type DayOverride struct {
 	Name  string
 }
 
-// CalendarSpec describes a calendar; NewCalendar validates and indexes it.
-type CalendarSpec struct {
+// Spec describes a calendar; New validates and indexes it.
+type Spec struct {
 	Name      string
 	Location  *time.Location
 	Week      [7][]Window // by time.Weekday
@@ -182,7 +193,7 @@ type CalendarSpec struct {
 // duration. The index covers a span of years and grows on demand; it is
 // immutable once published, so readers never lock.
 type Calendar struct {
-	spec    CalendarSpec
+	spec    Spec
 	nominal time.Duration
 	index   atomic.Pointer[workIndex]
 	grow    sync.Mutex
@@ -207,8 +218,8 @@ const (
 	maxYear = 2260
 )
 
-// NewCalendar validates spec and returns its calendar.
-func NewCalendar(spec CalendarSpec) (*Calendar, error) {
+// New validates spec and returns its calendar.
+func New(spec Spec) (*Calendar, error) {
 	if spec.Location == nil {
 		return nil, fmt.Errorf("calendar %q has no time zone", spec.Name)
 	}

@@ -1,4 +1,4 @@
-package rules
+package calendar
 
 import (
 	"math/rand/v2"
@@ -16,6 +16,15 @@ func mustLoc(t testing.TB, name string) *time.Location {
 	return loc
 }
 
+func ts(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatalf("bad time %q: %v", s, err)
+	}
+	return v
+}
+
 func week(days []time.Weekday, ws ...Window) [7][]Window {
 	var w [7][]Window
 	for _, d := range days {
@@ -29,9 +38,9 @@ var (
 	allWeek = []time.Weekday{0, 1, 2, 3, 4, 5, 6}
 )
 
-func mustCal(t testing.TB, spec CalendarSpec) *Calendar {
+func mustCal(t testing.TB, spec Spec) *Calendar {
 	t.Helper()
-	c, err := NewCalendar(spec)
+	c, err := New(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +52,9 @@ func mustCal(t testing.TB, spec CalendarSpec) *Calendar {
 func TestCalendarDST(t *testing.T) {
 	berlin := mustLoc(t, "Europe/Berlin")
 	ny := mustLoc(t, "America/New_York")
-	nonstop := mustCal(t, CalendarSpec{Name: "nonstop", Location: berlin, Week: week(allWeek, Window{0, 1440})})
-	office := mustCal(t, CalendarSpec{Name: "office", Location: berlin, Week: week(allWeek, Window{9 * 60, 17 * 60})})
-	night := mustCal(t, CalendarSpec{Name: "night", Location: ny, Week: week(allWeek, Window{60, 4 * 60})})
+	nonstop := mustCal(t, Spec{Name: "nonstop", Location: berlin, Week: week(allWeek, Window{0, 1440})})
+	office := mustCal(t, Spec{Name: "office", Location: berlin, Week: week(allWeek, Window{9 * 60, 17 * 60})})
+	night := mustCal(t, Spec{Name: "night", Location: ny, Week: week(allWeek, Window{60, 4 * 60})})
 	cases := []struct {
 		name  string
 		cal   *Calendar
@@ -83,7 +92,7 @@ func TestCalendarDST(t *testing.T) {
 func TestCalendarHolidaysAndOverrides(t *testing.T) {
 	utc := time.UTC
 	d := func(s string) Date { v, _ := ParseDate(s); return v }
-	cal := mustCal(t, CalendarSpec{Name: "office", Location: utc,
+	cal := mustCal(t, Spec{Name: "office", Location: utc,
 		Week: week(monFri, Window{9 * 60, 12 * 60}, Window{13 * 60, 18 * 60}),
 		Holidays: []Holiday{
 			{Name: "Christmas Eve", Kind: HolidayFixed, Month: 12, Day: 24, Hours: []Window{{9 * 60, 13 * 60}}},
@@ -160,7 +169,7 @@ func TestCalendarHolidaysAndOverrides(t *testing.T) {
 // Windows touching across midnight are one stretch: a 24/7 calendar built
 // from 00:00-24:00 days has no seam at midnight.
 func TestCalendarMidnightSeam(t *testing.T) {
-	cal := mustCal(t, CalendarSpec{Name: "x", Location: time.UTC, Week: week(allWeek, Window{0, 1440})})
+	cal := mustCal(t, Spec{Name: "x", Location: time.UTC, Week: week(allWeek, Window{0, 1440})})
 	from := ts(t, "2026-11-16T23:00:00Z")
 	if got := cal.Add(from, time.Hour); !got.Equal(ts(t, "2026-11-17T00:00:00Z")) {
 		t.Errorf("Add to midnight = %s", got)
@@ -202,15 +211,15 @@ func TestCalendarAddBetweenInverse(t *testing.T) {
 
 func TestCalendarValidation(t *testing.T) {
 	cases := []struct {
-		spec CalendarSpec
+		spec Spec
 		want string
 	}{
-		{CalendarSpec{Name: "a"}, "no time zone"},
-		{CalendarSpec{Name: "b", Location: time.UTC}, "never open"},
-		{CalendarSpec{Name: "c", Location: time.UTC, Week: week(monFri, Window{9 * 60, 13 * 60}, Window{12 * 60, 18 * 60})}, "overlap"},
+		{Spec{Name: "a"}, "no time zone"},
+		{Spec{Name: "b", Location: time.UTC}, "never open"},
+		{Spec{Name: "c", Location: time.UTC, Week: week(monFri, Window{9 * 60, 13 * 60}, Window{12 * 60, 18 * 60})}, "overlap"},
 	}
 	for _, tc := range cases {
-		if _, err := NewCalendar(tc.spec); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := New(tc.spec); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err %v, want %q", tc.spec.Name, err, tc.want)
 		}
 	}
@@ -227,7 +236,7 @@ func TestCalendarValidation(t *testing.T) {
 // benchCalendar is the benchmark calendar: Mon-Fri 09:00-18:00 UTC,
 // holidays Jan 1, Mar 8, May 1, Dec 25 and the 4th Thursday of November.
 func benchCalendar(t testing.TB) *Calendar {
-	return mustCal(t, CalendarSpec{Name: "bench", Location: time.UTC,
+	return mustCal(t, Spec{Name: "bench", Location: time.UTC,
 		Week: week(monFri, Window{9 * 60, 18 * 60}),
 		Holidays: []Holiday{
 			{Name: "New Year", Kind: HolidayFixed, Month: 1, Day: 1},
@@ -283,7 +292,7 @@ func BenchmarkCalendarBetween(b *testing.B) {
 func TestCalendarSparseGrowsGeometrically(t *testing.T) {
 	d := func(s string) Date { v, _ := ParseDate(s); return v }
 	sparse := func() *Calendar {
-		return mustCal(t, CalendarSpec{Name: "sparse", Location: time.UTC,
+		return mustCal(t, Spec{Name: "sparse", Location: time.UTC,
 			Overrides: []DayOverride{{Date: d("1901-06-03"), Hours: []Window{{600, 840}}}}})
 	}
 	from := ts(t, "1901-07-01T00:00:00Z")
