@@ -16,7 +16,7 @@ func (s *Server) at(t time.Time) time.Time {
 	if t.IsZero() {
 		return s.now()
 	}
-	return t
+	return stamp(t)
 }
 
 func (s *Server) scriptIssue(key string) (*issue, error) {
@@ -185,7 +185,7 @@ func (s *Server) SetFields(key string, values map[string]any, actor string, at t
 			if f == nil {
 				return fmt.Errorf("jirasim: unknown field %q", name)
 			}
-			nv, err := coerceSeedValue(f, v)
+			nv, err := s.coerceSeedValue(f, v)
 			if err != nil {
 				return err
 			}

@@ -58,7 +58,21 @@ type Options struct {
 	BaseURL string
 	// LogBodies keeps request bodies of writes in the request log.
 	LogBodies bool
+	// DatetimePrecision is what datetime custom fields keep of a written
+	// value: zero keeps milliseconds (like created/updated), time.Second
+	// drops them (as Forge datetime fields do: "the milliseconds part is
+	// ignored"), time.Minute keeps what the date-time picker shows. Sites
+	// and field types differ, so clients must compare at any of the three.
+	DatetimePrecision time.Duration
 }
+
+// stampPrecision is what Jira keeps of the instants it stamps: created,
+// updated, resolved, comments, changelog entries and worklogs all carry
+// milliseconds ("2026-11-10T10:00:00.123+0000"), never finer.
+const stampPrecision = time.Millisecond
+
+// stamp is an instant as Jira stores it.
+func stamp(t time.Time) time.Time { return t.Truncate(stampPrecision) }
 
 // Server is a simulated Jira Cloud site. It is safe for concurrent use.
 type Server struct {
@@ -102,7 +116,6 @@ type Server struct {
 func New(seed Seed, opts Options) (*Server, error) {
 	s := &Server{
 		opts:      opts,
-		now:       opts.Now,
 		projects:  map[string]*project{},
 		projByID:  map[string]*project{},
 		fieldByID: map[string]*field{},
@@ -119,8 +132,14 @@ func New(seed Seed, opts Options) (*Server, error) {
 		nextWorklogID: 40000,
 		nextFieldNum:  10000,
 	}
-	if s.now == nil {
-		s.now = time.Now
+	clock := opts.Now
+	if clock == nil {
+		clock = time.Now
+	}
+	// Every stamp the site makes comes from its clock at Jira's precision.
+	s.now = func() time.Time { return stamp(clock()) }
+	if opts.DatetimePrecision < 0 || opts.DatetimePrecision > time.Minute {
+		return nil, fmt.Errorf("jirasim: DatetimePrecision %v: use 0 (milliseconds), time.Second or time.Minute", opts.DatetimePrecision)
 	}
 	s.caps = mergeCaps(DefaultCaps(), opts.Caps)
 	s.rl.init(opts.Limits)
@@ -385,7 +404,7 @@ func (s *Server) insertIssue(in Issue) (*issue, error) {
 		if f == nil {
 			return nil, fmt.Errorf("jirasim: issue %s: unknown field %q", is.key, name)
 		}
-		nv, err := coerceSeedValue(f, v)
+		nv, err := s.coerceSeedValue(f, v)
 		if err != nil {
 			return nil, fmt.Errorf("jirasim: issue %s: %w", is.key, err)
 		}
@@ -401,7 +420,7 @@ func (s *Server) insertIssue(in Issue) (*issue, error) {
 		is.fields[f.ID] = append([]string(nil), in.Organizations...)
 	}
 	now := s.now()
-	is.created = in.Created
+	is.created = stamp(in.Created)
 	if is.created.IsZero() {
 		is.created = now
 	}
@@ -415,7 +434,7 @@ func (s *Server) insertIssue(in Issue) (*issue, error) {
 			return nil, fmt.Errorf("jirasim: issue %s: comment by unknown account %q", is.key, c.Author)
 		}
 		s.nextCommentID++
-		at := c.Created
+		at := stamp(c.Created)
 		if at.IsZero() {
 			at = is.created
 		}
@@ -428,14 +447,15 @@ func (s *Server) insertIssue(in Issue) (*issue, error) {
 			return nil, fmt.Errorf("jirasim: issue %s: worklog by unknown account %q", is.key, w.Author)
 		}
 		s.nextWorklogID++
-		is.worklogs = append(is.worklogs, worklog{id: s.nextWorklogID, author: w.Author, started: w.Started,
-			seconds: w.SpentSeconds, comment: w.Comment, created: w.Started})
+		started := stamp(w.Started)
+		is.worklogs = append(is.worklogs, worklog{id: s.nextWorklogID, author: w.Author, started: started,
+			seconds: w.SpentSeconds, comment: w.Comment, created: started})
 	}
-	is.resolved = in.Resolved
+	is.resolved = stamp(in.Resolved)
 	if is.resolved.IsZero() && is.status.Category == CategoryDone {
 		is.resolved = lastStatusChange(is, is.created)
 	}
-	is.updated = in.Updated
+	is.updated = stamp(in.Updated)
 	if is.updated.IsZero() {
 		is.updated = is.created
 		for _, h := range is.histories {
@@ -507,7 +527,7 @@ func (s *Server) appendSeedHistory(is *issue, h History) error {
 	if id > s.nextHistoryID {
 		s.nextHistoryID = id
 	}
-	at := h.At
+	at := stamp(h.At)
 	if at.IsZero() {
 		at = is.created
 	}

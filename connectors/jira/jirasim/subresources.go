@@ -255,7 +255,7 @@ func (c *call) addWorklog() {
 
 func (s *Server) addWorklogAt(is *issue, w Worklog, at time.Time) worklog {
 	s.nextWorklogID++
-	wl := worklog{id: s.nextWorklogID, author: w.Author, started: w.Started, seconds: w.SpentSeconds, comment: w.Comment, created: at}
+	wl := worklog{id: s.nextWorklogID, author: w.Author, started: stamp(w.Started), seconds: w.SpentSeconds, comment: w.Comment, created: stamp(at)}
 	is.worklogs = append(is.worklogs, wl)
 	is.updated = later(is.updated, at)
 	return wl

@@ -11,8 +11,17 @@ import (
 // format edits accept).
 const jiraTime = "2006-01-02T15:04:05.000-0700"
 
+// keepDatetime is what a datetime custom field keeps of t: milliseconds,
+// or whole seconds or minutes when the site is configured so.
+func (s *Server) keepDatetime(t time.Time) time.Time {
+	if p := s.opts.DatetimePrecision; p > 0 {
+		return t.Truncate(p)
+	}
+	return stamp(t)
+}
+
 // coerceSeedValue converts a Go or fixture value into the stored form.
-func coerceSeedValue(f *field, v any) (any, error) {
+func (s *Server) coerceSeedValue(f *field, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -20,11 +29,11 @@ func coerceSeedValue(f *field, v any) (any, error) {
 	case FieldDatetime:
 		switch x := v.(type) {
 		case time.Time:
-			return x, nil
+			return s.keepDatetime(x), nil
 		case string:
 			for _, layout := range []string{time.RFC3339Nano, jiraTime} {
 				if t, err := time.Parse(layout, x); err == nil {
-					return t, nil
+					return s.keepDatetime(t), nil
 				}
 			}
 			return nil, fmt.Errorf("field %q: %q is not an RFC 3339 time", f.Name, x)
@@ -106,7 +115,7 @@ func (s *Server) editValue(f *field, raw json.RawMessage) (any, string) {
 		if err != nil {
 			return nil, fmt.Sprintf("Invalid date format. Please enter the date in the format \"yyyy-MM-dd'T'HH:mm:ss.SSSZ\". (%s)", x)
 		}
-		return t, ""
+		return s.keepDatetime(t), ""
 	case FieldSelect:
 		var x struct {
 			Value string `json:"value"`
