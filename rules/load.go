@@ -95,7 +95,6 @@ func loadFS(fsys fs.FS, dir string, display func(string) string) ([]*Policy, err
 	}
 	var all Problems
 	var policies []*Policy
-	owner := map[string]string{}
 	for _, full := range names {
 		name := display(path.Base(full))
 		data, err := fs.ReadFile(fsys, full)
@@ -111,15 +110,9 @@ func loadFS(fsys fs.FS, dir string, display func(string) string) ([]*Policy, err
 		case err != nil:
 			return nil, err
 		}
-		for _, proj := range p.Projects {
-			if prev, ok := owner[proj]; ok {
-				all = append(all, Problem{File: name, Message: fmt.Sprintf("project %s is already governed by %s", proj, prev),
-					Fix: "keep each Jira project in exactly one policy"})
-			}
-			owner[proj] = name
-		}
 		policies = append(policies, p)
 	}
+	all = append(all, governedTwice(policies)...)
 	if len(all) > 0 {
 		return nil, all
 	}
@@ -146,7 +139,9 @@ func Load(name string, data []byte) (*Policy, error) {
 		return nil, ps
 	}
 	var pf policyFile
-	if err := decodeLoose(data, &pf); err != nil {
+	if err := decodeLoose(data, &pf); errors.Is(err, errDecodePanic) {
+		return nil, Problems{decodePanicProblem(name, file)}
+	} else if err != nil {
 		return nil, Problems{yamlProblem(name, err)}
 	}
 	c := &compiler{file: name, pos: pos}
@@ -167,8 +162,31 @@ func firstBody(f *ast.File) ast.Node {
 	return nil
 }
 
-func decodeLoose(b []byte, v any) error {
+func decodeLoose(b []byte, v any) (err error) {
+	// goccy/go-yaml v1.19.2 panics on some inputs (a bare tag such as
+	// `projects: !foo`, upstream issue #735): a malformed policy must be a
+	// problem with file:line, never a crash loop under systemd.
+	defer func() {
+		if r := recover(); r != nil {
+			err = errDecodePanic
+		}
+	}()
 	return yaml.UnmarshalWithOptions(b, v)
+}
+
+var errDecodePanic = errors.New("the YAML library could not decode this file")
+
+// decodePanicProblem places a decoder crash: at the first tag (the known
+// trigger), else at line 1.
+func decodePanicProblem(name string, file *ast.File) Problem {
+	p := Problem{File: name, Line: 1, Column: 1, Message: "the YAML could not be decoded",
+		Fix: "remove the tag (!name) or write the value as a plain scalar, list or map"}
+	if tags := ast.FilterFile(ast.TagType, file); len(tags) > 0 {
+		t := tags[0].GetToken()
+		p.Line, p.Column = t.Position.Line, t.Position.Column
+		p.Message = fmt.Sprintf("the YAML could not be decoded at tag %s", t.Value)
+	}
+	return p
 }
 
 func yamlProblem(name string, err error) Problem {

@@ -199,3 +199,20 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+// A tag the YAML library cannot decode (`projects: !foo` made goccy/go-yaml
+// v1.19.2 dereference nil, upstream issue #735) is a file:line problem: a
+// crash would be a restart loop under systemd or Kubernetes.
+func TestLoadDecoderPanicIsAProblem(t *testing.T) {
+	for _, data := range []string{"projects: !foo\n", "product: p\nprojects: !foo\n"} {
+		_, err := Load("bad.yaml", []byte(data))
+		var ps Problems
+		if !errors.As(err, &ps) || len(ps) != 1 {
+			t.Fatalf("%q: err %v, want one problem", data, err)
+		}
+		wantLine := strings.Count(data, "\n")
+		if ps[0].Line != wantLine || !strings.Contains(ps[0].String(), "bad.yaml:") || !strings.Contains(ps[0].Message, "!foo") {
+			t.Errorf("%q: %s, want bad.yaml:%d naming the tag !foo", data, ps[0], wantLine)
+		}
+	}
+}

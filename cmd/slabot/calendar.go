@@ -1,7 +1,7 @@
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -15,31 +15,36 @@ import (
 // month?" for one calendar of a policy, so a support manager can check the
 // engine against the contract by hand.
 func runCalendar(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("calendar", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	policyFile := fs.String("policy", "", "policy file (YAML)")
-	name := fs.String("calendar", "", "calendar name (default: the policy's default calendar)")
-	from := fs.String("from", "", "start instant, RFC 3339 (with --add)")
-	add := fs.String("add", "", "business time to add, e.g. 90m, 4h, 1bd")
-	month := fs.String("month", "", "list the working windows and holidays of YYYY-MM")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	f := newVerbFlags("calendar", "[--policies PATH] [--product KEY] [--calendar NAME] (--from RFC3339 --add DURATION | --month YYYY-MM)", stdout, stderr)
+	policyPath := f.policiesFlag()
+	product := f.String("product", "", "product or project key, when PATH holds several policies")
+	name := f.String("calendar", "", "calendar name (default: the policy's default calendar)")
+	from := f.String("from", "", "start instant, RFC 3339 (with --add)")
+	add := f.String("add", "", "business time to add, e.g. 90m, 4h, 1bd")
+	month := f.String("month", "", "list the working windows and holidays of YYYY-MM")
+	if _, code, ok := f.parse(args, 0, 0); !ok {
+		return code
 	}
-	if *policyFile == "" || (*month == "") == (*add == "") {
-		fmt.Fprintln(stderr, "slabot calendar: give --policy and either --from with --add, or --month")
-		fs.Usage()
-		return 2
+	if (*month == "") == (*add == "") {
+		return f.usageError("give either --from with --add, or --month")
 	}
-	p, err := rules.LoadFile(*policyFile)
+	policies, err := loadPolicies(*policyPath)
+	if errors.Is(err, errNoPath) {
+		return f.usageError("%v", err)
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitProblem
+	}
+	p, err := pickPolicy(policies, *product, *policyPath)
+	if err != nil {
+		return f.usageError("%v", err)
 	}
 	cal := p.DefaultCalendar
 	if *name != "" {
 		cal = p.Calendars[*name]
 		if cal == nil {
-			fmt.Fprintf(stderr, "slabot calendar: %s has no calendar %q\n", *policyFile, *name)
+			fmt.Fprintf(stderr, "slabot calendar: %s has no calendar %q\n", p.File, *name)
 			return 1
 		}
 	}

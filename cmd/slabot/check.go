@@ -3,113 +3,202 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"net"
+	"strings"
 	"time"
 
+	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/slack"
-
 	"github.com/slabot/slabot/rules"
 )
 
-// runCheck validates every policy file in a directory and prints every
-// problem with file:line, not only the first.
+// runCheck validates policy files and, unless --offline, the Jira and
+// Slack sites they need. It separates what is wrong from what could not
+// be checked right now:
+//
+//	0  every policy is valid and the sites are ready (warnings may be
+//	   printed: a project without issues yet, Jira or Slack unreachable)
+//	1  a policy file has problems (each listed with file:line)
+//	2  usage: a bad flag, a path that does not exist, bad environment
+//	3  the policies are valid but a site is not set up for them
+//	   (a missing field, a refused token, a channel the bot cannot post to)
+//
+// The systemd unit runs `check --offline` before start: the live side is
+// verified by `run` itself, which keeps /readyz not ready until it works.
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("policies", "deploy/policies", "directory of policy files (*.yaml)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	f := newVerbFlags("check", "[--offline] [PATH...]  (PATH: a policy file or a directory of them)", stdout, stderr)
+	def := f.policiesFlag()
+	offline := f.Bool("offline", false, "check the policy files only, not Jira and Slack")
+	paths, code, ok := f.parse(args, 0, -1)
+	if !ok {
+		return code
 	}
-	policies, err := rules.LoadDir(*dir)
+	if len(paths) == 0 {
+		paths = []string{*def}
+	}
+	policies, err := loadPolicies(paths...)
 	var ps rules.Problems
 	switch {
+	case errors.Is(err, errNoPath):
+		return f.usageError("%v", err)
 	case errors.As(err, &ps):
 		for _, p := range ps {
 			fmt.Fprintln(stderr, p.String())
 		}
-		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(ps), *dir)
-		return 1
+		fmt.Fprintf(stderr, "%d problem(s) in %s\n", len(ps), strings.Join(paths, ", "))
+		return exitProblem
 	case err != nil:
 		fmt.Fprintln(stderr, "slabot check:", err)
-		return 1
+		return exitProblem
 	}
 	for _, p := range policies {
-		fmt.Fprintf(stdout, "ok  %s  %s  projects %v, %d goal(s), %d calendar(s)\n", p.File, p.Product, p.Projects, len(p.Goals), len(p.Calendars))
+		fmt.Fprintf(stdout, "ok    %s  %s  projects %v, %d goal(s), %d calendar(s)\n", p.File, p.Product, p.Projects, len(p.Goals), len(p.Calendars))
 	}
-	return checkSites(policies, stdout, stderr)
-}
-
-// checkSites connects to Jira and Slack when their credentials are in the
-// environment: the bot account must authenticate, and every custom field
-// the policies name must exist once with the right type (all missing or
-// mistyped fields are listed together).
-func checkSites(policies []*rules.Policy, stdout, stderr io.Writer) int {
+	if *offline {
+		return exitOK
+	}
 	cfg, err := loadConfig(false, false)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return exitUsage
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	code := 0
-	if cfg.JiraURL != "" {
-		if cl, err := newJira(ctx, cfg, policies); err != nil {
-			fmt.Fprintf(stderr, "jira: %v\n", err)
-			code = 1
-		} else {
-			fmt.Fprintf(stdout, "ok  jira %s as account %s: every policy field found with its type\n", cfg.JiraURL, cl.AccountID())
-			for _, p := range policies {
-				for _, proj := range p.Projects {
-					problems, err := cl.ScreenProblems(ctx, proj, writtenFields(p))
-					if err != nil {
-						problems = []string{err.Error()}
-					}
-					for _, pr := range problems {
-						fmt.Fprintf(stderr, "jira: %s\n", pr)
-						code = 1
-					}
-					if len(problems) == 0 {
-						fmt.Fprintf(stdout, "ok  jira project %s: slabot's fields are on the edit screen\n", proj)
-					}
+	r := &checkReport{stdout: stdout, stderr: stderr}
+	checkJira(ctx, cfg, policies, r)
+	checkSlack(ctx, cfg, policies, r)
+	return r.code()
+}
+
+// checkReport prints each live finding once, marked ok, warn or FAIL.
+type checkReport struct {
+	stdout, stderr io.Writer
+	failed, warned int
+}
+
+func (r *checkReport) ok(format string, a ...any) {
+	fmt.Fprintf(r.stdout, "ok    "+format+"\n", a...)
+}
+
+func (r *checkReport) skip(format string, a ...any) {
+	fmt.Fprintf(r.stdout, "--    "+format+"\n", a...)
+}
+
+func (r *checkReport) warn(format string, a ...any) {
+	r.warned++
+	fmt.Fprintf(r.stderr, "warn  "+format+"\n", a...)
+}
+
+func (r *checkReport) fail(format string, a ...any) {
+	r.failed++
+	fmt.Fprintf(r.stderr, "FAIL  "+format+"\n", a...)
+}
+
+// problem reports err as a warning when trying again later may succeed
+// (network, 5xx, rate limit), else as a failure a person must fix.
+func (r *checkReport) problem(err error) {
+	if transient(err) {
+		r.warn("%v (could not be checked now; try again)", err)
+		return
+	}
+	r.fail("%v", err)
+}
+
+func (r *checkReport) code() int {
+	if r.failed > 0 {
+		fmt.Fprintf(r.stderr, "%d site problem(s), %d warning(s)\n", r.failed, r.warned)
+		return exitSite
+	}
+	return exitOK
+}
+
+// transient tells errors that may go away by themselves (no answer, 5xx,
+// 429) from answers that need a person (401, 403, 404, a missing field, a
+// Slack error code, a channel the bot is not in).
+func transient(err error) bool {
+	var (
+		jAPI   *jira.APIError
+		jLimit *jira.RateLimitError
+		sLimit *slack.RateLimitError
+		sNone  *slack.UncertainError
+		netErr net.Error
+	)
+	switch {
+	case errors.As(err, &jLimit), errors.As(err, &sLimit), errors.As(err, &sNone), errors.As(err, &netErr),
+		errors.Is(err, context.DeadlineExceeded):
+		return true
+	case errors.As(err, &jAPI):
+		return jAPI.Status >= 500
+	}
+	return false
+}
+
+// checkJira: the bot account authenticates, every custom field the
+// policies name exists once with the right type, and the fields slabot
+// writes are on each project's edit screen.
+func checkJira(ctx context.Context, cfg config, policies []*rules.Policy, r *checkReport) {
+	if cfg.JiraURL == "" {
+		r.skip("jira not checked (SLABOT_JIRA_URL is not set)")
+		return
+	}
+	cl, err := newJira(ctx, cfg, policies)
+	if err != nil {
+		r.problem(err)
+		return
+	}
+	r.ok("jira %s as account %s: every policy field found with its type", cfg.JiraURL, cl.AccountID())
+	for _, p := range policies {
+		for _, proj := range p.Projects {
+			problems, err := cl.ScreenProblems(ctx, proj, writtenFields(p))
+			switch {
+			case errors.Is(err, jira.ErrNoIssues):
+				r.warn("jira: %v", err)
+			case err != nil:
+				r.problem(err)
+			case len(problems) > 0:
+				for _, pr := range problems {
+					r.fail("jira: %s", pr)
 				}
+			default:
+				r.ok("jira project %s: slabot's fields are on the edit screen", proj)
 			}
 		}
-	} else {
-		fmt.Fprintln(stdout, "--  jira not checked (SLABOT_JIRA_URL is not set)")
 	}
-	if cfg.SlackToken != "" {
-		sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
-		if id, err := sc.AuthTest(ctx); err != nil {
-			fmt.Fprintf(stderr, "slack: %v\n", err)
-			code = 1
-		} else {
-			fmt.Fprintf(stdout, "ok  slack as %s\n", id.UserID)
-			channels, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
-			if err != nil {
-				fmt.Fprintln(stderr, err)
-				return 1
-			}
-			for _, name := range ladderChannels(policies) {
-				id, ok := channelID(channels, name)
-				if !ok {
-					fmt.Fprintf(stderr, "slack: channel %s has no id: add %s=C... to SLABOT_SLACK_CHANNELS\n", name, name)
-					code = 1
-					continue
-				}
-				if err := sc.CanPost(ctx, id); err != nil {
-					fmt.Fprintf(stderr, "slack: %s: %v\n", name, err)
-					code = 1
-				} else {
-					fmt.Fprintf(stdout, "ok  slack channel %s (%s): the bot can post\n", name, id)
-				}
-			}
+}
+
+// checkSlack: the bot token works and the bot can post to every ladder
+// channel.
+func checkSlack(ctx context.Context, cfg config, policies []*rules.Policy, r *checkReport) {
+	if cfg.SlackToken == "" {
+		r.skip("slack not checked (SLABOT_SLACK_TOKEN is not set)")
+		return
+	}
+	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
+	id, err := sc.AuthTest(ctx)
+	if err != nil {
+		r.problem(err)
+		return
+	}
+	r.ok("slack as %s", id.UserID)
+	channels, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
+	if err != nil {
+		r.fail("%v", err)
+		return
+	}
+	for _, name := range ladderChannels(policies) {
+		id, ok := channelID(channels, name)
+		if !ok {
+			r.fail("slack: channel %s has no id: add %s=C... to SLABOT_SLACK_CHANNELS", name, name)
+			continue
 		}
-	} else {
-		fmt.Fprintln(stdout, "--  slack not checked (SLABOT_SLACK_TOKEN is not set)")
+		if err := sc.CanPost(ctx, id); err != nil {
+			r.problem(fmt.Errorf("%s: %w", name, err))
+		} else {
+			r.ok("slack channel %s (%s): the bot can post", name, id)
+		}
 	}
-	return code
 }
 
 // writtenFields lists the fields slabot writes for p: they must be on the

@@ -11,20 +11,25 @@ import (
 )
 
 // slabot check against a site that lacks a field the policies write, has
-// one off the edit screen, or a channel without the bot fails and says so;
-// with everything in place it passes.
+// one off the edit screen, or a channel without the bot fails with exit 3
+// and says so; a project without issues yet is a warning (exit 0: the
+// site is set up, the screen cannot be read until the first issue); with
+// everything in place it passes.
 func TestCheckAgainstJiraSite(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		drop     string
 		offEdit  string
 		outsider string // a channel the bot is not in
+		empty    string // a project without issues
 		wantErr  string
+		wantCode int
 	}{
 		{name: "every field present"},
-		{name: "a deadline field missing", drop: "Reaction due", wantErr: "Reaction due"},
-		{name: "a state field off the edit screen", offEdit: "Resolution SLA", wantErr: `"Resolution SLA" (customfield`},
-		{name: "the bot is not in a channel", outsider: "#hydra-leads", wantErr: "invite it"},
+		{name: "a deadline field missing", drop: "Reaction due", wantErr: "Reaction due", wantCode: exitSite},
+		{name: "a state field off the edit screen", offEdit: "Resolution SLA", wantErr: `"Resolution SLA" (customfield`, wantCode: exitSite},
+		{name: "the bot is not in a channel", outsider: "#hydra-leads", wantErr: "invite it", wantCode: exitSite},
+		{name: "a project without issues yet", empty: "HYD", wantErr: "warn  jira: project HYD: no issues yet", wantCode: exitOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			newTestSites(t, func(seed *jirasim.Seed) {
@@ -37,17 +42,20 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 				}
 				seed.Fields = kept
 				for _, p := range seed.Projects {
+					if p.Key == tc.empty {
+						continue
+					}
 					seed.Issues = append(seed.Issues, jirasim.Issue{Project: p.Key, Type: "Question", Summary: "x", Reporter: jirasim.BotAccountID, Priority: "Medium"})
 				}
 			}, tc.outsider)
 			code, out, errs := runCLI(t, "check", "--policies", "../../deploy/policies")
-			if (code != 0) != (tc.wantErr != "") {
+			if code != tc.wantCode {
 				t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 			}
 			if tc.wantErr != "" && !strings.Contains(errs, tc.wantErr) {
 				t.Errorf("error does not say %q:\n%s", tc.wantErr, errs)
 			}
-			if tc.wantErr == "" && (!strings.Contains(out, "ok  jira project SAN") || !strings.Contains(out, "ok  slack channel #botron-leads")) {
+			if tc.wantCode == exitOK && (!strings.Contains(out, "ok    jira project SAN") || !strings.Contains(out, "ok    slack channel #botron-leads")) {
 				t.Errorf("want both sites checked:\n%s", out)
 			}
 			if strings.Contains(out+errs, jirasim.BotToken) {

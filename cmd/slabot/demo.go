@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -305,13 +304,12 @@ func firstTextLine(s string) string {
 // runDemo is `slabot demo`: the four seed products over a simulated
 // fortnight, then the issues as Jira holds them and the Slack transcript.
 func runDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	tick := fs.Duration("tick", 15*time.Minute, "simulated time between cycles")
-	verbose := fs.Bool("v", false, "log every cycle")
-	serve := fs.Bool("serve", false, "keep the simulators up afterwards and print their URLs")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	f := newVerbFlags("demo", "[--tick DURATION] [-v] [--serve]", stdout, stderr)
+	tick := f.Duration("tick", 15*time.Minute, "simulated time between cycles")
+	verbose := f.Bool("v", false, "log every cycle")
+	serve := f.Bool("serve", false, "keep the simulators up afterwards and print their URLs")
+	if _, code, ok := f.parse(args, 0, 0); !ok {
+		return code
 	}
 	level := slog.LevelWarn
 	if *verbose {

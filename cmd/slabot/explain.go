@@ -2,10 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/slabot/slabot/connectors/jira"
@@ -17,37 +18,21 @@ import (
 // live (slabot explain KEY) it fetches the issue with the configured
 // credentials.
 func runExplain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	policyFile := fs.String("policy", "", "policy file (offline, with --issue)")
-	issueFile := fs.String("issue", "", "issue JSON as GET /rest/api/2/issue/KEY?expand=changelog,names returns it (offline)")
-	at := fs.String("at", "", "evaluate as of this RFC 3339 instant (default: now)")
-	asJSON := fs.Bool("json", false, "print goals, deadlines, states, labels and the due step as JSON")
-	// Flags may come after the key too (slabot explain SAN-1 --json): parse
-	// again past each positional argument, except after "--", which ends
-	// the flags.
-	var keys []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return 2
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			keys = append(keys, rest...)
-			break
-		}
-		keys, args = append(keys, rest[0]), rest[1:]
+	f := newVerbFlags("explain", "KEY [--at RFC3339] [--json]  |  slabot explain --issue FILE.json [--policies PATH] [--bot-account ID|EMAIL] [--at RFC3339] [--json]", stdout, stderr)
+	policyPath := f.policiesFlag()
+	issueFile := f.String("issue", "", "issue JSON as GET /rest/api/2/issue/KEY?expand=changelog,names returns it (offline)")
+	botAccount := f.String("bot-account", "", "offline: the bot's Jira account id or e-mail, so its own comments are not a first response")
+	at := f.String("at", "", "evaluate as of this RFC 3339 instant (default: now)")
+	asJSON := f.Bool("json", false, "print goals, deadlines, states, labels and the due step as JSON")
+	keys, code, ok := f.parse(args, 0, 1)
+	if !ok {
+		return code
 	}
-	const usage = "usage: slabot explain KEY [--at RFC3339] [--json]  |  slabot explain --policy FILE --issue FILE.json [--at RFC3339] [--json]"
 	now := time.Now()
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
 		if err != nil {
-			fmt.Fprintf(stderr, "slabot explain: --at: %v\n", err)
-			return 2
+			return f.usageError("--at: %v", err)
 		}
 		now = t
 	}
@@ -57,39 +42,48 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		bot    string
 	)
 	switch {
-	case (*issueFile != "" || *policyFile != "") && (*issueFile == "" || *policyFile == "" || len(keys) > 0):
-		fmt.Fprintln(stderr, "slabot explain: offline, give both --policy and --issue and no issue key; live, give only the key")
-		fmt.Fprintln(stderr, usage)
-		return 2
+	case *issueFile != "" && len(keys) > 0:
+		return f.usageError("offline (--issue) takes no issue key; live, give only the key")
+	case *issueFile == "" && *botAccount != "":
+		return f.usageError("--bot-account is for offline use: live, the bot account is the one that signs in")
 	case *issueFile != "":
-		p, err := rules.LoadFile(*policyFile)
+		policies, err := loadPolicies(*policyPath)
+		if errors.Is(err, errNoPath) {
+			return f.usageError("%v", err)
+		}
 		if err != nil {
 			fmt.Fprintln(stderr, err)
-			return 1
+			return exitProblem
 		}
-		policy = p
 		data, err := os.ReadFile(*issueFile)
 		if err != nil {
-			fmt.Fprintf(stderr, "slabot explain: %v\n", err)
-			return 1
+			return f.usageError("%v", err)
 		}
-		specs, err := fieldSpecs([]*rules.Policy{p}, os.Getenv("SLABOT_JIRA_FIELD_TYPES"))
+		specs, err := fieldSpecs(policies, os.Getenv("SLABOT_JIRA_FIELD_TYPES"))
 		if err != nil {
 			fmt.Fprintln(stderr, err)
-			return 2
+			return exitUsage
 		}
-		if iss, err = jira.DecodeIssue(data, specs); err != nil {
+		if iss, err = jira.DecodeIssue(data, specs, os.Getenv("SLABOT_JIRA_ORGANIZATIONS_FIELD")); err != nil {
 			fmt.Fprintf(stderr, "slabot explain: %s: %v\n", *issueFile, err)
-			return 1
+			return exitProblem
 		}
+		project, _, _ := strings.Cut(iss.Key, "-")
+		if policy = policyFor(policies, project); policy == nil && len(policies) == 1 {
+			policy = policies[0]
+		}
+		if policy == nil {
+			fmt.Fprintf(stderr, "slabot explain: no policy in %s governs project %s\n", *policyPath, project)
+			return exitProblem
+		}
+		bot = botAccountID(iss, *botAccount)
 	case len(keys) == 1:
 		var code int
-		if iss, policy, bot, code = liveIssue(keys[0], stderr); code != 0 {
+		if iss, policy, bot, code = liveIssue(keys[0], *policyPath, stderr); code != 0 {
 			return code
 		}
 	default:
-		fmt.Fprintln(stderr, usage)
-		return 2
+		return f.usageError("give an issue KEY (live) or --issue FILE.json (offline)")
 	}
 	ev := rules.Evaluate(policy, []rules.Issue{iss}, now, rules.Options{BotAccountID: bot})
 	o := &ev.Outcomes[0]
@@ -187,4 +181,30 @@ func explainJSON(o *rules.Outcome, now time.Time) outcomeJSON {
 		out.Goals = append(out.Goals, gj)
 	}
 	return out
+}
+
+// botAccountID turns --bot-account into the account id the engine compares
+// authors with: an id as given, an e-mail through the authors of the
+// issue's comments and changes (an e-mail nobody on the issue has means
+// the bot never acted on it).
+func botAccountID(iss rules.Issue, v string) string {
+	if !strings.Contains(v, "@") {
+		return v
+	}
+	users := []rules.User{iss.Reporter}
+	if iss.Assignee != nil {
+		users = append(users, *iss.Assignee)
+	}
+	for _, c := range iss.Comments {
+		users = append(users, c.Author)
+	}
+	for _, w := range iss.Worklogs {
+		users = append(users, w.Author)
+	}
+	for _, u := range users {
+		if u.Email != "" && strings.EqualFold(u.Email, v) {
+			return u.AccountID
+		}
+	}
+	return ""
 }

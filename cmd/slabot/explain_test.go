@@ -38,7 +38,7 @@ func TestExplainOffline(t *testing.T) {
 	if err := os.WriteFile(file, body, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"explain", "--policy", "../../deploy/policies/sanarise.yaml", "--issue", file, "--at", "2026-11-16T07:45:00Z"}
+	args := []string{"explain", "--policies", "../../deploy/policies/sanarise.yaml", "--issue", file, "--at", "2026-11-16T07:45:00Z"}
 	code, out, errs := runCLI(t, args...)
 	if code != 0 || !strings.Contains(out, "deadline Mon 2026-11-16 11:00 +03") || !strings.Contains(out, "step 1 (75%, agent -> #sanarise-support): due since") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
@@ -58,6 +58,66 @@ func TestExplainOffline(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(got.Labels, " "), "sla-first_response-at-risk") {
 		t.Errorf("labels %v", got.Labels)
+	}
+}
+
+// Offline explain knows the bot only when told: the bot's own
+// acknowledgement is not a first response ("--bot-account ID or e-mail").
+// The directory of policies is searched by the issue's project. Here the
+// bot's e-mail is in the agents' domain, as a bot account made by the
+// support team often is.
+func TestExplainOfflineBotAccount(t *testing.T) {
+	sites := newTestSites(t, nil, "")
+	dir := t.TempDir()
+	for _, name := range []string{"sanarise.yaml", "hydra.yaml"} {
+		src, err := os.ReadFile(filepath.Join("..", "..", "deploy", "policies", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = []byte(strings.Replace(string(src), "domains: [sanarise.com]", "domains: [sanarise.com, example.com]", 1))
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	created := time.Date(2026, 11, 16, 6, 0, 0, 0, time.UTC)
+	key, err := sites.jira.CreateIssue(jirasim.Issue{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+		Summary: "Banner", Created: created, Status: "Open",
+		Comments: []jirasim.Comment{{Author: jirasim.BotAccountID, Body: "We received your request.", Created: created.Add(time.Minute)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", sites.jiraURL+"/rest/api/2/issue/"+key+"?expand=changelog,names", nil)
+	req.SetBasicAuth(jirasim.BotEmail, jirasim.BotToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	file := filepath.Join(dir, "issue.json")
+	if err := os.WriteFile(file, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	state := func(extra ...string) string {
+		t.Helper()
+		args := append([]string{"explain", "--policies", dir, "--issue", file, "--at", "2026-11-16T07:45:00Z", "--json"}, extra...)
+		code, out, errs := runCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d\n%s", args, code, errs)
+		}
+		var got outcomeJSON
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		return got.Goals[0].State
+	}
+	if s := state(); s != "met" {
+		t.Errorf("without --bot-account the bot's comment is an agent's reply: state %q, want met", s)
+	}
+	for _, who := range []string{jirasim.BotAccountID, jirasim.BotEmail} {
+		if s := state("--bot-account", who); s != "running" {
+			t.Errorf("--bot-account %s: state %q, want running (the acknowledgement is not a response)", who, s)
+		}
 	}
 }
 
@@ -82,10 +142,12 @@ func TestExplainLive(t *testing.T) {
 	if code, _, errs := runCLI(t, "explain", "NOPE-1"); code == 0 || !strings.Contains(errs, "NOPE") {
 		t.Errorf("an unknown issue: exit %d, %s", code, errs)
 	}
-	// After "--" everything is a key; mixing live and offline is refused.
+	// After "--" everything is a key; mixing live and offline, or two keys, is refused.
 	for _, args := range [][]string{
 		{"explain", "--", key, "--json"},
-		{"explain", "--policy", "../../deploy/policies/botron.yaml", key},
+		{"explain", "--bot-account", "bot@example.com", key},
+		{"explain", "--issue", "x.json", key},
+		{"explain", key, "SECOND-2"},
 		{"explain", "--issue", "x.json"},
 	} {
 		if code, _, errs := runCLI(t, args...); code != 2 || !strings.Contains(errs, "usage") {

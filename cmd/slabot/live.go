@@ -44,13 +44,13 @@ func labelPrefixes(policies []*rules.Policy) []string {
 
 // liveIssue fetches one issue with the configured credentials and finds
 // its policy by project key.
-func liveIssue(key string, stderr io.Writer) (rules.Issue, *rules.Policy, string, int) {
+func liveIssue(key, policyPath string, stderr io.Writer) (rules.Issue, *rules.Policy, string, int) {
 	c, err := loadConfig(true, false)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return rules.Issue{}, nil, "", 2
 	}
-	policies, err := rules.LoadDir(c.Policies)
+	policies, err := loadPolicies(policyPath)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return rules.Issue{}, nil, "", 1
@@ -58,14 +58,14 @@ func liveIssue(key string, stderr io.Writer) (rules.Issue, *rules.Policy, string
 	project, _, _ := strings.Cut(key, "-")
 	p := policyFor(policies, project)
 	if p == nil {
-		fmt.Fprintf(stderr, "slabot explain: no policy in %s governs project %s\n", c.Policies, project)
+		fmt.Fprintf(stderr, "slabot explain: no policy in %s governs project %s\n", policyPath, project)
 		return rules.Issue{}, nil, "", 1
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cl, err := newJira(ctx, c, []*rules.Policy{p})
 	if err != nil {
-		fmt.Fprintln(stderr, "slabot explain:", err)
+		fmt.Fprintln(stderr, err)
 		return rules.Issue{}, nil, "", 1
 	}
 	iss, _, err := cl.Issue(ctx, key)

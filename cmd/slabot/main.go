@@ -1,9 +1,17 @@
 // Command slabot enforces customer-support contracts inside Jira Cloud.
 //
-// Verbs available so far:
+//	slabot run [--dry-run]          the daemon (configuration from the environment)
+//	slabot once [--dry-run]         one cycle of every product, then exit
+//	slabot check [--offline] [PATH...]
+//	slabot calendar [--policies PATH] (--from T --add D | --month YYYY-MM)
+//	slabot explain KEY | --issue FILE.json [--bot-account ID]
+//	slabot report (--month M | --quarter Q) [--policies PATH] [--product KEY]
+//	slabot demo [--serve]
+//	slabot version
 //
-//	slabot check --policies DIR
-//	slabot calendar --policy FILE --calendar NAME (--from RFC3339 --add DURATION | --month YYYY-MM)
+// Every verb takes -h; PATH is a policy file or a directory of them.
+// Exit codes: 0 done, 1 failed (policy problems, a failed cycle), 2 usage
+// or configuration, 3 (check) the sites are not set up for the policies.
 package main
 
 import (
@@ -28,7 +36,8 @@ func verbs() []verb {
 		{"calendar", "compute a deadline or list a month's working windows", runCalendar},
 		{"demo", "run the four seed products against simulated Jira and Slack over two simulated weeks", runDemo},
 		{"report", "monthly or quarterly SLA and credit report (md, html, csv) for the customer meeting", runReport},
-		{"explain", "explain an issue's SLA evaluation (slabot explain KEY, or offline with --policy and --issue)", runExplain},
+		{"explain", "explain an issue's SLA evaluation (slabot explain KEY, or offline with --issue FILE.json)", runExplain},
+		{"version", "print the module version and the VCS revision it was built from", runVersion},
 	}
 }
 
@@ -37,9 +46,16 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		return 2
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitOK
+	case "--version":
+		return runVersion(nil, stdout, stderr)
 	}
 	for _, v := range verbs() {
 		if v.name == args[0] {
@@ -48,7 +64,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "slabot: unknown command %q\n\n", args[0])
 	usage(stderr)
-	return 2
+	return exitUsage
 }
 
 func usage(w io.Writer) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,26 +29,22 @@ import (
 // credentials (SLABOT_JIRA_*), or read from a JSON file (an array of
 // rules.Issue) for offline use.
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("policies", "deploy/policies", "directory of policy files (*.yaml)")
-	product := fs.String("product", "", "Jira project key (or product name) of the policy")
-	month := fs.String("month", "", "month to report, YYYY-MM in the policy's zone")
-	quarter := fs.String("quarter", "", "quarter to report, YYYY-Qn")
-	customer := fs.String("customer", "", "only this customer (for the customer's own meeting)")
-	format := fs.String("format", "", "md, html or csv (default: from --out's extension, else md)")
-	out := fs.String("out", "", "file to write (default: standard output)")
-	issuesFile := fs.String("issues", "", "JSON file with the issues (an array of rules.Issue)")
-	nowFlag := fs.String("now", "", "build the report as of this RFC 3339 instant (default: now)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fl := newVerbFlags("report", "(--month YYYY-MM | --quarter YYYY-Qn) [--policies PATH] [--product KEY] [--customer NAME] [--format md|html|csv] [--out FILE] [--issues FILE.json] [--now RFC3339]", stdout, stderr)
+	dir := fl.policiesFlag()
+	product := fl.String("product", "", "Jira project key (or product name) of the policy; needed when PATH holds several")
+	month := fl.String("month", "", "month to report, YYYY-MM in the policy's zone")
+	quarter := fl.String("quarter", "", "quarter to report, YYYY-Qn")
+	customer := fl.String("customer", "", "only this customer (for the customer's own meeting)")
+	format := fl.String("format", "", "md, html or csv (default: from --out's extension, else md)")
+	out := fl.String("out", "", "file to write (default: standard output)")
+	issuesFile := fl.String("issues", "", "JSON file with the issues (an array of rules.Issue)")
+	nowFlag := fl.String("now", "", "build the report as of this RFC 3339 instant (default: now)")
+	if _, code, ok := fl.parse(args, 0, 0); !ok {
+		return code
 	}
 	fail := func(code int, err error) int {
 		fmt.Fprintln(stderr, "slabot report:", err)
 		return code
-	}
-	if *product == "" {
-		return fail(2, errors.New("--product is required"))
 	}
 	if (*month == "") == (*quarter == "") {
 		return fail(2, errors.New("give exactly one of --month YYYY-MM and --quarter YYYY-Qn"))
@@ -68,11 +63,14 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 			return fail(2, fmt.Errorf("--now: %w", err))
 		}
 	}
-	policies, err := rules.LoadDir(*dir)
+	policies, err := loadPolicies(*dir)
+	if errors.Is(err, errNoPath) {
+		return fl.usageError("%v", err)
+	}
 	if err != nil {
 		return fail(1, fmt.Errorf("load policies: %w", err))
 	}
-	p, err := reportPolicy(policies, *product)
+	p, err := pickPolicy(policies, *product, *dir)
 	if err != nil {
 		return fail(1, err)
 	}

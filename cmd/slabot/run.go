@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -58,7 +57,7 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		return nil, err
 	}
 	channels, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
-	if err == nil {
+	if err == nil && cfg.SlackToken != "" { // a dry run without Slack never posts
 		err = unmappedChannels(a.policies, channels)
 	}
 	if err != nil {
@@ -141,8 +140,8 @@ func (a *app) cycleAll(ctx context.Context) error {
 // runOnce is `slabot once`: one cycle of every product, then exit (for a
 // cron job).
 func runOnce(args []string, stdout, stderr io.Writer) int {
-	cfg, code := workerConfig("once", args, stderr)
-	if code != 0 {
+	cfg, code, ok := workerConfig("once", args, stdout, stderr)
+	if !ok {
 		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -164,8 +163,8 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 // never overlaps itself, products run side by side), health and metrics on
 // SLABOT_LISTEN, graceful shutdown on SIGINT/SIGTERM.
 func runDaemon(args []string, stdout, stderr io.Writer) int {
-	cfg, code := workerConfig("run", args, stderr)
-	if code != 0 {
+	cfg, code, ok := workerConfig("run", args, stdout, stderr)
+	if !ok {
 		return code
 	}
 	if sched, err := cron.ParseStandard(cfg.Schedule); err != nil || sched.Next(time.Now()).IsZero() {
@@ -260,19 +259,23 @@ func (a *app) serve(ctx context.Context, ln net.Listener) {
 }
 
 // workerConfig reads the environment and the flags run and once share.
-func workerConfig(verb string, args []string, stderr io.Writer) (config, int) {
-	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dry := fs.Bool("dry-run", false, "log every change and message it would make, and make none (also SLABOT_DRY_RUN)")
-	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "usage: slabot %s [--dry-run] (configuration from the environment)\n", verb)
-		return config{}, 2
+// --dry-run needs no Slack token: the Jira side can be tried while a Slack
+// app waits for approval.
+func workerConfig(verb string, args []string, stdout, stderr io.Writer) (config, int, bool) {
+	f := newVerbFlags(verb, "[--dry-run]  (configuration from the environment: .env.example)", stdout, stderr)
+	dry := f.Bool("dry-run", false, "log every change and message it would make, and make none (also SLABOT_DRY_RUN)")
+	if _, code, ok := f.parse(args, 0, 0); !ok {
+		return config{}, code, false
 	}
-	cfg, err := loadConfig(true, true)
+	cfg, err := loadConfig(true, false)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return cfg, 2
+		return cfg, exitUsage, false
 	}
 	cfg.DryRun = cfg.DryRun || *dry
-	return cfg, 0
+	if !cfg.DryRun && cfg.SlackToken == "" {
+		fmt.Fprintln(stderr, "configuration:\n  SLABOT_SLACK_TOKEN is not set (a bot token, xoxb-...; --dry-run works without it)")
+		return cfg, exitUsage, false
+	}
+	return cfg, exitOK, true
 }

@@ -15,11 +15,16 @@ import (
 // a site connection, for `slabot explain --issue FILE.json`. Lists must be
 // complete in the file: nothing is fetched. Status categories are known only
 // for the current status, so category conditions on past transitions see
-// none.
-func DecodeIssue(data []byte, fields []FieldSpec) (rules.Issue, error) {
+// none. The JSM organizations field is found like live mode finds it: by
+// orgField (a name or id; empty means Jira's default name, Organizations)
+// through the issue's names, or by its type when expand=schema was given.
+func DecodeIssue(data []byte, fields []FieldSpec, orgField string) (rules.Issue, error) {
 	var raw struct {
 		wireIssue
-		Names map[string]string `json:"names"`
+		Names  map[string]string `json:"names"`
+		Schema map[string]struct {
+			Custom string `json:"custom"`
+		} `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return rules.Issue{}, fmt.Errorf("jira: decode issue: %w", err)
@@ -33,6 +38,19 @@ func DecodeIssue(data []byte, fields []FieldSpec) (rules.Issue, error) {
 			}
 		}
 		c.fields[spec.Name] = resolvedField{Name: spec.Name, ID: id, Type: spec.Type}
+	}
+	if orgField == "" {
+		orgField = "Organizations"
+	}
+	for fid, name := range raw.Names {
+		if fid == orgField || strings.EqualFold(name, orgField) {
+			c.orgField = fid
+		}
+	}
+	for fid, sc := range raw.Schema {
+		if sc.Custom == orgFieldType {
+			c.orgField = fid
+		}
 	}
 	var status struct {
 		Name           string `json:"name"`

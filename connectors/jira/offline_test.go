@@ -17,6 +17,7 @@ func TestDecodeIssueMatchesLiveMapping(t *testing.T) {
 	created := t0.Add(-3 * time.Hour)
 	seed := seedWith(jirasim.Issue{
 		Key: "SUP-9", Project: "SUP", Type: "Incident", Priority: "High", Status: "In Progress", Summary: "VPN down",
+		Organizations: []string{"Acme Çorp"},
 		Reporter: jirasim.CustomerID, Assignee: jirasim.AgentID, Labels: []string{"vip", "sla-first_response-at-risk"},
 		Created: created, Fields: map[string]any{"First Response Due": created.Add(time.Hour), "Customer Tier": "Premium"},
 		History: []jirasim.History{
@@ -42,14 +43,17 @@ func TestDecodeIssueMatchesLiveMapping(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
-	offline, err := DecodeIssue(body, defaultFields())
+	offline, err := DecodeIssue(body, defaultFields(), "")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(live.Organizations) != 1 {
+		t.Fatalf("live organizations %v, want the issue's one", live.Organizations)
 	}
 	if !reflect.DeepEqual(live, offline) {
 		t.Errorf("offline mapping differs:\nlive    %+v\noffline %+v", live, offline)
 	}
-	if _, err := DecodeIssue([]byte("{not json"), nil); err == nil {
+	if _, err := DecodeIssue([]byte("{not json"), nil, ""); err == nil {
 		t.Error("bad JSON accepted")
 	}
 }

@@ -2,17 +2,22 @@ package jira
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
 )
+
+// ErrNoIssues: a project without issues has no edit metadata to read, so
+// its edit screen cannot be checked until the first issue exists.
+var ErrNoIssues = errors.New("no issues yet: the edit screen cannot be checked until one exists")
 
 // ScreenProblems checks that every configured field slabot writes is on the
 // edit screen of project, by reading the edit metadata of one of its
 // issues: a field missing there fails every write with "cannot be set. It
 // is not on the appropriate screen". write lists the configured field names
 // slabot writes (deadline, state, hours). A project without issues cannot
-// be checked and says so.
+// be checked: the error is ErrNoIssues.
 func (c *Client) ScreenProblems(ctx context.Context, project string, write []string) ([]string, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -24,7 +29,7 @@ func (c *Client) ScreenProblems(ctx context.Context, project string, write []str
 		return nil, err
 	}
 	if len(res.Issues) == 0 {
-		return []string{fmt.Sprintf("project %s has no issues yet: the edit screen cannot be checked until one exists", project)}, nil
+		return nil, fmt.Errorf("project %s: %w", project, ErrNoIssues)
 	}
 	sample := res.Issues[0].Key
 	var meta struct {
