@@ -18,7 +18,7 @@ func TestDecodeIssueMatchesLiveMapping(t *testing.T) {
 	seed := seedWith(jirasim.Issue{
 		Key: "SUP-9", Project: "SUP", Type: "Incident", Priority: "High", Status: "In Progress", Summary: "VPN down",
 		Organizations: []string{"Acme Çorp"},
-		Reporter: jirasim.CustomerID, Assignee: jirasim.AgentID, Labels: []string{"vip", "sla-first_response-at-risk"},
+		Reporter:      jirasim.CustomerID, Assignee: jirasim.AgentID, Labels: []string{"vip", "sla-first_response-at-risk"},
 		Created: created, Fields: map[string]any{"First Response Due": created.Add(time.Hour), "Customer Tier": "Premium"},
 		History: []jirasim.History{
 			{At: created.Add(10 * time.Minute), Author: jirasim.AgentID, Items: []jirasim.Item{{Field: "priority", From: "Medium", To: "High"}}},
