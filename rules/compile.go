@@ -302,6 +302,18 @@ func (c *compiler) holiday(path string, hf holidayFile) (calendar.Holiday, bool)
 		c.problem(path, "give exactly one of date, dates, from/to, weekday (with month and nth) or easter", "holiday %q must say which days it covers in exactly one way", hf.Name)
 		return h, false
 	}
+	if hf.Substitute != "" {
+		sub, err := calendar.ParseSubstitute(hf.Substitute)
+		switch {
+		case err != nil:
+			c.problem(path+".substitute", "write substitute: next_working_day (Russia art. 112, UK bank holidays), nearest_weekday (US federal) or none", "%v", err)
+			return h, false
+		case len(h.Hours) > 0 && sub != calendar.SubstituteNone:
+			c.problem(path+".substitute", "a half-day has no substitute: remove substitute or hours", "half-day %q cannot have a substitute day", hf.Name)
+			return h, false
+		}
+		h.Substitute = sub
+	}
 	return h, true
 }
 

@@ -49,6 +49,8 @@ type holidayFile struct {
 	Nth     string   `yaml:"nth"`
 	Easter  *int     `yaml:"easter"`
 	Hours   []string `yaml:"hours"`
+	// Substitute: none (default), next_working_day or nearest_weekday.
+	Substitute string `yaml:"substitute"`
 }
 
 type overrideFile struct {

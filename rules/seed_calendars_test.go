@@ -73,7 +73,9 @@ func TestBotronGMTAllYear(t *testing.T) {
 
 // Hydra: "Off on weekends (Saturday and Sunday) and bank holidays (official
 // Russian bank holidays)", with the transfer days and the working Saturday
-// the policy lists from the production-calendar decrees.
+// the policy lists from the production-calendar decrees, and the Labour
+// Code's art. 112: "When a weekend day and a non-working holiday coincide,
+// the day off is transferred to the next working day after the holiday".
 func TestHydraRussianBankHolidays(t *testing.T) {
 	p := seed(t, "hydra")
 	cal := p.Calendars["business"]
@@ -84,8 +86,17 @@ func TestHydraRussianBankHolidays(t *testing.T) {
 		{"2026-01-09", "", "Transferred days off 2026"},
 		{"2026-01-12", "10:00-19:00", ""},
 		{"2026-02-23", "", "Defender of the Fatherland Day"},
-		{"2026-03-09", "", "Transferred days off 2026"},
-		{"2026-05-11", "", "Transferred days off 2026"},
+		// art. 112: Mar 8 2026 is a Sunday, May 9 a Saturday
+		{"2026-03-09", "", "International Women's Day (substitute day)"},
+		{"2026-05-11", "", "Victory Day (substitute day)"},
+		// art. 112 in 2027: May 1 Sat, May 9 Sun, Jun 12 Sat
+		{"2027-05-03", "", "Spring and Labour Day (substitute day)"},
+		{"2027-05-10", "", "Victory Day (substitute day)"},
+		{"2027-06-14", "", "Russia Day (substitute day)"},
+		{"2027-05-04", "10:00-19:00", ""},
+		// the 2025 decree moved Feb 23's and Mar 8's substitutes elsewhere
+		{"2025-02-24", "10:00-19:00", "Working day (decree moved the substitute to May 8)"},
+		{"2025-05-08", "", "Transferred days off 2025"},
 		{"2026-06-12", "", "Russia Day"},
 		{"2026-11-04", "", "Unity Day"},
 		{"2025-11-01", "10:00-19:00", "Working Saturday"},
@@ -138,5 +149,41 @@ func TestSanariseHalfDayEves(t *testing.T) {
 				t.Errorf("deadline %s, want %s+03:00", g.Deadline.Format(time.RFC3339), tc.want)
 			}
 		})
+	}
+}
+
+// Sanarise: "Standart Destek: ... Pazartesi'den Cuma'ya, 9:00 - 18:00" with
+// Turkey's holidays from the Diyanet's calendar. A feast eve on a Saturday
+// does not open the Saturday, and the feasts are listed through 2030.
+func TestSanariseFeastsStayCurrent(t *testing.T) {
+	p := seed(t, "sanarise")
+	cal := p.Calendars["business"]
+	ist := func(s string) time.Time { return ts(t, s+"+03:00") }
+	cases := []struct{ why, from, add, want string }{
+		{"Saturday 2027-05-15 (Sacrifice Feast eve) stays closed", "2027-05-14T17:00:00", "4h", "2027-05-20T12:00:00"},
+		{"Saturday 2028-10-28 (yearly Republic Day eve) stays closed", "2028-10-27T17:00:00", "4h", "2028-10-30T12:00:00"},
+		{"Ramadan Feast 2028: eve Fri 02-25 half-day, feast 26-28", "2028-02-25T10:00:00", "8h", "2028-02-29T14:00:00"},
+		{"Sacrifice Feast 2029: the eve on 23 April is a full holiday", "2029-04-20T17:00:00", "2h", "2029-04-30T10:00:00"},
+		{"Sacrifice Feast 2030: eve Fri 04-12 ends at 13:00, feast 13-16", "2030-04-12T12:00:00", "2h", "2030-04-17T10:00:00"},
+	}
+	for _, tc := range cases {
+		d, err := ParseDuration(tc.add)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cal.Add(ist(tc.from), d.Resolve(cal)); !got.Equal(ist(tc.want)) {
+			t.Errorf("%s: %s + %s = %s, want %s+03:00", tc.why, tc.from, tc.add, got.Format(time.RFC3339), tc.want)
+		}
+	}
+	for y := 2026; y <= 2030; y++ {
+		feasts := 0
+		for _, h := range cal.Spec().Holidays {
+			if h.Dated() && len(h.Hours) == 0 && h.Kind == calendar.HolidayRange && h.From.Year == y {
+				feasts++
+			}
+		}
+		if feasts != 2 {
+			t.Errorf("%d: %d feasts listed, want the Ramadan and the Sacrifice Feast", y, feasts)
+		}
 	}
 }

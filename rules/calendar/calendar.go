@@ -111,20 +111,61 @@ const (
 	HolidayRange                         // From..To inclusive
 )
 
-// Holiday is a rule for days off. With Hours set it is a half-day: open
-// only in those windows.
+// Holiday is a rule for days off. With Hours set it is a half-day: a day
+// the week opens is narrowed to those windows (a closed day stays closed).
+// Substitute says where the day off goes when the holiday falls on a day
+// the week keeps closed.
 type Holiday struct {
-	Name     string
-	Kind     HolidayKind
-	Month    time.Month
-	Day      int
-	Weekday  time.Weekday
-	N        int
-	Offset   int
-	Dates    []Date
-	From, To Date
-	Hours    []Window
+	Name       string
+	Kind       HolidayKind
+	Month      time.Month
+	Day        int
+	Weekday    time.Weekday
+	N          int
+	Offset     int
+	Dates      []Date
+	From, To   Date
+	Hours      []Window
+	Substitute Substitute
 }
+
+// Substitute is what happens to a full-day holiday that falls on a day the
+// week keeps closed (a weekend).
+type Substitute int
+
+// Substitute rules.
+const (
+	// SubstituteNone: the day off is lost (Slovenia, Turkey).
+	SubstituteNone Substitute = iota
+	// SubstituteNextWorkingDay: the next day that is open and not already a
+	// holiday or another holiday's substitute (Russia's Labour Code art.
+	// 112; the UK's substitute bank holidays: Christmas on a Saturday moves
+	// to Monday, Boxing Day on the Sunday to Tuesday).
+	SubstituteNextWorkingDay
+	// SubstituteNearestWeekday: the open day before when there is one
+	// (Saturday to Friday), else the next working day (Sunday to Monday),
+	// as US federal holidays.
+	SubstituteNearestWeekday
+)
+
+var substituteNames = map[Substitute]string{SubstituteNone: "none",
+	SubstituteNextWorkingDay: "next_working_day", SubstituteNearestWeekday: "nearest_weekday"}
+
+func (s Substitute) String() string { return substituteNames[s] }
+
+// ParseSubstitute reads "none", "next_working_day" or "nearest_weekday".
+func ParseSubstitute(s string) (Substitute, error) {
+	for k, v := range substituteNames {
+		if v == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("%q is not a substitute rule (none, next_working_day or nearest_weekday)", s)
+}
+
+// Dated reports whether the holiday lists explicit years (dates or a
+// range): data someone must keep typing in, year by year.
+func (h Holiday) Dated() bool { return h.Kind == HolidayDates || h.Kind == HolidayRange }
 
 // Matches reports whether the holiday falls on d.
 func (h Holiday) Matches(d Date) bool {
@@ -195,6 +236,10 @@ type Spec struct {
 type Calendar struct {
 	spec    Spec
 	nominal time.Duration
+	// subs caches each year's substitute days (year -> map[Date]string);
+	// hasSubs skips the lookup for calendars without substitute rules.
+	subs    sync.Map
+	hasSubs bool
 	index   atomic.Pointer[workIndex]
 	grow    sync.Mutex
 	// builds counts index builds, so a test can hold growth to a few
@@ -242,6 +287,9 @@ func New(spec Spec) (*Calendar, error) {
 		return nil, fmt.Errorf("calendar %q is never open", spec.Name)
 	}
 	c := &Calendar{spec: spec}
+	for _, h := range spec.Holidays {
+		c.hasSubs = c.hasSubs || h.Substitute != SubstituteNone
+	}
 	c.nominal = c.nominalDay()
 	return c, nil
 }
@@ -249,23 +297,129 @@ func New(spec Spec) (*Calendar, error) {
 // Name is the calendar's name in the policy.
 func (c *Calendar) Name() string { return c.spec.Name }
 
+// Spec returns the calendar's description (shared: do not modify it).
+func (c *Calendar) Spec() Spec { return c.spec }
+
 // Location is the calendar's zone.
 func (c *Calendar) Location() *time.Location { return c.spec.Location }
 
-// Hours returns the windows of date d after holidays and overrides, and the
-// name of the holiday or override that applied.
+// Hours returns the windows of date d and the name of the holiday or
+// override that shaped them. Precedence, whatever the order of the lists:
+//  1. an override sets the day (only an override opens a closed day);
+//  2. a full-day holiday, or a substitute day, closes it;
+//  3. a half-day narrows a day the week opens to its hours (on a day the
+//     week keeps closed it does nothing: a feast eve on a Saturday stays
+//     a closed Saturday);
+//  4. otherwise the week's windows.
 func (c *Calendar) Hours(d Date) ([]Window, string) {
 	for _, o := range c.spec.Overrides {
 		if o.Date == d {
 			return o.Hours, o.Name
 		}
 	}
-	for _, h := range c.spec.Holidays {
-		if h.Matches(d) {
-			return h.Hours, h.Name
+	if name, closed := c.closure(d); closed {
+		return nil, name
+	}
+	if name, ok := c.substitutes(d.Year)[d]; ok {
+		return nil, name
+	}
+	return c.narrowed(d)
+}
+
+// closure returns the first full-day holiday on d.
+func (c *Calendar) closure(d Date) (string, bool) {
+	for i := range c.spec.Holidays {
+		if h := &c.spec.Holidays[i]; len(h.Hours) == 0 && h.Matches(d) {
+			return h.Name, true
 		}
 	}
-	return c.spec.Week[d.Weekday()], ""
+	return "", false
+}
+
+// narrowed is the week's windows of d cut to every half-day on d.
+func (c *Calendar) narrowed(d Date) ([]Window, string) {
+	ws := c.spec.Week[d.Weekday()]
+	if len(ws) == 0 {
+		return nil, ""
+	}
+	name := ""
+	for i := range c.spec.Holidays {
+		if h := &c.spec.Holidays[i]; len(h.Hours) > 0 && h.Matches(d) {
+			ws = intersect(ws, h.Hours)
+			if name == "" {
+				name = h.Name
+			}
+		}
+	}
+	return ws, name
+}
+
+// intersect returns the parts of a that lie inside b (both sorted, disjoint).
+func intersect(a, b []Window) []Window {
+	var out []Window
+	for _, x := range a {
+		for _, y := range b {
+			if s, e := max(x.Start, y.Start), min(x.End, y.End); s < e {
+				out = append(out, Window{s, e})
+			}
+		}
+	}
+	return out
+}
+
+// working reports whether d is a working day before substitutes: open by
+// the week (or an override) and not closed by a full-day holiday.
+func (c *Calendar) working(d Date) bool {
+	for _, o := range c.spec.Overrides {
+		if o.Date == d {
+			return len(o.Hours) > 0
+		}
+	}
+	if _, closed := c.closure(d); closed {
+		return false
+	}
+	return len(c.spec.Week[d.Weekday()]) > 0
+}
+
+// substitutes returns the substitute days off that land in year y: those
+// of the holidays of y, of the last weeks of y-1 (moving forward into y) and
+// of the first week of y+1 (moving back into y). Computed once a year
+// and cached; the map is never written after it is published.
+func (c *Calendar) substitutes(y int) map[Date]string {
+	if !c.hasSubs {
+		return nil
+	}
+	if m, ok := c.subs.Load(y); ok {
+		return m.(map[Date]string)
+	}
+	m := map[Date]string{}
+	taken := map[Date]bool{}
+	last := Date{y + 1, time.January, 7}
+	for d := (Date{y - 1, time.December, 1}); d.Before(last); d = d.AddDays(1) {
+		if len(c.spec.Week[d.Weekday()]) > 0 {
+			continue // the holiday is a day off where it falls
+		}
+		for i := range c.spec.Holidays {
+			h := &c.spec.Holidays[i]
+			if h.Substitute == SubstituteNone || len(h.Hours) > 0 || !h.Matches(d) {
+				continue
+			}
+			sub := d.AddDays(1)
+			if prev := d.AddDays(-1); h.Substitute == SubstituteNearestWeekday && c.working(prev) && !taken[prev] {
+				sub = prev
+			} else {
+				for n := 0; n < 366 && (!c.working(sub) || taken[sub]); n++ {
+					sub = sub.AddDays(1)
+				}
+			}
+			taken[sub] = true
+			if sub.Year == y {
+				m[sub] = h.Name + " (substitute day)"
+			}
+		}
+	}
+	c.subs.Store(y, m)
+	return m
 }
 
 // NominalDay is one regular business day: the most common non-zero daily

@@ -113,7 +113,9 @@ func TestCalendarHolidaysAndOverrides(t *testing.T) {
 		name  string
 	}{
 		{"2026-11-16", "09:00-12:00 13:00-18:00", ""},
-		{"2026-12-24", "09:00-13:00", "Christmas Eve"},
+		// The half-day narrows the day: work ends at 13:00, and the lunch
+		// break 12:00-13:00 stays a break.
+		{"2026-12-24", "09:00-12:00", "Christmas Eve"},
 		{"2026-12-25", "", "Christmas"},
 		{"2025-04-18", "", "Good Friday"},
 		{"2025-04-21", "", "Easter Monday"},
@@ -146,7 +148,7 @@ func TestCalendarHolidaysAndOverrides(t *testing.T) {
 		{"lunch break is skipped", "2026-11-16T11:00:00Z", 2 * time.Hour, "2026-11-16T14:00:00Z"},
 		{"deadline exactly at the morning's close stays there", "2026-11-16T09:00:00Z", 3 * time.Hour, "2026-11-16T12:00:00Z"},
 		{"deadline exactly at closing time stays there", "2026-11-16T09:00:00Z", 8 * time.Hour, "2026-11-16T18:00:00Z"},
-		{"half-day, then Christmas and the weekend", "2026-12-24T12:00:00Z", 2 * time.Hour, "2026-12-28T10:00:00Z"},
+		{"half-day, then Christmas and the weekend", "2026-12-24T11:00:00Z", 2 * time.Hour, "2026-12-28T10:00:00Z"},
 		{"the working Saturday counts", "2026-11-27T17:00:00Z", 3 * time.Hour, "2026-11-28T12:00:00Z"},
 		{"from a closed instant, counting starts at the opening", "2026-11-22T03:00:00Z", time.Minute, "2026-11-23T09:01:00Z"},
 	}
@@ -314,5 +316,107 @@ func TestCalendarSparseGrowsGeometrically(t *testing.T) {
 				t.Errorf("%d index builds, want a logarithmic number (at most 12)", n)
 			}
 		})
+	}
+}
+
+func hoursString(ws []Window) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = w.String()
+	}
+	return strings.Join(parts, " ")
+}
+
+// Precedence, stated once: "a closure beats a half-day whatever the order; a
+// half-day only narrows a day that is open by the week's windows; only an
+// explicit override opens a closed day" (issue 13).
+func TestCalendarPrecedence(t *testing.T) {
+	d := func(s string) Date { v, _ := ParseDate(s); return v }
+	eve := []Window{{9 * 60, 13 * 60}}
+	cal := mustCal(t, Spec{Name: "tr", Location: mustLoc(t, "Europe/Istanbul"),
+		Week: week(monFri, Window{9 * 60, 18 * 60}),
+		Holidays: []Holiday{
+			// listed before the closure of the same date on purpose
+			{Name: "Sacrifice Feast eve 2029 (half-day)", Kind: HolidayDates, Dates: []Date{d("2029-04-23")}, Hours: eve},
+			{Name: "National Sovereignty and Children's Day", Kind: HolidayFixed, Month: 4, Day: 23},
+			{Name: "Sacrifice Feast eve 2027 (half-day)", Kind: HolidayDates, Dates: []Date{d("2027-05-15")}, Hours: eve},
+			{Name: "Republic Day eve (half-day)", Kind: HolidayFixed, Month: 10, Day: 28, Hours: eve},
+			{Name: "Late start", Kind: HolidayDates, Dates: []Date{d("2026-10-28")}, Hours: []Window{{11 * 60, 18 * 60}}},
+		},
+		Overrides: []DayOverride{{Date: d("2028-10-21"), Name: "Working Saturday", Hours: eve}},
+	})
+	cases := []struct{ rule, date, hours, name string }{
+		{"a closure beats a half-day listed before it", "2029-04-23", "", "National Sovereignty and Children's Day"},
+		{"a feast eve on a Saturday stays closed (sanarise 2027-05-15)", "2027-05-15", "", ""},
+		{"the yearly 10-28 eve on a Saturday stays closed (2028-10-28)", "2028-10-28", "", ""},
+		{"the eve on a weekday ends at 13:00", "2027-10-28", "09:00-13:00", "Republic Day eve (half-day)"},
+		{"two half-days on one day: both narrow it", "2026-10-28", "11:00-13:00", "Republic Day eve (half-day)"},
+		{"only an override opens a closed day", "2028-10-21", "09:00-13:00", "Working Saturday"},
+	}
+	for _, tc := range cases {
+		ws, name := cal.Hours(d(tc.date))
+		if got := hoursString(ws); got != tc.hours || name != tc.name {
+			t.Errorf("%s: %s is %q (%s), want %q (%s)", tc.rule, tc.date, got, name, tc.hours, tc.name)
+		}
+	}
+	// "Fri 2028-10-27 17:00 + 4h comes out Sat 12:00 instead of Mon 12:00"
+	ist := mustLoc(t, "Europe/Istanbul")
+	if got, want := cal.Add(time.Date(2028, 10, 27, 17, 0, 0, 0, ist), 4*time.Hour), time.Date(2028, 10, 30, 12, 0, 0, 0, ist); !got.Equal(want) {
+		t.Errorf("Fri 2028-10-27 17:00 + 4h = %s, want %s", got, want)
+	}
+}
+
+// Substitute days: "When a weekend day and a non-working holiday coincide,
+// the day off is transferred to the next working day after the holiday"
+// (Labour Code of the Russian Federation, art. 112, part 2); "If a bank
+// holiday is on a weekend, a 'substitute' weekday becomes a bank holiday,
+// normally the following Monday" (gov.uk/bank-holidays); US federal
+// holidays on a Saturday are observed on the Friday, on a Sunday on the
+// Monday (5 U.S.C. 6103(b)).
+func TestCalendarSubstitutes(t *testing.T) {
+	d := func(s string) Date { v, _ := ParseDate(s); return v }
+	next, nearest := SubstituteNextWorkingDay, SubstituteNearestWeekday
+	ru := mustCal(t, Spec{Name: "ru", Location: mustLoc(t, "Europe/Moscow"), Week: week(monFri, Window{10 * 60, 19 * 60}),
+		Holidays: []Holiday{
+			{Name: "New Year holidays", Kind: HolidayRange, From: d("2027-01-01"), To: d("2027-01-08")}, // no substitute: moved by decree
+			{Name: "Spring and Labour Day", Kind: HolidayFixed, Month: 5, Day: 1, Substitute: next},
+			{Name: "Victory Day", Kind: HolidayFixed, Month: 5, Day: 9, Substitute: next},
+			{Name: "Russia Day", Kind: HolidayFixed, Month: 6, Day: 12, Substitute: next},
+		}})
+	uk := mustCal(t, Spec{Name: "uk", Location: mustLoc(t, "Europe/London"), Week: week(monFri, Window{9 * 60, 17 * 60}),
+		Holidays: []Holiday{
+			{Name: "Christmas Day", Kind: HolidayFixed, Month: 12, Day: 25, Substitute: next},
+			{Name: "Boxing Day", Kind: HolidayFixed, Month: 12, Day: 26, Substitute: next},
+		}})
+	us := mustCal(t, Spec{Name: "us", Location: mustLoc(t, "America/New_York"), Week: week(monFri, Window{9 * 60, 17 * 60}),
+		Holidays: []Holiday{
+			{Name: "Independence Day", Kind: HolidayFixed, Month: 7, Day: 4, Substitute: nearest},
+			{Name: "New Year's Day", Kind: HolidayFixed, Month: 1, Day: 1, Substitute: nearest},
+		}})
+	cases := []struct {
+		law  string
+		cal  *Calendar
+		date string
+		off  bool
+		name string
+	}{
+		{"art. 112: May 1 2027 is a Saturday", ru, "2027-05-03", true, "Spring and Labour Day (substitute day)"},
+		{"art. 112: May 9 2027 is a Sunday", ru, "2027-05-10", true, "Victory Day (substitute day)"},
+		{"art. 112: June 12 2027 is a Saturday", ru, "2027-06-14", true, "Russia Day (substitute day)"},
+		{"art. 112 excludes Jan 1-8: Jan 2-3 2027 move only by decree", ru, "2027-01-11", false, ""},
+		{"a weekday holiday has no substitute (May 1 2026 is a Friday)", ru, "2026-05-04", false, ""},
+		{"UK 2027: Christmas Day on Saturday -> Monday 27", uk, "2027-12-27", true, "Christmas Day (substitute day)"},
+		{"UK 2027: Boxing Day on Sunday -> Tuesday 28 (Monday is taken)", uk, "2027-12-28", true, "Boxing Day (substitute day)"},
+		{"UK 2027: Wednesday 29 is a working day", uk, "2027-12-29", false, ""},
+		{"UK 2026: Boxing Day on Saturday -> Monday 28", uk, "2026-12-28", true, "Boxing Day (substitute day)"},
+		{"US: July 4 2026 is a Saturday -> Friday 3", us, "2026-07-03", true, "Independence Day (substitute day)"},
+		{"US: New Year 2028 is a Saturday -> Friday Dec 31 2027", us, "2027-12-31", true, "New Year's Day (substitute day)"},
+		{"US: July 4 2027 is a Sunday -> Monday 5", us, "2027-07-05", true, "Independence Day (substitute day)"},
+	}
+	for _, tc := range cases {
+		ws, name := tc.cal.Hours(d(tc.date))
+		if (len(ws) == 0) != tc.off || name != tc.name {
+			t.Errorf("%s: %s is %q (%s), want off=%v (%s)", tc.law, tc.date, hoursString(ws), name, tc.off, tc.name)
+		}
 	}
 }
