@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/slabot/slabot/rules"
@@ -16,10 +17,17 @@ type IssueSource interface {
 	Changed(ctx context.Context, projects []string, cursor string, since time.Time) (issues []rules.Issue, next string, err error)
 }
 
-// IssueWriter applies a change set to one issue.
+// IssueWriter applies a change set to one issue. An issue that no longer
+// exists where the worker knows it (deleted, or moved out of the bot's
+// reach) is reported with an error wrapping ErrIssueGone.
 type IssueWriter interface {
 	Apply(ctx context.Context, ch Change) error
 }
+
+// ErrIssueGone says a write found the issue gone: the worker drops it from
+// the cache at once instead of failing the same write every cycle until
+// the next resync.
+var ErrIssueGone = errors.New("issue gone")
 
 // Escalator records ladder steps and delivers them. Implementations must be
 // idempotent: the worker reports the same due step every cycle until the

@@ -260,6 +260,11 @@ func (w *Worker) write(ctx context.Context, pr *product, o *rules.Outcome, now t
 		return
 	}
 	if err := w.cfg.Writer.Apply(ctx, ch); err != nil {
+		if errors.Is(err, ErrIssueGone) {
+			delete(pr.cache, o.Issue.ID)
+			w.log.Info("issue gone (deleted or moved away); dropped from the cache", "product", p.Product, "issue", ch.Key, "err", err)
+			return
+		}
 		st.WriteErrors++
 		w.cfg.Metrics.Writes.WithLabelValues(p.Product, "error").Inc()
 		w.log.Warn("issue write failed; retrying next cycle", "product", p.Product, "issue", ch.Key, "err", err)

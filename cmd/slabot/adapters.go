@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,16 +39,18 @@ func (j jiraPort) Changed(ctx context.Context, projects []string, cursor string,
 	if days < 1 {
 		days = 1
 	}
-	jql := fmt.Sprintf("%s AND (statusCategory != Done OR updated >= -%dd) ORDER BY updated ASC", jira.ProjectClause(projects), days)
+	rest := fmt.Sprintf(" AND (statusCategory != Done OR updated >= -%dd) ORDER BY updated ASC", days)
 	var issues []rules.Issue
 	var next jira.Cursor
-	err := j.c.Search(ctx, jql, func(is rules.Issue) error {
+	// A project Jira refuses is logged and counted by the client; the
+	// product's other projects are still read.
+	_, err := j.c.SearchProjects(ctx, projects, rest, func(is rules.Issue) error {
 		issues = append(issues, is)
 		if is.Updated.After(next.Updated) {
 			next.Updated = is.Updated
 		}
 		return nil
-	})
+	}, func() { issues, next = nil, jira.Cursor{} })
 	if err != nil {
 		return nil, "", err
 	}
@@ -75,5 +78,9 @@ func (j jiraPort) Apply(ctx context.Context, ch bot.Change) error {
 		cs.Comments = append(cs.Comments, jira.NewComment{Body: c.Body, Internal: c.Internal})
 	}
 	_, err := j.c.Apply(ctx, cs)
+	var nf *jira.NotFoundError
+	if errors.As(err, &nf) {
+		return fmt.Errorf("%w: %w", bot.ErrIssueGone, err)
+	}
 	return err
 }

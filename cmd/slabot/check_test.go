@@ -22,6 +22,8 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 		offEdit  string
 		outsider string // a channel the bot is not in
 		empty    string // a project without issues
+		hide     string // a project the bot may not browse
+		remove   string // a project the site does not have
 		wantErr  string
 		wantCode int
 	}{
@@ -30,6 +32,8 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 		{name: "a state field off the edit screen", offEdit: "Resolution SLA", wantErr: `"Resolution SLA" (customfield`, wantCode: exitSite},
 		{name: "the bot is not in a channel", outsider: "#hydra-leads", wantErr: "invite it", wantCode: exitSite},
 		{name: "a project without issues yet", empty: "HYD", wantErr: "warn  jira: project HYD: no issues yet", wantCode: exitOK},
+		{name: "a project the bot may not browse", hide: "HYD", wantErr: "jira: project HYD cannot be searched", wantCode: exitSite},
+		{name: "a project the site does not have", remove: "BEXP", wantErr: "jira: project BEXP cannot be searched", wantCode: exitSite},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			newTestSites(t, func(seed *jirasim.Seed) {
@@ -41,6 +45,22 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 					}
 				}
 				seed.Fields = kept
+				var projects []jirasim.Project
+				var browse []string
+				for _, p := range seed.Projects {
+					if p.Key != tc.remove {
+						projects = append(projects, p)
+					}
+					if p.Key != tc.hide && p.Key != tc.remove {
+						browse = append(browse, p.Key)
+					}
+				}
+				seed.Projects = projects
+				for i := range seed.Users {
+					if seed.Users[i].AccountID == jirasim.BotAccountID && (tc.hide != "" || tc.remove != "") {
+						seed.Users[i].Projects = browse
+					}
+				}
 				for _, p := range seed.Projects {
 					if p.Key == tc.empty {
 						continue
@@ -110,5 +130,30 @@ func TestCheckBrokenCopiesNameEveryLine(t *testing.T) {
 	}
 	if !strings.Contains(errs, "2 problem(s) in "+dir) {
 		t.Errorf("want both problems counted:\n%s", errs)
+	}
+}
+
+// "Slack and Jira base URLs must be https off loopback": the bot token is
+// sent there.
+func TestSlackAPIURLMustBeHTTPSOffLoopback(t *testing.T) {
+	t.Setenv("SLABOT_SLACK_TOKEN", "xoxb-test")
+	for url, ok := range map[string]bool{
+		"https://slack.example/api/":   true,
+		"http://127.0.0.1:8080/api/":   true,
+		"http://localhost:8080/api/":   true,
+		"http://[::1]:8080/api/":       true,
+		"http://slack.example/api/":    false,
+		"http://10.0.0.1/api/":         false,
+		"ftp://slack.example/api/":     false,
+		"https://u:p@slack.example/x/": false,
+	} {
+		t.Setenv("SLABOT_SLACK_API_URL", url)
+		_, err := loadConfig(false, true)
+		if (err == nil) != ok {
+			t.Errorf("%s: %v, want ok=%v", url, err, ok)
+		}
+		if err != nil && strings.Contains(err.Error(), "u:p") {
+			t.Errorf("%s: the error shows the credentials: %v", url, err)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -32,6 +34,7 @@ type config struct {
 	Listen         string        `env:"SLABOT_LISTEN" envDefault:":9090"`
 	Schedule       string        `env:"SLABOT_SCHEDULE" envDefault:"@every 2m"`
 	ResyncEvery    time.Duration `env:"SLABOT_RESYNC_EVERY" envDefault:"1h"`
+	JiraIndexLag   time.Duration `env:"SLABOT_JIRA_INDEX_LAG" envDefault:"1m"`
 	DryRun         bool          `env:"SLABOT_DRY_RUN"`
 	LogFormat      string        `env:"SLABOT_LOG_FORMAT" envDefault:"json"`
 	LogLevel       string        `env:"SLABOT_LOG_LEVEL" envDefault:"info"`
@@ -54,6 +57,11 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 	}
 	if needSlack && c.SlackToken == "" {
 		problems = append(problems, "SLABOT_SLACK_TOKEN is not set (a bot token, xoxb-...)")
+	}
+	if c.SlackAPIURL != "" {
+		if p := httpsOffLoopback("SLABOT_SLACK_API_URL", c.SlackAPIURL); p != "" {
+			problems = append(problems, p)
+		}
 	}
 	switch c.LogFormat {
 	case "json", "text":
@@ -110,4 +118,29 @@ func policyFor(policies []*rules.Policy, project string) *rules.Policy {
 		}
 	}
 	return nil
+}
+
+// httpsOffLoopback checks a base URL that tokens are sent to: https, or
+// plain http only to a loopback address (a simulator, a local proxy).
+func httpsOffLoopback(name, raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "":
+		return fmt.Sprintf("%s=%q is not a URL like https://slack.com/api/", name, raw)
+	case u.User != nil:
+		return fmt.Sprintf("%s must not contain credentials", name)
+	case u.Scheme == "https":
+		return ""
+	case u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+		return ""
+	}
+	return fmt.Sprintf("%s=%s must use https: the bot token is sent there (plain http is only allowed to loopback addresses)", name, u.Redacted())
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -44,6 +44,9 @@ type demoEnv struct {
 	jira     *jira.Client
 	worker   *bot.Worker
 	keys     map[string]string // script alias -> issue key
+	// resyncEvery overrides the worker's full-resync period (zero: the
+	// default hour).
+	resyncEvery time.Duration
 
 	failedCycles int
 	reg          *prometheus.Registry
@@ -137,7 +140,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 	sp := slackPort{d: disp, jiraURL: d.jsrv.URL, channels: demoChannels(d.policies), metrics: newSlackMetrics(d.reg)}
 	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
 		Escalator: sp, Reporter: sp, Cursors: d.store,
-		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg)})
+		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg), ResyncEvery: d.resyncEvery})
 	return err
 }
 

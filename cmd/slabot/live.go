@@ -19,7 +19,7 @@ func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Cli
 		return nil, err
 	}
 	cl, err := jira.New(jira.Config{BaseURL: c.JiraURL, Email: c.JiraEmail, APIToken: c.JiraToken, Fields: specs,
-		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefixes: labelPrefixes(policies)})
+		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefixes: labelPrefixes(policies), IndexLag: c.JiraIndexLag})
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ type connectorCollector struct {
 	store *store.Store
 
 	requests *prometheus.Desc
+	skipped  *prometheus.Desc
 	outbox   *prometheus.Desc
 	oldest   *prometheus.Desc
 }
@@ -31,13 +32,16 @@ type connectorCollector struct {
 func newConnectorCollector(j *jira.Client, s *store.Store) *connectorCollector {
 	return &connectorCollector{jira: j, store: s,
 		requests: prometheus.NewDesc("slabot_jira_requests_total", "Jira REST requests by method, endpoint and HTTP status (0: no response).", []string{"method", "endpoint", "status"}, nil),
-		outbox:   prometheus.NewDesc("slabot_outbox_rows", "Outbox rows by state (pending and sending are the backlog; uncertain and blocked are subsets of it).", []string{"state"}, nil),
-		oldest:   prometheus.NewDesc("slabot_outbox_oldest_pending_seconds", "Age of the oldest escalation not yet sent.", nil, nil),
+		skipped: prometheus.NewDesc("slabot_jira_skipped_total", "Projects and issues polls left out, by reason (project_unavailable, issue_gone, issue_unreadable) and project.",
+			[]string{"reason", "project"}, nil),
+		outbox: prometheus.NewDesc("slabot_outbox_rows", "Outbox rows by state (pending and sending are the backlog; uncertain and blocked are subsets of it).", []string{"state"}, nil),
+		oldest: prometheus.NewDesc("slabot_outbox_oldest_pending_seconds", "Age of the oldest escalation not yet sent.", nil, nil),
 	}
 }
 
 func (c *connectorCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.requests
+	ch <- c.skipped
 	ch <- c.outbox
 	ch <- c.oldest
 }
@@ -45,6 +49,9 @@ func (c *connectorCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *connectorCollector) Collect(ch chan<- prometheus.Metric) {
 	for k, n := range c.jira.RequestCounts() {
 		ch <- prometheus.MustNewConstMetric(c.requests, prometheus.CounterValue, float64(n), k.Method, k.Endpoint, strconv.Itoa(k.Status))
+	}
+	for k, n := range c.jira.Skipped() {
+		ch <- prometheus.MustNewConstMetric(c.skipped, prometheus.CounterValue, float64(n), k.Reason, k.Project)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

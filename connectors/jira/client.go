@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ type Client struct {
 
 	gates   gates
 	metrics metrics
+	skips   skips
 
 	mu        sync.RWMutex
 	connected bool
@@ -59,11 +61,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		base = cfg.HTTPClient.Transport
 	}
-	tp := &gojira.BasicAuthTransport{Username: cfg.Email, Password: cfg.APIToken, Transport: base}
-	hc := tp.Client()
+	site, _ := url.Parse(cfg.BaseURL) // validate checked it
+	tp := &authTransport{email: cfg.Email, token: cfg.APIToken, site: site, base: base}
+	hc := &http.Client{Transport: tp, CheckRedirect: sameSiteRedirects(site, nil)}
 	if cfg.HTTPClient != nil {
 		hc.Jar = cfg.HTTPClient.Jar
-		hc.CheckRedirect = cfg.HTTPClient.CheckRedirect
+		hc.CheckRedirect = sameSiteRedirects(site, cfg.HTTPClient.CheckRedirect)
 	}
 	jc, err := gojira.NewClient(hc, strings.TrimSuffix(cfg.BaseURL, "/")+"/")
 	if err != nil {

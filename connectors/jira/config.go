@@ -52,6 +52,12 @@ type Config struct {
 	// Overlap re-reads this much before the cursor on every poll: JQL dates
 	// have minute precision and search is eventually consistent.
 	Overlap time.Duration
+	// IndexLag is the longest delay expected between a change in Jira and
+	// search/jql finding it (the index is eventually consistent; seconds
+	// usually, minutes on a busy site). Each poll's window reaches back
+	// this much further, so a change the index had not caught up with is
+	// found by a later poll. Zero means the overlap alone covers it.
+	IndexLag time.Duration
 	// Quiet edits with notifyUsers=false so slabot's field updates do not
 	// e-mail watchers (needs project admin).
 	Quiet bool

@@ -105,6 +105,14 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 	if is.Created, err = parseTime(created); err != nil {
 		return is, bad("created", err)
 	}
+	if is.Created.IsZero() {
+		// Every Jira issue has one; without it every clock would start in
+		// year 1 and every goal read as breached.
+		if wi.Key == "" && wi.ID == "" {
+			return is, fmt.Errorf("jira: the data holds no issue (no key, id or created date): save it with GET /rest/api/2/issue/KEY?expand=changelog,names")
+		}
+		return is, fmt.Errorf("jira: %s has no created date: its fields were not returned (fields must include created), so its SLA clocks cannot start", wi.Key)
+	}
 	if is.Updated, err = parseTime(updated); err != nil {
 		return is, bad("updated", err)
 	}
@@ -185,9 +193,13 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 		if err != nil {
 			return is, fmt.Errorf("jira: %s: comment %s: %w", wi.Key, cm.ID, err)
 		}
-		pub := true // outside JSM every comment is visible to the reporter
-		if cm.JSDPublic != nil {
-			pub = *cm.JSDPublic
+		// Outside JSM a comment is visible to the reporter unless it is
+		// restricted to a role or group; in JSM, unless it is an internal
+		// note. Either restriction keeps it from the customer, so it is no
+		// first response.
+		pub := cm.Visibility.Type == "" && cm.Visibility.Value == ""
+		if cm.JSDPublic != nil && !*cm.JSDPublic {
+			pub = false
 		}
 		author := cm.Author
 		is.Comments = append(is.Comments, rules.Comment{ID: cm.ID, Author: toUser(&author), Created: at, Body: cm.Body, Public: pub})

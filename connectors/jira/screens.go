@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strings"
 )
 
 // ErrNoIssues: a project without issues has no edit metadata to read, so
@@ -26,6 +27,9 @@ func (c *Client) ScreenProblems(ctx context.Context, project string, write []str
 	var res searchPage
 	if _, err := c.call(ctx, op{method: "POST", path: "rest/api/2/search/jql", endpoint: "/rest/api/2/search/jql",
 		body: req, out: &res, idempotent: true}); err != nil {
+		if bad := unavailableProjects(err); bad != nil {
+			return []string{strings.TrimPrefix(bad.Error(), "jira: ")}, nil
+		}
 		return nil, err
 	}
 	if len(res.Issues) == 0 {

@@ -66,9 +66,10 @@ func (c *Client) Changed(ctx context.Context, project string, cur Cursor) ([]rul
 // changes (slabot's own writes, typically) on every poll forever. The
 // poll's time is Jira's (the search answer's Date header), never this
 // host's, so a skewed local clock cannot move the cursor past changes; the
-// next poll starts two overlaps before this one, which also covers an index
-// lag of up to one overlap. Without a Date header the cursor only follows
-// the issues' own updated times.
+// next poll starts two overlaps plus the configured index lag before this
+// one, so a change the search index had not caught up with yet (search/jql
+// is eventually consistent) is found by a later poll. Without a Date header
+// the cursor only follows the issues' own updated times.
 func (c *Client) ChangedIn(ctx context.Context, projects []string, cur Cursor) ([]rules.Issue, Cursor, error) {
 	if err := c.ready(); err != nil {
 		return nil, cur, err
@@ -76,20 +77,21 @@ func (c *Client) ChangedIn(ctx context.Context, projects []string, cur Cursor) (
 	if len(projects) == 0 {
 		return nil, cur, fmt.Errorf("jira: no project to poll")
 	}
-	jql := ProjectClause(projects)
+	rest := ""
 	if !cur.Updated.IsZero() {
 		c.mu.RLock()
 		zone := c.zone
 		c.mu.RUnlock()
 		from := cur.Updated.Add(-c.cfg.Overlap).In(zone).Truncate(time.Minute)
-		jql += " AND updated >= " + Quote(from.Format(jqlDate))
+		rest += " AND updated >= " + Quote(from.Format(jqlDate))
 	}
-	jql += " ORDER BY updated ASC, key ASC"
+	rest += " ORDER BY updated ASC, key ASC"
 
 	var out []rules.Issue
 	index := map[string]int{}
 	next := Cursor{Updated: cur.Updated, Seen: map[string]time.Time{}}
-	polled, err := c.search(ctx, jql, func(is rules.Issue) error {
+	reset := func() { out, index = nil, map[string]int{} }
+	polled, _, err := c.searchProjects(ctx, projects, rest, reset, func(is rules.Issue) error {
 		if prev, ok := cur.Seen[is.ID]; ok && !is.Updated.After(prev) {
 			return nil // delivered by an earlier poll
 		}
@@ -115,7 +117,17 @@ func (c *Client) ChangedIn(ctx context.Context, projects []string, cur Cursor) (
 		}
 		next.Seen[is.ID] = is.Updated
 	}
-	if floor := polled.Add(-c.cfg.Overlap); !polled.IsZero() && floor.After(next.Updated) {
+	// The index is complete only up to IndexLag before this poll: changes
+	// younger than that may be missing from this answer however recent the
+	// issues it returned, so the cursor stops there and the next poll's
+	// window still covers them.
+	if limit := polled.Add(-c.cfg.IndexLag); c.cfg.IndexLag > 0 && !polled.IsZero() && next.Updated.After(limit) {
+		next.Updated = limit
+		if cur.Updated.After(limit) {
+			next.Updated = cur.Updated
+		}
+	}
+	if floor := polled.Add(-c.cfg.Overlap - c.cfg.IndexLag); !polled.IsZero() && floor.After(next.Updated) {
 		next.Updated = floor
 	}
 	// Forget what can no longer come back in the window (keep a minute of
@@ -158,8 +170,12 @@ func (c *Client) search(ctx context.Context, jql string, fn func(rules.Issue) er
 			served, _ = http.ParseTime(resp.Header.Get("Date"))
 		}
 		for i := range res.Issues {
-			is, err := c.complete(ctx, &res.Issues[i])
+			wi := &res.Issues[i]
+			is, err := c.complete(ctx, wi)
 			if err != nil {
+				if c.skipIssue(ctx, wi.Key, projectOf(wi.Key), err) {
+					continue
+				}
 				return served, err
 			}
 			if err := fn(is); err != nil {
@@ -207,7 +223,13 @@ func (c *Client) searchFields() []string {
 	return fs
 }
 
-// complete fetches what the inline lists left out and maps the issue.
+func projectOf(key string) string {
+	p, _, _ := strings.Cut(key, "-")
+	return p
+}
+
+// complete fetches what the inline lists left out and maps the issue. An
+// issue whose data cannot be read is an *IssueSkippedError.
 func (c *Client) complete(ctx context.Context, wi *wireIssue) (rules.Issue, error) {
 	histories, err := c.fullChangelog(ctx, wi)
 	if err != nil {
@@ -217,7 +239,7 @@ func (c *Client) complete(ctx context.Context, wi *wireIssue) (rules.Issue, erro
 	if raw, ok := wi.Fields["comment"]; ok && string(raw) != "null" {
 		var p commentPage
 		if err := unmarshal(raw, &p); err != nil {
-			return rules.Issue{}, fmt.Errorf("jira: %s: comments: %w", wi.Key, err)
+			return rules.Issue{}, &IssueSkippedError{Key: wi.Key, Err: fmt.Errorf("comments: %w", err)}
 		}
 		comments = p.Comments
 		if p.Total > len(p.Comments) {
@@ -230,7 +252,7 @@ func (c *Client) complete(ctx context.Context, wi *wireIssue) (rules.Issue, erro
 	if raw, ok := wi.Fields["worklog"]; ok && string(raw) != "null" {
 		var p gojira.Worklog
 		if err := unmarshal(raw, &p); err != nil {
-			return rules.Issue{}, fmt.Errorf("jira: %s: worklogs: %w", wi.Key, err)
+			return rules.Issue{}, &IssueSkippedError{Key: wi.Key, Err: fmt.Errorf("worklogs: %w", err)}
 		}
 		worklogs = p.Worklogs
 		if p.Total > len(p.Worklogs) {
@@ -239,7 +261,11 @@ func (c *Client) complete(ctx context.Context, wi *wireIssue) (rules.Issue, erro
 			}
 		}
 	}
-	return c.mapIssue(wi, histories, comments, worklogs)
+	is, err := c.mapIssue(wi, histories, comments, worklogs)
+	if err != nil {
+		return is, &IssueSkippedError{Key: wi.Key, Err: err}
+	}
+	return is, nil
 }
 
 func (c *Client) fullChangelog(ctx context.Context, wi *wireIssue) ([]gojira.ChangelogHistory, error) {

@@ -105,6 +105,10 @@ func (c *Client) call(ctx context.Context, o op) (*Response, error) {
 		}
 		r := &Response{Response: resp, Attempts: attempt}
 		if err != nil { // no HTTP answer
+			var re *RedirectError
+			if errors.As(err, &re) {
+				return r, err
+			}
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return r, fmt.Errorf("jira: %s %s: %w", o.method, o.endpoint, ctxErr)
 			}
@@ -173,6 +177,10 @@ func (c *Client) once(ctx context.Context, o op) (*http.Response, int, *APIError
 	if resp == nil || resp.Response == nil {
 		if err == nil {
 			err = errors.New("no response")
+		}
+		var re *RedirectError
+		if errors.As(err, &re) {
+			return nil, 0, nil, re
 		}
 		return nil, 0, nil, errors.New(c.redact(err.Error()))
 	}

@@ -106,6 +106,14 @@ func (s *Server) registerRoutes() {
 	add := func(rt Route, h handlerFunc) {
 		s.routes = append(s.routes, rt)
 		s.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, rt, h) })
+		// Every live v2 route has its v3 twin: the same resource, rich text
+		// as ADF.
+		if v2, ok := strings.CutPrefix(rt.Path, "/rest/api/2/"); ok && !rt.Removed {
+			twin := rt
+			twin.Path = "/rest/api/3/" + v2
+			s.routes = append(s.routes, twin)
+			s.mux.HandleFunc(twin.Method+" "+twin.Path, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, twin, h) })
+		}
 	}
 	for _, v := range []string{"2", "3"} {
 		for _, m := range []string{http.MethodGet, http.MethodPost} {
@@ -129,6 +137,7 @@ func (s *Server) registerRoutes() {
 	add(Route{Method: "GET", Path: "/rest/api/2/issue/{issueIdOrKey}/changelog"}, (*call).getChangelog)
 	add(Route{Method: "GET", Path: "/rest/api/2/issue/{issueIdOrKey}/worklog"}, (*call).getWorklogs)
 	add(Route{Method: "POST", Path: "/rest/api/2/issue/{issueIdOrKey}/worklog", Write: true}, (*call).addWorklog)
+	add(Route{Method: "POST", Path: "/rest/api/3/changelog/bulkfetch"}, (*call).bulkChangelogs)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.log = append(s.log, Request{At: s.now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Status: 404})
@@ -149,6 +158,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, h handl
 		base = "http://" + r.Host
 	}
 	c.rc.base = strings.TrimSuffix(base, "/")
+	c.rc.api = "/rest/api/2"
+	if strings.HasPrefix(rt.Path, "/rest/api/3/") {
+		c.rc.api, c.rc.v3 = "/rest/api/3", true
+	}
 	c.rc.users = map[string]*jUser{}
 
 	s.mu.Lock()

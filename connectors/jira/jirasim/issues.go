@@ -82,6 +82,10 @@ func (c *call) createIssue() {
 		c.fail(http.StatusForbidden, "You do not have permission to create issues in this project.")
 		return
 	}
+	if errs := c.rc.adfFields(req.Fields); len(errs) > 0 {
+		c.failFields(http.StatusBadRequest, errs)
+		return
+	}
 	var ref struct {
 		Key  string `json:"key"`
 		ID   string `json:"id"`
@@ -133,7 +137,7 @@ func (c *call) createIssue() {
 		c.failFields(http.StatusBadRequest, errs)
 		return
 	}
-	c.json(http.StatusCreated, map[string]any{"id": is.idString(), "key": is.key, "self": c.rc.base + "/rest/api/2/issue/" + is.idString()})
+	c.json(http.StatusCreated, map[string]any{"id": is.idString(), "key": is.key, "self": c.rc.base + c.rc.api + "/issue/" + is.idString()})
 }
 
 func (s *Server) deleteIssue(is *issue) {
@@ -160,6 +164,10 @@ func (c *call) editIssue() {
 	}
 	var req editRequest
 	if !c.decode(&req, true) {
+		return
+	}
+	if errs := c.rc.adfFields(req.Fields); len(errs) > 0 {
+		c.failFields(http.StatusBadRequest, errs)
 		return
 	}
 	if len(req.Fields) == 0 && len(req.Update) == 0 && len(req.Properties) == 0 {

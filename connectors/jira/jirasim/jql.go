@@ -31,6 +31,14 @@ type jqlError string
 
 func (e jqlError) Error() string { return string(e) }
 
+// jqlValueErrors are the values a query names that do not exist (or the
+// user may not see). Jira checks every operand before running a search and
+// answers 400 with one message per bad value: one misspelled, deleted or
+// unreadable project in `project in (...)` fails the whole search.
+type jqlValueErrors []string
+
+func (e jqlValueErrors) Error() string { return strings.Join(e, " ") }
+
 type token struct {
 	kind byte // 'w' word, 's' string, 'o' operator, '(' ')' ','
 	text string
@@ -92,6 +100,8 @@ type jqlParser struct {
 	loc  *time.Location
 	now  time.Time
 	user *User
+	// badValues collects operands that name nothing the user can see.
+	badValues jqlValueErrors
 }
 
 func (s *Server) parseJQL(q string, user *User) (*jqlQuery, error) {
@@ -100,6 +110,18 @@ func (s *Server) parseJQL(q string, user *User) (*jqlQuery, error) {
 		return nil, err
 	}
 	p := &jqlParser{s: s, toks: toks, loc: s.userZone(user), now: s.now(), user: user}
+	out, err := p.query()
+	if err != nil {
+		return nil, err
+	}
+	if len(p.badValues) > 0 {
+		return nil, p.badValues
+	}
+	return out, nil
+}
+
+func (p *jqlParser) query() (*jqlQuery, error) {
+	var err error
 	out := &jqlQuery{}
 	if !p.atKeyword("order") && p.p < len(p.toks) {
 		if out.where, err = p.or(); err != nil {
@@ -345,6 +367,7 @@ func (p *jqlParser) clause() (func(*issue) bool, error) {
 	}
 	want := map[string]bool{}
 	for _, v := range vals {
+		p.checkValue(field, v)
 		for _, n := range p.normalize(field, v) {
 			want[n] = true
 		}
@@ -563,4 +586,37 @@ func (s *Server) less(q *jqlQuery, a, b *issue) int {
 		return 1
 	}
 	return 0
+}
+
+// checkValue records an operand of project, status, priority, issuetype or
+// statusCategory that names nothing the searching user can see, with
+// Jira's message. A project the user may not browse is reported exactly
+// like one that does not exist: Jira does not reveal which it is.
+func (p *jqlParser) checkValue(field string, v value) {
+	if v.fn != "" {
+		return
+	}
+	t := v.text
+	ok := true
+	switch field {
+	case "project":
+		ok = false
+		for _, pr := range p.s.projects {
+			if (strings.EqualFold(pr.Key, t) || pr.ID == t || strings.EqualFold(pr.Name, t)) && canBrowse(p.user, pr) {
+				ok = true
+				break
+			}
+		}
+	case "status":
+		ok = p.s.statusNamed(t) != nil
+	case "priority":
+		ok = p.s.priorityNamed(t) != nil
+	case "issuetype":
+		ok = p.s.typeNamed(t) != nil
+	case "statusCategory":
+		ok = len(p.normalize(field, v)) == 1 && categoryInfo[p.normalize(field, v)[0]].Key != ""
+	}
+	if !ok {
+		p.badValues = append(p.badValues, fmt.Sprintf("The value '%s' does not exist for the field '%s'.", t, field))
+	}
 }

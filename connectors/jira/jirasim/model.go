@@ -139,13 +139,23 @@ type Item struct {
 	To    string `json:"to,omitempty"`
 }
 
-// Comment is a comment; Internal marks a JSM internal note.
+// Comment is a comment; Internal marks a JSM internal note. Visibility
+// restricts it to a project role or a group, on any kind of project: people
+// outside it (customers among them) never see it.
 type Comment struct {
-	ID       string    `json:"id,omitempty"`
-	Author   string    `json:"author"`
-	Body     string    `json:"body"`
-	Internal bool      `json:"internal,omitempty"`
-	Created  time.Time `json:"created,omitzero"`
+	ID         string      `json:"id,omitempty"`
+	Author     string      `json:"author"`
+	Body       string      `json:"body"`
+	Internal   bool        `json:"internal,omitempty"`
+	Visibility *Visibility `json:"visibility,omitempty"`
+	Created    time.Time   `json:"created,omitzero"`
+}
+
+// Visibility is a comment restriction: Type "role" (Value a project role
+// such as "Developers") or "group" (Value a group name).
+type Visibility struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
 }
 
 // Worklog is time logged on an issue.

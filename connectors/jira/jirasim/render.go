@@ -10,6 +10,8 @@ import (
 
 type rc struct {
 	base   string
+	api    string // "/rest/api/2" or "/rest/api/3": self links
+	v3     bool   // rich text is ADF (v3.go)
 	viewer *User
 	users  map[string]*jUser // rendered users, per request
 }
@@ -111,15 +113,23 @@ type jChangelogPage struct {
 
 // Comment
 type jComment struct {
-	Self         string    `json:"self"`
-	ID           string    `json:"id"`
-	Author       *jUser    `json:"author,omitempty"`
-	Body         string    `json:"body"`
-	UpdateAuthor *jUser    `json:"updateAuthor,omitempty"`
-	Created      string    `json:"created"`
-	Updated      string    `json:"updated"`
-	JSDPublic    *bool     `json:"jsdPublic,omitempty"`
-	Properties   []jEntity `json:"properties,omitempty"`
+	Self         string       `json:"self"`
+	ID           string       `json:"id"`
+	Author       *jUser       `json:"author,omitempty"`
+	Body         any          `json:"body"`
+	UpdateAuthor *jUser       `json:"updateAuthor,omitempty"`
+	Created      string       `json:"created"`
+	Updated      string       `json:"updated"`
+	JSDPublic    *bool        `json:"jsdPublic,omitempty"`
+	Properties   []jEntity    `json:"properties,omitempty"`
+	Visibility   *jVisibility `json:"visibility,omitempty"`
+}
+
+// Visibility
+type jVisibility struct {
+	Type       string `json:"type"`
+	Value      string `json:"value"`
+	Identifier string `json:"identifier"`
 }
 
 // EntityProperty
@@ -141,7 +151,7 @@ type jWorklog struct {
 	Self             string `json:"self"`
 	Author           *jUser `json:"author,omitempty"`
 	UpdateAuthor     *jUser `json:"updateAuthor,omitempty"`
-	Comment          string `json:"comment,omitempty"`
+	Comment          any    `json:"comment,omitempty"`
 	Created          string `json:"created"`
 	Updated          string `json:"updated"`
 	Started          string `json:"started"`
@@ -196,7 +206,7 @@ func (s *Server) renderUser(c rc, id string) *jUser {
 		return nil
 	}
 	ju := &jUser{
-		Self:        c.base + "/rest/api/2/user?accountId=" + u.AccountID,
+		Self:        c.base + c.api + "/user?accountId=" + u.AccountID,
 		AccountID:   u.AccountID,
 		AccountType: "atlassian",
 		Active:      true,
@@ -241,8 +251,8 @@ var categoryInfo = map[string]jCategory{
 
 func (s *Server) renderStatus(c rc, st *Status) jStatus {
 	cat := categoryInfo[st.Category]
-	cat.Self = c.base + "/rest/api/2/statuscategory/" + strconv.Itoa(cat.ID)
-	return jStatus{Self: c.base + "/rest/api/2/status/" + st.ID, Name: st.Name, ID: st.ID,
+	cat.Self = c.base + c.api + "/statuscategory/" + strconv.Itoa(cat.ID)
+	return jStatus{Self: c.base + c.api + "/status/" + st.ID, Name: st.Name, ID: st.ID,
 		IconURL: c.base + "/images/icons/statuses/generic.png", StatusCategory: cat}
 }
 
@@ -265,14 +275,22 @@ func strOrNil(s string) *string {
 
 func (s *Server) renderComment(c rc, is *issue, cm comment) jComment {
 	jc := jComment{
-		Self:    c.base + "/rest/api/2/issue/" + is.idString() + "/comment/" + strconv.FormatInt(cm.id, 10),
+		Self:    c.base + c.api + "/issue/" + is.idString() + "/comment/" + strconv.FormatInt(cm.id, 10),
 		ID:      strconv.FormatInt(cm.id, 10),
 		Author:  s.renderUser(c, cm.author),
-		Body:    cm.body,
+		Body:    c.richText(cm.body),
 		Created: s.fmtTime(cm.created),
 		Updated: s.fmtTime(cm.updated),
 	}
 	jc.UpdateAuthor = jc.Author
+	if cm.vis != nil {
+		// Roles are identified by name, groups by an id of their own.
+		id := cm.vis.Value
+		if cm.vis.Type == "group" {
+			id = "group-" + strconv.Itoa(orgID(cm.vis.Value, 0))
+		}
+		jc.Visibility = &jVisibility{Type: cm.vis.Type, Value: cm.vis.Value, Identifier: id}
+	}
 	if is.project.ServiceDesk {
 		pub := !cm.internal
 		jc.JSDPublic = &pub
@@ -282,11 +300,15 @@ func (s *Server) renderComment(c rc, is *issue, cm comment) jComment {
 
 func (s *Server) renderWorklog(c rc, is *issue, w worklog) jWorklog {
 	u := s.renderUser(c, w.author)
+	var cmt any
+	if w.comment != "" {
+		cmt = c.richText(w.comment)
+	}
 	return jWorklog{
-		Self:         c.base + "/rest/api/2/issue/" + is.idString() + "/worklog/" + strconv.FormatInt(w.id, 10),
+		Self:         c.base + c.api + "/issue/" + is.idString() + "/worklog/" + strconv.FormatInt(w.id, 10),
 		Author:       u,
 		UpdateAuthor: u,
-		Comment:      w.comment,
+		Comment:      cmt,
 		Created:      s.fmtTime(w.created),
 		Updated:      s.fmtTime(w.created),
 		Started:      s.fmtTime(w.started),
@@ -327,7 +349,7 @@ func (s *Server) renderIssue(c rc, is *issue, sel fieldSel, changelogCap int) jI
 	ji := jIssue{
 		Expand: "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations",
 		ID:     is.idString(),
-		Self:   c.base + "/rest/api/2/issue/" + is.idString(),
+		Self:   c.base + c.api + "/issue/" + is.idString(),
 		Key:    is.key,
 	}
 	f := map[string]any{}
@@ -341,10 +363,10 @@ func (s *Server) renderIssue(c rc, is *issue, sel fieldSel, changelogCap int) jI
 		if is.description == "" {
 			return nil
 		}
-		return is.description
+		return c.richText(is.description)
 	})
 	put("issuetype", func() any {
-		return jIssueType{Self: c.base + "/rest/api/2/issuetype/" + is.typ.ID, ID: is.typ.ID, Name: is.typ.Name,
+		return jIssueType{Self: c.base + c.api + "/issuetype/" + is.typ.ID, ID: is.typ.ID, Name: is.typ.Name,
 			IconURL: c.base + "/images/icons/issuetypes/task.svg"}
 	})
 	put("project", func() any {
@@ -352,14 +374,14 @@ func (s *Server) renderIssue(c rc, is *issue, sel fieldSel, changelogCap int) jI
 		if is.project.ServiceDesk {
 			typ = "service_desk"
 		}
-		return jProject{Self: c.base + "/rest/api/2/project/" + is.project.ID, ID: is.project.ID, Key: is.project.Key,
+		return jProject{Self: c.base + c.api + "/project/" + is.project.ID, ID: is.project.ID, Key: is.project.Key,
 			Name: is.project.Name, ProjectTypeKey: typ}
 	})
 	put("priority", func() any {
 		if is.priority == nil {
 			return nil
 		}
-		return jPriority{Self: c.base + "/rest/api/2/priority/" + is.priority.ID, ID: is.priority.ID, Name: is.priority.Name,
+		return jPriority{Self: c.base + c.api + "/priority/" + is.priority.ID, ID: is.priority.ID, Name: is.priority.Name,
 			IconURL: c.base + "/images/icons/priorities/" + is.priority.ID + ".svg"}
 	})
 	put("status", func() any { return s.renderStatus(c, is.status) })
@@ -367,7 +389,7 @@ func (s *Server) renderIssue(c rc, is *issue, sel fieldSel, changelogCap int) jI
 		if is.resolution == "" {
 			return nil
 		}
-		return jResolution{Self: c.base + "/rest/api/2/resolution/10000", ID: "10000", Name: is.resolution}
+		return jResolution{Self: c.base + c.api + "/resolution/10000", ID: "10000", Name: is.resolution}
 	})
 	put("resolutiondate", func() any {
 		if is.resolved.IsZero() || is.resolution == "" {
@@ -435,7 +457,7 @@ func (s *Server) renderCustom(c rc, fd *field, v any) any {
 	case FieldSelect:
 		val := v.(string)
 		id := fd.options[val]
-		return jOption{Self: c.base + "/rest/api/2/customFieldOption/" + id, Value: val, ID: id}
+		return jOption{Self: c.base + c.api + "/customFieldOption/" + id, Value: val, ID: id}
 	case FieldOrganizations:
 		out := []jOrg{}
 		for i, name := range v.([]string) {

@@ -92,7 +92,26 @@ func (s *Server) AddComment(key, author, body string, internal bool, at time.Tim
 	if author == "" || s.users[author] == nil {
 		return "", fmt.Errorf("jirasim: unknown account %q", author)
 	}
-	cm := s.addCommentAt(is, author, body, internal, s.at(at))
+	cm := s.addCommentAt(is, author, body, internal, nil, s.at(at))
+	return strconv.FormatInt(cm.id, 10), nil
+}
+
+// AddRestrictedComment comments as author, visible only to the project
+// role or group vis names (on any project type).
+func (s *Server) AddRestrictedComment(key, author, body string, vis Visibility, at time.Time) (string, error) {
+	if err := checkVisibility(&vis); err != nil {
+		return "", fmt.Errorf("jirasim: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	is, err := s.scriptIssue(key)
+	if err != nil {
+		return "", err
+	}
+	if author == "" || s.users[author] == nil {
+		return "", fmt.Errorf("jirasim: unknown account %q", author)
+	}
+	cm := s.addCommentAt(is, author, body, false, &vis, s.at(at))
 	return strconv.FormatInt(cm.id, 10), nil
 }
 
@@ -257,7 +276,7 @@ func (s *Server) Issue(key string) (Issue, bool) {
 		out.History = append(out.History, hh)
 	}
 	for _, c := range is.comments {
-		out.Comments = append(out.Comments, Comment{ID: strconv.FormatInt(c.id, 10), Author: c.author, Body: c.body, Internal: c.internal, Created: c.created})
+		out.Comments = append(out.Comments, Comment{ID: strconv.FormatInt(c.id, 10), Author: c.author, Body: c.body, Internal: c.internal, Visibility: copyVis(c.vis), Created: c.created})
 	}
 	for _, w := range is.worklogs {
 		out.Worklogs = append(out.Worklogs, Worklog{ID: strconv.FormatInt(w.id, 10), Author: w.author, Started: w.started, SpentSeconds: w.seconds, Comment: w.comment})

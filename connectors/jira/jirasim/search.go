@@ -1,6 +1,7 @@
 package jirasim
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -62,7 +63,12 @@ func (c *call) searchJQL() {
 	}
 	s := c.s
 	query, err := s.parseJQL(req.JQL, c.user)
-	if err != nil {
+	var bad jqlValueErrors
+	switch {
+	case errors.As(err, &bad):
+		c.fail(http.StatusBadRequest, bad...)
+		return
+	case err != nil:
 		c.fail(http.StatusBadRequest, err.Error())
 		return
 	}
@@ -85,17 +91,38 @@ func (c *call) searchJQL() {
 	}
 	limit = max(1, min(limit, s.caps.SearchMaxResults))
 
-	var matched []*issue
-	for _, is := range s.issues {
-		if !canBrowse(c.user, is.project) || !query.where(is) {
-			continue
-		}
-		if after != nil && s.less(query, is, after) <= 0 {
-			continue
-		}
-		matched = append(matched, is)
+	if len(req.ReconcileIssues) > 50 {
+		c.fail(http.StatusBadRequest, "reconcileIssues accepts at most 50 issue ids.")
+		return
 	}
-	slices.SortFunc(matched, func(a, b *issue) int { return s.less(query, a, b) })
+	reconcile := map[int64]bool{}
+	for _, id := range req.ReconcileIssues {
+		reconcile[id] = true
+	}
+	// Match and order on the index's view of each issue; render the issue
+	// as it is now.
+	type hit struct{ view, is *issue }
+	now := s.now()
+	var matched []hit
+	for _, is := range s.issues {
+		if !canBrowse(c.user, is.project) {
+			continue
+		}
+		view := is
+		if !reconcile[is.id] {
+			if view = s.indexed(is, now); view == nil {
+				continue
+			}
+		}
+		if !query.where(view) {
+			continue
+		}
+		if after != nil && s.less(query, view, after) <= 0 {
+			continue
+		}
+		matched = append(matched, hit{view, is})
+	}
+	slices.SortFunc(matched, func(a, b hit) int { return s.less(query, a.view, b.view) })
 
 	sel := parseFieldSel(req.Fields)
 	clCap := -1
@@ -106,14 +133,16 @@ func (c *call) searchJQL() {
 	}
 	res := searchResults{Issues: make([]jIssue, 0, min(limit, len(matched)))}
 	page := matched[:min(limit, len(matched))]
-	for _, is := range page {
-		res.Issues = append(res.Issues, s.renderIssue(c.rc, is, sel, clCap))
+	for _, h := range page {
+		res.Issues = append(res.Issues, s.renderIssue(c.rc, h.is, sel, clCap))
 	}
 	res.IsLast = len(matched) <= limit
 	if !res.IsLast {
 		s.tokSeq++
-		tok := "sim" + strconv.FormatInt(s.tokSeq, 36) + "." + strconv.FormatInt(page[len(page)-1].id, 36)
-		s.tokens[tok] = pageCursor{jql: req.JQL, after: *page[len(page)-1]}
+		last := *page[len(page)-1].view
+		last.versions = nil
+		tok := "sim" + strconv.FormatInt(s.tokSeq, 36) + "." + strconv.FormatInt(last.id, 36)
+		s.tokens[tok] = pageCursor{jql: req.JQL, after: last}
 		res.NextPageToken = tok
 	}
 	c.json(http.StatusOK, res)

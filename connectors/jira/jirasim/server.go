@@ -64,6 +64,8 @@ type Options struct {
 	// ignored"), time.Minute keeps what the date-time picker shows. Sites
 	// and field types differ, so clients must compare at any of the three.
 	DatetimePrecision time.Duration
+	// IndexLag delays what search/jql sees of each change (index.go).
+	IndexLag time.Duration
 }
 
 // stampPrecision is what Jira keeps of the instants it stamps: created,
@@ -438,8 +440,11 @@ func (s *Server) insertIssue(in Issue) (*issue, error) {
 		if at.IsZero() {
 			at = is.created
 		}
+		if err := checkVisibility(c.Visibility); err != nil {
+			return nil, fmt.Errorf("jirasim: issue %s: comment by %s: %w", is.key, c.Author, err)
+		}
 		is.comments = append(is.comments, comment{id: s.nextCommentID, author: c.Author, body: c.Body,
-			internal: c.Internal && pr.ServiceDesk && !s.users[c.Author].Customer, created: at, updated: at})
+			internal: c.Internal && pr.ServiceDesk && !s.users[c.Author].Customer, vis: copyVis(c.Visibility), created: at, updated: at})
 	}
 	sort.SliceStable(is.comments, func(a, b int) bool { return is.comments[a].created.Before(is.comments[b].created) })
 	for _, w := range in.Worklogs {

@@ -90,7 +90,7 @@ func TestJQL(t *testing.T) {
 		want []string
 	}{
 		{"project = SUP ORDER BY key ASC", []string{"SUP-1", "SUP-2", "SUP-3"}},
-		{"project in (SUP, NOPE) ORDER BY key DESC", []string{"SUP-3", "SUP-2", "SUP-1"}},
+		{"project in (SUP, Support) ORDER BY key DESC", []string{"SUP-3", "SUP-2", "SUP-1"}},
 		{`key in ("SUP-1", sup-3) order by key`, []string{"SUP-1", "SUP-3"}},
 		{"statusCategory = Done", []string{"SUP-2"}},
 		{`statusCategory != "To Do" AND project = SUP ORDER BY key`, []string{"SUP-2", "SUP-3"}},
@@ -126,6 +126,13 @@ func TestJQL(t *testing.T) {
 		"created >= yesterday":     "is invalid",
 		"project = SUP AND":        "Expecting a field name",
 		"project = SUP ORDER BY x": "does not exist",
+		// Jira validates every value before searching: one unknown project
+		// fails the whole search.
+		"project in (SUP, NOPE) ORDER BY key DESC": "The value 'NOPE' does not exist for the field 'project'.",
+		`project = SUP AND status = "Doing"`:       "The value 'Doing' does not exist for the field 'status'.",
+		"priority in (High, Urgent)":               "The value 'Urgent' does not exist for the field 'priority'.",
+		"issuetype = Epic":                         "The value 'Epic' does not exist for the field 'issuetype'.",
+		"statusCategory = Finished":                "The value 'Finished' does not exist for the field 'statusCategory'.",
 	} {
 		var ec errorCollection
 		body, _ := json.Marshal(map[string]any{"jql": jql})
@@ -241,9 +248,16 @@ func TestAuthPermissionsAndNotFound(t *testing.T) {
 		t.Errorf("read-only edit: %d, want 403", r.StatusCode)
 	}
 	var p page
-	doAs(t, srv, "ro@x", "ro", "POST", "/rest/api/2/search/jql", `{"jql":"project in (SUP, SEC)"}`, &p)
+	doAs(t, srv, "ro@x", "ro", "POST", "/rest/api/2/search/jql", `{"jql":"project = SUP OR key = SEC-1"}`, &p)
 	if len(p.Issues) != 1 {
 		t.Errorf("search shows %d issues to a user who can browse one", len(p.Issues))
+	}
+	// A project the user cannot browse is, to JQL, a project that does not
+	// exist: the whole search fails.
+	var ec errorCollection
+	if r := doAs(t, srv, "ro@x", "ro", "POST", "/rest/api/2/search/jql", `{"jql":"project in (SUP, SEC)"}`, &ec); r.StatusCode != 400 ||
+		len(ec.ErrorMessages) != 1 || ec.ErrorMessages[0] != "The value 'SEC' does not exist for the field 'project'." {
+		t.Errorf("unbrowsable project in JQL: %d %v, want 400 naming SEC", r.StatusCode, ec.ErrorMessages)
 	}
 	if r := do(t, srv, "GET", "/rest/api/2/nothing", "", nil); r.StatusCode != 404 {
 		t.Errorf("unknown route: %d", r.StatusCode)

@@ -40,6 +40,12 @@ type issue struct {
 	histories   []history // chronological
 	comments    []comment
 	worklogs    []worklog
+
+	// The search index's view (index.go): versions not yet superseded, and
+	// the updated instant and key last captured.
+	versions    []indexVersion
+	capturedAt  time.Time
+	capturedKey string
 }
 
 type history struct {
@@ -60,6 +66,7 @@ type comment struct {
 	author   string
 	body     string
 	internal bool
+	vis      *Visibility // nil: unrestricted
 	created  time.Time
 	updated  time.Time
 }

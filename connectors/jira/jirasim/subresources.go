@@ -2,8 +2,10 @@ package jirasim
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -120,11 +122,8 @@ func (c *call) getComments() {
 }
 
 type commentRequest struct {
-	Body       string `json:"body"`
-	Visibility *struct {
-		Type  string `json:"type"`
-		Value string `json:"value"`
-	} `json:"visibility,omitempty"`
+	Body       json.RawMessage `json:"body"`
+	Visibility *Visibility     `json:"visibility,omitempty"`
 	Properties []struct {
 		Key   string          `json:"key"`
 		Value json.RawMessage `json:"value"`
@@ -142,7 +141,16 @@ func (c *call) addComment() {
 	if !c.decode(&req, false) {
 		return
 	}
-	if req.Body == "" {
+	body, ok := c.rc.readRichText(req.Body)
+	if len(req.Body) > 0 && !ok {
+		what := "a string"
+		if c.rc.v3 {
+			what = "an Atlassian Document"
+		}
+		c.failFields(http.StatusBadRequest, map[string]string{"comment": "Comment body must be " + what + "."})
+		return
+	}
+	if strings.TrimSpace(body) == "" {
 		c.failFields(http.StatusBadRequest, map[string]string{"comment": "Comment body can not be empty!"})
 		return
 	}
@@ -156,16 +164,43 @@ func (c *call) addComment() {
 			internal = v.Internal
 		}
 	}
-	cm := c.s.addCommentAt(is, c.user.AccountID, req.Body, internal, c.s.now())
+	if err := checkVisibility(req.Visibility); err != nil {
+		c.failFields(http.StatusBadRequest, map[string]string{"commentLevel": err.Error()})
+		return
+	}
+	cm := c.s.addCommentAt(is, c.user.AccountID, body, internal, req.Visibility, c.s.now())
 	c.json(http.StatusCreated, c.s.renderComment(c.rc, is, cm))
 }
 
-func (s *Server) addCommentAt(is *issue, author, body string, internal bool, at time.Time) comment {
+// checkVisibility accepts the restrictions Jira knows: a role or a group,
+// named.
+func checkVisibility(v *Visibility) error {
+	if v == nil {
+		return nil
+	}
+	if v.Type != "role" && v.Type != "group" {
+		return fmt.Errorf("visibility type %q is not role or group", v.Type)
+	}
+	if v.Value == "" {
+		return fmt.Errorf("a %s visibility needs a value (the %s's name)", v.Type, v.Type)
+	}
+	return nil
+}
+
+func copyVis(v *Visibility) *Visibility {
+	if v == nil {
+		return nil
+	}
+	x := *v
+	return &x
+}
+
+func (s *Server) addCommentAt(is *issue, author, body string, internal bool, vis *Visibility, at time.Time) comment {
 	if u := s.users[author]; u != nil && u.Customer {
 		internal = false
 	}
 	s.nextCommentID++
-	cm := comment{id: s.nextCommentID, author: author, body: body, internal: internal && is.project.ServiceDesk, created: at, updated: at}
+	cm := comment{id: s.nextCommentID, author: author, body: body, internal: internal && is.project.ServiceDesk, vis: copyVis(vis), created: at, updated: at}
 	is.comments = append(is.comments, cm)
 	is.updated = later(is.updated, at)
 	return cm
@@ -194,7 +229,7 @@ func (c *call) getChangelog() {
 	}
 	total := len(is.histories)
 	lo, hi := window(total, start, n)
-	self := c.rc.base + "/rest/api/2/issue/" + is.key + "/changelog"
+	self := c.rc.base + c.rc.api + "/issue/" + is.key + "/changelog"
 	p := jChangelogBean{Self: self + "?maxResults=" + strconv.Itoa(n) + "&startAt=" + strconv.Itoa(start),
 		MaxResults: n, StartAt: start, Total: total, IsLast: hi >= total, Values: make([]jHistory, 0, hi-lo)}
 	for _, h := range is.histories[lo:hi] {
@@ -229,17 +264,25 @@ func (c *call) addWorklog() {
 		return
 	}
 	var req struct {
-		TimeSpentSeconds int    `json:"timeSpentSeconds"`
-		Started          string `json:"started"`
-		Comment          string `json:"comment"`
+		TimeSpentSeconds int             `json:"timeSpentSeconds"`
+		Started          string          `json:"started"`
+		Comment          json.RawMessage `json:"comment"`
 	}
 	if !c.decode(&req, false) {
 		return
 	}
+	comment := ""
+	if len(req.Comment) > 0 && string(req.Comment) != "null" {
+		var ok bool
+		if comment, ok = c.rc.readRichText(req.Comment); !ok {
+			c.failFields(http.StatusBadRequest, map[string]string{"comment": "The worklog comment has the wrong format for this API version."})
+			return
+		}
+	}
 	started := c.s.now()
 	if req.Started != "" {
-		t, err := time.Parse(jiraTime, req.Started)
-		if err != nil {
+		t, ok := parseDatetimeInput(req.Started)
+		if !ok {
 			c.failFields(http.StatusBadRequest, map[string]string{"started": "Invalid date format."})
 			return
 		}
@@ -249,7 +292,7 @@ func (c *call) addWorklog() {
 		c.failFields(http.StatusBadRequest, map[string]string{"timeLogged": "You must indicate the time spent working."})
 		return
 	}
-	w := c.s.addWorklogAt(is, Worklog{Author: c.user.AccountID, Started: started, SpentSeconds: req.TimeSpentSeconds, Comment: req.Comment}, c.s.now())
+	w := c.s.addWorklogAt(is, Worklog{Author: c.user.AccountID, Started: started, SpentSeconds: req.TimeSpentSeconds, Comment: comment}, c.s.now())
 	c.json(http.StatusCreated, c.s.renderWorklog(c.rc, is, w))
 }
 

@@ -111,8 +111,8 @@ func (s *Server) editValue(f *field, raw json.RawMessage) (any, string) {
 		if json.Unmarshal(raw, &x) != nil {
 			return nil, "Operation value must be a string"
 		}
-		t, err := time.Parse(jiraTime, x)
-		if err != nil {
+		t, ok := parseDatetimeInput(x)
+		if !ok {
 			return nil, fmt.Sprintf("Invalid date format. Please enter the date in the format \"yyyy-MM-dd'T'HH:mm:ss.SSSZ\". (%s)", x)
 		}
 		return s.keepDatetime(t), ""
@@ -180,4 +180,24 @@ func equalValue(a, b any) bool {
 		return true
 	}
 	return a == b
+}
+
+// datetimeInputs are the forms Jira Cloud accepts for a datetime written
+// through the REST API: ISO 8601 with a zone, milliseconds optional, the
+// offset with or without a colon (or Z). A local time without a zone, a
+// date alone or a space instead of the T are refused.
+var datetimeInputs = []string{
+	jiraTime,                             // 2026-11-10T10:00:00.123+0000, what Jira itself sends
+	"2006-01-02T15:04:05.999999999-0700", // any fraction
+	"2006-01-02T15:04:05-0700",           // no fraction
+	time.RFC3339Nano,                     // 2026-11-10T10:00:00.123+01:00 or ...Z
+}
+
+func parseDatetimeInput(x string) (time.Time, bool) {
+	for _, layout := range datetimeInputs {
+		if t, err := time.Parse(layout, x); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
