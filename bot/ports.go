@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -29,39 +30,24 @@ type IssueWriter interface {
 // the next resync.
 var ErrIssueGone = errors.New("issue gone")
 
-// Escalator records ladder steps and delivers them. Implementations must be
-// idempotent: the worker reports the same due step every cycle until the
-// goal stops, and the same met goal more than once.
+// Escalator records ladder steps for delivery; bot/outbox's *Outbox is
+// one. It must be idempotent: the worker offers the same due step every
+// cycle until the goal stops, and the same met goal more than once.
+// Delivery itself runs on its own loop (see Run), never inside a cycle.
 type Escalator interface {
-	// Escalate records a due step (unique per issue, goal, cycle, level).
-	Escalate(ctx context.Context, now time.Time, e Escalation) error
+	// Escalate records a due step, unique per (issue, goal, cycle, step);
+	// inserted reports whether this call recorded it.
+	Escalate(ctx context.Context, now time.Time, e outbox.Escalation) (inserted bool, err error)
 	// GoalMet says a goal's cycle stopped: pending steps are cancelled and
 	// posted threads are updated.
 	GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error
-	// Dispatch delivers what is due.
-	Dispatch(ctx context.Context, now time.Time) error
 }
 
 // Reporter delivers scheduled reports (policy key report.monthly). It must
-// be idempotent per (product project, period): after a restart the worker
-// hands over the same report again while it is due.
+// be idempotent per (project, period): after a restart the worker hands
+// over the same report again while it is due.
 type Reporter interface {
-	DeliverReport(ctx context.Context, now time.Time, r ReportDelivery) error
-}
-
-// ReportDelivery is a product's report of one period, rendered, with where
-// it goes and the short message that goes with it.
-type ReportDelivery struct {
-	Product  string
-	Project  string // the product's first Jira project key
-	Period   string // "2026-10"
-	Title    string // "October 2026"
-	Rung     rules.Rung
-	Channel  string // the rung's channel as the policy names it ("#support-management")
-	Format   string // "md", "html" or "csv"
-	FileName string // unique per project and period
-	Content  []byte
-	Summary  string // a few lines of Slack mrkdwn
+	DeliverReport(ctx context.Context, now time.Time, r outbox.Report) error
 }
 
 // CursorStore keeps each project's polling cursor across restarts.
@@ -85,25 +71,4 @@ type Change struct {
 // Empty reports whether the change writes nothing.
 func (c Change) Empty() bool {
 	return len(c.Fields) == 0 && c.Priority == "" && len(c.AddLabels) == 0 && len(c.RemoveLabels) == 0 && len(c.Comments) == 0
-}
-
-// Escalation is one due ladder step with what the message must say.
-type Escalation struct {
-	Product  string
-	IssueKey string
-	Summary  string
-	Customer string
-	Plan     string
-	Priority string
-	Goal     string
-	GoalName string // the goal's title
-	Cycle    int
-	Level    int
-	Rung     rules.Rung
-	Channel  string
-	Assignee *rules.User
-	Deadline time.Time
-	// Remaining is negative once breached.
-	Remaining time.Duration
-	DueAt     time.Time
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/report"
 )
@@ -38,7 +39,7 @@ const ReportKeep = 62 * 24 * time.Hour
 // the delivery is skipped with a warning (write the report with `slabot
 // report`, which reads Jira). The previous month's own comparison figures
 // (the month before it) come from the same cache and may be partial.
-func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.Issue, now time.Time) {
+func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.Issue, now time.Time, account string) {
 	p := pr.policy
 	if w.cfg.Reporter == nil || !p.Report.Monthly || len(p.Projects) == 0 {
 		return
@@ -55,7 +56,7 @@ func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.
 			"due", due, "keep", pr.keep)
 		return
 	}
-	r := report.Build(p, issues, period, now, rules.Options{BotAccountID: w.cfg.BotAccountID})
+	r := report.Build(p, issues, period, now, rules.Options{BotAccountID: account})
 	format := report.Format(p.Report.Format)
 	var buf bytes.Buffer
 	if err := r.Write(&buf, format); err != nil {
@@ -63,10 +64,9 @@ func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.
 		log.Error("monthly report could not be rendered", "err", err)
 		return
 	}
-	d := ReportDelivery{
-		Product: p.Product, Project: p.Projects[0], Period: key, Title: period.Title(),
-		Rung: p.Report.Rung, Channel: p.Report.Channel, Format: string(format),
-		FileName: report.FileName(p.Projects[0], period, format), Content: buf.Bytes(), Summary: r.Summary(),
+	d := outbox.Report{
+		Product: p.Product, Project: p.Projects[0], Period: key, Title: period.Title(), Channel: p.Report.Channel,
+		FileName: report.FileName(p.Projects[0], period, format), Content: buf.Bytes(), Summary: r.Summary(), DueAt: due,
 	}
 	if w.cfg.DryRun {
 		pr.reported[key] = true

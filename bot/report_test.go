@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -31,20 +32,21 @@ func (s rptSource) Changed(_ context.Context, projects []string, _ string, _ tim
 
 type rptNop struct{}
 
-func (rptNop) Apply(context.Context, Change) error                           { return nil }
-func (rptNop) Escalate(context.Context, time.Time, Escalation) error         { return nil }
+func (rptNop) Apply(context.Context, Change) error { return nil }
+func (rptNop) Escalate(context.Context, time.Time, outbox.Escalation) (bool, error) {
+	return false, nil
+}
 func (rptNop) GoalMet(context.Context, time.Time, string, string, int) error { return nil }
-func (rptNop) Dispatch(context.Context, time.Time) error                     { return nil }
 func (rptNop) Cursor(context.Context, string) (string, bool, error)          { return "", false, nil }
 func (rptNop) SetCursor(context.Context, time.Time, string, string) error    { return nil }
 
 type rptReporter struct {
 	mu   sync.Mutex
-	got  []ReportDelivery
+	got  []outbox.Report
 	fail error
 }
 
-func (r *rptReporter) DeliverReport(_ context.Context, _ time.Time, d ReportDelivery) error {
+func (r *rptReporter) DeliverReport(_ context.Context, _ time.Time, d outbox.Report) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
@@ -54,10 +56,10 @@ func (r *rptReporter) DeliverReport(_ context.Context, _ time.Time, d ReportDeli
 	return nil
 }
 
-func (r *rptReporter) calls() []ReportDelivery {
+func (r *rptReporter) calls() []outbox.Report {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]ReportDelivery(nil), r.got...)
+	return append([]outbox.Report(nil), r.got...)
 }
 
 func rptPolicy(t *testing.T, name string) *rules.Policy {
@@ -117,8 +119,8 @@ func TestMonthlyReportDeliveredWhenDue(t *testing.T) {
 		t.Fatalf("%d deliveries, want 1", len(got))
 	}
 	d := got[0]
-	if d.Project != "SAN" || d.Period != "2026-10" || d.Title != "October 2026" || d.Rung != rules.RungManagement ||
-		d.Channel != "#sanarise-management" || d.Format != "html" || d.FileName != "sla-report-SAN-2026-10.html" {
+	if d.Project != "SAN" || d.Period != "2026-10" || d.Title != "October 2026" ||
+		d.Channel != "#sanarise-management" || d.FileName != "sla-report-SAN-2026-10.html" {
 		t.Errorf("delivery %+v", d)
 	}
 	if !bytes.Contains(d.Content, []byte("SAN-1")) || !strings.Contains(d.Summary, "Issues opened 1, resolved 1") {

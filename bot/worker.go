@@ -11,16 +11,38 @@ import (
 	"sync"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
 // Config wires a Worker.
 type Config struct {
-	Policies  []*rules.Policy
-	Source    IssueSource
-	Writer    IssueWriter
+	Policies []*rules.Policy
+	// Source and Writer reach Jira. Leave them nil and set Connect to
+	// have Run open the connection itself, with retries, after the worker
+	// is already serving (a daemon started during a Jira outage).
+	Source IssueSource
+	Writer IssueWriter
+	// Connect opens the Jira connection (field ids, the bot's account).
+	Connect func(ctx context.Context) (IssueSource, IssueWriter, string, error)
+	// Escalator records due steps (bot/outbox); nothing is sent from a
+	// cycle: delivery has its own loop.
 	Escalator Escalator
 	Cursors   CursorStore
+	// JiraURL is the site's base URL, for links to issues in messages.
+	JiraURL string
+	// Schedule is the cron spec of products whose policy names none
+	// (default "@every 2m").
+	Schedule string
+	// Schedules overrides products' schedules (the demo's simulated tick).
+	Schedules map[string]cron.Schedule
+	// CatchUpGrace is the catch-up rule's margin: a step that a policy
+	// edit added is skipped (recorded, not sent) for an issue whose
+	// instant for it came more than this before the step was first seen.
+	// Default 10 minutes.
+	CatchUpGrace time.Duration
 	// Reporter receives the monthly reports policies ask for (report.monthly);
 	// nil turns scheduled reports off.
 	Reporter Reporter
@@ -47,6 +69,19 @@ type Worker struct {
 	log      *slog.Logger
 	products map[string]*product
 	order    []string
+	scheds   map[string]cron.Schedule
+
+	mu      sync.Mutex // guards the fields below
+	conn    *jiraConn  // nil until connected
+	connErr error      // the last failed connection attempt
+	standby string     // why this process is not writing ("" when it is, or Run is not running)
+}
+
+// jiraConn is an open Jira connection.
+type jiraConn struct {
+	src     IssueSource
+	wr      IssueWriter
+	account string // the bot's Jira account
 }
 
 // product is one policy's state between cycles.
@@ -59,8 +94,10 @@ type product struct {
 	cache      map[string]*rules.Issue // by issue id
 	keep       time.Duration           // how long closed issues stay cached (Config.Keep)
 	lastResync time.Time
-	warned     map[string]bool // issue+flag already logged
-	reported   map[string]bool // report periods handed over (or given up) by this process
+	lastFetch  time.Time            // the last successful poll: how fresh the cache is
+	introduced map[string]time.Time // ladder step id -> when this database first saw it (catch-up rule); nil until loaded
+	warned     map[string]bool      // issue+flag already logged
+	reported   map[string]bool      // report periods handed over (or given up) by this process
 
 	mu          sync.Mutex // guards the fields below (read by /readyz)
 	lastSuccess time.Time
@@ -69,8 +106,14 @@ type product struct {
 
 // New returns a worker for cfg's policies.
 func New(cfg Config) (*Worker, error) {
-	if cfg.Source == nil || cfg.Writer == nil || cfg.Escalator == nil || cfg.Cursors == nil {
-		return nil, errors.New("bot: Source, Writer, Escalator and Cursors are required")
+	if (cfg.Source == nil || cfg.Writer == nil) && cfg.Connect == nil || cfg.Escalator == nil || cfg.Cursors == nil {
+		return nil, errors.New("bot: Source and Writer (or Connect), Escalator and Cursors are required")
+	}
+	if cfg.Schedule == "" {
+		cfg.Schedule = "@every 2m"
+	}
+	if cfg.CatchUpGrace <= 0 {
+		cfg.CatchUpGrace = 10 * time.Minute
 	}
 	if cfg.ResyncEvery == 0 {
 		cfg.ResyncEvery = time.Hour
@@ -81,8 +124,26 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
-	w := &Worker{cfg: cfg, log: cfg.Logger, products: map[string]*product{}}
+	w := &Worker{cfg: cfg, log: cfg.Logger, products: map[string]*product{}, scheds: map[string]cron.Schedule{}}
+	if cfg.Source != nil && cfg.Writer != nil {
+		w.conn = &jiraConn{src: cfg.Source, wr: cfg.Writer, account: cfg.BotAccountID}
+	}
 	for _, p := range cfg.Policies {
+		spec := cfg.Schedule
+		if p.Schedule != "" {
+			spec = p.Schedule
+		}
+		sched, err := cron.ParseStandard(spec)
+		if s, ok := cfg.Schedules[p.Product]; ok {
+			sched, err = s, nil
+		}
+		if err == nil && sched.Next(time.Now()).IsZero() {
+			err = errors.New("it never fires")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bot: schedule %q of %s: %w (use cron syntax or @every 2m)", spec, p.Product, err)
+		}
+		w.scheds[p.Product] = sched
 		if _, dup := w.products[p.Product]; dup {
 			return nil, fmt.Errorf("bot: two policies for product %q", p.Product)
 		}
@@ -105,6 +166,16 @@ func (w *Worker) Products() []string { return w.order }
 
 // ErrBusy is returned when a product's previous cycle is still running.
 var ErrBusy = errors.New("previous cycle still running")
+
+// ErrNotConnected is returned by a cycle before Jira was ever reached.
+var ErrNotConnected = errors.New("not connected to Jira yet")
+
+// jira returns the open connection, or nil.
+func (w *Worker) jira() *jiraConn {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.conn
+}
 
 // Stats is what one cycle did.
 type Stats struct {
@@ -153,10 +224,31 @@ func (w *Worker) Cycle(ctx context.Context, name string, now time.Time) (Stats, 
 	return st, err
 }
 
+// cycle polls Jira, evaluates the cache as of now, writes the differences
+// and records due steps. When the poll fails (Jira down or rate-limited)
+// the cached issues are still evaluated as of now and their due steps
+// recorded, marked as based on the last successful poll, so a breach
+// during an outage is escalated on time; only the writes wait for Jira.
 func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, error) {
 	var st Stats
 	p := pr.policy
-	if err := w.fetch(ctx, pr, now, &st); err != nil {
+	jc := w.jira()
+	if jc == nil {
+		return st, ErrNotConnected
+	}
+	fetchErr := w.fetch(ctx, jc, pr, now, &st)
+	if fetchErr != nil && (ctx.Err() != nil || pr.lastFetch.IsZero()) {
+		return st, fetchErr
+	}
+	var stale time.Time
+	if fetchErr == nil {
+		pr.lastFetch = now
+	} else {
+		stale = pr.lastFetch
+		w.log.Warn("Jira poll failed: evaluating the cached issues as of now", "product", p.Product,
+			"data_as_of", stale, "err", fetchErr)
+	}
+	if err := w.loadIntroduced(ctx, pr, now); err != nil {
 		return st, err
 	}
 	issues := make([]rules.Issue, 0, len(pr.cache))
@@ -165,7 +257,7 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 	}
 	sort.Slice(issues, func(i, j int) bool { return issues[i].Key < issues[j].Key })
 	st.Cached = len(issues)
-	ev := rules.Evaluate(p, issues, now, rules.Options{BotAccountID: w.cfg.BotAccountID})
+	ev := rules.Evaluate(p, issues, now, rules.Options{BotAccountID: jc.account})
 	w.gaugeStates(p.Product, ev)
 
 	for i := range ev.Outcomes {
@@ -183,24 +275,23 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 				}
 			}
 		}
-		w.write(ctx, pr, o, now, &st)
-		if err := w.escalate(ctx, p, o, now, &st); err != nil {
+		if fetchErr == nil {
+			w.write(ctx, jc, pr, o, now, &st)
+		}
+		if err := w.escalate(ctx, pr, o, now, stale, &st); err != nil {
 			return st, err
 		}
 	}
-	w.monthlyReport(ctx, pr, issues, now)
-	if w.cfg.DryRun {
-		return st, nil
+	if fetchErr != nil {
+		return st, fetchErr
 	}
-	if err := w.cfg.Escalator.Dispatch(ctx, now); err != nil {
-		return st, fmt.Errorf("dispatch: %w", err)
-	}
+	w.monthlyReport(ctx, pr, issues, now, jc.account)
 	return st, nil
 }
 
 // fetch brings the cache up to date: incrementally from each project's
 // cursor, or with a full resync on the first cycle and every ResyncEvery.
-func (w *Worker) fetch(ctx context.Context, pr *product, now time.Time, st *Stats) error {
+func (w *Worker) fetch(ctx context.Context, jc *jiraConn, pr *product, now time.Time, st *Stats) error {
 	p := pr.policy
 	resync := pr.lastResync.IsZero() || now.Sub(pr.lastResync) >= w.cfg.ResyncEvery
 	since := now.Add(-pr.keep)
@@ -216,7 +307,7 @@ func (w *Worker) fetch(ctx context.Context, pr *product, now time.Time, st *Stat
 		}
 		cursor = c
 	}
-	issues, next, err := w.cfg.Source.Changed(ctx, p.Projects, cursor, since)
+	issues, next, err := jc.src.Changed(ctx, p.Projects, cursor, since)
 	if err != nil {
 		return fmt.Errorf("fetch %s: %w", strings.Join(p.Projects, ", "), err)
 	}
@@ -248,7 +339,7 @@ func (w *Worker) fetch(ctx context.Context, pr *product, now time.Time, st *Stat
 // write reconciles one issue and writes the difference. A failed write is
 // logged and left for the next cycle: the cache still holds Jira's values,
 // so the same difference comes up again.
-func (w *Worker) write(ctx context.Context, pr *product, o *rules.Outcome, now time.Time, st *Stats) {
+func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.Outcome, now time.Time, st *Stats) {
 	p := pr.policy
 	ch := Reconcile(p, o)
 	if ch.Empty() {
@@ -259,7 +350,7 @@ func (w *Worker) write(ctx context.Context, pr *product, o *rules.Outcome, now t
 		w.log.Info("dry run: would change issue", "product", p.Product, "issue", ch.Key, "change", describeChange(ch))
 		return
 	}
-	if err := w.cfg.Writer.Apply(ctx, ch); err != nil {
+	if err := jc.wr.Apply(ctx, ch); err != nil {
 		if errors.Is(err, ErrIssueGone) {
 			delete(pr.cache, o.Issue.ID)
 			w.log.Info("issue gone (deleted or moved away); dropped from the cache", "product", p.Product, "issue", ch.Key, "err", err)
@@ -272,32 +363,50 @@ func (w *Worker) write(ctx context.Context, pr *product, o *rules.Outcome, now t
 	}
 	w.cfg.Metrics.Writes.WithLabelValues(p.Product, "ok").Inc()
 	if iss := pr.cache[o.Issue.ID]; iss != nil {
-		applyToCache(iss, ch, w.cfg.BotAccountID, now)
+		applyToCache(iss, ch, jc.account, now)
 	}
 }
 
-// escalate hands due ladder steps to the escalator and tells it about goals
+// escalate records due ladder steps and tells the escalator about goals
 // that stopped after a step fired (so threads are updated, pending steps
-// cancelled).
-func (w *Worker) escalate(ctx context.Context, p *rules.Policy, o *rules.Outcome, now time.Time, st *Stats) error {
+// cancelled). stale, when set, is the last successful poll the cache
+// reflects (Jira could not be read this cycle).
+func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, now, stale time.Time, st *Stats) error {
+	p := pr.policy
 	iss := o.Issue
 	for _, e := range o.Escalations {
 		gs := o.Goal(e.Goal)
-		esc := Escalation{
-			Product: p.Product, IssueKey: iss.Key, Summary: iss.Summary, Customer: customerName(o), Plan: planName(o),
-			Priority: iss.Priority, Goal: e.Goal, GoalName: gs.Goal.Title, Cycle: e.Cycle, Level: e.Level,
-			Rung: e.Rung, Channel: e.Channel, Assignee: iss.Assignee, Deadline: gs.Deadline, Remaining: gs.Remaining, DueAt: e.At,
+		step := outbox.StepID(e.Trigger, string(e.Rung))
+		esc := outbox.Escalation{
+			IssueKey: iss.Key, IssueURL: w.issueURL(iss.Key), Goal: e.Goal, Cycle: e.Cycle, Step: step, Level: e.Level,
+			Rung: rungName(e.Rung), Summary: iss.Summary, Customer: customerName(o), Plan: planName(o), Priority: iss.Priority,
+			Deadline: gs.Deadline, Remaining: gs.Remaining, AsOf: now, Status: "at risk", DueAt: e.At, DataAsOf: stale,
+			Skip: w.catchUp(pr, step, e.At),
+		}
+		if gs.Remaining <= 0 {
+			esc.Status = "breached"
+		}
+		if e.Rung == rules.RungAgent {
+			esc.Target.FallbackChannel = e.Channel
+			if a := iss.Assignee; a != nil {
+				esc.Target.AssigneeAccountID, esc.Target.AssigneeEmail, esc.Target.AssigneeName = a.AccountID, a.Email, a.DisplayName
+			}
+		} else {
+			esc.Target.Channel = e.Channel
 		}
 		st.Escalations++
 		if w.cfg.DryRun {
-			w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "level", e.Level, "rung", e.Rung, "channel", e.Channel)
+			w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level, "channel", e.Channel)
 			continue
 		}
-		if err := w.cfg.Escalator.Escalate(ctx, now, esc); err != nil {
+		inserted, err := w.cfg.Escalator.Escalate(ctx, now, esc)
+		if err != nil {
 			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "error").Inc()
-			return fmt.Errorf("escalate %s %s level %d: %w", iss.Key, e.Goal, e.Level, err)
+			return fmt.Errorf("escalate %s %s %s: %w", iss.Key, e.Goal, step, err)
 		}
-		w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
+		if inserted {
+			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
+		}
 	}
 	for i := range o.Goals {
 		gs := &o.Goals[i]
@@ -309,6 +418,24 @@ func (w *Worker) escalate(ctx context.Context, p *rules.Policy, o *rules.Outcome
 		}
 	}
 	return nil
+}
+
+func (w *Worker) issueURL(key string) string {
+	if w.cfg.JiraURL == "" {
+		return ""
+	}
+	return strings.TrimSuffix(w.cfg.JiraURL, "/") + "/browse/" + key
+}
+
+// rungName is how a message names a rung.
+func rungName(r rules.Rung) string {
+	switch r {
+	case rules.RungTeamLead:
+		return "team lead"
+	case rules.RungManagement:
+		return "management"
+	}
+	return "agent"
 }
 
 // stepFiredBeforeStop reports whether any ladder step of the stopped cycle
@@ -377,25 +504,6 @@ func describeChange(ch Change) string {
 	return s
 }
 
-// Health is a product's last cycle, for /readyz.
-type Health struct {
-	Product     string
-	LastSuccess time.Time
-	LastError   error
-}
-
-// Health reports every product's last cycle.
-func (w *Worker) Health() []Health {
-	out := make([]Health, 0, len(w.order))
-	for _, name := range w.order {
-		pr := w.products[name]
-		pr.mu.Lock()
-		out = append(out, Health{Product: name, LastSuccess: pr.lastSuccess, LastError: pr.lastErr})
-		pr.mu.Unlock()
-	}
-	return out
-}
-
 // Outcomes evaluates the product's cached issues as of now, for explain and
 // the demo's tables. It does not fetch.
 func (w *Worker) Outcomes(name string, now time.Time) (*rules.Policy, *rules.Evaluation) {
@@ -407,5 +515,9 @@ func (w *Worker) Outcomes(name string, now time.Time) (*rules.Policy, *rules.Eva
 		issues = append(issues, *iss)
 	}
 	sort.Slice(issues, func(i, j int) bool { return issues[i].Key < issues[j].Key })
-	return pr.policy, rules.Evaluate(pr.policy, issues, now, rules.Options{BotAccountID: w.cfg.BotAccountID})
+	account := w.cfg.BotAccountID
+	if jc := w.jira(); jc != nil {
+		account = jc.account
+	}
+	return pr.policy, rules.Evaluate(pr.policy, issues, now, rules.Options{BotAccountID: account})
 }

@@ -75,12 +75,14 @@ type NewComment struct {
 	Internal bool
 }
 
-// Escalation is a ladder step that is due: the outbox key is (issue, goal,
-// cycle, level).
+// Escalation is a ladder step that is due. The outbox knows it by what it
+// is, (issue, goal, cycle, trigger, rung), not by Level, its position on
+// the ladder, which a policy edit may change.
 type Escalation struct {
 	Goal    string
 	Cycle   int
 	Level   int
+	Trigger string // the step's "at" as the policy writes it: "75%", "breach", "breach+2h"
 	Rung    Rung
 	Channel string
 	At      time.Time // when it fell due
@@ -490,7 +492,7 @@ func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 		for _, st := range gs.Steps {
 			if st.Due {
 				o.Escalations = append(o.Escalations, Escalation{Goal: g.Name, Cycle: gs.Cycle, Level: st.Step.Level,
-					Rung: st.Step.Rung, Channel: st.Step.Channel, At: st.At})
+					Trigger: st.Step.At, Rung: st.Step.Rung, Channel: st.Step.Channel, At: st.At})
 			}
 		}
 	}

@@ -53,6 +53,73 @@ CREATE TABLE cursors (
 	updated_at INTEGER NOT NULL
 );
 `},
+	// Version 2 gives a step an identity that survives policy edits (what
+	// the step is: its trigger and rung, not its position on the ladder),
+	// a kind (escalation or report) instead of keys such as "report:PROJ",
+	// the instant the step fell due (ladder order and look-ups before a
+	// first post), and the single-writer lease. The table is rebuilt
+	// because (issue, goal, cycle, level) is no longer unique. Rows of
+	// version 1 keep their key (it is in their Slack message's metadata)
+	// and get the step "L<level>", which the outbox adopts on the first
+	// enqueue of the same level.
+	{2, "step identity, kinds, writer lease", `
+CREATE TABLE outbox2 (
+	id               INTEGER PRIMARY KEY,
+	key              TEXT    NOT NULL UNIQUE,
+	kind             TEXT    NOT NULL CHECK (kind IN ('escalation', 'report')),
+	issue            TEXT    NOT NULL,
+	goal             TEXT    NOT NULL,
+	cycle            INTEGER NOT NULL,
+	step             TEXT    NOT NULL,
+	level            INTEGER NOT NULL,
+	payload          BLOB    NOT NULL,
+	state            TEXT    NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'cancelled')),
+	attempts         INTEGER NOT NULL DEFAULT 0,
+	uncertain        INTEGER NOT NULL DEFAULT 0,
+	blocked          INTEGER NOT NULL DEFAULT 0,
+	owner            TEXT    NOT NULL DEFAULT '',
+	lease_until      INTEGER NOT NULL DEFAULT 0,
+	channel          TEXT    NOT NULL DEFAULT '',
+	ts               TEXT    NOT NULL DEFAULT '',
+	thread_ts        TEXT    NOT NULL DEFAULT '',
+	last_error       TEXT    NOT NULL DEFAULT '',
+	created_at       INTEGER NOT NULL,
+	updated_at       INTEGER NOT NULL,
+	due_at           INTEGER NOT NULL DEFAULT 0,
+	first_attempt_at INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at  INTEGER NOT NULL,
+	sent_at          INTEGER NOT NULL DEFAULT 0,
+	met_at           INTEGER NOT NULL DEFAULT 0,
+	update_gen       INTEGER NOT NULL DEFAULT 0,
+	shown_gen        INTEGER NOT NULL DEFAULT 0,
+	update_next_at   INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (kind, issue, goal, cycle, step)
+);
+INSERT INTO outbox2 (id, key, kind, issue, goal, cycle, step, level, payload, state, attempts, uncertain, blocked,
+	owner, lease_until, channel, ts, thread_ts, last_error, created_at, updated_at, due_at, first_attempt_at,
+	next_attempt_at, sent_at, met_at, update_gen, shown_gen, update_next_at)
+SELECT id, key,
+	CASE WHEN issue LIKE 'report:%' THEN 'report' ELSE 'escalation' END,
+	CASE WHEN issue LIKE 'report:%' THEN substr(issue, 8) ELSE issue END,
+	goal, cycle,
+	CASE WHEN issue LIKE 'report:%' THEN 'report' ELSE 'L' || level END,
+	level, payload, state, attempts, uncertain, blocked, owner, lease_until, channel, ts, thread_ts, last_error,
+	created_at, updated_at, created_at, first_attempt_at, next_attempt_at, sent_at, met_at, update_gen, shown_gen,
+	update_next_at
+FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox2 RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_updates ON outbox (state, update_next_at) WHERE update_gen > shown_gen;
+CREATE INDEX outbox_thread ON outbox (issue, goal, cycle);
+CREATE INDEX outbox_prune ON outbox (state, updated_at);
+CREATE TABLE leases (
+	name        TEXT PRIMARY KEY,
+	owner       TEXT    NOT NULL,
+	until       INTEGER NOT NULL,
+	acquired_at INTEGER NOT NULL
+);
+`},
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -56,16 +56,6 @@ func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, 
 	return st, nil
 }
 
-// prepareTxQueries prepares the statements used inside transactions.
-func (s *Store) prepareTxQueries(ctx context.Context) error {
-	for _, q := range txQueries {
-		if _, err := s.stmt(ctx, nil, q); err != nil {
-			return s.wrap("prepare", err)
-		}
-	}
-	return nil
-}
-
 // exec runs a statement that returns no rows, in tx when tx is not nil.
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	st, err := s.stmt(ctx, tx, query)
@@ -86,7 +76,7 @@ func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any
 
 // queryRow runs a statement that returns at most one row. A failure to
 // prepare surfaces from Scan, as it does with sql.DB.QueryRowContext.
-func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) scanner {
+func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) interface{ Scan(...any) error } {
 	st, err := s.stmt(ctx, tx, query)
 	if err != nil {
 		return errScanner{err}

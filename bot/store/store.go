@@ -17,8 +17,8 @@ import (
 
 // Store is one open SQLite file. It is safe for concurrent use by several
 // goroutines, and several processes may open the same file (SQLite's own
-// locking serialises writers); the outbox's leases keep two dispatchers
-// from sending the same row.
+// locking serialises writers). Which process may act on the file is
+// bot/outbox's writer lease, not the store's business.
 type Store struct {
 	db   *sql.DB
 	path string
@@ -130,10 +130,7 @@ func (s *Store) init(ctx context.Context, opt Options) error {
 			return err
 		}
 	}
-	if err := s.migrate(ctx); err != nil {
-		return err
-	}
-	return s.prepareTxQueries(ctx)
+	return s.migrate(ctx)
 }
 
 func (s *Store) quickCheck(ctx context.Context) error {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,9 +37,6 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal_mode = %q, %v; want wal", mode, err)
 	}
-	if _, err := s.Enqueue(ctx, t0, Intent{Issue: "SUP-1", Goal: "resolution", Cycle: 1, Level: 1, Payload: []byte("x")}); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.SetCursor(ctx, t0, "SUP", "2026-03-02T09:00"); err != nil {
 		t.Fatal(err)
 	}
@@ -49,10 +47,6 @@ func TestOpenMigratesAndReopens(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer s2.Close()
-	r, err := s2.Get(ctx, Key("SUP-1", "resolution", 1, 1))
-	if err != nil || string(r.Payload) != "x" || r.State != StatePending {
-		t.Fatalf("row after reopen = %+v, %v", r, err)
-	}
 	c, ok, err := s2.Cursor(ctx, "SUP")
 	if err != nil || !ok || c != "2026-03-02T09:00" {
 		t.Fatalf("cursor after reopen = %q %v %v", c, ok, err)
@@ -98,8 +92,8 @@ func TestOpenRefusesDamagedDatabase(t *testing.T) {
 	ctx := context.Background()
 	s, path := openTemp(t)
 	for i := range 400 {
-		if _, err := s.Enqueue(ctx, t0, Intent{Issue: "SUP-" + string(rune('A'+i%26)) + strings.Repeat("x", i%50), Goal: "g", Cycle: i, Level: 1,
-			Payload: bytes.Repeat([]byte{byte(i)}, 200)}); err != nil {
+		if err := s.SetCursor(ctx, t0, fmt.Sprintf("SUP-%c%s-%d", rune('A'+i%26), strings.Repeat("x", i%50), i),
+			string(bytes.Repeat([]byte{'a' + byte(i%26)}, 200))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -193,12 +187,12 @@ func TestWriteWhileLocked(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = s.Enqueue(ctx, t0, Intent{Issue: "SUP-1", Goal: "g", Cycle: 1, Level: 1})
+	err = s.SetCursor(ctx, t0, "SUP", "x")
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("enqueue under lock: %v; want ErrLocked", err)
 	}
 	_, _ = conn.ExecContext(ctx, "ROLLBACK")
-	if _, err := s.Enqueue(ctx, t0, Intent{Issue: "SUP-1", Goal: "g", Cycle: 1, Level: 1}); err != nil {
+	if err := s.SetCursor(ctx, t0, "SUP", "x"); err != nil {
 		t.Fatalf("enqueue after unlock: %v", err)
 	}
 }
@@ -226,23 +220,20 @@ func TestOpenMissingDirectory(t *testing.T) {
 // A closed store says so instead of failing with a driver message.
 func TestClosedStore(t *testing.T) {
 	s, _ := openTemp(t)
-	if _, err := s.Get(context.Background(), Key("SUP-1", "g", 1, 1)); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("get before close: %v", err)
+	if _, ok, err := s.Cursor(context.Background(), "SUP"); err != nil || ok {
+		t.Fatalf("cursor before close: %v %v", ok, err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Enqueue(context.Background(), t0, Intent{Issue: "SUP-1", Goal: "g", Cycle: 1, Level: 1}); !errors.Is(err, ErrClosed) {
-		t.Fatalf("enqueue after close: %v; want ErrClosed", err)
+	if err := s.SetCursor(context.Background(), t0, "SUP", "x"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("write after close: %v; want ErrClosed", err)
 	}
-	if _, err := s.Get(context.Background(), Key("SUP-1", "g", 1, 1)); !errors.Is(err, ErrClosed) {
-		t.Fatalf("get after close: %v; want ErrClosed", err)
+	if _, _, err := s.Cursor(context.Background(), "SUP"); !errors.Is(err, ErrClosed) {
+		t.Fatalf("read after close: %v; want ErrClosed", err)
 	}
 	// The calls that open a transaction say so too.
-	if err := s.MarkSent(context.Background(), t0, 1, "C1", "1.0", ""); !errors.Is(err, ErrClosed) {
-		t.Fatalf("mark sent after close: %v; want ErrClosed", err)
-	}
-	if _, err := s.MarkGoalMet(context.Background(), t0, "SUP-1", "g", 1); !errors.Is(err, ErrClosed) {
-		t.Fatalf("mark goal met after close: %v; want ErrClosed", err)
+	if _, err := s.Begin(context.Background()); !errors.Is(err, ErrClosed) {
+		t.Fatalf("begin after close: %v; want ErrClosed", err)
 	}
 }

@@ -35,6 +35,9 @@ type config struct {
 	Schedule       string        `env:"SLABOT_SCHEDULE" envDefault:"@every 2m"`
 	ResyncEvery    time.Duration `env:"SLABOT_RESYNC_EVERY" envDefault:"1h"`
 	JiraIndexLag   time.Duration `env:"SLABOT_JIRA_INDEX_LAG" envDefault:"1m"`
+	DispatchEvery  time.Duration `env:"SLABOT_DISPATCH_EVERY" envDefault:"10s"`
+	Retention      time.Duration `env:"SLABOT_RETENTION" envDefault:"2160h"`
+	WriterLease    time.Duration `env:"SLABOT_WRITER_LEASE" envDefault:"30s"`
 	DryRun         bool          `env:"SLABOT_DRY_RUN"`
 	LogFormat      string        `env:"SLABOT_LOG_FORMAT" envDefault:"json"`
 	LogLevel       string        `env:"SLABOT_LOG_LEVEL" envDefault:"info"`
@@ -70,6 +73,17 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		problems = append(problems, err.Error())
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"SLABOT_DISPATCH_EVERY", c.DispatchEvery}, {"SLABOT_RETENTION", c.Retention}, {"SLABOT_WRITER_LEASE", c.WriterLease}} {
+		if d.v <= 0 {
+			problems = append(problems, fmt.Sprintf("%s=%s: give a positive duration, e.g. 10s, 30s or 2160h", d.name, d.v))
+		}
+	}
+	if c.WriterLease > 0 && c.WriterLease < 3*time.Second {
+		problems = append(problems, fmt.Sprintf("SLABOT_WRITER_LEASE=%s: at least 3s (it is renewed at a third of it)", c.WriterLease))
 	}
 	if len(problems) > 0 {
 		sortStrings(problems)

@@ -20,6 +20,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
@@ -41,6 +42,7 @@ type demoEnv struct {
 	ssim     *slacksim.Server
 	dbPath   string
 	store    *store.Store
+	outbox   *outbox.Outbox
 	jira     *jira.Client
 	worker   *bot.Worker
 	keys     map[string]string // script alias -> issue key
@@ -48,6 +50,7 @@ type demoEnv struct {
 	// default hour).
 	resyncEvery time.Duration
 
+	tick         time.Duration // simulated time between cycles
 	failedCycles int
 	reg          *prometheus.Registry
 	log          *slog.Logger
@@ -80,12 +83,18 @@ func demoChannels(policies []*rules.Policy) map[string]string {
 // newDemoEnv builds the demo's sites and slabot over them. tweaks may add
 // to the Jira seed (benchmarks load it with thousands of issues).
 func newDemoEnv(ctx context.Context, dir string, log *slog.Logger, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
+	return newDemoEnvTick(ctx, dir, log, 15*time.Minute, tweaks...)
+}
+
+// newDemoEnvTick is newDemoEnv for a demo that ticks every tick (the
+// products' schedules, for readiness).
+func newDemoEnvTick(ctx context.Context, dir string, log *slog.Logger, tick time.Duration, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
 	policies, err := rules.LoadFS(deploy.Policies, "policies")
 	if err != nil {
 		return nil, err
 	}
 	d := &demoEnv{clock: jirasim.NewManualClock(demoStart), policies: policies, keys: map[string]string{}, log: log,
-		dbPath: filepath.Join(dir, "slabot.db")}
+		dbPath: filepath.Join(dir, "slabot.db"), tick: tick}
 	seed, err := demoSeed(policies)
 	if err != nil {
 		return nil, err
@@ -132,14 +141,17 @@ func (d *demoEnv) start(ctx context.Context) error {
 		return err
 	}
 	sc := slack.NewClient("xoxb-demo", slack.ClientOptions{APIURL: d.ssim.APIURL()})
-	disp := slack.NewDispatcher(sc, d.store, slack.DispatcherOptions{PerChannelInterval: -1, Clock: manualSlackClock{d.clock},
-		Logger: d.log})
-	port := jiraPort{c: d.jira, now: d.clock.Now}
 	d.reg = prometheus.NewRegistry()
-	d.reg.MustRegister(newConnectorCollector(d.jira, d.store))
-	sp := slackPort{d: disp, jiraURL: d.jsrv.URL, channels: demoChannels(d.policies), metrics: newSlackMetrics(d.reg)}
+	d.outbox, err = outbox.Open(ctx, d.store, slack.NewSender(sc, nil, d.clock.Now), outbox.Options{PerChannelInterval: -1,
+		Clock: manualSlackClock{d.clock}, Channels: demoChannels(d.policies), Logger: d.log, Metrics: outbox.NewMetrics(d.reg)})
+	if err != nil {
+		return err
+	}
+	port := jiraPort{c: d.jira, now: d.clock.Now}
+	d.reg.MustRegister(newConnectorCollector(d.jira), outbox.NewCollector(d.outbox))
 	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
-		Escalator: sp, Reporter: sp, Cursors: d.store,
+		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL,
+		Schedules:    demoSchedules(d.policies, d.tick),
 		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg), ResyncEvery: d.resyncEvery})
 	return err
 }
@@ -183,8 +195,10 @@ func (d *demoEnv) play(ctx context.Context, script []scriptEvent, from, to time.
 	return nil
 }
 
-// cycleAll runs every product once. A failed cycle (Jira down, say) is
-// counted and logged, and the next tick tries again, as the daemon does.
+// cycleAll runs every product once, then one delivery pass (the daemon
+// runs delivery on its own loop; the demo's clock is stepped, so it passes
+// once per tick). A failed cycle (Jira down, say) is counted and logged,
+// and the next tick tries again, as the daemon does; delivery goes on.
 func (d *demoEnv) cycleAll(ctx context.Context, now time.Time) error {
 	for _, name := range d.worker.Products() {
 		if _, err := d.worker.Cycle(ctx, name, now); err != nil && !errors.Is(err, bot.ErrBusy) {
@@ -193,6 +207,9 @@ func (d *demoEnv) cycleAll(ctx context.Context, now time.Time) error {
 			}
 			d.failedCycles++
 		}
+	}
+	if _, err := d.outbox.RunOnce(ctx); err != nil {
+		return err
 	}
 	return nil
 }
@@ -326,7 +343,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	d, err := newDemoEnv(ctx, dir, log)
+	d, err := newDemoEnvTick(ctx, dir, log, *tick)
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot demo:", err)
 		return 1
@@ -349,7 +366,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\n%d Jira requests, %d Slack calls, %d failed cycles, %s wall time\n",
 		d.jira.TotalRequests(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
 	if *serve {
-		ms := httptest.NewServer(healthHandler(d.worker, d.reg, demoSchedules(d.policies, *tick), d.clock.Now))
+		ms := httptest.NewServer(healthHandler(d.worker, d.reg, d.clock.Now))
 		defer ms.Close()
 		fmt.Fprintf(stdout, "\njirasim:  %s (basic auth %s / %s)\nslacksim: %s\nmetrics:  %s/metrics  (also /healthz, /readyz)\nCtrl-C to stop.\n",
 			d.jsrv.URL, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), ms.URL)

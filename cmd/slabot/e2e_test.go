@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot"
-	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/rules"
 )
@@ -119,7 +119,7 @@ func TestEndToEndTwoWeeks(t *testing.T) {
 		}
 		k, _ := m.Metadata.EventPayload["key"].(string)
 		posted[k]++
-		if strings.HasPrefix(k, store.Key(d.keys["bot-climb"], "first_response", 1, 1)[:len(d.keys["bot-climb"])]) {
+		if strings.HasPrefix(k, d.keys["bot-climb"]+"|") {
 			climb = append(climb, k)
 		}
 	}
@@ -129,9 +129,9 @@ func TestEndToEndTwoWeeks(t *testing.T) {
 		}
 	}
 	want := []string{
-		store.Key(d.keys["bot-climb"], "first_response", 1, 1),
-		store.Key(d.keys["bot-climb"], "first_response", 1, 2),
-		store.Key(d.keys["bot-climb"], "first_response", 1, 3),
+		outbox.Key(d.keys["bot-climb"], "first_response", 1, "75%/agent"),
+		outbox.Key(d.keys["bot-climb"], "first_response", 1, "breach/team_lead"),
+		outbox.Key(d.keys["bot-climb"], "first_response", 1, "breach+1bd/management"),
 	}
 	if strings.Join(climb, " ") != strings.Join(want, " ") {
 		t.Errorf("ladder for %s: %v, want %v in order", d.keys["bot-climb"], climb, want)

@@ -14,12 +14,7 @@ import (
 
 // newJira builds and connects the Jira client for the policies' fields.
 func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Client, error) {
-	specs, err := fieldSpecs(policies, c.JiraFieldTypes)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := jira.New(jira.Config{BaseURL: c.JiraURL, Email: c.JiraEmail, APIToken: c.JiraToken, Fields: specs,
-		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefixes: labelPrefixes(policies), IndexLag: c.JiraIndexLag})
+	cl, err := newJiraClient(c, policies)
 	if err != nil {
 		return nil, err
 	}
@@ -27,6 +22,17 @@ func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Cli
 		return nil, err
 	}
 	return cl, nil
+}
+
+// newJiraClient builds the Jira client for the policies' fields without
+// reaching Jira (Connect does).
+func newJiraClient(c config, policies []*rules.Policy) (*jira.Client, error) {
+	specs, err := fieldSpecs(policies, c.JiraFieldTypes)
+	if err != nil {
+		return nil, err
+	}
+	return jira.New(jira.Config{BaseURL: c.JiraURL, Email: c.JiraEmail, APIToken: c.JiraToken, Fields: specs,
+		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefixes: labelPrefixes(policies), IndexLag: c.JiraIndexLag})
 }
 
 // labelPrefixes lists each policy's label prefix once: the Jira client

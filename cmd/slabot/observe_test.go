@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -12,52 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
-	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/rules"
 )
-
-// TestReadiness: ready while fewer than three of a product's scheduled
-// ticks passed since its last success; otherwise each failing product says
-// why. Ticks of the product's own schedule count, so office-hours schedules
-// stay ready over night.
-func TestReadiness(t *testing.T) {
-	now := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC) // a Tuesday
-	office, err := cron.ParseStandard("*/5 9-17 * * 1-5")
-	if err != nil {
-		t.Fatal(err)
-	}
-	scheds := map[string]cron.Schedule{"B": cron.Every(2 * time.Minute), "C": cron.Every(time.Minute), "O": office}
-	for _, tc := range []struct {
-		name  string
-		hs    []bot.Health
-		at    time.Time
-		ready bool
-		want  string
-	}{
-		{"all recent", []bot.Health{{Product: "A", LastSuccess: now.Add(-time.Minute)}, {Product: "B", LastSuccess: now.Add(-5 * time.Minute)}}, now, true, "B: ok, last success 5m0s ago"},
-		{"one stale", []bot.Health{{Product: "A", LastSuccess: now.Add(-time.Minute)}, {Product: "B", LastSuccess: now.Add(-6 * time.Minute), LastError: errors.New("fetch HYD: 503")}}, now, false, "B: last success 6m0s ago, 3 or more scheduled cycles since (last error: fetch HYD: 503)"},
-		{"never ran", []bot.Health{{Product: "A"}}, now, false, "A: no successful cycle yet"},
-		{"own schedule", []bot.Health{{Product: "C", LastSuccess: now.Add(-3 * time.Minute)}}, now, false, "C: last success 3m0s ago"},
-		// Friday 17:55 was the last tick of the week: Monday 08:00 is fine.
-		{"office hours, weekend", []bot.Health{{Product: "O", LastSuccess: time.Date(2026, 11, 13, 17, 55, 0, 0, time.UTC)}},
-			time.Date(2026, 11, 16, 8, 0, 0, 0, time.UTC), true, "O: ok"},
-		{"office hours, Monday", []bot.Health{{Product: "O", LastSuccess: time.Date(2026, 11, 13, 17, 55, 0, 0, time.UTC)}},
-			time.Date(2026, 11, 16, 9, 10, 0, 0, time.UTC), false, "O: last success"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ready, lines := readiness(tc.hs, scheds, tc.at)
-			if ready != tc.ready {
-				t.Errorf("ready = %v, want %v (%v)", ready, tc.ready, lines)
-			}
-			if !strings.Contains(strings.Join(lines, "\n"), tc.want) {
-				t.Errorf("lines %q lack %q", lines, tc.want)
-			}
-		})
-	}
-}
 
 // TestHealthEndpoints serves /healthz, /readyz and /metrics from a worker
 // over the simulated sites, before and after its first cycle.
@@ -65,7 +21,7 @@ func TestHealthEndpoints(t *testing.T) {
 	newTestSites(t, nil, "")
 	a := newTestApp(t)
 	clock := time.Now()
-	srv := httptest.NewServer(healthHandler(a.worker, a.reg, nil, func() time.Time { return clock }))
+	srv := httptest.NewServer(healthHandler(a.worker, a.reg, func() time.Time { return clock }))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		t.Helper()
@@ -80,10 +36,10 @@ func TestHealthEndpoints(t *testing.T) {
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz = %d", code)
 	}
-	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "no successful cycle yet") {
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "connecting to Jira") {
 		t.Errorf("/readyz before any cycle = %d %q", code, body)
 	}
-	if err := a.cycleAll(t.Context()); err != nil {
+	if err := a.worker.CycleAll(t.Context(), time.Now); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := get("/readyz"); code != http.StatusOK {
@@ -122,7 +78,7 @@ func TestDaemonServesAndShutsDown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
-	go func() { a.serve(ctx, ln); close(done) }()
+	go func() { _ = a.serve(ctx, ln); close(done) }()
 	url := "http://" + ln.Addr().String()
 	up := false
 	for range 200 {
@@ -135,6 +91,20 @@ func TestDaemonServesAndShutsDown(t *testing.T) {
 	}
 	if !up {
 		t.Fatal("/healthz never answered")
+	}
+	// Wait until the worker reached Jira: the first cycles start at once
+	// and are searching (slowly).
+	for {
+		res, err := http.Get(url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(b), "connecting to Jira") {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	for _, h := range a.worker.Health() {
 		if !h.LastSuccess.IsZero() {

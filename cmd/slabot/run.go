@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/slack"
@@ -34,26 +34,25 @@ type app struct {
 	policies []*rules.Policy
 	store    *store.Store
 	jira     *jira.Client
+	outbox   *outbox.Outbox
 	worker   *bot.Worker
 	reg      *prometheus.Registry
 }
 
+// newApp wires everything without reaching Jira or Slack: the worker
+// connects to Jira itself (bot.Worker.Run retries while Jira is down), so
+// the daemon serves /healthz and /metrics from the start.
 func newApp(ctx context.Context, cfg config) (*app, error) {
 	a := &app{cfg: cfg, log: cfg.logger(), reg: prometheus.NewRegistry()}
 	var err error
 	if a.policies, err = rules.LoadDir(cfg.Policies); err != nil {
 		return nil, err
 	}
-	if a.store, err = store.Open(ctx, cfg.Database, store.Options{}); err != nil {
-		return nil, err
-	}
-	if a.jira, err = newJira(ctx, cfg, a.policies); err != nil {
-		a.store.Close()
+	if a.jira, err = newJiraClient(cfg, a.policies); err != nil {
 		return nil, err
 	}
 	directory, err := parsePairs("SLABOT_SLACK_USERS", cfg.SlackUsers)
 	if err != nil {
-		a.store.Close()
 		return nil, err
 	}
 	channels, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
@@ -61,22 +60,39 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 		err = unmappedChannels(a.policies, channels)
 	}
 	if err != nil {
-		a.store.Close()
+		return nil, err
+	}
+	if a.store, err = store.Open(ctx, cfg.Database, store.Options{}); err != nil {
 		return nil, err
 	}
 	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
-	disp := slack.NewDispatcher(sc, a.store, slack.DispatcherOptions{Directory: directory, Logger: a.log})
-	port := jiraPort{c: a.jira, now: time.Now}
-	sp := slackPort{d: disp, jiraURL: cfg.JiraURL, channels: channels, metrics: newSlackMetrics(a.reg)}
-	a.worker, err = bot.New(bot.Config{Policies: a.policies, Source: port, Writer: port,
-		Escalator: sp, Reporter: sp, Cursors: a.store,
-		BotAccountID: a.jira.AccountID(), Logger: a.log, Metrics: bot.NewMetrics(a.reg), DryRun: cfg.DryRun,
-		ResyncEvery: cfg.ResyncEvery})
+	a.outbox, err = outbox.Open(ctx, a.store, slack.NewSender(sc, directory, time.Now), outbox.Options{
+		Interval: cfg.DispatchEvery, Retention: cfg.Retention, Channels: channels, WriterLease: cfg.WriterLease,
+		Logger: a.log, Metrics: outbox.NewMetrics(a.reg)})
 	if err != nil {
 		a.store.Close()
 		return nil, err
 	}
-	a.reg.MustRegister(newConnectorCollector(a.jira, a.store), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	port := jiraPort{c: a.jira, now: time.Now}
+	a.worker, err = bot.New(bot.Config{Policies: a.policies,
+		Connect: func(ctx context.Context) (bot.IssueSource, bot.IssueWriter, string, error) {
+			if err := a.jira.Connect(ctx); err != nil {
+				var ce *jira.ConfigError
+				if errors.As(err, &ce) { // retrying cannot fix a field the site does not have
+					return nil, nil, "", fmt.Errorf("%w: %w", bot.ErrCannotConnect, err)
+				}
+				return nil, nil, "", err
+			}
+			return port, port, a.jira.AccountID(), nil
+		},
+		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL, Schedule: cfg.Schedule,
+		Logger: a.log, Metrics: bot.NewMetrics(a.reg), DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery})
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	a.reg.MustRegister(newConnectorCollector(a.jira), outbox.NewCollector(a.outbox),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return a, nil
 }
 
@@ -115,30 +131,9 @@ func unmappedChannels(policies []*rules.Policy, channels map[string]string) erro
 	return nil
 }
 
-// cycleAll runs one cycle of every product side by side and reports the
-// failures.
-func (a *app) cycleAll(ctx context.Context) error {
-	errs := make(chan error, len(a.worker.Products()))
-	for _, name := range a.worker.Products() {
-		go func() {
-			_, err := a.worker.Cycle(ctx, name, time.Now())
-			if err != nil {
-				err = fmt.Errorf("%s: %w", name, err)
-			}
-			errs <- err
-		}()
-	}
-	var all []error
-	for range a.worker.Products() {
-		if err := <-errs; err != nil {
-			all = append(all, err)
-		}
-	}
-	return errors.Join(all...)
-}
-
-// runOnce is `slabot once`: one cycle of every product, then exit (for a
-// cron job).
+// runOnce is `slabot once`: one cycle of every product and one delivery
+// pass, then exit (for a cron job). It writes only while it holds the
+// database's writer lease: next to a running daemon it refuses.
 func runOnce(args []string, stdout, stderr io.Writer) int {
 	cfg, code, ok := workerConfig("once", args, stdout, stderr)
 	if !ok {
@@ -152,16 +147,34 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer a.store.Close()
-	if err := a.cycleAll(ctx); err != nil {
+	held, h, err := a.outbox.Acquire(ctx, time.Now())
+	if err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
+		return 1
+	}
+	if !held {
+		fmt.Fprintf(stderr, "slabot: another slabot (%s) writes to %s until %s: stop it, or let it do the work\n",
+			h.Owner, cfg.Database, h.Until.Format(time.RFC3339))
+		return 1
+	}
+	defer a.outbox.Release(context.WithoutCancel(ctx)) //nolint:errcheck // the lease runs out anyway
+	cycleErr := a.worker.CycleAll(ctx, time.Now)
+	if !cfg.DryRun {
+		if _, err := a.outbox.RunOnce(ctx); err != nil {
+			cycleErr = errors.Join(cycleErr, err)
+		}
+	}
+	if cycleErr != nil {
+		fmt.Fprintln(stderr, "slabot:", cycleErr)
 		return 1
 	}
 	return 0
 }
 
-// runDaemon is `slabot run`: every product on its schedule (a product
-// never overlaps itself, products run side by side), health and metrics on
-// SLABOT_LISTEN, graceful shutdown on SIGINT/SIGTERM.
+// runDaemon is `slabot run`: it listens first (health and metrics on
+// SLABOT_LISTEN), then runs the worker (bot.Worker.Run: writer lease,
+// delivery loop, Jira connection with retries, every product on its
+// schedule) until SIGINT/SIGTERM.
 func runDaemon(args []string, stdout, stderr io.Writer) int {
 	cfg, code, ok := workerConfig("run", args, stdout, stderr)
 	if !ok {
@@ -187,75 +200,30 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
 	}
-	a.serve(ctx, ln)
+	if err := a.serve(ctx, ln); err != nil {
+		fmt.Fprintln(stderr, "slabot:", err)
+		return 1
+	}
 	return 0
 }
 
-// serve runs the daemon until ctx ends: health and metrics on ln, every
-// product on its schedule. On shutdown running cycles may finish (up to 30
-// s) before serve returns, so the caller can close the store safely.
-func (a *app) serve(ctx context.Context, ln net.Listener) {
+// serve runs the daemon until ctx ends: health and metrics on ln from the
+// start, and the worker. It returns once the worker stopped, so the caller
+// can close the store safely.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	a.log.Info("slabot starting", "config", a.cfg.String(), "products", len(a.policies), "listen", ln.Addr().String())
-
-	// Each product runs on its policy's schedule, else SLABOT_SCHEDULE (both
-	// checked by now); readiness counts each product's own ticks.
-	scheds := map[string]cron.Schedule{}
-	for _, p := range a.policies {
-		spec := a.cfg.Schedule
-		if p.Schedule != "" {
-			spec = p.Schedule
-		}
-		scheds[p.Product], _ = cron.ParseStandard(spec)
-	}
-	srv := &http.Server{Handler: healthHandler(a.worker, a.reg, scheds, time.Now), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: healthHandler(a.worker, a.reg, time.Now), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("http server stopped", "err", err)
 		}
 	}()
-
-	// Cycles get their own context: a shutdown lets a running cycle finish
-	// (bounded below) rather than cutting a write in half.
-	work, cancelWork := context.WithCancel(context.Background())
-	defer cancelWork()
-	c := cron.New()
-	for _, name := range a.worker.Products() {
-		c.Schedule(scheds[name], cron.FuncJob(func() {
-			if _, err := a.worker.Cycle(work, name, time.Now()); errors.Is(err, bot.ErrBusy) {
-				a.log.Warn("cycle skipped: the previous one is still running", "product", name)
-			}
-		}))
-	}
-	// The first cycle runs at once, not one interval later; shutdown waits
-	// for it like for the scheduled ones.
-	var initial sync.WaitGroup
-	initial.Go(func() { _ = a.cycleAll(work) })
-	c.Start()
-
-	<-ctx.Done()
-	a.log.Info("shutting down: waiting for running cycles")
-	cronDone := c.Stop()
-	all := make(chan struct{})
-	go func() {
-		<-cronDone.Done()
-		initial.Wait()
-		close(all)
-	}()
-	select {
-	case <-all:
-	case <-time.After(30 * time.Second):
-		a.log.Warn("cycles still running after 30s: cancelling them")
-		cancelWork()
-		select {
-		case <-all:
-		case <-time.After(5 * time.Second):
-			a.log.Error("cycles did not stop within 5s of being cancelled: exiting anyway")
-		}
-	}
+	err := a.worker.Run(ctx, a.outbox)
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdown)
 	a.log.Info("slabot stopped")
+	return err
 }
 
 // workerConfig reads the environment and the flags run and once share.
@@ -278,4 +246,15 @@ func workerConfig(verb string, args []string, stdout, stderr io.Writer) (config,
 		return cfg, exitUsage, false
 	}
 	return cfg, exitOK, true
+}
+
+// channelID resolves a channel as a policy names it: "#name" through
+// SLABOT_SLACK_CHANNELS, an id (C0123...) as it is. ok is false for a
+// "#name" without an id: the outbox refuses names (threads and its
+// look-ups work on ids), and name is returned unchanged.
+func channelID(channels map[string]string, name string) (id string, ok bool) {
+	if id, ok := channels[name]; ok {
+		return id, true
+	}
+	return name, !strings.HasPrefix(name, "#")
 }

@@ -34,6 +34,19 @@ func (e *APIError) Error() string {
 // and the error is logged loudly.
 func (e *APIError) NeedsPerson() bool { return hints[e.Code] != "" }
 
+// ErrorCode is Slack's error code, for logs and metrics.
+func (e *APIError) ErrorCode() string { return e.Code }
+
+// Gone reports whether the thread or message the call referred to no
+// longer exists (deleted parent, deleted or too old to edit).
+func (e *APIError) Gone() bool {
+	switch e.Code {
+	case "thread_not_found", "message_not_found", "cant_update_message":
+		return true
+	}
+	return false
+}
+
 var hints = map[string]string{
 	"channel_not_found":       "the channel id is wrong, or it is private and the bot was not invited",
 	"not_in_channel":          "invite the bot to the channel (/invite @slabot)",
@@ -72,6 +85,12 @@ func (e *RateLimitError) Error() string {
 
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
+// RetryIn is how long to leave the channel alone.
+func (e *RateLimitError) RetryIn() time.Duration { return e.RetryAfter }
+
+// ErrorCode is "ratelimited".
+func (e *RateLimitError) ErrorCode() string { return "ratelimited" }
+
 // UncertainError means no answer from Slack was received (timeout,
 // connection dropped, 5xx, cancelled context). For a post the message may
 // exist: never post again without looking for it first.
@@ -86,6 +105,16 @@ func (e *UncertainError) Error() string {
 }
 
 func (e *UncertainError) Unwrap() error { return e.Err }
+
+// Uncertain reports whether the call that got no answer posts something
+// (chat.postMessage, the share step of an upload): only then may a
+// message exist that must be looked for before posting again.
+func (e *UncertainError) Uncertain() bool {
+	return e.Method == "chat.postMessage" || e.Method == "files.completeUploadExternal"
+}
+
+// ErrorCode is "uncertain".
+func (e *UncertainError) ErrorCode() string { return "uncertain" }
 
 // classify turns a slack-go error into one of the types above.
 func classify(method, channel string, err error) error {
@@ -106,20 +135,4 @@ func classify(method, channel string, err error) error {
 	// Transport errors, 5xx (slack.StatusCodeError), a cancelled context,
 	// an undecodable body: Slack may or may not have acted.
 	return &UncertainError{Method: method, Channel: channel, Err: err}
-}
-
-// errorCode is a short label for metrics and logs.
-func errorCode(err error) string {
-	var ae *APIError
-	var rl *RateLimitError
-	var ue *UncertainError
-	switch {
-	case errors.As(err, &ae):
-		return ae.Code
-	case errors.As(err, &rl):
-		return "ratelimited"
-	case errors.As(err, &ue):
-		return "uncertain"
-	}
-	return "error"
 }

@@ -6,32 +6,14 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/slabot/slabot/bot/outbox"
 )
-
-// Status is the thread-wide state a message's status line shows. The
-// parent message's line is rewritten (chat.update) as the thread moves on,
-// so whoever opens it sees where the escalation stands without reading the
-// thread.
-type Status struct {
-	MetAt     time.Time // the goal was met: no further escalation
-	Level     int       // highest level sent so far in the thread
-	Rung      string    // its rung name
-	LevelAt   time.Time // when that level was sent
-	ThisLevel int       // the level of the message being rendered
-}
-
-// Route is where a rung resolved to.
-type Route struct {
-	Channel  string // channel id, DM id or #name to post to
-	UserID   string // the Slack user, when the rung is a person
-	Fallback bool   // the assignee has no Slack user: posted to the fallback channel instead
-	Why      string // why the fallback was used, written into the message
-}
 
 // Render builds the Block Kit message and its plain-text fallback.
 // Times use Slack's <!date^...> token so every reader sees their own time
 // zone; the token's fallback text is UTC.
-func Render(e Escalation, r Route, st Status) Outgoing {
+func Render(e outbox.Escalation, r outbox.Route, st outbox.Status) Outgoing {
 	header := fmt.Sprintf("%s *Level %d · %s* — %s", levelEmoji(e.Level), e.Level, esc(titleCase(e.Rung)), issueLink(e))
 	if e.Summary != "" {
 		header += " " + esc(clip(e.Summary, maxSummary))
@@ -52,12 +34,16 @@ func Render(e Escalation, r Route, st Status) Outgoing {
 		fields = append(fields, field("Priority", esc(e.Priority)))
 	}
 	if r.Fallback {
-		fields = append(fields, field("Assignee", esc(assigneeName(e.Target))))
+		fields = append(fields, field("Assignee", esc(e.Target.AssigneeLabel())))
 	}
 	blocks := []slack.Block{
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, header, false, false), nil, nil),
 		slack.NewSectionBlock(nil, fields, nil),
 		slack.NewContextBlock("status", slack.NewTextBlockObject(slack.MarkdownType, statusLine(e, st), false, false)),
+	}
+	if !e.DataAsOf.IsZero() {
+		blocks = append(blocks, slack.NewContextBlock("stale", slack.NewTextBlockObject(slack.MarkdownType,
+			":warning: Jira could not be read: the issue data is as of the last successful poll, "+dateToken(e.DataAsOf)+".", false, false)))
 	}
 	if r.Fallback {
 		blocks = append(blocks, slack.NewContextBlock("fallback", slack.NewTextBlockObject(slack.MarkdownType,
@@ -81,7 +67,7 @@ func levelEmoji(level int) string {
 	}
 }
 
-func issueLink(e Escalation) string {
+func issueLink(e outbox.Escalation) string {
 	if e.IssueURL == "" || strings.ContainsAny(e.IssueURL, "|<> ") {
 		return "*" + esc(e.IssueKey) + "*"
 	}
@@ -117,7 +103,7 @@ func deadlineJustReached(d time.Duration) bool {
 }
 
 // statusLine says where the whole thread stands.
-func statusLine(e Escalation, st Status) string {
+func statusLine(e outbox.Escalation, st outbox.Status) string {
 	switch {
 	case !st.MetAt.IsZero():
 		return fmt.Sprintf(":white_check_mark: *%s met* %s — no further escalation.", esc(titleCase(e.Goal)), dateToken(st.MetAt))
@@ -131,7 +117,7 @@ func statusLine(e Escalation, st Status) string {
 	return fmt.Sprintf(":hourglass_flowing_sand: Status: *%s*.", esc(s))
 }
 
-func plainText(e Escalation, r Route, st Status) string {
+func plainText(e outbox.Escalation, r outbox.Route, st outbox.Status) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[L%d %s] %s", e.Level, e.Rung, e.IssueKey)
 	if e.Summary != "" {
@@ -156,7 +142,10 @@ func plainText(e Escalation, r Route, st Status) string {
 		fmt.Fprintf(&b, ", priority %s", e.Priority)
 	}
 	if r.Fallback {
-		fmt.Fprintf(&b, ". Assignee: %s", assigneeName(e.Target))
+		fmt.Fprintf(&b, ". Assignee: %s", e.Target.AssigneeLabel())
+	}
+	if !e.DataAsOf.IsZero() {
+		fmt.Fprintf(&b, ". Jira data as of %s (Jira unreachable)", utc(e.DataAsOf))
 	}
 	switch {
 	case !st.MetAt.IsZero():
@@ -167,20 +156,6 @@ func plainText(e Escalation, r Route, st Status) string {
 		b.WriteString(".")
 	}
 	return b.String()
-}
-
-func assigneeName(t Target) string {
-	switch {
-	case t.AssigneeName != "" && t.AssigneeEmail != "":
-		return t.AssigneeName + " (" + t.AssigneeEmail + ")"
-	case t.AssigneeName != "":
-		return t.AssigneeName
-	case t.AssigneeEmail != "":
-		return t.AssigneeEmail
-	case t.AssigneeAccountID != "":
-		return "Jira account " + t.AssigneeAccountID
-	}
-	return "unassigned"
 }
 
 // dateToken renders t for every reader in their own time zone, with a UTC

@@ -2,17 +2,17 @@ package slack_test
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
 	slackc "github.com/slabot/slabot/connectors/slack"
 )
 
 func TestRenderOverdue(t *testing.T) {
-	e := esc("SUP-7", 2, "team lead", slackc.Target{Channel: "CLEAD"})
-	out := slackc.Render(e, slackc.Route{Channel: "CLEAD"}, slackc.Status{ThisLevel: 2})
+	e := esc("SUP-7", 2, "team lead", outbox.Target{Channel: "CLEAD"})
+	out := slackc.Render(e, outbox.Route{Channel: "CLEAD"}, outbox.Status{ThisLevel: 2})
 	b, err := json.Marshal(out.Blocks)
 	if err != nil {
 		t.Fatal(err)
@@ -39,12 +39,12 @@ func TestRenderOverdue(t *testing.T) {
 }
 
 func TestRenderRemainingAndStatus(t *testing.T) {
-	e := esc("SUP-8", 1, "agent", slackc.Target{AssigneeName: "Zoe", AssigneeEmail: "zoe@example.com", FallbackChannel: "C1"})
+	e := esc("SUP-8", 1, "agent", outbox.Target{AssigneeName: "Zoe", AssigneeEmail: "zoe@example.com", FallbackChannel: "C1"})
 	e.Remaining, e.Status = 90*time.Minute, "at risk"
 	e.Summary = strings.Repeat("x", 1000)
 	met := start.Add(time.Hour)
-	out := slackc.Render(e, slackc.Route{Channel: "C1", Fallback: true, Why: "No Slack user"},
-		slackc.Status{ThisLevel: 1, Level: 2, Rung: "team lead", MetAt: met})
+	out := slackc.Render(e, outbox.Route{Channel: "C1", Fallback: true, Why: "No Slack user"},
+		outbox.Status{ThisLevel: 1, Level: 2, Rung: "team lead", MetAt: met})
 	b, _ := json.Marshal(out.Blocks)
 	for _, want := range []string{"*Time left*\\n1h 30m", "Resolution met*", "*Assignee*\\nZoe (zoe@example.com)", "No Slack user", "x…"} {
 		if !strings.Contains(string(b), want) {
@@ -54,28 +54,10 @@ func TestRenderRemainingAndStatus(t *testing.T) {
 	if !strings.Contains(out.Text, "due in 1h 30m") || !strings.Contains(out.Text, "Met 2026-03-02 10:00 UTC.") || len(out.Text) > 600 {
 		t.Errorf("text %q", out.Text)
 	}
-	up := slackc.Render(e, slackc.Route{Channel: "C1"}, slackc.Status{ThisLevel: 1, Level: 3, Rung: "management", LevelAt: met})
+	up := slackc.Render(e, outbox.Route{Channel: "C1"}, outbox.Status{ThisLevel: 1, Level: 3, Rung: "management", LevelAt: met})
 	b, _ = json.Marshal(up.Blocks)
 	if !strings.Contains(string(b), "Escalated to *level 3 · Management*") {
 		t.Errorf("escalated status missing: %s", b)
-	}
-}
-
-func TestValidate(t *testing.T) {
-	ok := esc("SUP-1", 1, "agent", slackc.Target{AssigneeEmail: "a@example.com", FallbackChannel: "C1"})
-	if err := ok.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for name, e := range map[string]slackc.Escalation{
-		"no target":    esc("SUP-1", 1, "agent", slackc.Target{}),
-		"no fallback":  esc("SUP-1", 1, "agent", slackc.Target{AssigneeEmail: "a@example.com"}),
-		"channel name": esc("SUP-1", 2, "team lead", slackc.Target{Channel: "#leads"}),
-		"level 0":      esc("SUP-1", 0, "agent", slackc.Target{Channel: "C1"}),
-		"no issue key": esc("", 1, "agent", slackc.Target{Channel: "C1"}),
-	} {
-		if err := e.Validate(); !errors.Is(err, slackc.ErrInvalidEscalation) {
-			t.Errorf("%s: %v", name, err)
-		}
 	}
 }
 
@@ -99,9 +81,9 @@ func TestRenderAtDeadline(t *testing.T) {
 		{20 * time.Second, "*Time left*\\nless than a minute", "resolution due in less than a minute (deadline"},
 		{-time.Minute, "*Overdue by*\\n1m", "resolution overdue by 1m (deadline"},
 	} {
-		e := esc("SUP-9", 2, "team lead", slackc.Target{Channel: "CLEAD"})
+		e := esc("SUP-9", 2, "team lead", outbox.Target{Channel: "CLEAD"})
 		e.Deadline, e.AsOf, e.Remaining = start, start.Add(-c.remaining), c.remaining
-		out := slackc.Render(e, slackc.Route{Channel: "CLEAD"}, slackc.Status{ThisLevel: 2})
+		out := slackc.Render(e, outbox.Route{Channel: "CLEAD"}, outbox.Status{ThisLevel: 2})
 		b, _ := json.Marshal(out.Blocks)
 		if !strings.Contains(string(b), c.field) {
 			t.Errorf("remaining %s: blocks lack %q\n%s", c.remaining, c.field, b)
@@ -112,5 +94,31 @@ func TestRenderAtDeadline(t *testing.T) {
 		if c.remaining <= 0 && strings.Contains(out.Text+string(b), "Time left") {
 			t.Errorf("remaining %s: reads as time left: %s", c.remaining, out.Text)
 		}
+	}
+}
+
+var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+func esc(issue string, level int, rung string, target outbox.Target) outbox.Escalation {
+	return outbox.Escalation{
+		IssueKey: issue, IssueURL: "https://acme.atlassian.net/browse/" + issue,
+		Goal: "resolution", Cycle: 1, Level: level, Rung: rung, Target: target,
+		Summary: "Checkout fails <for> EU & US", Customer: "Acme", Plan: "Gold", Priority: "High",
+		Deadline: start.Add(-2 * time.Hour), Remaining: -2*time.Hour - 5*time.Minute, AsOf: start, Status: "breached",
+	}
+}
+
+// A step escalated while Jira could not be read says the issue data is as
+// of the last successful poll, in the blocks and in the fallback text.
+func TestRenderStaleData(t *testing.T) {
+	e := esc("SUP-9", 2, "team lead", outbox.Target{Channel: "CLEAD"})
+	e.DataAsOf = start.Add(-28 * time.Minute)
+	out := slackc.Render(e, outbox.Route{Channel: "CLEAD"}, outbox.Status{ThisLevel: 2})
+	b, _ := json.Marshal(out.Blocks)
+	if !strings.Contains(string(b), "Jira could not be read: the issue data is as of the last successful poll") {
+		t.Errorf("blocks do not say the data is stale: %s", b)
+	}
+	if !strings.Contains(out.Text, "Jira data as of 2026-03-02 08:32 UTC (Jira unreachable)") {
+		t.Errorf("fallback text: %s", out.Text)
 	}
 }

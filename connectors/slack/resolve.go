@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/slabot/slabot/bot/outbox"
 )
 
 // Resolver turns a rung's Target into a Route: an explicit user or
@@ -57,16 +59,16 @@ func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, 
 // Resolve returns where to post. Errors are Slack errors from the lookup
 // or conversations.open (retry later); an assignee who simply has no Slack
 // user is not an error but a fallback Route.
-func (r *Resolver) Resolve(ctx context.Context, t Target) (Route, error) {
+func (r *Resolver) Resolve(ctx context.Context, t outbox.Target) (outbox.Route, error) {
 	if t.User != "" {
 		return r.dm(ctx, t.User)
 	}
 	if t.AssigneeAccountID != "" || t.AssigneeEmail != "" {
 		user, err := r.userFor(ctx, t)
 		if err != nil {
-			return Route{}, err
+			return outbox.Route{}, err
 		}
-		why := fmt.Sprintf("No Slack user found for the assignee %s: posted here instead of a direct message.", assigneeName(t))
+		why := fmt.Sprintf("No Slack user found for the assignee %s: posted here instead of a direct message.", t.AssigneeLabel())
 		if user != "" {
 			route, err := r.dm(ctx, user)
 			var ae *APIError
@@ -75,24 +77,24 @@ func (r *Resolver) Resolve(ctx context.Context, t Target) (Route, error) {
 			}
 			// A mapping to a deactivated or unknown user must not swallow
 			// the escalation: say so in the fallback channel.
-			why = fmt.Sprintf("Could not message the assignee %s (Slack user %s: %s): posted here instead.", assigneeName(t), user, ae.Code)
+			why = fmt.Sprintf("Could not message the assignee %s (Slack user %s: %s): posted here instead.", t.AssigneeLabel(), user, ae.Code)
 		}
 		ch := t.FallbackChannel
 		if ch == "" {
 			ch = t.Channel
 		}
-		return Route{Channel: ch, Fallback: true, Why: why}, nil
+		return outbox.Route{Channel: ch, Fallback: true, Why: why}, nil
 	}
 	if t.Channel != "" {
-		return Route{Channel: t.Channel}, nil
+		return outbox.Route{Channel: t.Channel}, nil
 	}
 	if t.FallbackChannel != "" {
-		return Route{Channel: t.FallbackChannel, Fallback: true, Why: "The issue has no assignee."}, nil
+		return outbox.Route{Channel: t.FallbackChannel, Fallback: true, Why: "The issue has no assignee."}, nil
 	}
-	return Route{}, errors.New("slack: target names no channel, user or assignee")
+	return outbox.Route{}, errors.New("slack: target names no channel, user or assignee")
 }
 
-func (r *Resolver) userFor(ctx context.Context, t Target) (string, error) {
+func (r *Resolver) userFor(ctx context.Context, t outbox.Target) (string, error) {
 	if u := r.directory[t.AssigneeAccountID]; t.AssigneeAccountID != "" && u != "" {
 		return u, nil
 	}
@@ -119,18 +121,18 @@ func (r *Resolver) userFor(ctx context.Context, t Target) (string, error) {
 	return user, nil
 }
 
-func (r *Resolver) dm(ctx context.Context, user string) (Route, error) {
+func (r *Resolver) dm(ctx context.Context, user string) (outbox.Route, error) {
 	r.mu.Lock()
 	ch, ok := r.dms[user]
 	r.mu.Unlock()
 	if !ok {
 		var err error
 		if ch, err = r.client.OpenDM(ctx, user); err != nil {
-			return Route{}, err
+			return outbox.Route{}, err
 		}
 		r.mu.Lock()
 		r.dms[user] = ch
 		r.mu.Unlock()
 	}
-	return Route{Channel: ch, UserID: user}, nil
+	return outbox.Route{Channel: ch, UserID: user}, nil
 }

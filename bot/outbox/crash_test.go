@@ -1,4 +1,4 @@
-package slack_test
+package outbox_test
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
@@ -26,15 +27,29 @@ const (
 	envAPI    = "SLABOT_TEST_SLACK_API"
 )
 
-// hangAfterPost is the store as the doomed process sees it: recording the
-// send announces "POSTED" and hangs, so the parent can kill the process
-// exactly between Slack accepting the message and the outbox recording it.
-type hangAfterPost struct{ *store.Store }
+// hangAfterPost is the sender as the doomed process sees it: once Slack
+// answered the post it announces "POSTED" and hangs, so the parent can
+// kill the process exactly between Slack accepting the message and the
+// outbox recording it.
+type hangAfterPost struct{ *slackc.Sender }
 
-func (hangAfterPost) MarkSent(context.Context, time.Time, int64, string, string, string) error {
+func (h hangAfterPost) Post(ctx context.Context, channel, threadTS string, m outbox.Message) (string, string, error) {
+	if _, _, err := h.Sender.Post(ctx, channel, threadTS, m); err != nil {
+		return "", "", err
+	}
 	fmt.Println("POSTED")
 	time.Sleep(time.Hour)
-	return nil
+	return "", "", nil
+}
+
+// hangAfterClaim is the sender of a process that dies after claiming its
+// rows and before posting: the outbox resolves a claimed row's rung first.
+type hangAfterClaim struct{ *slackc.Sender }
+
+func (hangAfterClaim) Resolve(context.Context, outbox.Target) (outbox.Route, error) {
+	fmt.Println("CLAIMED 1")
+	time.Sleep(time.Hour)
+	return outbox.Route{}, nil
 }
 
 // TestHelperProcess is not a test: it is the dispatcher process that the
@@ -50,19 +65,14 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Println("ERROR", err)
 		os.Exit(2)
 	}
-	switch mode {
-	case "post-then-hang":
-		client := slackc.NewClient(token, slackc.ClientOptions{APIURL: os.Getenv(envAPI)})
-		d := slackc.NewDispatcher(client, hangAfterPost{st}, slackc.DispatcherOptions{
-			Owner: "doomed", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	sender := slackc.NewSender(slackc.NewClient(token, slackc.ClientOptions{APIURL: os.Getenv(envAPI)}), nil, nil)
+	var s outbox.Sender = hangAfterPost{sender}
+	if mode == "claim-then-hang" {
+		s = hangAfterClaim{sender}
+	}
+	d, err := outbox.Open(ctx, st, s, outbox.Options{Owner: "doomed", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil {
 		_, err = d.RunOnce(ctx)
-	case "claim-then-hang":
-		var rows []store.Row
-		rows, err = st.ClaimDue(ctx, time.Now(), "doomed", 10*time.Minute, 10)
-		if err == nil {
-			fmt.Println("CLAIMED", len(rows))
-			time.Sleep(time.Hour)
-		}
 	}
 	fmt.Println("ERROR unexpected return", err)
 	os.Exit(2)
@@ -115,8 +125,11 @@ func crashWorld(t *testing.T) (*slacksim.Server, string) {
 		t.Fatal(err)
 	}
 	client := slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL()})
-	d := slackc.NewDispatcher(client, st, slackc.DispatcherOptions{Owner: "setup"})
-	if _, err := d.Enqueue(context.Background(), time.Now(), esc("SUP-50", 1, "team lead", slackc.Target{Channel: "C1"})); err != nil {
+	d, err := outbox.Open(context.Background(), st, slackc.NewSender(client, nil, nil), outbox.Options{Owner: "setup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Escalate(context.Background(), time.Now(), esc("SUP-50", 1, "team lead", outbox.Target{Channel: "C1"})); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -127,7 +140,7 @@ func crashWorld(t *testing.T) (*slacksim.Server, string) {
 
 // restart opens the file as a new process would, with a clock past the
 // dead dispatcher's lease, and drains the outbox.
-func restart(t *testing.T, sim *slacksim.Server, path string) (slackc.Report, store.Row) {
+func restart(t *testing.T, sim *slacksim.Server, path string) (outbox.Pass, outbox.Row) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, path, store.Options{})
@@ -135,19 +148,22 @@ func restart(t *testing.T, sim *slacksim.Server, path string) (slackc.Report, st
 		t.Fatalf("reopen after kill: %v", err)
 	}
 	defer st.Close()
-	r, err := st.Get(ctx, store.Key("SUP-50", "resolution", 1, 1))
-	if err != nil || r.State != store.StateSending || r.Owner != "doomed" {
-		t.Fatalf("row left by the killed process: %+v, %v", r, err)
-	}
 	clock := newFakeClock(time.Now().Add(11 * time.Minute))
 	client := slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL()})
-	d := slackc.NewDispatcher(client, st, slackc.DispatcherOptions{Owner: "successor", Clock: clock,
+	d, err := outbox.Open(ctx, st, slackc.NewSender(client, nil, nil), outbox.Options{Owner: "successor", Clock: clock,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := d.Get(ctx, lkey("SUP-50", "resolution", 1, 1))
+	if err != nil || r.State != outbox.StateSending || r.Owner != "doomed" {
+		t.Fatalf("row left by the killed process: %+v, %v", r, err)
+	}
 	rep, err := d.RunOnce(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err = st.Get(ctx, r.Key)
+	r, err = d.Get(ctx, r.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +184,7 @@ func TestKilledBetweenPostAndRecord(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	msgs := sim.Messages("C1")
-	if len(msgs) != 1 || r.State != store.StateSent || r.TS != msgs[0].TS {
+	if len(msgs) != 1 || r.State != outbox.StateSent || r.TS != msgs[0].TS {
 		t.Fatalf("after restart: %d messages, row %+v", len(msgs), r)
 	}
 	if n := len(sim.Calls("chat.postMessage")); n != 1 {
@@ -186,7 +202,7 @@ func TestKilledBetweenClaimAndPost(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	msgs := sim.Messages("C1")
-	if len(msgs) != 1 || r.State != store.StateSent || r.TS != msgs[0].TS {
+	if len(msgs) != 1 || r.State != outbox.StateSent || r.TS != msgs[0].TS {
 		t.Fatalf("after restart: %d messages, row %+v", len(msgs), r)
 	}
 	if len(sim.Calls("conversations.history")) != 1 {

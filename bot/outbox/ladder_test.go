@@ -1,12 +1,11 @@
-package slack_test
+package outbox_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
-	"github.com/slabot/slabot/bot/store"
-	slackc "github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/bot/outbox"
 )
 
 // All three rungs post to the support channel: level 1 opens the message,
@@ -15,9 +14,9 @@ import (
 // outbox holds level 2 back until level 1 is in Slack.
 func TestLadderThreadRepliesInOrder(t *testing.T) {
 	e := newEnv(t, nil)
-	e.enqueue(esc("SUP-1", 3, "management", slackc.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-1", 2, "team lead", slackc.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-1", 1, "agent", slackc.Target{AssigneeEmail: "nobody@example.com", AssigneeName: "Nia Obi", FallbackChannel: "C1"}))
+	e.enqueue(esc("SUP-1", 3, "management", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-1", 2, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-1", 1, "agent", outbox.Target{AssigneeEmail: "nobody@example.com", AssigneeName: "Nia Obi", FallbackChannel: "C1"}))
 	rep := e.drain(10)
 	if rep.Sent != 3 || rep.Replies != 2 {
 		t.Fatalf("report %+v; want 3 sent, 2 replies", rep)
@@ -31,7 +30,7 @@ func TestLadderThreadRepliesInOrder(t *testing.T) {
 		t.Fatalf("threading wrong: %+v", msgs)
 	}
 	for i, m := range msgs {
-		if want := store.Key("SUP-1", "resolution", 1, i+1); m.Metadata == nil || m.Metadata.EventPayload["key"] != want {
+		if want := lkey("SUP-1", "resolution", 1, i+1); m.Metadata == nil || m.Metadata.EventPayload["key"] != want {
 			t.Fatalf("message %d metadata %+v; want key %s (levels out of order?)", i, m.Metadata, want)
 		}
 	}
@@ -44,7 +43,7 @@ func TestLadderThreadRepliesInOrder(t *testing.T) {
 	if len(parent.Edits) == 0 {
 		t.Error("parent never updated")
 	}
-	if r := e.row("SUP-1", 2); r.State != store.StateSent || r.ThreadTS != parent.TS || r.TS != r2.TS || r.Channel != "C1" {
+	if r := e.row("SUP-1", 2); r.State != outbox.StateSent || r.ThreadTS != parent.TS || r.TS != r2.TS || r.Channel != "C1" {
 		t.Errorf("level 2 row %+v", r)
 	}
 }
@@ -55,9 +54,9 @@ func TestLadderThreadRepliesInOrder(t *testing.T) {
 // say how far the escalation went.
 func TestLadderAcrossTargets(t *testing.T) {
 	e := newEnv(t, nil)
-	e.enqueue(esc("SUP-2", 1, "agent", slackc.Target{AssigneeEmail: "ana@example.com", FallbackChannel: "C1"}))
-	e.enqueue(esc("SUP-2", 2, "team lead", slackc.Target{Channel: "CLEAD"}))
-	e.enqueue(esc("SUP-2", 3, "management", slackc.Target{Channel: "CMGMT"}))
+	e.enqueue(esc("SUP-2", 1, "agent", outbox.Target{AssigneeEmail: "ana@example.com", FallbackChannel: "C1"}))
+	e.enqueue(esc("SUP-2", 2, "team lead", outbox.Target{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-2", 3, "management", outbox.Target{Channel: "CMGMT"}))
 	rep := e.drain(10)
 	if rep.Sent != 3 || rep.Replies != 0 {
 		t.Fatalf("report %+v", rep)
@@ -89,13 +88,12 @@ func TestLadderAcrossTargets(t *testing.T) {
 func TestGoalMetAfterSendingUpdatesParent(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil)
-	e.enqueue(esc("SUP-3", 1, "team lead", slackc.Target{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-3", 1, "team lead", outbox.Target{Channel: "CLEAD"}))
 	e.drain(5)
 	e.clock.Advance(10 * 60e9)
-	e.enqueue(esc("SUP-3", 2, "management", slackc.Target{Channel: "CLEAD"}))
-	n, err := e.disp.GoalMet(ctx, e.clock.Now(), "SUP-3", "resolution", 1)
-	if err != nil || n != 1 {
-		t.Fatalf("GoalMet = %d, %v; want 1 cancelled", n, err)
+	e.enqueue(esc("SUP-3", 2, "management", outbox.Target{Channel: "CLEAD"}))
+	if err := e.ob.GoalMet(ctx, e.clock.Now(), "SUP-3", "resolution", 1); err != nil {
+		t.Fatal(err)
 	}
 	rep := e.drain(5)
 	if rep.Updated != 1 || rep.Sent != 0 {
@@ -111,7 +109,7 @@ func TestGoalMetAfterSendingUpdatesParent(t *testing.T) {
 	if posts := e.sim.Calls("chat.postMessage"); len(posts) != 1 {
 		t.Errorf("%d posts; a met goal must not ping", len(posts))
 	}
-	if r := e.row("SUP-3", 2); r.State != store.StateCancelled {
+	if r := e.row("SUP-3", 2); r.State != outbox.StateCancelled {
 		t.Errorf("level 2 state %s", r.State)
 	}
 }
@@ -119,15 +117,15 @@ func TestGoalMetAfterSendingUpdatesParent(t *testing.T) {
 // The goal met before anything went out: nothing is sent at all.
 func TestGoalMetBeforeSendingCancels(t *testing.T) {
 	e := newEnv(t, nil)
-	e.enqueue(esc("SUP-4", 1, "team lead", slackc.Target{Channel: "CLEAD"}))
-	if _, err := e.disp.GoalMet(context.Background(), e.clock.Now(), "SUP-4", "resolution", 1); err != nil {
+	e.enqueue(esc("SUP-4", 1, "team lead", outbox.Target{Channel: "CLEAD"}))
+	if err := e.ob.GoalMet(context.Background(), e.clock.Now(), "SUP-4", "resolution", 1); err != nil {
 		t.Fatal(err)
 	}
 	e.drain(3)
 	if calls := e.sim.Calls("chat.postMessage", "chat.update"); len(calls) != 0 {
 		t.Fatalf("calls after goal met: %+v", calls)
 	}
-	if r := e.row("SUP-4", 1); r.State != store.StateCancelled {
+	if r := e.row("SUP-4", 1); r.State != outbox.StateCancelled {
 		t.Fatalf("state %s", r.State)
 	}
 }

@@ -1,4 +1,4 @@
-package slack_test
+package outbox_test
 
 import (
 	"bytes"
@@ -6,13 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slabot/slabot/bot/store"
-	slackc "github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 )
 
-func reportFile() slackc.ReportFile {
-	return slackc.ReportFile{
+func reportFile() outbox.Report {
+	return outbox.Report{
 		Product: "Acme Support", Project: "SUP", Period: "2026-02", Title: "February 2026",
 		Summary:  "*Acme Support: SLA report for February 2026*\nIssues opened 3, resolved 2.",
 		FileName: "sla-report-SUP-2026-02.html", Content: []byte("<!doctype html><title>report</title>"),
@@ -20,10 +19,9 @@ func reportFile() slackc.ReportFile {
 	}
 }
 
-func (e *env) reportRow() store.Row {
+func (e *env) reportRow() outbox.Row {
 	e.t.Helper()
-	issue, goal := slackc.ReportKey("SUP", "2026-02")
-	r, err := e.store.Get(context.Background(), store.Key(issue, goal, 0, 1))
+	r, err := e.ob.Get(context.Background(), outbox.ReportKey("SUP", "2026-02"))
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -36,13 +34,12 @@ func TestReportPostedOnceAsFile(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	for i := range 3 {
-		ok, err := e.disp.EnqueueReport(ctx, e.clock.Now(), reportFile())
-		if err != nil || ok != (i == 0) {
-			t.Fatalf("enqueue %d: inserted=%v err=%v", i, ok, err)
+		if err := e.ob.DeliverReport(ctx, e.clock.Now(), reportFile()); err != nil {
+			t.Fatalf("enqueue %d: %v", i, err)
 		}
 	}
 	// An escalation in the same pass still goes out as before.
-	e.enqueue(esc("SUP-1", 1, "team lead", slackc.Target{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-1", 1, "team lead", outbox.Target{Channel: "CLEAD"}))
 	if rep := e.drain(3); rep.Sent != 2 {
 		t.Fatalf("report %+v", rep)
 	}
@@ -56,15 +53,15 @@ func TestReportPostedOnceAsFile(t *testing.T) {
 		t.Fatalf("files %+v", files)
 	}
 	r := e.reportRow()
-	if r.State != store.StateSent || r.Channel != "CMGMT" || r.TS != msgs[0].TS {
+	if r.State != outbox.StateSent || r.Channel != "CMGMT" || r.TS != msgs[0].TS {
 		t.Fatalf("row %+v, message ts %s", r, msgs[0].TS)
 	}
 	if n := len(e.sim.Messages("CLEAD")); n != 1 {
 		t.Fatalf("%d escalation messages", n)
 	}
 	// Later passes and enqueues post nothing more.
-	if ok, _ := e.disp.EnqueueReport(ctx, e.clock.Now(), reportFile()); ok {
-		t.Fatal("enqueued again after sending")
+	if err := e.ob.DeliverReport(ctx, e.clock.Now(), reportFile()); err != nil {
+		t.Fatal(err)
 	}
 	e.drain(2)
 	if n := len(e.sim.Calls("files.completeUploadExternal")); n != 1 {
@@ -78,7 +75,7 @@ func TestReportPostedOnceAsFile(t *testing.T) {
 func TestReportUncertainUploadReconciled(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "files.completeUploadExternal"})
-	if _, err := e.disp.EnqueueReport(context.Background(), e.clock.Now(), reportFile()); err != nil {
+	if err := e.ob.DeliverReport(context.Background(), e.clock.Now(), reportFile()); err != nil {
 		t.Fatal(err)
 	}
 	rep := e.pass()
@@ -96,7 +93,7 @@ func TestReportUncertainUploadReconciled(t *testing.T) {
 	if len(msgs) != 1 || len(e.sim.Calls("files.completeUploadExternal")) != 1 {
 		t.Fatalf("posted %d times, %d completes", len(msgs), len(e.sim.Calls("files.completeUploadExternal")))
 	}
-	if r := e.reportRow(); r.State != store.StateSent || r.TS != msgs[0].TS {
+	if r := e.reportRow(); r.State != outbox.StateSent || r.TS != msgs[0].TS {
 		t.Fatalf("row %+v", r)
 	}
 }
@@ -107,7 +104,7 @@ func TestReportUncertainUploadReconciled(t *testing.T) {
 func TestReportRetriedAfterFailedUploadURL(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "files.getUploadURLExternal"})
-	if _, err := e.disp.EnqueueReport(context.Background(), e.clock.Now(), reportFile()); err != nil {
+	if err := e.ob.DeliverReport(context.Background(), e.clock.Now(), reportFile()); err != nil {
 		t.Fatal(err)
 	}
 	rep := e.pass()

@@ -1,22 +1,20 @@
-package slack_test
+package outbox_test
 
 import (
 	"context"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 )
-
-// *store.Store must satisfy the dispatcher's Store interface as is: the
-// outbox types are identical aliases on both sides.
-var _ slackc.Store = (*store.Store)(nil)
 
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
@@ -68,12 +66,19 @@ type env struct {
 	sim   *slacksim.Server
 	store *store.Store
 	path  string
-	disp  *slackc.Dispatcher
+	ob    *outbox.Outbox
+	// directory is the assignee directory the sender is built with.
+	directory map[string]string
 }
 
 const token = "xoxb-test-token"
 
-func newEnv(t testing.TB, tweak func(*slackc.DispatcherOptions), simOpts ...slacksim.Option) *env {
+func newEnv(t testing.TB, tweak func(*outbox.Options), simOpts ...slacksim.Option) *env {
+	return newEnvDir(t, nil, tweak, simOpts...)
+}
+
+// newEnvDir is newEnv with an assignee directory for the sender.
+func newEnvDir(t testing.TB, directory map[string]string, tweak func(*outbox.Options), simOpts ...slacksim.Option) *env {
 	t.Helper()
 	clock := newFakeClock(start)
 	opts := append([]slacksim.Option{
@@ -95,13 +100,19 @@ func newEnv(t testing.TB, tweak func(*slackc.DispatcherOptions), simOpts ...slac
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	e := &env{t: t, clock: clock, sim: sim, store: st, path: path}
-	e.disp = e.dispatcher(tweak)
+	e := &env{t: t, clock: clock, sim: sim, store: st, path: path, directory: directory}
+	e.ob = e.outbox(tweak)
 	return e
 }
 
-func (e *env) dispatcher(tweak func(*slackc.DispatcherOptions)) *slackc.Dispatcher {
-	o := slackc.DispatcherOptions{
+// outbox opens another outbox (another process, say) on the env's store.
+func (e *env) outbox(tweak func(*outbox.Options)) *outbox.Outbox {
+	return e.outboxWith(slackc.NewClient(token, slackc.ClientOptions{APIURL: e.sim.APIURL(), Timeout: 10 * time.Second}), tweak)
+}
+
+func (e *env) outboxWith(client *slackc.Client, tweak func(*outbox.Options)) *outbox.Outbox {
+	e.t.Helper()
+	o := outbox.Options{
 		Owner:  "test",
 		Clock:  e.clock,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -109,12 +120,21 @@ func (e *env) dispatcher(tweak func(*slackc.DispatcherOptions)) *slackc.Dispatch
 	if tweak != nil {
 		tweak(&o)
 	}
-	client := slackc.NewClient(token, slackc.ClientOptions{APIURL: e.sim.APIURL(), Timeout: 10 * time.Second})
-	return slackc.NewDispatcher(client, e.store, o)
+	ob, err := outbox.Open(context.Background(), e.store, slackc.NewSender(client, e.directory, e.clock.Now), o)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ob
 }
 
-func esc(issue string, level int, rung string, target slackc.Target) slackc.Escalation {
-	return slackc.Escalation{
+// lkey is the key of a step recorded without a step identity (the tests'
+// esc): "L<level>".
+func lkey(issue, goal string, cycle, level int) string {
+	return outbox.Key(issue, goal, cycle, "L"+strconv.Itoa(level))
+}
+
+func esc(issue string, level int, rung string, target outbox.Target) outbox.Escalation {
+	return outbox.Escalation{
 		IssueKey: issue, IssueURL: "https://acme.atlassian.net/browse/" + issue,
 		Goal: "resolution", Cycle: 1, Level: level, Rung: rung, Target: target,
 		Summary: "Checkout fails <for> EU & US", Customer: "Acme", Plan: "Gold", Priority: "High",
@@ -122,16 +142,16 @@ func esc(issue string, level int, rung string, target slackc.Target) slackc.Esca
 	}
 }
 
-func (e *env) enqueue(x slackc.Escalation) {
+func (e *env) enqueue(x outbox.Escalation) {
 	e.t.Helper()
-	if ok, err := e.disp.Enqueue(context.Background(), e.clock.Now(), x); err != nil || !ok {
+	if ok, err := e.ob.Escalate(context.Background(), e.clock.Now(), x); err != nil || !ok {
 		e.t.Fatalf("enqueue %s L%d: inserted=%v err=%v", x.IssueKey, x.Level, ok, err)
 	}
 }
 
-func (e *env) pass() slackc.Report {
+func (e *env) pass() outbox.Pass {
 	e.t.Helper()
-	rep, err := e.disp.RunOnce(context.Background())
+	rep, err := e.ob.RunOnce(context.Background())
 	if err != nil {
 		e.t.Fatalf("RunOnce: %v", err)
 	}
@@ -140,9 +160,9 @@ func (e *env) pass() slackc.Report {
 
 // drain runs passes, stepping the clock, until nothing is pending, in
 // flight or waiting for a status update; it returns the summed reports.
-func (e *env) drain(maxPasses int) slackc.Report {
+func (e *env) drain(maxPasses int) outbox.Pass {
 	e.t.Helper()
-	var sum slackc.Report
+	var sum outbox.Pass
 	sum.Errors = map[string]int{}
 	for range maxPasses {
 		rep := e.pass()
@@ -159,24 +179,34 @@ func (e *env) drain(maxPasses int) slackc.Report {
 		for k, v := range rep.Errors {
 			sum.Errors[k] += v
 		}
-		c, err := e.store.Counts(context.Background())
+		c, err := e.ob.Counts(context.Background())
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		ups, _ := e.store.DueUpdates(context.Background(), e.clock.Now().Add(24*time.Hour), 1)
-		if c[store.StatePending] == 0 && c[store.StateSending] == 0 && len(ups) == 0 {
+		if c[outbox.StatePending] == 0 && c[outbox.StateSending] == 0 && e.staleParents() == 0 {
 			return sum
 		}
 		e.clock.Advance(time.Minute)
 	}
-	c, _ := e.store.Counts(context.Background())
+	c, _ := e.ob.Counts(context.Background())
 	e.t.Fatalf("outbox not drained after %d passes: %v", maxPasses, c)
 	return sum
 }
 
-func (e *env) row(issue string, level int) store.Row {
+// staleParents counts sent parent messages still waiting for a status
+// update.
+func (e *env) staleParents() int {
 	e.t.Helper()
-	r, err := e.store.Get(context.Background(), store.Key(issue, "resolution", 1, level))
+	var n int
+	if err := e.store.QueryRow(context.Background(), nil, "SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND update_gen > shown_gen").Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func (e *env) row(issue string, level int) outbox.Row {
+	e.t.Helper()
+	r, err := e.ob.Get(context.Background(), lkey(issue, "resolution", 1, level))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package slack_test
+package outbox_test
 
 import (
 	"context"
@@ -6,8 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/store"
-	slackc "github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 )
 
@@ -23,7 +22,7 @@ func TestThousandEscalationsFiftyChannels(t *testing.T) {
 	for c := range channels {
 		chOpts = append(chOpts, slacksim.WithChannel(fmt.Sprintf("CV%02d", c), fmt.Sprintf("vol-%02d", c)))
 	}
-	e := newEnv(t, func(o *slackc.DispatcherOptions) { o.Batch = 200 }, chOpts...)
+	e := newEnv(t, func(o *outbox.Options) { o.Batch = 200 }, chOpts...)
 	e.sim.SetChaos(slacksim.Chaos{
 		Seed:      20260302,
 		Methods:   []string{"chat.postMessage", "chat.update", "conversations.history", "conversations.replies"},
@@ -34,15 +33,15 @@ func TestThousandEscalationsFiftyChannels(t *testing.T) {
 	for i := range issues {
 		ch := fmt.Sprintf("CV%02d", i%channels)
 		issue := fmt.Sprintf("VOL-%d", i)
-		e.enqueue(esc(issue, 1, "team lead", slackc.Target{Channel: ch}))
-		e.enqueue(esc(issue, 2, "management", slackc.Target{Channel: ch}))
+		e.enqueue(esc(issue, 1, "team lead", outbox.Target{Channel: ch}))
+		e.enqueue(esc(issue, 2, "management", outbox.Target{Channel: ch}))
 	}
 	sum := e.drain(300)
 	elapsed := time.Since(wall)
 
 	ctx := context.Background()
-	counts, _ := e.store.Counts(ctx)
-	if counts[store.StateSent] != 2*issues {
+	counts, _ := e.ob.Counts(ctx)
+	if counts[outbox.StateSent] != 2*issues {
 		t.Fatalf("counts %v; want %d sent", counts, 2*issues)
 	}
 	found := byKey(e.sim.AllMessages())
@@ -91,12 +90,12 @@ func BenchmarkDispatch(b *testing.B) {
 	for c := range 10 {
 		chOpts = append(chOpts, slacksim.WithChannel(fmt.Sprintf("CB%d", c), ""))
 	}
-	e := newEnv(b, func(o *slackc.DispatcherOptions) { o.PerChannelInterval = -1; o.Batch = 100 }, chOpts...)
+	e := newEnv(b, func(o *outbox.Options) { o.PerChannelInterval = -1; o.Batch = 100 }, chOpts...)
 	b.ResetTimer()
 	for i := range b.N {
-		e.enqueue(esc(fmt.Sprintf("BEN-%d", i), 1, "team lead", slackc.Target{Channel: fmt.Sprintf("CB%d", i%10)}))
+		e.enqueue(esc(fmt.Sprintf("BEN-%d", i), 1, "team lead", outbox.Target{Channel: fmt.Sprintf("CB%d", i%10)}))
 		if i%100 == 99 || i == b.N-1 {
-			if _, err := e.disp.RunOnce(context.Background()); err != nil {
+			if _, err := e.ob.RunOnce(context.Background()); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,36 +1,33 @@
-package slack_test
+package outbox_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/slabot/slabot/bot/store"
-	slackc "github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/bot/outbox"
 )
 
 // The agent rung resolves by the configured mapping first (Jira accountId,
 // then e-mail), then users.lookupByEmail (cached), then falls back to the
 // support channel with the assignee's name written out.
 func TestAgentResolution(t *testing.T) {
-	e := newEnv(t, func(o *slackc.DispatcherOptions) {
-		o.Directory = map[string]string{"acc-bob": "UBOB", "Ana.Alias@Example.com": "UANA"}
-	})
-	agent := func(issue string, tg slackc.Target) {
+	e := newEnvDir(t, map[string]string{"acc-bob": "UBOB", "Ana.Alias@Example.com": "UANA"}, nil)
+	agent := func(issue string, tg outbox.Target) {
 		tg.FallbackChannel = "C1"
 		e.enqueue(esc(issue, 1, "agent", tg))
 	}
-	agent("SUP-10", slackc.Target{AssigneeAccountID: "acc-bob", AssigneeEmail: "someone-else@example.com"}) // mapping by accountId
-	agent("SUP-11", slackc.Target{AssigneeAccountID: "acc-x", AssigneeEmail: "ana.alias@example.com"})      // mapping by e-mail
-	agent("SUP-12", slackc.Target{AssigneeAccountID: "acc-ana", AssigneeEmail: "ana@example.com"})          // lookup
-	agent("SUP-13", slackc.Target{AssigneeAccountID: "acc-ana", AssigneeEmail: "ANA@example.com"})          // lookup, cached
-	agent("SUP-14", slackc.Target{AssigneeAccountID: "acc-zoe", AssigneeEmail: "zoe@example.com", AssigneeName: "Zoe Park"})
+	agent("SUP-10", outbox.Target{AssigneeAccountID: "acc-bob", AssigneeEmail: "someone-else@example.com"}) // mapping by accountId
+	agent("SUP-11", outbox.Target{AssigneeAccountID: "acc-x", AssigneeEmail: "ana.alias@example.com"})      // mapping by e-mail
+	agent("SUP-12", outbox.Target{AssigneeAccountID: "acc-ana", AssigneeEmail: "ana@example.com"})          // lookup
+	agent("SUP-13", outbox.Target{AssigneeAccountID: "acc-ana", AssigneeEmail: "ANA@example.com"})          // lookup, cached
+	agent("SUP-14", outbox.Target{AssigneeAccountID: "acc-zoe", AssigneeEmail: "zoe@example.com", AssigneeName: "Zoe Park"})
 	e.drain(5)
 
 	bobDM, _ := e.sim.DMChannel("UBOB")
 	anaDM, _ := e.sim.DMChannel("UANA")
 	want := map[string]string{"SUP-10": bobDM, "SUP-11": anaDM, "SUP-12": anaDM, "SUP-13": anaDM, "SUP-14": "C1"}
 	for issue, ch := range want {
-		if r := e.row(issue, 1); r.State != store.StateSent || r.Channel != ch || ch == "" {
+		if r := e.row(issue, 1); r.State != outbox.StateSent || r.Channel != ch || ch == "" {
 			t.Errorf("%s sent to %q (state %s); want %q", issue, r.Channel, r.State, ch)
 		}
 	}
@@ -49,10 +46,8 @@ func TestAgentResolution(t *testing.T) {
 
 // A mapping to a deactivated user does not swallow the escalation.
 func TestDMFailureFallsBack(t *testing.T) {
-	e := newEnv(t, func(o *slackc.DispatcherOptions) {
-		o.Directory = map[string]string{"acc-gone": "UGONE"}
-	})
-	e.enqueue(esc("SUP-15", 1, "agent", slackc.Target{AssigneeAccountID: "acc-gone", AssigneeName: "Gus", FallbackChannel: "C1"}))
+	e := newEnvDir(t, map[string]string{"acc-gone": "UGONE"}, nil)
+	e.enqueue(esc("SUP-15", 1, "agent", outbox.Target{AssigneeAccountID: "acc-gone", AssigneeName: "Gus", FallbackChannel: "C1"}))
 	e.drain(5)
 	m := e.sim.Messages("C1")
 	if len(m) != 1 || !strings.Contains(string(m[0].Blocks), "Could not message the assignee Gus (Slack user UGONE: user_not_found)") {

@@ -1,4 +1,4 @@
-package slack_test
+package outbox_test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/bot/outbox"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 )
@@ -19,7 +19,7 @@ import (
 func TestRateLimitHonoured(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.RateLimit, Method: "chat.postMessage", Channel: "C1", RetryAfter: 7 * time.Second})
-	e.enqueue(esc("SUP-20", 1, "team lead", slackc.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-20", 1, "team lead", outbox.Target{Channel: "C1"}))
 	rep := e.pass()
 	if rep.Sent != 1 || rep.RateLimited != 1 {
 		t.Fatalf("report %+v", rep)
@@ -41,8 +41,8 @@ func TestRateLimitHonoured(t *testing.T) {
 func TestLongRetryAfterPutsRowBack(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.RateLimit, Method: "chat.postMessage", RetryAfter: 120 * time.Second})
-	e.enqueue(esc("SUP-21", 1, "team lead", slackc.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-22", 1, "team lead", slackc.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-21", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-22", 1, "team lead", outbox.Target{Channel: "C1"}))
 	before := e.clock.Now()
 	rep := e.pass()
 	if rep.Sent != 0 || rep.RateLimited != 1 || rep.Retried != 2 {
@@ -50,7 +50,7 @@ func TestLongRetryAfterPutsRowBack(t *testing.T) {
 	}
 	for _, issue := range []string{"SUP-21", "SUP-22"} {
 		r := e.row(issue, 1)
-		if r.State != store.StatePending || r.Uncertain || r.NextAttemptAt.Before(before.Add(120*time.Second)) {
+		if r.State != outbox.StatePending || r.Uncertain || r.NextAttemptAt.Before(before.Add(120*time.Second)) {
 			t.Fatalf("%s: %+v", issue, r)
 		}
 	}
@@ -64,16 +64,16 @@ func TestLongRetryAfterPutsRowBack(t *testing.T) {
 // pending (blocked) and does not stop another channel nor the next rung.
 // Once the channel exists the row goes out.
 func TestChannelNotFoundDoesNotBlockOthers(t *testing.T) {
-	e := newEnv(t, func(o *slackc.DispatcherOptions) { o.BlockedRetry = 5 * time.Minute })
-	e.enqueue(esc("SUP-30", 1, "agent", slackc.Target{Channel: "CGONE"}))
-	e.enqueue(esc("SUP-30", 2, "team lead", slackc.Target{Channel: "CLEAD"}))
-	e.enqueue(esc("SUP-31", 1, "team lead", slackc.Target{Channel: "C1"}))
+	e := newEnv(t, func(o *outbox.Options) { o.BlockedRetry = 5 * time.Minute })
+	e.enqueue(esc("SUP-30", 1, "agent", outbox.Target{Channel: "CGONE"}))
+	e.enqueue(esc("SUP-30", 2, "team lead", outbox.Target{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-31", 1, "team lead", outbox.Target{Channel: "C1"}))
 	rep := e.pass()
 	if rep.Sent != 1 || rep.Blocked != 1 || rep.Errors["channel_not_found"] != 1 {
 		t.Fatalf("first pass %+v", rep)
 	}
 	r := e.row("SUP-30", 1)
-	if r.State != store.StatePending || !r.Blocked || !strings.Contains(r.LastError, "channel_not_found") ||
+	if r.State != outbox.StatePending || !r.Blocked || !strings.Contains(r.LastError, "channel_not_found") ||
 		!strings.Contains(r.LastError, "not invited") {
 		t.Fatalf("blocked row %+v", r)
 	}
@@ -89,7 +89,7 @@ func TestChannelNotFoundDoesNotBlockOthers(t *testing.T) {
 	if rep = e.pass(); rep.Sent != 1 {
 		t.Fatalf("after the fix %+v", rep)
 	}
-	if r := e.row("SUP-30", 1); r.State != store.StateSent || r.Blocked {
+	if r := e.row("SUP-30", 1); r.State != outbox.StateSent || r.Blocked {
 		t.Fatalf("row after the fix %+v", r)
 	}
 }
@@ -104,17 +104,16 @@ func TestInvalidAuthIsClear(t *testing.T) {
 		t.Fatalf("auth.test: %v", err)
 	}
 	var logs bytes.Buffer
-	d := slackc.NewDispatcher(client, e.store, slackc.DispatcherOptions{Owner: "x", Clock: e.clock,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	e.enqueue(esc("SUP-32", 1, "team lead", slackc.Target{Channel: "C1"}))
+	d := e.outboxWith(client, func(o *outbox.Options) { o.Owner = "x"; o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	e.enqueue(esc("SUP-32", 1, "team lead", outbox.Target{Channel: "C1"}))
 	rep, err := d.RunOnce(context.Background())
 	if err != nil || rep.Blocked != 1 || rep.Errors["invalid_auth"] != 1 {
 		t.Fatalf("report %+v, %v", rep, err)
 	}
-	if r := e.row("SUP-32", 1); r.State != store.StatePending || !r.Blocked {
+	if r := e.row("SUP-32", 1); r.State != outbox.StatePending || !r.Blocked {
 		t.Fatalf("row %+v", r)
 	}
-	assertLogLine(t, logs.String(), "level=ERROR", "code=invalid_auth", "key=SUP-32|resolution|1|1", "check SLABOT_SLACK_TOKEN")
+	assertLogLine(t, logs.String(), "level=ERROR", "code=invalid_auth", "key=SUP-32|resolution|1|L1", "check SLABOT_SLACK_TOKEN")
 }
 
 // not_in_channel (a private channel the bot was not invited to) is the
@@ -123,25 +122,25 @@ func TestInvalidAuthIsClear(t *testing.T) {
 // other channel still served. After the invite the row goes out.
 func TestNotInChannelIsClearAndKeepsRow(t *testing.T) {
 	var logs bytes.Buffer
-	e := newEnv(t, func(o *slackc.DispatcherOptions) {
+	e := newEnv(t, func(o *outbox.Options) {
 		o.BlockedRetry = 5 * time.Minute
 		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
 	e.sim.AddChannel("CPRIV", "vip-support", false)
-	e.enqueue(esc("SUP-33", 1, "team lead", slackc.Target{Channel: "CPRIV"}))
-	e.enqueue(esc("SUP-34", 1, "team lead", slackc.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-33", 1, "team lead", outbox.Target{Channel: "CPRIV"}))
+	e.enqueue(esc("SUP-34", 1, "team lead", outbox.Target{Channel: "C1"}))
 	rep := e.pass()
 	if rep.Sent != 1 || rep.Blocked != 1 || rep.Errors["not_in_channel"] != 1 {
 		t.Fatalf("report %+v", rep)
 	}
 	r := e.row("SUP-33", 1)
-	if r.State != store.StatePending || !r.Blocked || !strings.Contains(r.LastError, "/invite") {
+	if r.State != outbox.StatePending || !r.Blocked || !strings.Contains(r.LastError, "/invite") {
 		t.Fatalf("row %+v", r)
 	}
-	if c, _ := e.store.Counts(context.Background()); c["blocked"] != 1 || c[store.StatePending] != 1 {
+	if c, _ := e.ob.Counts(context.Background()); c["blocked"] != 1 || c[outbox.StatePending] != 1 {
 		t.Fatalf("counts %v; want one pending, blocked", c)
 	}
-	assertLogLine(t, logs.String(), "level=ERROR", "code=not_in_channel", "channel=CPRIV", "key=SUP-33|resolution|1|1", "/invite @slabot")
+	assertLogLine(t, logs.String(), "level=ERROR", "code=not_in_channel", "channel=CPRIV", "key=SUP-33|resolution|1|L1", "/invite @slabot")
 	if len(e.sim.Messages("C1")) != 1 {
 		t.Fatal("the other channel was not served")
 	}
@@ -177,13 +176,13 @@ func assertLogLine(t *testing.T, logs string, parts ...string) {
 func TestAcceptThenDropExactlyOnce(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "chat.postMessage", Times: 2})
-	e.enqueue(esc("SUP-40", 1, "team lead", slackc.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-40", 2, "management", slackc.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-40", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-40", 2, "management", outbox.Target{Channel: "C1"}))
 	rep := e.pass()
 	if rep.Uncertain != 1 || rep.Sent != 0 {
 		t.Fatalf("first pass %+v", rep)
 	}
-	if r := e.row("SUP-40", 1); !r.Uncertain || r.State != store.StatePending || r.Channel != "C1" {
+	if r := e.row("SUP-40", 1); !r.Uncertain || r.State != outbox.StatePending || r.Channel != "C1" {
 		t.Fatalf("row after drop %+v", r)
 	}
 	sum := e.drain(10)
@@ -213,7 +212,7 @@ func TestAcceptThenDropExactlyOnce(t *testing.T) {
 func TestServerErrorRepostsAfterLooking(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "chat.postMessage"})
-	e.enqueue(esc("SUP-41", 1, "team lead", slackc.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-41", 1, "team lead", outbox.Target{Channel: "C1"}))
 	sum := e.drain(5)
 	if sum.Uncertain != 1 || sum.Sent != 1 || sum.Reconciled != 0 {
 		t.Fatalf("report %+v", sum)
@@ -231,13 +230,13 @@ func TestGoalMetWhileUncertain(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "chat.postMessage", Channel: "C1"})
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "chat.postMessage", Channel: "CLEAD"})
-	e.enqueue(esc("SUP-42", 1, "team lead", slackc.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-43", 1, "team lead", slackc.Target{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-42", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-43", 1, "team lead", outbox.Target{Channel: "CLEAD"}))
 	if rep := e.pass(); rep.Uncertain != 2 {
 		t.Fatalf("first pass %+v", rep)
 	}
 	for _, issue := range []string{"SUP-42", "SUP-43"} {
-		if _, err := e.disp.GoalMet(ctx, e.clock.Now(), issue, "resolution", 1); err != nil {
+		if err := e.ob.GoalMet(ctx, e.clock.Now(), issue, "resolution", 1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -245,10 +244,10 @@ func TestGoalMetWhileUncertain(t *testing.T) {
 	if sum.Reconciled != 1 || sum.Cancelled != 1 || sum.Updated != 1 {
 		t.Fatalf("report %+v", sum)
 	}
-	if r := e.row("SUP-42", 1); r.State != store.StateSent {
+	if r := e.row("SUP-42", 1); r.State != outbox.StateSent {
 		t.Fatalf("SUP-42 %+v", r)
 	}
-	if r := e.row("SUP-43", 1); r.State != store.StateCancelled {
+	if r := e.row("SUP-43", 1); r.State != outbox.StateCancelled {
 		t.Fatalf("SUP-43 %+v", r)
 	}
 	if m := e.sim.Messages("C1"); len(m) != 1 || !strings.Contains(string(m[0].Blocks), "met*") {
@@ -263,9 +262,9 @@ func TestGoalMetWhileUncertain(t *testing.T) {
 // releases the rest instead of posting under an expired lease (another
 // dispatcher may own them by then); they go out in later passes, once.
 func TestRowsReleasedBeforeLeaseExpires(t *testing.T) {
-	e := newEnv(t, func(o *slackc.DispatcherOptions) { o.Lease = 10 * time.Second })
+	e := newEnv(t, func(o *outbox.Options) { o.Lease = 10 * time.Second })
 	for i := range 20 {
-		e.enqueue(esc(fmt.Sprintf("SUP-6%02d", i), 1, "team lead", slackc.Target{Channel: "C1"}))
+		e.enqueue(esc(fmt.Sprintf("SUP-6%02d", i), 1, "team lead", outbox.Target{Channel: "C1"}))
 	}
 	rep := e.pass()
 	if rep.Sent == 0 || rep.Sent >= 20 || rep.Retried != 20-rep.Sent {

@@ -1,0 +1,105 @@
+package outbox
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/slabot/slabot/bot/store"
+)
+
+// The writer lease makes one process the writer of a database: only the
+// holder runs cycles (Jira writes, comments) and sends rows. It is a row
+// in the leases table with an expiry the holder pushes forward (Renew) at
+// a third of its time to live. A second process finds it held and waits
+// as a standby, trying again, and takes over once the first stops
+// renewing (it released the lease on shutdown, or died and the lease ran
+// out). The holder checks, before every send attempt, that the lease it
+// last renewed has not run out (with a margin for clocks): a process that
+// cannot renew (its database is locked, its host paused) stops sending
+// before another can take over.
+
+// writerLeaseName is the lease row of the single writer.
+const writerLeaseName = "writer"
+
+type writerLease struct {
+	db    *store.Store
+	owner string
+	ttl   time.Duration // 0: no lease, every process may write
+
+	mu    sync.Mutex
+	until time.Time // held until (our renewal), zero when not held
+}
+
+// holds reports whether this process may write at now.
+func (l *writerLease) holds(now time.Time) bool {
+	if l.ttl == 0 {
+		return true
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// A tenth of the time to live is left for clock differences between
+	// processes and the time a send takes.
+	return now.Before(l.until.Add(-l.ttl / 10))
+}
+
+// Holder describes who holds the writer lease.
+type Holder struct {
+	Owner string
+	Until time.Time
+}
+
+// Acquire takes or renews the writer lease at now. held reports whether
+// this process holds it now; when not, holder says who does and until
+// when. Without a lease (Options.WriterLease zero) it always holds.
+func (o *Outbox) Acquire(ctx context.Context, now time.Time) (held bool, holder Holder, err error) {
+	l := &o.lease
+	if l.ttl == 0 {
+		return true, Holder{Owner: l.owner}, nil
+	}
+	until := now.Add(l.ttl)
+	_, err = l.db.Exec(ctx, nil, `INSERT INTO leases (name, owner, until, acquired_at) VALUES (?1, ?2, ?3, ?4)
+		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until,
+			acquired_at = CASE WHEN leases.owner = excluded.owner THEN leases.acquired_at ELSE excluded.acquired_at END
+		WHERE leases.owner = excluded.owner OR leases.until <= ?4`,
+		writerLeaseName, l.owner, ms(until), ms(now))
+	if err != nil {
+		return false, Holder{}, l.db.Wrap("writer lease", err)
+	}
+	var owner string
+	var u int64
+	if err := l.db.QueryRow(ctx, nil, `SELECT owner, until FROM leases WHERE name = ?`, writerLeaseName).Scan(&owner, &u); err != nil {
+		return false, Holder{}, l.db.Wrap("writer lease", err)
+	}
+	held = owner == l.owner
+	l.mu.Lock()
+	if held {
+		l.until = until
+	} else {
+		l.until = time.Time{}
+	}
+	l.mu.Unlock()
+	o.m.Writer.Set(map[bool]float64{true: 1, false: 0}[held])
+	return held, Holder{Owner: owner, Until: store.FromMS(u)}, nil
+}
+
+// Release gives the writer lease up (on shutdown), so a standby takes
+// over at its next try instead of after the time to live.
+func (o *Outbox) Release(ctx context.Context) error {
+	l := &o.lease
+	if l.ttl == 0 {
+		return nil
+	}
+	l.mu.Lock()
+	l.until = time.Time{}
+	l.mu.Unlock()
+	o.m.Writer.Set(0)
+	_, err := l.db.Exec(ctx, nil, `DELETE FROM leases WHERE name = ? AND owner = ?`, writerLeaseName, l.owner)
+	return l.db.Wrap("writer lease", err)
+}
+
+// Holds reports whether this process holds the writer lease at now.
+func (o *Outbox) Holds(now time.Time) bool { return o.lease.holds(now) }
+
+// LeaseTTL is the writer lease's time to live (zero: no lease).
+func (o *Outbox) LeaseTTL() time.Duration { return o.lease.ttl }

@@ -1,0 +1,248 @@
+package outbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/slabot/slabot/bot/store"
+)
+
+// Options tune an Outbox. Zero values are production defaults.
+type Options struct {
+	// Owner names this process in row leases and the writer lease
+	// (default host-pid-random).
+	Owner string
+	// Interval is how often Run makes a pass (default 10s). A step is
+	// posted within about one interval of being recorded.
+	Interval time.Duration
+	// Lease is how long a claimed row is reserved (default 10m). A row
+	// whose dispatcher died comes back after it, flagged uncertain.
+	Lease time.Duration
+	// Batch is the most rows claimed (and updates taken) per pass
+	// (default 100). With one message per second per channel a pass
+	// must fit in the lease; rows it cannot send in time are released.
+	Batch int
+	// PerChannelInterval spaces posts to one channel (default 1s; set a
+	// negative value for none).
+	PerChannelInterval time.Duration
+	// MaxRateLimitWait is the longest Retry-After waited in place; longer
+	// ones put the channel's rows back until then (default 30s).
+	MaxRateLimitWait time.Duration
+	// Concurrency is how many channels are worked at once (default 8).
+	Concurrency int
+	// Backoff spaces retries of transient failures.
+	Backoff Backoff
+	// BlockedRetry is the retry interval of blocked rows (default 10m).
+	BlockedRetry time.Duration
+	// UncertainLimit bounds how long a send whose outcome is unknown may
+	// stay unsettled (its look-up failing) before it is blocked, so the
+	// later steps of its ladder go ahead (default 30m). See doc.go.
+	UncertainLimit time.Duration
+	// ReconcileMargin widens the history search for an uncertain send
+	// before its first attempt, for clock skew with Slack (default 10m).
+	ReconcileMargin time.Duration
+	// Retention is how long sent and cancelled rows (and delivered report
+	// files) are kept (default 90 days).
+	Retention time.Duration
+	// Channels maps channel names as policies write them ("#support") to
+	// Slack channel ids.
+	Channels map[string]string
+	// WriterLease turns on the single-writer lease with this time to
+	// live: no row is sent unless this process holds it (see lease.go).
+	// Zero: no lease (tests of the dispatcher alone).
+	WriterLease time.Duration
+	// Clock defaults to the wall clock.
+	Clock Clock
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// Metrics defaults to unregistered metrics.
+	Metrics *Metrics
+}
+
+// Outbox is the delivery guarantee: durable rows, the dispatcher that
+// sends them through a Sender, retries, pacing, reconciliation of
+// uncertain sends, the writer lease and retention. Use one per process.
+type Outbox struct {
+	rows   rows
+	sender Sender
+	pacer  *pacer
+	opt    Options
+	log    *slog.Logger
+	m      *Metrics
+	passMu sync.Mutex // one pass at a time
+
+	hmu     sync.Mutex
+	horizon time.Time // steps due before it are looked for in Slack before posting
+
+	lease writerLease
+}
+
+// horizonName is the store value holding the outbox's horizon.
+const horizonName = "outbox:horizon"
+
+// Open sets up the outbox on an open store.
+func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox, error) {
+	if opt.Owner == "" {
+		opt.Owner = defaultOwner()
+	}
+	if opt.Interval <= 0 {
+		opt.Interval = 10 * time.Second
+	}
+	if opt.Lease <= 0 {
+		opt.Lease = 10 * time.Minute
+	}
+	if opt.Batch <= 0 {
+		opt.Batch = 100
+	}
+	switch {
+	case opt.PerChannelInterval == 0:
+		opt.PerChannelInterval = time.Second
+	case opt.PerChannelInterval < 0:
+		opt.PerChannelInterval = 0
+	}
+	if opt.MaxRateLimitWait <= 0 {
+		opt.MaxRateLimitWait = 30 * time.Second
+	}
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 8
+	}
+	if opt.BlockedRetry <= 0 {
+		opt.BlockedRetry = 10 * time.Minute
+	}
+	if opt.UncertainLimit <= 0 {
+		opt.UncertainLimit = 30 * time.Minute
+	}
+	if opt.ReconcileMargin <= 0 {
+		opt.ReconcileMargin = 10 * time.Minute
+	}
+	if opt.Retention <= 0 {
+		opt.Retention = 90 * 24 * time.Hour
+	}
+	if opt.Clock == nil {
+		opt.Clock = WallClock{}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Metrics == nil {
+		opt.Metrics = NewMetrics(nil)
+	}
+	if err := db.Prepare(ctx, txQueries...); err != nil {
+		return nil, err
+	}
+	o := &Outbox{rows: rows{db: db}, sender: s, pacer: newPacer(opt.Clock, opt.PerChannelInterval), opt: opt,
+		log: opt.Logger.With("component", "outbox", "owner", opt.Owner), m: opt.Metrics}
+	o.lease = writerLease{db: db, owner: opt.Owner, ttl: opt.WriterLease}
+	// A file without a horizon is new (or was lost and recreated): what
+	// was posted before now is not in it, so steps due before now are
+	// looked for in Slack before they are posted.
+	v, ok, err := db.Cursor(ctx, horizonName)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: stored horizon %q is unreadable: %w", v, err)
+		}
+		o.horizon = time.UnixMilli(n).UTC()
+	} else {
+		now := opt.Clock.Now()
+		if err := db.SetCursor(ctx, now, horizonName, strconv.FormatInt(now.UnixMilli(), 10)); err != nil {
+			return nil, err
+		}
+		o.horizon = now.UTC().Truncate(time.Millisecond)
+	}
+	return o, nil
+}
+
+func defaultOwner() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// Owner is the name this outbox uses in leases.
+func (o *Outbox) Owner() string { return o.opt.Owner }
+
+// Horizon is the instant before which this file knows nothing of what was
+// posted (its creation, or how far retention pruned it).
+func (o *Outbox) Horizon() time.Time {
+	o.hmu.Lock()
+	defer o.hmu.Unlock()
+	return o.horizon
+}
+
+// channel maps a channel as a policy names it to its id.
+func (o *Outbox) channel(name string) string {
+	if id, ok := o.opt.Channels[name]; ok {
+		return id
+	}
+	return name
+}
+
+// Escalate records a due step, unique per (issue, goal, cycle, step): call
+// it at every tick where the step is due; only the first call stores
+// anything, and inserted says so. Nothing is sent until a pass picks it
+// up. A step due before the horizon is looked for in Slack by its key
+// before it is posted.
+func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (inserted bool, err error) {
+	e.Target.Channel = o.channel(e.Target.Channel)
+	e.Target.FallbackChannel = o.channel(e.Target.FallbackChannel)
+	if e.Step == "" {
+		e.Step = "L" + strconv.Itoa(e.Level)
+	}
+	if err := e.Validate(); err != nil {
+		return false, err
+	}
+	p, err := encodeEscalation(e)
+	if err != nil {
+		return false, err
+	}
+	in := intent{Kind: KindEscalation, Issue: e.IssueKey, Goal: e.Goal, Cycle: e.Cycle, Step: e.Step, Level: e.Level,
+		Payload: p, DueAt: e.DueAt, Skip: e.Skip}
+	in.Uncertain = !e.DueAt.IsZero() && e.DueAt.Before(o.Horizon())
+	inserted, err = o.rows.enqueue(ctx, now, in)
+	if inserted {
+		result := "recorded"
+		if e.Skip != "" {
+			result = "skipped"
+		}
+		o.m.Steps.WithLabelValues(strconv.Itoa(e.Level), result).Inc()
+		if e.Skip != "" {
+			o.log.Info("outbox: step recorded as skipped", "key", Key(e.IssueKey, e.Goal, e.Cycle, e.Step), "reason", e.Skip)
+		}
+	}
+	return inserted, err
+}
+
+// GoalMet records that the goal's cycle stopped: unsent steps are
+// cancelled (no ping), and parent messages already in Slack get their
+// status line rewritten at the next pass.
+func (o *Outbox) GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error {
+	_, err := o.rows.markGoalMet(ctx, now, issueKey, goal, cycle)
+	return err
+}
+
+// DeliverReport records a report to post, once per (project, period).
+func (o *Outbox) DeliverReport(ctx context.Context, now time.Time, r Report) error {
+	r.Channel = o.channel(r.Channel)
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	p, err := encodeReport(r)
+	if err != nil {
+		return err
+	}
+	_, err = o.rows.enqueue(ctx, now, intent{Kind: KindReport, Issue: r.Project, Goal: r.Period, Step: "report", Level: 1,
+		Payload: p, DueAt: r.DueAt, Uncertain: !r.DueAt.IsZero() && r.DueAt.Before(o.Horizon())})
+	return err
+}

@@ -1,0 +1,28 @@
+package outbox
+
+import (
+	"context"
+	"time"
+)
+
+// Prune deletes rows that are finished and were last touched more than
+// Options.Retention before now, so the file stays bounded: reports sent
+// (with their file content) or given up, and the rows of escalation
+// threads whose goal was met. Rows of a thread whose goal still runs are
+// kept however old: the worker re-records a running goal's due steps
+// every cycle, and the row is what says the step was sent. Parent
+// messages still waiting for a status update are kept too.
+func (o *Outbox) Prune(ctx context.Context, now time.Time) (int, error) {
+	cut := now.Add(-o.opt.Retention)
+	res, err := o.rows.db.Exec(ctx, nil, `DELETE FROM outbox
+		WHERE state IN ('sent', 'cancelled') AND updated_at < ?1 AND update_gen <= shown_gen
+		  AND (kind = 'report' OR met_at > 0)`, ms(cut))
+	if err != nil {
+		return 0, o.rows.db.Wrap("prune", err)
+	}
+	n, err := res.RowsAffected()
+	if n > 0 {
+		o.m.Pruned.Add(float64(n))
+	}
+	return int(n), o.rows.db.Wrap("prune", err)
+}

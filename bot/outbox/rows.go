@@ -1,0 +1,416 @@
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slabot/slabot/bot/store"
+)
+
+// Kind says what a row delivers.
+type Kind string
+
+// Row kinds.
+const (
+	KindEscalation Kind = "escalation" // one ladder step of an (issue, goal, cycle)
+	KindReport     Kind = "report"     // a product's scheduled report of one period
+)
+
+// Row states.
+const (
+	StatePending   = "pending"   // waiting for its next attempt
+	StateSending   = "sending"   // claimed by a dispatcher under a lease
+	StateSent      = "sent"      // delivered: Channel and TS are set
+	StateCancelled = "cancelled" // superseded (goal met) or skipped before it was sent
+)
+
+// Row is one stored delivery. Times are UTC, zero when unset.
+type Row struct {
+	ID    int64
+	Key   string // travels with the Slack message as metadata; see Key
+	Kind  Kind
+	Issue string // the issue key; a report's project key
+	Goal  string // the goal's name; a report's period
+	Cycle int
+	// Step is what the step is on the ladder: its trigger and rung
+	// ("75%/agent", "breach+2h/management"), "report" for a report, or
+	// "L<level>" for a row written before steps had an identity.
+	Step      string
+	Level     int // the step's position on the ladder when it was recorded (display, and ties in ladder order)
+	Payload   []byte
+	State     string
+	Attempts  int    // how many times the row was claimed
+	Uncertain bool   // an earlier attempt may have reached Slack (or the file cannot tell): look before posting
+	Blocked   bool   // needs a person, or an uncertain send could not be settled in time: later steps go ahead
+	Owner     string // lease holder while State is "sending"
+	Channel   string // where it was sent, or last attempted
+	TS        string // the message's ts once sent
+	ThreadTS  string // the parent's ts when the message is a thread reply
+	LastError string
+
+	CreatedAt      time.Time
+	DueAt          time.Time // when the step fell due (zero: unknown)
+	FirstAttemptAt time.Time
+	NextAttemptAt  time.Time
+	LeaseUntil     time.Time
+	SentAt         time.Time
+	MetAt          time.Time // the goal was met (for every row of the thread)
+
+	// UpdateGen > ShownGen means this sent parent message shows a stale
+	// status line and needs a chat.update.
+	UpdateGen int64
+	ShownGen  int64
+}
+
+// intent is a row to insert.
+type intent struct {
+	Kind      Kind
+	Issue     string
+	Goal      string
+	Cycle     int
+	Step      string
+	Level     int
+	Payload   []byte
+	DueAt     time.Time
+	NotBefore time.Time // first attempt not before; zero: at once
+	Uncertain bool      // look in Slack before the first post
+	Skip      string    // record the row as cancelled with this reason
+}
+
+// failure records an attempt that did not end in a recorded send.
+type failure struct {
+	Next      time.Time // when the row becomes due again
+	Error     string    // for the row's last_error and logs
+	Uncertain bool      // the message may have been posted
+	Blocked   bool      // later steps go ahead without it
+	Channel   string    // where the attempt went, if known (reconciliation looks there)
+	ThreadTS  string
+}
+
+// Key is the key of one escalation step. It is stable across releases and
+// policy edits: it is written into the Slack message's metadata and looked
+// for when an uncertain send is reconciled or the database was lost.
+func Key(issue, goal string, cycle int, step string) string {
+	return fmt.Sprintf("%s|%s|%d|%s", issue, goal, cycle, step)
+}
+
+// ReportKey is the key of a product's report of one period.
+func ReportKey(project, period string) string { return "report|" + project + "|" + period }
+
+// StepID names a ladder step by what it is: its trigger as the policy
+// writes it (spaces removed) and its rung. Inserting, removing or
+// reordering other steps does not change it.
+func StepID(trigger, rung string) string {
+	return strings.ReplaceAll(trigger, " ", "") + "/" + rung
+}
+
+// rows is the outbox table on the store's handle.
+type rows struct{ db *store.Store }
+
+const rowColumns = `id, key, kind, issue, goal, cycle, step, level, payload, state, attempts, uncertain, blocked,
+	owner, channel, ts, thread_ts, last_error, created_at, due_at, first_attempt_at, next_attempt_at,
+	lease_until, sent_at, met_at, update_gen, shown_gen`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRow(sc scanner) (Row, error) {
+	var r Row
+	var kind string
+	var created, due, first, next, lease, sent, met int64
+	err := sc.Scan(&r.ID, &r.Key, &kind, &r.Issue, &r.Goal, &r.Cycle, &r.Step, &r.Level, &r.Payload, &r.State,
+		&r.Attempts, &r.Uncertain, &r.Blocked, &r.Owner, &r.Channel, &r.TS, &r.ThreadTS, &r.LastError,
+		&created, &due, &first, &next, &lease, &sent, &met, &r.UpdateGen, &r.ShownGen)
+	r.Kind = Kind(kind)
+	r.CreatedAt, r.DueAt, r.FirstAttemptAt, r.NextAttemptAt = store.FromMS(created), store.FromMS(due), store.FromMS(first), store.FromMS(next)
+	r.LeaseUntil, r.SentAt, r.MetAt = store.FromMS(lease), store.FromMS(sent), store.FromMS(met)
+	return r, err
+}
+
+func collect(rs *sql.Rows) ([]Row, error) {
+	defer rs.Close()
+	var out []Row
+	for rs.Next() {
+		r, err := scanRow(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+var ms = store.MS
+
+// enqueue stores an intent unless one with the same (kind, issue, goal,
+// cycle, step) exists; inserted reports which. This is what makes
+// re-evaluating every issue at every tick safe: the same step is never
+// queued twice. An intent for a thread whose goal is already met is stored
+// as cancelled, so the record exists but nothing is sent.
+//
+// A row written before steps had an identity ("L<level>") is adopted by
+// the first intent of the same level, so upgrading does not send again
+// what the previous release sent.
+func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted bool, err error) {
+	if in.Issue == "" || in.Goal == "" || in.Step == "" || in.Level < 1 {
+		return false, s.db.Fail("enqueue", nil, fmt.Errorf("a row needs an issue, a goal, a step and a level >= 1 (got %q, %q, %q, %d)", in.Issue, in.Goal, in.Step, in.Level))
+	}
+	next := in.NotBefore
+	if next.IsZero() || next.Before(now) {
+		next = now
+	}
+	if in.Payload == nil {
+		in.Payload = []byte{}
+	}
+	key := Key(in.Issue, in.Goal, in.Cycle, in.Step)
+	if in.Kind == KindReport {
+		key = ReportKey(in.Issue, in.Goal)
+	}
+	if in.Kind == KindEscalation {
+		if _, err := s.db.Exec(ctx, nil, `UPDATE outbox SET step = ?1 WHERE kind = 'escalation' AND issue = ?2 AND goal = ?3 AND cycle = ?4
+			AND step = 'L' || ?5 AND NOT EXISTS (SELECT 1 FROM outbox WHERE kind = 'escalation' AND issue = ?2 AND goal = ?3 AND cycle = ?4 AND step = ?1)`,
+			in.Step, in.Issue, in.Goal, in.Cycle, in.Level); err != nil {
+			return false, s.db.Wrap("enqueue", err)
+		}
+	}
+	res, err := s.db.Exec(ctx, nil, `
+INSERT INTO outbox (key, kind, issue, goal, cycle, step, level, payload, state, uncertain, last_error, created_at, updated_at, due_at, next_attempt_at, met_at)
+SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+       CASE WHEN m.met > 0 OR ?12 != '' THEN 'cancelled' ELSE 'pending' END, ?9, ?12, ?10, ?10, ?13, ?11, m.met
+FROM (SELECT COALESCE(MAX(met_at), 0) AS met FROM outbox WHERE kind = ?2 AND issue = ?3 AND goal = ?4 AND cycle = ?5) AS m
+WHERE true
+ON CONFLICT DO NOTHING`,
+		key, string(in.Kind), in.Issue, in.Goal, in.Cycle, in.Step, in.Level, in.Payload, in.Uncertain,
+		ms(now), ms(next), in.Skip, ms(in.DueAt))
+	if err != nil {
+		return false, s.db.Wrap("enqueue", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, s.db.Wrap("enqueue", err)
+}
+
+// claimDue leases up to limit rows that are due at now to owner until
+// now+lease and returns them in state "sending". A row is due when it is
+// pending and its next attempt time has come, or when it is still
+// "sending" under an expired lease: its dispatcher died between claiming
+// and recording, so the row comes back marked Uncertain.
+//
+// A step is held back while an earlier step of the same thread (earlier
+// due instant; the lower level on a tie) is still pending or sending,
+// unless that one is Blocked, so the ladder is climbed in order and a
+// reply can find its parent.
+func (s rows) claimDue(ctx context.Context, now time.Time, owner string, lease time.Duration, limit int) ([]Row, error) {
+	if owner == "" || lease <= 0 || limit <= 0 {
+		return nil, s.db.Fail("claim", nil, errors.New("claim needs an owner, a positive lease and a positive limit"))
+	}
+	rs, err := s.db.Query(ctx, nil, `
+UPDATE outbox SET
+	uncertain        = CASE WHEN state = 'sending' THEN 1 ELSE uncertain END,
+	state            = 'sending',
+	owner            = ?1,
+	lease_until      = ?2,
+	attempts         = attempts + 1,
+	first_attempt_at = CASE WHEN first_attempt_at = 0 THEN ?3 ELSE first_attempt_at END,
+	updated_at       = ?3
+WHERE id IN (
+	SELECT o.id FROM outbox o
+	WHERE ((o.state = 'pending' AND o.next_attempt_at <= ?3) OR (o.state = 'sending' AND o.lease_until <= ?3))
+	  AND NOT EXISTS (
+		SELECT 1 FROM outbox p
+		WHERE p.kind = o.kind AND p.issue = o.issue AND p.goal = o.goal AND p.cycle = o.cycle AND p.id != o.id
+		  AND (p.due_at < o.due_at OR (p.due_at = o.due_at AND p.level < o.level))
+		  AND p.state IN ('pending', 'sending') AND p.blocked = 0)
+	ORDER BY o.next_attempt_at, o.id
+	LIMIT ?4)
+RETURNING `+rowColumns, owner, ms(now.Add(lease)), ms(now), limit)
+	if err != nil {
+		return nil, s.db.Wrap("claim", err)
+	}
+	out, err := collect(rs)
+	return out, s.db.Wrap("claim", err)
+}
+
+// Statements run inside a transaction; they are prepared when the outbox
+// is opened (store.Prepare).
+const (
+	qSentRow  = "SELECT " + rowColumns + " FROM outbox WHERE id = ?"
+	qMarkSent = `UPDATE outbox SET state = 'sent', channel = ?, ts = ?, thread_ts = ?,
+		sent_at = ?, updated_at = ?, owner = '', lease_until = 0, uncertain = 0, blocked = 0, last_error = '',
+		update_gen = CASE WHEN met_at > 0 AND ? = '' THEN update_gen + 1 ELSE update_gen END
+		WHERE id = ?`
+	qFlagParents = `UPDATE outbox SET update_gen = update_gen + 1, updated_at = ?
+		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND id != ? AND state = 'sent' AND thread_ts = ''`
+	qGoalMet = `UPDATE outbox SET met_at = ?, updated_at = ?,
+		update_gen = CASE WHEN state = 'sent' AND thread_ts = '' THEN update_gen + 1 ELSE update_gen END
+		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND met_at = 0`
+	qCancelUnsent = `UPDATE outbox SET state = 'cancelled', last_error = 'goal met before sending', updated_at = ?
+		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND state = 'pending' AND uncertain = 0`
+)
+
+var txQueries = []string{qSentRow, qMarkSent, qFlagParents, qGoalMet, qCancelUnsent}
+
+// markSent records that the row's message is in Slack at channel/ts (a
+// thread reply when threadTS is set). It succeeds whether or not the lease
+// is still held: the message exists, and that is the fact to keep. It marks
+// every other parent message of the thread (and this one, if the goal is
+// already met) for a status-line update. Recording the same ts twice is a
+// no-op; recording a different ts for a sent row is an error.
+func (s rows) markSent(ctx context.Context, now time.Time, id int64, channel, ts, threadTS string) error {
+	if channel == "" || ts == "" {
+		return s.db.Fail("mark sent", nil, errors.New("channel and ts are required"))
+	}
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return s.db.Wrap("mark sent", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	r, err := scanRow(s.db.QueryRow(ctx, tx, qSentRow, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.db.Fail("mark sent", store.ErrNotFound, fmt.Errorf("row %d", id))
+	}
+	if err != nil {
+		return s.db.Wrap("mark sent", err)
+	}
+	if r.State == StateSent {
+		if r.Channel == channel && r.TS == ts {
+			return nil
+		}
+		return s.db.Fail("mark sent", store.ErrLeaseLost,
+			fmt.Errorf("row %s already sent as %s/%s, now %s/%s: a duplicate message exists", r.Key, r.Channel, r.TS, channel, ts))
+	}
+	if _, err := s.db.Exec(ctx, tx, qMarkSent, channel, ts, threadTS, ms(now), ms(now), threadTS, id); err != nil {
+		return s.db.Wrap("mark sent", err)
+	}
+	if r.Kind == KindEscalation {
+		if _, err := s.db.Exec(ctx, tx, qFlagParents, ms(now), r.Issue, r.Goal, r.Cycle, id); err != nil {
+			return s.db.Wrap("mark sent", err)
+		}
+	}
+	return s.db.Wrap("mark sent", tx.Commit())
+}
+
+// markFailed returns a claimed row to "pending" until f.Next. A row whose
+// goal was met meanwhile is cancelled instead, unless the attempt may have
+// reached Slack (f.Uncertain): then it stays pending so the dispatcher can
+// look for it and record it. ErrLeaseLost means owner no longer holds it.
+func (s rows) markFailed(ctx context.Context, now time.Time, id int64, owner string, f failure) error {
+	res, err := s.db.Exec(ctx, nil, `UPDATE outbox SET
+		state = CASE WHEN met_at > 0 AND ?1 = 0 THEN 'cancelled' ELSE 'pending' END,
+		uncertain = ?1, blocked = ?2, next_attempt_at = ?3, last_error = ?4,
+		channel = CASE WHEN ?5 != '' THEN ?5 ELSE channel END,
+		thread_ts = CASE WHEN ?5 != '' THEN ?6 ELSE thread_ts END,
+		owner = '', lease_until = 0, updated_at = ?7
+		WHERE id = ?8 AND state = 'sending' AND owner = ?9`,
+		f.Uncertain, f.Blocked, ms(f.Next), truncate(f.Error, 1000), f.Channel, f.ThreadTS, ms(now), id, owner)
+	return s.checkLease("mark failed", res, err, id)
+}
+
+// markCancelled ends a claimed row without sending it: its goal was met
+// and the dispatcher made sure (by looking in Slack) it was never posted.
+func (s rows) markCancelled(ctx context.Context, now time.Time, id int64, owner, reason string) error {
+	res, err := s.db.Exec(ctx, nil, `UPDATE outbox SET state = 'cancelled', uncertain = 0, last_error = ?,
+		owner = '', lease_until = 0, updated_at = ? WHERE id = ? AND state = 'sending' AND owner = ?`,
+		truncate(reason, 1000), ms(now), id, owner)
+	return s.checkLease("mark cancelled", res, err, id)
+}
+
+func (s rows) checkLease(op string, res sql.Result, err error, id int64) error {
+	if err != nil {
+		return s.db.Wrap(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.db.Wrap(op, err)
+	}
+	if n == 0 {
+		return s.db.Fail(op, store.ErrLeaseLost, fmt.Errorf("row %d is not claimed by this dispatcher", id))
+	}
+	return nil
+}
+
+// markGoalMet records that the thread's goal was met at now. Rows not yet
+// sent are cancelled, except ones whose earlier attempt may have reached
+// Slack (they stay for reconciliation) and ones being sent right now (the
+// dispatcher settles them). Sent parent messages are marked for a
+// status-line update. It returns how many rows it cancelled; calling it
+// again is harmless.
+func (s rows) markGoalMet(ctx context.Context, now time.Time, issue, goal string, cycle int) (cancelled int, err error) {
+	tx, err := s.db.Begin(ctx)
+	if err != nil {
+		return 0, s.db.Wrap("mark goal met", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	res, err := s.db.Exec(ctx, tx, qGoalMet, ms(now), ms(now), issue, goal, cycle)
+	if err != nil {
+		return 0, s.db.Wrap("mark goal met", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, s.db.Wrap("mark goal met", tx.Commit())
+	}
+	res, err = s.db.Exec(ctx, tx, qCancelUnsent, ms(now), issue, goal, cycle)
+	if err != nil {
+		return 0, s.db.Wrap("mark goal met", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), s.db.Wrap("mark goal met", tx.Commit())
+}
+
+// thread returns every escalation row of one (issue, goal, cycle), in
+// ladder order.
+func (s rows) thread(ctx context.Context, issue, goal string, cycle int) ([]Row, error) {
+	rs, err := s.db.Query(ctx, nil, "SELECT "+rowColumns+` FROM outbox
+		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? ORDER BY due_at, level, id`, issue, goal, cycle)
+	if err != nil {
+		return nil, s.db.Wrap("thread", err)
+	}
+	out, err := collect(rs)
+	return out, s.db.Wrap("thread", err)
+}
+
+// get returns the row with the given key.
+func (s rows) get(ctx context.Context, key string) (Row, error) {
+	r, err := scanRow(s.db.QueryRow(ctx, nil, "SELECT "+rowColumns+" FROM outbox WHERE key = ?", key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, s.db.Fail("get", store.ErrNotFound, fmt.Errorf("no outbox row %q", key))
+	}
+	return r, s.db.Wrap("get", err)
+}
+
+// dueUpdates returns sent parent messages whose status line is stale and
+// whose next update attempt is due.
+func (s rows) dueUpdates(ctx context.Context, now time.Time, limit int) ([]Row, error) {
+	rs, err := s.db.Query(ctx, nil, "SELECT "+rowColumns+` FROM outbox
+		WHERE state = 'sent' AND update_gen > shown_gen AND update_next_at <= ?
+		ORDER BY update_next_at, id LIMIT ?`, ms(now), limit)
+	if err != nil {
+		return nil, s.db.Wrap("due updates", err)
+	}
+	out, err := collect(rs)
+	return out, s.db.Wrap("due updates", err)
+}
+
+// markUpdated records that the parent now shows the status of generation
+// gen (the UpdateGen read before rendering). A bump that happened while
+// the update was in flight keeps the row due.
+func (s rows) markUpdated(ctx context.Context, now time.Time, id int64, gen int64) error {
+	_, err := s.db.Exec(ctx, nil, `UPDATE outbox SET shown_gen = MAX(shown_gen, ?), update_next_at = 0,
+		last_error = '', updated_at = ? WHERE id = ?`, gen, ms(now), id)
+	return s.db.Wrap("mark updated", err)
+}
+
+// deferUpdate postpones a failed status-line update until next.
+func (s rows) deferUpdate(ctx context.Context, now time.Time, id int64, next time.Time, reason string) error {
+	_, err := s.db.Exec(ctx, nil, `UPDATE outbox SET update_next_at = ?, last_error = ?, updated_at = ? WHERE id = ?`,
+		ms(next), truncate(reason, 1000), ms(now), id)
+	return s.db.Wrap("defer update", err)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

@@ -1,0 +1,93 @@
+package bot
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Health is a product's last cycle, for /readyz.
+type Health struct {
+	Product     string
+	LastSuccess time.Time
+	LastError   error
+}
+
+// Health reports every product's last cycle.
+func (w *Worker) Health() []Health {
+	out := make([]Health, 0, len(w.order))
+	for _, name := range w.order {
+		pr := w.products[name]
+		pr.mu.Lock()
+		out = append(out, Health{Product: name, LastSuccess: pr.lastSuccess, LastError: pr.lastErr})
+		pr.mu.Unlock()
+	}
+	return out
+}
+
+// missedAllowed is how many scheduled cycles may pass after a product's
+// last success before it is not ready.
+const missedAllowed = 3
+
+// Ready says whether the worker is doing its job at now, with one line per
+// finding: not while it waits as a standby for another process's writer
+// lease, not before it reached Jira, and not while a product has missed
+// three of its scheduled cycles (Jira down or rate-limited for that long;
+// delivery of recorded steps goes on meanwhile).
+func (w *Worker) Ready(now time.Time) (bool, []string) {
+	w.mu.Lock()
+	standby, conn, connErr := w.standby, w.conn, w.connErr
+	w.mu.Unlock()
+	if standby != "" {
+		return false, []string{standby}
+	}
+	if conn == nil {
+		return false, []string{"connecting to Jira" + errSuffix(connErr)}
+	}
+	return readiness(w.Health(), w.scheds, now)
+}
+
+// readiness: ready when, for every product, fewer than three of its
+// scheduled ticks passed since its last successful cycle. Counting ticks
+// of the product's own schedule, rather than multiplying one interval,
+// keeps a schedule such as "*/5 9-17 * * 1-5" ready over night and at
+// weekends. A product missing from scheds has the default @every 2m.
+func readiness(hs []Health, scheds map[string]cron.Schedule, now time.Time) (bool, []string) {
+	ready := true
+	var lines []string
+	for _, h := range hs {
+		sched, ok := scheds[h.Product]
+		if !ok {
+			sched = cron.Every(2 * time.Minute)
+		}
+		ago := now.Sub(h.LastSuccess).Round(time.Second)
+		switch {
+		case h.LastSuccess.IsZero():
+			ready = false
+			lines = append(lines, fmt.Sprintf("%s: no successful cycle yet%s", h.Product, errSuffix(h.LastError)))
+		case missedTicks(sched, h.LastSuccess, now, missedAllowed) >= missedAllowed:
+			ready = false
+			lines = append(lines, fmt.Sprintf("%s: last success %s ago, %d or more scheduled cycles since%s", h.Product, ago, missedAllowed, errSuffix(h.LastError)))
+		default:
+			lines = append(lines, fmt.Sprintf("%s: ok, last success %s ago", h.Product, ago))
+		}
+	}
+	return ready, lines
+}
+
+// missedTicks counts the schedule's ticks in (since, now], up to limit.
+func missedTicks(sched cron.Schedule, since, now time.Time, limit int) int {
+	n := 0
+	for t := sched.Next(since); n < limit && !t.IsZero() && !t.After(now); t = sched.Next(t) {
+		n++
+	}
+	return n
+}
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (last error: " + err.Error() + ")"
+}

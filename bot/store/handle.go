@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// The handle below is what bot/outbox builds its rows on: the store owns
+// the file, its one connection, the kept prepared statements and the error
+// classification; the outbox owns what its rows mean. Exported rather than
+// duplicated so that one package decides how slabot talks to SQLite.
+
+// Exec runs a statement that returns no rows, in tx when tx is not nil.
+func (s *Store) Exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	return s.exec(ctx, tx, query, args...)
+}
+
+// Query runs a statement that returns rows, in tx when tx is not nil.
+func (s *Store) Query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	return s.query(ctx, tx, query, args...)
+}
+
+// QueryRow runs a statement that returns at most one row; errors surface
+// from Scan.
+func (s *Store) QueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) interface{ Scan(...any) error } {
+	return s.queryRow(ctx, tx, query, args...)
+}
+
+// Begin starts a write transaction (the write lock is taken up front).
+func (s *Store) Begin(ctx context.Context) (*sql.Tx, error) { return s.begin(ctx) }
+
+// Prepare keeps statements a caller will run inside transactions: the
+// store's one connection is held by the transaction, so they cannot be
+// prepared on demand there.
+func (s *Store) Prepare(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, err := s.stmt(ctx, nil, q); err != nil {
+			return s.wrap("prepare", err)
+		}
+	}
+	return nil
+}
+
+// Wrap classifies err (ErrLocked, ErrCorrupt, ...) and names op and the
+// file, like the store's own errors.
+func (s *Store) Wrap(op string, err error) error { return s.wrap(op, err) }
+
+// Fail returns an error of kind (one of the sentinels) for op on this file.
+func (s *Store) Fail(op string, kind, err error) error {
+	return &Error{Op: op, Path: s.path, Kind: kind, Err: err}
+}
+
+// MS converts a time to the stored form: Unix milliseconds, 0 for zero.
+func MS(t time.Time) int64 { return ms(t) }
+
+// FromMS is the inverse of MS, in UTC.
+func FromMS(v int64) time.Time { return fromMS(v) }

@@ -1,0 +1,56 @@
+package slack
+
+import (
+	"context"
+	"time"
+
+	"github.com/slabot/slabot/bot/outbox"
+)
+
+// Sender is the Slack side of the outbox: it resolves rungs to channels,
+// renders, posts, finds by key, updates and uploads, and keeps no state
+// about rows (bot/outbox does). It implements outbox.Sender.
+type Sender struct {
+	client   *Client
+	resolver *Resolver
+}
+
+var _ outbox.Sender = (*Sender)(nil)
+
+// NewSender wires a client and the assignee directory (Jira accountIds
+// and e-mails to Slack user ids; see NewResolver).
+func NewSender(c *Client, directory map[string]string, now func() time.Time) *Sender {
+	return &Sender{client: c, resolver: NewResolver(c, directory, time.Hour, now)}
+}
+
+// Resolve says where a rung's message goes.
+func (s *Sender) Resolve(ctx context.Context, t outbox.Target) (outbox.Route, error) {
+	return s.resolver.Resolve(ctx, t)
+}
+
+// Post renders m and posts it, tagged with m.Key as message metadata.
+func (s *Sender) Post(ctx context.Context, channel, threadTS string, m outbox.Message) (string, string, error) {
+	out := Render(m.Escalation, m.Route, m.Status)
+	out.Key, out.Extra = m.Key, m.Extra
+	return s.client.Post(ctx, channel, threadTS, out)
+}
+
+// Update re-renders m into the posted message channel/ts.
+func (s *Sender) Update(ctx context.Context, channel, ts string, m outbox.Message) error {
+	return s.client.Update(ctx, channel, ts, Render(m.Escalation, m.Route, m.Status))
+}
+
+// FindByKey looks for the message tagged key.
+func (s *Sender) FindByKey(ctx context.Context, channel, threadTS, key string, oldest time.Time) (string, bool, error) {
+	return s.client.FindByKey(ctx, channel, threadTS, key, oldest)
+}
+
+// Upload shares a report file with its summary as the message text.
+func (s *Sender) Upload(ctx context.Context, channel string, r outbox.Report) (string, string, error) {
+	return s.client.UploadFile(ctx, channel, r.FileName, r.Product+" SLA report "+r.Title, r.Summary, r.Content)
+}
+
+// FindFile looks for the message sharing a file named name.
+func (s *Sender) FindFile(ctx context.Context, channel, name string, oldest time.Time) (string, bool, error) {
+	return s.client.FindFile(ctx, channel, "", name, oldest)
+}
