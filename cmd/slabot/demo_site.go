@@ -78,11 +78,7 @@ func demoSeed(policies []*rules.Policy) (jirasim.Seed, error) {
 	}
 	seed.Fields = []jirasim.Field{{Name: "Organizations", Type: jirasim.FieldOrganizations}}
 	for _, s := range specs {
-		f := jirasim.Field{Name: s.Name, Type: jirasim.FieldType(s.Type)}
-		if s.Type == "select" {
-			f.Options = []string{"running", "paused", "met", "breached", "no_target", "unknown", "not_started"}
-		}
-		seed.Fields = append(seed.Fields, f)
+		seed.Fields = append(seed.Fields, jirasim.Field{Name: s.Name, Type: jirasim.FieldType(s.Type), Options: s.Options})
 	}
 	user := func(id, name, email string, customer bool) jirasim.User {
 		return jirasim.User{AccountID: id, DisplayName: name, Email: email, Customer: customer, TimeZone: "UTC"}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -57,9 +58,24 @@ func fieldSpecs(policies []*rules.Policy, overrides string) ([]jira.FieldSpec, e
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	// The values a select list must offer, from every policy naming it.
+	options := map[string][]string{}
+	for _, p := range policies {
+		for f, vs := range p.FieldOptions() {
+			for _, v := range vs {
+				if !slices.Contains(options[f], v) {
+					options[f] = append(options[f], v)
+				}
+			}
+		}
+	}
 	specs := make([]jira.FieldSpec, 0, len(names))
 	for _, n := range names {
-		specs = append(specs, jira.FieldSpec{Name: n, Type: types[n]})
+		spec := jira.FieldSpec{Name: n, Type: types[n]}
+		if spec.Type == jira.Select {
+			spec.Options = options[n]
+		}
+		specs = append(specs, spec)
 	}
 	return specs, nil
 }

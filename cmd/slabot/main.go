@@ -2,6 +2,7 @@
 //
 //	slabot run [--dry-run]          the daemon (configuration from the environment)
 //	slabot once [--dry-run]         one cycle of every product, then exit
+//	slabot setup [--dry-run]        create the policies' custom fields in Jira
 //	slabot check [--offline] [PATH...]
 //	slabot calendar [--policies PATH] (--from T --add D | --month YYYY-MM)
 //	slabot explain KEY | --issue FILE.json [--bot-account ID]
@@ -32,7 +33,8 @@ func verbs() []verb {
 	return []verb{
 		{"run", "the daemon: every product on SLABOT_SCHEDULE, health and metrics on SLABOT_LISTEN", runDaemon},
 		{"once", "one cycle of every product, then exit (for a cron job)", runOnce},
-		{"check", "validate policy files and list every problem", runCheck},
+		{"setup", "create the policies' custom fields, options and edit-screen entries in Jira (--dry-run: the plan)", runSetup},
+		{"check", "validate policy files (and, unless --offline, the Jira and Slack sites) and list every problem", runCheck},
 		{"calendar", "compute a deadline or list a month's working windows", runCalendar},
 		{"demo", "run the four seed products against simulated Jira and Slack over two simulated weeks", runDemo},
 		{"report", "monthly or quarterly SLA and credit report (md, html, csv) for the customer meeting", runReport},

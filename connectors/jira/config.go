@@ -30,6 +30,9 @@ var schemaType = map[FieldType]string{Datetime: "datetime", Select: "option", Te
 type FieldSpec struct {
 	Name string
 	Type FieldType
+	// Options of a select list: the values slabot writes or matches.
+	// Setup makes sure each exists; reading and writing ignore them.
+	Options []string
 }
 
 // Config configures a Client.

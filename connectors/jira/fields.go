@@ -17,32 +17,7 @@ func resolveFields(specs []FieldSpec, orgName string, site []gojira.Field) ([]re
 	var out []resolvedField
 	var probs []string
 	for _, spec := range specs {
-		want := schemaType[spec.Type]
-		var same, other []gojira.Field
-		for _, f := range site {
-			if !f.Custom {
-				continue
-			}
-			if f.ID == spec.Name || f.Name == spec.Name || (f.ID != spec.Name && strings.EqualFold(f.Name, spec.Name)) {
-				if f.Schema.Type == want {
-					same = append(same, f)
-				} else {
-					other = append(other, f)
-				}
-			}
-		}
-		// An exact-case match beats case-insensitive ones.
-		if len(same) > 1 {
-			var exact []gojira.Field
-			for _, f := range same {
-				if f.Name == spec.Name || f.ID == spec.Name {
-					exact = append(exact, f)
-				}
-			}
-			if len(exact) > 0 {
-				same = exact
-			}
-		}
+		same, other := candidates(spec, site)
 		switch {
 		case len(same) == 1:
 			out = append(out, resolvedField{Name: spec.Name, ID: same[0].ID, Type: spec.Type})
@@ -74,6 +49,37 @@ func resolveFields(specs []FieldSpec, orgName string, site []gojira.Field) ([]re
 		probs = append(probs, fmt.Sprintf("the JSM organizations field %q does not exist on the site", orgName))
 	}
 	return out, orgID, probs
+}
+
+// candidates are the site's custom fields a spec names (by id, or by name
+// ignoring case), split by whether their type is the one the spec needs.
+// An exact-case match beats case-insensitive ones.
+func candidates(spec FieldSpec, site []gojira.Field) (same, other []gojira.Field) {
+	want := schemaType[spec.Type]
+	for _, f := range site {
+		if !f.Custom {
+			continue
+		}
+		if f.ID == spec.Name || strings.EqualFold(f.Name, spec.Name) {
+			if f.Schema.Type == want {
+				same = append(same, f)
+			} else {
+				other = append(other, f)
+			}
+		}
+	}
+	if len(same) > 1 {
+		var exact []gojira.Field
+		for _, f := range same {
+			if f.Name == spec.Name || f.ID == spec.Name {
+				exact = append(exact, f)
+			}
+		}
+		if len(exact) > 0 {
+			same = exact
+		}
+	}
+	return same, other
 }
 
 func ids(fs []gojira.Field) string {

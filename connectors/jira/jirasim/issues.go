@@ -248,7 +248,7 @@ func (s *Server) applyEdit(is *issue, req editRequest, author string, screen, cr
 			}
 		default:
 			f := s.fieldByID[id]
-			if f == nil || (screen && f.NotOnEditScreen) {
+			if f == nil || (screen && !s.onEditScreen(f, is)) {
 				errs[id] = notOnScreen(id)
 				continue
 			}
@@ -302,7 +302,7 @@ func (s *Server) applyEdit(is *issue, req editRequest, author string, screen, cr
 				comments = append(comments, op.Add.Body)
 			}
 		default:
-			if f := s.fieldByID[id]; f == nil || (screen && f.NotOnEditScreen) {
+			if f := s.fieldByID[id]; f == nil || (screen && !s.onEditScreen(f, is)) {
 				errs[id] = notOnScreen(id)
 			} else {
 				errs[id] = "Unsupported update operation for " + id

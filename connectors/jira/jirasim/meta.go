@@ -96,14 +96,7 @@ func (c *call) listFields() {
 			ClauseNames: []string{f.id}, Schema: &jFieldType{Type: f.typ, Items: f.items, System: f.id}})
 	}
 	for _, f := range c.s.fields {
-		ct := customTypes[f.Type]
-		var num int64
-		for _, ch := range f.ID[len("customfield_"):] {
-			num = num*10 + int64(ch-'0')
-		}
-		out = append(out, jFieldDetails{ID: f.ID, Key: f.ID, Name: f.Name, Custom: true, Orderable: true, Navigable: true,
-			Searchable: true, ClauseNames: []string{"cf[" + f.ID[len("customfield_"):] + "]", f.Name},
-			Schema: &jFieldType{Type: ct.typ, Items: ct.items, Custom: ct.custom, CustomID: num}})
+		out = append(out, c.s.fieldDetails(f))
 	}
 	c.json(http.StatusOK, out)
 }
@@ -126,11 +119,12 @@ type jFieldMetadata struct {
 }
 
 // getEditMeta handles GET /rest/api/2/issue/{key}/editmeta
-// (IssueUpdateMetadata): the fields on the issue's edit screen. A custom
-// field marked NotOnEditScreen is absent, as on a site where nobody added
-// it to the screen.
+// (IssueUpdateMetadata): the fields on the edit screen of the issue's
+// project and type (admin.go). A custom field seeded NotOnEditScreen, or
+// created through the API and never added, is absent.
 func (c *call) getEditMeta() {
-	if c.lookup() == nil {
+	is := c.lookup()
+	if is == nil {
 		return
 	}
 	fields := map[string]jFieldMetadata{}
@@ -146,7 +140,7 @@ func (c *call) getEditMeta() {
 		}
 	}
 	for _, f := range c.s.fields {
-		if f.NotOnEditScreen {
+		if !c.s.onEditScreen(f, is) {
 			continue
 		}
 		ct := customTypes[f.Type]

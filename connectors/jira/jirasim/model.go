@@ -66,8 +66,8 @@ type Status struct {
 }
 
 // Field is a custom field. NotOnEditScreen reproduces the most common
-// misconfiguration: the field exists but edits answer 400 "not on the
-// appropriate screen".
+// misconfiguration: the field exists but is on no screen, so edits answer
+// 400 "not on the appropriate screen" (slabot setup adds it).
 type Field struct {
 	ID              string    `json:"id,omitempty"` // customfield_NNNNN
 	Name            string    `json:"name"`

@@ -105,6 +105,7 @@ type Server struct {
 	nextFieldNum  int
 
 	routes []Route
+	admin  adminState
 	log    []Request
 	faults []*faultState
 	rl     rateState
@@ -234,6 +235,7 @@ func (s *Server) load(seed Seed) error {
 			s.byEmail[strings.ToLower(u.Email)] = &u
 		}
 	}
+	s.initAdmin()
 	for _, is := range seed.Issues {
 		if _, err := s.insertIssue(is); err != nil {
 			return err

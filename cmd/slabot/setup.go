@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/slabot/slabot/connectors/jira"
+	"github.com/slabot/slabot/rules"
+)
+
+// runSetup is `slabot setup`: from the policies, the custom fields with
+// their types, the select lists' options, and each field on the edit
+// screens of the projects whose policy names it. It changes only what is
+// missing (a second run changes nothing); --dry-run prints the plan and
+// changes nothing. It needs the Administer Jira global permission, which
+// `run` does not: run it once with an administrator's token if the bot's
+// account is not one.
+func runSetup(args []string, stdout, stderr io.Writer) int {
+	f := newVerbFlags("setup", "[--dry-run] [--policies PATH]  (Jira from SLABOT_JIRA_URL, _EMAIL, _TOKEN)", stdout, stderr)
+	path := f.policiesFlag()
+	dry := f.Bool("dry-run", false, "print what would change and change nothing")
+	if _, code, ok := f.parse(args, 0, 0); !ok {
+		return code
+	}
+	policies, err := loadPolicies(*path)
+	if errors.Is(err, errNoPath) {
+		return f.usageError("%v", err)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitProblem
+	}
+	cfg, err := loadConfig(true, false)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	specs, err := fieldSpecs(policies, cfg.JiraFieldTypes)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	cl, err := jira.New(jira.Config{BaseURL: cfg.JiraURL, Email: cfg.JiraEmail, APIToken: cfg.JiraToken, Fields: specs})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	var projects []jira.SetupProject
+	for _, p := range policies {
+		ps, err := fieldSpecs([]*rules.Policy{p}, cfg.JiraFieldTypes)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitUsage
+		}
+		var names []string
+		for _, s := range ps {
+			names = append(names, s.Name)
+		}
+		for _, k := range p.Projects {
+			projects = append(projects, jira.SetupProject{Key: k, Fields: names})
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	res, err := cl.Setup(ctx, projects, *dry)
+	verb := "done"
+	if *dry {
+		verb = "would"
+	}
+	for _, c := range res.Changes {
+		fmt.Fprintf(stdout, "%-6s%s\n", verb, c)
+	}
+	for _, p := range res.Problems {
+		fmt.Fprintf(stderr, "FAIL  %s\n", p)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitProblem
+	}
+	switch {
+	case len(res.Problems) > 0:
+		fmt.Fprintf(stderr, "%d problem(s) setup cannot fix: fix them in Jira, then run slabot setup again\n", len(res.Problems))
+		return exitSite
+	case len(res.Changes) == 0:
+		fmt.Fprintf(stdout, "ok    %s has every field, option and screen the policies need: nothing to change\n", cfg.JiraURL)
+	case *dry:
+		fmt.Fprintf(stdout, "%d change(s) planned; run without --dry-run to make them\n", len(res.Changes))
+	default:
+		fmt.Fprintf(stdout, "%d change(s) made; next: slabot check\n", len(res.Changes))
+	}
+	return exitOK
+}

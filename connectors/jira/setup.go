@@ -1,0 +1,382 @@
+package jira
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	gojira "github.com/andygrunwald/go-jira"
+)
+
+// SetupPermission is what `slabot setup` needs and nothing else: custom
+// fields, their contexts and options, and screens are site administration.
+// The daemon itself does not need it.
+const SetupPermission = "the Administer Jira global permission (Settings > System > Global permissions), " +
+	"for creating custom fields and their options and for editing screens"
+
+// SetupProject is one governed project and the custom fields its policy
+// names: each must be on the project's edit screens so that slabot can
+// write it and agents can fill it.
+type SetupProject struct {
+	Key    string
+	Fields []string
+}
+
+// SetupResult is what Setup did (or, in a dry run, would do) and what it
+// cannot do by itself.
+type SetupResult struct {
+	Changes  []string
+	Problems []string
+}
+
+// customTypeKeys are the Jira custom field type and searcher of each
+// field type.
+var customTypeKeys = map[FieldType][2]string{
+	Datetime: {"com.atlassian.jira.plugin.system.customfieldtypes:datetime", "com.atlassian.jira.plugin.system.customfieldtypes:datetimerange"},
+	Select:   {"com.atlassian.jira.plugin.system.customfieldtypes:select", "com.atlassian.jira.plugin.system.customfieldtypes:multiselectsearcher"},
+	Text:     {"com.atlassian.jira.plugin.system.customfieldtypes:textfield", "com.atlassian.jira.plugin.system.customfieldtypes:textsearcher"},
+	Number:   {"com.atlassian.jira.plugin.system.customfieldtypes:float", "com.atlassian.jira.plugin.system.customfieldtypes:exactnumber"},
+}
+
+// Setup makes the site ready for the configured fields and the projects:
+// creates each missing custom field with its type, adds the missing
+// options of select lists to the field's global context, and puts each
+// project's fields on the edit screen of every issue type of the project
+// (through its issue type screen scheme and screen schemes). It changes
+// only what is missing, so a second run changes nothing. With dryRun it
+// reads the same and writes nothing. It needs SetupPermission, not
+// Connect.
+func (c *Client) Setup(ctx context.Context, projects []SetupProject, dryRun bool) (SetupResult, error) {
+	var res SetupResult
+	var site []gojira.Field
+	if _, err := c.call(ctx, op{method: "GET", path: "rest/api/2/field", endpoint: "/rest/api/2/field", idempotent: true, out: &site}); err != nil {
+		return res, c.setupErr(err)
+	}
+	fieldIDs := map[string]string{} // spec name -> field id ("" in a dry run for a field not created yet)
+	for _, spec := range c.cfg.Fields {
+		same, other := candidates(spec, site)
+		switch {
+		case len(same) == 1:
+			fieldIDs[spec.Name] = same[0].ID
+		case len(same) > 1:
+			res.Problems = append(res.Problems, fmt.Sprintf("field %q is ambiguous: %d %s fields have that name (%s): rename all but one in Jira",
+				spec.Name, len(same), spec.Type, ids(same)))
+			continue
+		case len(other) > 0:
+			res.Problems = append(res.Problems, fmt.Sprintf("field %q has the wrong type: %s is a %s field, the policy needs a %s: "+
+				"rename or delete it in Jira, or name another field in the policy", spec.Name, ids(other), other[0].Schema.Type, jiraTypeName(spec.Type)))
+			continue
+		default:
+			res.Changes = append(res.Changes, fmt.Sprintf("create custom field %q (%s)", spec.Name, jiraTypeName(spec.Type)))
+			fieldIDs[spec.Name] = ""
+			if !dryRun {
+				id, err := c.createField(ctx, spec)
+				if err != nil {
+					return res, c.setupErr(err)
+				}
+				fieldIDs[spec.Name] = id
+			}
+		}
+		if spec.Type == Select && len(spec.Options) > 0 {
+			if err := c.setupOptions(ctx, spec, fieldIDs[spec.Name], dryRun, &res); err != nil {
+				return res, c.setupErr(err)
+			}
+		}
+	}
+	if err := c.setupScreens(ctx, projects, fieldIDs, dryRun, &res); err != nil {
+		return res, c.setupErr(err)
+	}
+	return res, nil
+}
+
+// setupErr names the permission setup needs when Jira refuses.
+func (c *Client) setupErr(err error) error {
+	var pe *PermissionError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%w\nslabot setup needs %s", err, SetupPermission)
+	}
+	return err
+}
+
+func (c *Client) createField(ctx context.Context, spec FieldSpec) (string, error) {
+	keys := customTypeKeys[spec.Type]
+	body := map[string]string{"name": spec.Name, "type": keys[0], "searcherKey": keys[1],
+		"description": "Set by slabot from the SLA policy; created by slabot setup."}
+	var out gojira.Field
+	if _, err := c.call(ctx, op{method: "POST", path: "rest/api/2/field", endpoint: "/rest/api/2/field", body: body, out: &out}); err != nil {
+		return "", err
+	}
+	return out.ID, nil
+}
+
+// pageBean is Jira's PageBean envelope.
+type pageBean[T any] struct {
+	StartAt    int  `json:"startAt"`
+	MaxResults int  `json:"maxResults"`
+	IsLast     bool `json:"isLast"`
+	Values     []T  `json:"values"`
+}
+
+// pages reads every page of a PageBean endpoint; path has its query
+// already (or none).
+func pages[T any](ctx context.Context, c *Client, path, endpoint string) ([]T, error) {
+	var all []T
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	for start := 0; ; {
+		var pb pageBean[T]
+		if _, err := c.call(ctx, op{method: "GET", path: path + sep + "startAt=" + strconv.Itoa(start) + "&maxResults=50",
+			endpoint: endpoint, idempotent: true, out: &pb}); err != nil {
+			return nil, err
+		}
+		all = append(all, pb.Values...)
+		if pb.IsLast || len(pb.Values) == 0 {
+			return all, nil
+		}
+		start += len(pb.Values)
+	}
+}
+
+// setupOptions adds the options a select list lacks to its global context
+// (else its first context). A disabled option slabot needs is a problem a
+// person must look at: someone chose to retire it.
+func (c *Client) setupOptions(ctx context.Context, spec FieldSpec, id string, dryRun bool, res *SetupResult) error {
+	missing := spec.Options
+	var contextID string
+	if id != "" {
+		type fieldContext struct {
+			ID       string `json:"id"`
+			IsGlobal bool   `json:"isGlobalContext"`
+		}
+		ctxs, err := pages[fieldContext](ctx, c, "rest/api/2/field/"+url.PathEscape(id)+"/context", "/rest/api/2/field/{fieldId}/context")
+		if err != nil {
+			return err
+		}
+		for _, fc := range ctxs {
+			if fc.IsGlobal || contextID == "" {
+				contextID = fc.ID
+			}
+		}
+		if contextID == "" {
+			res.Problems = append(res.Problems, fmt.Sprintf("field %q (%s) has no context: add one in Jira (Custom fields > %s > Contexts and default value)",
+				spec.Name, id, spec.Name))
+			return nil
+		}
+		type option struct {
+			Value    string `json:"value"`
+			Disabled bool   `json:"disabled"`
+		}
+		opts, err := pages[option](ctx, c, "rest/api/2/field/"+url.PathEscape(id)+"/context/"+url.PathEscape(contextID)+"/option",
+			"/rest/api/2/field/{fieldId}/context/{contextId}/option")
+		if err != nil {
+			return err
+		}
+		missing = nil
+		for _, want := range spec.Options {
+			i := slices.IndexFunc(opts, func(o option) bool { return o.Value == want })
+			switch {
+			case i < 0:
+				missing = append(missing, want)
+			case opts[i].Disabled:
+				res.Problems = append(res.Problems, fmt.Sprintf("option %q of field %q is disabled: enable it, or slabot's writes of it fail", want, spec.Name))
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	res.Changes = append(res.Changes, fmt.Sprintf("add options %s to %q", strings.Join(missing, ", "), spec.Name))
+	if dryRun || id == "" {
+		return nil
+	}
+	type create struct {
+		Value string `json:"value"`
+	}
+	body := struct {
+		Options []create `json:"options"`
+	}{}
+	for _, v := range missing {
+		body.Options = append(body.Options, create{v})
+	}
+	_, err := c.call(ctx, op{method: "POST", path: "rest/api/2/field/" + url.PathEscape(id) + "/context/" + url.PathEscape(contextID) + "/option",
+		endpoint: "/rest/api/2/field/{fieldId}/context/{contextId}/option", body: body, out: &struct{}{}})
+	return err
+}
+
+// editScreen is one screen some project edits issues through.
+type editScreen struct {
+	id       int64
+	projects []string
+	fields   map[string]bool // ids on any tab
+	firstTab int64
+}
+
+// setupScreens puts each project's fields on every screen its issues are
+// edited through: for each issue type mapping of the project's issue type
+// screen scheme, the screen scheme's edit screen, or its default screen
+// when it has none. Screens shared by several projects are changed once.
+func (c *Client) setupScreens(ctx context.Context, projects []SetupProject, fieldIDs map[string]string, dryRun bool, res *SetupResult) error {
+	screens := map[int64]*editScreen{}
+	need := map[int64][]string{} // screen id -> field names, in policy order
+	for _, p := range projects {
+		var proj struct {
+			ID         string `json:"id"`
+			Simplified bool   `json:"simplified"`
+		}
+		if _, err := c.call(ctx, op{method: "GET", path: "rest/api/2/project/" + url.PathEscape(p.Key), endpoint: "/rest/api/2/project/{projectIdOrKey}",
+			idempotent: true, out: &proj}); err != nil {
+			return err
+		}
+		if proj.Simplified {
+			res.Problems = append(res.Problems, fmt.Sprintf("project %s is team-managed: add slabot's fields in Project settings > Issue types (%s)",
+				p.Key, strings.Join(p.Fields, ", ")))
+			continue
+		}
+		screenIDs, err := c.projectEditScreens(ctx, proj.ID)
+		if err != nil {
+			return err
+		}
+		if len(screenIDs) == 0 {
+			res.Problems = append(res.Problems, fmt.Sprintf("project %s has no issue type screen scheme: add slabot's fields to its screens by hand (%s)",
+				p.Key, strings.Join(p.Fields, ", ")))
+			continue
+		}
+		for _, sid := range screenIDs {
+			sc := screens[sid]
+			if sc == nil {
+				sc = &editScreen{id: sid}
+				screens[sid] = sc
+			}
+			sc.projects = append(sc.projects, p.Key)
+			for _, f := range p.Fields {
+				if !slices.Contains(need[sid], f) {
+					need[sid] = append(need[sid], f)
+				}
+			}
+		}
+	}
+	order := make([]int64, 0, len(screens))
+	for id := range screens {
+		order = append(order, id)
+	}
+	slices.Sort(order)
+	for _, sid := range order {
+		sc := screens[sid]
+		if err := c.readScreen(ctx, sc); err != nil {
+			return err
+		}
+		var added []string
+		for _, name := range need[sid] {
+			id, known := fieldIDs[name]
+			if !known || (id != "" && sc.fields[id]) {
+				continue // a problem was reported for it, or it is there
+			}
+			added = append(added, strconv.Quote(name))
+			if dryRun || id == "" {
+				continue
+			}
+			if _, err := c.call(ctx, op{method: "POST", path: fmt.Sprintf("rest/api/2/screens/%d/tabs/%d/fields", sid, sc.firstTab),
+				endpoint: "/rest/api/2/screens/{screenId}/tabs/{tabId}/fields", body: map[string]string{"fieldId": id}, out: &struct{}{}}); err != nil {
+				return err
+			}
+			sc.fields[id] = true
+		}
+		if len(added) > 0 {
+			res.Changes = append(res.Changes, fmt.Sprintf("add %s to screen %d (edits in %s)", strings.Join(added, ", "), sid, strings.Join(sc.projects, ", ")))
+		}
+	}
+	return nil
+}
+
+// projectEditScreens lists the ids of the screens issues of a project are
+// edited through.
+func (c *Client) projectEditScreens(ctx context.Context, projectID string) ([]int64, error) {
+	type itssProjects struct {
+		Scheme struct {
+			ID string `json:"id"`
+		} `json:"issueTypeScreenScheme"`
+	}
+	schemes, err := pages[itssProjects](ctx, c, "rest/api/2/issuetypescreenscheme/project?projectId="+url.QueryEscape(projectID),
+		"/rest/api/2/issuetypescreenscheme/project")
+	if err != nil || len(schemes) == 0 {
+		return nil, err
+	}
+	type mapping struct {
+		ScreenSchemeID string `json:"screenSchemeId"`
+	}
+	q := url.Values{}
+	for _, s := range schemes {
+		q.Add("issueTypeScreenSchemeId", s.Scheme.ID)
+	}
+	maps, err := pages[mapping](ctx, c, "rest/api/2/issuetypescreenscheme/mapping?"+q.Encode(), "/rest/api/2/issuetypescreenscheme/mapping")
+	if err != nil {
+		return nil, err
+	}
+	q = url.Values{}
+	for _, m := range maps {
+		if !slices.Contains(q["id"], m.ScreenSchemeID) {
+			q.Add("id", m.ScreenSchemeID)
+		}
+	}
+	if len(q) == 0 {
+		return nil, nil
+	}
+	type screenScheme struct {
+		Screens struct {
+			Default int64 `json:"default"`
+			Edit    int64 `json:"edit"`
+		} `json:"screens"`
+	}
+	sss, err := pages[screenScheme](ctx, c, "rest/api/2/screenscheme?"+q.Encode(), "/rest/api/2/screenscheme")
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, ss := range sss {
+		id := ss.Screens.Edit
+		if id == 0 {
+			id = ss.Screens.Default
+		}
+		if id != 0 && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// readScreen loads which fields are on any tab of a screen, and its first
+// tab (where setup adds fields).
+func (c *Client) readScreen(ctx context.Context, sc *editScreen) error {
+	var tabs []struct {
+		ID int64 `json:"id"`
+	}
+	if _, err := c.call(ctx, op{method: "GET", path: fmt.Sprintf("rest/api/2/screens/%d/tabs", sc.id), endpoint: "/rest/api/2/screens/{screenId}/tabs",
+		idempotent: true, out: &tabs}); err != nil {
+		return err
+	}
+	if len(tabs) == 0 {
+		return fmt.Errorf("jira: screen %d has no tabs: add one in Jira (Settings > Issues > Screens)", sc.id)
+	}
+	sc.firstTab, sc.fields = tabs[0].ID, map[string]bool{}
+	for _, t := range tabs {
+		var fields []struct {
+			ID string `json:"id"`
+		}
+		if _, err := c.call(ctx, op{method: "GET", path: fmt.Sprintf("rest/api/2/screens/%d/tabs/%d/fields", sc.id, t.ID),
+			endpoint: "/rest/api/2/screens/{screenId}/tabs/{tabId}/fields", idempotent: true, out: &fields}); err != nil {
+			return err
+		}
+		for _, f := range fields {
+			sc.fields[f.ID] = true
+		}
+	}
+	return nil
+}
