@@ -17,6 +17,7 @@ import (
 // from SLABOT_JIRA_FIELD_TYPES) changes a type where a site differs.
 func fieldSpecs(policies []*rules.Policy, overrides string) ([]jira.FieldSpec, error) {
 	types := map[string]jira.FieldType{}
+	history := map[string]bool{} // fields whose changelog the engine reads
 	add := func(name string, t jira.FieldType) {
 		if name != "" {
 			if _, ok := types[name]; !ok {
@@ -34,6 +35,7 @@ func fieldSpecs(policies []*rules.Policy, overrides string) ([]jira.FieldSpec, e
 		add(p.Customers.PlanField, jira.Select)
 		for _, it := range p.Qualification.Items {
 			add(it.Field, jira.Text)
+			history[it.Field] = it.Field != ""
 		}
 	}
 	for _, pair := range strings.Split(overrides, ",") {
@@ -71,7 +73,7 @@ func fieldSpecs(policies []*rules.Policy, overrides string) ([]jira.FieldSpec, e
 	}
 	specs := make([]jira.FieldSpec, 0, len(names))
 	for _, n := range names {
-		spec := jira.FieldSpec{Name: n, Type: types[n]}
+		spec := jira.FieldSpec{Name: n, Type: types[n], History: history[n]}
 		if spec.Type == jira.Select {
 			spec.Options = options[n]
 		}

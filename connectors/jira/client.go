@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // Jira users' zones must resolve in minimal containers.
 
@@ -33,6 +34,7 @@ type Client struct {
 	gates   gates
 	metrics metrics
 	skips   skips
+	noBulk  atomic.Bool // the site has no bulk changelog endpoint
 
 	mu        sync.RWMutex
 	connected bool

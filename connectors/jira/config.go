@@ -33,6 +33,9 @@ type FieldSpec struct {
 	// Options of a select list: the values slabot writes or matches.
 	// Setup makes sure each exists; reading and writing ignore them.
 	Options []string
+	// History marks a field whose changelog entries the engine reads (a
+	// qualification checklist field): bulk changelog completion keeps them.
+	History bool
 }
 
 // Config configures a Client.

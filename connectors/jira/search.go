@@ -158,6 +158,35 @@ func (c *Client) search(ctx context.Context, jql string, fn func(rules.Issue) er
 		return time.Time{}, err
 	}
 	var served time.Time
+	deliver := func(wi *wireIssue, is rules.Issue, err error) error {
+		if err != nil {
+			if c.skipIssue(ctx, wi.Key, projectOf(wi.Key), err) {
+				return nil
+			}
+			return err
+		}
+		return fn(is)
+	}
+	// Issues whose inline changelog was truncated wait here, across search
+	// pages, for one bulk changelog request per bulkIssues of them.
+	var pending []*wireIssue
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		complete, err := c.bulkComplete(ctx, pending)
+		if err != nil {
+			return err
+		}
+		for _, wi := range pending {
+			is, err := complete(wi)
+			if err := deliver(wi, is, err); err != nil {
+				return err
+			}
+		}
+		pending = pending[:0]
+		return nil
+	}
 	req := searchRequest{JQL: jql, MaxResults: c.cfg.PageSize, Fields: c.searchFields(), Expand: "changelog"}
 	for page := 1; ; page++ {
 		var res searchPage
@@ -171,19 +200,21 @@ func (c *Client) search(ctx context.Context, jql string, fn func(rules.Issue) er
 		}
 		for i := range res.Issues {
 			wi := &res.Issues[i]
-			is, err := c.complete(ctx, wi)
-			if err != nil {
-				if c.skipIssue(ctx, wi.Key, projectOf(wi.Key), err) {
-					continue
+			if truncatedChangelog(wi) && !c.noBulk.Load() {
+				if pending = append(pending, wi); len(pending) == bulkIssues {
+					if err := flush(); err != nil {
+						return served, err
+					}
 				}
-				return served, err
+				continue
 			}
-			if err := fn(is); err != nil {
+			is, err := c.complete(ctx, wi)
+			if err := deliver(wi, is, err); err != nil {
 				return served, err
 			}
 		}
 		if res.IsLast || res.NextPageToken == "" {
-			return served, nil
+			return served, flush()
 		}
 		req.NextPageToken = res.NextPageToken
 	}
@@ -235,6 +266,13 @@ func (c *Client) complete(ctx context.Context, wi *wireIssue) (rules.Issue, erro
 	if err != nil {
 		return rules.Issue{}, err
 	}
+	return c.completeWith(ctx, wi, histories)
+}
+
+// completeWith completes comments and worklogs (where truncated) of an
+// issue whose changelog is known, and maps it.
+func (c *Client) completeWith(ctx context.Context, wi *wireIssue, histories []gojira.ChangelogHistory) (rules.Issue, error) {
+	var err error
 	var comments []wireComment
 	if raw, ok := wi.Fields["comment"]; ok && string(raw) != "null" {
 		var p commentPage

@@ -80,12 +80,14 @@ func TestTruncatedChangelogCommentsAndWorklogsAreCompleted(t *testing.T) {
 		t.Errorf("comments = %d (want 25), worklogs = %d (want 30)", len(got.Comments), len(got.Worklogs))
 	}
 	for path, want := range map[string]int{
-		"/rest/api/2/issue/SUP-1/changelog": 2, // 131 histories, pages of 100
-		"/rest/api/2/issue/SUP-1/comment":   1,
-		"/rest/api/2/issue/SUP-1/worklog":   1,
+		"POST /rest/api/3/changelog/bulkfetch":  1, // 131 entries, one bulk page
+		"GET /rest/api/2/issue/SUP-1/changelog": 0,
+		"GET /rest/api/2/issue/SUP-1/comment":   1,
+		"GET /rest/api/2/issue/SUP-1/worklog":   1,
 	} {
-		if n := s.sim.CountRequests("GET", path); n != want {
-			t.Errorf("GET %s: %d requests, want %d", path, n, want)
+		method, p, _ := strings.Cut(path, " ")
+		if n := s.sim.CountRequests(method, p); n != want {
+			t.Errorf("%s: %d requests, want %d", path, n, want)
 		}
 	}
 }

@@ -344,3 +344,89 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// Truncated changelogs are completed in bulk: one POST
+// /rest/api/3/changelog/bulkfetch for up to 1,000 issues, filtered to the
+// fields the engine reads (slabot's own field writes and label edits do not
+// come back); a site without the endpoint falls back to paging each one.
+func TestChangelogsCompletedInBulk(t *testing.T) {
+	created := t0.Add(-10 * 24 * time.Hour)
+	var issues []jirasim.Issue
+	for i := range 3 {
+		is := jirasim.Issue{Key: fmt.Sprintf("SUP-%d", i+1), Project: "SUP", Type: "Incident", Status: "Open", Summary: "busy",
+			Reporter: jirasim.CustomerID, Created: created}
+		for j := range 60 { // 30 status changes, 30 writes of slabot's field and labels
+			at := created.Add(time.Duration(j+1) * time.Minute)
+			if j%2 == 0 {
+				from, to := "Open", "In Progress"
+				if j%4 == 2 {
+					from, to = to, from
+				}
+				is.History = append(is.History, jirasim.History{At: at, Author: jirasim.AgentID, Items: []jirasim.Item{{Field: "status", From: from, To: to}}})
+			} else {
+				is.History = append(is.History, jirasim.History{At: at, Author: jirasim.BotAccountID,
+					Items: []jirasim.Item{{Field: "SLA State", From: "on track", To: "at risk"}, {Field: "labels", To: "sla-at-risk"}}})
+			}
+		}
+		issues = append(issues, is)
+	}
+	issues = append(issues, jirasim.Issue{Key: "SUP-4", Project: "SUP", Type: "Incident", Status: "Open", Summary: "quiet",
+		Reporter: jirasim.CustomerID, Created: created, History: statusPingPong(created, 4)})
+	s := newSite(t, seedWith(issues...), jirasim.Options{LogBodies: true}, nil)
+	got, _, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Fatalf("%d issues, want 4", len(got))
+	}
+	for _, is := range got {
+		want := 30
+		if is.Key == "SUP-4" {
+			want = 4 // not truncated: the inline changelog, whole
+		}
+		if len(is.Changes) != want {
+			t.Errorf("%s: %d changes, want %d", is.Key, len(is.Changes), want)
+		}
+		for _, ch := range is.Changes {
+			if ch.Field != rules.FieldStatus {
+				t.Errorf("%s: a %s change came back: the bulk request was not filtered", is.Key, ch.Field)
+				break
+			}
+		}
+	}
+	var bulk []jirasim.Request
+	for _, r := range s.sim.Requests() {
+		if r.Path == "/rest/api/3/changelog/bulkfetch" {
+			bulk = append(bulk, r)
+		}
+	}
+	if len(bulk) != 1 || s.sim.CountRequests("GET", "/rest/api/2/issue/*") != 0 {
+		t.Fatalf("%d bulk requests and %d per-issue reads, want 1 and 0", len(bulk), s.sim.CountRequests("GET", "/rest/api/2/issue/*"))
+	}
+	if body := string(bulk[0].Body); !strings.Contains(body, `"fieldIds":["status","priority","issuetype","resolution","summary","description"]`) {
+		t.Errorf("bulk request %s", body)
+	}
+
+	// Without the endpoint: per-issue paging, and no second try at bulk.
+	s.sim.InjectFault(jirasim.Fault{Method: "POST", Path: "/rest/api/3/changelog/bulkfetch", Status: 404,
+		Body: `{"errorMessages":["null for uri"],"errors":{}}`})
+	s.sim.ResetRequests()
+	for range 2 {
+		got, _, err = s.client.Changed(ctx(t), "SUP", Cursor{})
+		if err != nil || len(got) != 4 {
+			t.Fatalf("fallback: %d issues, %v", len(got), err)
+		}
+		for _, is := range got {
+			if is.Key != "SUP-4" && len(is.Changes) != 90 { // paged whole: 30 status + 30 × (field, labels)
+				t.Errorf("fallback: %s has %d changes, want 90", is.Key, len(is.Changes))
+			}
+		}
+	}
+	if n := s.sim.CountRequests("POST", "/rest/api/3/changelog/bulkfetch"); n != 1 {
+		t.Errorf("%d bulk attempts after a 404, want 1", n)
+	}
+	if n := s.sim.CountRequests("GET", "/rest/api/2/issue/*"); n != 6 {
+		t.Errorf("%d per-issue changelog reads, want 6 (3 issues, twice)", n)
+	}
+}
