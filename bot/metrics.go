@@ -4,8 +4,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics are the worker's Prometheus metrics. Connector metrics (Jira
-// requests, outbox backlog) are collected next to them by cmd/slabot.
+// Metrics are the worker's Prometheus metrics. The outbox has its own
+// (bot/outbox.Metrics); the Jira client's request counts are collected by
+// cmd/slabot.
 type Metrics struct {
 	CycleDuration *prometheus.HistogramVec
 	Cycles        *prometheus.CounterVec
@@ -29,10 +30,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "slabot_issue_writes_total", Help: "Issue change sets written to Jira, by result.",
 		}, []string{"product", "result"}),
 		Issues: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "slabot_open_issues", Help: "Open issues by the state of their first goal with a target.",
+			Name: "slabot_open_issues", Help: "Open issues by state: the first goal still running (running, paused, breached), else the first stopped one (met, breached), else no_target.",
 		}, []string{"product", "state"}),
 		Escalations: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "slabot_escalations_total", Help: "Ladder steps handed to the outbox, by level and result.",
+			Name: "slabot_escalations_total", Help: "Ladder steps newly recorded in the outbox (a step offered again is not counted), by level and result.",
 		}, []string{"product", "level", "result"}),
 		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "slabot_last_success_timestamp_seconds", Help: "When the product's last cycle succeeded.",

@@ -463,6 +463,9 @@ func planName(o *rules.Outcome) string {
 	return ""
 }
 
+// gaugeStates sets the open issues by state: the first goal still running
+// (running, paused, breached), else the first stopped one (met, or
+// breached when it stopped late), else no target.
 func (w *Worker) gaugeStates(product string, ev *rules.Evaluation) {
 	counts := map[rules.GoalState]int{}
 	for i := range ev.Outcomes {
@@ -470,16 +473,25 @@ func (w *Worker) gaugeStates(product string, ev *rules.Evaluation) {
 		if o.Issue.StatusCategory == rules.CategoryDone {
 			continue
 		}
-		state := rules.StateNoTarget
+		state, stopped := rules.StateNoTarget, rules.StateNoTarget
 		for _, g := range o.Goals {
-			if g.State != rules.StateNoTarget && g.State != rules.StateNotStarted && !g.Stopped() {
+			if g.State == rules.StateNoTarget || g.State == rules.StateNotStarted {
+				continue
+			}
+			if !g.Stopped() {
 				state = g.State
 				break
 			}
+			if stopped == rules.StateNoTarget {
+				stopped = g.State
+			}
+		}
+		if state == rules.StateNoTarget {
+			state = stopped
 		}
 		counts[state]++
 	}
-	for _, s := range []rules.GoalState{rules.StateRunning, rules.StatePaused, rules.StateBreached, rules.StateNoTarget, rules.StateUnknown} {
+	for _, s := range []rules.GoalState{rules.StateRunning, rules.StatePaused, rules.StateBreached, rules.StateMet, rules.StateNoTarget, rules.StateUnknown} {
 		w.cfg.Metrics.Issues.WithLabelValues(product, string(s)).Set(float64(counts[s]))
 	}
 }

@@ -237,3 +237,60 @@ func TestClosedStore(t *testing.T) {
 		t.Fatalf("begin after close: %v; want ErrClosed", err)
 	}
 }
+
+// A file written by the first release (schema 1: rows keyed by level,
+// reports as "report:PROJ") is migrated in place: rows keep their key
+// (it is in their Slack message's metadata), escalations get the step
+// "L<level>" for the outbox to adopt, reports become kind report.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT '')`,
+		migrations[0].sql,
+		`INSERT INTO schema_migrations (version, name) VALUES (1, 'outbox and cursors')`,
+		`INSERT INTO outbox (key, issue, goal, cycle, level, payload, state, created_at, updated_at, next_attempt_at, channel, ts)
+			VALUES ('SUP-1|resolution|1|2', 'SUP-1', 'resolution', 1, 2, x'7b7d', 'sent', 1000, 1000, 1000, 'C1', '1.1')`,
+		`INSERT INTO outbox (key, issue, goal, cycle, level, payload, state, created_at, updated_at, next_attempt_at)
+			VALUES ('report:SUP|2026-10|0|1', 'report:SUP', '2026-10', 0, 1, x'7b7d', 'pending', 2000, 2000, 2000)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	_ = db.Close()
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.Query(ctx, nil, `SELECT key, kind, issue, goal, step, level, state, due_at, channel, ts FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var key, kind, issue, goal, step, state, ch, ts string
+		var level int
+		var due int64
+		if err := rows.Scan(&key, &kind, &issue, &goal, &step, &level, &state, &due, &ch, &ts); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%s %s %s %s %s %d %s %d %s %s", key, kind, issue, goal, step, level, state, due, ch, ts))
+	}
+	want := []string{
+		"SUP-1|resolution|1|2 escalation SUP-1 resolution L2 2 sent 1000 C1 1.1",
+		"report:SUP|2026-10|0|1 report SUP 2026-10 report 1 pending 2000  ",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("migrated rows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if v, _ := s.Version(ctx); v != SchemaVersion() {
+		t.Fatalf("version %d", v)
+	}
+}

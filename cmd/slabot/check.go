@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/rules"
@@ -69,7 +72,55 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	r := &checkReport{stdout: stdout, stderr: stderr}
 	checkJira(ctx, cfg, policies, r)
 	checkSlack(ctx, cfg, policies, r)
+	checkOutbox(ctx, cfg, r)
 	return r.code()
+}
+
+// checkOutbox lists the outbox rows that need a person: blocked on an
+// error only a person can fix (an uninvited bot, a revoked token), or an
+// uncertain send that could not be looked up in time (a missing history
+// scope). Later steps of their ladders go ahead meanwhile; each line says
+// what failed last.
+func checkOutbox(ctx context.Context, cfg config, r *checkReport) {
+	if _, err := os.Stat(cfg.Database); err != nil {
+		r.skip("outbox not checked (no database at %s)", cfg.Database)
+		return
+	}
+	db, err := store.Open(ctx, cfg.Database, store.Options{SkipIntegrityCheck: true})
+	if err != nil {
+		r.problem(err)
+		return
+	}
+	defer db.Close()
+	ob, err := outbox.Open(ctx, db, nil, outbox.Options{})
+	if err != nil {
+		r.problem(err)
+		return
+	}
+	counts, err := ob.Counts(ctx)
+	if err != nil {
+		r.problem(err)
+		return
+	}
+	blocked, err := ob.Blocked(ctx, 20)
+	if err != nil {
+		r.problem(err)
+		return
+	}
+	for _, row := range blocked {
+		what := "blocked"
+		if row.Uncertain {
+			what = "blocked, uncertain whether it was posted"
+		}
+		r.fail("outbox: %s %s since %s (%d attempts; channel %s): %s", row.Key, what,
+			row.CreatedAt.Format(time.RFC3339), row.Attempts, row.Channel, row.LastError)
+	}
+	if n := counts["blocked"]; n > len(blocked) {
+		r.fail("outbox: %d more blocked rows", n-len(blocked))
+	}
+	if counts["blocked"] == 0 {
+		r.ok("outbox %s: %d pending, %d sent, none blocked", cfg.Database, counts[outbox.StatePending]+counts[outbox.StateSending], counts[outbox.StateSent])
+	}
 }
 
 // checkReport prints each live finding once, marked ok, warn or FAIL.

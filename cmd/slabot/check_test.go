@@ -6,8 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
 )
 
 // slabot check against a site that lacks a field the policies write, has
@@ -155,5 +160,40 @@ func TestSlackAPIURLMustBeHTTPSOffLoopback(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "u:p") {
 			t.Errorf("%s: the error shows the credentials: %v", url, err)
 		}
+	}
+}
+
+// A level-1 send stuck uncertain (Slack took it, the answer was lost, and
+// the look-up in the channel's history fails) is blocked so the ladder
+// goes on; `slabot check` names it with what failed, and exits 3: a person
+// must look (grant the history scope, or see whether the message is there).
+func TestCheckShowsBlockedOutboxRows(t *testing.T) {
+	sites := newTestSites(t, nil, "")
+	db := filepath.Join(t.TempDir(), "slabot.db")
+	t.Setenv("SLABOT_DB", db)
+	ctx := t.Context()
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := demoChannels(sites.policies)["#hydra-support"]
+	sites.slack.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "chat.postMessage", Channel: ch})
+	sites.slack.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "conversations.history", Channel: ch, Times: 1000})
+	sender := slack.NewSender(slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sites.slack.APIURL()}), nil, nil)
+	ob, err := outbox.Open(ctx, st, sender, outbox.Options{UncertainLimit: time.Nanosecond, PerChannelInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ob.Escalate(ctx, time.Now(), outbox.Escalation{IssueKey: "HYD-7", Goal: "first_response", Cycle: 1,
+		Step: "75%/agent", Level: 1, Rung: "agent", Target: outbox.Target{Channel: ch}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ob.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close()
+	code, out, errs := runCLI(t, "check", "--policies", "../../deploy/policies")
+	if code != exitSite || !strings.Contains(errs, "FAIL  outbox: HYD-7|first_response|1|75%/agent blocked, uncertain whether it was posted") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
