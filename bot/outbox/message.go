@@ -15,7 +15,11 @@ type Escalation struct {
 	IssueKey string `json:"issue_key"`
 	IssueURL string `json:"issue_url"` // link to the issue in Jira
 	Goal     string `json:"goal"`      // goal name, e.g. "resolution"
-	Cycle    int    `json:"cycle"`     // reopen count: a reopened issue escalates afresh
+	// GoalTitle is how messages name the goal ("First response"): the
+	// policy's title, not its internal name. Empty in rows written before
+	// titles were carried: the renderer derives one from Goal.
+	GoalTitle string `json:"goal_title,omitempty"`
+	Cycle     int    `json:"cycle"` // reopen count: a reopened issue escalates afresh
 	// Step is what the step is (StepID: trigger and rung, "breach+2h/management"):
 	// the row's identity, stable when other steps are added or removed.
 	Step  string `json:"step,omitempty"`

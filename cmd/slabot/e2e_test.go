@@ -119,6 +119,10 @@ func TestEndToEndTwoWeeks(t *testing.T) {
 		}
 		k, _ := m.Metadata.EventPayload["key"].(string)
 		posted[k]++
+		// Messages name a goal by the policy's title, never its internal name.
+		if strings.Contains(m.Text+string(m.Blocks), "first_response") {
+			t.Errorf("%s shows the goal's internal name: %s", k, m.Text)
+		}
 		if strings.HasPrefix(k, d.keys["bot-climb"]+"|") {
 			climb = append(climb, k)
 		}
@@ -132,6 +136,14 @@ func TestEndToEndTwoWeeks(t *testing.T) {
 		outbox.Key(d.keys["bot-climb"], "first_response", 1, "75%/agent"),
 		outbox.Key(d.keys["bot-climb"], "first_response", 1, "breach/team_lead"),
 		outbox.Key(d.keys["bot-climb"], "first_response", 1, "breach+1bd/management"),
+	}
+	for _, m := range d.ssim.AllMessages() {
+		if m.Metadata == nil {
+			continue
+		}
+		if k, _ := m.Metadata.EventPayload["key"].(string); k == want[0] && !strings.Contains(m.Text, "First response due in") {
+			t.Errorf("%s: fallback text does not name the goal by its title: %s", k, m.Text)
+		}
 	}
 	if strings.Join(climb, " ") != strings.Join(want, " ") {
 		t.Errorf("ladder for %s: %v, want %v in order", d.keys["bot-climb"], climb, want)

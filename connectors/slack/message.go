@@ -19,7 +19,7 @@ func Render(e outbox.Escalation, r outbox.Route, st outbox.Status) Outgoing {
 		header += " " + esc(clip(e.Summary, maxSummary))
 	}
 	fields := []*slack.TextBlockObject{
-		field("Goal", esc(e.Goal)),
+		field("Goal", esc(titleCase(goalTitle(e)))),
 		field("Deadline", dateToken(e.Deadline)),
 		field(remainingLabel(e.Remaining), remainingValue(e.Remaining)+" (business time, as of "+dateToken(e.AsOf)+")"),
 	}
@@ -37,23 +37,42 @@ func Render(e outbox.Escalation, r outbox.Route, st outbox.Status) Outgoing {
 		fields = append(fields, field("Assignee", esc(e.Target.AssigneeLabel())))
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, header, false, false), nil, nil),
+		slack.NewSectionBlock(mrkdwn(header), nil, nil),
 		slack.NewSectionBlock(nil, fields, nil),
-		slack.NewContextBlock("status", slack.NewTextBlockObject(slack.MarkdownType, statusLine(e, st), false, false)),
+		slack.NewContextBlock("status", mrkdwn(statusLine(e, st))),
 	}
 	if !e.DataAsOf.IsZero() {
-		blocks = append(blocks, slack.NewContextBlock("stale", slack.NewTextBlockObject(slack.MarkdownType,
-			":warning: Jira could not be read: the issue data is as of the last successful poll, "+dateToken(e.DataAsOf)+".", false, false)))
+		blocks = append(blocks, slack.NewContextBlock("stale",
+			mrkdwn(":warning: Jira could not be read: the issue data is as of the last successful poll, "+dateToken(e.DataAsOf)+".")))
 	}
 	if r.Fallback {
-		blocks = append(blocks, slack.NewContextBlock("fallback", slack.NewTextBlockObject(slack.MarkdownType,
-			":information_source: "+esc(r.Why), false, false)))
+		blocks = append(blocks, slack.NewContextBlock("fallback", mrkdwn(":information_source: "+esc(r.Why))))
 	}
 	return Outgoing{Text: plainText(e, r, st), Blocks: blocks}
 }
 
 func field(label, value string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, "*"+label+"*\n"+value, false, false)
+	return mrkdwn("*" + label + "*\n" + value)
+}
+
+// mrkdwn is a text object whose text is taken as written (verbatim):
+// Slack then does not turn bare words such as "@channel" or a channel name
+// inside a customer's summary into mentions or links. Our own link and
+// date tokens (<url|key>, <!date^...>) still render, and everything a
+// customer or agent wrote has passed through esc, so it cannot form one.
+func mrkdwn(text string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, text, false, true)
+}
+
+// goalTitle is how a message names the goal: the policy's title
+// ("First response"), not its internal name (first_response). Rows
+// written before titles were carried derive it from the name as the
+// policy compiler does.
+func goalTitle(e outbox.Escalation) string {
+	if e.GoalTitle != "" {
+		return e.GoalTitle
+	}
+	return strings.ReplaceAll(e.Goal, "_", " ")
 }
 
 func levelEmoji(level int) string {
@@ -106,7 +125,7 @@ func deadlineJustReached(d time.Duration) bool {
 func statusLine(e outbox.Escalation, st outbox.Status) string {
 	switch {
 	case !st.MetAt.IsZero():
-		return fmt.Sprintf(":white_check_mark: *%s met* %s — no further escalation.", esc(titleCase(e.Goal)), dateToken(st.MetAt))
+		return fmt.Sprintf(":white_check_mark: *%s met* %s — no further escalation.", esc(titleCase(goalTitle(e))), dateToken(st.MetAt))
 	case st.Level > st.ThisLevel && st.ThisLevel > 0:
 		return fmt.Sprintf(":arrow_double_up: Escalated to *level %d · %s* %s.", st.Level, esc(titleCase(st.Rung)), dateToken(st.LevelAt))
 	}
@@ -117,32 +136,37 @@ func statusLine(e outbox.Escalation, st outbox.Status) string {
 	return fmt.Sprintf(":hourglass_flowing_sand: Status: *%s*.", esc(s))
 }
 
+// plainText is the fallback text: what mobile notifications, screen
+// readers and old clients show. Slack parses it as mrkdwn too, so every
+// piece of customer- or agent-controlled text is escaped exactly as in the
+// blocks: a summary reading "<!channel>" must not notify a channel.
 func plainText(e outbox.Escalation, r outbox.Route, st outbox.Status) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "[L%d %s] %s", e.Level, e.Rung, e.IssueKey)
+	goal := esc(goalTitle(e))
+	fmt.Fprintf(&b, "[L%d %s] %s", e.Level, esc(e.Rung), esc(e.IssueKey))
 	if e.Summary != "" {
-		fmt.Fprintf(&b, " %s", clip(e.Summary, maxSummary))
+		fmt.Fprintf(&b, " %s", esc(clip(e.Summary, maxSummary)))
 	}
 	switch {
 	case deadlineJustReached(e.Remaining):
-		fmt.Fprintf(&b, ": %s deadline reached, overdue now", e.Goal)
+		fmt.Fprintf(&b, ": %s deadline reached, overdue now", goal)
 	case e.Remaining < 0:
-		fmt.Fprintf(&b, ": %s overdue by %s", e.Goal, fmtDuration(e.Remaining))
+		fmt.Fprintf(&b, ": %s overdue by %s", goal, fmtDuration(e.Remaining))
 	default:
-		fmt.Fprintf(&b, ": %s due in %s", e.Goal, fmtDuration(e.Remaining))
+		fmt.Fprintf(&b, ": %s due in %s", goal, fmtDuration(e.Remaining))
 	}
 	fmt.Fprintf(&b, " (deadline %s)", utc(e.Deadline))
 	if e.Customer != "" {
-		fmt.Fprintf(&b, ". Customer %s", e.Customer)
+		fmt.Fprintf(&b, ". Customer %s", esc(e.Customer))
 		if e.Plan != "" {
-			fmt.Fprintf(&b, " (%s)", e.Plan)
+			fmt.Fprintf(&b, " (%s)", esc(e.Plan))
 		}
 	}
 	if e.Priority != "" {
-		fmt.Fprintf(&b, ", priority %s", e.Priority)
+		fmt.Fprintf(&b, ", priority %s", esc(e.Priority))
 	}
 	if r.Fallback {
-		fmt.Fprintf(&b, ". Assignee: %s", e.Target.AssigneeLabel())
+		fmt.Fprintf(&b, ". Assignee: %s", esc(e.Target.AssigneeLabel()))
 	}
 	if !e.DataAsOf.IsZero() {
 		fmt.Fprintf(&b, ". Jira data as of %s (Jira unreachable)", utc(e.DataAsOf))
@@ -151,7 +175,7 @@ func plainText(e outbox.Escalation, r outbox.Route, st outbox.Status) string {
 	case !st.MetAt.IsZero():
 		fmt.Fprintf(&b, ". Met %s.", utc(st.MetAt))
 	case st.Level > st.ThisLevel && st.ThisLevel > 0:
-		fmt.Fprintf(&b, ". Escalated to level %d (%s).", st.Level, st.Rung)
+		fmt.Fprintf(&b, ". Escalated to level %d (%s).", st.Level, esc(st.Rung))
 	default:
 		b.WriteString(".")
 	}

@@ -24,6 +24,7 @@ func TestRenderOverdue(t *testing.T) {
 		"Checkout fails \\u0026lt;for\\u0026gt; EU \\u0026amp; US",    // summary mrkdwn-escaped
 		"*Overdue by*\\n2h 5m",
 		"\\u003c!date^" + itoa(start.Add(-2*time.Hour).Unix()) + "^{date_short_pretty} {time}|2026-03-02 07:00 UTC\\u003e",
+		"*Goal*\\nTime to resolution", // the policy's title, not the goal's name
 		"*Customer*\\nAcme · Gold",
 		"*Priority*\\nHigh",
 		"Status: *breached*",
@@ -32,7 +33,7 @@ func TestRenderOverdue(t *testing.T) {
 			t.Errorf("blocks lack %s\n%s", want, blocks)
 		}
 	}
-	wantText := "[L2 team lead] SUP-7 Checkout fails <for> EU & US: resolution overdue by 2h 5m (deadline 2026-03-02 07:00 UTC). Customer Acme (Gold), priority High."
+	wantText := "[L2 team lead] SUP-7 Checkout fails &lt;for&gt; EU &amp; US: Time to resolution overdue by 2h 5m (deadline 2026-03-02 07:00 UTC). Customer Acme (Gold), priority High."
 	if out.Text != wantText {
 		t.Errorf("fallback text\n got %s\nwant %s", out.Text, wantText)
 	}
@@ -46,7 +47,7 @@ func TestRenderRemainingAndStatus(t *testing.T) {
 	out := slackc.Render(e, outbox.Route{Channel: "C1", Fallback: true, Why: "No Slack user"},
 		outbox.Status{ThisLevel: 1, Level: 2, Rung: "team lead", MetAt: met})
 	b, _ := json.Marshal(out.Blocks)
-	for _, want := range []string{"*Time left*\\n1h 30m", "Resolution met*", "*Assignee*\\nZoe (zoe@example.com)", "No Slack user", "x…"} {
+	for _, want := range []string{"*Time left*\\n1h 30m", "Time to resolution met*", "*Assignee*\\nZoe (zoe@example.com)", "No Slack user", "x…"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("blocks lack %q", want)
 		}
@@ -76,10 +77,10 @@ func TestRenderAtDeadline(t *testing.T) {
 		field     string // in the blocks
 		text      string // in the plain-text fallback
 	}{
-		{0, "*Deadline reached*\\nno time left", "resolution deadline reached, overdue now (deadline"},
-		{-10 * time.Second, "*Deadline reached*\\nno time left", "resolution deadline reached, overdue now (deadline"},
-		{20 * time.Second, "*Time left*\\nless than a minute", "resolution due in less than a minute (deadline"},
-		{-time.Minute, "*Overdue by*\\n1m", "resolution overdue by 1m (deadline"},
+		{0, "*Deadline reached*\\nno time left", "Time to resolution deadline reached, overdue now (deadline"},
+		{-10 * time.Second, "*Deadline reached*\\nno time left", "Time to resolution deadline reached, overdue now (deadline"},
+		{20 * time.Second, "*Time left*\\nless than a minute", "Time to resolution due in less than a minute (deadline"},
+		{-time.Minute, "*Overdue by*\\n1m", "Time to resolution overdue by 1m (deadline"},
 	} {
 		e := esc("SUP-9", 2, "team lead", outbox.Target{Channel: "CLEAD"})
 		e.Deadline, e.AsOf, e.Remaining = start, start.Add(-c.remaining), c.remaining
@@ -102,7 +103,7 @@ var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 func esc(issue string, level int, rung string, target outbox.Target) outbox.Escalation {
 	return outbox.Escalation{
 		IssueKey: issue, IssueURL: "https://acme.atlassian.net/browse/" + issue,
-		Goal: "resolution", Cycle: 1, Level: level, Rung: rung, Target: target,
+		Goal: "resolution", GoalTitle: "Time to resolution", Cycle: 1, Level: level, Rung: rung, Target: target,
 		Summary: "Checkout fails <for> EU & US", Customer: "Acme", Plan: "Gold", Priority: "High",
 		Deadline: start.Add(-2 * time.Hour), Remaining: -2*time.Hour - 5*time.Minute, AsOf: start, Status: "breached",
 	}
