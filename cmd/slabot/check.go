@@ -219,11 +219,17 @@ func checkJira(ctx context.Context, cfg config, policies []*rules.Policy, r *che
 	}
 }
 
-// checkSlack: the bot token works and the bot can post to every ladder
-// channel.
+// checkSlack: the bot token works, each ladder channel resolves (by name
+// through Slack, SLABOT_SLACK_CHANNELS overriding) and the bot can post
+// to it.
 func checkSlack(ctx context.Context, cfg config, policies []*rules.Policy, r *checkReport) {
 	if cfg.SlackToken == "" {
 		r.skip("slack not checked (SLABOT_SLACK_TOKEN is not set)")
+		return
+	}
+	overrides, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
+	if err != nil {
+		r.fail("%v", err)
 		return
 	}
 	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
@@ -233,23 +239,45 @@ func checkSlack(ctx context.Context, cfg config, policies []*rules.Policy, r *ch
 		return
 	}
 	r.ok("slack as %s", id.UserID)
-	channels, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
-	if err != nil {
-		r.fail("%v", err)
-		return
-	}
-	for _, name := range ladderChannels(policies) {
-		id, ok := channelID(channels, name)
-		if !ok {
-			r.fail("slack: channel %s has no id: add %s=C... to SLABOT_SLACK_CHANNELS", name, name)
-			continue
+	names := ladderChannels(policies)
+	ids, err := sc.Verify(ctx, names, overrides)
+	bad := map[string]bool{} // channel names and ids with a finding
+	for _, e := range unjoin(err) {
+		var (
+			ce *slack.ChannelError
+			ue *slack.UncertainError
+			rl *slack.RateLimitError
+		)
+		switch {
+		case errors.As(e, &ce):
+			bad[ce.Name] = true
+		case errors.As(e, &ue):
+			bad[ue.Channel] = true
+		case errors.As(e, &rl):
+			bad[rl.Channel] = true
 		}
-		if err := sc.CanPost(ctx, id); err != nil {
-			r.problem(fmt.Errorf("%s: %w", name, err))
-		} else {
-			r.ok("slack channel %s (%s): the bot can post", name, id)
+		r.problem(e)
+	}
+	for _, n := range names {
+		if id, ok := ids[n]; ok && !bad[n] && !bad[id] {
+			r.ok("slack channel %s (%s): the bot can post", n, id)
 		}
 	}
+}
+
+// unjoin lists the errors errors.Join put together (or err alone).
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, unjoin(e)...)
+		}
+		return out
+	}
+	return []error{err}
 }
 
 // writtenFields lists the fields slabot writes for p: they must be on the

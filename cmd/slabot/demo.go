@@ -366,7 +366,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\n%d Jira requests, %d Slack calls, %d failed cycles, %s wall time\n",
 		d.jira.TotalRequests(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
 	if *serve {
-		ms := httptest.NewServer(healthHandler(d.worker, d.reg, d.clock.Now))
+		ms := httptest.NewServer(healthHandler(d.worker.Ready, d.reg, d.clock.Now))
 		defer ms.Close()
 		fmt.Fprintf(stdout, "\njirasim:  %s (basic auth %s / %s)\nslacksim: %s\nmetrics:  %s/metrics  (also /healthz, /readyz)\nCtrl-C to stop.\n",
 			d.jsrv.URL, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), ms.URL)

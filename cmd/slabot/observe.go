@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/connectors/jira"
 )
 
@@ -44,17 +43,17 @@ func (c *connectorCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// healthHandler serves /healthz (the process is up), /readyz (the
-// worker's bot.Worker.Ready: writing, connected, no product three cycles
-// behind) and /metrics.
-func healthHandler(w *bot.Worker, reg *prometheus.Registry, now func() time.Time) http.Handler {
+// healthHandler serves /healthz (the process is up), /readyz (ready: Slack
+// verified, then the worker's bot.Worker.Ready: writing, connected, no
+// product three cycles behind) and /metrics.
+func healthHandler(ready func(time.Time) (bool, []string), reg *prometheus.Registry, now func() time.Time) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(rw, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
-		ready, lines := w.Ready(now())
-		if !ready {
+		ok, lines := ready(now())
+		if !ok {
 			rw.WriteHeader(http.StatusServiceUnavailable)
 		}
 		fmt.Fprintln(rw, strings.Join(lines, "\n"))

@@ -6,12 +6,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -21,7 +21,7 @@ func TestHealthEndpoints(t *testing.T) {
 	newTestSites(t, nil, "")
 	a := newTestApp(t)
 	clock := time.Now()
-	srv := httptest.NewServer(healthHandler(a.worker, a.reg, func() time.Time { return clock }))
+	srv := httptest.NewServer(healthHandler(a.worker.Ready, a.reg, func() time.Time { return clock }))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		t.Helper()
@@ -68,7 +68,13 @@ func TestHealthEndpoints(t *testing.T) {
 func TestDaemonServesAndShutsDown(t *testing.T) {
 	sites := newTestSites(t, nil, "")
 	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
-	a := newTestApp(t)
+	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
+	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	t.Setenv("SLABOT_LOG_LEVEL", "warn")
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Every search takes a while: the first cycles are still running when
 	// the shutdown comes.
 	sites.jira.InjectFault(jirasim.Fault{Method: http.MethodPost, Path: "/rest/api/2/search/jql", Latency: 300 * time.Millisecond})
@@ -78,7 +84,8 @@ func TestDaemonServesAndShutsDown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
-	go func() { _ = a.serve(ctx, ln); close(done) }()
+	apps := make(chan *app, 1)
+	go func() { _ = daemon(ctx, cfg, ln, func(a *app) { apps <- a }); close(done) }()
 	url := "http://" + ln.Addr().String()
 	up := false
 	for range 200 {
@@ -92,6 +99,7 @@ func TestDaemonServesAndShutsDown(t *testing.T) {
 	if !up {
 		t.Fatal("/healthz never answered")
 	}
+	a := <-apps
 	// Wait until the worker reached Jira: the first cycles start at once
 	// and are searching (slowly).
 	for {
@@ -101,7 +109,7 @@ func TestDaemonServesAndShutsDown(t *testing.T) {
 		}
 		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if !strings.Contains(string(b), "connecting to Jira") {
+		if !strings.Contains(string(b), "connecting to Jira") && !strings.Contains(string(b), "slack: verifying") && !strings.Contains(string(b), "starting") {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -138,7 +146,11 @@ func newTestApp(t *testing.T) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := newApp(t.Context(), cfg)
+	channels, err := slackChannels(t.Context(), cfg, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(t.Context(), cfg, channels, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,46 +177,90 @@ func TestLabelPrefixes(t *testing.T) {
 	}
 }
 
-// slabot run does not start while a policy's channel has no Slack id: the
-// escalation would otherwise wait in the outbox for ever.
-func TestRunRefusesUnmappedChannels(t *testing.T) {
-	newTestSites(t, nil, "")
-	t.Setenv("SLABOT_SLACK_CHANNELS", "#botron-leads=C0001")
-	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
+// Channels are found by name through Slack (SLABOT_SLACK_CHANNELS only
+// overrides): with one channel mapped by hand, run and once resolve the
+// others; a channel the bot is not in is named, with the fix.
+func TestRunResolvesChannelsByName(t *testing.T) {
+	sites := newTestSites(t, nil, "#hydra-leads")
+	t.Setenv("SLABOT_SLACK_CHANNELS", "#botron-leads=C0005")
 	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
 	cfg, err := loadConfig(true, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = newApp(t.Context(), cfg)
-	if err == nil || !strings.Contains(err.Error(), "#sanarise-management=C...") || strings.Contains(err.Error(), "#botron-leads=") {
-		t.Fatalf("err = %v, want every unmapped channel named (and only those)", err)
+	_, err = slackChannels(t.Context(), cfg, false, nil)
+	if err == nil || !strings.Contains(err.Error(), "#hydra-leads") || !strings.Contains(err.Error(), "/invite") || strings.Contains(err.Error(), "#botron-leads") {
+		t.Fatalf("err = %v, want the channel without the bot named with the fix (and only it)", err)
+	}
+	sites.slack.SetMember("C0008", true)
+	ids, err := slackChannels(t.Context(), cfg, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, id := range demoChannels(sites.policies) {
+		if ids[name] != id {
+			t.Errorf("%s resolved to %q, want %s", name, ids[name], id)
+		}
+	}
+	if n := len(sites.slack.Calls("conversations.list")); n == 0 {
+		t.Error("no conversations.list: names were not resolved through Slack")
 	}
 }
 
-// The shipped Kubernetes settings map every channel of the shipped
-// policies (the ConfigMap mounts them all): otherwise the pod would refuse
-// to start.
-func TestShippedK8sConfigMapsEveryChannel(t *testing.T) {
-	data, err := os.ReadFile("../../deploy/k8s/config.env")
+// "slabot run with a wrong Slack token: /readyz not ready with a reason,
+// no secret in it." The daemon listens at once and stays up (Jira's side
+// and a person's fix must not need a restart loop), /readyz answers 503
+// with Slack's code and the variable to fix, and neither token nor the
+// Jira account's e-mail appears.
+func TestRunWrongSlackTokenNotReady(t *testing.T) {
+	newTestSites(t, nil, "")
+	ss := slacksim.NewServer(slacksim.WithToken("xoxb-the-right-one"))
+	t.Cleanup(ss.Close)
+	const secret = "xoxb-wrong-secret-4711"
+	t.Setenv("SLABOT_SLACK_API_URL", ss.APIURL())
+	t.Setenv("SLABOT_SLACK_TOKEN", secret)
+	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
+	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	t.Setenv("SLABOT_LOG_LEVEL", "error")
+	cfg, err := loadConfig(true, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pairs string
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "SLABOT_SLACK_CHANNELS="); ok {
-			pairs = v
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- daemon(ctx, cfg, ln, nil) }()
+	url := "http://" + ln.Addr().String()
+	var code int
+	var body string
+	for range 500 {
+		res, err := http.Get(url + "/readyz")
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			code, body = res.StatusCode, string(b)
+			if strings.Contains(body, "invalid_auth") {
+				break
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "invalid_auth") || !strings.Contains(body, "SLABOT_SLACK_TOKEN") {
+		t.Fatalf("/readyz = %d %q, want 503 naming invalid_auth and the variable", code, body)
+	}
+	for _, s := range []string{secret, jirasim.BotToken, jirasim.BotEmail} {
+		if strings.Contains(body, s) {
+			t.Errorf("/readyz shows %q: %s", s, body)
 		}
 	}
-	channels, err := parsePairs("SLABOT_SLACK_CHANNELS", pairs)
-	if err != nil {
-		t.Fatal(err)
+	if res, err := http.Get(url + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
+		t.Errorf("/healthz while Slack is not ready: %v %v", res, err)
 	}
-	policies, err := rules.LoadDir("../../deploy/policies")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := unmappedChannels(policies, channels); err != nil {
-		t.Error(err)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("daemon returned %v on shutdown", err)
 	}
 }

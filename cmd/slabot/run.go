@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,11 +40,16 @@ type app struct {
 	reg      *prometheus.Registry
 }
 
-// newApp wires everything without reaching Jira or Slack: the worker
-// connects to Jira itself (bot.Worker.Run retries while Jira is down), so
-// the daemon serves /healthz and /metrics from the start.
-func newApp(ctx context.Context, cfg config) (*app, error) {
-	a := &app{cfg: cfg, log: cfg.logger(), reg: prometheus.NewRegistry()}
+// newApp wires everything without reaching Jira: the worker connects to
+// Jira itself (bot.Worker.Run retries while Jira is down), so the daemon
+// serves /healthz and /metrics from the start. channels maps each ladder
+// channel as the policies name it to its Slack id (slackChannels); reg
+// collects the metrics (nil: a new registry).
+func newApp(ctx context.Context, cfg config, channels map[string]string, reg *prometheus.Registry) (*app, error) {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	a := &app{cfg: cfg, log: cfg.logger(), reg: reg}
 	var err error
 	if a.policies, err = rules.LoadDir(cfg.Policies); err != nil {
 		return nil, err
@@ -55,12 +61,10 @@ func newApp(ctx context.Context, cfg config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	channels, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
-	if err == nil && cfg.SlackToken != "" { // a dry run without Slack never posts
-		err = unmappedChannels(a.policies, channels)
-	}
-	if err != nil {
-		return nil, err
+	if cfg.SlackToken != "" { // a dry run without Slack never posts
+		if err := unmappedChannels(a.policies, channels); err != nil {
+			return nil, err
+		}
 	}
 	if a.store, err = store.Open(ctx, cfg.Database, store.Options{}); err != nil {
 		return nil, err
@@ -114,10 +118,10 @@ func parsePairs(name, s string) (map[string]string, error) {
 }
 
 // unmappedChannels lists every ladder channel the policies name as "#name"
-// without an id in SLABOT_SLACK_CHANNELS. Slack threads and the outbox's
-// look-ups work on channel ids, so the dispatcher refuses names: without
-// this check such an escalation or report would wait in the outbox
-// forever instead of stopping start-up.
+// without a Slack id. Slack threads and the outbox's look-ups work on
+// channel ids, so the outbox refuses names: without this check such an
+// escalation or report would wait in the outbox forever instead of
+// stopping start-up.
 func unmappedChannels(policies []*rules.Policy, channels map[string]string) error {
 	var missing []string
 	for _, name := range ladderChannels(policies) {
@@ -131,6 +135,31 @@ func unmappedChannels(policies []*rules.Policy, channels map[string]string) erro
 	return nil
 }
 
+// slackChannels verifies Slack for run and once: the token works, each
+// ladder channel resolves (by name through the API, SLABOT_SLACK_CHANNELS
+// overriding) and the bot can post to it. With wait it retries until that
+// holds or ctx ends, handing each failure to report; without, one try. A
+// dry run without a Slack token only reads SLABOT_SLACK_CHANNELS.
+func slackChannels(ctx context.Context, cfg config, wait bool, report func(error)) (map[string]string, error) {
+	overrides, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
+	if err != nil || cfg.SlackToken == "" {
+		return overrides, err
+	}
+	policies, err := rules.LoadDir(cfg.Policies)
+	if err != nil {
+		return nil, err
+	}
+	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
+	if wait {
+		return sc.WaitReady(ctx, ladderChannels(policies), overrides, report)
+	}
+	ids, err := sc.Verify(ctx, ladderChannels(policies), overrides)
+	if err != nil {
+		return nil, errors.New(slack.Reason(err))
+	}
+	return ids, nil
+}
+
 // runOnce is `slabot once`: one cycle of every product and one delivery
 // pass, then exit (for a cron job). It writes only while it holds the
 // database's writer lease: next to a running daemon it refuses.
@@ -141,7 +170,12 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a, err := newApp(ctx, cfg)
+	channels, err := slackChannels(ctx, cfg, false, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "slabot:", err)
+		return 1
+	}
+	a, err := newApp(ctx, cfg, channels, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
@@ -189,41 +223,107 @@ func runDaemon(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	a, err := newApp(ctx, cfg)
-	if err != nil {
+	if _, err := rules.LoadDir(cfg.Policies); err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
 	}
-	defer a.store.Close()
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
 	}
-	if err := a.serve(ctx, ln); err != nil {
+	if err := daemon(ctx, cfg, ln, nil); err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
 	}
 	return 0
 }
 
-// serve runs the daemon until ctx ends: health and metrics on ln from the
-// start, and the worker. It returns once the worker stopped, so the caller
-// can close the store safely.
-func (a *app) serve(ctx context.Context, ln net.Listener) error {
-	a.log.Info("slabot starting", "config", a.cfg.String(), "products", len(a.policies), "listen", ln.Addr().String())
-	srv := &http.Server{Handler: healthHandler(a.worker, a.reg, time.Now), ReadHeaderTimeout: 10 * time.Second}
+// daemon serves /healthz, /readyz and /metrics on ln from the start, waits
+// until Slack works (/readyz says why it does not meanwhile: a wrong
+// token, a channel the bot is not in), then wires the app, hands it to
+// started (when set) and runs the worker until ctx ends.
+func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)) error {
+	log := cfg.logger()
+	reg := prometheus.NewRegistry()
+	gate := &readyGate{slack: "slack: verifying the token and the ladder channels"}
+	srv := &http.Server{Handler: healthHandler(gate.Ready, reg, time.Now), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("http server stopped", "err", err)
+			log.Error("http server stopped", "err", err)
 		}
 	}()
+	defer func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	channels, err := slackChannels(ctx, cfg, true, func(err error) {
+		gate.setSlack(slack.Reason(err))
+		if err != nil {
+			log.Warn("Slack is not ready; escalations wait until it is (retrying)", "reason", slack.Reason(err))
+		}
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	gate.setSlack("")
+	a, err := newApp(ctx, cfg, channels, reg)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
+	gate.setWorker(a.worker)
+	if started != nil {
+		started(a)
+	}
+	return a.run(ctx, ln.Addr().String())
+}
+
+// run runs the worker until ctx ends. It returns once the worker stopped,
+// so the caller can close the store safely.
+func (a *app) run(ctx context.Context, listen string) error {
+	a.log.Info("slabot starting", "config", a.cfg.String(), "products", len(a.policies), "listen", listen)
 	err := a.worker.Run(ctx, a.outbox)
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdown)
 	a.log.Info("slabot stopped")
 	return err
+}
+
+// readyGate is /readyz from the moment slabot listens: not ready while
+// Slack is not verified (with the reason), then the worker's own answer.
+type readyGate struct {
+	mu     sync.Mutex
+	slack  string
+	worker *bot.Worker
+}
+
+func (g *readyGate) setSlack(reason string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.slack = reason
+}
+
+func (g *readyGate) setWorker(w *bot.Worker) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.worker = w
+}
+
+// Ready is what /readyz answers at now.
+func (g *readyGate) Ready(now time.Time) (bool, []string) {
+	g.mu.Lock()
+	reason, w := g.slack, g.worker
+	g.mu.Unlock()
+	switch {
+	case reason != "":
+		return false, []string{reason}
+	case w == nil:
+		return false, []string{"starting"}
+	}
+	return w.Ready(now)
 }
 
 // workerConfig reads the environment and the flags run and once share.

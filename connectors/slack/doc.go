@@ -13,8 +13,6 @@
 // line ("escalated to level 3", "met") that the outbox has rewritten with
 // chat.update.
 //
-// Scopes the bot token needs: chat:write, users:read, users:read.email,
-// im:write, plus channels:history, groups:history and im:history for
-// looking up uncertain sends, and files:write when a policy asks for
-// scheduled reports.
+// The bot token's scopes are RequiredScopes (scopes.go), granted by the
+// app manifest deploy/slack-app-manifest.yaml.
 package slack

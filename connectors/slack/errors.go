@@ -47,6 +47,10 @@ func (e *APIError) Gone() bool {
 	return false
 }
 
+func init() {
+	hints["missing_scope"] = "the app lacks an OAuth scope: install it from deploy/slack-app-manifest.yaml, which grants " + scopeList()
+}
+
 var hints = map[string]string{
 	"channel_not_found":       "the channel id is wrong, or it is private and the bot was not invited",
 	"not_in_channel":          "invite the bot to the channel (/invite @slabot)",
@@ -56,7 +60,6 @@ var hints = map[string]string{
 	"account_inactive":        "the bot's token belongs to a deleted user or app: reinstall the app",
 	"token_revoked":           "the Slack bot token was revoked: reinstall the app and update SLABOT_SLACK_TOKEN",
 	"token_expired":           "the Slack bot token expired: update SLABOT_SLACK_TOKEN",
-	"missing_scope":           "the app lacks an OAuth scope: it needs chat:write, users:read, users:read.email, im:write, channels:history, groups:history, im:history (and files:write for scheduled reports)",
 	"no_permission":           "the workspace does not allow the bot to do this",
 	"restricted_action":       "a workspace setting prevents the bot from posting here",
 	"ekm_access_denied":       "the workspace's key management denies access",

@@ -40,6 +40,7 @@ var methods = map[string]handler{
 	"users.lookupByEmail":   (*Sim).lookupByEmail,
 	"conversations.open":    (*Sim).open,
 	"conversations.info":    (*Sim).info,
+	"conversations.list":    (*Sim).listChannels,
 	"conversations.history": (*Sim).history,
 	"conversations.replies": (*Sim).replies,
 

@@ -1,0 +1,22 @@
+package slack
+
+import "strings"
+
+// RequiredScopes are the bot token scopes slabot uses, and no more: the
+// Slack app manifest in deploy/slack-app-manifest.yaml grants exactly
+// these (a test holds the three together: these, the manifest, and the
+// Web API methods the client calls).
+//
+//	chat:write                        chat.postMessage, chat.update
+//	users:read, users:read.email      users.lookupByEmail (assignees by their Jira e-mail)
+//	im:write                          conversations.open (DMs to assignees)
+//	channels:read, groups:read        conversations.info, conversations.list (channels by name, membership)
+//	channels:history, groups:history, im:history
+//	                                  conversations.history, .replies (finding an uncertain send)
+//	files:write                       files.getUploadURLExternal, files.completeUploadExternal (reports)
+var RequiredScopes = []string{
+	"channels:history", "channels:read", "chat:write", "files:write", "groups:history", "groups:read",
+	"im:history", "im:write", "users:read", "users:read.email",
+}
+
+func scopeList() string { return strings.Join(RequiredScopes, ", ") }
