@@ -12,6 +12,15 @@
 // message a unique, increasing ts, and records every call so tests can
 // assert on what reached "Slack".
 //
+// Socket Mode (socket.go): apps.connections.open answers an app-level
+// token (xapp-) with a one-use websocket URL; the connection gets "hello"
+// and pings, and Press + Deliver send a button press on a posted message
+// as a block_actions envelope and wait for its acknowledgement (Acks
+// records how long it took against Slack's 3 seconds). chat.postEphemeral,
+// conversations.members and users.info serve the permission check and the
+// refusal. A bot token may not open a socket and an app-level token may
+// call nothing else (not_allowed_token_type).
+//
 // Faults are injectable per method and channel, scripted (Inject) or at
 // random with a seed (SetChaos): a 429 with Retry-After, a 500, and
 // "accept the message, then drop the connection" (the message is stored

@@ -2,6 +2,7 @@ package slacksim
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -44,6 +45,11 @@ var methods = map[string]handler{
 	"conversations.history": (*Sim).history,
 	"conversations.replies": (*Sim).replies,
 
+	"chat.postEphemeral":    (*Sim).postEphemeral,
+	"conversations.members": (*Sim).members,
+	"users.info":            (*Sim).userInfo,
+	"apps.connections.open": (*Sim).connectionsOpen,
+
 	"files.getUploadURLExternal":   (*Sim).getUploadURL,
 	"files.completeUploadExternal": (*Sim).completeUpload,
 }
@@ -54,6 +60,10 @@ var methods = map[string]handler{
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, uploadPath) {
 		s.serveUpload(w, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, socketPath) {
+		s.serveSocket(w, r)
 		return
 	}
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
@@ -81,6 +91,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a = fail("not_authed")
 	case len(s.tokens) > 0 && !s.tokens[token]:
 		a = fail("invalid_auth")
+	case (method == "apps.connections.open") != strings.HasPrefix(token, "xapp-"):
+		// Only an app-level token opens Socket Mode connections, and an
+		// app-level token calls nothing else.
+		a = fail("not_allowed_token_type")
 	default:
 		kind, retry = s.pickFault(method, p.Get("channel"))
 		if kind != RateLimit && kind != ServerError {
@@ -161,7 +175,7 @@ func params(r *http.Request) (url.Values, error) {
 	}
 	out := cloneValues(r.URL.Query())
 	var body map[string]json.RawMessage
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	for k, raw := range body {

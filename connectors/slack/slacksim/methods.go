@@ -66,8 +66,9 @@ func content(p url.Values) (text string, blocks json.RawMessage, md *Metadata, c
 		if json.Unmarshal([]byte(b), &arr) != nil || len(arr) > 50 {
 			return "", nil, nil, "invalid_blocks"
 		}
+		actionIDs := map[string]bool{}
 		for _, blk := range arr {
-			if t, _ := blk["type"].(string); t == "" {
+			if t, _ := blk["type"].(string); t == "" || (t == "actions" && !validActions(blk, actionIDs)) {
 				return "", nil, nil, "invalid_blocks"
 			}
 		}
@@ -308,4 +309,30 @@ func (s *Sim) postable(ref string) (*channel, string) {
 		return nil, "not_in_channel"
 	}
 	return c, ""
+}
+
+// validActions checks an actions block as Block Kit does: 1 to 25
+// elements; a button has plain_text text of at most 75 characters, an
+// action_id of at most 255 characters unique in the message, and a value
+// of at most 2,000 characters.
+func validActions(blk map[string]any, seen map[string]bool) bool {
+	els, _ := blk["elements"].([]any)
+	if len(els) == 0 || len(els) > 25 {
+		return false
+	}
+	for _, e := range els {
+		el, _ := e.(map[string]any)
+		if el["type"] != "button" {
+			continue
+		}
+		id, _ := el["action_id"].(string)
+		txt, _ := el["text"].(map[string]any)
+		label, _ := txt["text"].(string)
+		value, _ := el["value"].(string)
+		if id == "" || len(id) > 255 || seen[id] || txt["type"] != "plain_text" || label == "" || len([]rune(label)) > 75 || len(value) > 2000 {
+			return false
+		}
+		seen[id] = true
+	}
+	return true
 }

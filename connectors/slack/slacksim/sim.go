@@ -66,8 +66,9 @@ type channel struct {
 	id       string
 	name     string
 	im       bool
-	user     string // the other party of an IM
-	member   bool   // whether the bot is in it
+	user     string   // the other party of an IM
+	member   bool     // whether the bot is in it
+	users    []string // the people in it (conversations.members), in join order
 	archived bool
 	msgs     []*Message // ts order
 }
@@ -92,6 +93,9 @@ type Sim struct {
 	botUser  string
 	botID    string
 	hostname string
+
+	sock       socketState
+	ephemerals []Ephemeral
 
 	files     map[string]*File // uploads by id
 	fileOrder []string
