@@ -14,6 +14,10 @@ type Metrics struct {
 	Issues        *prometheus.GaugeVec
 	Escalations   *prometheus.CounterVec
 	LastSuccess   *prometheus.GaugeVec
+	// StaleCalendars counts, per calendar, the years (this one and the
+	// next) its dated holidays do not cover: deadlines in them ignore the
+	// lunar feasts or decree days nobody typed in yet.
+	StaleCalendars *prometheus.GaugeVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: none).
@@ -38,9 +42,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "slabot_last_success_timestamp_seconds", Help: "When the product's last cycle succeeded.",
 		}, []string{"product"}),
+		StaleCalendars: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "slabot_calendar_stale_years", Help: "Years (this and next) a calendar's dated holidays do not cover; 0 when current.",
+		}, []string{"product", "calendar"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.CycleDuration, m.Cycles, m.Writes, m.Issues, m.Escalations, m.LastSuccess)
+		reg.MustRegister(m.CycleDuration, m.Cycles, m.Writes, m.Issues, m.Escalations, m.LastSuccess, m.StaleCalendars)
 	}
 	return m
 }

@@ -98,6 +98,7 @@ type product struct {
 	introduced map[string]time.Time // ladder step id -> when this database first saw it (catch-up rule); nil until loaded
 	warned     map[string]bool      // issue+flag already logged
 	reported   map[string]bool      // report periods handed over (or given up) by this process
+	staleDay   string               // the policy-zone day stale calendars were last judged
 
 	mu          sync.Mutex // guards the fields below (read by /readyz)
 	lastSuccess time.Time
@@ -232,6 +233,7 @@ func (w *Worker) Cycle(ctx context.Context, name string, now time.Time) (Stats, 
 func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, error) {
 	var st Stats
 	p := pr.policy
+	w.judgeCalendars(pr, now)
 	jc := w.jira()
 	if jc == nil {
 		return st, ErrNotConnected
@@ -461,6 +463,31 @@ func planName(o *rules.Outcome) string {
 		return o.Plan.Name
 	}
 	return ""
+}
+
+// judgeCalendars sets the stale-calendar gauge and logs each stale
+// calendar once a day (in the policy's zone): the data goes stale with the
+// turn of the year, not with a policy edit, so a long-running daemon must
+// keep saying it.
+func (w *Worker) judgeCalendars(pr *product, now time.Time) {
+	p := pr.policy
+	day := now.In(p.Location).Format(time.DateOnly)
+	if pr.staleDay == day {
+		return
+	}
+	pr.staleDay = day
+	stale := map[string]rules.StaleCalendar{}
+	for _, st := range p.StaleCalendars(now) {
+		stale[st.Calendar] = st
+	}
+	for name := range p.Calendars {
+		st := stale[name]
+		w.cfg.Metrics.StaleCalendars.WithLabelValues(p.Product, name).Set(float64(len(st.Missing)))
+		if len(st.Missing) > 0 {
+			w.log.Warn("calendar data is stale", "product", p.Product, "calendar", name, "missing_years", st.Missing,
+				"where", st.Problem.String())
+		}
+	}
 }
 
 // gaugeStates sets the open issues by state: the first goal still running

@@ -36,6 +36,7 @@ func (c *compiler) compile(f *policyFile) *Policy {
 		Product:        f.Product,
 		Projects:       f.Projects,
 		Calendars:      map[string]*calendar.Calendar{},
+		calendarAt:     map[string]Problem{},
 		priorityByJira: map[string]*Priority{},
 		typeByJira:     map[string]*IssueType{},
 		planByName:     map[string]*Plan{},
@@ -220,6 +221,8 @@ func (c *compiler) calendars(p *Policy, f *policyFile) {
 			continue
 		}
 		p.Calendars[name] = cal
+		line, col := c.pos.at(path)
+		p.calendarAt[name] = Problem{File: c.file, Line: line, Column: col, Path: path}
 	}
 	switch {
 	case f.DefaultCalendar != "":

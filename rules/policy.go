@@ -20,6 +20,9 @@ type Policy struct {
 
 	Calendars       map[string]*calendar.Calendar
 	DefaultCalendar *calendar.Calendar
+	// calendarAt is where each calendar is defined, for warnings found
+	// after loading (stale dated holidays).
+	calendarAt map[string]Problem
 
 	// Priorities in the policy's order, most urgent first.
 	Priorities []*Priority

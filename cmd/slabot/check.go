@@ -34,6 +34,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	f := newVerbFlags("check", "[--offline] [PATH...]  (PATH: a policy file or a directory of them)", stdout, stderr)
 	def := f.policiesFlag()
 	offline := f.Bool("offline", false, "check the policy files only, not Jira and Slack")
+	at := f.String("now", "", "judge dated holidays as of this instant, RFC 3339 (default: now)")
 	paths, code, ok := f.parse(args, 0, -1)
 	if !ok {
 		return code
@@ -56,8 +57,19 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "slabot check:", err)
 		return exitProblem
 	}
+	now := time.Now()
+	if *at != "" {
+		if now, err = time.Parse(time.RFC3339, *at); err != nil {
+			return f.usageError("--now: %v (write e.g. 2026-12-01T00:00:00Z)", err)
+		}
+	}
 	for _, p := range policies {
 		fmt.Fprintf(stdout, "ok    %s  %s  projects %v, %d goal(s), %d calendar(s)\n", p.File, p.Product, p.Projects, len(p.Goals), len(p.Calendars))
+		// A calendar whose dated holidays stop before this year or the next
+		// still works, but its deadlines ignore the days nobody typed in.
+		for _, st := range p.StaleCalendars(now) {
+			fmt.Fprintf(stderr, "warn  stale data: %s\n", st.Problem)
+		}
 	}
 	if *offline {
 		return exitOK

@@ -197,3 +197,39 @@ func TestCheckShowsBlockedOutboxRows(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 	}
 }
+
+// "slabot check warns, and a metric counts, when a calendar depends on
+// dated entries or a feed and has none for the current or next year"
+// (issue 13). The shipped Sanarise calendar lists the lunar feasts through
+// 2030: no warning in 2026-2027. A copy without its 2027 feasts warns,
+// names the file, the calendar and the year, and still exits 0.
+func TestCheckWarnsOfStaleDatedHolidays(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "deploy", "policies", "sanarise.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, now := range []string{"2026-01-01T00:00:00+03:00", "2026-12-31T23:00:00+03:00"} {
+		code, out, errs := runCLI(t, "check", "--offline", "--now", now, "../../deploy/policies/sanarise.yaml")
+		if code != exitOK || strings.Contains(errs, "stale") {
+			t.Errorf("shipped sanarise.yaml at %s: exit %d, want 0 without warnings\n%s%s", now, code, out, errs)
+		}
+	}
+	var kept []string
+	for _, l := range strings.Split(string(src), "\n") {
+		if !strings.Contains(l, "2027") || strings.HasPrefix(strings.TrimSpace(l), "#") {
+			kept = append(kept, l)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "sanarise.yaml")
+	if err := os.WriteFile(path, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "check", "--offline", "--now", "2026-12-02T10:00:00Z", path)
+	if code != exitOK {
+		t.Fatalf("a stale calendar is a warning, not a problem: exit %d\n%s%s", code, out, errs)
+	}
+	want := "warn  stale data: " + path + ":"
+	if !strings.Contains(errs, want) || !strings.Contains(errs, "calendars.business: dated holidays cover 2025-2026, 2028-2030, none for 2027") {
+		t.Errorf("want the 2027 warning for calendars.business, got:\n%s", errs)
+	}
+}

@@ -297,6 +297,31 @@ func New(spec Spec) (*Calendar, error) {
 // Name is the calendar's name in the policy.
 func (c *Calendar) Name() string { return c.spec.Name }
 
+// DatedYears returns the years the calendar's dated holidays (explicit
+// dates and ranges) fall in, sorted. An empty answer means the calendar
+// depends on no dated data: its holidays are rules that hold every year.
+func (c *Calendar) DatedYears() []int {
+	seen := map[int]bool{}
+	for _, h := range c.spec.Holidays {
+		switch h.Kind {
+		case HolidayDates:
+			for _, d := range h.Dates {
+				seen[d.Year] = true
+			}
+		case HolidayRange:
+			for y := h.From.Year; y <= h.To.Year; y++ {
+				seen[y] = true
+			}
+		}
+	}
+	years := make([]int, 0, len(seen))
+	for y := range seen {
+		years = append(years, y)
+	}
+	sort.Ints(years)
+	return years
+}
+
 // Spec returns the calendar's description (shared: do not modify it).
 func (c *Calendar) Spec() Spec { return c.spec }
 
