@@ -203,6 +203,13 @@ func (c *compiler) calendars(p *Policy, f *policyFile) {
 				spec.Holidays = append(spec.Holidays, h)
 			}
 		}
+		if cf.Country != "" {
+			hs, err := calendar.CountryHolidays(strings.ToLower(cf.Country))
+			if err != nil {
+				c.problem(path+".country", "use a two-letter country code of "+strings.Join(calendar.Countries(), ", ")+", or list the holidays yourself", "%v", err)
+			}
+			spec.Holidays = append(spec.Holidays, hs...)
+		}
 		for i, of := range cf.Overrides {
 			op := fmt.Sprintf("%s.overrides[%d]", path, i)
 			d, err := calendar.ParseDate(of.Date)

@@ -29,7 +29,10 @@ type policyFile struct {
 }
 
 type calendarFile struct {
-	Timezone  string              `yaml:"timezone"`
+	Timezone string `yaml:"timezone"`
+	// Country adds a country's nationwide holidays (rules/calendar's
+	// CountryHolidays) to the holidays listed here.
+	Country   string              `yaml:"country"`
 	Week      map[string][]string `yaml:"week"`
 	Holidays  []holidayFile       `yaml:"holidays"`
 	Overrides []overrideFile      `yaml:"overrides"`

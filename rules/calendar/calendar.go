@@ -109,6 +109,7 @@ const (
 	HolidayEaster                        // Western Easter Sunday + Offset days
 	HolidayDates                         // the listed Dates
 	HolidayRange                         // From..To inclusive
+	HolidayComputed                      // Calc gives the day each year (a country set's rule)
 )
 
 // Holiday is a rule for days off. With Hours set it is a half-day: a day
@@ -127,6 +128,9 @@ type Holiday struct {
 	From, To   Date
 	Hours      []Window
 	Substitute Substitute
+	// Calc is the day of a HolidayComputed in a year; ok is false in years
+	// the holiday is not kept.
+	Calc func(year int) (d Date, ok bool)
 }
 
 // Substitute is what happens to a full-day holiday that falls on a day the
@@ -190,6 +194,14 @@ func (h Holiday) Matches(d Date) bool {
 		}
 	case HolidayRange:
 		return !d.Before(h.From) && !h.To.Before(d)
+	case HolidayComputed:
+		// An observed day may cross the new year (a Saturday 1 January is
+		// observed on Friday 31 December in the US).
+		for y := d.Year - 1; y <= d.Year+1; y++ {
+			if x, ok := h.Calc(y); ok && x == d {
+				return true
+			}
+		}
 	}
 	return false
 }

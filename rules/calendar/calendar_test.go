@@ -420,3 +420,52 @@ func TestCalendarSubstitutes(t *testing.T) {
 		}
 	}
 }
+
+// Country sets from github.com/rickar/cal/v2. "If a bank holiday is on a
+// weekend, a 'substitute' weekday becomes a bank holiday, normally the
+// following Monday" (gov.uk/bank-holidays): 2027's Christmas Day is a
+// Saturday and Boxing Day a Sunday, so Monday 27 and Tuesday 28 are off.
+// Russia's set follows art. 112 (May 3, May 10, Jun 14 2027), not rickar's
+// weekend rule for Jan 1 and Jan 7. Slovenia's matches B2Bee's typed list.
+func TestCountryHolidays(t *testing.T) {
+	d := func(s string) Date { v, _ := ParseDate(s); return v }
+	country := func(code string) *Calendar {
+		hs, err := CountryHolidays(code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mustCal(t, Spec{Name: code, Location: time.UTC, Week: week(monFri, Window{9 * 60, 17 * 60}), Holidays: hs})
+	}
+	gb, ru, si, us := country("gb"), country("ru"), country("si"), country("us")
+	cases := []struct {
+		law  string
+		cal  *Calendar
+		date string
+		off  bool
+	}{
+		{"gb: Christmas Day 2027 (Sat) observed Monday 27", gb, "2027-12-27", true},
+		{"gb: Boxing Day 2027 (Sun) observed Tuesday 28", gb, "2027-12-28", true},
+		{"gb: Wednesday 29 Dec 2027 works", gb, "2027-12-29", false},
+		{"gb: Easter Monday 2027", gb, "2027-03-29", true},
+		{"gb: early May bank holiday 2027 (first Monday)", gb, "2027-05-03", true},
+		{"ru art. 112: May 1 2027 (Sat) -> Monday 3", ru, "2027-05-03", true},
+		{"ru art. 112: May 9 2027 (Sun) -> Monday 10", ru, "2027-05-10", true},
+		{"ru art. 112: Jun 12 2027 (Sat) -> Monday 14", ru, "2027-06-14", true},
+		{"ru: Jan 1-8 are all holidays (Jan 5 2027)", ru, "2027-01-05", true},
+		{"ru: January holidays move only by decree (Jan 11 2027 works)", ru, "2027-01-11", false},
+		{"si: Prešeren Day 2027 (Mon 8 Feb)", si, "2027-02-08", true},
+		{"si: Easter Monday 2027", si, "2027-03-29", true},
+		{"si: no substitute days (Jan 1-2 2028 are Sat-Sun, Jan 3 works)", si, "2028-01-03", false},
+		{"us: New Year 2028 (Sat) observed Friday 31 Dec 2027", us, "2027-12-31", true},
+		{"us: Thanksgiving 2029 is the 4th Thursday (22 Nov)", us, "2029-11-22", true},
+	}
+	for _, tc := range cases {
+		ws, name := tc.cal.Hours(d(tc.date))
+		if (len(ws) == 0) != tc.off {
+			t.Errorf("%s: %s is %q (%s), want off=%v", tc.law, tc.date, hoursString(ws), name, tc.off)
+		}
+	}
+	if _, err := CountryHolidays("tr"); err == nil || !strings.Contains(err.Error(), "gb") {
+		t.Errorf("tr: %v, want an error listing the known countries", err)
+	}
+}
