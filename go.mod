@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/andygrunwald/go-jira v1.17.0
+	github.com/arran4/golang-ical v0.3.2
 	github.com/caarlos0/env/v11 v11.4.2
 	github.com/goccy/go-yaml v1.19.2
 	github.com/gorilla/websocket v1.5.3
@@ -12,6 +13,7 @@ require (
 	github.com/rickar/cal/v2 v2.1.26
 	github.com/robfig/cron/v3 v3.0.1
 	github.com/slack-go/slack v0.35.0
+	github.com/teambition/rrule-go v1.8.2
 	modernc.org/sqlite v1.61.1
 )
 

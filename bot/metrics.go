@@ -18,6 +18,8 @@ type Metrics struct {
 	// next) its dated holidays do not cover: deadlines in them ignore the
 	// lunar feasts or decree days nobody typed in yet.
 	StaleCalendars *prometheus.GaugeVec
+	// FeedRefreshes counts holiday feed reloads by result (ok, failed).
+	FeedRefreshes *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: none).
@@ -45,9 +47,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		StaleCalendars: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "slabot_calendar_stale_years", Help: "Years (this and next) a calendar's dated holidays do not cover; 0 when current.",
 		}, []string{"product", "calendar"}),
+		FeedRefreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slabot_feed_refresh_total", Help: "Holiday feed reloads by result (ok, failed: the last good copy stays).",
+		}, []string{"feed", "result"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.CycleDuration, m.Cycles, m.Writes, m.Issues, m.Escalations, m.LastSuccess, m.StaleCalendars)
+		reg.MustRegister(m.CycleDuration, m.Cycles, m.Writes, m.Issues, m.Escalations, m.LastSuccess, m.StaleCalendars, m.FeedRefreshes)
 	}
 	return m
 }

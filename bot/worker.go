@@ -55,6 +55,9 @@ type Config struct {
 	// ResyncEvery is how often a product re-reads all its open issues
 	// (catches deleted and moved issues). Default one hour.
 	ResyncEvery time.Duration
+	// Feeds keeps the policies' holiday feeds current (nil: feeds keep
+	// whatever copy they have, or none).
+	Feeds *FeedFetcher
 	// Keep is how long closed issues stay cached after their last update
 	// (met goals still update Slack threads, and credits count the month).
 	// Default 35 days, or ReportKeep for a product whose policy asks for a
@@ -233,6 +236,13 @@ func (w *Worker) Cycle(ctx context.Context, name string, now time.Time) (Stats, 
 func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, error) {
 	var st Stats
 	p := pr.policy
+	if w.cfg.Feeds != nil {
+		// Before judging staleness: a feed's first copy comes from the
+		// cache, then the network. A failure keeps the copy in use.
+		feeds := p.Feeds()
+		w.cfg.Feeds.LoadCached(feeds, now)
+		_ = w.cfg.Feeds.Refresh(ctx, feeds, now) // logged and counted by the fetcher
+	}
 	w.judgeCalendars(pr, now)
 	jc := w.jira()
 	if jc == nil {

@@ -2,6 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -210,6 +213,11 @@ func (c *compiler) calendars(p *Policy, f *policyFile) {
 			}
 			spec.Holidays = append(spec.Holidays, hs...)
 		}
+		for i, ff := range cf.Feeds {
+			if f := c.feed(fmt.Sprintf("%s.feeds[%d]", path, i), ff, spec.Location); f != nil {
+				spec.Feeds = append(spec.Feeds, f)
+			}
+		}
 		for i, of := range cf.Overrides {
 			op := fmt.Sprintf("%s.overrides[%d]", path, i)
 			d, err := calendar.ParseDate(of.Date)
@@ -325,6 +333,54 @@ func (c *compiler) holiday(path string, hf holidayFile) (calendar.Holiday, bool)
 		h.Substitute = sub
 	}
 	return h, true
+}
+
+// feed checks a holiday feed entry. The feed is read later (bot keeps it
+// fresh and cached); a relative file is taken from the policy's directory.
+func (c *compiler) feed(path string, ff feedFile, loc *time.Location) *calendar.Feed {
+	f := &calendar.Feed{Name: c.file + ":" + path, Location: loc, Refresh: 24 * time.Hour}
+	switch {
+	case (ff.URL == "") == (ff.File == ""):
+		c.problem(path, "give either url: https://... or file: holidays.ics", "a feed needs exactly one of url and file")
+		return nil
+	case ff.URL != "":
+		u, err := url.Parse(ff.URL)
+		if err != nil || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) || u.Host == "" {
+			c.problem(path+".url", "use an https URL (http only on localhost)", "%q is not an https URL", ff.URL)
+			return nil
+		}
+		f.Source = ff.URL
+	default:
+		f.Source = ff.File
+		if !filepath.IsAbs(ff.File) && c.file != "" {
+			f.Source = filepath.Join(filepath.Dir(c.file), ff.File)
+		}
+	}
+	if ff.DaysOff != "" {
+		re, err := regexp.Compile("(?i)" + ff.DaysOff)
+		if err != nil {
+			c.problem(path+".days_off", "write a regular expression matched against each event's summary, description and categories, e.g. \"public holiday|bank holiday\"", "%v", err)
+			return nil
+		}
+		f.DaysOff = re
+	}
+	if ff.Refresh != "" {
+		d, err := time.ParseDuration(ff.Refresh)
+		if err != nil || d < time.Minute {
+			c.problem(path+".refresh", "write a duration of a minute or more, e.g. 24h", "refresh %q is not a duration of a minute or more", ff.Refresh)
+			return nil
+		}
+		f.Refresh = d
+	}
+	return f
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func parseMonthDay(s string) (time.Month, int, bool) {

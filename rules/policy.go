@@ -290,3 +290,13 @@ func (p *Policy) label(code string) string {
 	}
 	return p.LabelPrefix + code
 }
+
+// Feeds lists the holiday feeds of p's calendars, for the fetcher that
+// keeps them current.
+func (p *Policy) Feeds() []*calendar.Feed {
+	var out []*calendar.Feed
+	for _, name := range sortedKeys(p.Calendars) {
+		out = append(out, p.Calendars[name].Spec().Feeds...)
+	}
+	return out
+}

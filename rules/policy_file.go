@@ -36,6 +36,17 @@ type calendarFile struct {
 	Week      map[string][]string `yaml:"week"`
 	Holidays  []holidayFile       `yaml:"holidays"`
 	Overrides []overrideFile      `yaml:"overrides"`
+	Feeds     []feedFile          `yaml:"feeds"`
+}
+
+// feedFile is an iCalendar holiday feed: a URL (https, or http on
+// loopback) or a file, the pattern that tells days off from observances,
+// and how often to reload it.
+type feedFile struct {
+	URL     string `yaml:"url"`
+	File    string `yaml:"file"`
+	DaysOff string `yaml:"days_off"`
+	Refresh string `yaml:"refresh"`
 }
 
 // holidayFile is one holiday rule. Exactly one of Date (annual "MM-DD" or a

@@ -8,7 +8,7 @@ import (
 )
 
 // StaleCalendar is a calendar that depends on dated holidays (lunar feasts,
-// decree days typed in year by year) and has none for a year that matters
+// decree days typed in year by year) or a holiday feed and has none for a year that matters
 // now. It is a warning, not a problem: the calendar still works, but its
 // deadlines in that year ignore the holidays nobody typed in.
 type StaleCalendar struct {
@@ -30,8 +30,8 @@ func (p *Policy) StaleCalendars(now time.Time) []StaleCalendar {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		covered := p.Calendars[name].DatedYears()
-		if len(covered) == 0 {
+		covered, depends := p.Calendars[name].DatedYears()
+		if !depends {
 			continue
 		}
 		var missing []int
@@ -44,7 +44,11 @@ func (p *Policy) StaleCalendars(now time.Time) []StaleCalendar {
 			continue
 		}
 		pr := p.calendarAt[name]
-		pr.Message = fmt.Sprintf("dated holidays cover %s, none for %s", yearList(covered), yearList(missing))
+		if len(covered) == 0 {
+			pr.Message = fmt.Sprintf("no dated holidays or feed days off at all, none for %s (a feed not loaded yet?)", yearList(missing))
+		} else {
+			pr.Message = fmt.Sprintf("dated holidays cover %s, none for %s", yearList(covered), yearList(missing))
+		}
 		pr.Fix = fmt.Sprintf("add the dated days off of %s (lunar feasts, the year's decree) from the source the file cites", yearList(missing))
 		out = append(out, StaleCalendar{Calendar: name, Missing: missing, Covered: covered, Problem: pr})
 	}

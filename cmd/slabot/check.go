@@ -10,11 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // runCheck validates policy files and, unless --offline, the Jira and
@@ -63,6 +65,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			return f.usageError("--now: %v (write e.g. 2026-12-01T00:00:00Z)", err)
 		}
 	}
+	loadFeeds(policies, *offline, now, stderr)
 	for _, p := range policies {
 		fmt.Fprintf(stdout, "ok    %s  %s  projects %v, %d goal(s), %d calendar(s)\n", p.File, p.Product, p.Projects, len(p.Goals), len(p.Calendars))
 		// A calendar whose dated holidays stop before this year or the next
@@ -322,4 +325,34 @@ func ladderChannels(policies []*rules.Policy) []string {
 		}
 	}
 	return out
+}
+
+// loadFeeds gives the policies' holiday feeds their cached copy
+// (SLABOT_FEED_CACHE) and then a fresh one: from files always, from URLs
+// unless offline. A feed that cannot be read is a warning: the daemon
+// keeps using the last good copy, and the stale-data check says when there
+// is none.
+func loadFeeds(policies []*rules.Policy, offline bool, now time.Time, stderr io.Writer) {
+	cache := os.Getenv("SLABOT_FEED_CACHE")
+	if cache == "" {
+		cache = "feeds"
+	}
+	ff := &bot.FeedFetcher{CacheDir: cache}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, p := range policies {
+		feeds := p.Feeds()
+		ff.LoadCached(feeds, now)
+		var fresh []*calendar.Feed
+		for _, f := range feeds {
+			if !offline || !strings.Contains(f.Source, "://") {
+				fresh = append(fresh, f)
+			}
+		}
+		if err := ff.Refresh(ctx, fresh, now); err != nil {
+			for _, e := range strings.Split(err.Error(), "\n") {
+				fmt.Fprintf(stderr, "warn  %s (the last good copy, if any, is used)\n", e)
+			}
+		}
+	}
 }

@@ -233,3 +233,42 @@ func TestCheckWarnsOfStaleDatedHolidays(t *testing.T) {
 		t.Errorf("want the 2027 warning for calendars.business, got:\n%s", errs)
 	}
 }
+
+// A calendar fed by an iCalendar file next to the policy: check reads it
+// (also --offline: it is local), and with the file gone says so and warns
+// that the calendar has no days off for this year or the next.
+func TestCheckLoadsHolidayFeeds(t *testing.T) {
+	t.Setenv("SLABOT_FEED_CACHE", t.TempDir())
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("..", "..", "deploy", "policies", "botron.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ics, err := os.ReadFile(filepath.Join("..", "..", "rules", "calendar", "testdata", "uk-holidays.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	i, j := strings.Index(s, "calendars:\n"), strings.Index(s, "\ntypes:")
+	s = s[:i] + "calendars:\n  business:\n    week: {mon-fri: [\"06:00-22:00\"]}\n    feeds:\n      - {file: uk.ics, days_off: \"public holiday\"}\n" + s[j:]
+	policy := filepath.Join(dir, "botron.yaml")
+	if err := os.WriteFile(policy, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "uk.ics"), ics, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "check", "--offline", "--now", "2026-12-02T10:00:00Z", policy)
+	if code != exitOK || strings.Contains(errs, "warn") {
+		t.Fatalf("with the feed: exit %d, want 0 without warnings\n%s%s", code, out, errs)
+	}
+	if err := os.Remove(filepath.Join(dir, "uk.ics")); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh cache directory: no last good copy either.
+	t.Setenv("SLABOT_FEED_CACHE", t.TempDir())
+	code, out, errs = runCLI(t, "check", "--offline", "--now", "2026-12-02T10:00:00Z", policy)
+	if code != exitOK || !strings.Contains(errs, "uk.ics: no such file") || !strings.Contains(errs, "warn  stale data: "+policy) {
+		t.Errorf("without the feed: exit %d, want 0 with the read error and the stale warning\n%s%s", code, out, errs)
+	}
+}

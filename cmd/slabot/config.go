@@ -38,6 +38,7 @@ type config struct {
 	DispatchEvery  time.Duration `env:"SLABOT_DISPATCH_EVERY" envDefault:"10s"`
 	Retention      time.Duration `env:"SLABOT_RETENTION" envDefault:"2160h"`
 	WriterLease    time.Duration `env:"SLABOT_WRITER_LEASE" envDefault:"30s"`
+	FeedCache      string        `env:"SLABOT_FEED_CACHE" envDefault:"feeds"`
 	DryRun         bool          `env:"SLABOT_DRY_RUN"`
 	LogFormat      string        `env:"SLABOT_LOG_FORMAT" envDefault:"json"`
 	LogLevel       string        `env:"SLABOT_LOG_LEVEL" envDefault:"info"`

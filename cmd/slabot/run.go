@@ -78,6 +78,7 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 		return nil, err
 	}
 	port := jiraPort{c: a.jira, now: time.Now}
+	metrics := bot.NewMetrics(a.reg)
 	a.worker, err = bot.New(bot.Config{Policies: a.policies,
 		Connect: func(ctx context.Context) (bot.IssueSource, bot.IssueWriter, string, error) {
 			if err := a.jira.Connect(ctx); err != nil {
@@ -90,7 +91,8 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 			return port, port, a.jira.AccountID(), nil
 		},
 		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL, Schedule: cfg.Schedule,
-		Logger: a.log, Metrics: bot.NewMetrics(a.reg), DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery})
+		Logger: a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery,
+		Feeds: &bot.FeedFetcher{CacheDir: cfg.FeedCache, Logger: a.log, Metrics: metrics}})
 	if err != nil {
 		a.store.Close()
 		return nil, err

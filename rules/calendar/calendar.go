@@ -237,6 +237,8 @@ type Spec struct {
 	Week      [7][]Window // by time.Weekday
 	Holidays  []Holiday
 	Overrides []DayOverride
+	// Feeds add days off from holiday feeds; they change when refreshed.
+	Feeds []*Feed
 }
 
 // Calendar is business time in one zone. Arithmetic runs on an index of
@@ -302,6 +304,9 @@ func New(spec Spec) (*Calendar, error) {
 	for _, h := range spec.Holidays {
 		c.hasSubs = c.hasSubs || h.Substitute != SubstituteNone
 	}
+	for _, f := range spec.Feeds {
+		f.attach(c)
+	}
 	c.nominal = c.nominalDay()
 	return c, nil
 }
@@ -310,28 +315,38 @@ func New(spec Spec) (*Calendar, error) {
 func (c *Calendar) Name() string { return c.spec.Name }
 
 // DatedYears returns the years the calendar's dated holidays (explicit
-// dates and ranges) fall in, sorted. An empty answer means the calendar
-// depends on no dated data: its holidays are rules that hold every year.
-func (c *Calendar) DatedYears() []int {
+// dates and ranges) and feeds have days off in, sorted; depends is false
+// when the calendar has neither (its holidays are rules that hold every
+// year, and it cannot go stale).
+func (c *Calendar) DatedYears() (years []int, depends bool) {
 	seen := map[int]bool{}
+	for _, f := range c.spec.Feeds {
+		depends = true
+		if fd := f.Data(); fd != nil {
+			for _, y := range fd.Years {
+				seen[y] = true
+			}
+		}
+	}
 	for _, h := range c.spec.Holidays {
 		switch h.Kind {
 		case HolidayDates:
+			depends = true
 			for _, d := range h.Dates {
 				seen[d.Year] = true
 			}
 		case HolidayRange:
+			depends = true
 			for y := h.From.Year; y <= h.To.Year; y++ {
 				seen[y] = true
 			}
 		}
 	}
-	years := make([]int, 0, len(seen))
 	for y := range seen {
 		years = append(years, y)
 	}
 	sort.Ints(years)
-	return years
+	return years, depends
 }
 
 // Spec returns the calendar's description (shared: do not modify it).
@@ -363,14 +378,28 @@ func (c *Calendar) Hours(d Date) ([]Window, string) {
 	return c.narrowed(d)
 }
 
-// closure returns the first full-day holiday on d.
+// closure returns the first full-day holiday (listed or from a feed) on d.
 func (c *Calendar) closure(d Date) (string, bool) {
 	for i := range c.spec.Holidays {
 		if h := &c.spec.Holidays[i]; len(h.Hours) == 0 && h.Matches(d) {
 			return h.Name, true
 		}
 	}
+	for _, f := range c.spec.Feeds {
+		if fd, ok := f.day(d); ok && fd.Closed == nil {
+			return fd.Name, true
+		}
+	}
 	return "", false
+}
+
+// reset drops the index and the substitutes (a feed changed): the next
+// question rebuilds them from the new data.
+func (c *Calendar) reset() {
+	c.grow.Lock()
+	defer c.grow.Unlock()
+	c.subs.Clear()
+	c.index.Store(nil)
 }
 
 // narrowed is the week's windows of d cut to every half-day on d.
@@ -388,7 +417,32 @@ func (c *Calendar) narrowed(d Date) ([]Window, string) {
 			}
 		}
 	}
+	for _, f := range c.spec.Feeds {
+		if fd, ok := f.day(d); ok {
+			ws = subtract(ws, fd.Closed)
+			if name == "" {
+				name = fd.Name
+			}
+		}
+	}
 	return ws, name
+}
+
+// subtract returns the parts of a outside every window of b.
+func subtract(a, b []Window) []Window {
+	for _, y := range b {
+		var out []Window
+		for _, x := range a {
+			if x.Start < y.Start {
+				out = append(out, Window{x.Start, min(x.End, y.Start)})
+			}
+			if x.End > y.End {
+				out = append(out, Window{max(x.Start, y.End), x.End})
+			}
+		}
+		a = out
+	}
+	return a
 }
 
 // intersect returns the parts of a that lie inside b (both sorted, disjoint).
@@ -511,8 +565,15 @@ func (c *Calendar) Between(a, b time.Time) time.Duration {
 	}
 	an, bn := clampNanos(a), clampNanos(b)
 	c.covering(an)
-	ix := c.covering(bn)
-	return time.Duration(ix.position(bn) - ix.position(an))
+	for {
+		// Both positions must come from one index: a feed refresh may
+		// replace it between the two calls.
+		ix := c.covering(bn)
+		if an >= ix.lo {
+			return time.Duration(ix.position(bn) - ix.position(an))
+		}
+		c.covering(an)
+	}
 }
 
 // IsOpen reports whether t falls inside an opening window.
