@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -89,5 +92,23 @@ func errSuffix(err error) string {
 	if err == nil {
 		return ""
 	}
-	return " (last error: " + err.Error() + ")"
+	return " (last error: " + errClass(err) + ")"
+}
+
+// errClass names an error's class for /readyz, which anyone who can reach
+// the port reads: the kind of failure (the connectors' ErrorCode, a
+// timeout, no answer), never the error's text, which may name the Jira
+// account or a URL. The log has the whole error.
+func errClass(err error) string {
+	var coded interface{ ErrorCode() string }
+	var ne net.Error
+	switch {
+	case errors.As(err, &coded):
+		return coded.ErrorCode()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.As(err, &ne):
+		return "unreachable"
+	}
+	return "error (see the log)"
 }

@@ -31,7 +31,7 @@ type config struct {
 	SlackAPIURL    string        `env:"SLABOT_SLACK_API_URL"`
 	Policies       string        `env:"SLABOT_POLICIES" envDefault:"deploy/policies"`
 	Database       string        `env:"SLABOT_DB" envDefault:"slabot.db"`
-	Listen         string        `env:"SLABOT_LISTEN" envDefault:":9090"`
+	Listen         string        `env:"SLABOT_LISTEN" envDefault:"127.0.0.1:9090"`
 	Schedule       string        `env:"SLABOT_SCHEDULE" envDefault:"@every 2m"`
 	ResyncEvery    time.Duration `env:"SLABOT_RESYNC_EVERY" envDefault:"1h"`
 	JiraIndexLag   time.Duration `env:"SLABOT_JIRA_INDEX_LAG" envDefault:"1m"`

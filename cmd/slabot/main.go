@@ -44,6 +44,10 @@ func verbs() []verb {
 }
 
 func main() {
+	if err := loadDotEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, "slabot: configuration:", err)
+		os.Exit(exitUsage)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

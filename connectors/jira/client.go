@@ -152,11 +152,4 @@ func (c *Client) ready() error {
 }
 
 // redact removes credentials from text that came from the network.
-func (c *Client) redact(s string) string {
-	for _, sec := range c.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
-}
+func (c *Client) redact(s string) string { return redactWhole(s, c.secrets) }

@@ -174,3 +174,14 @@ func (e *ConfigError) Error() string {
 	}
 	return "jira: " + fmt.Sprint(len(e.Problems)) + " problems:\n  - " + strings.Join(e.Problems, "\n  - ")
 }
+
+// ErrorCode names each error's class for /readyz and logs: what kind of
+// failure, never its text (which may name the account or a URL).
+func (e *APIError) ErrorCode() string            { return fmt.Sprintf("jira_http_%d", e.Status) }
+func (e *AuthError) ErrorCode() string           { return "jira_auth_refused" }
+func (e *PermissionError) ErrorCode() string     { return "jira_permission_denied" }
+func (e *NotFoundError) ErrorCode() string       { return "jira_not_found" }
+func (e *ScreenError) ErrorCode() string         { return "jira_field_not_on_screen" }
+func (e *RateLimitError) ErrorCode() string      { return "jira_rate_limited" }
+func (e *UncertainWriteError) ErrorCode() string { return "jira_no_answer" }
+func (e *ConfigError) ErrorCode() string         { return "jira_site_setup" }
