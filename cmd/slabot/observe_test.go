@@ -139,7 +139,13 @@ func TestDaemonServesAndShutsDown(t *testing.T) {
 // policies. Logs below warnings are dropped.
 func newTestApp(t *testing.T) *app {
 	t.Helper()
-	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
+	return newTestAppDB(t, t.TempDir()+"/slabot.db")
+}
+
+// newTestAppDB is newTestApp on the database file db.
+func newTestAppDB(t *testing.T, db string) *app {
+	t.Helper()
+	t.Setenv("SLABOT_DB", db)
 	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
 	t.Setenv("SLABOT_LOG_LEVEL", "warn")
 	cfg, err := loadConfig(true, true)

@@ -1,0 +1,451 @@
+package main
+
+import (
+	"context"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/deploy"
+	"github.com/slabot/slabot/rules"
+)
+
+// deliveryDemo is the demo over real HTTP with a quiet log.
+func deliveryDemo(t *testing.T) *demoEnv {
+	t.Helper()
+	d, err := newDemoEnvTick(t.Context(), t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.close)
+	return d
+}
+
+// stepAt returns when the step trigger of issue's goal falls due, from the
+// engine's view of the worker's cache.
+func stepAt(t *testing.T, d *demoEnv, product, key, goal, trigger string, now time.Time) time.Time {
+	t.Helper()
+	_, ev := d.worker.Outcomes(product, now)
+	for i := range ev.Outcomes {
+		o := &ev.Outcomes[i]
+		if o.Issue.Key != key {
+			continue
+		}
+		for _, s := range o.Goal(goal).Steps {
+			if s.Step.At == trigger {
+				return s.At
+			}
+		}
+	}
+	t.Fatalf("no step %s of %s %s in the cache", trigger, key, goal)
+	return time.Time{}
+}
+
+// messageTime is when Slack took a message (its ts).
+func messageTime(t *testing.T, m slacksim.Message) time.Time {
+	t.Helper()
+	sec, _, _ := strings.Cut(m.TS, ".")
+	n, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		t.Fatalf("ts %q: %v", m.TS, err)
+	}
+	return time.Unix(n, 0).UTC()
+}
+
+// postedOnce fails for every outbox key Slack holds more than one message
+// for, and returns the messages by key.
+func postedOnce(t *testing.T, s *slacksim.Server) map[string][]slacksim.Message {
+	t.Helper()
+	by := map[string][]slacksim.Message{}
+	for _, m := range s.AllMessages() {
+		if m.Metadata == nil {
+			continue
+		}
+		k, _ := m.Metadata.EventPayload["key"].(string)
+		by[k] = append(by[k], m)
+	}
+	for k, ms := range by {
+		if len(ms) != 1 {
+			t.Errorf("%s posted %d times", k, len(ms))
+		}
+	}
+	return by
+}
+
+// "Delivery never waits for Jira": Jira answers 503 for 30 simulated
+// minutes across the moment an issue breaches. The breach step (team lead)
+// is posted within one dispatch interval (the demo's 5-minute tick) of its
+// due time, saying the data is as of the last successful poll, and
+// /metrics answers throughout.
+func TestJiraOutageAcrossABreach(t *testing.T) {
+	ctx := t.Context()
+	d := deliveryDemo(t)
+	tick := 5 * time.Minute
+	metrics := httptest.NewServer(healthHandler(d.worker, d.reg, d.clock.Now))
+	defer metrics.Close()
+
+	script := demoScript()
+	warm := utc("2026-11-09T11:00:00Z") // bot-climb exists and is cached
+	first, rest := splitScript(script, warm)
+	if err := d.play(ctx, first, demoStart, warm, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	key := d.keys["bot-climb"]
+	due := stepAt(t, d, "Botron Support", key, "first_response", "breach", warm)
+	from := due.Add(-10 * time.Minute).Truncate(tick)
+	before, rest := splitScript(rest, from)
+	if err := d.play(ctx, before, warm.Add(tick), from, tick); err != nil {
+		t.Fatal(err)
+	}
+
+	failed := d.failedCycles
+	remove := d.jsim.InjectFault(jirasim.Fault{Path: "/rest/*", Status: http.StatusServiceUnavailable})
+	outageEnd := from.Add(30 * time.Minute)
+	for now := from.Add(tick); !now.After(outageEnd); now = now.Add(tick) {
+		var step []scriptEvent
+		step, rest = splitScript(rest, now)
+		if err := d.play(ctx, step, now, now, tick); err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Get(metrics.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "slabot_outbox_rows") {
+			t.Fatalf("/metrics at %s during the outage: %d", now, res.StatusCode)
+		}
+	}
+	remove()
+	if d.failedCycles-failed < 6*len(d.policies) {
+		t.Fatalf("%d failed cycles during the outage: the fault did not apply", d.failedCycles-failed)
+	}
+
+	want := outbox.Key(key, "first_response", 1, "breach/team_lead")
+	ms := postedOnce(t, d.ssim)[want]
+	if len(ms) != 1 {
+		t.Fatalf("breach step %s posted %d times during the outage", want, len(ms))
+	}
+	if at := messageTime(t, ms[0]); at.After(due.Add(tick)) {
+		t.Errorf("breach step due %s posted %s: more than one dispatch interval late", due, at)
+	}
+	if !strings.Contains(ms[0].Text, "Jira data as of") {
+		t.Errorf("message does not say the data is stale: %s", ms[0].Text)
+	}
+}
+
+// A daemon started while Jira is down serves /healthz and /metrics at
+// once, says on /readyz that it is connecting, retries, and comes ready
+// when Jira is back.
+func TestDaemonStartedDuringJiraOutage(t *testing.T) {
+	sites := newTestSites(t, nil, "")
+	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
+	remove := sites.jira.InjectFault(jirasim.Fault{Path: "/rest/*", Status: http.StatusServiceUnavailable})
+	a := newTestApp(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx, ln) }()
+	url := "http://" + ln.Addr().String()
+	get := func(path string) (int, string) {
+		for range 500 {
+			res, err := http.Get(url + path)
+			if err != nil {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			return res.StatusCode, string(b)
+		}
+		t.Fatalf("%s never answered", path)
+		return 0, ""
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz during the outage: %d", code)
+	}
+	if code, body := get("/metrics"); code != http.StatusOK || !strings.Contains(body, "slabot_outbox_rows") {
+		t.Fatalf("/metrics during the outage: %d", code)
+	}
+	// Wait for a failed connection attempt: /readyz says why.
+	for {
+		code, body := get("/readyz")
+		if code != http.StatusServiceUnavailable || !strings.Contains(body, "connecting to Jira") {
+			t.Fatalf("/readyz during the outage: %d %q", code, body)
+		}
+		if strings.Contains(body, "503") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	remove()
+	// Ready once connected and every product's first cycle succeeded (the
+	// connection is retried 1s, 2s, 4s ... after failures).
+	for {
+		if code, _ := get("/readyz"); code == http.StatusOK {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the daemon stopped: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// "Stable step identity": a 50% step is inserted into Botron's running
+// policy (a restart with the edited file). No step already sent is sent
+// again; issues already past the new step's instant when it appeared are
+// not pinged for it (recorded as skipped), and every key is in Slack once.
+func TestPolicyEditInsertsStep(t *testing.T) {
+	ctx := t.Context()
+	d := deliveryDemo(t)
+	tick := time.Hour
+	script := demoScript()
+	edit := utc("2026-11-10T12:00:00Z") // bot-climb's first response is overdue
+	first, rest := splitScript(script, edit)
+	if err := d.play(ctx, first, demoStart, edit, tick); err != nil {
+		t.Fatal(err)
+	}
+	// Who was pinged for what before the edit: (issue, goal, cycle, rung).
+	pinged := map[string]bool{}
+	keysBefore := map[string]bool{}
+	for k := range postedOnce(t, d.ssim) {
+		keysBefore[k] = true
+		i := strings.LastIndex(k, "/")
+		j := strings.LastIndex(k, "|")
+		pinged[k[:j]+" "+k[i+1:]] = true
+	}
+	if len(pinged) == 0 {
+		t.Fatal("nothing posted before the edit: the test proves nothing")
+	}
+
+	edited := fstest.MapFS{}
+	err := fs.WalkDir(deploy.Policies, "policies", func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(deploy.Policies, path)
+		if strings.HasSuffix(path, "botron.yaml") {
+			s := strings.Replace(string(b), "    - {at: 75%, rung: agent}", "    - {at: 50%, rung: agent}\n    - {at: 75%, rung: agent}", 1)
+			if s == string(b) {
+				t.Fatal("botron.yaml has no 75% step to insert before")
+			}
+			b = []byte(s)
+		}
+		edited[path] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.policies, err = rules.LoadFS(edited, "policies"); err != nil {
+		t.Fatal(err)
+	}
+	d.stop()
+	if err := d.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.play(ctx, rest, edit.Add(tick), edit.Add(3*24*time.Hour), tick); err != nil {
+		t.Fatal(err)
+	}
+	by := postedOnce(t, d.ssim)
+	// No rung is pinged again for a step it already had: renumbering the
+	// ladder must not turn "breach" into a new "level 3" message.
+	for k := range by {
+		if keysBefore[k] {
+			continue
+		}
+		i := strings.LastIndex(k, "/")
+		j := strings.LastIndex(k, "|")
+		if pinged[k[:j]+" "+k[i+1:]] {
+			t.Errorf("%s posted after the edit, but its rung was already pinged for this goal", k)
+		}
+	}
+	skipped := 0
+	for _, k := range d.jsim.IssueKeys() {
+		if !strings.HasPrefix(k, "B") || strings.HasPrefix(k, "B2B") {
+			continue
+		}
+		r, err := d.outbox.Get(ctx, outbox.Key(k, "first_response", 1, "50%/agent"))
+		if err != nil {
+			continue // not due (yet), or no target
+		}
+		if r.State == outbox.StateCancelled && strings.Contains(r.LastError, "catch-up rule") {
+			skipped++
+			if n := len(by[r.Key]); n != 0 {
+				t.Errorf("%s skipped but posted %d times", r.Key, n)
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Error("no issue was past the new step when it appeared: the catch-up rule was not exercised")
+	}
+}
+
+// "A lost database": the file is deleted halfway and slabot starts over
+// on a new one. Steps already in Slack are found there by their key
+// before anything is posted: every key is in Slack exactly once.
+func TestDeletedDatabaseNoDuplicates(t *testing.T) {
+	ctx := t.Context()
+	d := deliveryDemo(t)
+	tick := time.Hour
+	script := demoScript()
+	lost := utc("2026-11-10T12:00:00Z")
+	first, rest := splitScript(script, lost)
+	if err := d.play(ctx, first, demoStart, lost, tick); err != nil {
+		t.Fatal(err)
+	}
+	before := len(d.ssim.AllMessages())
+	if before == 0 {
+		t.Fatal("nothing posted before the loss: the test proves nothing")
+	}
+	d.stop()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(d.dbPath + suffix); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	if err := d.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.play(ctx, rest, lost.Add(tick), lost.Add(3*24*time.Hour), tick); err != nil {
+		t.Fatal(err)
+	}
+	postedOnce(t, d.ssim)
+	if len(d.ssim.Calls("conversations.history")) == 0 {
+		t.Error("the new database never looked in Slack before posting")
+	}
+}
+
+// "One writer": two `slabot run` on one database. The second waits as a
+// standby (its /readyz says so) while the first works; when the first
+// stops, the second takes over. No comment is written twice to Jira and
+// no message posted twice to Slack.
+func TestTwoDaemonsOneDatabase(t *testing.T) {
+	sites := newTestSites(t, func(seed *jirasim.Seed) {
+		for i, age := range []time.Duration{time.Hour, 5 * time.Hour, 26 * time.Hour, 50 * time.Hour, 100 * time.Hour} {
+			seed.Issues = append(seed.Issues, jirasim.Issue{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+				Summary: "Banner " + strconv.Itoa(i), Created: time.Now().Add(-age), Status: "Open"})
+		}
+	}, "")
+	t.Setenv("SLABOT_SCHEDULE", "@every 1s")
+	t.Setenv("SLABOT_WRITER_LEASE", "3s")
+	t.Setenv("SLABOT_DISPATCH_EVERY", "200ms")
+	first := newTestApp(t)
+	second := newTestAppDB(t, first.cfg.Database)
+
+	type daemon struct {
+		a      *app
+		url    string
+		cancel context.CancelFunc
+		done   chan error
+	}
+	start := func(a *app) *daemon {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		d := &daemon{a: a, url: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+		go func() { d.done <- a.serve(ctx, ln) }()
+		return d
+	}
+	readyz := func(d *daemon) (int, string) {
+		for range 500 {
+			res, err := http.Get(d.url + "/readyz")
+			if err != nil {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			return res.StatusCode, string(b)
+		}
+		t.Fatal("/readyz never answered")
+		return 0, ""
+	}
+	waitReady := func(d *daemon) {
+		for {
+			if code, _ := readyz(d); code == http.StatusOK {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	one := start(first)
+	waitReady(one)
+	two := start(second)
+	for {
+		code, body := readyz(two)
+		if code == http.StatusServiceUnavailable && strings.Contains(body, "standby") {
+			break
+		}
+		if code == http.StatusOK {
+			t.Fatal("the second daemon is ready while the first writes")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Both run side by side for a while: the first's cycles write, the
+	// second's never start.
+	time.Sleep(2 * time.Second)
+	for _, h := range second.worker.Health() {
+		if !h.LastSuccess.IsZero() {
+			t.Fatalf("the standby ran a cycle of %s", h.Product)
+		}
+	}
+	one.cancel()
+	if err := <-one.done; err != nil {
+		t.Fatal(err)
+	}
+	waitReady(two) // took over
+	time.Sleep(1500 * time.Millisecond)
+	two.cancel()
+	if err := <-two.done; err != nil {
+		t.Fatal(err)
+	}
+
+	comments := 0
+	for _, key := range sites.jira.IssueKeys() {
+		is, _ := sites.jira.Issue(key)
+		seen := map[string]bool{}
+		for _, c := range is.Comments {
+			i := strings.Index(c.Body, "[slabot:")
+			if i < 0 {
+				continue
+			}
+			comments++
+			if seen[c.Body[i:]] {
+				t.Errorf("%s: comment %s written twice", key, c.Body[i:])
+			}
+			seen[c.Body[i:]] = true
+		}
+	}
+	if comments == 0 {
+		t.Error("no comment written: the test proves nothing")
+	}
+	if len(postedOnce(t, sites.slack)) == 0 {
+		t.Error("no message posted: the test proves nothing")
+	}
+}
