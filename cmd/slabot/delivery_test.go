@@ -93,7 +93,7 @@ func TestJiraOutageAcrossABreach(t *testing.T) {
 	ctx := t.Context()
 	d := deliveryDemo(t)
 	tick := 5 * time.Minute
-	metrics := httptest.NewServer(healthHandler(d.worker, d.reg, d.clock.Now))
+	metrics := httptest.NewServer(healthHandler(d.worker.Ready, d.reg, d.clock.Now))
 	defer metrics.Close()
 
 	script := demoScript()
@@ -154,14 +154,14 @@ func TestDaemonStartedDuringJiraOutage(t *testing.T) {
 	sites := newTestSites(t, nil, "")
 	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
 	remove := sites.jira.InjectFault(jirasim.Fault{Path: "/rest/*", Status: http.StatusServiceUnavailable})
-	a := newTestApp(t)
+	cfg := daemonConfig(t, t.TempDir()+"/slabot.db")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- a.serve(ctx, ln) }()
+	go func() { done <- daemon(ctx, cfg, ln, nil) }()
 	url := "http://" + ln.Addr().String()
 	get := func(path string) (int, string) {
 		for range 500 {
@@ -180,16 +180,26 @@ func TestDaemonStartedDuringJiraOutage(t *testing.T) {
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz during the outage: %d", code)
 	}
-	if code, body := get("/metrics"); code != http.StatusOK || !strings.Contains(body, "slabot_outbox_rows") {
+	if code, _ := get("/metrics"); code != http.StatusOK {
 		t.Fatalf("/metrics during the outage: %d", code)
+	}
+	for { // the outbox's backlog shows as soon as it is open, Jira or not
+		code, body := get("/metrics")
+		if code != http.StatusOK {
+			t.Fatalf("/metrics during the outage: %d", code)
+		}
+		if strings.Contains(body, "slabot_outbox_rows") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	// Wait for a failed connection attempt: /readyz says why.
 	for {
 		code, body := get("/readyz")
-		if code != http.StatusServiceUnavailable || !strings.Contains(body, "connecting to Jira") {
+		if code != http.StatusServiceUnavailable {
 			t.Fatalf("/readyz during the outage: %d %q", code, body)
 		}
-		if strings.Contains(body, "503") {
+		if strings.Contains(body, "connecting to Jira") && strings.Contains(body, "503") {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -352,26 +362,27 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	t.Setenv("SLABOT_SCHEDULE", "@every 1s")
 	t.Setenv("SLABOT_WRITER_LEASE", "3s")
 	t.Setenv("SLABOT_DISPATCH_EVERY", "200ms")
-	first := newTestApp(t)
-	second := newTestAppDB(t, first.cfg.Database)
+	cfg := daemonConfig(t, t.TempDir()+"/slabot.db")
 
-	type daemon struct {
+	type proc struct {
 		a      *app
 		url    string
 		cancel context.CancelFunc
 		done   chan error
 	}
-	start := func(a *app) *daemon {
+	start := func() *proc {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(t.Context())
-		d := &daemon{a: a, url: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
-		go func() { d.done <- a.serve(ctx, ln) }()
+		d := &proc{url: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
+		apps := make(chan *app, 1)
+		go func() { d.done <- daemon(ctx, cfg, ln, func(a *app) { apps <- a }) }()
+		d.a = <-apps
 		return d
 	}
-	readyz := func(d *daemon) (int, string) {
+	readyz := func(d *proc) (int, string) {
 		for range 500 {
 			res, err := http.Get(d.url + "/readyz")
 			if err != nil {
@@ -385,7 +396,7 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 		t.Fatal("/readyz never answered")
 		return 0, ""
 	}
-	waitReady := func(d *daemon) {
+	waitReady := func(d *proc) {
 		for {
 			if code, _ := readyz(d); code == http.StatusOK {
 				return
@@ -394,9 +405,9 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 		}
 	}
 
-	one := start(first)
+	one := start()
 	waitReady(one)
-	two := start(second)
+	two := start()
 	for {
 		code, body := readyz(two)
 		if code == http.StatusServiceUnavailable && strings.Contains(body, "standby") {
@@ -410,7 +421,7 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	// Both run side by side for a while: the first's cycles write, the
 	// second's never start.
 	time.Sleep(2 * time.Second)
-	for _, h := range second.worker.Health() {
+	for _, h := range two.a.worker.Health() {
 		if !h.LastSuccess.IsZero() {
 			t.Fatalf("the standby ran a cycle of %s", h.Product)
 		}
@@ -448,4 +459,18 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	if len(postedOnce(t, sites.slack)) == 0 {
 		t.Error("no message posted: the test proves nothing")
 	}
+}
+
+// daemonConfig is the daemon's configuration from the environment
+// newTestSites set, on the database file db.
+func daemonConfig(t *testing.T, db string) config {
+	t.Helper()
+	t.Setenv("SLABOT_DB", db)
+	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	t.Setenv("SLABOT_LOG_LEVEL", "error")
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
