@@ -49,6 +49,8 @@ type demoEnv struct {
 	// resyncEvery overrides the worker's full-resync period (zero: the
 	// default hour).
 	resyncEvery time.Duration
+	// jiraIndexLag is the client's SLABOT_JIRA_INDEX_LAG (zero: none).
+	jiraIndexLag time.Duration
 
 	tick         time.Duration // simulated time between cycles
 	failedCycles int
@@ -132,7 +134,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 		return err
 	}
 	d.jira, err = jira.New(jira.Config{BaseURL: d.jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs,
-		Quiet: true, ManagedLabelPrefixes: labelPrefixes(d.policies), Now: d.clock.Now,
+		Quiet: true, ManagedLabelPrefixes: labelPrefixes(d.policies), Now: d.clock.Now, IndexLag: d.jiraIndexLag,
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	if err != nil {
 		return err
@@ -343,7 +345,11 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	d, err := newDemoEnvTick(ctx, dir, log, *tick)
+	var tweaks []func(*jirasim.Seed)
+	if *serve {
+		tweaks = append(tweaks, liveDemoTokens)
+	}
+	d, err := newDemoEnvTick(ctx, dir, log, *tick, tweaks...)
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot demo:", err)
 		return 1
@@ -366,10 +372,12 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\n%d Jira requests, %d Slack calls, %d failed cycles, %s wall time\n",
 		d.jira.TotalRequests(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
 	if *serve {
-		ms := httptest.NewServer(healthHandler(d.worker.Ready, d.reg, d.clock.Now))
-		defer ms.Close()
-		fmt.Fprintf(stdout, "\njirasim:  %s (basic auth %s / %s)\nslacksim: %s\nmetrics:  %s/metrics  (also /healthz, /readyz)\nCtrl-C to stop.\n",
-			d.jsrv.URL, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), ms.URL)
+		// The fortnight is over: the simulators go on on the wall clock, and
+		// this process's slabot stops, so a `slabot run` pointed at them
+		// takes over with the demo's database (nothing sent is sent again).
+		d.stop()
+		d.clock.FollowWallClock()
+		printLiveDemo(stdout, d)
 		waitForSignal()
 	}
 	return 0

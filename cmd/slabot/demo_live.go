@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+)
+
+// liveDemoPassword is the API token of every person on the demo site when
+// it is served live, so anyone can act as a customer or an agent with curl.
+const liveDemoPassword = "demo"
+
+// liveDemoTokens gives every demo account an API token.
+func liveDemoTokens(seed *jirasim.Seed) {
+	for i := range seed.Users {
+		if seed.Users[i].APIToken == "" {
+			seed.Users[i].APIToken = liveDemoPassword
+		}
+	}
+}
+
+// printLiveDemo prints how to point `slabot run` at the live simulators and
+// how to play a ticket through with curl.
+func printLiveDemo(w io.Writer, d *demoEnv) {
+	var pairs []string
+	for name, id := range demoChannels(d.policies) {
+		pairs = append(pairs, name+"="+id)
+	}
+	sort.Strings(pairs)
+	jira := d.jsrv.URL
+	fmt.Fprintf(w, `
+The simulators now run on the wall clock (the fortnight's issues stay as they are).
+In another terminal, point slabot at them, with the demo's database:
+
+  export SLABOT_JIRA_URL=%s SLABOT_JIRA_EMAIL=%s SLABOT_JIRA_TOKEN=%s
+  export SLABOT_SLACK_TOKEN=xoxb-demo SLABOT_SLACK_API_URL=%s
+  export SLABOT_SLACK_CHANNELS='%s'
+  export SLABOT_POLICIES=deploy/policies SLABOT_DB=%s SLABOT_SCHEDULE='@every 20s' SLABOT_LISTEN=127.0.0.1:9090
+  slabot run
+
+Then work a ticket as Hydra's customer (olga@telecom.example) and agent (ivan@latera.ru); every
+account's API token is %q:
+
+  curl -su olga@telecom.example:demo -H 'Content-Type: application/json' %s/rest/api/2/issue \
+    -d '{"fields":{"project":{"key":"HYD"},"issuetype":{"name":"Incident"},"priority":{"name":"High"},"summary":"Live: billing stuck"}}'
+  curl -su ivan@latera.ru:demo '%s/rest/api/2/issue/HYD-4?fields=*all'
+  curl -su ivan@latera.ru:demo -H 'Content-Type: application/json' %s/rest/api/2/issue/HYD-4/comment -d '{"body":"Looking at it."}'
+  curl -su ivan@latera.ru:demo %s/rest/api/2/issue/HYD-4/transitions
+  curl -su ivan@latera.ru:demo -H 'Content-Type: application/json' %s/rest/api/2/issue/HYD-4/transitions -d '{"transition":{"id":"ID"}}'
+  curl -s -H 'Authorization: Bearer xoxb-demo' '%sconversations.history?channel=CHANNEL-ID'
+
+Ctrl-C stops the simulators.
+`, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveDemoPassword,
+		jira, jira, jira, jira, jira, d.ssim.APIURL())
+}
