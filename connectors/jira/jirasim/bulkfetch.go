@@ -64,56 +64,22 @@ func (c *call) bulkChangelogs() {
 		}
 		limit = *req.MaxResults
 	}
+	// The first page collects and sorts every entry once; later pages read
+	// the list their token points at (a token is a list and an offset).
+	var all []bulkEntry
 	start := 0
 	if req.NextPageToken != "" {
-		n, err := strconv.Atoi(strings.TrimPrefix(req.NextPageToken, "cl."))
-		if err != nil || n < 0 || !strings.HasPrefix(req.NextPageToken, "cl.") {
+		id, off, ok := strings.Cut(strings.TrimPrefix(req.NextPageToken, "cl."), ".")
+		n, err := strconv.Atoi(off)
+		list, known := c.s.bulkLists[id]
+		if !ok || err != nil || n < 0 || !known || !strings.HasPrefix(req.NextPageToken, "cl.") {
 			c.fail(http.StatusBadRequest, "The provided next page token is invalid or expired.")
 			return
 		}
-		start = n
+		all, start = list, n
+	} else {
+		all = c.s.bulkEntries(c.user, req)
 	}
-	want := map[string]bool{}
-	for _, f := range req.FieldIDs {
-		want[f] = true
-	}
-	type entry struct {
-		is *issue
-		h  history
-	}
-	var all []entry
-	seen := map[*issue]bool{}
-	for _, ref := range req.IssueIdsOrKeys {
-		is := c.s.issueRef(ref)
-		if is == nil || seen[is] || !canBrowse(c.user, is.project) {
-			continue
-		}
-		seen[is] = true
-		for _, h := range is.histories {
-			if len(want) > 0 {
-				var items []histItem
-				for _, it := range h.items {
-					if want[it.fieldID] {
-						items = append(items, it)
-					}
-				}
-				if len(items) == 0 {
-					continue
-				}
-				h.items = items
-			}
-			all = append(all, entry{is, h})
-		}
-	}
-	slices.SortStableFunc(all, func(a, b entry) int {
-		if c := a.h.at.Compare(b.h.at); c != 0 {
-			return c
-		}
-		if a.is.id != b.is.id {
-			return int(a.is.id - b.is.id)
-		}
-		return int(a.h.id - b.h.id)
-	})
 	lo, hi := window(len(all), start, limit)
 	res := jBulkChangelogs{IssueChangeLogs: []jIssueChangeLog{}}
 	at := map[*issue]int{}
@@ -124,10 +90,75 @@ func (c *call) bulkChangelogs() {
 			at[e.is] = i
 			res.IssueChangeLogs = append(res.IssueChangeLogs, jIssueChangeLog{IssueID: e.is.idString()})
 		}
-		res.IssueChangeLogs[i].ChangeHistories = append(res.IssueChangeLogs[i].ChangeHistories, c.s.renderHistory(c.rc, e.h))
+		h := history{id: e.h.id, at: e.h.at, author: e.h.author, items: e.items}
+		res.IssueChangeLogs[i].ChangeHistories = append(res.IssueChangeLogs[i].ChangeHistories, c.s.renderHistory(c.rc, h))
+	}
+	id := strings.TrimPrefix(req.NextPageToken, "cl.")
+	id, _, _ = strings.Cut(id, ".")
+	if req.NextPageToken == "" {
+		c.s.bulkSeq++
+		id = strconv.FormatInt(c.s.bulkSeq, 36)
 	}
 	if hi < len(all) {
-		res.NextPageToken = "cl." + strconv.Itoa(hi)
+		if len(c.s.bulkLists) >= 64 { // abandoned paging: forget the oldest lists
+			clear(c.s.bulkLists)
+		}
+		c.s.bulkLists[id] = all
+		res.NextPageToken = "cl." + id + "." + strconv.Itoa(hi)
+	} else {
+		delete(c.s.bulkLists, id)
 	}
 	c.json(http.StatusOK, res)
+}
+
+// bulkEntry is one changelog entry of a bulk answer, with the items the
+// field filter kept.
+type bulkEntry struct {
+	is    *issue
+	h     *history
+	items []histItem
+}
+
+// bulkEntries lists the entries a bulk request asks for, oldest first,
+// then by issue id and entry id.
+func (s *Server) bulkEntries(user *User, req bulkChangelogRequest) []bulkEntry {
+	want := map[string]bool{}
+	for _, f := range req.FieldIDs {
+		want[f] = true
+	}
+	var all []bulkEntry
+	seen := map[*issue]bool{}
+	for _, ref := range req.IssueIdsOrKeys {
+		is := s.issueRef(ref)
+		if is == nil || seen[is] || !canBrowse(user, is.project) {
+			continue
+		}
+		seen[is] = true
+		for k := range is.histories {
+			h := &is.histories[k]
+			items := h.items
+			if len(want) > 0 {
+				items = nil
+				for _, it := range h.items {
+					if want[it.fieldID] {
+						items = append(items, it)
+					}
+				}
+				if len(items) == 0 {
+					continue
+				}
+			}
+			all = append(all, bulkEntry{is, h, items})
+		}
+	}
+	slices.SortStableFunc(all, func(a, b bulkEntry) int {
+		if c := a.h.at.Compare(b.h.at); c != 0 {
+			return c
+		}
+		if a.is.id != b.is.id {
+			return int(a.is.id - b.is.id)
+		}
+		return int(a.h.id - b.h.id)
+	})
+	return all
 }

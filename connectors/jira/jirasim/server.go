@@ -111,7 +111,10 @@ type Server struct {
 	rl     rateState
 	tokens map[string]pageCursor
 	tokSeq int64
-	zones  map[string]*time.Location
+	// bulkLists are the entry lists of bulk changelog answers being paged.
+	bulkLists map[string][]bulkEntry
+	bulkSeq   int64
+	zones     map[string]*time.Location
 }
 
 // New returns a site holding seed. It fails when the seed refers to
@@ -127,6 +130,7 @@ func New(seed Seed, opts Options) (*Server, error) {
 		byKey:     map[string]*issue{},
 		byID:      map[int64]*issue{},
 		tokens:    map[string]pageCursor{},
+		bulkLists: map[string][]bulkEntry{},
 		zones:     map[string]*time.Location{},
 
 		nextIssueID:   10000,
