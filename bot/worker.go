@@ -31,6 +31,10 @@ type Config struct {
 	// cycle: delivery has its own loop.
 	Escalator Escalator
 	Cursors   CursorStore
+	// Actions lists the clicks on ladder messages (Acknowledge, Claim,
+	// Snooze; bot/outbox): each cycle turns them into held steps, the
+	// acknowledgement comment and the assignee. Nil: no interactivity.
+	Actions ActionSource
 	// JiraURL is the site's base URL, for links to issues in messages.
 	JiraURL string
 	// Schedule is the cron spec of products whose policy names none
@@ -271,6 +275,7 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 	st.Cached = len(issues)
 	ev := rules.Evaluate(p, issues, now, rules.Options{BotAccountID: jc.account})
 	w.gaugeStates(p.Product, ev)
+	acts := w.loadActions(ctx, p)
 
 	for i := range ev.Outcomes {
 		o := &ev.Outcomes[i]
@@ -287,10 +292,13 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 				}
 			}
 		}
+		cs := acts[o.Issue.Key]
+		w.ackComments(p, o, cs, jc.account)
 		if fetchErr == nil {
 			w.write(ctx, jc, pr, o, now, &st)
+			w.claims(ctx, jc, pr, o.Issue, cs, now)
 		}
-		if err := w.escalate(ctx, pr, o, now, stale, &st); err != nil {
+		if err := w.escalate(ctx, pr, o, cs, now, stale, &st); err != nil {
 			return st, err
 		}
 	}
@@ -383,7 +391,11 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 // that stopped after a step fired (so threads are updated, pending steps
 // cancelled). stale, when set, is the last successful poll the cache
 // reflects (Jira could not be read this cycle).
-func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, now, stale time.Time, st *Stats) error {
+//
+// Clicks on the thread (cs) shape it: a step the acknowledgement rule
+// holds back is recorded as skipped; a step falling due while the cycle
+// is snoozed waits until the snooze ends (never past the deadline).
+func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, now, stale time.Time, st *Stats) error {
 	p := pr.policy
 	iss := o.Issue
 	for _, e := range o.Escalations {
@@ -397,6 +409,12 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, no
 		}
 		if gs.Remaining <= 0 {
 			esc.Status = "breached"
+		}
+		if until := cs.snoozedUntil(e.Goal, e.Cycle, gs.Deadline); now.Before(until) && e.At.Before(until) {
+			continue
+		}
+		if esc.Skip == "" {
+			esc.Skip = held(p, e, cs)
 		}
 		if e.Rung == rules.RungAgent {
 			esc.Target.FallbackChannel = e.Channel

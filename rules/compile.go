@@ -690,6 +690,7 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 		prev, prevRung = &s, rank
 		l.Steps = append(l.Steps, s)
 	}
+	l.Ack = c.ackRule(lf.Acknowledge)
 	p.Ladder = l
 }
 

@@ -190,6 +190,8 @@ type Ladder struct {
 	Goals    map[string]bool // nil: every goal
 	Steps    []Step
 	Channels map[Rung]string
+	// Ack is what an acknowledgement holds back (see Held).
+	Ack AckRule
 }
 
 // Step is one ladder step. Level counts from 1.

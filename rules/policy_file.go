@@ -170,6 +170,8 @@ type ladderFile struct {
 	Goals []string            `yaml:"goals"`
 	Rungs map[string]rungFile `yaml:"rungs"`
 	Steps []stepFile          `yaml:"steps"`
+	// Acknowledge is what an Acknowledge click in Slack holds back.
+	Acknowledge *acknowledgeRuleFile `yaml:"acknowledge"`
 }
 
 type rungFile struct {

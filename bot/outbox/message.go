@@ -83,6 +83,12 @@ type Status struct {
 	Rung      string    // its rung name
 	LevelAt   time.Time // when that level was sent
 	ThisLevel int       // the level of the message being rendered
+	// AckBy and ClaimBy are the Slack users who acknowledged or claimed
+	// the issue from the thread (see Action).
+	AckBy   string
+	AckAt   time.Time
+	ClaimBy string
+	ClaimAt time.Time
 }
 
 // Report is a scheduled report to post as a file, with a short summary as

@@ -47,6 +47,7 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 	}
 	parentTS := parentIn(thread, route.Channel, r)
 	st := threadStatus(thread, r.Level)
+	o.threadActions(ctx, r.Issue, r.Goal, r.Cycle, &st)
 
 	if r.Uncertain {
 		where, whereThread := r.Channel, r.ThreadTS
@@ -258,7 +259,9 @@ func (o *Outbox) update(ctx context.Context, rep *pass, j job) {
 	if !o.lease.holds(o.opt.Clock.Now()) {
 		return
 	}
-	err = o.sender.Update(ctx, r.Channel, r.TS, Message{Escalation: e, Route: sentRoute(e.Target, r.Channel), Status: threadStatus(thread, r.Level)})
+	st := threadStatus(thread, r.Level)
+	o.threadActions(ctx, r.Issue, r.Goal, r.Cycle, &st)
+	err = o.sender.Update(ctx, r.Channel, r.TS, Message{Escalation: e, Route: sentRoute(e.Target, r.Channel), Status: st})
 	o.pacer.done(r.Channel)
 	now = o.opt.Clock.Now()
 	d, limited := retryIn(err)

@@ -120,6 +120,57 @@ CREATE TABLE leases (
 	acquired_at INTEGER NOT NULL
 );
 `},
+	// Version 3 admits the rows of the Slack cockpit: clicks on ladder
+	// messages (action), per-period digests (digest) and pages (page).
+	// SQLite cannot alter a CHECK constraint, so the table is rebuilt with
+	// every row and index as it was.
+	{3, "action, digest and page rows", `
+CREATE TABLE outbox3 (
+	id               INTEGER PRIMARY KEY,
+	key              TEXT    NOT NULL UNIQUE,
+	kind             TEXT    NOT NULL CHECK (kind IN ('escalation', 'report', 'action', 'digest', 'page')),
+	issue            TEXT    NOT NULL,
+	goal             TEXT    NOT NULL,
+	cycle            INTEGER NOT NULL,
+	step             TEXT    NOT NULL,
+	level            INTEGER NOT NULL,
+	payload          BLOB    NOT NULL,
+	state            TEXT    NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'cancelled')),
+	attempts         INTEGER NOT NULL DEFAULT 0,
+	uncertain        INTEGER NOT NULL DEFAULT 0,
+	blocked          INTEGER NOT NULL DEFAULT 0,
+	owner            TEXT    NOT NULL DEFAULT '',
+	lease_until      INTEGER NOT NULL DEFAULT 0,
+	channel          TEXT    NOT NULL DEFAULT '',
+	ts               TEXT    NOT NULL DEFAULT '',
+	thread_ts        TEXT    NOT NULL DEFAULT '',
+	last_error       TEXT    NOT NULL DEFAULT '',
+	created_at       INTEGER NOT NULL,
+	updated_at       INTEGER NOT NULL,
+	due_at           INTEGER NOT NULL DEFAULT 0,
+	first_attempt_at INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at  INTEGER NOT NULL,
+	sent_at          INTEGER NOT NULL DEFAULT 0,
+	met_at           INTEGER NOT NULL DEFAULT 0,
+	update_gen       INTEGER NOT NULL DEFAULT 0,
+	shown_gen        INTEGER NOT NULL DEFAULT 0,
+	update_next_at   INTEGER NOT NULL DEFAULT 0,
+	UNIQUE (kind, issue, goal, cycle, step)
+);
+INSERT INTO outbox3 (id, key, kind, issue, goal, cycle, step, level, payload, state, attempts, uncertain, blocked,
+	owner, lease_until, channel, ts, thread_ts, last_error, created_at, updated_at, due_at, first_attempt_at,
+	next_attempt_at, sent_at, met_at, update_gen, shown_gen, update_next_at)
+SELECT id, key, kind, issue, goal, cycle, step, level, payload, state, attempts, uncertain, blocked,
+	owner, lease_until, channel, ts, thread_ts, last_error, created_at, updated_at, due_at, first_attempt_at,
+	next_attempt_at, sent_at, met_at, update_gen, shown_gen, update_next_at
+FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox3 RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_updates ON outbox (state, update_next_at) WHERE update_gen > shown_gen;
+CREATE INDEX outbox_thread ON outbox (issue, goal, cycle);
+CREATE INDEX outbox_prune ON outbox (state, updated_at);
+`},
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -84,3 +84,22 @@ func (j jiraPort) Apply(ctx context.Context, ch bot.Change) error {
 	}
 	return err
 }
+
+// AccountByEmail finds the Jira account of a claimer's e-mail (bot.Assigner).
+func (j jiraPort) AccountByEmail(ctx context.Context, email string) (string, error) {
+	id, err := j.c.AccountByEmail(ctx, email)
+	if errors.Is(err, jira.ErrNoAccount) {
+		return "", fmt.Errorf("%w: %w", bot.ErrNoAccount, err)
+	}
+	return id, err
+}
+
+// Assign sets the assignee of a claimed issue (bot.Assigner).
+func (j jiraPort) Assign(ctx context.Context, key, accountID string) error {
+	err := j.c.Assign(ctx, key, accountID)
+	var nf *jira.NotFoundError
+	if errors.As(err, &nf) {
+		return fmt.Errorf("%w: %w", bot.ErrIssueGone, err)
+	}
+	return err
+}

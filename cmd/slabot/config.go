@@ -26,6 +26,7 @@ type config struct {
 	JiraQuiet      bool          `env:"SLABOT_JIRA_QUIET" envDefault:"true"`
 	JiraOrgField   string        `env:"SLABOT_JIRA_ORGANIZATIONS_FIELD"`
 	SlackToken     string        `env:"SLABOT_SLACK_TOKEN"`
+	SlackAppToken  string        `env:"SLABOT_SLACK_APP_TOKEN"`
 	SlackUsers     string        `env:"SLABOT_SLACK_USERS"`
 	SlackChannels  string        `env:"SLABOT_SLACK_CHANNELS"`
 	SlackAPIURL    string        `env:"SLABOT_SLACK_API_URL"`
@@ -62,6 +63,9 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 	if needSlack && c.SlackToken == "" {
 		problems = append(problems, "SLABOT_SLACK_TOKEN is not set (a bot token, xoxb-...)")
 	}
+	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		problems = append(problems, "SLABOT_SLACK_APP_TOKEN is not an app-level token (xapp-...): create one under Basic Information > App-Level Tokens with the connections:write scope")
+	}
 	if c.SlackAPIURL != "" {
 		if p := httpsOffLoopback("SLABOT_SLACK_API_URL", c.SlackAPIURL); p != "" {
 			problems = append(problems, p)
@@ -95,8 +99,8 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 
 // String never shows a token.
 func (c config) String() string {
-	return fmt.Sprintf("jira=%s as %s (token %s), slack token %s, policies=%s, db=%s, listen=%s, schedule=%q, dry-run=%v",
-		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.SlackToken), c.Policies, c.Database, c.Listen, c.Schedule, c.DryRun)
+	return fmt.Sprintf("jira=%s as %s (token %s), slack token %s, slack app token %s, policies=%s, db=%s, listen=%s, schedule=%q, dry-run=%v",
+		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.SlackToken), redact(c.SlackAppToken), c.Policies, c.Database, c.Listen, c.Schedule, c.DryRun)
 }
 
 func redact(s string) string {

@@ -56,6 +56,10 @@ type demoEnv struct {
 	failedCycles int
 	reg          *prometheus.Registry
 	log          *slog.Logger
+	// slack and clicks answer the buttons on ladder messages (Socket
+	// Mode over slacksim); see demo_actions.go.
+	slack  *slack.Client
+	clicks *bot.Clicks
 }
 
 // manualSlackClock lets the dispatcher read the simulated clock; its waits
@@ -142,9 +146,12 @@ func (d *demoEnv) start(ctx context.Context) error {
 	if err := d.jira.Connect(ctx); err != nil {
 		return err
 	}
-	sc := slack.NewClient("xoxb-demo", slack.ClientOptions{APIURL: d.ssim.APIURL()})
+	sc := slack.NewClient("xoxb-demo", slack.ClientOptions{APIURL: d.ssim.APIURL(), AppToken: "xapp-demo"})
+	d.slack = sc
 	d.reg = prometheus.NewRegistry()
-	d.outbox, err = outbox.Open(ctx, d.store, slack.NewSender(sc, nil, d.clock.Now), outbox.Options{PerChannelInterval: -1,
+	sender := slack.NewSender(sc, nil, d.clock.Now)
+	sender.EnableButtons()
+	d.outbox, err = outbox.Open(ctx, d.store, sender, outbox.Options{PerChannelInterval: -1,
 		Clock: manualSlackClock{d.clock}, Channels: demoChannels(d.policies), Logger: d.log, Metrics: outbox.NewMetrics(d.reg)})
 	if err != nil {
 		return err
@@ -152,9 +159,11 @@ func (d *demoEnv) start(ctx context.Context) error {
 	port := jiraPort{c: d.jira, now: d.clock.Now}
 	d.reg.MustRegister(newConnectorCollector(d.jira), outbox.NewCollector(d.outbox))
 	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
-		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL,
+		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL, Actions: d.outbox,
 		Schedules:    demoSchedules(d.policies, d.tick),
 		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg), ResyncEvery: d.resyncEvery})
+	d.clicks = &bot.Clicks{Store: d.outbox, Workspace: sc, Policies: d.policies, Channels: demoChannels(d.policies),
+		Now: d.clock.Now, Logger: d.log}
 	return err
 }
 

@@ -38,6 +38,10 @@ type app struct {
 	outbox   *outbox.Outbox
 	worker   *bot.Worker
 	reg      *prometheus.Registry
+	// slack and clicks serve the message buttons over Socket Mode when
+	// SLABOT_SLACK_APP_TOKEN is set (clicks is nil otherwise).
+	slack  *slack.Client
+	clicks *bot.Clicks
 }
 
 // newApp wires everything without reaching Jira: the worker connects to
@@ -69,8 +73,13 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 	if a.store, err = store.Open(ctx, cfg.Database, store.Options{}); err != nil {
 		return nil, err
 	}
-	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
-	a.outbox, err = outbox.Open(ctx, a.store, slack.NewSender(sc, directory, time.Now), outbox.Options{
+	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL, AppToken: cfg.SlackAppToken})
+	a.slack = sc
+	sender := slack.NewSender(sc, directory, time.Now)
+	if cfg.SlackAppToken != "" {
+		sender.EnableButtons()
+	}
+	a.outbox, err = outbox.Open(ctx, a.store, sender, outbox.Options{
 		Interval: cfg.DispatchEvery, Retention: cfg.Retention, Channels: channels, WriterLease: cfg.WriterLease,
 		Logger: a.log, Metrics: outbox.NewMetrics(a.reg)})
 	if err != nil {
@@ -91,11 +100,15 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 			return port, port, a.jira.AccountID(), nil
 		},
 		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL, Schedule: cfg.Schedule,
-		Logger: a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery,
+		Actions: a.outbox,
+		Logger:  a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery,
 		Feeds: &bot.FeedFetcher{CacheDir: cfg.FeedCache, Logger: a.log, Metrics: metrics}})
 	if err != nil {
 		a.store.Close()
 		return nil, err
+	}
+	if cfg.SlackAppToken != "" && cfg.SlackToken != "" {
+		a.clicks = &bot.Clicks{Store: a.outbox, Workspace: sc, Policies: a.policies, Channels: channels, Directory: directory, Logger: a.log}
 	}
 	a.reg.MustRegister(newConnectorCollector(a.jira), outbox.NewCollector(a.outbox),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -289,6 +302,17 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 // so the caller can close the store safely.
 func (a *app) run(ctx context.Context, listen string) error {
 	a.log.Info("slabot starting", "config", a.cfg.String(), "products", len(a.policies), "listen", listen)
+	var listener sync.WaitGroup
+	defer listener.Wait()
+	if a.clicks != nil {
+		// Buttons on ladder messages: clicks arrive over Socket Mode, are
+		// stored by the outbox and applied by the worker's cycles.
+		listener.Go(func() {
+			if err := a.slack.Listen(ctx, a.clicks, a.log, time.Now); err != nil {
+				a.log.Error("Slack Socket Mode listener stopped: buttons on messages do nothing until restart", "err", err)
+			}
+		})
+	}
 	err := a.worker.Run(ctx, a.outbox)
 	a.log.Info("slabot stopped")
 	return err

@@ -18,6 +18,7 @@ import (
 // blind retry of a post is how duplicates happen.
 type Client struct {
 	api *slack.Client
+	hc  *http.Client // also answers interactions through their response_url
 }
 
 // ClientOptions configure NewClient. The zero value talks to Slack.
@@ -29,6 +30,9 @@ type ClientOptions struct {
 	// Timeout bounds one request (default 20s). A post that times out is
 	// uncertain and will be reconciled, not reposted.
 	Timeout time.Duration
+	// AppToken is the app-level token (xapp-...) that opens Socket Mode
+	// connections (Listen); empty: no interactivity.
+	AppToken string
 }
 
 // NewClient returns a client for a bot token (xoxb-...).
@@ -41,6 +45,9 @@ func NewClient(token string, o ClientOptions) *Client {
 		hc = &http.Client{Timeout: o.Timeout}
 	}
 	opts := []slack.Option{slack.OptionHTTPClient(hc)}
+	if o.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(o.AppToken))
+	}
 	if o.APIURL != "" {
 		u := o.APIURL
 		if !strings.HasSuffix(u, "/") {
@@ -48,7 +55,7 @@ func NewClient(token string, o ClientOptions) *Client {
 		}
 		opts = append(opts, slack.OptionAPIURL(u))
 	}
-	return &Client{api: slack.New(token, opts...)}
+	return &Client{api: slack.New(token, opts...), hc: hc}
 }
 
 // Identity is who the token authenticates as.

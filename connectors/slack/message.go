@@ -14,6 +14,12 @@ import (
 // Times use Slack's <!date^...> token so every reader sees their own time
 // zone; the token's fallback text is UTC.
 func Render(e outbox.Escalation, r outbox.Route, st outbox.Status) Outgoing {
+	return render(e, r, st, false)
+}
+
+// render is Render, with the Acknowledge/Claim/Snooze buttons when
+// withButtons (only when something listens for their clicks).
+func render(e outbox.Escalation, r outbox.Route, st outbox.Status, withButtons bool) Outgoing {
 	header := fmt.Sprintf("%s *Level %d · %s* — %s", levelEmoji(e.Level), e.Level, esc(titleCase(e.Rung)), issueLink(e))
 	if e.Summary != "" {
 		header += " " + esc(clip(e.Summary, maxSummary))
@@ -47,6 +53,12 @@ func Render(e outbox.Escalation, r outbox.Route, st outbox.Status) Outgoing {
 	}
 	if r.Fallback {
 		blocks = append(blocks, slack.NewContextBlock("fallback", mrkdwn(":information_source: "+esc(r.Why))))
+	}
+	if a := actionLine(st); a != "" {
+		blocks = append(blocks, slack.NewContextBlock("acted", mrkdwn(a)))
+	}
+	if b := buttons(e, st); b != nil && withButtons {
+		blocks = append(blocks, b)
 	}
 	return Outgoing{Text: plainText(e, r, st), Blocks: blocks}
 }

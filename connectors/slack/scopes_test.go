@@ -33,6 +33,10 @@ var methodScopes = map[string][]string{
 	"files.getUploadURLExternal":   {"files:write"},
 	"files.completeUploadExternal": {"files:write"},
 	"upload":                       {}, // the file body, to the URL files.getUploadURLExternal returned
+	"chat.postEphemeral":           {"chat:write"},
+	"conversations.members":        {"channels:read", "groups:read"},
+	"users.info":                   {"users:read", "users:read.email"}, // the profile's e-mail needs users:read.email
+	"apps.connections.open":        {},                                 // the app-level token's connections:write, not a bot scope
 }
 
 // "A Slack app manifest in deploy/ with exactly the scopes slabot uses (and
@@ -45,10 +49,23 @@ var methodScopes = map[string][]string{
 func TestManifestScopesAreTheCodesNeeds(t *testing.T) {
 	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#support"), slacksim.WithUsers(slacksim.User{ID: "U1", Name: "ana", Email: "ana@example.com"}))
 	defer sim.Close()
-	c := NewClient("xoxb-test", ClientOptions{APIURL: sim.APIURL()})
+	c := NewClient("xoxb-test", ClientOptions{APIURL: sim.APIURL(), AppToken: "xapp-test"})
 	ctx := context.Background()
 	exercised := map[string]func() error{
-		"AuthTest": func() error { _, err := c.AuthTest(ctx); return err },
+		"Listen": func() error {
+			lctx, cancel := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			go func() { done <- c.Listen(lctx, nil, nil, nil) }()
+			err := sim.WaitConnected(ctx, 1)
+			cancel()
+			if lerr := <-done; err == nil {
+				err = lerr
+			}
+			return err
+		},
+		"Members":   func() error { _, err := c.Members(ctx, "C1"); return err },
+		"UserEmail": func() error { _, err := c.UserEmail(ctx, "U1"); return err },
+		"AuthTest":  func() error { _, err := c.AuthTest(ctx); return err },
 		"Post": func() error {
 			_, _, err := c.Post(ctx, "C1", "", Outgoing{Text: "hi", Key: "k1"})
 			return err
@@ -123,6 +140,12 @@ func TestManifestScopesAreTheCodesNeeds(t *testing.T) {
 				DisplayName string `yaml:"display_name"`
 			} `yaml:"bot_user"`
 		} `yaml:"features"`
+		Settings struct {
+			SocketMode    bool `yaml:"socket_mode_enabled"`
+			Interactivity struct {
+				Enabled bool `yaml:"is_enabled"`
+			} `yaml:"interactivity"`
+		} `yaml:"settings"`
 	}
 	if err := yaml.Unmarshal(data, &manifest); err != nil {
 		t.Fatal(err)
@@ -134,6 +157,10 @@ func TestManifestScopesAreTheCodesNeeds(t *testing.T) {
 	}
 	if len(manifest.OAuth.Scopes.User) > 0 || manifest.Features.BotUser.DisplayName == "" {
 		t.Errorf("the manifest must define a bot user and ask for no user scopes")
+	}
+	// The buttons on ladder messages arrive over Socket Mode.
+	if !manifest.Settings.SocketMode || !manifest.Settings.Interactivity.Enabled {
+		t.Errorf("the manifest must enable Socket Mode and interactivity (Listen)")
 	}
 	if !strings.Contains(hints["missing_scope"], "users:read.email") {
 		t.Errorf("missing_scope hint %q does not list the scopes", hints["missing_scope"])

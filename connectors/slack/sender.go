@@ -13,7 +13,12 @@ import (
 type Sender struct {
 	client   *Client
 	resolver *Resolver
+	buttons  bool
 }
+
+// EnableButtons puts Acknowledge, Claim and Snooze buttons on ladder
+// messages; call it only when Client.Listen receives their clicks.
+func (s *Sender) EnableButtons() { s.buttons = true }
 
 var _ outbox.Sender = (*Sender)(nil)
 
@@ -30,14 +35,14 @@ func (s *Sender) Resolve(ctx context.Context, t outbox.Target) (outbox.Route, er
 
 // Post renders m and posts it, tagged with m.Key as message metadata.
 func (s *Sender) Post(ctx context.Context, channel, threadTS string, m outbox.Message) (string, string, error) {
-	out := Render(m.Escalation, m.Route, m.Status)
+	out := render(m.Escalation, m.Route, m.Status, s.buttons)
 	out.Key, out.Extra = m.Key, m.Extra
 	return s.client.Post(ctx, channel, threadTS, out)
 }
 
 // Update re-renders m into the posted message channel/ts.
 func (s *Sender) Update(ctx context.Context, channel, ts string, m outbox.Message) error {
-	return s.client.Update(ctx, channel, ts, Render(m.Escalation, m.Route, m.Status))
+	return s.client.Update(ctx, channel, ts, render(m.Escalation, m.Route, m.Status, s.buttons))
 }
 
 // FindByKey looks for the message tagged key.

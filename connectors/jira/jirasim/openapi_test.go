@@ -198,6 +198,9 @@ func TestRoutesAgreeWithOpenAPI(t *testing.T) {
 		`{"transition":{"id":"` + sim.statusNamed("Waiting for customer").ID + `"}}`, 204}
 	samples["POST /rest/api/3/changelog/bulkfetch"] = sample{"/rest/api/3/changelog/bulkfetch",
 		`{"issueIdsOrKeys":["SUP-1"],"fieldIds":["status","priority"],"maxResults":2}`, 200}
+	for name, smp := range assignSamples(sim) {
+		samples[name] = smp
+	}
 	for name, smp := range adminSamples(sim) {
 		samples[name] = smp
 	}

@@ -62,6 +62,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveUpload(w, r)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, responsePath) {
+		s.serveResponse(w, r)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, socketPath) {
 		s.serveSocket(w, r)
 		return

@@ -13,6 +13,9 @@ type Server struct {
 func NewServer(opts ...Option) *Server {
 	sim := New(opts...)
 	srv := httptest.NewServer(sim)
+	sim.mu.Lock()
+	sim.addr = srv.Listener.Addr().String()
+	sim.mu.Unlock()
 	return &Server{Sim: sim, URL: srv.URL, srv: srv}
 }
 

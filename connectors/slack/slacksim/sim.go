@@ -96,6 +96,8 @@ type Sim struct {
 
 	sock       socketState
 	ephemerals []Ephemeral
+	responses  map[string]*responseURL // response_url id -> its click
+	addr       string                  // host:port the server listens on (NewServer)
 
 	files     map[string]*File // uploads by id
 	fileOrder []string

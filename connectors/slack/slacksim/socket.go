@@ -301,6 +301,11 @@ func (s *Sim) Press(c Click) (Envelope, error) {
 		return Envelope{}, fmt.Errorf("slacksim: press: message %s has no button %q", c.TS, c.ActionID)
 	}
 	actionTS := s.nextTS()
+	respID := strings.ReplaceAll(actionTS, ".", "")
+	if s.responses == nil {
+		s.responses = map[string]*responseURL{}
+	}
+	s.responses[respID] = &responseURL{channel: ch.id, user: u.ID, until: s.now().Add(30 * time.Minute)}
 	button["block_id"] = blockID
 	button["action_ts"] = actionTS
 	msg := s.messageJSON(ch, m, false)
@@ -351,4 +356,71 @@ func findButton(blocks json.RawMessage, actionID string) (blockID string, button
 		}
 	}
 	return "", nil, false
+}
+
+// responsePath is where interactions' response_url values point.
+const responsePath = "/actions/"
+
+// responseURL is one interaction's response_url: "valid for 30 minutes
+// ... up to 5 times" (Slack, handling user interaction).
+type responseURL struct {
+	channel, user string
+	until         time.Time
+	uses          int
+}
+
+// host is the simulator's address as clients reach it (the last request's
+// Host header, or the server's own address before any request).
+func (s *Sim) host() string {
+	if s.reqHost != "" {
+		return s.reqHost
+	}
+	return s.addr
+}
+
+// serveResponse answers a POST to a response_url: an ephemeral reply to
+// the presser by default (response_type "in_channel" posts it in the
+// channel instead; replace_original rewrites the clicked message, which
+// slabot never asks for and the simulator refuses).
+func (s *Sim) serveResponse(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, responsePath)
+	var body struct {
+		Text            string          `json:"text"`
+		Blocks          json.RawMessage `json:"blocks"`
+		ResponseType    string          `json:"response_type"`
+		ReplaceOriginal bool            `json:"replace_original"`
+	}
+	if r.Method != http.MethodPost || json.NewDecoder(r.Body).Decode(&body) != nil {
+		http.Error(w, "invalid_payload", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	resp := s.responses[id]
+	switch {
+	case resp == nil:
+		http.Error(w, "no_such_url", http.StatusNotFound)
+		return
+	case s.now().After(resp.until):
+		http.Error(w, "expired_url", http.StatusNotFound)
+		return
+	case resp.uses >= 5:
+		http.Error(w, "used_url", http.StatusNotFound)
+		return
+	case body.ReplaceOriginal:
+		http.Error(w, "slacksim: replace_original is not simulated", http.StatusBadRequest)
+		return
+	case body.Text == "" && len(body.Blocks) == 0:
+		http.Error(w, "no_text", http.StatusBadRequest)
+		return
+	}
+	resp.uses++
+	c := s.chans[resp.channel]
+	if body.ResponseType == "in_channel" && c != nil {
+		s.appendMessage(c, &Message{Channel: c.id, Text: body.Text, Blocks: body.Blocks}, "")
+	} else {
+		s.ephemerals = append(s.ephemerals, Ephemeral{Channel: resp.channel, User: resp.user, TS: s.nextTS(), Text: body.Text, Blocks: body.Blocks})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"ok":true}`))
 }

@@ -1,0 +1,376 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
+)
+
+// buttonsEnv is the demo's sites and slabot with its Socket Mode listener,
+// for tests of the buttons on ladder messages. Everything goes over real
+// HTTP (go-jira, slack-go) and a real websocket (slack-go's socketmode).
+type buttonsEnv struct {
+	*demoEnv
+	t          *testing.T
+	stopListen func()
+	listens    int
+}
+
+const (
+	leadUser  = "U0LINA" // Lina Lead: in the Botron ladder channels
+	outsider  = "U0OLAF" // not in any Botron ladder channel
+	leadEmail = "lina@botronsoft.com"
+)
+
+func newButtonsEnv(t *testing.T) *buttonsEnv {
+	t.Helper()
+	ctx := context.Background()
+	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &buttonsEnv{demoEnv: d, t: t}
+	t.Cleanup(func() {
+		e.stopListening()
+		d.close()
+	})
+	ch := demoChannels(d.policies)
+	d.ssim.AddUser(slacksim.User{ID: leadUser, Name: "lina", Real: "Lina Lead", Email: leadEmail})
+	d.ssim.AddUser(slacksim.User{ID: outsider, Name: "olaf", Real: "Olaf Outsider", Email: "olaf@elsewhere.example"})
+	d.ssim.Join(ch["#botron-support"], leadUser)
+	d.ssim.Join(ch["#botron-leads"], leadUser)
+	e.listen()
+	return e
+}
+
+// listen starts this "process"'s Socket Mode listener and waits until it
+// is connected.
+func (e *buttonsEnv) listen() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = e.slack.Listen(ctx, e.clicks, e.log, e.clock.Now)
+	}()
+	e.stopListen = func() { cancel(); <-done }
+	e.listens++
+	wait, cancelWait := context.WithTimeout(ctx, 30*time.Second)
+	defer cancelWait()
+	if err := e.ssim.WaitConnected(wait, e.listens); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *buttonsEnv) stopListening() {
+	if e.stopListen != nil {
+		e.stopListen()
+		e.stopListen = nil
+	}
+}
+
+// restart is a crash and a new process over the same database.
+func (e *buttonsEnv) restart() {
+	e.stopListening()
+	e.stop()
+	if err := e.start(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	e.listen()
+}
+
+// tickUntil steps the clock by the demo's tick, running every product's
+// cycle and a delivery pass, until cond holds.
+func (e *buttonsEnv) tickUntil(what string, max int, cond func() bool) {
+	e.t.Helper()
+	for range max {
+		if cond() {
+			return
+		}
+		e.clock.Advance(e.tick)
+		if err := e.cycleAll(context.Background(), e.clock.Now()); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	if !cond() {
+		e.t.Fatalf("%s: not after %d ticks (now %s)", what, max, e.clock.Now())
+	}
+}
+
+func (e *buttonsEnv) ticks(n int) {
+	for range n {
+		e.clock.Advance(e.tick)
+		if err := e.cycleAll(context.Background(), e.clock.Now()); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// message returns the message of one step of the issue's first response
+// ladder, if posted.
+func (e *buttonsEnv) message(issue, step string) (slacksim.Message, bool) {
+	key := outbox.Key(issue, "first_response", 1, step)
+	for _, m := range e.ssim.AllMessages() {
+		if m.Metadata != nil && m.Metadata.EventPayload["key"] == key {
+			return m, true
+		}
+	}
+	return slacksim.Message{}, false
+}
+
+// press presses a button of a posted message and waits for the ack.
+func (e *buttonsEnv) press(user string, m slacksim.Message, action string) slacksim.Envelope {
+	e.t.Helper()
+	env, err := e.ssim.Press(slacksim.Click{User: user, Channel: m.Channel, TS: m.TS, ActionID: action})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.deliver(env)
+	return env
+}
+
+func (e *buttonsEnv) deliver(env slacksim.Envelope) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := e.ssim.Deliver(ctx, env); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// waitReplies waits until user got n answers: the answer is posted after
+// the envelope is acknowledged, so it may trail Deliver.
+func (e *buttonsEnv) waitReplies(user string, n int) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(e.replies(user)) < n {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s got %d answers, want %d: %q", user, len(e.replies(user)), n, e.replies(user))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// replies returns the ephemeral answers user got, in order.
+func (e *buttonsEnv) replies(user string) []string {
+	var out []string
+	for _, m := range e.ssim.Ephemerals() {
+		if m.User == user {
+			out = append(out, m.Text)
+		}
+	}
+	return out
+}
+
+func (e *buttonsEnv) latest(user string) string {
+	r := e.replies(user)
+	if len(r) == 0 {
+		return ""
+	}
+	return r[len(r)-1]
+}
+
+func (e *buttonsEnv) openIssue(summary string) string {
+	e.t.Helper()
+	key, err := e.jsim.CreateIssue(jirasim.Issue{Project: "BEXP", Type: "Question", Priority: "Medium", Reporter: botronCust,
+		Summary: summary, Description: "please", Created: e.clock.Now(), Status: "Open"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return key
+}
+
+// withHalfwayStep gives Botron's ladder a 50% reminder before the 75% one,
+// so there is a reminder to hold back and to snooze, and sets the
+// acknowledgement rule.
+func withHalfwayStep(p *rules.Policy, rule rules.AckRule) {
+	half := p.Ladder.Steps[0]
+	half.At, half.Share = "50%", 0.5
+	steps := append([]rules.Step{half}, p.Ladder.Steps...)
+	for i := range steps {
+		steps[i].Level = i + 1
+	}
+	p.Ladder.Steps = steps
+	p.Ladder.Ack = rule
+}
+
+// blocksText is a message's blocks with JSON's escapes of <, > and & undone.
+func blocksText(m slacksim.Message) string {
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(m.Blocks))
+}
+
+func blocksHaveButton(m slacksim.Message, action string) bool {
+	return strings.Contains(string(m.Blocks), `"action_id":"`+action+`"`)
+}
+
+// "An Acknowledge click holds back the next step as the policy says, edits
+// the parent, writes one Jira comment; the same click delivered twice, and
+// a crash between receiving and applying it, still give one comment; a
+// non-member gets an ephemeral refusal" (issue 15, Must show).
+func TestAcknowledgeFromSlack(t *testing.T) {
+	e := newButtonsEnv(t)
+	bp := policyFor(e.policies, "BEXP")
+	withHalfwayStep(bp, rules.AckRule{Hold: rules.HoldUntilBreach, Management: true, Internal: true})
+	e.clock.Set(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC)) // a Tuesday morning
+	key := e.openIssue("Exporter stops at 99% <!channel>")
+	e.tickUntil("the 50% reminder", 400, func() bool { _, ok := e.message(key, "50%/agent"); return ok })
+	parent, _ := e.message(key, "50%/agent")
+	if !blocksHaveButton(parent, "slabot.ack") || !blocksHaveButton(parent, "slabot.claim") || !blocksHaveButton(parent, "slabot.snooze.30m") {
+		t.Fatalf("the ladder message has no buttons: %s", parent.Blocks)
+	}
+
+	// Someone outside the ladder's channels is refused, and nothing is stored.
+	e.press(outsider, parent, "slabot.ack")
+	e.waitReplies(outsider, 1)
+	if r := e.latest(outsider); !strings.Contains(r, "Only members of") || !strings.Contains(r, "#botron-leads") {
+		t.Errorf("outsider's reply: %q", r)
+	}
+	if acts, _ := e.outbox.Actions(context.Background(), "BEXP"); len(acts) != 0 {
+		t.Fatalf("a refused click was stored: %+v", acts)
+	}
+
+	// Lina acknowledges; Slack delivers the envelope twice and she double
+	// clicks: one acknowledgement.
+	env := e.press(leadUser, parent, "slabot.ack")
+	e.deliver(env)
+	e.press(leadUser, parent, "slabot.ack")
+	e.waitReplies(leadUser, 2)
+	if r := e.replies(leadUser); len(r) < 2 || !strings.Contains(r[0], "Acknowledged "+key) || !strings.Contains(r[len(r)-1], "already acknowledged by <@"+leadUser+">") {
+		t.Errorf("Lina's replies: %q", r)
+	}
+	if acts, _ := e.outbox.Actions(context.Background(), "BEXP"); len(acts) != 1 {
+		t.Errorf("%d stored clicks, want the one acknowledgement: %+v", len(acts), acts)
+	}
+	for _, a := range e.ssim.Acks() {
+		if a.Late {
+			t.Errorf("envelope %s acknowledged after Slack's 3 seconds (%s)", a.EnvelopeID, a.After)
+		}
+	}
+
+	// Crash after the click is stored, before any cycle applied it.
+	e.restart()
+	e.tickUntil("the acknowledgement comment", 4, func() bool { return ackComments(e, key) > 0 })
+	e.ticks(3)
+	if n := ackComments(e, key); n != 1 {
+		t.Errorf("%d acknowledgement comments in Jira, want 1", n)
+	}
+	is, _ := e.jsim.Issue(key)
+	for _, c := range is.Comments {
+		if strings.Contains(c.Body, "[slabot:ack-first_response-1]") && (!c.Internal || !strings.Contains(c.Body, "lina (Slack user "+leadUser+")")) {
+			t.Errorf("acknowledgement comment is not internal or does not say who: %+v", c)
+		}
+	}
+
+	// The parent now says who acknowledged, and offers no second Acknowledge.
+	parent, _ = e.message(key, "50%/agent")
+	if len(parent.Edits) == 0 || !strings.Contains(blocksText(parent), "Acknowledged by <@"+leadUser+">") || blocksHaveButton(parent, "slabot.ack") {
+		t.Errorf("parent not updated: edits %d, blocks %s", len(parent.Edits), parent.Blocks)
+	}
+
+	// until_breach: the 75% reminder is held back (recorded, never posted);
+	// the breach step still goes to the team lead.
+	e.tickUntil("the breach step", 400, func() bool { _, ok := e.message(key, "breach/team_lead"); return ok })
+	if _, ok := e.message(key, "75%/agent"); ok {
+		t.Error("the 75% reminder was posted after the acknowledgement")
+	}
+	row, err := e.outbox.Get(context.Background(), outbox.Key(key, "first_response", 1, "75%/agent"))
+	if err != nil || row.State != outbox.StateCancelled || !strings.Contains(row.LastError, "held back: acknowledged in Slack by <@"+leadUser+">") {
+		t.Errorf("75%% step row: %+v %v", row, err)
+	}
+}
+
+func ackComments(e *buttonsEnv, key string) int {
+	is, _ := e.jsim.Issue(key)
+	n := 0
+	for _, c := range is.Comments {
+		if strings.Contains(c.Body, "[slabot:ack-first_response-1]") {
+			n++
+		}
+	}
+	return n
+}
+
+// Claim assigns the issue in Jira to whoever clicked (Slack user ->
+// e-mail -> Jira account); Snooze delays the next reminder and never
+// passes the deadline.
+func TestClaimAndSnoozeFromSlack(t *testing.T) {
+	e := newButtonsEnv(t)
+	bp := policyFor(e.policies, "BEXP")
+	withHalfwayStep(bp, rules.AckRule{Hold: rules.HoldUntilBreach, Management: true, Internal: true})
+	e.clock.Set(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC))
+	key := e.openIssue("Licence server unreachable")
+	e.tickUntil("the 50% reminder", 400, func() bool { _, ok := e.message(key, "50%/agent"); return ok })
+	half, _ := e.message(key, "50%/agent")
+
+	e.press(leadUser, half, "slabot.claim")
+	e.waitReplies(leadUser, 1)
+	e.tickUntil("the claim in Jira", 4, func() bool { is, _ := e.jsim.Issue(key); return is.Assignee == botronLead })
+	if r := e.latest(leadUser); !strings.Contains(r, "Claimed "+key) {
+		t.Errorf("reply %q", r)
+	}
+
+	// Snooze 1 h half an hour before the 75% reminder: it waits until the
+	// snooze ends.
+	_, ev := e.worker.Outcomes(bp.Product, e.clock.Now())
+	at75, deadline := stepAt(t, ev, key, "75%"), goalDeadline(t, ev, key)
+	e.tickUntil("half an hour before the 75% reminder", 400, func() bool { return !e.clock.Now().Before(at75.Add(-30 * time.Minute)) })
+	half, _ = e.message(key, "50%/agent")
+	e.press(leadUser, half, "slabot.snooze.1h")
+	until := e.clock.Now().Add(time.Hour)
+	e.waitReplies(leadUser, 2)
+	if r := e.latest(leadUser); !strings.Contains(r, "Snoozed "+key) {
+		t.Errorf("reply %q (all: %q)", r, e.replies(leadUser))
+	}
+	e.tickUntil("the 75% reminder", 400, func() bool { _, ok := e.message(key, "75%/agent"); return ok })
+	r75, _ := e.outbox.Get(context.Background(), outbox.Key(key, "first_response", 1, "75%/agent"))
+	if r75.SentAt.Before(until) || !r75.DueAt.Equal(at75) {
+		t.Errorf("75%% reminder due %s, sent %s: the snooze should have held it until %s", r75.DueAt, r75.SentAt, until)
+	}
+
+	// A snooze half an hour before the deadline cannot pass it: the
+	// breach step goes out at the deadline, not an hour after the click.
+	e.tickUntil("half an hour before the deadline", 400, func() bool { return !e.clock.Now().Before(deadline.Add(-30 * time.Minute)) })
+	m75, _ := e.message(key, "75%/agent")
+	e.press(leadUser, m75, "slabot.snooze.1h")
+	e.tickUntil("the breach step", 400, func() bool { _, ok := e.message(key, "breach/team_lead"); return ok })
+	rb, _ := e.outbox.Get(context.Background(), outbox.Key(key, "first_response", 1, "breach/team_lead"))
+	if rb.SentAt.After(deadline) {
+		t.Errorf("breach step sent %s, deadline %s: a snooze delayed it past the deadline", rb.SentAt, deadline)
+	}
+}
+
+// stepAt is when the issue's first response ladder step at fires.
+func stepAt(t *testing.T, ev *rules.Evaluation, key, at string) time.Time {
+	t.Helper()
+	for i := range ev.Outcomes {
+		if ev.Outcomes[i].Issue.Key == key {
+			for _, s := range ev.Outcomes[i].Goal("first_response").Steps {
+				if s.Step.At == at {
+					return s.At
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s step for %s", at, key)
+	return time.Time{}
+}
+
+func goalDeadline(t *testing.T, ev *rules.Evaluation, key string) time.Time {
+	t.Helper()
+	for i := range ev.Outcomes {
+		if ev.Outcomes[i].Issue.Key == key {
+			if gs := ev.Outcomes[i].Goal("first_response"); gs != nil {
+				return gs.Deadline
+			}
+		}
+	}
+	t.Fatalf("no first response deadline for %s", key)
+	return time.Time{}
+}

@@ -1,0 +1,84 @@
+package rules_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/rules"
+)
+
+// The acknowledgement rule as README's "Acknowledge" section states it:
+// "a management step fires unless the rule says management: hold;
+// otherwise until_breach holds the steps before the deadline, until_met
+// holds every step, and a duration holds the steps due before the click
+// plus that duration".
+func TestAckRuleHeld(t *testing.T) {
+	ack := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	reminder := rules.Step{At: "75%", Share: 0.75, Rung: rules.RungAgent}
+	breach := rules.Step{At: "breach", Rung: rules.RungTeamLead}
+	mgmt := rules.Step{At: "breach+2h", Rung: rules.RungManagement}
+	for _, c := range []struct {
+		name string
+		rule rules.AckRule
+		step rules.Step
+		at   time.Time
+		held bool
+	}{
+		{"until_breach holds a reminder", rules.AckRule{Hold: rules.HoldUntilBreach, Management: true}, reminder, ack.Add(time.Hour), true},
+		{"until_breach lets breach fire", rules.AckRule{Hold: rules.HoldUntilBreach, Management: true}, breach, ack.Add(time.Hour), false},
+		{"until_met holds breach", rules.AckRule{Hold: rules.HoldUntilMet, Management: true}, breach, ack.Add(time.Hour), true},
+		{"management fires by default", rules.AckRule{Hold: rules.HoldUntilMet, Management: true}, mgmt, ack.Add(time.Hour), false},
+		{"management: hold holds it", rules.AckRule{Hold: rules.HoldUntilMet}, mgmt, ack.Add(time.Hour), true},
+		{"2h holds a step due within it", rules.AckRule{Hold: rules.HoldFor, For: 2 * time.Hour, Management: true}, breach, ack.Add(119 * time.Minute), true},
+		{"2h lets a step due after it fire", rules.AckRule{Hold: rules.HoldFor, For: 2 * time.Hour, Management: true}, breach, ack.Add(2 * time.Hour), false},
+	} {
+		if got := c.rule.Held(c.step, c.at, ack); got != c.held {
+			t.Errorf("%s: held %v, want %v", c.name, got, c.held)
+		}
+		if c.rule.Held(c.step, c.at, time.Time{}) {
+			t.Errorf("%s: held without an acknowledgement", c.name)
+		}
+	}
+}
+
+// "Snooze: delays the next reminder of that step, never past the goal's
+// deadline" (issue 15).
+func TestSnoozeUntilNeverPassesDeadline(t *testing.T) {
+	click := time.Date(2026, 3, 2, 10, 0, 0, 123e6, time.UTC)
+	if got := rules.SnoozeUntil(click, time.Hour, click.Add(3*time.Hour)); !got.Equal(click.Add(time.Hour)) {
+		t.Errorf("far deadline: %s", got)
+	}
+	if got := rules.SnoozeUntil(click, time.Hour, click.Add(20*time.Minute)); !got.Equal(click.Add(20 * time.Minute)) {
+		t.Errorf("deadline in 20m: snoozed to %s", got)
+	}
+}
+
+func TestAckRuleCompile(t *testing.T) {
+	base, err := os.ReadFile("../deploy/policies/botron.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(rule string) string {
+		return strings.Replace(string(base), "  acknowledge: {hold: until_breach, management: fire, comment: internal}\n", "  acknowledge: "+rule+"\n", 1)
+	}
+	p, err := rules.Load("botron.yaml", []byte(with("{hold: 2h, management: hold, comment: public}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := p.Ladder.Ack; r.Hold != rules.HoldFor || r.For != 2*time.Hour || r.Management || r.Internal {
+		t.Errorf("rule %+v", r)
+	}
+	p, err = rules.Load("botron.yaml", []byte(with("{}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := p.Ladder.Ack; r.Hold != rules.HoldUntilBreach || !r.Management || !r.Internal {
+		t.Errorf("default rule %+v", r)
+	}
+	_, err = rules.Load("botron.yaml", []byte(with("{hold: soon, management: maybe}")))
+	if err == nil || !strings.Contains(err.Error(), "botron.yaml:") || !strings.Contains(err.Error(), "until_breach, until_met") || !strings.Contains(err.Error(), "fire or hold") {
+		t.Errorf("bad rule: %v", err)
+	}
+}
