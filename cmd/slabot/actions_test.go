@@ -319,7 +319,7 @@ func TestClaimAndSnoozeFromSlack(t *testing.T) {
 	// Snooze 1 h half an hour before the 75% reminder: it waits until the
 	// snooze ends.
 	_, ev := e.worker.Outcomes(bp.Product, e.clock.Now())
-	at75, deadline := stepAt(t, ev, key, "75%"), goalDeadline(t, ev, key)
+	at75, deadline := ladderStepAt(t, ev, key, "75%"), goalDeadline(t, ev, key)
 	e.tickUntil("half an hour before the 75% reminder", 400, func() bool { return !e.clock.Now().Before(at75.Add(-30 * time.Minute)) })
 	half, _ = e.message(key, "50%/agent")
 	e.press(leadUser, half, "slabot.snooze.1h")
@@ -346,8 +346,8 @@ func TestClaimAndSnoozeFromSlack(t *testing.T) {
 	}
 }
 
-// stepAt is when the issue's first response ladder step at fires.
-func stepAt(t *testing.T, ev *rules.Evaluation, key, at string) time.Time {
+// ladderStepAt is when the issue's first response ladder step at fires.
+func ladderStepAt(t *testing.T, ev *rules.Evaluation, key, at string) time.Time {
 	t.Helper()
 	for i := range ev.Outcomes {
 		if ev.Outcomes[i].Issue.Key == key {
