@@ -10,11 +10,15 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
@@ -225,41 +229,96 @@ func (d *demoEnv) cycleAll(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// printIssues writes, per product, the issues as Jira now holds them: the
-// SLA fields and labels slabot wrote.
+// printIssues writes, per product, the issues as Jira now holds them:
+// every goal's deadline and state that slabot wrote, in the product's time
+// zone, the labels, and the scenario each issue was created to show; then
+// a legend of the labels that appear.
 func (d *demoEnv) printIssues(w io.Writer) {
+	scenario := map[string]string{}
+	for alias, key := range d.keys {
+		scenario[key] = demoScenarios[alias]
+	}
+	seen := map[string]bool{}
+	var legend []string
 	for _, p := range d.policies {
-		fmt.Fprintf(w, "\n== %s (%s)\n", p.Product, strings.Join(p.Projects, ", "))
+		fmt.Fprintf(w, "\n== %s (%s), times in %s\n", p.Product, strings.Join(p.Projects, ", "), p.DefaultCalendar.Location())
 		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-		fmt.Fprintln(tw, "KEY\tTYPE\tPRIORITY\tSTATUS\tFIRST RESPONSE DUE\tSTATE\tLABELS")
+		head := []string{"KEY", "TYPE", "PRIORITY", "STATUS"}
+		for _, g := range p.Goals {
+			title := strings.ToUpper(goalTitle(g))
+			if g.DeadlineField != "" {
+				head = append(head, title+" DUE")
+			}
+			if g.StateField != "" {
+				head = append(head, title)
+			}
+		}
+		fmt.Fprintln(tw, strings.Join(append(head, "LABELS", "SCENARIO"), "\t"))
 		for _, key := range d.jsim.IssueKeys() {
 			proj, _, _ := strings.Cut(key, "-")
 			if policyFor([]*rules.Policy{p}, proj) == nil {
 				continue
 			}
 			is, _ := d.jsim.Issue(key)
-			due, state := "", ""
-			if g := firstGoal(p); g != nil {
-				due, state = fieldText(is.Fields[g.DeadlineField], p), fieldText(is.Fields[g.StateField], p)
+			row := []string{key, is.Type, is.Priority, is.Status}
+			for _, g := range p.Goals {
+				if g.DeadlineField != "" {
+					row = append(row, fieldText(is.Fields[g.DeadlineField], p))
+				}
+				if g.StateField != "" {
+					row = append(row, fieldText(is.Fields[g.StateField], p))
+				}
 			}
-			var labels []string
-			for _, l := range is.Labels {
-				labels = append(labels, l)
-			}
+			labels := slices.Clone(is.Labels)
 			sort.Strings(labels)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", key, is.Type, is.Priority, is.Status, due, state, strings.Join(labels, " "))
+			for _, l := range labels {
+				if !seen[l] {
+					seen[l] = true
+					legend = append(legend, l+"\t"+labelMeaning(p, l))
+				}
+			}
+			row = append(row, strings.Join(labels, " "), scenario[key])
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
+		tw.Flush()
+	}
+	if len(legend) > 0 {
+		sort.Strings(legend)
+		fmt.Fprintln(w, "\n== Labels")
+		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+		for _, l := range legend {
+			fmt.Fprintln(tw, "  "+l)
 		}
 		tw.Flush()
 	}
 }
 
-func firstGoal(p *rules.Policy) *rules.Goal {
+func goalTitle(g *rules.Goal) string {
+	if g.Title != "" {
+		return g.Title
+	}
+	return strings.ReplaceAll(g.Name, "_", " ")
+}
+
+// labelMeaning explains a label slabot sets: a flag's meaning, or a
+// goal's at-risk or breached state.
+func labelMeaning(p *rules.Policy, label string) string {
+	code, ok := strings.CutPrefix(label, p.LabelPrefix)
+	if !ok {
+		return "set by a person"
+	}
+	if m, ok := rules.FlagMeanings[code]; ok {
+		return m
+	}
 	for _, g := range p.Goals {
-		if g.DeadlineField != "" {
-			return g
+		switch code {
+		case g.Name + "-at-risk":
+			return goalTitle(g) + " is at risk: the deadline is near"
+		case g.Name + "-breached":
+			return goalTitle(g) + " missed its deadline"
 		}
 	}
-	return nil
+	return ""
 }
 
 func fieldText(v any, p *rules.Policy) string {
@@ -267,14 +326,17 @@ func fieldText(v any, p *rules.Policy) string {
 	case nil:
 		return "-"
 	case time.Time:
-		return x.In(p.DefaultCalendar.Location()).Format("Mon 02 Jan 15:04 MST")
+		return x.In(p.DefaultCalendar.Location()).Format("Mon 02 Jan 15:04")
 	default:
 		return fmt.Sprint(x)
 	}
 }
 
-// printSlack writes every channel's conversation as people saw it, threads
-// indented under their parents, with the parent's latest text.
+// printSlack writes every channel's conversation as people saw it,
+// threads indented under their parents, with the parent's latest text
+// wrapped in full. Times, and the dates inside messages (which Slack shows
+// each reader in their own zone), are in the product's zone; direct
+// messages name their recipient.
 func (d *demoEnv) printSlack(w io.Writer) {
 	fmt.Fprintln(w, "\n== Slack")
 	byChannel := map[string][]slacksim.Message{}
@@ -289,11 +351,26 @@ func (d *demoEnv) printSlack(w io.Writer) {
 	for name, id := range demoChannels(d.policies) {
 		names[id] = name
 	}
+	zoneOf := func(text string) *time.Location {
+		key, _, _ := strings.Cut(strings.TrimSpace(stripLevel(text)), " ")
+		proj, _, _ := strings.Cut(key, "-")
+		if p := policyFor(d.policies, proj); p != nil {
+			return p.DefaultCalendar.Location()
+		}
+		for _, p := range d.policies {
+			if strings.Contains(text, p.Product) {
+				return p.DefaultCalendar.Location()
+			}
+		}
+		return time.UTC
+	}
 	sort.Strings(order)
 	for _, ch := range order {
 		name := names[ch]
-		if name == "" {
-			name = ch + " (direct message)"
+		if u, ok := d.ssim.IMUser(ch); ok {
+			name = "direct message to " + u.Real + " (@" + u.Name + ")"
+		} else if name == "" {
+			name = ch
 		}
 		fmt.Fprintf(w, "\n%s\n", name)
 		msgs := byChannel[ch]
@@ -301,35 +378,83 @@ func (d *demoEnv) printSlack(w io.Writer) {
 			if m.IsReply() {
 				continue
 			}
-			fmt.Fprintf(w, "  %s %s\n", tsTime(m.TS, d.clock), firstTextLine(m.Text))
+			loc := zoneOf(m.Text)
+			writeWrapped(w, "  "+tsTime(m.TS, loc)+" ", localDates(m.Text, loc))
 			for _, f := range m.Files {
 				fmt.Fprintf(w, "      [file %s, %d bytes]\n", f.Name, f.Size)
 			}
 			if len(m.Edits) > 0 {
-				fmt.Fprintf(w, "      (edited %d time(s))\n", len(m.Edits))
+				fmt.Fprintf(w, "      (status line updated %d time(s); the text above is the latest)\n", len(m.Edits))
 			}
 			for _, r := range msgs {
 				if r.IsReply() && r.ThreadTS == m.TS {
-					fmt.Fprintf(w, "    ↳ %s %s\n", tsTime(r.TS, d.clock), firstTextLine(r.Text))
+					writeWrapped(w, "    ↳ "+tsTime(r.TS, loc)+" ", localDates(r.Text, loc))
 				}
 			}
 		}
 	}
 }
 
-func tsTime(ts string, _ *jirasim.ManualClock) string {
+// stripLevel drops a leading "[L2 team lead] " from a fallback text.
+func stripLevel(s string) string {
+	if strings.HasPrefix(s, "[") {
+		if _, rest, ok := strings.Cut(s, "] "); ok {
+			return rest
+		}
+	}
+	return s
+}
+
+var utcDate = regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC`)
+
+// localDates shows the UTC dates of a fallback text in loc, as Slack shows
+// its date tokens to a reader in that zone.
+func localDates(s string, loc *time.Location) string {
+	return utcDate.ReplaceAllStringFunc(s, func(m string) string {
+		t, err := time.Parse("2006-01-02 15:04 MST", m)
+		if err != nil {
+			return m
+		}
+		return t.In(loc).Format("Mon 02 Jan 15:04")
+	})
+}
+
+func tsTime(ts string, loc *time.Location) string {
 	sec, _, _ := strings.Cut(ts, ".")
 	var n int64
 	fmt.Sscan(sec, &n)
-	return time.Unix(n, 0).UTC().Format("Mon 02 Jan 15:04Z")
+	return time.Unix(n, 0).In(loc).Format("Mon 02 Jan 15:04")
 }
 
-func firstTextLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 150 {
-		s = s[:150] + "…"
+// writeWrapped writes text after prefix, wrapped at word boundaries near
+// 100 columns, continuation lines indented under the text: a Slack line is
+// shown whole, never cut.
+func writeWrapped(w io.Writer, prefix, text string) {
+	const width = 100
+	pad := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	var b strings.Builder
+	b.WriteString(prefix)
+	col, empty := len(pad), true
+	for i, para := range strings.Split(strings.TrimSpace(text), "\n") {
+		if i > 0 {
+			b.WriteString("\n" + pad)
+			col, empty = len(pad), true
+		}
+		for _, word := range strings.Fields(para) {
+			n := utf8.RuneCountInString(word)
+			if !empty && col+1+n > width {
+				b.WriteString("\n" + pad)
+				col, empty = len(pad), true
+			}
+			if !empty {
+				b.WriteByte(' ')
+				col++
+			}
+			b.WriteString(word)
+			col, empty = col+n, false
+		}
 	}
-	return s
+	fmt.Fprintln(w, b.String())
 }
 
 // runDemo is `slabot demo`: the four seed products over a simulated
@@ -342,7 +467,9 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if _, code, ok := f.parse(args, 0, 0); !ok {
 		return code
 	}
-	level := slog.LevelWarn
+	// Warnings (a stale calendar, logged once a simulated day) would bury
+	// the tables: -v shows them with every cycle.
+	level := slog.LevelError
 	if *verbose {
 		level = slog.LevelDebug
 	}
@@ -422,7 +549,7 @@ func (d *demoEnv) writeReports(ctx context.Context, stdout io.Writer, now time.T
 			return err
 		}
 		r := report.Build(p, issues, period, now, rules.Options{BotAccountID: d.jira.AccountID()})
-		base := filepath.Join(dir, strings.ToLower(p.Projects[0])+"-"+period.String())
+		base := filepath.Join(dir, productSlug(p.Product)+"-"+period.String())
 		for _, f := range []struct {
 			ext    string
 			format report.Format
@@ -442,6 +569,22 @@ func (d *demoEnv) writeReports(ctx context.Context, stdout io.Writer, now time.T
 		fmt.Fprintf(stdout, "%-24s %s.html  %s.md\n", p.Product, base, base)
 	}
 	return nil
+}
+
+// productSlug names a product's files: "Botron Support" -> botron-support.
+func productSlug(product string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(product) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }
 
 // demoSchedules gives every product the demo's tick as its schedule.

@@ -40,8 +40,8 @@ func TestDemoPostsMonthlyReport(t *testing.T) {
 			if !strings.Contains(m.Text, "SLA report for October 2026") {
 				t.Errorf("file message text %q", m.Text)
 			}
-			if got := tsTime(m.TS, d.clock); got != "Mon 02 Nov 06:00Z" {
-				t.Errorf("posted %s, want Mon 02 Nov 06:00Z (09:00 Istanbul)", got)
+			if got := tsTime(m.TS, time.UTC); got != "Mon 02 Nov 06:00" {
+				t.Errorf("posted %s UTC, want Mon 02 Nov 06:00 UTC (09:00 Istanbul)", got)
 			}
 		}
 	}

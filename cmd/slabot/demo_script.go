@@ -128,6 +128,30 @@ func demoScript() []scriptEvent {
 	return ev
 }
 
+// demoScenarios tags each scripted issue with what it shows, for the
+// demo's tables.
+var demoScenarios = map[string]string{
+	"bot-pause":     "pause: waiting for customer",
+	"bot-weekend":   "weekend; missing information",
+	"bot-climb":     "breach climbs all three rungs",
+	"hyd-holiday":   "holiday (Unity Day, 4 Nov)",
+	"hyd-priority":  "priority the type does not allow",
+	"hyd-update":    "work after hours (billed x1.5)",
+	"b2b-first":     "first credit of the month",
+	"b2b-second":    "over quota (basic plan)",
+	"b2b-day1":      "three in a day: daily cap",
+	"b2b-day2":      "three in a day: daily cap",
+	"b2b-day3":      "three in a day: daily cap",
+	"b2b-unreg":     "unregistered person, over quota",
+	"san-reopen":    "reopen: a new cycle",
+	"san-wrongprio": "priority the type does not allow",
+	"san-day1":      "four in a day: review",
+	"san-day2":      "four in a day: review",
+	"san-day3":      "four in a day: review",
+	"san-day4":      "four in a day: review",
+	"san-critical":  "critical, 24/7 at the weekend",
+}
+
 func sortScript(ev []scriptEvent) {
 	sort.SliceStable(ev, func(i, j int) bool { return ev[i].at.Before(ev[j].at) })
 }

@@ -160,6 +160,35 @@ func TestEndToEndTwoWeeks(t *testing.T) {
 	if n := writeRequests(d.jsim) - before; n != 0 {
 		t.Errorf("steady state made %d writes", n)
 	}
+	checkDemoReadable(t, d)
+}
+
+// checkDemoReadable: the demo's tables show every goal of each product in
+// its zone with each row's scenario, a legend explains every label shown,
+// Slack lines are whole (wrapped, never cut) and DMs name their recipient.
+func checkDemoReadable(t *testing.T, d *demoEnv) {
+	t.Helper()
+	var out strings.Builder
+	d.printIssues(&out)
+	d.printSlack(&out)
+	s := out.String()
+	for _, want := range []string{
+		"Sanarise Odoo Support (SAN), times in Europe/Istanbul", "RESOLUTION DUE", "REACTION DUE", "SCENARIO",
+		"breach climbs all three rungs", "== Labels", "sla-daily-cap", "the customer's credits for the day are used up",
+		"direct message to Boris Botron (@boris)",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if strings.Contains(s, "…") || strings.Contains(s, " UTC") {
+		t.Errorf("demo output cuts a line or mixes in UTC:\n%s", s)
+	}
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "  sla-") && strings.TrimSpace(strings.TrimPrefix(l, "  "+strings.Fields(l)[0])) == "" {
+			t.Errorf("label without a meaning in the legend: %q", l)
+		}
+	}
 }
 
 func writeRequests(s *jirasim.Server) int {

@@ -1,6 +1,7 @@
 package jirasim
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -566,4 +567,48 @@ func (s *Server) registerAdminRoutes(add func(Route, handlerFunc)) {
 	add(Route{Method: "GET", Path: "/rest/api/2/screens/{screenId}/tabs"}, (*call).listTabs)
 	add(Route{Method: "GET", Path: "/rest/api/2/screens/{screenId}/tabs/{tabId}/fields"}, (*call).listTabFields)
 	add(Route{Method: "POST", Path: "/rest/api/2/screens/{screenId}/tabs/{tabId}/fields"}, (*call).addTabField)
+}
+
+// serveIndex answers GET / (outside the REST API, not logged) with what a
+// person poking at the simulator wants: the projects and their issues, the
+// custom fields, the accounts that may call the API, and where the API is.
+func (s *Server) serveIndex(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	type proj struct {
+		Key         string   `json:"key"`
+		Name        string   `json:"name"`
+		ServiceDesk bool     `json:"serviceDesk"`
+		Issues      []string `json:"issues"`
+	}
+	var projects []proj
+	for _, p := range s.projects {
+		pr := proj{Key: p.Key, Name: p.Name, ServiceDesk: p.ServiceDesk, Issues: []string{}}
+		for _, is := range s.issues {
+			if is.project == p {
+				pr.Issues = append(pr.Issues, is.key)
+			}
+		}
+		projects = append(projects, pr)
+	}
+	var fields []map[string]string
+	for _, f := range s.fields {
+		fields = append(fields, map[string]string{"id": f.ID, "name": f.Name, "type": string(f.Type)})
+	}
+	var api []string
+	for _, u := range s.users {
+		if u.APIToken != "" {
+			api = append(api, u.Email)
+		}
+	}
+	s.mu.Unlock()
+	slices.SortFunc(projects, func(a, b proj) int { return strings.Compare(a.Key, b.Key) })
+	slices.Sort(api)
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(map[string]any{
+		"simulator": "jirasim: Jira Cloud REST API simulator",
+		"api":       "/rest/api/2/... and /rest/api/3/..., basic auth (e-mail and API token), e.g. /rest/api/2/search/jql?jql=project%3DKEY",
+		"accounts":  api, "projects": projects, "fields": fields,
+	})
 }

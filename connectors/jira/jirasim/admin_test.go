@@ -144,3 +144,28 @@ func TestAdminNeedsAdministrator(t *testing.T) {
 		t.Fatalf("status %d, want 403", resp.StatusCode)
 	}
 }
+
+// The simulator answers something useful at / (the demo prints its URL):
+// its projects with their issues, not a 404.
+func TestIndexListsProjects(t *testing.T) {
+	sim := newTestSim(t, Options{})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var idx struct {
+		Projects []struct {
+			Key    string   `json:"key"`
+			Issues []string `json:"issues"`
+		} `json:"projects"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&idx); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /: %d %v", resp.StatusCode, err)
+	}
+	if len(idx.Projects) != 1 || idx.Projects[0].Key != "SUP" || !slices.Contains(idx.Projects[0].Issues, "SUP-1") {
+		t.Errorf("index %+v", idx)
+	}
+}

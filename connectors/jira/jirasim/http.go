@@ -140,6 +140,7 @@ func (s *Server) registerRoutes() {
 	add(Route{Method: "POST", Path: "/rest/api/3/changelog/bulkfetch"}, (*call).bulkChangelogs)
 	s.registerAdminRoutes(add)
 	s.registerAssignRoutes(add)
+	s.mux.HandleFunc("GET /{$}", s.serveIndex)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.log = append(s.log, Request{At: s.now(), Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Status: 404})

@@ -70,6 +70,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSocket(w, r)
 		return
 	}
+	if r.URL.Path == "/" {
+		s.serveIndex(w)
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	p, err := params(r)
 	if err != nil {

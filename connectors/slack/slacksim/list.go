@@ -1,6 +1,7 @@
 package slacksim
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -37,4 +38,34 @@ func (s *Sim) listChannels(p url.Values) answer {
 			"is_member": c.member, "is_archived": c.archived})
 	}
 	return ok(map[string]any{"channels": list, "response_metadata": map[string]any{"next_cursor": next}})
+}
+
+// serveIndex answers GET / with what a person poking at the simulator
+// wants to know: where the API is, the channels with their messages, and
+// the users (no token needed, nothing secret in a simulator).
+func (s *Sim) serveIndex(w http.ResponseWriter) {
+	s.mu.Lock()
+	type ch struct {
+		ID       string `json:"id"`
+		Name     string `json:"name,omitempty"`
+		DMWith   string `json:"dm_with,omitempty"`
+		Member   bool   `json:"bot_is_member"`
+		Messages int    `json:"messages"`
+	}
+	var chans []ch
+	for _, c := range s.chans {
+		chans = append(chans, ch{ID: c.id, Name: c.name, DMWith: c.user, Member: c.member || c.im, Messages: len(c.msgs)})
+	}
+	var users []User
+	for _, u := range s.users {
+		users = append(users, *u)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(chans, func(a, b ch) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(users, func(a, b User) int { return strings.Compare(a.ID, b.ID) })
+	writeJSON(w, http.StatusOK, map[string]any{
+		"simulator": "slacksim: Slack Web API simulator",
+		"api":       "/api/METHOD (e.g. /api/conversations.list, /api/conversations.history?channel=ID)",
+		"channels":  chans, "users": users,
+	})
 }

@@ -320,3 +320,18 @@ func (s *Sim) openIM(userID string) *channel {
 	s.imOf[userID] = c
 	return c
 }
+
+// IMUser returns the user a direct-message channel is with.
+func (s *Sim) IMUser(channelID string) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chans[channelID]
+	if c == nil || !c.im {
+		return User{}, false
+	}
+	u, ok := s.users[c.user]
+	if !ok {
+		return User{ID: c.user}, true
+	}
+	return *u, true
+}

@@ -3,6 +3,9 @@ package slacksim_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,5 +222,20 @@ func TestChaosIsSeeded(t *testing.T) {
 	}
 	if faulty == 0 || faulty == len(a) {
 		t.Fatalf("%d of %d calls faulted", faulty, len(a))
+	}
+}
+
+// GET / lists the channels: the demo prints the simulator's URL.
+func TestIndexListsChannels(t *testing.T) {
+	srv := slacksim.NewServer(slacksim.WithChannel("C1", "#support"))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"name":"support"`) {
+		t.Errorf("GET / = %d %s", resp.StatusCode, b)
 	}
 }
