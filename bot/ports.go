@@ -18,11 +18,11 @@ type IssueSource interface {
 	Changed(ctx context.Context, projects []string, cursor string, since time.Time) (issues []rules.Issue, next string, err error)
 }
 
-// IssueWriter applies a change set to one issue. An issue that no longer
-// exists where the worker knows it (deleted, or moved out of the bot's
-// reach) is reported with an error wrapping ErrIssueGone.
+// IssueWriter applies a patch (rules.Policy.Patch) to one issue. An issue
+// that no longer exists where the worker knows it (deleted, or moved out of
+// the bot's reach) is reported with an error wrapping ErrIssueGone.
 type IssueWriter interface {
-	Apply(ctx context.Context, ch Change) error
+	Apply(ctx context.Context, pt rules.Patch) error
 }
 
 // ErrIssueGone says a write found the issue gone: the worker drops it from
@@ -54,21 +54,4 @@ type Reporter interface {
 type CursorStore interface {
 	Cursor(ctx context.Context, name string) (value string, ok bool, err error)
 	SetCursor(ctx context.Context, now time.Time, name, value string) error
-}
-
-// Change is the difference between what an issue holds and what the policy
-// wants: only these values are written.
-type Change struct {
-	Key string
-	// Fields to set, by the policy's field name. A zero value clears.
-	Fields       map[string]rules.FieldValue
-	Priority     string
-	AddLabels    []string
-	RemoveLabels []string
-	Comments     []rules.NewComment
-}
-
-// Empty reports whether the change writes nothing.
-func (c Change) Empty() bool {
-	return len(c.Fields) == 0 && c.Priority == "" && len(c.AddLabels) == 0 && len(c.RemoveLabels) == 0 && len(c.Comments) == 0
 }

@@ -361,7 +361,7 @@ func (w *Worker) fetch(ctx context.Context, jc *jiraConn, pr *product, now time.
 // so the same difference comes up again.
 func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.Outcome, now time.Time, st *Stats) {
 	p := pr.policy
-	ch := Reconcile(p, o)
+	ch := p.Patch(o)
 	if ch.Empty() {
 		return
 	}
@@ -551,9 +551,9 @@ func (w *Worker) gaugeStates(product string, ev *rules.Evaluation) {
 	}
 }
 
-func describeChange(ch Change) string {
+func describeChange(ch rules.Patch) string {
 	s := ""
-	for _, n := range sortedFieldNames(ch.Fields) {
+	for _, n := range ch.FieldNames() {
 		s += fmt.Sprintf("%s=%q ", n, ch.Fields[n].String())
 	}
 	if ch.Priority != "" {

@@ -68,6 +68,7 @@ func (c *compiler) compile(f *policyFile) *Policy {
 	c.rules(p, f)
 	c.report(p, f)
 	c.schedule(p, f)
+	c.fields(p, f)
 	// Labels are built once here: Evaluate runs for every issue every cycle.
 	p.labels = map[string]string{}
 	for _, code := range []string{FlagUnknownPriority, FlagUnknownType, FlagUnknownCustomer, FlagUnknownPlan, FlagPriorityNotAllowed,

@@ -18,7 +18,7 @@ func (p *Policy) matchCustomer(o *Outcome, sc *scratch) {
 		o.Plan = cust.Plan
 	}
 	if p.Customers.PlanField != "" {
-		if v := strings.TrimSpace(iss.Fields[p.Customers.PlanField]); v != "" {
+		if v := strings.TrimSpace(iss.Fields[p.Customers.PlanField].String()); v != "" {
 			if pl := p.planByValue(v); pl != nil {
 				o.Plan = pl
 				o.CustomerMatch = joinReason(o.CustomerMatch, fmt.Sprintf("plan %s from field %q", pl.Name, p.Customers.PlanField))
@@ -88,7 +88,7 @@ func (p *Policy) findCustomer(iss *Issue) (*Customer, string) {
 		}
 	}
 	if f := p.Customers.Field; f != "" {
-		if v := strings.TrimSpace(iss.Fields[f]); v != "" {
+		if v := strings.TrimSpace(iss.Fields[f].String()); v != "" {
 			for _, c := range p.Customers.Directory {
 				for _, fv := range c.FieldValues {
 					if strings.EqualFold(v, fv) {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -48,23 +49,6 @@ type Outcome struct {
 	Credit        *CreditUse
 	BillableHours float64 // support hours with the after-hours multiplier applied
 	AfterHours    time.Duration
-}
-
-// FieldValue is a value for a Jira field: a datetime or a text/select value.
-type FieldValue struct {
-	Time time.Time
-	Text string
-}
-
-// IsZero reports whether the value clears the field.
-func (v FieldValue) IsZero() bool { return v.Time.IsZero() && v.Text == "" }
-
-// String renders the value the way Jira stores it.
-func (v FieldValue) String() string {
-	if !v.Time.IsZero() {
-		return v.Time.Format("2006-01-02T15:04:05.000-0700")
-	}
-	return v.Text
 }
 
 // NewComment is a comment slabot should post once. Key identifies it across
@@ -478,14 +462,14 @@ func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 		if g.DeadlineField != "" {
 			var v FieldValue
 			if !gs.Deadline.IsZero() {
-				v.Time = gs.Deadline.In(gs.Calendar.Location())
+				v = Datetime(gs.Deadline.In(gs.Calendar.Location()))
 			}
 			o.Fields[g.DeadlineField] = v
 		}
 		if g.StateField != "" {
 			v := FieldValue{}
 			if gs.State != StateNotStarted {
-				v.Text = string(gs.State)
+				v = Option(string(gs.State))
 			}
 			o.Fields[g.StateField] = v
 		}
@@ -497,7 +481,7 @@ func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 		}
 	}
 	if p.Billing.Field != "" && p.Billing.Calendar != nil {
-		o.Fields[p.Billing.Field] = FieldValue{Text: fmt.Sprintf("%.2f", o.BillableHours)}
+		o.Fields[p.Billing.Field] = Number(math.Round(o.BillableHours*100) / 100)
 	}
 }
 

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -440,8 +441,8 @@ func TestHydraAfterHoursDoubleRate(t *testing.T) {
 			if o.BillableHours != tc.billable || o.HasFlag(FlagAfterHours) != tc.after {
 				t.Errorf("billable %.2f after-hours flag %v, want %.2f %v", o.BillableHours, o.HasFlag(FlagAfterHours), tc.billable, tc.after)
 			}
-			if got := o.Fields["Billable hours"].Text; got == "" {
-				t.Errorf("billable hours field not set")
+			if got := o.Fields["Billable hours"]; got.Kind != KindNumber || got.Number != math.Round(tc.billable*100)/100 {
+				t.Errorf("billable hours field = %+v, want the number %.2f", got, tc.billable)
 			}
 		})
 	}

@@ -52,7 +52,7 @@ func newIssue(key, prio, typ string, created time.Time, opts ...issueOpt) Issue 
 		ID: key, Key: key, Project: key[:3], Summary: "Something is wrong",
 		Type: typ, Priority: prio, Status: "Open", StatusCategory: CategoryNew,
 		Reporter: User{AccountID: "cust-1", Email: customerEmail, DisplayName: "Carl Customer"},
-		Created:  created, Updated: created, Fields: map[string]string{},
+		Created:  created, Updated: created, Fields: map[string]FieldValue{},
 	}
 	for _, o := range opts {
 		o(&iss)

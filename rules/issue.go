@@ -27,8 +27,8 @@ type Issue struct {
 	// Organizations are the JSM organizations the issue belongs to.
 	Organizations []string
 	// Fields holds the values of the custom fields the policy reads or writes,
-	// keyed by the field name used in the policy. Datetimes are RFC 3339.
-	Fields map[string]string
+	// keyed by the field name used in the policy; an absent field is empty.
+	Fields map[string]FieldValue
 	// Labels are all labels on the issue, set by people or by slabot.
 	Labels []string
 

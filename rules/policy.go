@@ -49,6 +49,7 @@ type Policy struct {
 	Schedule string
 
 	labels         map[string]string // flag code -> label
+	fields         []Field           // custom fields read or written, by name
 	priorityByJira map[string]*Priority
 	typeByJira     map[string]*IssueType
 	planByName     map[string]*Plan

@@ -28,10 +28,10 @@ func TestCustomerMatching(t *testing.T) {
 		flag     string
 	}{
 		{"by organization", []issueOpt{org("Acme Org"), reporter("ann@acme.example")}, "Acme", "gold", ""},
-		{"by customer field", []issueOpt{reporter("ann@acme.example"), func(i *Issue) { i.Fields["Customer"] = "acme" }}, "Acme", "gold", ""},
+		{"by customer field", []issueOpt{reporter("ann@acme.example"), func(i *Issue) { i.Fields["Customer"] = Option("acme") }}, "Acme", "gold", ""},
 		{"by domain, unregistered person", []issueOpt{reporter("bob@acme.example")}, "Acme", "gold", FlagUnregistered},
-		{"plan field overrides", []issueOpt{reporter("ann@acme.example"), func(i *Issue) { i.Fields["Support plan"] = "Silver" }}, "Acme", "silver", ""},
-		{"unknown plan in the field", []issueOpt{reporter("ann@acme.example"), func(i *Issue) { i.Fields["Support plan"] = "Platinum" }}, "Acme", "gold", FlagUnknownPlan},
+		{"plan field overrides", []issueOpt{reporter("ann@acme.example"), func(i *Issue) { i.Fields["Support plan"] = Option("Silver") }}, "Acme", "silver", ""},
+		{"unknown plan in the field", []issueOpt{reporter("ann@acme.example"), func(i *Issue) { i.Fields["Support plan"] = Option("Platinum") }}, "Acme", "gold", FlagUnknownPlan},
 		{"unknown customer gets the default plan and a flag", []issueOpt{reporter("x@else.example")}, "", "silver", FlagUnknownCustomer},
 	}
 	for _, tc := range cases {
@@ -66,7 +66,7 @@ func TestQualifiedStartAndCategoryStop(t *testing.T) {
 		t.Fatalf("incomplete incident: fix %s, missing %v", g.State, o.Missing)
 	}
 	// The information arrives at 11:00 UTC: the qualified clock starts then.
-	iss.Fields["Version"] = "1.2"
+	iss.Fields["Version"] = Text("1.2")
 	iss.Description = "Steps: click"
 	iss.Changes = append(iss.Changes, Change{At: mon.Add(2 * time.Hour), Field: "description", To: "Steps: click"})
 	o = evalOne(t, p, iss, mon.Add(3*time.Hour))

@@ -33,7 +33,7 @@ func (p *Policy) missingInfo(iss *Issue) []string {
 }
 
 func (it *QualificationItem) present(iss *Issue) bool {
-	if it.Field != "" && strings.TrimSpace(iss.Fields[it.Field]) != "" {
+	if it.Field != "" && strings.TrimSpace(iss.Fields[it.Field].String()) != "" {
 		return true
 	}
 	if it.Summary != nil && it.Summary.MatchString(iss.Summary) {

@@ -58,26 +58,9 @@ func (j jiraPort) Changed(ctx context.Context, projects []string, cursor string,
 	return issues, string(b), err
 }
 
-// Apply writes one change set.
-func (j jiraPort) Apply(ctx context.Context, ch bot.Change) error {
-	cs := jira.ChangeSet{Key: ch.Key, Priority: ch.Priority, AddLabels: ch.AddLabels, RemoveLabels: ch.RemoveLabels}
-	if len(ch.Fields) > 0 {
-		cs.Fields = map[string]jira.FieldValue{}
-		for name, v := range ch.Fields {
-			switch {
-			case v.IsZero():
-				cs.Fields[name] = jira.ClearValue()
-			case !v.Time.IsZero():
-				cs.Fields[name] = jira.TimeValue(v.Time)
-			default:
-				cs.Fields[name] = jira.ParseFieldValue(v.Text)
-			}
-		}
-	}
-	for _, c := range ch.Comments {
-		cs.Comments = append(cs.Comments, jira.NewComment{Body: c.Body, Internal: c.Internal})
-	}
-	_, err := j.c.Apply(ctx, cs)
+// Apply writes one patch.
+func (j jiraPort) Apply(ctx context.Context, pt rules.Patch) error {
+	_, err := j.c.Apply(ctx, pt)
 	var nf *jira.NotFoundError
 	if errors.As(err, &nf) {
 		return fmt.Errorf("%w: %w", bot.ErrIssueGone, err)

@@ -47,12 +47,13 @@ func benchIssues(n int) func(*jirasim.Seed) {
 		rng := rand.New(rand.NewPCG(7, 11))
 		for i := range n {
 			p := benchProducts[i%len(benchProducts)]
-			created := demoStart.Add(time.Duration(rng.IntN(13*24*60)) * time.Minute)
+			// Times carry milliseconds, as Jira's do.
+			created := demoStart.Add(time.Duration(rng.IntN(13*24*60))*time.Minute + time.Duration(rng.IntN(60000))*time.Millisecond)
 			status := "Open"
 			var hist []jirasim.History
 			at := created
 			for range 5 + rng.IntN(11) {
-				at = at.Add(time.Duration(5+rng.IntN(90)) * time.Minute)
+				at = at.Add(time.Duration(5+rng.IntN(90))*time.Minute + time.Duration(rng.IntN(60000))*time.Millisecond)
 				next := "In Progress"
 				if status == "In Progress" {
 					next = "Waiting for customer"

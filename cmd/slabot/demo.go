@@ -93,12 +93,22 @@ func demoChannels(policies []*rules.Policy) map[string]string {
 // newDemoEnv builds the demo's sites and slabot over them. tweaks may add
 // to the Jira seed (benchmarks load it with thousands of issues).
 func newDemoEnv(ctx context.Context, dir string, log *slog.Logger, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
-	return newDemoEnvTick(ctx, dir, log, 15*time.Minute, tweaks...)
+	return newDemoEnvSim(ctx, dir, log, 15*time.Minute, jirasim.Options{}, tweaks...)
 }
 
 // newDemoEnvTick is newDemoEnv for a demo that ticks every tick (the
 // products' schedules, for readiness).
 func newDemoEnvTick(ctx context.Context, dir string, log *slog.Logger, tick time.Duration, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
+	return newDemoEnvSim(ctx, dir, log, tick, jirasim.Options{}, tweaks...)
+}
+
+// newDemoEnvWith is newDemoEnv over a Jira site with the given options
+// (its clock is the demo's).
+func newDemoEnvWith(ctx context.Context, dir string, log *slog.Logger, simOpts jirasim.Options, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
+	return newDemoEnvSim(ctx, dir, log, 15*time.Minute, simOpts, tweaks...)
+}
+
+func newDemoEnvSim(ctx context.Context, dir string, log *slog.Logger, tick time.Duration, simOpts jirasim.Options, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
 	policies, err := rules.LoadFS(deploy.Policies, "policies")
 	if err != nil {
 		return nil, err
@@ -112,7 +122,8 @@ func newDemoEnvTick(ctx context.Context, dir string, log *slog.Logger, tick time
 	for _, tweak := range tweaks {
 		tweak(&seed)
 	}
-	if d.jsim, err = jirasim.New(seed, jirasim.Options{Now: d.clock.Now}); err != nil {
+	simOpts.Now = d.clock.Now
+	if d.jsim, err = jirasim.New(seed, simOpts); err != nil {
 		return nil, err
 	}
 	d.jsrv = httptest.NewServer(d.jsim)
@@ -137,7 +148,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 	if d.store, err = store.Open(ctx, d.dbPath, store.Options{Synchronous: "NORMAL"}); err != nil {
 		return err
 	}
-	specs, err := fieldSpecs(d.policies, "")
+	specs, err := rules.FieldsOf(d.policies)
 	if err != nil {
 		return err
 	}

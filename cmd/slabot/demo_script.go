@@ -15,12 +15,15 @@ type scriptEvent struct {
 	do   func(s *jirasim.Server, keys map[string]string, at time.Time) error
 }
 
+// utc reads a script instant and gives it milliseconds, as Jira's stamps
+// have: people do not act on whole seconds. The milliseconds depend on the
+// minute only, so events of one minute keep their order and stay within it.
 func utc(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		panic(err) // the script is a constant
 	}
-	return t
+	return t.Add(time.Duration(1+(t.Unix()/60*7919)%998) * time.Millisecond)
 }
 
 func create(alias, at, project, typ, prio, reporter, summary, desc string, orgs ...string) scriptEvent {

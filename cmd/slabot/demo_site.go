@@ -30,8 +30,11 @@ const (
 )
 
 // demoStart is the first instant of the simulated fortnight: Monday 2
-// November 2026, 00:00 UTC.
-var demoStart = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+// November 2026, just after midnight UTC. Like every instant of the demo
+// it carries milliseconds, as Jira's timestamps do: a simulator tidier
+// than the real service hides bugs (a deadline read back without its
+// milliseconds was rewritten on every cycle).
+var demoStart = time.Date(2026, 11, 2, 0, 0, 0, 250*int(time.Millisecond), time.UTC)
 
 func demoSeed(policies []*rules.Policy) (jirasim.Seed, error) {
 	seed := jirasim.DefaultSeed()
@@ -72,13 +75,15 @@ func demoSeed(policies []*rules.Policy) (jirasim.Seed, error) {
 		{Name: "Reopened", Category: jirasim.CategoryInProgress},
 		{Name: "Done", Category: jirasim.CategoryDone},
 	}
-	specs, err := fieldSpecs(policies, "")
+	specs, err := rules.FieldsOf(policies)
 	if err != nil {
 		return seed, err
 	}
 	seed.Fields = []jirasim.Field{{Name: "Organizations", Type: jirasim.FieldOrganizations}}
+	simType := map[rules.FieldKind]jirasim.FieldType{rules.KindDatetime: jirasim.FieldDatetime, rules.KindOption: jirasim.FieldSelect,
+		rules.KindText: jirasim.FieldText, rules.KindNumber: jirasim.FieldNumber}
 	for _, s := range specs {
-		seed.Fields = append(seed.Fields, jirasim.Field{Name: s.Name, Type: jirasim.FieldType(s.Type), Options: s.Options})
+		seed.Fields = append(seed.Fields, jirasim.Field{Name: s.Name, Type: simType[s.Kind], Options: s.Options})
 	}
 	user := func(id, name, email string, customer bool) jirasim.User {
 		return jirasim.User{AccountID: id, DisplayName: name, Email: email, Customer: customer, TimeZone: "UTC"}

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/rules"
@@ -86,13 +85,13 @@ func TestEndToEndTwoWeeks(t *testing.T) {
 		ev := rules.Evaluate(p, issues, end, rules.Options{BotAccountID: d.jira.AccountID()})
 		for i := range ev.Outcomes {
 			o := &ev.Outcomes[i]
-			if ch := bot.Reconcile(p, o); !ch.Empty() {
+			if ch := p.Patch(o); !ch.Empty() {
 				t.Errorf("%s differs from the engine: %s", o.Issue.Key, describeForTest(ch, o))
 			}
 			for _, g := range o.Goals {
 				if g.Goal.DeadlineField != "" && g.State != rules.StatePaused && !g.Deadline.IsZero() &&
-					!fieldEqual(rules.FieldValue{Time: g.Deadline}, o.Issue.Fields[g.Goal.DeadlineField]) {
-					t.Errorf("%s %s = %q, engine's deadline %s", o.Issue.Key, g.Goal.DeadlineField, o.Issue.Fields[g.Goal.DeadlineField], g.Deadline)
+					!rules.Datetime(g.Deadline).Equal(o.Issue.Fields[g.Goal.DeadlineField]) {
+					t.Errorf("%s %s = %s, engine's deadline %s", o.Issue.Key, g.Goal.DeadlineField, o.Issue.Fields[g.Goal.DeadlineField], g.Deadline)
 				}
 			}
 		}
@@ -201,12 +200,6 @@ func writeRequests(s *jirasim.Server) int {
 	return n
 }
 
-func fieldEqual(want rules.FieldValue, have string) bool {
-	ch := bot.Reconcile(&rules.Policy{}, &rules.Outcome{Issue: &rules.Issue{Fields: map[string]string{"f": have}},
-		Fields: map[string]rules.FieldValue{"f": want}})
-	return len(ch.Fields) == 0
-}
-
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -227,10 +220,10 @@ func splitScript(script []scriptEvent, at time.Time) (before, after []scriptEven
 	return before, after
 }
 
-func describeForTest(ch bot.Change, o *rules.Outcome) string {
+func describeForTest(ch rules.Patch, o *rules.Outcome) string {
 	var b strings.Builder
 	for name, v := range ch.Fields {
-		b.WriteString(name + ": jira " + o.Issue.Fields[name] + ", engine " + v.String() + "; ")
+		b.WriteString(name + ": jira " + o.Issue.Fields[name].String() + ", engine " + v.String() + "; ")
 	}
 	b.WriteString("labels +" + strings.Join(ch.AddLabels, ",") + " -" + strings.Join(ch.RemoveLabels, ",") + "; ")
 	for _, c := range ch.Comments {

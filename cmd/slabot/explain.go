@@ -59,7 +59,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return f.usageError("%v", err)
 		}
-		specs, err := fieldSpecs(policies, os.Getenv("SLABOT_JIRA_FIELD_TYPES"))
+		specs, err := rules.FieldsOf(policies)
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitUsage

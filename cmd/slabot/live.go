@@ -27,7 +27,7 @@ func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Cli
 // newJiraClient builds the Jira client for the policies' fields without
 // reaching Jira (Connect does).
 func newJiraClient(c config, policies []*rules.Policy) (*jira.Client, error) {
-	specs, err := fieldSpecs(policies, c.JiraFieldTypes)
+	specs, err := rules.FieldsOf(policies)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	specs, err := fieldSpecs(policies, cfg.JiraFieldTypes)
+	specs, err := rules.FieldsOf(policies)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
@@ -50,7 +50,7 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 	}
 	var projects []jira.SetupProject
 	for _, p := range policies {
-		ps, err := fieldSpecs([]*rules.Policy{p}, cfg.JiraFieldTypes)
+		ps, err := rules.FieldsOf([]*rules.Policy{p})
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			return exitUsage

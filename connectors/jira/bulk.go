@@ -35,7 +35,7 @@ const (
 // engineHistoryFields are the changelog fields the engine reads: status,
 // priority and type drive the clocks, resolution set/cleared stops and
 // reopens them, summary and description date qualification. Qualification
-// checklist fields (FieldSpec.History) are added to them.
+// checklist fields (rules.Field.History) are added to them.
 var engineHistoryFields = []string{"status", "priority", "issuetype", "resolution", "summary", "description"}
 
 func truncatedChangelog(wi *wireIssue) bool {

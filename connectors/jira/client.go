@@ -22,6 +22,8 @@ import (
 	_ "time/tzdata" // Jira users' zones must resolve in minimal containers.
 
 	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // Client talks to one Jira Cloud site. Create it with New, then Connect
@@ -49,7 +51,10 @@ type Client struct {
 type resolvedField struct {
 	Name string
 	ID   string
-	Type FieldType
+	Kind rules.FieldKind
+	// kept is what the field was found to keep of a datetime (see
+	// datetimeKept), shared by every copy of the field.
+	kept *keptPrecision
 }
 
 // New checks the configuration and builds a client. It does not contact

@@ -9,33 +9,14 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/slabot/slabot/rules"
 )
 
-// FieldType is the kind of custom field the policy expects.
-type FieldType string
-
-// Field types, matched against the schema GET /rest/api/2/field reports.
-const (
-	Datetime FieldType = "datetime" // Date Time Picker
-	Select   FieldType = "select"   // Select List (single choice)
-	Text     FieldType = "text"     // Text Field (single line)
-	Number   FieldType = "number"   // Number Field
-)
-
-// schemaType is the JsonTypeBean.type of each field type.
-var schemaType = map[FieldType]string{Datetime: "datetime", Select: "option", Text: "string", Number: "number"}
-
-// FieldSpec names a custom field the policy reads or writes. Name is the
-// field's name in Jira (or its id, customfield_NNNNN, to settle ambiguity).
-type FieldSpec struct {
-	Name string
-	Type FieldType
-	// Options of a select list: the values slabot writes or matches.
-	// Setup makes sure each exists; reading and writing ignore them.
-	Options []string
-	// History marks a field whose changelog entries the engine reads (a
-	// qualification checklist field): bulk changelog completion keeps them.
-	History bool
+// schemaType is the JsonTypeBean.type GET /rest/api/2/field reports for
+// the Jira field type that holds each kind of value.
+var schemaType = map[rules.FieldKind]string{
+	rules.KindDatetime: "datetime", rules.KindOption: "option", rules.KindText: "string", rules.KindNumber: "number",
 }
 
 // Config configures a Client.
@@ -47,8 +28,10 @@ type Config struct {
 	Email    string
 	APIToken string
 
-	// Fields are the custom fields to read and write.
-	Fields []FieldSpec
+	// Fields are the custom fields to read and write, with their kinds
+	// (rules.Policy.Fields, merged by rules.FieldsOf). A name may also be
+	// the field's id (customfield_NNNNN) to settle ambiguity.
+	Fields []rules.Field
 	// OrganizationsField names the JSM organizations field. Empty finds it
 	// by type and tolerates its absence (non-JSM projects).
 	OrganizationsField string
@@ -179,8 +162,8 @@ func (c *Config) validate() []string {
 	}
 	seen := map[string]bool{}
 	for _, f := range c.Fields {
-		if _, ok := schemaType[f.Type]; !ok {
-			probs = append(probs, fmt.Sprintf("field %q: type %q is not one of datetime, select, text, number", f.Name, f.Type))
+		if _, ok := schemaType[f.Kind]; !ok {
+			probs = append(probs, fmt.Sprintf("field %q: kind %s is not one of datetime, option, text, number", f.Name, f.Kind))
 		}
 		if f.Name == "" {
 			probs = append(probs, "a configured custom field has no name")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules"
 )
 
 func TestNewValidatesConfig(t *testing.T) {
@@ -38,7 +39,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		}
 	}
 	// Every problem at once.
-	_, err := New(Config{BaseURL: "ftp://x", Fields: []FieldSpec{{Name: "A", Type: "date"}}})
+	_, err := New(Config{BaseURL: "ftp://x", Fields: []rules.Field{{Name: "A", Kind: 99}}})
 	var ce *ConfigError
 	if !errors.As(err, &ce) || len(ce.Problems) != 4 {
 		t.Errorf("err = %v, want 4 problems", err)
@@ -59,11 +60,11 @@ func TestConnectReportsMissingAmbiguousAndMistypedFields(t *testing.T) {
 	sim, err := jirasim.New(seed, jirasim.Options{})
 	must(t, err)
 	srv := newServer(t, sim)
-	c, err := New(Config{BaseURL: srv, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: []FieldSpec{
-		{Name: "First Response Due", Type: Datetime},
-		{Name: "Escalation Level", Type: Select},
-		{Name: "Breached At", Type: Datetime},
-		{Name: "Paused Since", Type: Datetime},
+	c, err := New(Config{BaseURL: srv, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: []rules.Field{
+		{Name: "First Response Due", Kind: rules.KindDatetime},
+		{Name: "Escalation Level", Kind: rules.KindOption},
+		{Name: "Breached At", Kind: rules.KindDatetime},
+		{Name: "Paused Since", Kind: rules.KindDatetime},
 	}})
 	must(t, err)
 	err = c.Connect(ctx(t))
@@ -98,7 +99,7 @@ func TestHTTPErrorsSayWhatToFix(t *testing.T) {
 		c, err := New(Config{BaseURL: s.srv.URL, Email: "ro@example.com", APIToken: "ro-token", Fields: defaultFields()})
 		must(t, err)
 		must(t, c.Connect(ctx(t)))
-		_, err = c.Apply(ctx(t), ChangeSet{Key: "SUP-1", AddLabels: []string{"sla-x"}})
+		_, err = c.Apply(ctx(t), rules.Patch{Key: "SUP-1", AddLabels: []string{"sla-x"}})
 		var pe *PermissionError
 		if !errors.As(err, &pe) || !strings.Contains(err.Error(), "Edit issues") || !strings.Contains(err.Error(), "SUP-1") {
 			t.Fatalf("err = %v", err)
@@ -108,7 +109,7 @@ func TestHTTPErrorsSayWhatToFix(t *testing.T) {
 		c, err := New(Config{BaseURL: s.srv.URL, Email: "ro@example.com", APIToken: "ro-token", Quiet: true})
 		must(t, err)
 		must(t, c.Connect(ctx(t)))
-		_, err = c.Apply(ctx(t), ChangeSet{Key: "SUP-1", AddLabels: []string{"sla-x"}})
+		_, err = c.Apply(ctx(t), rules.Patch{Key: "SUP-1", AddLabels: []string{"sla-x"}})
 		if !strings.Contains(fmt.Sprint(err), "Administer projects") {
 			t.Fatalf("err = %v", err)
 		}
@@ -149,7 +150,7 @@ func TestTokenNeverInErrors(t *testing.T) {
 		remove := s.sim.InjectFault(f)
 		_, _, err := s.client.Issue(ctx(t), "SUP-1")
 		errs = append(errs, err)
-		_, err = s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", AddLabels: []string{"sla-x"}})
+		_, err = s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", AddLabels: []string{"sla-x"}})
 		errs = append(errs, err)
 		remove()
 	}

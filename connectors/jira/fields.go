@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/slabot/slabot/rules"
 )
 
 const orgFieldType = "com.atlassian.servicedesk:sd-customer-organizations"
@@ -13,24 +15,24 @@ const orgFieldType = "com.atlassian.servicedesk:sd-customer-organizations"
 // resolveFields maps configured names to site-specific ids. Custom field
 // ids differ per site, and names are not unique in Jira, so a name must
 // match exactly one field of the expected type.
-func resolveFields(specs []FieldSpec, orgName string, site []gojira.Field) ([]resolvedField, string, []string) {
+func resolveFields(specs []rules.Field, orgName string, site []gojira.Field) ([]resolvedField, string, []string) {
 	var out []resolvedField
 	var probs []string
 	for _, spec := range specs {
 		same, other := candidates(spec, site)
 		switch {
 		case len(same) == 1:
-			out = append(out, resolvedField{Name: spec.Name, ID: same[0].ID, Type: spec.Type})
+			out = append(out, resolvedField{Name: spec.Name, ID: same[0].ID, Kind: spec.Kind, kept: newKept()})
 		case len(same) > 1:
 			probs = append(probs, fmt.Sprintf("field %q is ambiguous: %d %s fields have that name (%s); rename all but one in Jira "+
-				"or configure the field by its id", spec.Name, len(same), spec.Type, ids(same)))
+				"or configure the field by its id", spec.Name, len(same), jiraTypeName(spec.Kind), ids(same)))
 		case len(other) > 0:
 			probs = append(probs, fmt.Sprintf("field %q has the wrong type: %s is a %s field but the policy needs a %s field (%s)",
-				spec.Name, ids(other), other[0].Schema.Type, spec.Type, jiraTypeName(spec.Type)))
+				spec.Name, ids(other), other[0].Schema.Type, spec.Kind, jiraTypeName(spec.Kind)))
 		default:
 			probs = append(probs, fmt.Sprintf("field %q does not exist on the site (or the bot account cannot see it): create a "+
 				"custom field of type %s named %q and add it to the project's screens, or fix the name in the policy",
-				spec.Name, jiraTypeName(spec.Type), spec.Name))
+				spec.Name, jiraTypeName(spec.Kind), spec.Name))
 		}
 	}
 	var orgs []gojira.Field
@@ -52,16 +54,15 @@ func resolveFields(specs []FieldSpec, orgName string, site []gojira.Field) ([]re
 }
 
 // candidates are the site's custom fields a spec names (by id, or by name
-// ignoring case), split by whether their type is the one the spec needs.
+// ignoring case), split by whether their type can hold the spec's values.
 // An exact-case match beats case-insensitive ones.
-func candidates(spec FieldSpec, site []gojira.Field) (same, other []gojira.Field) {
-	want := schemaType[spec.Type]
+func candidates(spec rules.Field, site []gojira.Field) (same, other []gojira.Field) {
 	for _, f := range site {
 		if !f.Custom {
 			continue
 		}
 		if f.ID == spec.Name || strings.EqualFold(f.Name, spec.Name) {
-			if f.Schema.Type == want {
+			if fieldFits(spec, f.Schema.Type) {
 				same = append(same, f)
 			} else {
 				other = append(other, f)
@@ -82,6 +83,17 @@ func candidates(spec FieldSpec, site []gojira.Field) (same, other []gojira.Field
 	return same, other
 }
 
+// fieldFits reports whether a site field of schema type t can hold spec's
+// values. A field slabot only reads (customer, plan, qualification) may be
+// a select list or a text field alike: both read as text.
+func fieldFits(spec rules.Field, t string) bool {
+	if t == schemaType[spec.Kind] {
+		return true
+	}
+	textual := func(t string) bool { return t == "option" || t == "string" }
+	return !spec.Written && textual(t) && textual(schemaType[spec.Kind])
+}
+
 func ids(fs []gojira.Field) string {
 	var s []string
 	for _, f := range fs {
@@ -91,18 +103,18 @@ func ids(fs []gojira.Field) string {
 	return strings.Join(s, ", ")
 }
 
-func jiraTypeName(t FieldType) string {
-	switch t {
-	case Datetime:
+func jiraTypeName(k rules.FieldKind) string {
+	switch k {
+	case rules.KindDatetime:
 		return "Date Time Picker"
-	case Select:
+	case rules.KindOption:
 		return "Select List (single choice)"
-	case Text:
+	case rules.KindText:
 		return "Short text"
-	case Number:
+	case rules.KindNumber:
 		return "Number"
 	}
-	return string(t)
+	return k.String()
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -113,5 +125,3 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(ks)
 	return ks
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules"
 )
 
 // t0 is the simulated "now" at the start of every test.
@@ -27,14 +28,14 @@ type site struct {
 	slept []time.Duration
 }
 
-func defaultFields() []FieldSpec {
-	return []FieldSpec{
-		{Name: "First Response Due", Type: Datetime},
-		{Name: "Resolution Due", Type: Datetime},
-		{Name: "SLA State", Type: Select},
-		{Name: "Customer Tier", Type: Select},
-		{Name: "Support Contract", Type: Text},
-		{Name: "Credits Used", Type: Number},
+func defaultFields() []rules.Field {
+	return []rules.Field{
+		{Name: "First Response Due", Kind: rules.KindDatetime},
+		{Name: "Resolution Due", Kind: rules.KindDatetime},
+		{Name: "SLA State", Kind: rules.KindOption},
+		{Name: "Customer Tier", Kind: rules.KindOption},
+		{Name: "Support Contract", Kind: rules.KindText},
+		{Name: "Credits Used", Kind: rules.KindNumber},
 	}
 }
 

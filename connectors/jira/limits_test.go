@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules"
 )
 
 // TestRateLimitRetryAfterHonoured: the endpoint's bucket is tiny, so the
@@ -54,7 +55,7 @@ func TestPerIssueWriteLimitSlowsOnlyThatIssue(t *testing.T) {
 	s := newSite(t, seedWith(a, b), jirasim.Options{}, nil)
 	s.sim.SetLimits(jirasim.Limits{IssueWrites: []jirasim.Window{{N: 2, Per: 2 * time.Second}}})
 	for i := range 5 {
-		if _, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "ping"}}}); err != nil {
+		if _, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", Comments: []rules.NewComment{{Body: "ping"}}}); err != nil {
 			t.Fatalf("write %d: %v", i, err)
 		}
 	}
@@ -68,10 +69,10 @@ func TestPerIssueWriteLimitSlowsOnlyThatIssue(t *testing.T) {
 	// A per-issue limit longer than MaxRateLimitWait: the write to SUP-1
 	// gives up with a RateLimitError, and only SUP-1's writes stay gated.
 	s.sim.SetLimits(jirasim.Limits{IssueWrites: []jirasim.Window{{N: 1, Per: 10 * time.Minute}}})
-	if _, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "one"}}}); err != nil {
+	if _, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", Comments: []rules.NewComment{{Body: "one"}}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "two"}}})
+	_, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", Comments: []rules.NewComment{{Body: "two"}}})
 	var rl *RateLimitError
 	if !errors.As(err, &rl) || rl.Issue != "SUP-1" || rl.Reason != ReasonPerIssueWrite || rl.RetryAfter != 10*time.Minute {
 		t.Fatalf("err = %v, want a per-issue RateLimitError for SUP-1 (wait beyond MaxRateLimitWait)", err)
@@ -83,7 +84,7 @@ func TestPerIssueWriteLimitSlowsOnlyThatIssue(t *testing.T) {
 	limited := s.sim.RateLimited()
 
 	// Writes to another issue and reads of SUP-1 go ahead at once.
-	if _, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-2", Comments: []NewComment{{Body: "hi"}}}); err != nil {
+	if _, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-2", Comments: []rules.NewComment{{Body: "hi"}}}); err != nil {
 		t.Fatalf("a write to SUP-2 was held back by SUP-1's limit: %v", err)
 	}
 	if _, _, err := s.client.Issue(ctx(t), "SUP-1"); err != nil {
@@ -97,7 +98,7 @@ func TestPerIssueWriteLimitSlowsOnlyThatIssue(t *testing.T) {
 
 	// Another write to SUP-1 is refused by the client itself: the
 	// simulator sees no request before Retry-After has passed.
-	_, err = s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "three"}}})
+	_, err = s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", Comments: []rules.NewComment{{Body: "three"}}})
 	if !errors.As(err, &rl) || rl.Issue != "SUP-1" || rl.Reason != ReasonPerIssueWrite || !strings.Contains(err.Error(), "writes to that issue pause") {
 		t.Errorf("err = %v, want a per-issue RateLimitError for SUP-1", err)
 	}
@@ -109,7 +110,7 @@ func TestPerIssueWriteLimitSlowsOnlyThatIssue(t *testing.T) {
 	}
 	// Once Retry-After has passed, SUP-1 can be written again.
 	s.clock.Advance(10 * time.Minute)
-	if _, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{{Body: "four"}}}); err != nil {
+	if _, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", Comments: []rules.NewComment{{Body: "four"}}}); err != nil {
 		t.Errorf("write after Retry-After: %v", err)
 	}
 }
@@ -208,8 +209,8 @@ func TestWriteNeverRetriedOnAmbiguousFailure(t *testing.T) {
 	} {
 		s := newSite(t, seedWith(oneIssue()), jirasim.Options{}, nil)
 		s.sim.InjectFault(f)
-		done, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", AddLabels: []string{"sla-at-risk"},
-			Comments: []NewComment{{Body: "Acknowledged"}}})
+		done, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", AddLabels: []string{"sla-at-risk"},
+			Comments: []rules.NewComment{{Body: "Acknowledged"}}})
 		var uw *UncertainWriteError
 		if !errors.As(err, &uw) || uw.Issue != "SUP-1" {
 			t.Fatalf("%+v: err = %v", f, err)
@@ -246,7 +247,7 @@ func TestContextCancellation(t *testing.T) {
 	t.Run("cancelled before the call", func(t *testing.T) {
 		c, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := s.client.Apply(c, ChangeSet{Key: "SUP-1", AddLabels: []string{"x"}})
+		_, err := s.client.Apply(c, rules.Patch{Key: "SUP-1", AddLabels: []string{"x"}})
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v", err)
 		}

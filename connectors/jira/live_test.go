@@ -58,15 +58,15 @@ func TestLiveSite(t *testing.T) {
 	}
 	if key := os.Getenv("SLABOT_JIRA_TEST_ISSUE"); key != "" {
 		label := "slabot-test-" + time.Now().UTC().Format("20060102150405")
-		if _, err := c.Apply(ctx, ChangeSet{Key: key, AddLabels: []string{label},
-			Comments: []NewComment{{Body: "slabot live test (internal note)", Internal: true}}}); err != nil {
+		if _, err := c.Apply(ctx, rules.Patch{Key: key, AddLabels: []string{label},
+			Comments: []rules.NewComment{{Body: "slabot live test (internal note)", Internal: true}}}); err != nil {
 			t.Fatal(err)
 		}
 		is, _, err := c.Issue(ctx, key)
 		if err != nil || !slices.Contains(is.Labels, label) {
 			t.Fatalf("label not added: %v %v", is.Labels, err)
 		}
-		if _, err := c.Apply(ctx, ChangeSet{Key: key, RemoveLabels: []string{label}}); err != nil {
+		if _, err := c.Apply(ctx, rules.Patch{Key: key, RemoveLabels: []string{label}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,26 +13,7 @@ import (
 	"github.com/slabot/slabot/rules"
 )
 
-// jiraTime is the timestamp format of Jira's REST API, and the format
-// datetime fields must be written in.
-const jiraTime = "2006-01-02T15:04:05.000-0700"
-
 func unmarshal(raw json.RawMessage, v any) error { return json.Unmarshal(raw, v) }
-
-func parseTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(jiraTime, s)
-	if err != nil {
-		// Some fields come without milliseconds or with an RFC 3339 offset.
-		if t2, err2 := time.Parse(time.RFC3339Nano, s); err2 == nil {
-			return t2, nil
-		}
-		return time.Time{}, err
-	}
-	return t, nil
-}
 
 func toUser(u *gojira.User) rules.User {
 	if u == nil {
@@ -142,9 +123,9 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 		if err != nil {
 			return is, bad(spec.ID, err)
 		}
-		if v != "" {
+		if !v.IsZero() {
 			if is.Fields == nil {
-				is.Fields = map[string]string{}
+				is.Fields = make(map[string]rules.FieldValue, len(specs))
 			}
 			is.Fields[spec.Name] = v
 		}
@@ -216,37 +197,45 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 	return is, nil
 }
 
-// customValue renders a custom field value the way rules.Issue.Fields
-// holds it: RFC 3339 for datetimes, the option value for selects, the
-// text, or a decimal number.
-func customValue(spec resolvedField, raw json.RawMessage) (string, error) {
-	switch spec.Type {
-	case Datetime:
+// customValue reads a custom field value as the engine holds it. A
+// datetime carries the precision its field keeps (see keptPrecision).
+// Fields only read (customer, plan, qualification) are taken as they come:
+// an option's value or a text reads as text whatever the field's type.
+func customValue(spec resolvedField, raw json.RawMessage) (rules.FieldValue, error) {
+	switch spec.Kind {
+	case rules.KindDatetime:
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", err
+			return rules.FieldValue{}, err
 		}
 		t, err := parseTime(s)
-		if err != nil {
-			return "", err
+		if err != nil || t.IsZero() {
+			return rules.FieldValue{}, err
 		}
-		return t.Format(time.RFC3339), nil
-	case Select:
-		var o wireOption
-		if err := json.Unmarshal(raw, &o); err != nil {
-			return "", err
+		v := rules.Datetime(t)
+		if spec.kept != nil {
+			v.Precision = spec.kept.see(t)
 		}
-		return o.Value, nil
-	case Text:
-		var s string
-		err := json.Unmarshal(raw, &s)
-		return s, err
-	case Number:
+		return v, nil
+	case rules.KindNumber:
 		var n float64
 		if err := json.Unmarshal(raw, &n); err != nil {
-			return "", err
+			return rules.FieldValue{}, err
 		}
-		return strconv.FormatFloat(n, 'f', -1, 64), nil
+		return rules.Number(n), nil
+	case rules.KindOption, rules.KindText:
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			var o wireOption
+			if err := json.Unmarshal(raw, &o); err != nil {
+				return rules.FieldValue{}, fmt.Errorf("neither text nor an option: %w", err)
+			}
+			s = o.Value
+		}
+		if spec.Kind == rules.KindOption {
+			return rules.Option(s), nil
+		}
+		return rules.Text(s), nil
 	}
-	return "", fmt.Errorf("unsupported field type %q", spec.Type)
+	return rules.FieldValue{}, fmt.Errorf("unsupported field kind %s", spec.Kind)
 }

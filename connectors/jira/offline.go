@@ -18,7 +18,7 @@ import (
 // none. The JSM organizations field is found like live mode finds it: by
 // orgField (a name or id; empty means Jira's default name, Organizations)
 // through the issue's names, or by its type when expand=schema was given.
-func DecodeIssue(data []byte, fields []FieldSpec, orgField string) (rules.Issue, error) {
+func DecodeIssue(data []byte, fields []rules.Field, orgField string) (rules.Issue, error) {
 	var raw struct {
 		wireIssue
 		Names  map[string]string `json:"names"`
@@ -37,7 +37,7 @@ func DecodeIssue(data []byte, fields []FieldSpec, orgField string) (rules.Issue,
 				id = fid
 			}
 		}
-		c.fields[spec.Name] = resolvedField{Name: spec.Name, ID: id, Type: spec.Type}
+		c.fields[spec.Name] = resolvedField{Name: spec.Name, ID: id, Kind: spec.Kind, kept: newKept()}
 	}
 	if orgField == "" {
 		orgField = "Organizations"

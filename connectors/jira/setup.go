@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // SetupPermission is what `slabot setup` needs and nothing else: custom
@@ -36,11 +38,11 @@ type SetupResult struct {
 
 // customTypeKeys are the Jira custom field type and searcher of each
 // field type.
-var customTypeKeys = map[FieldType][2]string{
-	Datetime: {"com.atlassian.jira.plugin.system.customfieldtypes:datetime", "com.atlassian.jira.plugin.system.customfieldtypes:datetimerange"},
-	Select:   {"com.atlassian.jira.plugin.system.customfieldtypes:select", "com.atlassian.jira.plugin.system.customfieldtypes:multiselectsearcher"},
-	Text:     {"com.atlassian.jira.plugin.system.customfieldtypes:textfield", "com.atlassian.jira.plugin.system.customfieldtypes:textsearcher"},
-	Number:   {"com.atlassian.jira.plugin.system.customfieldtypes:float", "com.atlassian.jira.plugin.system.customfieldtypes:exactnumber"},
+var customTypeKeys = map[rules.FieldKind][2]string{
+	rules.KindDatetime: {"com.atlassian.jira.plugin.system.customfieldtypes:datetime", "com.atlassian.jira.plugin.system.customfieldtypes:datetimerange"},
+	rules.KindOption:   {"com.atlassian.jira.plugin.system.customfieldtypes:select", "com.atlassian.jira.plugin.system.customfieldtypes:multiselectsearcher"},
+	rules.KindText:     {"com.atlassian.jira.plugin.system.customfieldtypes:textfield", "com.atlassian.jira.plugin.system.customfieldtypes:textsearcher"},
+	rules.KindNumber:   {"com.atlassian.jira.plugin.system.customfieldtypes:float", "com.atlassian.jira.plugin.system.customfieldtypes:exactnumber"},
 }
 
 // Setup makes the site ready for the configured fields and the projects:
@@ -65,14 +67,14 @@ func (c *Client) Setup(ctx context.Context, projects []SetupProject, dryRun bool
 			fieldIDs[spec.Name] = same[0].ID
 		case len(same) > 1:
 			res.Problems = append(res.Problems, fmt.Sprintf("field %q is ambiguous: %d %s fields have that name (%s): rename all but one in Jira",
-				spec.Name, len(same), spec.Type, ids(same)))
+				spec.Name, len(same), jiraTypeName(spec.Kind), ids(same)))
 			continue
 		case len(other) > 0:
 			res.Problems = append(res.Problems, fmt.Sprintf("field %q has the wrong type: %s is a %s field, the policy needs a %s: "+
-				"rename or delete it in Jira, or name another field in the policy", spec.Name, ids(other), other[0].Schema.Type, jiraTypeName(spec.Type)))
+				"rename or delete it in Jira, or name another field in the policy", spec.Name, ids(other), other[0].Schema.Type, jiraTypeName(spec.Kind)))
 			continue
 		default:
-			res.Changes = append(res.Changes, fmt.Sprintf("create custom field %q (%s)", spec.Name, jiraTypeName(spec.Type)))
+			res.Changes = append(res.Changes, fmt.Sprintf("create custom field %q (%s)", spec.Name, jiraTypeName(spec.Kind)))
 			fieldIDs[spec.Name] = ""
 			if !dryRun {
 				id, err := c.createField(ctx, spec)
@@ -82,7 +84,7 @@ func (c *Client) Setup(ctx context.Context, projects []SetupProject, dryRun bool
 				fieldIDs[spec.Name] = id
 			}
 		}
-		if spec.Type == Select && len(spec.Options) > 0 {
+		if spec.Kind == rules.KindOption && len(spec.Options) > 0 {
 			if err := c.setupOptions(ctx, spec, fieldIDs[spec.Name], dryRun, &res); err != nil {
 				return res, c.setupErr(err)
 			}
@@ -103,8 +105,8 @@ func (c *Client) setupErr(err error) error {
 	return err
 }
 
-func (c *Client) createField(ctx context.Context, spec FieldSpec) (string, error) {
-	keys := customTypeKeys[spec.Type]
+func (c *Client) createField(ctx context.Context, spec rules.Field) (string, error) {
+	keys := customTypeKeys[spec.Kind]
 	body := map[string]string{"name": spec.Name, "type": keys[0], "searcherKey": keys[1],
 		"description": "Set by slabot from the SLA policy; created by slabot setup."}
 	var out gojira.Field
@@ -147,7 +149,7 @@ func pages[T any](ctx context.Context, c *Client, path, endpoint string) ([]T, e
 // setupOptions adds the options a select list lacks to its global context
 // (else its first context). A disabled option slabot needs is a problem a
 // person must look at: someone chose to retire it.
-func (c *Client) setupOptions(ctx context.Context, spec FieldSpec, id string, dryRun bool, res *SetupResult) error {
+func (c *Client) setupOptions(ctx context.Context, spec rules.Field, id string, dryRun bool, res *SetupResult) error {
 	missing := spec.Options
 	var contextID string
 	if id != "" {

@@ -2,172 +2,122 @@ package jira
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	gojira "github.com/andygrunwald/go-jira"
+
+	"github.com/slabot/slabot/rules"
 )
 
-// ChangeSet is what the bot wants changed on one issue, already reduced to
-// differences (the bot reconciles; the client writes).
-type ChangeSet struct {
-	Key string
-	// Fields to set, by configured field name.
-	Fields map[string]FieldValue
-	// Priority to set (by name); empty leaves it.
-	Priority string
-	// AddLabels and RemoveLabels are applied as update operations, so
-	// labels people add in the meantime survive.
-	AddLabels, RemoveLabels []string
-	// Comments to post, in order.
-	Comments []NewComment
-}
-
-// NewComment is a comment to post. Internal makes it a JSM internal note
-// (sd.public.comment), invisible to the customer.
-type NewComment struct {
-	Body     string
-	Internal bool
-}
-
-// Empty reports whether applying cs would do nothing.
-func (cs ChangeSet) Empty() bool {
-	return len(cs.Fields) == 0 && cs.Priority == "" && len(cs.AddLabels) == 0 && len(cs.RemoveLabels) == 0 && len(cs.Comments) == 0
-}
-
-type valueKind int
-
-const (
-	kindClear valueKind = iota
-	kindTime
-	kindText
-	kindNumber
-	kindRaw
-)
-
-// FieldValue is a value for a custom field. The zero value clears the field.
-type FieldValue struct {
-	kind valueKind
-	t    time.Time
-	s    string
-	n    float64
-}
-
-// TimeValue sets a datetime field.
-func TimeValue(t time.Time) FieldValue { return FieldValue{kind: kindTime, t: t} }
-
-// TextValue sets a text field, or a select field to the option with this value.
-func TextValue(s string) FieldValue { return FieldValue{kind: kindText, s: s} }
-
-// NumberValue sets a number field.
-func NumberValue(n float64) FieldValue { return FieldValue{kind: kindNumber, n: n} }
-
-// ClearValue empties a field.
-func ClearValue() FieldValue { return FieldValue{} }
-
-// ParseFieldValue takes a value as rules.Issue.Fields holds it (RFC 3339
-// for datetimes, option value for selects, decimal for numbers; empty
-// clears) and converts it according to the field's configured type when
-// applied.
-func ParseFieldValue(s string) FieldValue {
-	if s == "" {
-		return FieldValue{}
-	}
-	return FieldValue{kind: kindRaw, s: s}
-}
-
-// wire returns the JSON value of v for a field of type t.
-func (v FieldValue) wire(t FieldType) (any, error) {
-	if v.kind == kindClear {
+// wire returns the JSON value of v for a field holding kind k. A zero
+// value clears the field.
+func wire(k rules.FieldKind, v rules.FieldValue) (any, error) {
+	if v.IsZero() {
 		return nil, nil
 	}
-	switch t {
-	case Datetime:
-		tm := v.t
-		switch v.kind {
-		case kindTime:
-		case kindRaw, kindText:
-			var err error
-			if tm, err = time.Parse(time.RFC3339Nano, v.s); err != nil {
-				return nil, fmt.Errorf("%q is not an RFC 3339 time", v.s)
-			}
-		default:
-			return nil, fmt.Errorf("a datetime field needs a time")
+	switch k {
+	case rules.KindDatetime:
+		if v.Kind != rules.KindDatetime {
+			return nil, fmt.Errorf("a datetime field needs a time, not %s %q", v.Kind, v.String())
 		}
-		return tm.Format(jiraTime), nil
-	case Select:
-		if v.kind != kindText && v.kind != kindRaw {
-			return nil, fmt.Errorf("a select field needs an option value")
+		return formatTime(v.Time), nil
+	case rules.KindOption:
+		if v.Kind != rules.KindOption && v.Kind != rules.KindText {
+			return nil, fmt.Errorf("a select field needs an option value, not %s %q", v.Kind, v.String())
 		}
-		return wireOption{Value: v.s}, nil
-	case Text:
-		if v.kind != kindText && v.kind != kindRaw {
-			return nil, fmt.Errorf("a text field needs text")
+		return wireOption{Value: v.Text}, nil
+	case rules.KindText:
+		if v.Kind != rules.KindOption && v.Kind != rules.KindText {
+			return nil, fmt.Errorf("a text field needs text, not %s %q", v.Kind, v.String())
 		}
-		return v.s, nil
-	case Number:
-		switch v.kind {
-		case kindNumber:
-			return v.n, nil
-		case kindRaw, kindText:
-			n, err := strconv.ParseFloat(v.s, 64)
-			if err != nil {
-				return nil, fmt.Errorf("%q is not a number", v.s)
-			}
-			return n, nil
+		return v.Text, nil
+	case rules.KindNumber:
+		if v.Kind != rules.KindNumber {
+			return nil, fmt.Errorf("a number field needs a number, not %s %q", v.Kind, v.String())
 		}
-		return nil, fmt.Errorf("a number field needs a number")
+		return v.Number, nil
 	}
-	return nil, fmt.Errorf("unsupported field type %q", t)
+	return nil, fmt.Errorf("unsupported field kind %s", k)
 }
 
 // Applied reports what Apply did.
 type Applied struct {
-	Edited     bool     // the PUT went through
+	Edited     bool     // the PUT went through (perhaps without refused fields)
 	CommentIDs []string // ids of the comments posted, in order
 	Requests   int      // HTTP requests made, retries included
+	// Refused are the fields Jira would not set on this issue; everything
+	// else in the patch was written without them.
+	Refused []Refusal
 }
 
-// Apply writes a change set with the fewest calls: one PUT carrying every
+// Refusal is one field an edit could not set, with Jira's reason and what
+// to change so that slabot can write it.
+type Refusal struct {
+	Field  string // the policy's field name ("priority" for the priority)
+	ID     string // customfield_NNNNN
+	Reason string // Jira's message
+	Fix    string
+}
+
+func (r Refusal) String() string {
+	return fmt.Sprintf("field %q (%s): %s. Fix: %s", r.Field, r.ID, r.Reason, r.Fix)
+}
+
+// Apply writes a patch with the fewest calls: one PUT carrying every
 // field, the priority and label add/remove operations, then one POST per
 // comment. Writes are not retried when their outcome is unknown
-// (UncertainWriteError); 429s (never applied) are waited out. When the
-// PUT fails, no comment is posted.
-func (c *Client) Apply(ctx context.Context, cs ChangeSet) (Applied, error) {
+// (UncertainWriteError); 429s (never applied) are waited out.
+//
+// One field Jira refuses (not on the issue's edit screen, an option the
+// field lacks, a value of the wrong type) does not hold back the rest: the
+// PUT is sent again without the refused fields, and the labels and
+// comments go through; the refusals come back in Applied.Refused. When the
+// PUT fails for any other reason, no comment is posted.
+func (c *Client) Apply(ctx context.Context, pt rules.Patch) (Applied, error) {
 	var done Applied
 	if err := c.ready(); err != nil {
 		return done, err
 	}
-	body, err := c.editBody(cs)
-	if err != nil {
-		return done, err
+	path := "rest/api/2/issue/" + url.PathEscape(pt.Key)
+	p := path
+	if c.cfg.Quiet {
+		// go-jira's UpdateQueryOptions drops notifyUsers=false
+		// (omitempty), so the query is built here.
+		p += "?notifyUsers=false"
 	}
-	path := "rest/api/2/issue/" + url.PathEscape(cs.Key)
-	if body != nil {
-		p := path
-		if c.cfg.Quiet {
-			// go-jira's UpdateQueryOptions drops notifyUsers=false
-			// (omitempty), so the query is built here.
-			p += "?notifyUsers=false"
-		}
-		resp, err := c.call(ctx, op{method: "PUT", path: p, endpoint: "/rest/api/2/issue/{key}", body: body, issue: cs.Key, write: true})
-		done.Requests += attempts(resp)
+	refused := map[string]bool{} // field ids, and "priority"
+	for {
+		body, ids, err := c.editBody(pt, refused)
 		if err != nil {
 			return done, err
 		}
-		done.Edited = true
+		if body == nil {
+			break
+		}
+		resp, err := c.call(ctx, op{method: "PUT", path: p, endpoint: "/rest/api/2/issue/{key}", body: body, issue: pt.Key, write: true})
+		done.Requests += attempts(resp)
+		if err == nil {
+			done.Edited = true
+			break
+		}
+		more := c.refusals(err, ids, refused)
+		if len(more) == 0 {
+			return done, err
+		}
+		done.Refused = append(done.Refused, more...)
 	}
-	for _, cm := range cs.Comments {
+	for _, cm := range pt.Comments {
 		nb := newCommentBody{Body: cm.Body}
 		if cm.Internal {
 			nb.Properties = []wireProperty{{Key: "sd.public.comment", Value: map[string]bool{"internal": true}}}
 		}
 		var out gojira.Comment
 		resp, err := c.call(ctx, op{method: "POST", path: path + "/comment", endpoint: "/rest/api/2/issue/{key}/comment",
-			body: nb, out: &out, issue: cs.Key, write: true})
+			body: nb, out: &out, issue: pt.Key, write: true})
 		done.Requests += attempts(resp)
 		if err != nil {
 			return done, err
@@ -177,6 +127,41 @@ func (c *Client) Apply(ctx context.Context, cs ChangeSet) (Applied, error) {
 	return done, nil
 }
 
+// refusals reads a 400 that names fields of the edit (ids: field id ->
+// policy name) and marks them refused. It returns nothing when the answer
+// names anything else (labels, an unknown key), which fails the edit.
+func (c *Client) refusals(err error, ids map[string]string, refused map[string]bool) []Refusal {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != 400 || len(ae.Fields) == 0 {
+		return nil
+	}
+	var out []Refusal
+	for _, id := range sortedKeys(ae.Fields) {
+		name, ok := ids[id]
+		if !ok || refused[id] {
+			return nil
+		}
+		msg := ae.Fields[id]
+		out = append(out, Refusal{Field: name, ID: id, Reason: msg, Fix: refusalFix(name, msg)})
+	}
+	for _, r := range out {
+		refused[r.ID] = true
+	}
+	return out
+}
+
+func refusalFix(name, msg string) string {
+	switch {
+	case strings.Contains(msg, "not on the appropriate screen"):
+		return "in Jira open Project settings > Issue types (or Settings > Issues > Screens), find the screen used for the " +
+			"Edit operation of this issue type and add the field to it; slabot writes it on the next cycle"
+	case strings.Contains(msg, "not valid") || strings.Contains(msg, "Option"):
+		return fmt.Sprintf("add the missing option to field %q (Settings > Issues > Custom fields > Contexts and default value) "+
+			"in the field context of this project and issue type", name)
+	}
+	return fmt.Sprintf("check that field %q has the type the policy needs and is available in this project and issue type", name)
+}
+
 func attempts(r *Response) int {
 	if r == nil {
 		return 1
@@ -184,31 +169,39 @@ func attempts(r *Response) int {
 	return r.Attempts
 }
 
-// editBody builds the PUT body, or nil when only comments are to be posted.
-func (c *Client) editBody(cs ChangeSet) (map[string]any, error) {
+// editBody builds the PUT body, leaving out refused fields, or nil when
+// nothing is left to edit. ids maps the field ids in the body to the
+// policy's names.
+func (c *Client) editBody(pt rules.Patch, refused map[string]bool) (map[string]any, map[string]string, error) {
 	var probs []string
 	fields := map[string]any{}
+	ids := map[string]string{}
 	c.mu.RLock()
-	for _, name := range sortedFieldNames(cs.Fields) {
+	for _, name := range pt.FieldNames() {
 		spec, ok := c.fields[name]
 		if !ok {
 			probs = append(probs, fmt.Sprintf("field %q is not configured", name))
 			continue
 		}
-		v, err := cs.Fields[name].wire(spec.Type)
+		if refused[spec.ID] {
+			continue
+		}
+		v, err := wire(spec.Kind, pt.Fields[name])
 		if err != nil {
 			probs = append(probs, fmt.Sprintf("field %q: %v", name, err))
 			continue
 		}
 		fields[spec.ID] = v
+		ids[spec.ID] = name
 	}
 	c.mu.RUnlock()
-	if cs.Priority != "" {
-		fields["priority"] = map[string]string{"name": cs.Priority}
+	if pt.Priority != "" && !refused["priority"] {
+		fields["priority"] = map[string]string{"name": pt.Priority}
+		ids["priority"] = "priority"
 	}
 	var labelOps []map[string]string
 	adding := map[string]bool{}
-	for _, l := range cs.AddLabels {
+	for _, l := range pt.AddLabels {
 		if l == "" || strings.ContainsAny(l, " \t\n") {
 			probs = append(probs, fmt.Sprintf("label %q is empty or contains spaces, which Jira labels cannot", l))
 			continue
@@ -216,7 +209,7 @@ func (c *Client) editBody(cs ChangeSet) (map[string]any, error) {
 		adding[l] = true
 		labelOps = append(labelOps, map[string]string{"add": l})
 	}
-	for _, l := range cs.RemoveLabels {
+	for _, l := range pt.RemoveLabels {
 		switch {
 		case adding[l]:
 			probs = append(probs, fmt.Sprintf("label %q is both added and removed", l))
@@ -227,16 +220,16 @@ func (c *Client) editBody(cs ChangeSet) (map[string]any, error) {
 			labelOps = append(labelOps, map[string]string{"remove": l})
 		}
 	}
-	for i, cm := range cs.Comments {
+	for i, cm := range pt.Comments {
 		if strings.TrimSpace(cm.Body) == "" {
 			probs = append(probs, fmt.Sprintf("comment %d is empty", i+1))
 		}
 	}
 	if len(probs) > 0 {
-		return nil, fmt.Errorf("jira: change set for %s: %s", cs.Key, strings.Join(probs, "; "))
+		return nil, nil, fmt.Errorf("jira: patch for %s: %s", pt.Key, strings.Join(probs, "; "))
 	}
 	if len(fields) == 0 && len(labelOps) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	body := map[string]any{}
 	if len(fields) > 0 {
@@ -245,16 +238,7 @@ func (c *Client) editBody(cs ChangeSet) (map[string]any, error) {
 	if len(labelOps) > 0 {
 		body["update"] = map[string]any{"labels": labelOps}
 	}
-	return body, nil
-}
-
-func sortedFieldNames(m map[string]FieldValue) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sortStrings(ks)
-	return ks
+	return body, ids, nil
 }
 
 // managedLabel reports whether slabot may remove label l: any label when no

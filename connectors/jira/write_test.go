@@ -2,13 +2,13 @@ package jira
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules"
 )
 
 func oneIssue(labels ...string) jirasim.Issue {
@@ -25,13 +25,13 @@ func TestApplyPreservesLabelsPeopleSet(t *testing.T) {
 	must(t, s.sim.SetFields("SUP-1", map[string]any{"labels": []string{"vip", "sla-on-track", "escalated"}}, jirasim.AgentID, time.Time{}))
 
 	due := time.Date(2025, 3, 3, 17, 0, 0, 0, time.FixedZone("CET", 3600))
-	done, err := s.client.Apply(ctx(t), ChangeSet{
+	done, err := s.client.Apply(ctx(t), rules.Patch{
 		Key: "SUP-1",
-		Fields: map[string]FieldValue{
-			"First Response Due": TimeValue(due),
-			"Resolution Due":     ParseFieldValue("2025-03-05T17:00:00+01:00"),
-			"SLA State":          TextValue("at risk"),
-			"Credits Used":       NumberValue(1),
+		Fields: map[string]rules.FieldValue{
+			"First Response Due": rules.Datetime(due),
+			"Resolution Due":     rules.Datetime(time.Date(2025, 3, 5, 17, 0, 0, 0, time.FixedZone("", 3600))),
+			"SLA State":          rules.Option("at risk"),
+			"Credits Used":       rules.Number(1),
 		},
 		Priority:     "Highest",
 		AddLabels:    []string{"sla-at-risk"},
@@ -85,7 +85,7 @@ func TestApplyPreservesLabelsPeopleSet(t *testing.T) {
 
 func TestApplyRefusesToRemoveLabelsPeopleSet(t *testing.T) {
 	s := newSite(t, seedWith(oneIssue("vip")), jirasim.Options{}, func(c *Config) { c.ManagedLabelPrefixes = []string{"sla-", "sup-"} })
-	_, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", RemoveLabels: []string{"vip"}})
+	_, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", RemoveLabels: []string{"vip"}})
 	if err == nil || !strings.Contains(err.Error(), "never removed") || !strings.Contains(err.Error(), `"sla-" or "sup-"`) {
 		t.Fatalf("err = %v", err)
 	}
@@ -94,7 +94,7 @@ func TestApplyRefusesToRemoveLabelsPeopleSet(t *testing.T) {
 	}
 	// Either product's own label may go.
 	for _, l := range []string{"sla-review", "sup-review"} {
-		if _, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", RemoveLabels: []string{l}}); err != nil {
+		if _, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", RemoveLabels: []string{l}}); err != nil {
 			t.Errorf("removing %s: %v", l, err)
 		}
 	}
@@ -102,7 +102,7 @@ func TestApplyRefusesToRemoveLabelsPeopleSet(t *testing.T) {
 
 func TestApplyPostsCommentsInternalWhereAsked(t *testing.T) {
 	s := newSite(t, seedWith(oneIssue()), jirasim.Options{}, nil)
-	done, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Comments: []NewComment{
+	done, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", Comments: []rules.NewComment{
 		{Body: "We received your request; first response by 10:30."},
 		{Body: "Escalated to the lead.", Internal: true},
 	}})
@@ -129,16 +129,19 @@ func TestApplyPostsCommentsInternalWhereAsked(t *testing.T) {
 	}
 }
 
-func TestApplyEmptyChangeSetMakesNoCalls(t *testing.T) {
+func TestApplyEmptyPatchMakesNoCalls(t *testing.T) {
 	s := newSite(t, seedWith(oneIssue()), jirasim.Options{}, nil)
 	before := s.client.TotalRequests()
-	done, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1"})
+	done, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1"})
 	if err != nil || done.Requests != 0 || s.client.TotalRequests() != before {
 		t.Fatalf("empty change set: %+v, %v", done, err)
 	}
 }
 
-func TestScreenErrorNamesFieldAndFix(t *testing.T) {
+// Issue 10: "when Jira refuses one field (not on the screen, wrong type,
+// option missing), the other fields, the labels and the one-time comments
+// of that issue are still written".
+func TestRefusedFieldDoesNotHoldBackTheRest(t *testing.T) {
 	seed := seedWith(oneIssue())
 	for i := range seed.Fields {
 		if seed.Fields[i].Name == "Resolution Due" {
@@ -146,37 +149,40 @@ func TestScreenErrorNamesFieldAndFix(t *testing.T) {
 		}
 	}
 	s := newSite(t, seed, jirasim.Options{}, nil)
-	_, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1", Fields: map[string]FieldValue{
-		"Resolution Due": TimeValue(t0.Add(time.Hour)), "SLA State": TextValue("met")}})
-	var se *ScreenError
-	if !errors.As(err, &se) {
-		t.Fatalf("err = %v (%T), want *ScreenError", err, err)
+	done, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1", Fields: map[string]rules.FieldValue{
+		"Resolution Due": rules.Datetime(t0.Add(time.Hour)), "SLA State": rules.Option("met"), "Customer Tier": rules.Option("Platinum")},
+		AddLabels: []string{"sla-at-risk"}, Comments: []rules.NewComment{{Body: "We received your request."}}})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
 	}
 	id, _ := s.client.FieldID("Resolution Due")
-	if len(se.Fields) != 1 || se.Fields[0].Name != "Resolution Due" || se.Fields[0].ID != id {
-		t.Errorf("fields = %+v", se.Fields)
+	tier, _ := s.client.FieldID("Customer Tier")
+	if len(done.Refused) != 2 || done.Refused[0].ID != id || done.Refused[1].ID != tier {
+		t.Fatalf("refused = %+v, want Resolution Due and Customer Tier", done.Refused)
 	}
-	msg := err.Error()
-	for _, want := range []string{`"Resolution Due"`, id, "SUP-1", "edit screen", "add the field"} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("message %q lacks %q", msg, want)
+	for i, want := range []string{"Edit operation", "add the missing option"} {
+		if msg := done.Refused[i].String(); !strings.Contains(msg, want) {
+			t.Errorf("refusal %q lacks the fix %q", msg, want)
 		}
 	}
-	// Jira applies all or nothing: SLA State was not written either.
-	if got, _ := s.sim.Issue("SUP-1"); got.Fields["SLA State"] != nil {
-		t.Error("partial edit applied")
+	got, _ := s.sim.Issue("SUP-1")
+	if got.Fields["SLA State"] != "met" || !slices.Contains(got.Labels, "sla-at-risk") || len(done.CommentIDs) != 1 || !done.Edited {
+		t.Errorf("the rest was not written: fields %v labels %v comments %v", got.Fields, got.Labels, done.CommentIDs)
+	}
+	if got.Fields["Resolution Due"] != nil || got.Fields["Customer Tier"] == "Platinum" {
+		t.Errorf("refused fields written: %v", got.Fields)
 	}
 }
 
 func TestApplyValidatesBeforeWriting(t *testing.T) {
 	s := newSite(t, seedWith(oneIssue()), jirasim.Options{}, nil)
-	_, err := s.client.Apply(ctx(t), ChangeSet{Key: "SUP-1",
-		Fields:    map[string]FieldValue{"Nope": TextValue("x"), "Credits Used": TextValue("many"), "Resolution Due": NumberValue(3)},
+	_, err := s.client.Apply(ctx(t), rules.Patch{Key: "SUP-1",
+		Fields:    map[string]rules.FieldValue{"Nope": rules.Option("x"), "Credits Used": rules.Option("many"), "Resolution Due": rules.Number(3)},
 		AddLabels: []string{"two words"}})
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{`"Nope" is not configured`, `"many" is not a number`, "needs a time", "contains spaces"} {
+	for _, want := range []string{`"Nope" is not configured`, `a number field needs a number, not option "many"`, "needs a time", "contains spaces"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

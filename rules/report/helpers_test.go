@@ -63,7 +63,7 @@ func newIssue(key, prio, typ string, created time.Time, reporterEmail string, op
 		ID: key, Key: key, Project: key[:3], Summary: "Issue " + key,
 		Type: typ, Priority: prio, Status: "Open", StatusCategory: rules.CategoryNew,
 		Reporter: user(reporterEmail),
-		Created:  created, Updated: created, Fields: map[string]string{},
+		Created:  created, Updated: created, Fields: map[string]rules.FieldValue{},
 	}
 	for _, o := range opts {
 		o(&iss)
