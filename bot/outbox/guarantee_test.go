@@ -176,6 +176,7 @@ func TestLegacyRowAdopted(t *testing.T) {
 	e := newEnv(t, nil)
 	e.enqueue(esc("SUP-91", 1, "team lead", outbox.Target{Channel: "C1"})) // Step "" -> "L1", as v1 rows are migrated
 	e.drain(3)
+	e.ob = e.outbox(nil) // the upgraded release opens the file
 	x := esc("SUP-91", 1, "team lead", outbox.Target{Channel: "C1"})
 	x.Step = "breach/team_lead"
 	if ok, err := e.ob.Escalate(ctx, e.clock.Now(), x); err != nil || ok {

@@ -109,7 +109,12 @@ func StepID(trigger, rung string) string {
 }
 
 // rows is the outbox table on the store's handle.
-type rows struct{ db *store.Store }
+type rows struct {
+	db *store.Store
+	// legacy is set when the file holds rows written before steps had an
+	// identity ("L<level>"): only then does enqueue look for one to adopt.
+	legacy bool
+}
 
 const rowColumns = `id, key, kind, issue, goal, cycle, step, level, payload, state, attempts, uncertain, blocked,
 	owner, channel, ts, thread_ts, last_error, created_at, due_at, first_attempt_at, next_attempt_at,
@@ -169,7 +174,7 @@ func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted b
 	if in.Kind == KindReport {
 		key = ReportKey(in.Issue, in.Goal)
 	}
-	if in.Kind == KindEscalation {
+	if in.Kind == KindEscalation && s.legacy {
 		if _, err := s.db.Exec(ctx, nil, `UPDATE outbox SET step = ?1 WHERE kind = 'escalation' AND issue = ?2 AND goal = ?3 AND cycle = ?4
 			AND step = 'L' || ?5 AND NOT EXISTS (SELECT 1 FROM outbox WHERE kind = 'escalation' AND issue = ?2 AND goal = ?3 AND cycle = ?4 AND step = ?1)`,
 			in.Step, in.Issue, in.Goal, in.Cycle, in.Level); err != nil {
