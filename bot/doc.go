@@ -1,13 +1,22 @@
 // Package bot is slabot's worker: for each product, on its schedule, it
-// brings the product's Jira issues in line with the policy and walks overdue
-// issues up the Slack ladder.
+// brings the product's Jira issues in line with the policy and records the
+// Slack ladder steps that fall due; bot/outbox delivers them on its own
+// loop.
 //
-// One cycle: fetch what changed since the durable cursor (a full resync on
-// start and every hour), merge it into the cache of open and recent issues,
-// evaluate every cached issue with rules.Evaluate (so at-risk and breach
-// happen without anyone touching the issue), write only the differences
-// back, record due ladder steps in the outbox, and dispatch it.
+// One cycle (Worker.Cycle): fetch what changed since the durable cursor (a
+// full resync on start and every hour), merge it into the cache of open
+// and recent issues, evaluate every cached issue with rules.Evaluate (so
+// at-risk and breach happen without anyone touching the issue), write only
+// the differences back, and record due steps in the outbox. When Jira
+// cannot be read, the cache is still evaluated as of now and due steps
+// recorded (saying the data is as of the last successful poll); only the
+// writes wait.
 //
-// The package talks to Jira and Slack only through the small interfaces in
-// ports.go; cmd/slabot adapts the real connectors to them.
+// The daemon (Worker.Run) takes the database's writer lease (or waits as
+// a standby), starts the delivery loop, connects to Jira with retries and
+// runs every product on its schedule; Worker.Ready is /readyz.
+//
+// The package talks to Jira only through the small interfaces in ports.go
+// (cmd/slabot wires the Jira client to them) and to the outbox through
+// Escalator, Reporter and Delivery.
 package bot
