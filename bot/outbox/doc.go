@@ -30,9 +30,10 @@
 //   - No ladder waits forever. An uncertain send whose look-up keeps
 //     failing (a missing history scope, too much history) is blocked after
 //     Options.UncertainLimit, visible in the log, the metrics and `slabot
-//     check`, and later steps go ahead; it is still looked for, and
-//     posted once Slack says it is not there. A possible repeat of a
-//     lower level is better than a silent ladder.
+//     check`, and later steps go ahead; it is still looked for (every
+//     Options.BlockedRetry), posted once Slack says it is not there, and
+//     given up a day after its goal was met. A possible repeat of a lower
+//     level is better than a silent ladder.
 //   - Lost or restored file. The file remembers when it was created (its
 //     horizon): a step due before it is looked for in Slack by its key
 //     before it is posted, like an uncertain send, so a deleted database

@@ -243,3 +243,31 @@ func counter(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// A blocked uncertain row is not looked for forever: once its goal has
+// been met for a day it is given up (cancelled, with the reason).
+func TestBlockedUncertainGivenUpAfterGoalMet(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, func(o *outbox.Options) { o.UncertainLimit = time.Minute })
+	e.sim.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "chat.postMessage", Channel: "C1"})
+	e.sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "conversations.history", Channel: "C1", Times: 100000})
+	e.enqueue(esc("SUP-71", 1, "agent", outbox.Target{Channel: "C1"}))
+	for range 30 {
+		e.pass()
+		e.clock.Advance(time.Minute)
+	}
+	if r := e.row("SUP-71", 1); !r.Blocked {
+		t.Fatalf("not blocked: %+v", r)
+	}
+	if err := e.ob.GoalMet(ctx, e.clock.Now(), "SUP-71", "resolution", 1); err != nil {
+		t.Fatal(err)
+	}
+	for range 30 {
+		e.clock.Advance(time.Hour)
+		e.pass()
+	}
+	r := e.row("SUP-71", 1)
+	if r.State != outbox.StateCancelled || !strings.Contains(r.LastError, "given up") {
+		t.Fatalf("row a day after the goal was met: %+v", r)
+	}
+}

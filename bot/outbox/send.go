@@ -10,6 +10,10 @@ import (
 // maxRateLimitRetries bounds in-place retries of one post after 429s.
 const maxRateLimitRetries = 3
 
+// metGiveUp is how long after its goal was met a blocked uncertain row is
+// still looked for.
+const metGiveUp = 24 * time.Hour
+
 // level labels a row in metrics: its ladder level, or "report".
 func level(r Row) string {
 	if r.Kind == KindReport {
@@ -205,6 +209,18 @@ func (o *Outbox) fail(ctx context.Context, rep *pass, r Row, route Route, thread
 // ladder that stays silent for hours.
 func (o *Outbox) failUncertain(ctx context.Context, rep *pass, r Row, ch, threadTS string, err error) {
 	now := o.opt.Clock.Now()
+	// A blocked row whose goal was met a day ago is given up: nobody needs
+	// the ping any more, and the look-up would go on forever.
+	if r.Blocked && !r.MetAt.IsZero() && now.Sub(r.MetAt) >= metGiveUp {
+		if cerr := o.rows.markCancelled(context.WithoutCancel(ctx), now, r.ID, o.opt.Owner,
+			"goal met and the look-up still fails: given up, it may or may not be in Slack ("+err.Error()+")"); cerr != nil {
+			o.log.Error("outbox: could not give up a blocked row", "key", r.Key, "err", cerr)
+			return
+		}
+		rep.add(func(x *Pass) { x.Cancelled++ })
+		o.log.Warn("outbox: gave up an uncertain send whose goal was met a day ago", "key", r.Key, "err", err)
+		return
+	}
 	f := failure{Error: err.Error(), Uncertain: true, Channel: ch, ThreadTS: threadTS,
 		Next: now.Add(o.opt.Backoff.delay(r.Key, r.Attempts))}
 	since := r.FirstAttemptAt

@@ -209,7 +209,10 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 	defer a.outbox.Release(context.WithoutCancel(ctx)) //nolint:errcheck // the lease runs out anyway
 	cycleErr := a.worker.CycleAll(ctx, time.Now)
 	if !cfg.DryRun {
-		if _, err := a.outbox.RunOnce(ctx); err != nil {
+		// The cycles may have outlasted the lease: renew it before sending.
+		if held, h, err := a.outbox.Acquire(ctx, time.Now()); err != nil || !held {
+			cycleErr = errors.Join(cycleErr, err, fmt.Errorf("writer lease lost to %s during the cycles: nothing sent", h.Owner))
+		} else if _, err := a.outbox.RunOnce(ctx); err != nil {
 			cycleErr = errors.Join(cycleErr, err)
 		}
 	}
