@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +67,16 @@ func TestHelperProcess(t *testing.T) {
 		os.Exit(2)
 	}
 	sender := slackc.NewSender(slackc.NewClient(token, slackc.ClientOptions{APIURL: os.Getenv(envAPI)}), nil, nil)
+	if mode == "loop" {
+		// A dispatcher running as the daemon runs it, until it is killed.
+		d, err := outbox.Open(ctx, st, sender, killLoopOptions("doomed-"+strconv.Itoa(os.Getpid())))
+		if err == nil {
+			fmt.Println("RUNNING")
+			err = d.Run(ctx)
+		}
+		fmt.Println("ERROR", err)
+		os.Exit(2)
+	}
 	var s outbox.Sender = hangAfterPost{sender}
 	if mode == "claim-then-hang" {
 		s = hangAfterClaim{sender}
@@ -208,4 +219,130 @@ func TestKilledBetweenClaimAndPost(t *testing.T) {
 	if len(sim.Calls("conversations.history")) != 1 {
 		t.Fatal("the restarted dispatcher did not look before posting")
 	}
+}
+
+// killLoopOptions: short leases and intervals, so a killed dispatcher's
+// rows come back (uncertain) within a second.
+func killLoopOptions(owner string) outbox.Options {
+	return outbox.Options{Owner: owner, Lease: time.Second, Interval: 20 * time.Millisecond, PerChannelInterval: -1,
+		Backoff: outbox.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond}, ReconcileMargin: time.Minute,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// The kill -9 loop: a dispatcher working through 20 three-step ladders on
+// six channels, with Slack answering 429, 500 and dropping connections
+// after accepting posts at random, is killed (SIGKILL) at random moments
+// and restarted, over and over; a last one drains the outbox. Every step
+// is in Slack exactly once: nothing lost, nothing doubled.
+func TestKillLoopExactlyOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("restarts a process many times")
+	}
+	sim := slacksim.NewServer(slacksim.WithToken(token))
+	t.Cleanup(sim.Close)
+	channels := []string{"C1", "C2", "C3", "C4", "C5", "C6"}
+	for _, c := range channels {
+		sim.AddChannel(c, "ch-"+c, true)
+	}
+	sim.SetChaos(slacksim.Chaos{Seed: 7, RateLimit: 0.05, ServerError: 0.05, DropAfterAccept: 0.1, RetryAfter: time.Second})
+	path := filepath.Join(t.TempDir(), "slabot.db")
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup, err := outbox.Open(ctx, st, nil, outbox.Options{Owner: "setup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const issues = 20
+	rungs := []string{"agent", "team lead", "management"}
+	for i := range issues {
+		for lvl := 1; lvl <= 3; lvl++ {
+			x := esc(fmt.Sprintf("SUP-%d", 100+i), lvl, rungs[lvl-1], outbox.Target{Channel: channels[(i+lvl)%len(channels)]})
+			if _, err := setup.Escalate(ctx, time.Now(), x); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	_ = st.Close()
+
+	const restarts = 12
+	for i := range restarts {
+		runDoomedFor(t, path, sim.APIURL(), time.Duration(50+(i*37)%250)*time.Millisecond)
+	}
+	sim.SetChaos(slacksim.Chaos{})
+	byKilled := len(sim.AllMessages())
+	if byKilled == 0 {
+		t.Fatal("the killed dispatchers posted nothing: the test proves nothing")
+	}
+	st, err = store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	last, err := outbox.Open(ctx, st, slackc.NewSender(slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil),
+		killLoopOptions("survivor"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := last.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c, err := last.Counts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c[outbox.StateSent] == issues*3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not drained: %v", c)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := byKey(sim.AllMessages())
+	for i := range issues {
+		for lvl := 1; lvl <= 3; lvl++ {
+			k := lkey(fmt.Sprintf("SUP-%d", 100+i), "resolution", 1, lvl)
+			if n := len(got[k]); n != 1 {
+				t.Errorf("%s is in Slack %d times", k, n)
+			}
+		}
+	}
+	if len(got) != issues*3 {
+		t.Errorf("%d distinct keys in Slack; want %d", len(got), issues*3)
+	}
+	t.Logf("%d restarts, %d steps (%d posted by killed processes), %d chat.postMessage calls, %d history look-ups: 0 lost, 0 duplicated",
+		restarts, issues*3, byKilled, len(sim.Calls("chat.postMessage")), len(sim.Calls("conversations.history", "conversations.replies")))
+}
+
+// runDoomedFor starts a looping dispatcher and kills it (SIGKILL) after d.
+func runDoomedFor(t *testing.T, dbPath, apiURL string, d time.Duration) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), envHelper+"=loop", envDB+"="+dbPath, envAPI+"="+apiURL)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "RUNNING") {
+			break
+		}
+		if strings.HasPrefix(sc.Text(), "ERROR") {
+			t.Errorf("helper: %s", sc.Text())
+			break
+		}
+	}
+	time.Sleep(d)
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
 }
