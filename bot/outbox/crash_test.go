@@ -269,7 +269,10 @@ func TestKillLoopExactlyOnce(t *testing.T) {
 
 	const restarts = 12
 	for i := range restarts {
-		runDoomedFor(t, path, sim.APIURL(), time.Duration(50+(i*37)%250)*time.Millisecond)
+		// Killed once Slack took 1 to 3 more messages from it (often right
+		// between a post and its record), or after 20s if it took none.
+		before := len(sim.AllMessages())
+		runDoomedUntil(t, path, sim.APIURL(), func() bool { return len(sim.AllMessages()) >= before+1+i%3 }, 20*time.Second)
 	}
 	sim.SetChaos(slacksim.Chaos{})
 	byKilled := len(sim.AllMessages())
@@ -319,8 +322,9 @@ func TestKillLoopExactlyOnce(t *testing.T) {
 		restarts, issues*3, byKilled, len(sim.Calls("chat.postMessage")), len(sim.Calls("conversations.history", "conversations.replies")))
 }
 
-// runDoomedFor starts a looping dispatcher and kills it (SIGKILL) after d.
-func runDoomedFor(t *testing.T, dbPath, apiURL string, d time.Duration) {
+// runDoomedUntil starts a looping dispatcher and kills it (SIGKILL) as
+// soon as done reports true, or after limit.
+func runDoomedUntil(t *testing.T, dbPath, apiURL string, done func() bool, limit time.Duration) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
 	cmd.Env = append(os.Environ(), envHelper+"=loop", envDB+"="+dbPath, envAPI+"="+apiURL)
@@ -342,7 +346,9 @@ func runDoomedFor(t *testing.T, dbPath, apiURL string, d time.Duration) {
 			break
 		}
 	}
-	time.Sleep(d)
+	for end := time.Now().Add(limit); !done() && time.Now().Before(end); {
+		time.Sleep(2 * time.Millisecond)
+	}
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
 }
