@@ -44,11 +44,11 @@ func (s *fakeSource) Changed(_ context.Context, projects []string, cursor string
 
 type fakeWriter struct {
 	mu    sync.Mutex
-	got   []Change
+	got   []rules.Patch
 	fails int // the next this many writes fail
 }
 
-func (w *fakeWriter) Apply(_ context.Context, ch Change) error {
+func (w *fakeWriter) Apply(_ context.Context, ch rules.Patch) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.got = append(w.got, ch)
