@@ -20,6 +20,10 @@ type Metrics struct {
 	StaleCalendars *prometheus.GaugeVec
 	// FeedRefreshes counts holiday feed reloads by result (ok, failed).
 	FeedRefreshes *prometheus.CounterVec
+	// FieldRefusals counts the fields Jira refused to set on an issue (not
+	// on the edit screen, option missing, wrong type); the rest of the
+	// issue's write went through.
+	FieldRefusals *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: none).
@@ -50,9 +54,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		FeedRefreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "slabot_feed_refresh_total", Help: "Holiday feed reloads by result (ok, failed: the last good copy stays).",
 		}, []string{"feed", "result"}),
+		FieldRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slabot_field_refusals_total", Help: "Fields Jira refused to set on an issue (not on the edit screen, option missing, wrong type), by policy field name; the issue's other fields, labels and comments were written.",
+		}, []string{"product", "field"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.CycleDuration, m.Cycles, m.Writes, m.Issues, m.Escalations, m.LastSuccess, m.StaleCalendars, m.FeedRefreshes)
+		reg.MustRegister(m.CycleDuration, m.Cycles, m.Writes, m.Issues, m.Escalations, m.LastSuccess, m.StaleCalendars, m.FeedRefreshes, m.FieldRefusals)
 	}
 	return m
 }

@@ -21,8 +21,13 @@ type IssueSource interface {
 // IssueWriter applies a patch (rules.Policy.Patch) to one issue. An issue
 // that no longer exists where the worker knows it (deleted, or moved out of
 // the bot's reach) is reported with an error wrapping ErrIssueGone.
+//
+// A field Jira refuses on this issue (not on the edit screen, an option
+// the field lacks, a value of the wrong type) does not stop the rest: the
+// other fields, labels and comments are written, and refused names each
+// refused field (the policy's name) with Jira's reason and the fix.
 type IssueWriter interface {
-	Apply(ctx context.Context, pt rules.Patch) error
+	Apply(ctx context.Context, pt rules.Patch) (refused map[string]string, err error)
 }
 
 // ErrIssueGone says a write found the issue gone: the worker drops it from

@@ -15,6 +15,10 @@ type Health struct {
 	Product     string
 	LastSuccess time.Time
 	LastError   error
+	// Degraded lists what works only in part: fields Jira refuses in a
+	// project. The product stays ready (its cycles run and write the
+	// rest); a person must change Jira.
+	Degraded []string
 }
 
 // Health reports every product's last cycle.
@@ -23,8 +27,10 @@ func (w *Worker) Health() []Health {
 	for _, name := range w.order {
 		pr := w.products[name]
 		pr.mu.Lock()
-		out = append(out, Health{Product: name, LastSuccess: pr.lastSuccess, LastError: pr.lastErr})
+		h := Health{Product: name, LastSuccess: pr.lastSuccess, LastError: pr.lastErr}
 		pr.mu.Unlock()
+		h.Degraded = pr.degraded()
+		out = append(out, h)
 	}
 	return out
 }
@@ -72,6 +78,14 @@ func readiness(hs []Health, scheds map[string]cron.Schedule, now time.Time) (boo
 		case missedTicks(sched, h.LastSuccess, now, missedAllowed) >= missedAllowed:
 			ready = false
 			lines = append(lines, fmt.Sprintf("%s: last success %s ago, %d or more scheduled cycles since%s", h.Product, ago, missedAllowed, errSuffix(h.LastError)))
+		case len(h.Degraded) > 0:
+			// Still ready: restarting slabot cannot fix a Jira screen or
+			// option, and the product's cycles go on writing everything
+			// else. The line (and slabot_field_refusals_total) is for a
+			// person.
+			for _, d := range h.Degraded {
+				lines = append(lines, fmt.Sprintf("%s: degraded, last success %s ago: %s", h.Product, ago, d))
+			}
 		default:
 			lines = append(lines, fmt.Sprintf("%s: ok, last success %s ago", h.Product, ago))
 		}

@@ -110,6 +110,7 @@ type product struct {
 	mu          sync.Mutex // guards the fields below (read by /readyz)
 	lastSuccess time.Time
 	lastErr     error
+	refused     map[refusalKey]refusal // fields Jira refuses, per project
 }
 
 // New returns a worker for cfg's policies.
@@ -370,7 +371,16 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 		w.log.Info("dry run: would change issue", "product", p.Product, "issue", ch.Key, "change", describeChange(ch))
 		return
 	}
-	if err := jc.wr.Apply(ctx, ch); err != nil {
+	ch = pr.withoutRefused(ch, o.Issue.Project, now, w.cfg.ResyncEvery)
+	if ch.Empty() {
+		return
+	}
+	refused, err := jc.wr.Apply(ctx, ch)
+	if len(refused) > 0 {
+		w.noteRefused(pr, o.Issue.Project, ch.Key, refused, now)
+		ch = withoutFields(ch, refused)
+	}
+	if err != nil {
 		if errors.Is(err, ErrIssueGone) {
 			delete(pr.cache, o.Issue.ID)
 			w.log.Info("issue gone (deleted or moved away); dropped from the cache", "product", p.Product, "issue", ch.Key, "err", err)

@@ -58,14 +58,22 @@ func (j jiraPort) Changed(ctx context.Context, projects []string, cursor string,
 	return issues, string(b), err
 }
 
-// Apply writes one patch.
-func (j jiraPort) Apply(ctx context.Context, pt rules.Patch) error {
-	_, err := j.c.Apply(ctx, pt)
+// Apply writes one patch; refused fields come back with Jira's reason and
+// the fix.
+func (j jiraPort) Apply(ctx context.Context, pt rules.Patch) (map[string]string, error) {
+	done, err := j.c.Apply(ctx, pt)
+	var refused map[string]string
+	for _, r := range done.Refused {
+		if refused == nil {
+			refused = map[string]string{}
+		}
+		refused[r.Field] = r.String()
+	}
 	var nf *jira.NotFoundError
 	if errors.As(err, &nf) {
-		return fmt.Errorf("%w: %w", bot.ErrIssueGone, err)
+		return refused, fmt.Errorf("%w: %w", bot.ErrIssueGone, err)
 	}
-	return err
+	return refused, err
 }
 
 // AccountByEmail finds the Jira account of a claimer's e-mail (bot.Assigner).

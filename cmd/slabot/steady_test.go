@@ -5,10 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules"
 )
 
 // Issue 10 (Must show): "A steady-state test over real HTTP (jirasim + the
@@ -116,4 +118,104 @@ func TestHumanLabelWithPrefixSurvives(t *testing.T) {
 			t.Errorf("%s keeps %s, which slabot owns and does not want there: %v", key, own, is.Labels)
 		}
 	}
+}
+
+// Issue 10: "a field taken off the edit screen still lets the
+// acknowledgement comment and labels through, and the metric counts the
+// refusal"; /readyz shows the product degraded (still ready: restarting
+// cannot fix Jira's screen).
+func TestFieldOffTheEditScreenLetsTheRestThrough(t *testing.T) {
+	ctx := context.Background()
+	created := benchEnd.Add(-10*time.Minute - 321*time.Millisecond)
+	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), func(seed *jirasim.Seed) {
+		for i := range seed.Fields {
+			if seed.Fields[i].Name == "First response due" {
+				seed.Fields[i].NotOnEditScreen = true
+			}
+		}
+		seed.Issues = append(seed.Issues, jirasim.Issue{Key: "BCFG-900", Project: "BCFG", Type: "Bug", Priority: "Medium",
+			Status: "Open", Summary: "Export fails", Description: "help", Reporter: botronCust, Created: created})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.close()
+	now := benchEnd
+	d.clock.Set(now)
+	if err := d.cycleAll(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	is, _ := d.jsim.Issue("BCFG-900")
+	if is.Fields["First response due"] != nil {
+		t.Fatalf("a field off the edit screen was written: %v", is.Fields)
+	}
+	if is.Fields["First response SLA"] != "running" {
+		t.Errorf("the other fields were not written: %v", is.Fields)
+	}
+	if !slices.Contains(is.Labels, "sla-missing-info") {
+		t.Errorf("labels were not written: %v", is.Labels)
+	}
+	bot := 0
+	for _, c := range is.Comments {
+		if c.Author == jirasim.BotAccountID {
+			bot++
+		}
+	}
+	if bot < 2 {
+		t.Errorf("the acknowledgement and missing-information comments were not both posted: %d bot comments", bot)
+	}
+	// Everything else the policy wants on the issue is there: what is
+	// left to write is the refused field alone.
+	iss, _, err := d.jira.Issue(ctx, "BCFG-900")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := policyFor(d.policies, "BCFG")
+	o := &rules.Evaluate(p, []rules.Issue{iss}, now, rules.Options{BotAccountID: d.jira.AccountID()}).Outcomes[0]
+	if left := p.Patch(o); len(left.Fields) != 1 || left.Fields["First response due"].IsZero() || len(left.AddLabels)+len(left.RemoveLabels)+len(left.Comments) != 0 {
+		t.Errorf("left to write: %s", describeForTest(left, o))
+	}
+	if n := refusals(t, d, "First response due"); n < 1 {
+		t.Errorf("slabot_field_refusals_total = %v, want the refusal counted", n)
+	}
+	ready, lines := d.worker.Ready(now)
+	if !ready || !strings.Contains(strings.Join(lines, "\n"), `degraded, last success 0s ago: Jira refuses field "First response due" in project BCFG`) {
+		t.Errorf("readiness %v, want ready and degraded:\n%s", ready, strings.Join(lines, "\n"))
+	}
+	// The refused field is left out for a while: no write per cycle that
+	// Jira would refuse again.
+	before := writeRequests(d.jsim)
+	for range 3 {
+		now = now.Add(time.Minute + 7*time.Millisecond)
+		d.clock.Set(now)
+		if err := d.cycleAll(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := writeRequests(d.jsim) - before; n != 0 {
+		t.Errorf("%d writes after the refusal, want none", n)
+	}
+}
+
+// refusals reads slabot_field_refusals_total for a field.
+func refusals(t *testing.T, d *demoEnv, field string) float64 {
+	t.Helper()
+	mfs, err := d.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() != "slabot_field_refusals_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "field" && l.GetValue() == field {
+					sum += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return sum
 }
