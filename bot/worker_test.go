@@ -48,15 +48,15 @@ type fakeWriter struct {
 	fails int // the next this many writes fail
 }
 
-func (w *fakeWriter) Apply(_ context.Context, ch rules.Patch) error {
+func (w *fakeWriter) Apply(_ context.Context, ch rules.Patch) (map[string]string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.got = append(w.got, ch)
 	if w.fails > 0 {
 		w.fails--
-		return errors.New("jira: 503")
+		return nil, errors.New("jira: 503")
 	}
-	return nil
+	return nil, nil
 }
 
 type fakeEscalator struct {
