@@ -35,6 +35,8 @@ type Config struct {
 	// Snooze; bot/outbox): each cycle turns them into held steps, the
 	// acknowledgement comment and the assignee. Nil: no interactivity.
 	Actions ActionSource
+	// Pages records pages for rungs that page (bot/outbox); nil: no paging.
+	Pages Pages
 	// JiraURL is the site's base URL, for links to issues in messages.
 	JiraURL string
 	// Schedule is the cron spec of products whose policy names none
@@ -439,6 +441,9 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level, "channel", e.Channel)
 			continue
 		}
+		if err := w.page(ctx, p, e, esc, now); err != nil {
+			return fmt.Errorf("page %s %s %s: %w", iss.Key, e.Goal, step, err)
+		}
 		inserted, err := w.cfg.Escalator.Escalate(ctx, now, esc)
 		if err != nil {
 			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "error").Inc()
@@ -455,6 +460,11 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		}
 		if err := w.cfg.Escalator.GoalMet(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {
 			return fmt.Errorf("goal met %s %s: %w", iss.Key, gs.Goal.Name, err)
+		}
+		if w.cfg.Pages != nil {
+			if err := w.cfg.Pages.ResolvePages(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {
+				return fmt.Errorf("resolve pages %s %s: %w", iss.Key, gs.Goal.Name, err)
+			}
 		}
 	}
 	return nil

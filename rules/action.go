@@ -2,9 +2,13 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 )
+
+// envName is an environment variable name as policies may give one.
+var envName = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 
 // HoldKind says how long an acknowledgement holds the ladder back.
 type HoldKind string

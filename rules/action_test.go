@@ -82,3 +82,25 @@ func TestAckRuleCompile(t *testing.T) {
 		t.Errorf("bad rule: %v", err)
 	}
 }
+
+// A paging rung names the environment variable that holds the routing
+// key (a secret never sits in a policy file).
+func TestPageRungCompile(t *testing.T) {
+	base, err := os.ReadFile("../deploy/policies/botron.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(page string) []byte {
+		return []byte(strings.Replace(string(base), `management: {channel: "#botron-management"}`, `management: {channel: "#botron-management", page: `+page+`}`, 1))
+	}
+	p, err := rules.Load("botron.yaml", with("SLABOT_PAGERDUTY_BOTRON"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Ladder.Pages[rules.RungManagement] != "SLABOT_PAGERDUTY_BOTRON" || len(p.Ladder.Pages) != 1 {
+		t.Errorf("pages %v", p.Ladder.Pages)
+	}
+	if _, err := rules.Load("botron.yaml", with("R0UT1NGKEY0123456789abcdefABCDEF")); err == nil || !strings.Contains(err.Error(), "environment variable") {
+		t.Errorf("a routing key pasted into the policy: %v", err)
+	}
+}

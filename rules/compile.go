@@ -639,6 +639,15 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 			c.problem("ladder.rungs."+name, "name the Slack channel, e.g. channel: \"#support-leads\"", "rung %q has no channel", name)
 		}
 		l.Channels[r] = lf.Rungs[name].Channel
+		if pg := lf.Rungs[name].Page; pg != "" {
+			if !envName.MatchString(pg) {
+				c.problem("ladder.rungs."+name+".page", "name the environment variable that holds the PagerDuty routing key, e.g. page: SLABOT_PAGERDUTY_KEY", "%q is not an environment variable name", pg)
+			}
+			if l.Pages == nil {
+				l.Pages = map[Rung]string{}
+			}
+			l.Pages[r] = pg
+		}
 	}
 	if len(lf.Goals) > 0 {
 		l.Goals = map[string]bool{}

@@ -193,6 +193,10 @@ type Ladder struct {
 	Channels map[Rung]string
 	// Ack is what an acknowledgement holds back (see Held).
 	Ack AckRule
+	// Pages maps a rung to the environment variable holding the PagerDuty
+	// routing key its steps page with, besides posting (the key is a
+	// secret: the policy names only where it is).
+	Pages map[Rung]string
 }
 
 // Step is one ladder step. Level counts from 1.

@@ -176,6 +176,9 @@ type ladderFile struct {
 
 type rungFile struct {
 	Channel string `yaml:"channel"`
+	// Page names the environment variable holding a PagerDuty routing
+	// key: the rung's steps also page (see Ladder.Pages).
+	Page string `yaml:"page"`
 }
 
 type stepFile struct {

@@ -119,6 +119,10 @@ func (o *Outbox) RunOnce(ctx context.Context) (Pass, error) {
 		queues[ch] = append(queues[ch], j)
 	}
 	for _, r := range rows {
+		if r.Kind == KindPage {
+			o.sendPage(ctx, rep, r)
+			continue
+		}
 		e, file, err := decodeRow(r.Payload)
 		if err != nil {
 			o.fail(ctx, rep, r, Route{}, "", err, true)

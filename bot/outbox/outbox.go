@@ -58,6 +58,9 @@ type Options struct {
 	// live: no row is sent unless this process holds it (see lease.go).
 	// Zero: no lease (tests of the dispatcher alone).
 	WriterLease time.Duration
+	// Pager sends the page rows (rungs that page); nil: page rows block
+	// with a message saying so.
+	Pager Pager
 	// Clock defaults to the wall clock.
 	Clock Clock
 	// Logger defaults to slog.Default().

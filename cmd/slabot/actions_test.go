@@ -374,3 +374,33 @@ func goalDeadline(t *testing.T, ev *rules.Evaluation, key string) time.Time {
 	t.Fatalf("no first response deadline for %s", key)
 	return time.Time{}
 }
+
+// "A page triggered once and resolved when met" (issue 15, Must show): the
+// demo pages Botron's management rung through the PagerDuty simulator,
+// with go-pagerduty over real HTTP; a restart does not page again.
+func TestPageTriggeredOnceResolvedWhenMet(t *testing.T) {
+	e := newButtonsEnv(t)
+	e.clock.Set(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC))
+	key := e.openIssue("Billing export hangs")
+	e.tickUntil("the management step", 600, func() bool { _, ok := e.message(key, "breach+1bd/management"); return ok })
+	e.restart()
+	e.ticks(4)
+	dedup := outbox.PageDedupKey(key, "first_response", 1)
+	alerts := e.pd.Alerts()
+	if len(alerts) != 1 || alerts[0].DedupKey != dedup || alerts[0].Triggers != 1 || alerts[0].Status != "triggered" {
+		t.Fatalf("alerts after the management step and a restart: %+v", alerts)
+	}
+	if _, err := e.jsim.AddComment(key, botronAgent, "Looking at it now.", false, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.tickUntil("the resolve", 8, func() bool { a := e.pd.Alerts(); return len(a) == 1 && a[0].Status == "resolved" })
+	e.ticks(3)
+	if a := e.pd.Alerts(); len(a) != 1 || a[0].Triggers != 1 || a[0].Resolves != 1 {
+		t.Errorf("alerts after the goal was met: %+v", a)
+	}
+	for _, ev := range e.pd.Events() {
+		if ev.Action == "trigger" && (ev.Severity != "critical" || !strings.Contains(ev.Summary, key) || !strings.Contains(ev.Summary, "First response")) {
+			t.Errorf("trigger event %+v", ev)
+		}
+	}
+}

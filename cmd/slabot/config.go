@@ -26,6 +26,7 @@ type config struct {
 	JiraOrgField  string        `env:"SLABOT_JIRA_ORGANIZATIONS_FIELD"`
 	SlackToken    string        `env:"SLABOT_SLACK_TOKEN"`
 	SlackAppToken string        `env:"SLABOT_SLACK_APP_TOKEN"`
+	PagerDutyURL  string        `env:"SLABOT_PAGERDUTY_URL"`
 	SlackUsers    string        `env:"SLABOT_SLACK_USERS"`
 	SlackChannels string        `env:"SLABOT_SLACK_CHANNELS"`
 	SlackAPIURL   string        `env:"SLABOT_SLACK_API_URL"`
@@ -67,6 +68,11 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 	}
 	if c.SlackAPIURL != "" {
 		if p := httpsOffLoopback("SLABOT_SLACK_API_URL", c.SlackAPIURL); p != "" {
+			problems = append(problems, p)
+		}
+	}
+	if c.PagerDutyURL != "" {
+		if p := httpsOffLoopback("SLABOT_PAGERDUTY_URL", c.PagerDutyURL); p != "" {
 			problems = append(problems, p)
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/connectors/pagerduty/pdsim"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/deploy"
@@ -64,7 +65,15 @@ type demoEnv struct {
 	// Mode over slacksim); see demo_actions.go.
 	slack  *slack.Client
 	clicks *bot.Clicks
+	// pd is the PagerDuty simulator the demo's paging rung pages.
+	pd *pdsim.Server
 }
+
+// demoRoutingKey is the demo's PagerDuty routing key (32 characters).
+const (
+	demoRoutingKey = "demo0000000000000000000000000001"
+	demoPageEnv    = "SLABOT_PAGERDUTY_DEMO"
+)
 
 // manualSlackClock lets the dispatcher read the simulated clock; its waits
 // (per-channel pacing, Retry-After) pass without wall time.
@@ -127,6 +136,12 @@ func newDemoEnvSim(ctx context.Context, dir string, log *slog.Logger, tick time.
 		return nil, err
 	}
 	d.jsrv = httptest.NewServer(d.jsim)
+	// The demo pages Botron's management rung (a demo setting: the shipped
+	// policy does not page), so the fortnight shows a page and its resolve.
+	if bp := policyFor(policies, "BEXP"); bp != nil {
+		bp.Ladder.Pages = map[rules.Rung]string{rules.RungManagement: demoPageEnv}
+	}
+	d.pd = pdsim.NewServer(d.clock.Now, demoRoutingKey)
 	var chans []slacksim.Option
 	for name, id := range demoChannels(policies) {
 		chans = append(chans, slacksim.WithChannel(id, name))
@@ -166,7 +181,11 @@ func (d *demoEnv) start(ctx context.Context) error {
 	d.reg = prometheus.NewRegistry()
 	sender := slack.NewSender(sc, nil, d.clock.Now)
 	sender.EnableButtons()
-	d.outbox, err = outbox.Open(ctx, d.store, sender, outbox.Options{PerChannelInterval: -1,
+	pager, err := newPager(d.pd.URL, d.policies, func(string) string { return demoRoutingKey })
+	if err != nil {
+		return err
+	}
+	d.outbox, err = outbox.Open(ctx, d.store, sender, outbox.Options{PerChannelInterval: -1, Pager: pager,
 		Clock: manualSlackClock{d.clock}, Channels: demoChannels(d.policies), Logger: d.log, Metrics: outbox.NewMetrics(d.reg)})
 	if err != nil {
 		return err
@@ -174,7 +193,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 	port := jiraPort{c: d.jira, now: d.clock.Now}
 	d.reg.MustRegister(newConnectorCollector(d.jira), outbox.NewCollector(d.outbox))
 	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
-		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL, Actions: d.outbox,
+		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL, Actions: d.outbox, Pages: d.outbox,
 		Schedules:    demoSchedules(d.policies, d.tick),
 		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg), ResyncEvery: d.resyncEvery})
 	d.clicks = &bot.Clicks{Store: d.outbox, Workspace: sc, Policies: d.policies, Channels: demoChannels(d.policies),
@@ -196,6 +215,9 @@ func (d *demoEnv) close() {
 	}
 	if d.ssim != nil {
 		d.ssim.Close()
+	}
+	if d.pd != nil {
+		d.pd.Close()
 	}
 }
 

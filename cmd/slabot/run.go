@@ -79,9 +79,16 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 	if cfg.SlackAppToken != "" {
 		sender.EnableButtons()
 	}
-	a.outbox, err = outbox.Open(ctx, a.store, sender, outbox.Options{
+	pager, err := newPager(cfg.PagerDutyURL, a.policies, nil)
+	if err != nil {
+		a.store.Close()
+		return nil, err
+	}
+	opts := outbox.Options{
 		Interval: cfg.DispatchEvery, Retention: cfg.Retention, Channels: channels, WriterLease: cfg.WriterLease,
-		Logger: a.log, Metrics: outbox.NewMetrics(a.reg)})
+		Logger: a.log, Metrics: outbox.NewMetrics(a.reg)}
+	opts.Pager = pager
+	a.outbox, err = outbox.Open(ctx, a.store, sender, opts)
 	if err != nil {
 		a.store.Close()
 		return nil, err
@@ -100,8 +107,8 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 			return port, port, a.jira.AccountID(), nil
 		},
 		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL, Schedule: cfg.Schedule,
-		Actions: a.outbox,
-		Logger:  a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery,
+		Actions: a.outbox, Pages: a.outbox,
+		Logger: a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery,
 		Feeds: &bot.FeedFetcher{CacheDir: cfg.FeedCache, Logger: a.log, Metrics: metrics}})
 	if err != nil {
 		a.store.Close()

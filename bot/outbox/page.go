@@ -1,0 +1,144 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// KindPage rows are pages to an on-call service (PagerDuty Events API v2):
+// a rung that pages triggers an alert when its step falls due, and the
+// alert is resolved when the goal is met. Like every row they are stored
+// before they are sent and sent once; the events API deduplicates by
+// DedupKey, so a retry after an unknown outcome adds nothing.
+const KindPage Kind = "page"
+
+// Page actions.
+const (
+	PageTrigger = "trigger"
+	PageResolve = "resolve"
+)
+
+// Page is one event to send.
+type Page struct {
+	Action string `json:"action"` // trigger or resolve
+	// RoutingKey names the environment variable holding the routing key
+	// (the key itself is a secret and is never stored).
+	RoutingKey string `json:"routing_key_env"`
+	// DedupKey is the same for every event of one (issue, goal, cycle): a
+	// second paging step adds to the open alert, the resolve closes it.
+	DedupKey string `json:"dedup_key"`
+	Summary  string `json:"summary,omitempty"`
+	Source   string `json:"source,omitempty"`
+	Severity string `json:"severity,omitempty"` // critical, error, warning, info
+	Link     string `json:"link,omitempty"`
+	Issue    string `json:"issue"`
+	Goal     string `json:"goal"`
+	Cycle    int    `json:"cycle"`
+	Step     string `json:"step,omitempty"` // the ladder step that paged
+}
+
+// PageDedupKey is the dedup key of a goal cycle's alert.
+func PageDedupKey(issue, goal string, cycle int) string {
+	return "slabot/" + issue + "/" + goal + "/" + strconv.Itoa(cycle)
+}
+
+// Pager sends page events (connectors/pagerduty). Its errors are
+// classified like a Sender's (RetryIn, NeedsPerson ...).
+type Pager interface {
+	Send(ctx context.Context, p Page) error
+}
+
+const kindPageField = "page"
+
+type pagePayload struct {
+	V    int    `json:"v"`
+	Kind string `json:"kind"`
+	Page Page   `json:"page"`
+}
+
+// TriggerPage records a paging step once per (issue, goal, cycle, step).
+func (o *Outbox) TriggerPage(ctx context.Context, now time.Time, p Page) (inserted bool, err error) {
+	p.Action = PageTrigger
+	if p.DedupKey == "" {
+		p.DedupKey = PageDedupKey(p.Issue, p.Goal, p.Cycle)
+	}
+	if p.Issue == "" || p.Goal == "" || p.Step == "" || p.RoutingKey == "" || p.Summary == "" {
+		return false, fmt.Errorf("%w: page %+v lacks an issue, goal, step, routing key or summary", ErrInvalid, p)
+	}
+	b, err := json.Marshal(pagePayload{V: envelopeVersion, Kind: kindPageField, Page: p})
+	if err != nil {
+		return false, err
+	}
+	return o.rows.enqueue(ctx, now, intent{Kind: KindPage, Issue: p.Issue, Goal: p.Goal, Cycle: p.Cycle,
+		Step: PageTrigger + ":" + p.Step, Level: 1, Payload: b, DueAt: now})
+}
+
+// ResolvePages records the resolve of a goal cycle's alert, once, and only
+// if a page was triggered for it. The dispatcher sends it after the
+// triggers (a thread's rows go in order).
+func (o *Outbox) ResolvePages(ctx context.Context, now time.Time, issue, goal string, cycle int) error {
+	var trig []byte
+	err := o.rows.db.QueryRow(ctx, nil, `SELECT payload FROM outbox WHERE kind = 'page' AND issue = ? AND goal = ? AND cycle = ?
+		AND step LIKE 'trigger:%' ORDER BY id LIMIT 1`, issue, goal, cycle).Scan(&trig)
+	if err != nil {
+		return nil // no page for this cycle (sql.ErrNoRows), or nothing readable to resolve
+	}
+	p, err := decodePage(trig)
+	if err != nil {
+		return err
+	}
+	p.Action, p.Step = PageResolve, ""
+	b, err := json.Marshal(pagePayload{V: envelopeVersion, Kind: kindPageField, Page: p})
+	if err != nil {
+		return err
+	}
+	_, err = o.rows.enqueue(ctx, now, intent{Kind: KindPage, Issue: issue, Goal: goal, Cycle: cycle, Step: PageResolve,
+		Level: 1, Payload: b, DueAt: now.Add(time.Millisecond)})
+	return err
+}
+
+func decodePage(b []byte) (Page, error) {
+	var p pagePayload
+	if err := json.Unmarshal(b, &p); err != nil {
+		return Page{}, fmt.Errorf("stored page is not valid JSON: %w", err)
+	}
+	if p.V != envelopeVersion || p.Kind != kindPageField {
+		return Page{}, fmt.Errorf("stored payload is %q v%d, not a page", p.Kind, p.V)
+	}
+	return p.Page, nil
+}
+
+// sendPage delivers one claimed page row through the Pager.
+func (o *Outbox) sendPage(ctx context.Context, rep *pass, r Row) {
+	p, err := decodePage(r.Payload)
+	if err != nil {
+		o.fail(ctx, rep, r, Route{}, "", err, true)
+		return
+	}
+	if o.opt.Pager == nil {
+		o.fail(ctx, rep, r, Route{}, "", errNoPager, false)
+		return
+	}
+	if !o.lease.holds(o.opt.Clock.Now()) {
+		o.putBack(ctx, rep, []job{{row: r}}, o.opt.Clock.Now(), "writer lease lost before paging")
+		return
+	}
+	if err := o.opt.Pager.Send(ctx, p); err != nil {
+		o.fail(ctx, rep, r, Route{}, "", err, false)
+		return
+	}
+	o.recordSent(ctx, rep, r, "pagerduty", p.DedupKey+"#"+p.Action, "")
+	o.log.Info("outbox: page sent", "key", r.Key, "action", p.Action, "dedup_key", p.DedupKey)
+}
+
+type noPagerError struct{}
+
+func (noPagerError) Error() string {
+	return "a rung pages but no pager is configured: set SLABOT_PAGERDUTY_URL or remove page: from the policy"
+}
+func (noPagerError) NeedsPerson() bool { return true }
+
+var errNoPager error = noPagerError{}
