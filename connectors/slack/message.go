@@ -233,10 +233,12 @@ func fmtDuration(d time.Duration) string {
 	return "less than a minute"
 }
 
+// mrkdwnEscaper is built once: a Replacer builds its lookup table on first
+// use, and building one per call was most of what rendering allocated.
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
 // esc escapes the three characters Slack's mrkdwn treats as markup.
-func esc(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func esc(s string) string { return mrkdwnEscaper.Replace(s) }
 
 func titleCase(s string) string {
 	if s == "" {
