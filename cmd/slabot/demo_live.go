@@ -33,6 +33,7 @@ func printLiveDemo(w io.Writer, d *demoEnv) {
 	jira := d.jsrv.URL
 	fmt.Fprintf(w, `
 The simulators now run on the wall clock (the fortnight's issues stay as they are).
+What they hold: %s/ (projects, issues, fields) and %s/ (channels, messages).
 In another terminal, point slabot at them, with the demo's database:
 
   export SLABOT_JIRA_URL=%s SLABOT_JIRA_EMAIL=%s SLABOT_JIRA_TOKEN=%s
@@ -53,6 +54,6 @@ account's API token is %q:
   curl -s -H 'Authorization: Bearer xoxb-demo' '%sconversations.history?channel=CHANNEL-ID'
 
 Ctrl-C stops the simulators.
-`, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveDemoPassword,
+`, jira, d.ssim.URL, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveDemoPassword,
 		jira, jira, jira, jira, jira, d.ssim.APIURL())
 }
