@@ -155,3 +155,22 @@ func TestExplainLive(t *testing.T) {
 		}
 	}
 }
+
+// An issue file that holds no issue (null, {}) or one without its created
+// date is refused with a clear message, never evaluated as year 1.
+func TestExplainOfflineRefusesAnIssueWithoutCreated(t *testing.T) {
+	for data, want := range map[string]string{
+		"null": "holds no issue",
+		"{}":   "holds no issue",
+		`{"id":"1","key":"SAN-9","fields":{"summary":"x","project":{"key":"SAN"}}}`: "SAN-9 has no created date",
+	} {
+		file := filepath.Join(t.TempDir(), "issue.json")
+		if err := os.WriteFile(file, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := runCLI(t, "explain", "--policies", "../../deploy/policies/sanarise.yaml", "--issue", file, "--at", "2026-11-16T07:45:00Z")
+		if code == 0 || !strings.Contains(errs, want) {
+			t.Errorf("%s: exit %d, want an error saying %q\n%s%s", data, code, want, out, errs)
+		}
+	}
+}
