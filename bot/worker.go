@@ -37,6 +37,8 @@ type Config struct {
 	Actions ActionSource
 	// Pages records pages for rungs that page (bot/outbox); nil: no paging.
 	Pages Pages
+	// Digests records the per-period digests policies ask for; nil: none.
+	Digests Digests
 	// JiraURL is the site's base URL, for links to issues in messages.
 	JiraURL string
 	// Schedule is the cron spec of products whose policy names none
@@ -305,6 +307,7 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 			return st, err
 		}
 	}
+	w.digest(ctx, p, ev, acts, now)
 	if fetchErr != nil {
 		return st, fetchErr
 	}

@@ -104,3 +104,30 @@ func TestPageRungCompile(t *testing.T) {
 		t.Errorf("a routing key pasted into the policy: %v", err)
 	}
 }
+
+// "Digest: per product, on a schedule in the policy, one message to a
+// rung's channel" (issue 15): five cron fields in the policy's zone.
+func TestDigestCompile(t *testing.T) {
+	base, err := os.ReadFile("../deploy/policies/botron.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(d string) []byte { return append(append([]byte{}, base...), []byte("\ndigest: "+d+"\n")...) }
+	p, err := rules.Load("botron.yaml", with(`{schedule: "0 9 * * 1-5"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Digest == nil || p.Digest.Channel != "#botron-leads" || p.Digest.Rung != rules.RungTeamLead {
+		t.Fatalf("digest %+v", p.Digest)
+	}
+	// Tuesday 3 Nov 2026, 10:30 in the policy's zone: the period began at 09:00 that day.
+	now := time.Date(2026, 11, 3, 10, 30, 0, 0, p.Location)
+	if start, ok := p.Digest.Period(now); !ok || !start.Equal(time.Date(2026, 11, 3, 9, 0, 0, 0, p.Location)) {
+		t.Errorf("period of %s: %s %v", now, start, ok)
+	}
+	for _, bad := range []string{`{schedule: "@every 1h"}`, `{schedule: "0 9 * *"}`, `{schedule: "0 9 * * *", rung: boss}`} {
+		if _, err := rules.Load("botron.yaml", with(bad)); err == nil || !strings.Contains(err.Error(), "digest.") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}

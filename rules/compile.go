@@ -67,6 +67,7 @@ func (c *compiler) compile(f *policyFile) *Policy {
 	c.ladder(p, f)
 	c.rules(p, f)
 	c.report(p, f)
+	c.digest(p, f)
 	c.schedule(p, f)
 	c.fields(p, f)
 	// Labels are built once here: Evaluate runs for every issue every cycle.

@@ -43,6 +43,8 @@ type Policy struct {
 	LabelPrefix string
 	// Report is the scheduled delivery of the monthly report.
 	Report ReportSchedule
+	// Digest is the scheduled "what is at risk now" message (nil: none).
+	Digest *DigestSchedule
 	// Schedule is the cron spec of this product's cycles ("*/5 * * * *",
 	// "@every 2m"); empty leaves it to the worker's default
 	// (SLABOT_SCHEDULE). The loader has checked that it parses.

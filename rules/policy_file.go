@@ -25,6 +25,7 @@ type policyFile struct {
 	Billing         billingFile             `yaml:"billing"`
 	Labels          labelsFile              `yaml:"labels"`
 	Report          reportFile              `yaml:"report"`
+	Digest          *digestFile             `yaml:"digest"`
 	Schedule        string                  `yaml:"schedule"`
 }
 

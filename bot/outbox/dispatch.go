@@ -119,8 +119,12 @@ func (o *Outbox) RunOnce(ctx context.Context) (Pass, error) {
 		queues[ch] = append(queues[ch], j)
 	}
 	for _, r := range rows {
-		if r.Kind == KindPage {
+		switch r.Kind {
+		case KindPage:
 			o.sendPage(ctx, rep, r)
+			continue
+		case KindDigest:
+			o.sendDigest(ctx, rep, r, now)
 			continue
 		}
 		e, file, err := decodeRow(r.Payload)

@@ -171,8 +171,11 @@ func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted b
 		in.Payload = []byte{}
 	}
 	key := Key(in.Issue, in.Goal, in.Cycle, in.Step)
-	if in.Kind == KindReport {
+	switch in.Kind {
+	case KindReport:
 		key = ReportKey(in.Issue, in.Goal)
+	case KindDigest:
+		key = DigestKey(in.Issue, in.Goal)
 	}
 	if in.Kind == KindEscalation && s.legacy {
 		if _, err := s.db.Exec(ctx, nil, `UPDATE outbox SET step = ?1 WHERE kind = 'escalation' AND issue = ?2 AND goal = ?3 AND cycle = ?4

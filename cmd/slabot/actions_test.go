@@ -404,3 +404,52 @@ func TestPageTriggeredOnceResolvedWhenMet(t *testing.T) {
 		}
 	}
 }
+
+// "A digest posted once per period across a restart" (issue 15, Must
+// show): per product, on the policy's schedule, one message to the rung's
+// channel listing what is at risk and breached, counts at the top.
+func TestDigestOncePerPeriod(t *testing.T) {
+	e := newButtonsEnv(t)
+	bp := policyFor(e.policies, "BEXP")
+	dg, err := rules.NewDigest("0 9 * * *", rules.RungTeamLead, bp.Ladder.Channels[rules.RungTeamLead], bp.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp.Digest = dg
+	e.clock.Set(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC))
+	late := e.openIssue("Export <!here> fails")
+	e.clock.Set(time.Date(2026, 11, 3, 16, 0, 0, 0, time.UTC))
+	e.openIssue("Question about licences")
+	leads := demoChannels(e.policies)["#botron-leads"]
+	digests := func() []slacksim.Message {
+		var out []slacksim.Message
+		for _, m := range e.ssim.Messages(leads) {
+			if m.Metadata != nil && strings.HasPrefix(m.Metadata.EventPayload["key"].(string), "digest|") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	// Started within today's period (09:00): today's digest goes out at
+	// once, with nothing at risk yet.
+	e.tickUntil("today's digest", 4, func() bool { return len(digests()) == 1 })
+	if text := blocksText(digests()[0]); !strings.Contains(text, "*0 breached* · *0 at risk*") {
+		t.Errorf("first digest: %s", text)
+	}
+	e.tickUntil("tomorrow's digest", 120, func() bool { return len(digests()) == 2 })
+	second := digests()[1]
+	text := blocksText(second)
+	if !strings.Contains(text, "Wed 4 Nov 2026 09:00") || !strings.Contains(text, "*1 breached* · *") {
+		t.Errorf("digest has no counts at the top: %s", text)
+	}
+	if !strings.Contains(text, late) || !strings.Contains(text, "Export &lt;!here&gt; fails") || !strings.Contains(text, "First response *breached*") ||
+		!strings.Contains(second.Text, "SLA digest") || strings.Contains(second.Text, "<!here>") {
+		t.Errorf("digest does not list %s (escaped, with its goal's title): %s\n%s", late, text, second.Text)
+	}
+	e.restart()
+	e.ticks(8) // the rest of the period's morning, after a restart
+	if n := len(digests()); n != 2 {
+		t.Errorf("%d digests after a restart within the second period, want 2", n)
+	}
+	e.tickUntil("the third day's digest", 120, func() bool { return len(digests()) == 3 })
+}

@@ -140,6 +140,10 @@ func newDemoEnvSim(ctx context.Context, dir string, log *slog.Logger, tick time.
 	// policy does not page), so the fortnight shows a page and its resolve.
 	if bp := policyFor(policies, "BEXP"); bp != nil {
 		bp.Ladder.Pages = map[rules.Rung]string{rules.RungManagement: demoPageEnv}
+		// And a weekday-morning digest to the team leads (also demo only).
+		if dg, err := rules.NewDigest("0 9 * * 1-5", rules.RungTeamLead, bp.Ladder.Channels[rules.RungTeamLead], bp.Location); err == nil {
+			bp.Digest = dg
+		}
 	}
 	d.pd = pdsim.NewServer(d.clock.Now, demoRoutingKey)
 	var chans []slacksim.Option
@@ -193,7 +197,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 	port := jiraPort{c: d.jira, now: d.clock.Now}
 	d.reg.MustRegister(newConnectorCollector(d.jira), outbox.NewCollector(d.outbox))
 	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
-		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL, Actions: d.outbox, Pages: d.outbox,
+		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL, Actions: d.outbox, Pages: d.outbox, Digests: d.outbox,
 		Schedules:    demoSchedules(d.policies, d.tick),
 		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg), ResyncEvery: d.resyncEvery})
 	d.clicks = &bot.Clicks{Store: d.outbox, Workspace: sc, Policies: d.policies, Channels: demoChannels(d.policies),

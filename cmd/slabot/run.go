@@ -107,7 +107,7 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 			return port, port, a.jira.AccountID(), nil
 		},
 		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL, Schedule: cfg.Schedule,
-		Actions: a.outbox, Pages: a.outbox,
+		Actions: a.outbox, Pages: a.outbox, Digests: a.outbox,
 		Logger: a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery,
 		Feeds: &bot.FeedFetcher{CacheDir: cfg.FeedCache, Logger: a.log, Metrics: metrics}})
 	if err != nil {
