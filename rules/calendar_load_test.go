@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,5 +57,120 @@ func TestLoadCountryCalendar(t *testing.T) {
     week: {mon-fri: ["09:00-17:00"]}`))
 	if err == nil || !strings.Contains(err.Error(), "calendars.business.country: no holiday set for country \"tr\"") {
 		t.Errorf("unknown country: %v", err)
+	}
+}
+
+// "every type error reported (not only the first) with file:line:column,
+// the YAML path and plain words; fractional or out-of-range numbers where
+// integers are meant are errors" (issue 13).
+func TestLoadReportsEveryTypeError(t *testing.T) {
+	src := string(withCalendars(t, `  business:
+    timezone: [Etc/GMT]
+    week:
+      mon-fri: "06:00-22:00"
+    holidays:
+      - {name: Easter Monday, easter: 1.5}
+      - {name: Far away, easter: 99999999999}
+      - {name: Christmas, date: "12-25"}`))
+	src = strings.Replace(src, "  enabled: true", "  enabled: sure", 1)
+	src += "\nreview: {max_per_day: lots}\nplans:\n  - {name: basic, persons: 2.5}\n"
+	_, err := Load("botron.yaml", []byte(src))
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("want Problems, got %v", err)
+	}
+	lineOf := func(s string) int {
+		i := strings.Index(src, s)
+		if i < 0 {
+			t.Fatalf("%q not in the source", s)
+		}
+		return strings.Count(src[:i], "\n") + 1
+	}
+	want := []struct {
+		line    int
+		path    string
+		message string
+	}{
+		{lineOf("[Etc/GMT]"), "calendars.business.timezone", "want a single value, got a list"},
+		{lineOf(`"06:00-22:00"`), "calendars.business.week.mon-fri", `want a list, got the text "06:00-22:00"`},
+		{lineOf("1.5}"), "calendars.business.holidays[0].easter", "1.5 is not a whole number"},
+		{lineOf("99999999999"), "calendars.business.holidays[1].easter", "99999999999 is out of range"},
+		{lineOf("enabled: sure"), "acknowledgement.enabled", `want true or false, got the text "sure"`},
+		{lineOf("max_per_day: lots"), "review.max_per_day", `want a whole number, got the text "lots"`},
+		{lineOf("persons: 2.5"), "plans[0].persons", "2.5 is not a whole number"},
+	}
+	if len(ps) != len(want) {
+		t.Errorf("%d problems, want %d:\n%v", len(ps), len(want), ps)
+	}
+	for _, w := range want {
+		found := false
+		for _, p := range ps {
+			if p.Line == w.line && p.Column > 0 && p.Path == w.path && p.Message == w.message && p.Fix != "" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no problem at line %d %s: %s in:\n%v", w.line, w.path, w.message, ps)
+		}
+	}
+	if strings.Contains(err.Error(), "Go struct") || strings.Contains(err.Error(), "unmarshal") {
+		t.Errorf("Go names leaked:\n%v", err)
+	}
+}
+
+// "a calendar (or a holiday set) can live in its own file and be used by
+// several policies" (issue 13): two policies name one holiday set; each
+// gives its own week. A mistake in the shared file is reported at its own
+// file:line, once per policy that uses it.
+func TestLoadSharedCalendarFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("shared/ru.yaml", `# Russia's days off: the Labour Code plus the decree's transfers.
+timezone: Europe/Moscow
+country: ru
+holidays:
+  - {name: Transferred days off 2026, dates: [2026-01-09, 2026-12-31]}
+`)
+	a := write("a.yaml", string(withCalendars(t, "  business:\n    file: shared/ru.yaml\n    week: {mon-fri: [\"10:00-19:00\"]}\n")))
+	b := write("b.yaml", strings.Replace(string(withCalendars(t, "  business:\n    file: shared/ru.yaml\n    week: {mon-fri: [\"09:00-18:00\"]}\n")), "[BCFG, BPRM, BEXP]", "[OTHER]", 1))
+	ps, err := LoadPaths(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"10:00-19:00", "09:00-18:00"} {
+		cal := ps[i].Calendars["business"]
+		if cal.Location().String() != "Europe/Moscow" {
+			t.Errorf("policy %d: zone %s, want the shared file's Europe/Moscow", i, cal.Location())
+		}
+		for day, hours := range map[string]string{"2027-05-10": "", "2026-12-31": "", "2027-05-11": want} {
+			d, _ := calendar.ParseDate(day)
+			ws, name := cal.Hours(d)
+			got := ""
+			for _, w := range ws {
+				got = w.String()
+			}
+			if got != hours {
+				t.Errorf("policy %d: %s is %q (%s), want %q", i, day, got, name, hours)
+			}
+		}
+	}
+	write("shared/ru.yaml", "timezone: Europe/Moscow\nholidays:\n  - {name: Bad, dates: [2026-13-01]}\n")
+	_, err = LoadPaths(a)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "shared", "ru.yaml")+":3:") || !strings.Contains(err.Error(), "holidays[0].dates[0]") {
+		t.Errorf("a problem in the shared file must point into it: %v", err)
+	}
+	write("a.yaml", string(withCalendars(t, "  business:\n    file: shared/missing.yaml\n")))
+	if _, err = LoadPaths(a); err == nil || !strings.Contains(err.Error(), "calendars.business.file: cannot read calendar file \"shared/missing.yaml\"") {
+		t.Errorf("missing shared file: %v", err)
 	}
 }

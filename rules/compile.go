@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -22,9 +24,20 @@ type compiler struct {
 	file     string
 	pos      positions
 	problems Problems
+	warnings Problems
 	// calendars holds every calendar name the file defines, including those
 	// that failed to compile, so a reference to them adds no second problem.
 	calendarNames map[string]bool
+	// read reads a calendar file a policy names (default os.ReadFile).
+	read func(string) ([]byte, error)
+}
+
+// warning records something that loads but is probably not what the
+// author meant; check prints warnings, they do not stop start-up.
+func (c *compiler) warning(path, fix, format string, args ...any) {
+	line, col := c.pos.at(path)
+	c.warnings = append(c.warnings, Problem{File: c.file, Line: line, Column: col, Path: path,
+		Message: fmt.Sprintf(format, args...), Fix: fix})
 }
 
 func (c *compiler) problem(path, fix, format string, args ...any) {
@@ -175,59 +188,27 @@ func (c *compiler) calendars(p *Policy, f *policyFile) {
 		cf := f.Calendars[name]
 		path := "calendars." + name
 		before := len(c.problems)
-		spec := calendar.Spec{Name: name, Location: c.location(path+".timezone", cf.Timezone, p.Location)}
-		if len(cf.Week) == 0 {
-			c.problem(path, "add a week, e.g. week: {mon-fri: [\"09:00-18:00\"]}", "calendar %q has no week", name)
-		}
-		seen := map[time.Weekday]string{}
-		for _, key := range sortedKeys(cf.Week) {
-			kp := path + ".week." + key
-			days, err := parseDays(key)
-			if err != nil {
-				c.problem(kp, "use mon..sun, a range such as mon-fri, a list such as sat,sun, or daily", "%v", err)
-				continue
-			}
-			ws := c.windows(kp, cf.Week[key])
-			sort.Slice(ws, func(i, j int) bool { return ws[i].Start < ws[j].Start })
-			for i := 1; i < len(ws); i++ {
-				if ws[i].Start < ws[i-1].End {
-					c.problem(kp, "make the windows of one day disjoint, e.g. 09:00-12:00 and 13:00-18:00", "windows %s and %s overlap", ws[i-1], ws[i])
+		spec := c.calendarSpec(path, cf, p.Location)
+		spec.Name = name
+		if cf.File != "" {
+			// A shared calendar or holiday set: its problems are placed in
+			// its own file. The policy's own keys extend it: its week and
+			// zone win, its holidays, overrides and feeds add.
+			shared, ok := c.sharedCalendar(path+".file", cf.File, p.Location)
+			if ok {
+				if cf.Timezone == "" && shared.Location != nil {
+					spec.Location = shared.Location
 				}
-			}
-			for _, d := range days {
-				if prev, dup := seen[d]; dup {
-					c.problem(kp, "give each weekday its windows under one key", "%s is already set by %q", d, prev)
-					continue
+				if len(cf.Week) == 0 {
+					spec.Week = shared.Week
 				}
-				seen[d] = key
-				spec.Week[d] = ws
+				spec.Holidays = append(shared.Holidays, spec.Holidays...)
+				spec.Overrides = append(shared.Overrides, spec.Overrides...)
+				spec.Feeds = append(shared.Feeds, spec.Feeds...)
 			}
 		}
-		for i, hf := range cf.Holidays {
-			if h, ok := c.holiday(fmt.Sprintf("%s.holidays[%d]", path, i), hf); ok {
-				spec.Holidays = append(spec.Holidays, h)
-			}
-		}
-		if cf.Country != "" {
-			hs, err := calendar.CountryHolidays(strings.ToLower(cf.Country))
-			if err != nil {
-				c.problem(path+".country", "use a two-letter country code of "+strings.Join(calendar.Countries(), ", ")+", or list the holidays yourself", "%v", err)
-			}
-			spec.Holidays = append(spec.Holidays, hs...)
-		}
-		for i, ff := range cf.Feeds {
-			if f := c.feed(fmt.Sprintf("%s.feeds[%d]", path, i), ff, spec.Location); f != nil {
-				spec.Feeds = append(spec.Feeds, f)
-			}
-		}
-		for i, of := range cf.Overrides {
-			op := fmt.Sprintf("%s.overrides[%d]", path, i)
-			d, err := calendar.ParseDate(of.Date)
-			if err != nil {
-				c.problem(op+".date", "write the date as YYYY-MM-DD", "%v", err)
-				continue
-			}
-			spec.Overrides = append(spec.Overrides, calendar.DayOverride{Date: d, Name: of.Name, Hours: c.windows(op+".hours", of.Hours)})
+		if weekEmpty(spec.Week) && len(c.problems) == before {
+			c.problem(path, "add a week, e.g. week: {mon-fri: [\"09:00-18:00\"]}, here or in the calendar file", "calendar %q has no week", name)
 		}
 		if len(c.problems) > before {
 			continue // NewCalendar would only repeat what was said
@@ -249,6 +230,102 @@ func (c *compiler) calendars(p *Policy, f *policyFile) {
 	case len(names) > 1:
 		c.problem("default_calendar", "name the calendar goals use unless a target says otherwise, e.g. default_calendar: business", "several calendars and no default_calendar")
 	}
+}
+
+// calendarSpec compiles one calendar's own keys (week, holidays, country,
+// feeds, overrides) at path; fallback is the zone when it names none.
+func (c *compiler) calendarSpec(path string, cf calendarFile, fallback *time.Location) calendar.Spec {
+	spec := calendar.Spec{Location: c.location(join(path, "timezone"), cf.Timezone, fallback)}
+	seen := map[time.Weekday]string{}
+	for _, key := range sortedKeys(cf.Week) {
+		kp := join(path, "week."+key)
+		days, err := parseDays(key)
+		if err != nil {
+			c.problem(kp, "use mon..sun, a range such as mon-fri, a list such as sat,sun, or daily", "%v", err)
+			continue
+		}
+		ws := c.windows(kp, cf.Week[key])
+		sort.Slice(ws, func(i, j int) bool { return ws[i].Start < ws[j].Start })
+		for i := 1; i < len(ws); i++ {
+			if ws[i].Start < ws[i-1].End {
+				c.problem(kp, "make the windows of one day disjoint, e.g. 09:00-12:00 and 13:00-18:00", "windows %s and %s overlap", ws[i-1], ws[i])
+			}
+		}
+		for _, d := range days {
+			if prev, dup := seen[d]; dup {
+				c.problem(kp, "give each weekday its windows under one key", "%s is already set by %q", d, prev)
+				continue
+			}
+			seen[d] = key
+			spec.Week[d] = ws
+		}
+	}
+	for i, hf := range cf.Holidays {
+		if h, ok := c.holiday(fmt.Sprintf("%s[%d]", join(path, "holidays"), i), hf); ok {
+			spec.Holidays = append(spec.Holidays, h)
+		}
+	}
+	if cf.Country != "" {
+		hs, err := calendar.CountryHolidays(strings.ToLower(cf.Country))
+		if err != nil {
+			c.problem(join(path, "country"), "use a two-letter country code of "+strings.Join(calendar.Countries(), ", ")+", or list the holidays yourself", "%v", err)
+		}
+		spec.Holidays = append(spec.Holidays, hs...)
+	}
+	for i, ff := range cf.Feeds {
+		if f := c.feed(fmt.Sprintf("%s[%d]", join(path, "feeds"), i), ff, spec.Location); f != nil {
+			spec.Feeds = append(spec.Feeds, f)
+		}
+	}
+	for i, of := range cf.Overrides {
+		op := fmt.Sprintf("%s[%d]", join(path, "overrides"), i)
+		d, err := calendar.ParseDate(of.Date)
+		if err != nil {
+			c.problem(op+".date", "write the date as YYYY-MM-DD", "%v", err)
+			continue
+		}
+		spec.Overrides = append(spec.Overrides, calendar.DayOverride{Date: d, Name: of.Name, Hours: c.windows(op+".hours", of.Hours)})
+	}
+	if cf.File != "" && path == "" {
+		c.problem("file", "a calendar file cannot name another: copy what it needs", "nested calendar file %q", cf.File)
+	}
+	return spec
+}
+
+func weekEmpty(w [7][]calendar.Window) bool {
+	for _, ws := range w {
+		if len(ws) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sharedCalendar reads a calendar or holiday-set file named by a policy
+// (relative to the policy's directory) and compiles it with its own file
+// name and positions, so its problems point into it.
+func (c *compiler) sharedCalendar(path, name string, fallback *time.Location) (calendar.Spec, bool) {
+	full := name
+	if !filepath.IsAbs(name) {
+		full = filepath.Join(filepath.Dir(c.file), name)
+	}
+	read := c.read
+	if read == nil {
+		read = os.ReadFile
+	}
+	data, err := read(full)
+	if err != nil {
+		c.problem(path, "name a calendar file relative to this policy, e.g. file: calendars/turkey.yaml", "cannot read calendar file %q: %v", name, errors.Unwrap(err))
+		return calendar.Spec{}, false
+	}
+	cf, cc, ps := decodeCalendarFile(full, data)
+	if len(ps) > 0 {
+		c.problems = append(c.problems, ps...)
+		return calendar.Spec{}, false
+	}
+	spec := cc.calendarSpec("", cf, fallback)
+	c.problems = append(c.problems, cc.problems...)
+	return spec, len(cc.problems) == 0
 }
 
 func (c *compiler) holiday(path string, hf holidayFile) (calendar.Holiday, bool) {

@@ -59,6 +59,10 @@ func ParseDuration(s string) (Duration, error) {
 		case strings.HasPrefix(rest, "m"):
 			rank, rest = 1, rest[1:]
 			d.Fixed += time.Duration(n) * time.Minute
+		case rest == "":
+			// "1440" is most likely minutes, but a target off by a factor
+			// of 60 is worse than a refusal.
+			return Duration{}, fmt.Errorf("duration %q has no unit: write %dm for minutes (or h for hours, bd for business days)", in, n)
 		default:
 			return Duration{}, fmt.Errorf("duration %q: unknown unit at %q; units are m, h and bd (business day)", in, rest)
 		}

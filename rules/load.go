@@ -135,7 +135,9 @@ func Load(name string, data []byte) (*Policy, error) {
 	var ps Problems
 	walkSchema(name, doc, reflect.TypeOf(policyFile{}), "", pos, &ps)
 	if len(ps) > 0 {
-		// Unknown keys first: decoding past them would only add noise.
+		// Unknown keys and wrong value types first, all of them: decoding
+		// would stop at the first and name it in Go's words.
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
 		return nil, ps
 	}
 	var pf policyFile
@@ -146,6 +148,7 @@ func Load(name string, data []byte) (*Policy, error) {
 	}
 	c := &compiler{file: name, pos: pos}
 	p := c.compile(&pf)
+	p.Warnings = c.warnings
 	if len(c.problems) > 0 {
 		sort.SliceStable(c.problems, func(i, j int) bool { return c.problems[i].Line < c.problems[j].Line })
 		return nil, c.problems
@@ -221,8 +224,10 @@ func (ps positions) at(path string) (line, col int) {
 
 var bytesUnmarshaler = reflect.TypeOf((*yaml.BytesUnmarshaler)(nil)).Elem()
 
-// walkSchema checks every mapping key in node against the yaml tags of t,
-// recording problems for unknown keys and the position of every path.
+// walkSchema checks every mapping key in node against the yaml tags of t
+// and every value against its Go type, recording problems for unknown keys
+// and mismatched values (all of them, in plain words) and the position of
+// every path.
 func walkSchema(file string, node ast.Node, t reflect.Type, path string, pos positions, ps *Problems) {
 	for {
 		switch n := node.(type) {
@@ -247,6 +252,14 @@ func walkSchema(file string, node ast.Node, t reflect.Type, path string, pos pos
 		t = t.Elem()
 	}
 	custom := reflect.PointerTo(t).Implements(bytesUnmarshaler)
+	if msg, fix := typeMismatch(node, t, custom); msg != "" {
+		line, col := pos.at(path)
+		if tk := node.GetToken(); tk != nil && tk.Position != nil {
+			line, col = tk.Position.Line, tk.Position.Column
+		}
+		*ps = append(*ps, Problem{File: file, Line: line, Column: col, Path: path, Message: msg, Fix: fix})
+		return
+	}
 	mapping, isMap := node.(*ast.MappingNode)
 	if !isMap {
 		if mv, ok := node.(*ast.MappingValueNode); ok {
@@ -359,4 +372,32 @@ func trimYAMLScalar(b []byte) string {
 
 func containsColon(s string) bool {
 	return strings.Contains(s, ": ") || strings.HasSuffix(s, ":")
+}
+
+// decodeCalendarFile reads a calendar file (the keys of one calendar at the
+// top level: timezone, week, holidays, country, feeds, overrides) and
+// returns it with a compiler placed in it.
+func decodeCalendarFile(name string, data []byte) (calendarFile, *compiler, Problems) {
+	var cf calendarFile
+	file, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return cf, nil, Problems{yamlProblem(name, err)}
+	}
+	doc := firstBody(file)
+	if doc == nil {
+		return cf, nil, Problems{{File: name, Line: 1, Column: 1, Message: "the calendar file is empty", Fix: "give at least holidays: or week:"}}
+	}
+	pos := positions{}
+	var ps Problems
+	walkSchema(name, doc, reflect.TypeOf(calendarFile{}), "", pos, &ps)
+	if len(ps) > 0 {
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
+		return cf, nil, ps
+	}
+	if err := decodeLoose(data, &cf); errors.Is(err, errDecodePanic) {
+		return cf, nil, Problems{decodePanicProblem(name, file)}
+	} else if err != nil {
+		return cf, nil, Problems{yamlProblem(name, err)}
+	}
+	return cf, &compiler{file: name, pos: pos}, nil
 }

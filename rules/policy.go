@@ -20,6 +20,9 @@ type Policy struct {
 
 	Calendars       map[string]*calendar.Calendar
 	DefaultCalendar *calendar.Calendar
+	// Warnings are what loads but is probably a mistake (a target table
+	// that leaves priorities without a row); check prints them.
+	Warnings Problems
 	// calendarAt is where each calendar is defined, for warnings found
 	// after loading (stale dated holidays).
 	calendarAt map[string]Problem

@@ -30,6 +30,9 @@ type policyFile struct {
 }
 
 type calendarFile struct {
+	// File names a calendar file (a calendar or a holiday set shared by
+	// several policies) this calendar starts from.
+	File     string `yaml:"file"`
 	Timezone string `yaml:"timezone"`
 	// Country adds a country's nationwide holidays (rules/calendar's
 	// CountryHolidays) to the holidays listed here.

@@ -68,6 +68,77 @@ func (c *compiler) targets(p *Policy, g *Goal, path string, rows []targetFile, f
 		}
 		g.Targets = append(g.Targets, t)
 	}
+	c.uncovered(p, g, path, fixMode)
+}
+
+// uncovered warns when the table leaves a (priority, plan, type) of the
+// policy without a row: such issues have no target and show state
+// "unknown". A row "target: none" covers its combinations on purpose.
+// Combinations fix mode re-prioritises away, and types a priority does not
+// allow, need no row.
+func (c *compiler) uncovered(p *Policy, g *Goal, path string, fixMode bool) {
+	plans, types := planNames(p), typeNames(p)
+	if len(plans) == 0 {
+		plans = []string{""}
+	}
+	if len(types) == 0 {
+		types = []string{""}
+	}
+	var missing []string
+	first := ""
+	for _, pr := range p.Priorities {
+		var gaps []string
+		total := 0
+		for _, pl := range plans {
+			for _, ty := range types {
+				if ty != "" && (!pr.Allows(ty) || (fixMode && movedAway(p, pr.Name, ty))) {
+					continue
+				}
+				total++
+				covered := false
+				for _, t := range g.Targets {
+					if matchList(t.Priorities, pr.Name) && matchList(t.Plans, pl) && matchList(t.Types, ty) {
+						covered = true
+						break
+					}
+				}
+				if !covered {
+					gaps = append(gaps, combination(pl, ty))
+				}
+			}
+		}
+		switch {
+		case len(gaps) == 0:
+			continue
+		case len(gaps) == total:
+			missing = append(missing, "priority "+pr.Name)
+		default:
+			if len(gaps) > 4 {
+				gaps = append(gaps[:4:4], fmt.Sprintf("%d more", len(gaps)-4))
+			}
+			missing = append(missing, fmt.Sprintf("priority %s (%s)", pr.Name, strings.Join(gaps, "; ")))
+		}
+		if first == "" {
+			first = pr.Name
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	c.warning(path+".targets", fmt.Sprintf("add a row for them, e.g. {priority: %s, target: 1bd}, or {priority: %s, target: none} where the contract sets no time", first, first),
+		"goal %q has no target row for %s: such issues get no deadline and show state unknown", g.Name, strings.Join(missing, ", "))
+}
+
+// combination names a plan and type pair of a missing row.
+func combination(pl, ty string) string {
+	var parts []string
+	if pl != "" {
+		parts = append(parts, "plan "+pl)
+	}
+	if ty != "" {
+		parts = append(parts, "type "+ty)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // reachable reports row t of g if no issue can be measured by it. The terms

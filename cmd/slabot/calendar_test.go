@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -61,8 +63,8 @@ func TestCalendarUsageErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"neither mode", []string{"--policy", policy}, 2, "either --from with --add, or --month"},
-		{"both modes", []string{"--policy", policy, "--month", "2026-01", "--from", "2026-01-12T10:00:00Z", "--add", "1h"}, 2, "either --from with --add, or --month"},
+		{"neither mode", []string{"--policy", policy}, 2, "either --from with --add, --from with --to, or --month"},
+		{"both modes", []string{"--policy", policy, "--month", "2026-01", "--from", "2026-01-12T10:00:00Z", "--add", "1h"}, 2, "either --from with --add, --from with --to, or --month"},
 		{"unknown calendar", []string{"--policy", policy, "--calendar", "weekend", "--month", "2026-01"}, 1, `has no calendar "weekend"`},
 		{"bad duration", []string{"--policy", policy, "--from", "2026-01-12T10:00:00Z", "--add", "4 hours"}, 2, "--add"},
 		{"bad instant", []string{"--policy", policy, "--from", "2026-01-12 10:00", "--add", "4h"}, 2, "--from"},
@@ -73,5 +75,43 @@ func TestCalendarUsageErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(errs, tc.want) {
 			t.Errorf("%s: exit %d, stderr %q; want exit %d mentioning %q", tc.name, code, errs, tc.code, tc.want)
 		}
+	}
+}
+
+// "slabot calendar works on such a file alone, and gains --from A --to B
+// (business time between) and unit-less minutes refused with a hint"
+// (issue 13).
+func TestCalendarFileAloneBetweenAndUnits(t *testing.T) {
+	const file = "testdata/istanbul-office.yaml"
+	cases := []struct {
+		why  string
+		args []string
+		code int
+		out  string
+		err  string
+	}{
+		{"a calendar file alone: the eve is a half-day, the feast closed", []string{"--policies", file, "--from", "2028-02-25T10:00:00+03:00", "--add", "8h"}, 0, "2028-02-29T14:00:00+03:00", ""},
+		{"business time between: 3h of the eve, 5h on Tuesday", []string{"--policies", file, "--from", "2028-02-25T10:00:00+03:00", "--to", "2028-02-29T14:00:00+03:00"}, 0, "8h0m0s", ""},
+		{"between over a policy's calendar (Hydra, New Year holidays)", []string{"--policies", "../../deploy/policies/hydra.yaml", "--from", "2026-12-30T18:00:00+03:00", "--to", "2027-01-11T11:00:00+03:00"}, 0, "2h0m0s", ""},
+		{"the yearly eve on a Saturday stays closed (2028-10-28)", []string{"--policies", file, "--from", "2028-10-27T17:00:00+03:00", "--add", "4h"}, 0, "2028-10-30T12:00:00+03:00", ""},
+		{"unit-less minutes are refused with a hint", []string{"--policies", file, "--from", "2028-02-25T10:00:00+03:00", "--add", "1440"}, 2, "", `"1440" has no unit: write 1440m for minutes`},
+		{"--to before --from", []string{"--policies", file, "--from", "2028-02-25T10:00:00+03:00", "--to", "2028-02-24T10:00:00+03:00"}, 2, "", "--to is before --from"},
+	}
+	for _, tc := range cases {
+		code, out, errs := runCLI(t, append([]string{"calendar"}, tc.args...)...)
+		if code != tc.code || strings.TrimSpace(out) != tc.out || !strings.Contains(errs, tc.err) {
+			t.Errorf("%s: exit %d out %q err %q; want exit %d out %q err containing %q", tc.why, code, out, errs, tc.code, tc.out, tc.err)
+		}
+	}
+	// A file with only calendars (no product, no goals) is a calendar file
+	// too, not a policy missing its goals.
+	dir := t.TempDir()
+	only := filepath.Join(dir, "calendars.yaml")
+	if err := os.WriteFile(only, []byte("timezone: Europe/Moscow\ncalendars:\n  business:\n    week: {mon-fri: [\"10:00-19:00\"]}\n    country: ru\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "calendar", "--policies", only, "--month", "2027-05")
+	if code != 0 || !strings.Contains(out, "2027-05-10 Mon closed  (") || !strings.Contains(out, "2027-05-11 Tue 10:00-19:00") {
+		t.Errorf("calendars-only file: exit %d\n%s%s", code, out, errs)
 	}
 }

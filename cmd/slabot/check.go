@@ -70,6 +70,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "ok    %s  %s  projects %v, %d goal(s), %d calendar(s)\n", p.File, p.Product, p.Projects, len(p.Goals), len(p.Calendars))
 		// A calendar whose dated holidays stop before this year or the next
 		// still works, but its deadlines ignore the days nobody typed in.
+		for _, w := range p.Warnings {
+			fmt.Fprintf(stderr, "warn  %s\n", w)
+		}
 		for _, st := range p.StaleCalendars(now) {
 			fmt.Fprintf(stderr, "warn  stale data: %s\n", st.Problem)
 		}
@@ -333,11 +336,7 @@ func ladderChannels(policies []*rules.Policy) []string {
 // keeps using the last good copy, and the stale-data check says when there
 // is none.
 func loadFeeds(policies []*rules.Policy, offline bool, now time.Time, stderr io.Writer) {
-	cache := os.Getenv("SLABOT_FEED_CACHE")
-	if cache == "" {
-		cache = "feeds"
-	}
-	ff := &bot.FeedFetcher{CacheDir: cache}
+	ff := &bot.FeedFetcher{CacheDir: feedCacheDir()}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	for _, p := range policies {
@@ -355,4 +354,13 @@ func loadFeeds(policies []*rules.Policy, offline bool, now time.Time, stderr io.
 			}
 		}
 	}
+}
+
+// feedCacheDir is SLABOT_FEED_CACHE for the verbs that do not read the
+// whole configuration.
+func feedCacheDir() string {
+	if dir := os.Getenv("SLABOT_FEED_CACHE"); dir != "" {
+		return dir
+	}
+	return "feeds"
 }

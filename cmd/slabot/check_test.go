@@ -272,3 +272,36 @@ func TestCheckLoadsHolidayFeeds(t *testing.T) {
 		t.Errorf("without the feed: exit %d, want 0 with the read error and the stale warning\n%s%s", code, out, errs)
 	}
 }
+
+// "a goal's target table that leaves one of the policy's priorities
+// without a row is a warning naming the missing combinations (an explicit
+// target: none row silences it)" (issue 13).
+func TestCheckWarnsOfPrioritiesWithoutTargetRow(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "deploy", "policies", "sanarise.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sanarise.yaml")
+	row := "      - {priority: low, target: none}\n"
+	if !strings.Contains(string(src), row) {
+		t.Fatal("sanarise.yaml lost its explicit low/none row")
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(src), row, "", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "check", "--offline", "--now", "2026-12-02T10:00:00Z", path)
+	if code != exitOK {
+		t.Fatalf("a missing row is a warning: exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{path + ":", "goals[1].targets: goal \"resolution\" has no target row for priority low: such issues",
+		"show state unknown", "{priority: low, target: none}"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the warning does not say %q:\n%s", want, errs)
+		}
+	}
+	code, _, errs = runCLI(t, "check", "--offline", "--now", "2026-12-02T10:00:00Z", "../../deploy/policies/sanarise.yaml")
+	if code != exitOK || strings.Contains(errs, "target row") {
+		t.Errorf("the shipped file (with its none row) warns: exit %d\n%s", code, errs)
+	}
+}
