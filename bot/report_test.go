@@ -13,6 +13,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // Fakes for the scheduled-report tests (named rpt* so they do not collide
@@ -93,10 +94,9 @@ func rptWorkerKeep(t *testing.T, p *rules.Policy, rep Reporter, keep time.Durati
 func TestMonthlyReportDeliveredWhenDue(t *testing.T) {
 	p := rptPolicy(t, "sanarise")
 	oct := time.Date(2026, 10, 14, 8, 0, 0, 0, time.UTC)
-	issue := rules.Issue{ID: "1", Key: "SAN-1", Project: "SAN", Summary: "Invoice totals wrong", Type: "Bug", Priority: "High",
-		Status: "Done", StatusCategory: rules.CategoryDone, Resolution: "Done",
-		Reporter: rules.User{AccountID: "c1", Email: "mehmet@client.com.tr"},
-		Created:  oct, Updated: oct.Add(3 * time.Hour), Resolved: oct.Add(3 * time.Hour)}
+	issue := rulestest.Issue("SAN-1", "High", "Bug", oct, rulestest.Reporter("mehmet@client.com.tr"),
+		rulestest.Summary("Invoice totals wrong", ""), rulestest.Resolve(oct.Add(3*time.Hour)))
+	issue.Updated = issue.Resolved
 	rep := &rptReporter{}
 	w := rptWorker(t, p, rep, issue)
 	ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // b2beeIssues is the fixed B2Bee data set for the November 2026 report:
@@ -52,17 +53,17 @@ func b2beeIssues(t testing.TB) []rules.Issue {
 	const agent = "nina@b2bee.si"
 	ana, boris := "ana@pekarna-novak.si", "boris@pekarna-novak.si"
 	jure, maja := "jure@mlinkos.si", "maja@mlinkos.si"
-	pek, mlin := org("Pekarna Novak"), org("Mlin Kos")
+	pek, mlin := rulestest.Org("Pekarna Novak"), rulestest.Org("Mlin Kos")
 	return []rules.Issue{
-		newIssue("B2B-P1", "Low", "Question", lj("2026-10-15 10:00"), ana, pek, reply(lj("2026-10-15 11:00"), agent)),
-		newIssue("B2B-1", "Low", "Question", utc(t, "2026-10-31T23:30:00Z"), ana, pek, summary("Order sync question"), reply(lj("2026-11-02 11:00"), agent)),
-		newIssue("B2B-2", "Low", "Question", lj("2026-11-02 09:00"), ana, pek, summary("Price list import"), reply(lj("2026-11-02 10:00"), agent)),
-		newIssue("B2B-3", "Low", "Question", lj("2026-11-02 10:00"), boris, pek, summary("New user access"), reply(lj("2026-11-02 12:00"), agent)),
-		newIssue("B2B-4", "Low", "Question", utc(t, "2026-11-30T23:30:00Z"), ana, pek, summary("December request")),
-		newIssue("B2B-10", "High", "Bug", lj("2026-11-10 08:00"), jure, mlin, summary("Invoices stuck"), reply(lj("2026-11-10 09:00"), agent)),
-		newIssue("B2B-11", "Highest", "Incident", lj("2026-11-10 09:00"), jure, mlin, summary("App down"), reply(lj("2026-11-10 10:30"), agent)),
-		newIssue("B2B-12", "Medium", "Task", lj("2026-11-10 10:00"), jure, mlin, summary("Report filter"), reply(lj("2026-11-10 16:00"), agent)),
-		newIssue("B2B-13", "Medium", "Task", lj("2026-11-11 09:00"), maja, mlin, summary("Export format"), reply(lj("2026-11-12 09:00"), agent)),
+		newIssue("B2B-P1", "Low", "Question", lj("2026-10-15 10:00"), ana, pek, rulestest.Comment(lj("2026-10-15 11:00"), agent, true)),
+		newIssue("B2B-1", "Low", "Question", utc(t, "2026-10-31T23:30:00Z"), ana, pek, rulestest.Summary("Order sync question", ""), rulestest.Comment(lj("2026-11-02 11:00"), agent, true)),
+		newIssue("B2B-2", "Low", "Question", lj("2026-11-02 09:00"), ana, pek, rulestest.Summary("Price list import", ""), rulestest.Comment(lj("2026-11-02 10:00"), agent, true)),
+		newIssue("B2B-3", "Low", "Question", lj("2026-11-02 10:00"), boris, pek, rulestest.Summary("New user access", ""), rulestest.Comment(lj("2026-11-02 12:00"), agent, true)),
+		newIssue("B2B-4", "Low", "Question", utc(t, "2026-11-30T23:30:00Z"), ana, pek, rulestest.Summary("December request", "")),
+		newIssue("B2B-10", "High", "Bug", lj("2026-11-10 08:00"), jure, mlin, rulestest.Summary("Invoices stuck", ""), rulestest.Comment(lj("2026-11-10 09:00"), agent, true)),
+		newIssue("B2B-11", "Highest", "Incident", lj("2026-11-10 09:00"), jure, mlin, rulestest.Summary("App down", ""), rulestest.Comment(lj("2026-11-10 10:30"), agent, true)),
+		newIssue("B2B-12", "Medium", "Task", lj("2026-11-10 10:00"), jure, mlin, rulestest.Summary("Report filter", ""), rulestest.Comment(lj("2026-11-10 16:00"), agent, true)),
+		newIssue("B2B-13", "Medium", "Task", lj("2026-11-11 09:00"), maja, mlin, rulestest.Summary("Export format", ""), rulestest.Comment(lj("2026-11-12 09:00"), agent, true)),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 var (
@@ -32,89 +33,14 @@ func seed(t testing.TB, name string) *rules.Policy {
 }
 
 // at parses a local wall time ("2026-11-02 10:00") in zone.
-func at(t testing.TB, zone, s string) time.Time {
-	t.Helper()
-	loc, err := time.LoadLocation(zone)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
-	if err != nil {
-		t.Fatalf("bad time %q: %v", s, err)
-	}
-	return v
-}
+func at(t testing.TB, zone, s string) time.Time { return rulestest.Local(t, zone, s) }
 
-func utc(t testing.TB, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatalf("bad time %q: %v", s, err)
-	}
-	return v
-}
+func utc(t testing.TB, s string) time.Time { return rulestest.RFC3339(t, s) }
 
-// issueOpt changes an issue under construction; options apply in order so
-// a timeline reads top to bottom.
-type issueOpt func(*rules.Issue)
-
-func newIssue(key, prio, typ string, created time.Time, reporterEmail string, opts ...issueOpt) rules.Issue {
-	iss := rules.Issue{
-		ID: key, Key: key, Project: key[:3], Summary: "Issue " + key,
-		Type: typ, Priority: prio, Status: "Open", StatusCategory: rules.CategoryNew,
-		Reporter: user(reporterEmail),
-		Created:  created, Updated: created, Fields: map[string]rules.FieldValue{},
-	}
-	for _, o := range opts {
-		o(&iss)
-	}
-	return iss
-}
-
-func user(email string) rules.User {
-	return rules.User{AccountID: "acc-" + email, Email: email, DisplayName: email}
-}
-
-func org(name string) issueOpt {
-	return func(i *rules.Issue) { i.Organizations = append(i.Organizations, name) }
-}
-
-func summary(s string) issueOpt { return func(i *rules.Issue) { i.Summary = s } }
-
-func moveTo(when time.Time, status, category string) issueOpt {
-	return func(i *rules.Issue) {
-		i.Changes = append(i.Changes, rules.Change{At: when, Field: rules.FieldStatus, From: i.Status, To: status, ToCategory: category})
-		i.Status, i.StatusCategory = status, category
-	}
-}
-
-func resolve(when time.Time) issueOpt {
-	return func(i *rules.Issue) {
-		moveTo(when, "Done", rules.CategoryDone)(i)
-		i.Changes = append(i.Changes, rules.Change{At: when, Field: rules.FieldResolution, From: "", To: "Done"})
-		i.Resolution, i.Resolved = "Done", when
-	}
-}
-
-func reopen(when time.Time) issueOpt {
-	return func(i *rules.Issue) {
-		moveTo(when, "Reopened", rules.CategoryInProgress)(i)
-		i.Changes = append(i.Changes, rules.Change{At: when, Field: rules.FieldResolution, From: i.Resolution, To: ""})
-		i.Resolution, i.Resolved = "", time.Time{}
-	}
-}
-
-// reply is a public comment by an agent of the policy's agent domain.
-func reply(when time.Time, agentEmail string) issueOpt {
-	return func(i *rules.Issue) {
-		i.Comments = append(i.Comments, rules.Comment{ID: when.String(), Created: when, Public: true, Body: "Looking into it.", Author: user(agentEmail)})
-	}
-}
-
-func worklog(when time.Time, d time.Duration) issueOpt {
-	return func(i *rules.Issue) {
-		i.Worklogs = append(i.Worklogs, rules.Worklog{Started: when, Spent: d, Author: user("agent@latera.ru")})
-	}
+// newIssue is rulestest.Issue with the reporter first: every report issue
+// is somebody's.
+func newIssue(key, prio, typ string, created time.Time, reporterEmail string, opts ...rulestest.Opt) rules.Issue {
+	return rulestest.Issue(key, prio, typ, created, append([]rulestest.Opt{rulestest.Reporter(reporterEmail)}, opts...)...)
 }
 
 func sectionOf(t testing.TB, r *Report, customer string) *Section {

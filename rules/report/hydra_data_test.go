@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // hydraIssues is the fixed Hydra data set for the November 2026 report
@@ -114,28 +115,28 @@ func hydraIssues(t testing.TB) []rules.Issue {
 	const agent = "olga@latera.ru"
 	alfa, beta := "ivan@alfa.ru", "petr@beta.ru"
 	return []rules.Issue{
-		newIssue("HYD-080", "High", "Incident", msk("2026-10-26 10:00"), alfa, summary("Invoices not generated"),
-			reply(msk("2026-10-26 11:00"), agent), worklog(msk("2026-10-26 10:00"), time.Hour), resolve(msk("2026-10-26 12:00"))),
-		newIssue("HYD-090", "Highest", "Incident", msk("2026-10-30 17:00"), alfa, summary("Billing run stopped"),
-			worklog(msk("2026-10-30 20:00"), time.Hour), reply(msk("2026-11-02 10:30"), agent),
-			worklog(msk("2026-11-02 10:30"), time.Hour), resolve(msk("2026-11-02 12:00"))),
-		newIssue("HYD-101", "Highest", "Incident", msk("2026-11-02 10:00"), alfa, summary("Payments gateway down"),
-			reply(msk("2026-11-02 10:20"), agent), worklog(msk("2026-11-02 11:00"), time.Hour), resolve(msk("2026-11-02 15:00"))),
-		newIssue("HYD-102", "High", "Incident", msk("2026-11-02 18:00"), alfa, summary("Tariff change | not applied"),
-			reply(msk("2026-11-03 11:30"), agent), resolve(msk("2026-11-05 12:00"))),
-		newIssue("HYD-103", "Medium", "Question", msk("2026-11-03 17:00"), alfa, summary("How to export *all* subscribers?"),
-			reply(msk("2026-11-05 12:00"), agent)),
-		newIssue("HYD-104", "High", "Incident", msk("2026-11-06 16:00"), alfa, summary("Duplicate charges"),
-			worklog(msk("2026-11-07 12:00"), 2*time.Hour), reply(msk("2026-11-09 13:00"), agent),
-			worklog(msk("2026-11-09 18:00"), 2*time.Hour), resolve(msk("2026-11-09 18:00"))),
-		newIssue("HYD-105", "Low", "Incident", msk("2026-11-30 18:00"), alfa, summary("Report layout"),
-			worklog(msk("2026-11-30 18:00"), 30*time.Minute), worklog(utc(t, "2026-11-30T21:30:00Z"), time.Hour)),
-		newIssue("HYD-106", "Medium", "Question", utc(t, "2026-10-31T21:30:00Z"), alfa, summary("Question sent at night"),
-			reply(msk("2026-11-02 19:00"), agent)),
-		newIssue("HYD-107", "Medium", "Question", utc(t, "2026-11-30T23:30:00Z"), alfa, summary("December question")),
-		newIssue("HYD-110", "Medium", "Question", msk("2026-11-04 12:00"), beta, summary("Question on a holiday"),
-			reply(msk("2026-11-05 14:00"), agent), resolve(msk("2026-11-05 16:00"))),
-		newIssue("HYD-111", "Highest", "Incident", msk("2026-11-10 18:30"), beta, summary("Nobody answered")),
+		newIssue("HYD-080", "High", "Incident", msk("2026-10-26 10:00"), alfa, rulestest.Summary("Invoices not generated", ""),
+			rulestest.Comment(msk("2026-10-26 11:00"), agent, true), rulestest.Worklog(msk("2026-10-26 10:00"), time.Hour, "agent@latera.ru"), rulestest.Resolve(msk("2026-10-26 12:00"))),
+		newIssue("HYD-090", "Highest", "Incident", msk("2026-10-30 17:00"), alfa, rulestest.Summary("Billing run stopped", ""),
+			rulestest.Worklog(msk("2026-10-30 20:00"), time.Hour, "agent@latera.ru"), rulestest.Comment(msk("2026-11-02 10:30"), agent, true),
+			rulestest.Worklog(msk("2026-11-02 10:30"), time.Hour, "agent@latera.ru"), rulestest.Resolve(msk("2026-11-02 12:00"))),
+		newIssue("HYD-101", "Highest", "Incident", msk("2026-11-02 10:00"), alfa, rulestest.Summary("Payments gateway down", ""),
+			rulestest.Comment(msk("2026-11-02 10:20"), agent, true), rulestest.Worklog(msk("2026-11-02 11:00"), time.Hour, "agent@latera.ru"), rulestest.Resolve(msk("2026-11-02 15:00"))),
+		newIssue("HYD-102", "High", "Incident", msk("2026-11-02 18:00"), alfa, rulestest.Summary("Tariff change | not applied", ""),
+			rulestest.Comment(msk("2026-11-03 11:30"), agent, true), rulestest.Resolve(msk("2026-11-05 12:00"))),
+		newIssue("HYD-103", "Medium", "Question", msk("2026-11-03 17:00"), alfa, rulestest.Summary("How to export *all* subscribers?", ""),
+			rulestest.Comment(msk("2026-11-05 12:00"), agent, true)),
+		newIssue("HYD-104", "High", "Incident", msk("2026-11-06 16:00"), alfa, rulestest.Summary("Duplicate charges", ""),
+			rulestest.Worklog(msk("2026-11-07 12:00"), 2*time.Hour, "agent@latera.ru"), rulestest.Comment(msk("2026-11-09 13:00"), agent, true),
+			rulestest.Worklog(msk("2026-11-09 18:00"), 2*time.Hour, "agent@latera.ru"), rulestest.Resolve(msk("2026-11-09 18:00"))),
+		newIssue("HYD-105", "Low", "Incident", msk("2026-11-30 18:00"), alfa, rulestest.Summary("Report layout", ""),
+			rulestest.Worklog(msk("2026-11-30 18:00"), 30*time.Minute, "agent@latera.ru"), rulestest.Worklog(utc(t, "2026-11-30T21:30:00Z"), time.Hour, "agent@latera.ru")),
+		newIssue("HYD-106", "Medium", "Question", utc(t, "2026-10-31T21:30:00Z"), alfa, rulestest.Summary("Question sent at night", ""),
+			rulestest.Comment(msk("2026-11-02 19:00"), agent, true)),
+		newIssue("HYD-107", "Medium", "Question", utc(t, "2026-11-30T23:30:00Z"), alfa, rulestest.Summary("December question", "")),
+		newIssue("HYD-110", "Medium", "Question", msk("2026-11-04 12:00"), beta, rulestest.Summary("Question on a holiday", ""),
+			rulestest.Comment(msk("2026-11-05 14:00"), agent, true), rulestest.Resolve(msk("2026-11-05 16:00"))),
+		newIssue("HYD-111", "Highest", "Incident", msk("2026-11-10 18:30"), beta, rulestest.Summary("Nobody answered", "")),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 func hydraReport(t testing.TB) *Report {
@@ -162,7 +163,7 @@ func TestPartialPeriod(t *testing.T) {
 func TestReopenedCycleStillCounted(t *testing.T) {
 	msk := func(s string) time.Time { return at(t, "Europe/Moscow", s) }
 	iss := newIssue("HYD-200", "High", "Incident", msk("2026-11-02 10:00"), "ivan@alfa.ru",
-		reply(msk("2026-11-02 11:00"), "olga@latera.ru"), resolve(msk("2026-11-02 13:00")), reopen(msk("2026-11-03 10:00")))
+		rulestest.Comment(msk("2026-11-02 11:00"), "olga@latera.ru", true), rulestest.Resolve(msk("2026-11-02 13:00")), rulestest.Reopen(msk("2026-11-03 10:00")))
 	r := Build(seed(t, "hydra"), []rules.Issue{iss}, MonthPeriod(2026, time.November), hydraNow(t), rules.Options{})
 	res := goalFigures(t, &r.Total.Current, "resolution").All
 	if res.Business.N != 1 || res.Business.Median != 3*time.Hour {

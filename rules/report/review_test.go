@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // sanariseIssues is the fixed Sanarise data set for the review rule in the
@@ -43,7 +44,7 @@ func sanariseIssues(t testing.TB) []rules.Issue {
 	ist := func(s string) time.Time { return at(t, "Europe/Istanbul", s) }
 	mehmet, ayse, can := "mehmet@acme.com.tr", "ayse@acme.com.tr", "can@beta.com.tr"
 	bug := func(key string, created time.Time, who string) rules.Issue {
-		return newIssue(key, "Medium", "Bug", created, who, summary("Problem "+key))
+		return newIssue(key, "Medium", "Bug", created, who, rulestest.Summary("Problem "+key, ""))
 	}
 	return []rules.Issue{
 		bug("SAN-1", ist("2026-10-13 09:00"), mehmet),
