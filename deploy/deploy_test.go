@@ -14,12 +14,10 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-// Helm is not installable from the package registries this project uses
-// (no Debian package; its Go module would pull the Kubernetes client into
-// the build for one test), so the Kubernetes files are kustomize and these
-// tests decode them: every manifest is valid YAML of a known kind, the
-// kustomization names files that exist and every policy file, and the
-// alert rules name metrics the code exports.
+// These tests decode the kustomize files: every manifest is valid YAML of a
+// known kind, the kustomization names files that exist and every policy
+// file, and the alert rules name metrics the code exports. The Helm chart
+// has its own tests (helm_test.go).
 
 func decodeAll(t *testing.T, path string) []map[string]any {
 	t.Helper()
