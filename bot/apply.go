@@ -161,3 +161,31 @@ func held(p *rules.Policy, e rules.Escalation, cs clicks) string {
 	}
 	return fmt.Sprintf("held back: acknowledged in Slack by %s at %s (%s)", who(a), a.At.UTC().Format(time.RFC3339), p.Ladder.Ack.Describe())
 }
+
+// repeatDue returns the latest repeat of a step that repeats (ladder
+// steps[].repeat, wall time) when one is due: the step's row again as
+// "STEP#k", due at At + k*Repeat. Only the latest repeat is recorded, so
+// a bot that was down does not send the missed ones in a burst. Repeats
+// stop when the goal is met (the step is no longer due), when the cycle
+// is acknowledged, and wait while it is snoozed.
+func repeatDue(p *rules.Policy, e rules.Escalation, esc outbox.Escalation, cs clicks, now time.Time) (outbox.Escalation, bool) {
+	if esc.Skip != "" || e.Level < 1 || e.Level > len(p.Ladder.Steps) {
+		return outbox.Escalation{}, false
+	}
+	every := p.Ladder.Steps[e.Level-1].Repeat
+	if every <= 0 || now.Before(e.At.Add(every)) {
+		return outbox.Escalation{}, false
+	}
+	if _, acked := cs.ack(e.Goal, e.Cycle); acked {
+		return outbox.Escalation{}, false
+	}
+	k := int(now.Sub(e.At) / every)
+	at := e.At.Add(time.Duration(k) * every)
+	if until := cs.snoozedUntil(e.Goal, e.Cycle, esc.Deadline); now.Before(until) && at.Before(until) {
+		return outbox.Escalation{}, false
+	}
+	rep := esc
+	rep.Step = fmt.Sprintf("%s#%d", esc.Step, k)
+	rep.DueAt = at
+	return rep, true
+}

@@ -455,6 +455,11 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		if inserted {
 			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
 		}
+		if rep, ok := repeatDue(p, e, esc, cs, now); ok {
+			if _, err := w.cfg.Escalator.Escalate(ctx, now, rep); err != nil {
+				return fmt.Errorf("escalate %s %s %s: %w", iss.Key, e.Goal, rep.Step, err)
+			}
+		}
 	}
 	for i := range o.Goals {
 		gs := &o.Goals[i]

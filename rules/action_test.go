@@ -131,3 +131,25 @@ func TestDigestCompile(t *testing.T) {
 		}
 	}
 }
+
+// "A step may repeat every N (business or wall time, say which)": wall
+// time, at least 5 minutes.
+func TestStepRepeatCompile(t *testing.T) {
+	base, err := os.ReadFile("../deploy/policies/botron.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(r string) []byte {
+		return []byte(strings.Replace(string(base), "{at: 75%, rung: agent}", "{at: 75%, rung: agent, repeat: "+r+"}", 1))
+	}
+	p, err := rules.Load("botron.yaml", with("30m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Ladder.Steps[0].Repeat != 30*time.Minute {
+		t.Errorf("repeat %s", p.Ladder.Steps[0].Repeat)
+	}
+	if _, err := rules.Load("botron.yaml", with("1m")); err == nil || !strings.Contains(err.Error(), "repeat") {
+		t.Errorf("1m: %v", err)
+	}
+}

@@ -762,6 +762,14 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 			c.problem(path+".at", "write a share of the target such as 75%, or breach, or breach+2h", "%q is not a ladder point", sf.At)
 			continue
 		}
+		if r := strings.TrimSpace(sf.Repeat); r != "" {
+			d, err := time.ParseDuration(r)
+			if err != nil || d < 5*time.Minute {
+				c.problem(path+".repeat", "write a wall-clock duration of at least 5m, e.g. repeat: 30m", "%q is not a repeat interval", sf.Repeat)
+			} else {
+				s.Repeat = d
+			}
+		}
 		rank := rungRank(s.Rung)
 		if rank < 0 {
 			c.problem(path+".rung", "rungs are agent, team_lead and management", "unknown rung %q", sf.Rung)

@@ -212,6 +212,9 @@ type Step struct {
 	AfterBreach Duration
 	Rung        Rung
 	Channel     string
+	// Repeat re-sends the step every Repeat of wall-clock time until the
+	// goal is met or acknowledged (0: once).
+	Repeat time.Duration
 }
 
 // Acknowledgement is the automatic reply carrying the issue number and the

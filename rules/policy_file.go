@@ -188,6 +188,9 @@ type rungFile struct {
 type stepFile struct {
 	At   string `yaml:"at"`
 	Rung string `yaml:"rung"`
+	// Repeat re-sends the step every so long (wall time, e.g. 30m) until
+	// the goal is met or acknowledged.
+	Repeat string `yaml:"repeat"`
 }
 
 type acknowledgementFile struct {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -452,4 +453,31 @@ func TestDigestOncePerPeriod(t *testing.T) {
 		t.Errorf("%d digests after a restart within the second period, want 2", n)
 	}
 	e.tickUntil("the third day's digest", 120, func() bool { return len(digests()) == 3 })
+}
+
+// "A step may repeat every N (wall time) until the goal is met or
+// acknowledged" (issue 15): the repeat is a reply in the step's thread,
+// and an acknowledgement stops the repeats.
+func TestRepeatUntilAcknowledged(t *testing.T) {
+	e := newButtonsEnv(t)
+	bp := policyFor(e.policies, "BEXP")
+	withHalfwayStep(bp, rules.AckRule{Hold: rules.HoldUntilBreach, Management: true, Internal: true})
+	bp.Ladder.Steps[0].Repeat = time.Hour
+	e.clock.Set(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC))
+	key := e.openIssue("Reports are empty")
+	e.tickUntil("the 50% reminder", 400, func() bool { _, ok := e.message(key, "50%/agent"); return ok })
+	parent, _ := e.message(key, "50%/agent")
+	e.tickUntil("the first repeat", 8, func() bool { _, ok := e.message(key, "50%/agent#1"); return ok })
+	rep, _ := e.message(key, "50%/agent#1")
+	if rep.ThreadTS != parent.TS || rep.Channel != parent.Channel {
+		t.Errorf("repeat not in the reminder's thread: %+v", rep)
+	}
+	e.press(leadUser, parent, "slabot.ack")
+	e.waitReplies(leadUser, 1)
+	e.ticks(12) // three hours
+	for k := 2; k <= 4; k++ {
+		if _, ok := e.message(key, fmt.Sprintf("50%%/agent#%d", k)); ok {
+			t.Errorf("repeat %d posted after the acknowledgement", k)
+		}
+	}
 }
