@@ -27,8 +27,21 @@ type Assigner interface {
 }
 
 // ErrNoAccount: no Jira account matches the claimer. A person must fix the
-// mapping; the claim is logged and not retried.
-var ErrNoAccount = errors.New("no Jira account for the Slack user")
+// mapping; the claim is logged and not retried. As with ErrIssueGone, any
+// error in the chain with a NoAccount() bool method answering true counts
+// (connectors/jira's ErrNoAccount has one).
+var ErrNoAccount error = noAccountError{}
+
+type noAccountError struct{}
+
+func (noAccountError) Error() string   { return "no Jira account for the Slack user" }
+func (noAccountError) NoAccount() bool { return true }
+
+// isNoAccount reports whether err says no account matches (ErrNoAccount).
+func isNoAccount(err error) bool {
+	var n interface{ NoAccount() bool }
+	return errors.As(err, &n) && n.NoAccount()
+}
 
 // clicks are one issue's stored clicks.
 type clicks []outbox.Action
@@ -131,7 +144,7 @@ func (w *Worker) claims(ctx context.Context, jc *jiraConn, pr *product, iss *rul
 			err = as.Assign(ctx, iss.Key, account)
 		}
 		switch {
-		case errors.Is(err, ErrNoAccount), errors.Is(err, ErrIssueGone):
+		case isNoAccount(err), isIssueGone(err):
 			w.log.Warn("claim from Slack not applied", "product", pr.policy.Product, "issue", iss.Key, "user", a.User, "err", err)
 			account = "not applied: " + err.Error()
 		case err != nil:

@@ -20,20 +20,34 @@ type IssueSource interface {
 
 // IssueWriter applies a patch (rules.Policy.Patch) to one issue. An issue
 // that no longer exists where the worker knows it (deleted, or moved out of
-// the bot's reach) is reported with an error wrapping ErrIssueGone.
+// the bot's reach) is reported with an error that says IssueGone (see
+// ErrIssueGone).
 //
 // A field Jira refuses on this issue (not on the edit screen, an option
 // the field lacks, a value of the wrong type) does not stop the rest: the
 // other fields, labels and comments are written, and refused names each
 // refused field (the policy's name) with Jira's reason and the fix.
 type IssueWriter interface {
-	Apply(ctx context.Context, pt rules.Patch) (refused map[string]string, err error)
+	Write(ctx context.Context, pt rules.Patch) (refused map[string]string, err error)
 }
 
 // ErrIssueGone says a write found the issue gone: the worker drops it from
 // the cache at once instead of failing the same write every cycle until
-// the next resync.
-var ErrIssueGone = errors.New("issue gone")
+// the next resync. The worker recognises any error in the chain with an
+// IssueGone() bool method that answers true (connectors/jira's
+// *NotFoundError has one), so a writer need not import this package.
+var ErrIssueGone error = issueGoneError{}
+
+type issueGoneError struct{}
+
+func (issueGoneError) Error() string   { return "issue gone" }
+func (issueGoneError) IssueGone() bool { return true }
+
+// isIssueGone reports whether err says the issue is gone (ErrIssueGone).
+func isIssueGone(err error) bool {
+	var g interface{ IssueGone() bool }
+	return errors.As(err, &g) && g.IssueGone()
+}
 
 // Escalator records ladder steps for delivery; bot/outbox's *Outbox is
 // one. It must be idempotent: the worker offers the same due step every

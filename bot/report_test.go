@@ -33,7 +33,7 @@ func (s rptSource) Changed(_ context.Context, projects []string, _ string, _ tim
 
 type rptNop struct{}
 
-func (rptNop) Apply(context.Context, rules.Patch) (map[string]string, error) { return nil, nil }
+func (rptNop) Write(context.Context, rules.Patch) (map[string]string, error) { return nil, nil }
 func (rptNop) Escalate(context.Context, time.Time, outbox.Escalation) (bool, error) {
 	return false, nil
 }

@@ -380,13 +380,13 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 	if ch.Empty() {
 		return
 	}
-	refused, err := jc.wr.Apply(ctx, ch)
+	refused, err := jc.wr.Write(ctx, ch)
 	if len(refused) > 0 {
 		w.noteRefused(pr, o.Issue.Project, ch.Key, refused, now)
 		ch = withoutFields(ch, refused)
 	}
 	if err != nil {
-		if errors.Is(err, ErrIssueGone) {
+		if isIssueGone(err) {
 			delete(pr.cache, o.Issue.ID)
 			w.log.Info("issue gone (deleted or moved away); dropped from the cache", "product", p.Product, "issue", ch.Key, "err", err)
 			return

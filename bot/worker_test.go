@@ -48,7 +48,7 @@ type fakeWriter struct {
 	fails int // the next this many writes fail
 }
 
-func (w *fakeWriter) Apply(_ context.Context, ch rules.Patch) (map[string]string, error) {
+func (w *fakeWriter) Write(_ context.Context, ch rules.Patch) (map[string]string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.got = append(w.got, ch)

@@ -194,9 +194,8 @@ func (d *demoEnv) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	port := jiraPort{c: d.jira, now: d.clock.Now}
 	d.reg.MustRegister(newConnectorCollector(d.jira), outbox.NewCollector(d.outbox))
-	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: port, Writer: port,
+	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: d.jira, Writer: d.jira,
 		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL, Actions: d.outbox, Pages: d.outbox, Digests: d.outbox,
 		Schedules:    demoSchedules(d.policies, d.tick),
 		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg), ResyncEvery: d.resyncEvery})

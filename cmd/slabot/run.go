@@ -93,7 +93,6 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 		a.store.Close()
 		return nil, err
 	}
-	port := jiraPort{c: a.jira, now: time.Now}
 	metrics := bot.NewMetrics(a.reg)
 	a.worker, err = bot.New(bot.Config{Policies: a.policies,
 		Connect: func(ctx context.Context) (bot.IssueSource, bot.IssueWriter, string, error) {
@@ -104,7 +103,7 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 				}
 				return nil, nil, "", err
 			}
-			return port, port, a.jira.AccountID(), nil
+			return a.jira, a.jira, a.jira.AccountID(), nil
 		},
 		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL, Schedule: cfg.Schedule,
 		Actions: a.outbox, Pages: a.outbox, Digests: a.outbox,

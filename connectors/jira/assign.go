@@ -2,7 +2,6 @@ package jira
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -11,7 +10,14 @@ import (
 // ErrNoAccount: no Jira account matches the e-mail of the Slack user who
 // claimed an issue. A person must fix it (the account's e-mail, or the
 // directory mapping), so the claim is not retried blindly.
-var ErrNoAccount = errors.New("jira: no account for that e-mail")
+// It says so through NoAccount, which the worker recognises without
+// importing this package.
+var ErrNoAccount error = noAccountError{}
+
+type noAccountError struct{}
+
+func (noAccountError) Error() string   { return "jira: no account for that e-mail" }
+func (noAccountError) NoAccount() bool { return true }
 
 // AccountByEmail finds the Jira account whose e-mail is email (GET
 // /rest/api/2/user/search; Cloud matches hidden e-mails too but does not

@@ -75,7 +75,7 @@ func BenchmarkFullSync(b *testing.B) {
 	var perOp int
 	for b.Loop() {
 		before := c.TotalRequests()
-		issues, _, err := c.Changed(bg, "SUP", Cursor{})
+		issues, _, err := c.ChangedIn(bg, []string{"SUP"}, Cursor{})
 		if err != nil {
 			b.Fatal(err)
 		}

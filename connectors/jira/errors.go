@@ -75,6 +75,11 @@ func (e *NotFoundError) Error() string {
 
 func (e *NotFoundError) Unwrap() error { return e.Err }
 
+// IssueGone says the issue behind a write or an assignment is gone from
+// the bot's reach; the worker drops it from its cache at once (it
+// recognises the method, not this type).
+func (e *NotFoundError) IssueGone() bool { return true }
+
 // ScreenField is one field an edit could not set.
 type ScreenField struct {
 	Name string // configured name

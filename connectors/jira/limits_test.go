@@ -18,7 +18,7 @@ import (
 func TestRateLimitRetryAfterHonoured(t *testing.T) {
 	s := newSite(t, seedWith(genIssues(60, 45, t0.Add(-48*time.Hour))...), jirasim.Options{}, func(c *Config) { c.PageSize = 10 })
 	s.sim.SetLimits(jirasim.Limits{Burst: 3, PerSecond: 0.5})
-	issues, _, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	issues, _, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestQuotaRateLimitReportsReason(t *testing.T) {
 	// A quota covers the whole site: other endpoints are held back by the
 	// client too, instead of spending requests on certain 429s.
 	before := s.sim.CountRequests("", "*")
-	_, _, err = s.client.Changed(ctx(t), "SUP", Cursor{})
+	_, _, err = s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if !errors.As(err, &rl) || rl.Reason != ReasonQuotaTenant || !strings.Contains(err.Error(), "quota") {
 		t.Errorf("search during the quota: err = %v, want a quota RateLimitError", err)
 	}
@@ -166,7 +166,7 @@ func TestServerErrorsRetriedThenSucceed(t *testing.T) {
 	s := newSite(t, seedWith(genIssues(5, 2, t0.Add(-time.Hour))...), jirasim.Options{}, nil)
 	s.sim.InjectFault(jirasim.Fault{Method: "POST", Path: "/rest/api/2/search/jql", Status: 503, Times: 2})
 	s.sim.InjectFault(jirasim.Fault{Method: "GET", Path: "/rest/api/2/issue/SUP-2", Drop: true, Times: 1})
-	issues, _, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	issues, _, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if err != nil || len(issues) != 5 {
 		t.Fatalf("%d issues, %v", len(issues), err)
 	}
@@ -234,7 +234,7 @@ func TestContextCancellation(t *testing.T) {
 		s.sim.InjectFault(jirasim.Fault{Path: "/rest/api/2/search/jql", Latency: time.Hour, Times: 1})
 		c, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
-		_, _, err := s.client.Changed(c, "SUP", Cursor{})
+		_, _, err := s.client.ChangedIn(c, []string{"SUP"}, Cursor{})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v", err)
 		}

@@ -37,7 +37,7 @@ func TestLiveSite(t *testing.T) {
 	// A bounded incremental poll over the last week, then one more from its
 	// cursor, which must not redeliver anything unchanged.
 	cur := Cursor{Updated: time.Now().Add(-7 * 24 * time.Hour)}
-	issues, cur, err := c.Changed(ctx, project, cur)
+	issues, cur, err := c.ChangedIn(ctx, []string{project}, cur)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestLiveSite(t *testing.T) {
 			t.Errorf("incomplete mapping: %+v", is)
 		}
 	}
-	again, _, err := c.Changed(ctx, project, cur)
+	again, _, err := c.ChangedIn(ctx, []string{project}, cur)
 	if err != nil {
 		t.Fatal(err)
 	}

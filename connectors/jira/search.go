@@ -47,11 +47,6 @@ type Cursor struct {
 	Seen map[string]time.Time `json:"seen,omitempty"`
 }
 
-// Changed is ChangedIn for one project.
-func (c *Client) Changed(ctx context.Context, project string, cur Cursor) ([]rules.Issue, Cursor, error) {
-	return c.ChangedIn(ctx, []string{project}, cur)
-}
-
 // ChangedIn returns the issues of the projects created or changed since
 // the cursor (all of them for a zero cursor), complete with changelog,
 // comments and worklogs, and the advanced cursor. One search covers all

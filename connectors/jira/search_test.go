@@ -14,7 +14,7 @@ import (
 
 func TestSearchPaginatesAcrossPages(t *testing.T) {
 	s := newSite(t, seedWith(genIssues(250, 3, t0.Add(-48*time.Hour))...), jirasim.Options{}, nil)
-	issues, cur, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	issues, cur, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestSearchPaginatesAcrossPages(t *testing.T) {
 
 func TestFullSyncNeverCallsRemovedSearch(t *testing.T) {
 	s := newSite(t, seedWith(genIssues(120, 50, t0.Add(-48*time.Hour))...), jirasim.Options{}, nil)
-	if _, _, err := s.client.Changed(ctx(t), "SUP", Cursor{}); err != nil {
+	if _, _, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"/rest/api/2/search", "/rest/api/3/search"} {
@@ -62,7 +62,7 @@ func TestTruncatedChangelogCommentsAndWorklogsAreCompleted(t *testing.T) {
 		is.Worklogs = append(is.Worklogs, jirasim.Worklog{Author: jirasim.AgentID, Started: created.Add(time.Duration(i) * time.Hour), SpentSeconds: 600})
 	}
 	s := newSite(t, seedWith(is), jirasim.Options{}, nil)
-	issues, _, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	issues, _, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,14 +174,14 @@ func TestIssueMapping(t *testing.T) {
 func TestIncrementalPollingOverlap(t *testing.T) {
 	s := newSite(t, seedWith(genIssues(230, 2, t0.Add(-5*time.Hour))...), jirasim.Options{}, nil)
 	c := s.client
-	first, cur, err := c.Changed(ctx(t), "SUP", Cursor{})
+	first, cur, err := c.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if err != nil || len(first) != 230 {
 		t.Fatalf("full sync: %d issues, %v", len(first), err)
 	}
 
 	// Nothing changed: the overlap window is re-read but nothing is redelivered.
 	s.clock.Advance(30 * time.Second)
-	again, cur, err := c.Changed(ctx(t), "SUP", cur)
+	again, cur, err := c.ChangedIn(ctx(t), []string{"SUP"}, cur)
 	if err != nil || len(again) != 0 {
 		t.Fatalf("idle poll delivered %d issues (%v)", len(again), err)
 	}
@@ -193,7 +193,7 @@ func TestIncrementalPollingOverlap(t *testing.T) {
 	s.clock.Advance(5 * time.Second)
 	_, err = s.sim.AddComment("SUP-17", jirasim.CustomerID, "any news?", false, time.Time{})
 	must(t, err)
-	got, cur, err := c.Changed(ctx(t), "SUP", cur)
+	got, cur, err := c.ChangedIn(ctx(t), []string{"SUP"}, cur)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestIncrementalPollingOverlap(t *testing.T) {
 		}
 	}
 	c.cfg.PageSize = 2
-	got, cur, err = c.Changed(ctx(t), "SUP", cur)
+	got, cur, err = c.ChangedIn(ctx(t), []string{"SUP"}, cur)
 	c.cfg.OnRequest, c.cfg.PageSize = nil, 100
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +229,7 @@ func TestIncrementalPollingOverlap(t *testing.T) {
 
 	// And the next poll has nothing new.
 	s.clock.Advance(20 * time.Second)
-	got, _, err = c.Changed(ctx(t), "SUP", cur)
+	got, _, err = c.ChangedIn(ctx(t), []string{"SUP"}, cur)
 	if err != nil || len(got) != 0 {
 		t.Fatalf("final poll delivered %v (%v)", keys(got), err)
 	}
@@ -269,14 +269,14 @@ func TestIncrementalPollingUsesTheUsersZone(t *testing.T) {
 	seed := seedWith(genIssues(3, 2, t0.Add(-time.Hour))...)
 	seed.Users[0].TimeZone = "America/Los_Angeles"
 	s := newSite(t, seed, jirasim.Options{LogBodies: true}, nil)
-	_, cur, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	_, cur, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.clock.Advance(time.Minute)
 	must(t, s.sim.SetPriority("SUP-2", "Low", jirasim.AgentID, time.Time{}))
 	s.sim.ResetRequests()
-	got, _, err := s.client.Changed(ctx(t), "SUP", cur)
+	got, _, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, cur)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,14 +360,14 @@ func TestCursorFollowsJirasClockNotOurs(t *testing.T) {
 		jiraNow := c.Now
 		c.Now = func() time.Time { return jiraNow().Add(10 * time.Minute) }
 	})
-	_, cur, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	_, cur, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.clock.Advance(30 * time.Second)
 	must(t, s.sim.SetPriority("SUP-2", "Low", jirasim.AgentID, time.Time{}))
 	s.clock.Advance(90 * time.Second)
-	got, _, err := s.client.Changed(ctx(t), "SUP", cur)
+	got, _, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, cur)
 	if err != nil {
 		t.Fatal(err)
 	}

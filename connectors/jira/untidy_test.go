@@ -373,7 +373,7 @@ func TestChangelogsCompletedInBulk(t *testing.T) {
 	issues = append(issues, jirasim.Issue{Key: "SUP-4", Project: "SUP", Type: "Incident", Status: "Open", Summary: "quiet",
 		Reporter: jirasim.CustomerID, Created: created, History: statusPingPong(created, 4)})
 	s := newSite(t, seedWith(issues...), jirasim.Options{LogBodies: true}, nil)
-	got, _, err := s.client.Changed(ctx(t), "SUP", Cursor{})
+	got, _, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +413,7 @@ func TestChangelogsCompletedInBulk(t *testing.T) {
 		Body: `{"errorMessages":["null for uri"],"errors":{}}`})
 	s.sim.ResetRequests()
 	for range 2 {
-		got, _, err = s.client.Changed(ctx(t), "SUP", Cursor{})
+		got, _, err = s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 		if err != nil || len(got) != 4 {
 			t.Fatalf("fallback: %d issues, %v", len(got), err)
 		}
