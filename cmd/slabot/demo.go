@@ -62,11 +62,17 @@ type demoEnv struct {
 	reg          *prometheus.Registry
 	log          *slog.Logger
 	// slack and clicks answer the buttons on ladder messages (Socket
-	// Mode over slacksim); see demo_actions.go.
+	// Mode over slacksim); see demo_clicks.go.
 	slack  *slack.Client
 	clicks *bot.Clicks
 	// pd is the PagerDuty simulator the demo's paging rung pages.
 	pd *pdsim.Server
+	// The script's button presses (demo_clicks.go): the listener, and
+	// what was pressed and answered.
+	stopListen func()
+	listens    int
+	leadJoined bool
+	clicked    []demoClick
 }
 
 // demoRoutingKey is the demo's PagerDuty routing key (32 characters).
@@ -205,6 +211,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 }
 
 func (d *demoEnv) stop() {
+	d.stopListening()
 	if d.store != nil {
 		d.store.Close()
 		d.store = nil
@@ -233,7 +240,13 @@ func (d *demoEnv) play(ctx context.Context, script []scriptEvent, from, to time.
 		for next < len(script) && !script[next].at.After(now) {
 			ev := script[next]
 			d.clock.Set(ev.at)
-			if err := ev.do(d.jsim, d.keys, ev.at); err != nil {
+			var err error
+			if ev.press != nil {
+				err = ev.press(ctx, d, ev.at)
+			} else {
+				err = ev.do(d.jsim, d.keys, ev.at)
+			}
+			if err != nil {
 				return fmt.Errorf("script %q: %w", ev.what, err)
 			}
 			next++
@@ -537,6 +550,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	}
 	d.printIssues(stdout)
 	d.printSlack(stdout)
+	d.printClicks(stdout)
 	if err := d.writeReports(ctx, stdout, end); err != nil {
 		fmt.Fprintln(stderr, "slabot demo: reports:", err)
 		return 1

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"time"
@@ -13,6 +14,8 @@ type scriptEvent struct {
 	at   time.Time
 	what string
 	do   func(s *jirasim.Server, keys map[string]string, at time.Time) error
+	// press, when set instead of do, is a click in Slack (demo_clicks.go).
+	press func(ctx context.Context, d *demoEnv, at time.Time) error
 }
 
 // utc reads a script instant and gives it milliseconds, as Jira's stamps
@@ -80,6 +83,13 @@ func demoScript() []scriptEvent {
 		reply("bot-weekend", "2026-11-09T09:00:00Z", botronAgent, "Please send the log file."),
 		create("bot-climb", "2026-11-09T10:00:00Z", "BEXP", "Question", "Medium", botronCust, "Exporter 3.1 licence transfer", "Can we move the licence to a new server?"),
 		assign("bot-climb", "2026-11-09T10:05:00Z", botronAgent),
+		// The team lead acts from Slack: snoozes the agent's reminder (level
+		// 1), at breach acknowledges the team lead's message (level 2:
+		// management is still told, as the policy says), and in the
+		// afternoon takes the issue herself.
+		press("bot-climb", "2026-11-10T08:00:00Z", "slabot.snooze.30m"),
+		press("bot-climb", "2026-11-10T10:30:00Z", "slabot.ack"),
+		press("bot-climb", "2026-11-10T14:00:00Z", "slabot.claim"),
 		reply("bot-climb", "2026-11-12T09:00:00Z", botronAgent, "Sorry for the delay: yes, we will transfer it today."),
 
 		// Hydra: 10:00-19:00 Moscow, Unity Day (4 November) off.
@@ -136,7 +146,7 @@ func demoScript() []scriptEvent {
 var demoScenarios = map[string]string{
 	"bot-pause":     "pause: waiting for customer",
 	"bot-weekend":   "weekend; missing information",
-	"bot-climb":     "breach climbs all three rungs",
+	"bot-climb":     "breach climbs all three rungs; snooze, ack, claim in Slack",
 	"hyd-holiday":   "holiday (Unity Day, 4 Nov)",
 	"hyd-priority":  "priority the type does not allow",
 	"hyd-update":    "work after hours (billed x1.5)",
