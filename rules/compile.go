@@ -936,24 +936,34 @@ func (c *compiler) schedule(p *Policy, f *policyFile) {
 	p.Schedule = spec
 }
 
+// rungChannel resolves the rung a policy names at key (def when it names
+// none) to that rung's ladder channel, for a message (what) posted there
+// on a schedule; an unknown rung or one without a channel is a problem and
+// gives no channel.
+func (c *compiler) rungChannel(p *Policy, key, named string, def Rung, what string) (Rung, string) {
+	r := def
+	if named != "" {
+		r = Rung(named)
+	}
+	switch {
+	case rungRank(r) < 0:
+		c.problem(key, "rungs are agent, team_lead and management", "unknown rung %q", named)
+	case p.Ladder.Channels[r] == "":
+		c.problem(key, fmt.Sprintf("add ladder.rungs.%s.channel, or name a rung that has a channel", r),
+			"rung %q has no channel to post %s to", r, what)
+	default:
+		return r, p.Ladder.Channels[r]
+	}
+	return r, ""
+}
+
 func (c *compiler) report(p *Policy, f *policyFile) {
 	rf := f.Report
 	if !rf.Monthly && rf.Rung == "" && rf.Format == "" {
 		return
 	}
-	s := ReportSchedule{Monthly: rf.Monthly, Rung: RungManagement, Format: "html"}
-	if rf.Rung != "" {
-		s.Rung = Rung(rf.Rung)
-	}
-	switch {
-	case rungRank(s.Rung) < 0:
-		c.problem("report.rung", "rungs are agent, team_lead and management", "unknown rung %q", rf.Rung)
-	case p.Ladder.Channels[s.Rung] == "":
-		c.problem("report.rung", fmt.Sprintf("add ladder.rungs.%s.channel, or name a rung that has a channel", s.Rung),
-			"rung %q has no channel to post the report to", s.Rung)
-	default:
-		s.Channel = p.Ladder.Channels[s.Rung]
-	}
+	s := ReportSchedule{Monthly: rf.Monthly, Format: "html"}
+	s.Rung, s.Channel = c.rungChannel(p, "report.rung", rf.Rung, RungManagement, "the report")
 	switch strings.ToLower(strings.TrimSpace(rf.Format)) {
 	case "":
 	case "html":

@@ -30,19 +30,8 @@ func (c *compiler) digest(p *Policy, f *policyFile) {
 	if df == nil {
 		return
 	}
-	d := &DigestSchedule{Spec: strings.TrimSpace(df.Schedule), Rung: RungTeamLead}
-	if df.Rung != "" {
-		d.Rung = Rung(df.Rung)
-	}
-	switch {
-	case rungRank(d.Rung) < 0:
-		c.problem("digest.rung", "rungs are agent, team_lead and management", "unknown rung %q", df.Rung)
-	case p.Ladder.Channels[d.Rung] == "":
-		c.problem("digest.rung", fmt.Sprintf("add ladder.rungs.%s.channel, or name a rung that has a channel", d.Rung),
-			"rung %q has no channel to post the digest to", d.Rung)
-	default:
-		d.Channel = p.Ladder.Channels[d.Rung]
-	}
+	d := &DigestSchedule{Spec: strings.TrimSpace(df.Schedule)}
+	d.Rung, d.Channel = c.rungChannel(p, "digest.rung", df.Rung, RungTeamLead, "the digest")
 	loc := p.Location
 	if loc == nil {
 		loc = time.UTC
