@@ -94,6 +94,17 @@ func TestHydraRussianBankHolidays(t *testing.T) {
 		{"2027-05-10", "", "Victory Day (substitute day)"},
 		{"2027-06-14", "", "Russia Day (substitute day)"},
 		{"2027-05-04", "10:00-19:00", ""},
+		// Decree No. 1187 of 17 Sep 2026: Jan 2 -> Nov 5, Jan 3 -> Dec 31,
+		// and Saturday Feb 20 worked for Monday Feb 22.
+		{"2027-01-08", "", "New Year holidays"},
+		{"2027-01-11", "10:00-19:00", ""},
+		{"2027-02-20", "10:00-19:00", "Working Saturday"},
+		{"2027-02-22", "", "Transferred days off 2027"},
+		{"2027-02-23", "", "Defender of the Fatherland Day"},
+		{"2027-11-04", "", "Unity Day"},
+		{"2027-11-05", "", "Transferred days off 2027"},
+		{"2027-11-13", "", ""}, // the Dec 2025 draft's working Saturday is not in the decree
+		{"2027-12-31", "", "Transferred days off 2027"},
 		// the 2025 decree moved Feb 23's and Mar 8's substitutes elsewhere
 		{"2025-02-24", "10:00-19:00", "Working day (decree moved the substitute to May 8)"},
 		{"2025-05-08", "", "Transferred days off 2025"},
