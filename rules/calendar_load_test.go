@@ -174,3 +174,47 @@ holidays:
 		t.Errorf("missing shared file: %v", err)
 	}
 }
+
+// A shared calendar file may sit in the policies directory itself, next to
+// the policies that include it: a Kubernetes ConfigMap or Helm values mount
+// one flat directory. Loading the directory checks the calendar file at its
+// own file:line and does not take it for a policy without product and
+// goals; a directory of calendar files only is still refused.
+func TestLoadDirHoldsSharedCalendarFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A holiday set (no week, no zone: the including policy gives both).
+	write("ru-days-off.yaml", "country: ru\nholidays:\n  - {name: Transferred days off 2027, dates: [2027-02-22, 2027-11-05, 2027-12-31]}\n")
+	write("botron.yaml", string(withCalendars(t, "  business:\n    file: ru-days-off.yaml\n    timezone: Europe/Moscow\n    week: {mon-fri: [\"10:00-19:00\"]}\n")))
+	ps, err := LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].Product != "Botron Support" {
+		t.Fatalf("policies %v, want only Botron's", ps)
+	}
+	d, _ := calendar.ParseDate("2027-11-05")
+	if ws, _ := ps[0].Calendars["business"].Hours(d); len(ws) != 0 {
+		t.Errorf("2027-11-05 open %v, want the shared file's transferred day off", ws)
+	}
+	if !IsCalendarFile([]byte("timezone: Europe/Moscow\nweek: {mon-fri: [\"10:00-19:00\"]}\n")) || IsCalendarFile([]byte("product: X\ncalendars: {}\n")) || IsCalendarFile([]byte("- a list\n")) {
+		t.Error("IsCalendarFile: a calendar is one, a file with product: or a list is not")
+	}
+
+	write("ru-days-off.yaml", "holidays:\n  - {name: Bad, dates: [2027-13-01]}\n")
+	if _, err := LoadDir(dir); err == nil || !strings.Contains(err.Error(), "ru-days-off.yaml:2:") {
+		t.Errorf("a problem in the calendar file must point into it: %v", err)
+	}
+	if err := os.Remove(filepath.Join(dir, "botron.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	write("ru-days-off.yaml", "country: ru\n")
+	if _, err := LoadDir(dir); err == nil || !strings.Contains(err.Error(), "no policy files") {
+		t.Errorf("a directory of calendar files only: %v", err)
+	}
+}

@@ -70,7 +70,8 @@ func LoadFile(path string) (*Policy, error) {
 
 // LoadDir compiles every *.yaml and *.yml file in dir, sorted by name. It
 // returns all problems of all files together, and also checks that no Jira
-// project is governed by two policies.
+// project is governed by two policies. Calendar files among them (see
+// IsCalendarFile) are checked, not returned: they are what policies include.
 func LoadDir(dir string) ([]*Policy, error) {
 	return loadFS(os.DirFS(dir), ".", func(name string) string { return filepath.Join(dir, name) })
 }
@@ -101,6 +102,18 @@ func loadFS(fsys fs.FS, dir string, display func(string) string) ([]*Policy, err
 		if err != nil {
 			return nil, fmt.Errorf("read policy: %w", err)
 		}
+		if IsCalendarFile(data) {
+			// A shared calendar or holiday set that policies include with
+			// file:. Its problems are reported here too, with its own
+			// file:line; it governs no project.
+			var ps Problems
+			if _, _, err := compileCalendarFile(name, data, false); errors.As(err, &ps) {
+				all = append(all, ps...)
+			} else if err != nil {
+				return nil, err
+			}
+			continue
+		}
 		p, err := Load(name, data)
 		var ps Problems
 		switch {
@@ -111,6 +124,9 @@ func loadFS(fsys fs.FS, dir string, display func(string) string) ([]*Policy, err
 			return nil, err
 		}
 		policies = append(policies, p)
+	}
+	if len(policies) == 0 && len(all) == 0 {
+		return nil, fmt.Errorf("no policy files in %s: only calendar files (a policy has product:, projects: and goals:)", display(""))
 	}
 	all = append(all, governedTwice(policies)...)
 	if len(all) > 0 {

@@ -22,10 +22,7 @@ func LoadPaths(paths ...string) ([]*Policy, error) {
 		if st.IsDir() {
 			got, err = LoadDir(path)
 		} else {
-			var p *Policy
-			if p, err = LoadFile(path); err == nil {
-				got = []*Policy{p}
-			}
+			got, err = loadPathFile(path)
 		}
 		var ps Problems
 		switch {
@@ -62,4 +59,22 @@ func governedTwice(policies []*Policy) Problems {
 		}
 	}
 	return ps
+}
+
+// loadPathFile compiles one file named on a command line: a policy, or a
+// calendar file, which is checked and governs nothing.
+func loadPathFile(path string) ([]*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	if IsCalendarFile(data) {
+		_, _, err := compileCalendarFile(path, data, false)
+		return nil, err
+	}
+	p, err := Load(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return []*Policy{p}, nil
 }

@@ -20,7 +20,7 @@ import (
 // one calendar of a policy, or of a calendar file alone, so a support
 // manager can check the engine against the contract by hand.
 func runCalendar(args []string, stdout, stderr io.Writer) int {
-	f := newVerbFlags("calendar", "[--policies PATH] [--product KEY] [--calendar NAME] (--from RFC3339 --add DURATION | --from RFC3339 --to RFC3339 | --month YYYY-MM)  (PATH: a policy, a directory of them, or a calendar file)", stdout, stderr)
+	f := newVerbFlags("calendar", "[PATH | --policies PATH] [--product KEY] [--calendar NAME] (--from RFC3339 --add DURATION | --from RFC3339 --to RFC3339 | --month YYYY-MM)  (PATH: a policy, a directory of them, or a calendar file)", stdout, stderr)
 	policyPath := f.policiesFlag()
 	product := f.String("product", "", "product or project key, when PATH holds several policies")
 	name := f.String("calendar", "", "calendar name (default: the policy's default calendar)")
@@ -28,8 +28,12 @@ func runCalendar(args []string, stdout, stderr io.Writer) int {
 	add := f.String("add", "", "business time to add, e.g. 90m, 4h, 1bd")
 	to := f.String("to", "", "end instant, RFC 3339: print the business time between --from and --to")
 	month := f.String("month", "", "list the working windows and holidays of YYYY-MM")
-	if _, code, ok := f.parse(args, 0, 0); !ok {
+	pos, code, ok := f.parse(args, 0, 1)
+	if !ok {
 		return code
+	}
+	if len(pos) == 1 { // slabot calendar uk-holidays.yaml --month 2027-12
+		*policyPath = pos[0]
 	}
 	modes := 0
 	for _, m := range []string{*month, *add, *to} {

@@ -95,6 +95,8 @@ func TestCalendarFileAloneBetweenAndUnits(t *testing.T) {
 		{"between over a policy's calendar (Hydra, New Year holidays)", []string{"--policies", "../../deploy/policies/hydra.yaml", "--from", "2026-12-30T18:00:00+03:00", "--to", "2027-01-11T11:00:00+03:00"}, 0, "2h0m0s", ""},
 		{"the yearly eve on a Saturday stays closed (2028-10-28)", []string{"--policies", file, "--from", "2028-10-27T17:00:00+03:00", "--add", "4h"}, 0, "2028-10-30T12:00:00+03:00", ""},
 		{"unit-less minutes are refused with a hint", []string{"--policies", file, "--from", "2028-02-25T10:00:00+03:00", "--add", "1440"}, 2, "", `"1440" has no unit: write 1440m for minutes`},
+		{"the file as PATH, flags after it", []string{file, "--from", "2028-02-25T10:00:00+03:00", "--add", "8h"}, 0, "2028-02-29T14:00:00+03:00", ""},
+		{"one PATH only", []string{file, file, "--month", "2028-02"}, 2, "", "unexpected argument"},
 		{"--to before --from", []string{"--policies", file, "--from", "2028-02-25T10:00:00+03:00", "--to", "2028-02-24T10:00:00+03:00"}, 2, "", "--to is before --from"},
 	}
 	for _, tc := range cases {

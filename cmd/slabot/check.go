@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -66,6 +68,9 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	loadFeeds(policies, *offline, now, stderr)
+	for _, c := range calendarFilesIn(paths) {
+		fmt.Fprintf(stdout, "ok    %s  calendar file (checked; policies include it with calendars.NAME.file)\n", c)
+	}
 	for _, p := range policies {
 		fmt.Fprintf(stdout, "ok    %s  %s  projects %v, %d goal(s), %d calendar(s)\n", p.File, p.Product, p.Projects, len(p.Goals), len(p.Calendars))
 		// A calendar whose dated holidays stop before this year or the next
@@ -363,4 +368,28 @@ func feedCacheDir() string {
 		return dir
 	}
 	return "feeds"
+}
+
+// calendarFilesIn lists the calendar files among the files check was given
+// (see rules.IsCalendarFile): loading checked them; they are listed so the
+// output accounts for every file.
+func calendarFilesIn(paths []string) []string {
+	var files []string
+	for _, p := range paths {
+		names := []string{p}
+		if st, err := os.Stat(p); err == nil && st.IsDir() {
+			names = nil
+			for _, pat := range []string{"*.yaml", "*.yml"} {
+				m, _ := filepath.Glob(filepath.Join(p, pat))
+				names = append(names, m...)
+			}
+			sort.Strings(names)
+		}
+		for _, n := range names {
+			if data, err := os.ReadFile(n); err == nil && rules.IsCalendarFile(data) {
+				files = append(files, n)
+			}
+		}
+	}
+	return files
 }

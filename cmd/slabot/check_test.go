@@ -306,3 +306,33 @@ func TestCheckWarnsOfPrioritiesWithoutTargetRow(t *testing.T) {
 		t.Errorf("the shipped file (with its none row) warns: exit %d\n%s", code, errs)
 	}
 }
+
+// A shared calendar file next to the policies (one flat directory, as a
+// ConfigMap mounts it) is checked and listed as a calendar file, named
+// alone it is checked too, and a mistake in it fails check at its line.
+func TestCheckListsCalendarFiles(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("..", "..", "deploy", "policies", "hydra.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := filepath.Join(dir, "company-days.yaml")
+	for name, body := range map[string]string{"hydra.yaml": string(src), "company-days.yaml": "holidays:\n  - {name: Founders day, date: \"06-01\"}\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := runCLI(t, "check", "--offline", "--now", "2026-12-02T10:00:00Z", "--policies", dir)
+	if code != exitOK || !strings.Contains(out, "ok    "+shared+"  calendar file") || !strings.Contains(out, "Hydra Billing Support") {
+		t.Errorf("directory: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "check", "--offline", shared); code != exitOK || !strings.Contains(out, "calendar file") {
+		t.Errorf("the calendar file alone: exit %d\n%s%s", code, out, errs)
+	}
+	if err := os.WriteFile(shared, []byte("holidays:\n  - {name: Founders day, date: \"13-01\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "check", "--offline", "--policies", dir); code != exitProblem || !strings.Contains(errs, shared+":2:") {
+		t.Errorf("a bad calendar file: exit %d, want 1 naming %s:2\n%s%s", code, shared, out, errs)
+	}
+}
