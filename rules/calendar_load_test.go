@@ -1,4 +1,4 @@
-package rules
+package rules_test
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/calendar"
 )
 
@@ -32,7 +33,7 @@ func withCalendars(t *testing.T, block string) []byte {
 // own: "If a bank holiday is on a weekend, a 'substitute' weekday becomes a
 // bank holiday, normally the following Monday" (gov.uk/bank-holidays).
 func TestLoadCountryCalendar(t *testing.T) {
-	p, err := Load("uk.yaml", withCalendars(t, `  business:
+	p, err := rules.Load("uk.yaml", withCalendars(t, `  business:
     timezone: Europe/London
     country: GB
     week: {mon-fri: ["09:00-17:00"]}
@@ -52,7 +53,7 @@ func TestLoadCountryCalendar(t *testing.T) {
 	if got, want := cal.Add(time.Date(2027, 12, 24, 16, 0, 0, 0, lon), 2*time.Hour), time.Date(2027, 12, 30, 10, 0, 0, 0, lon); !got.Equal(want) {
 		t.Errorf("Fri 24 Dec 2027 16:00 + 2h = %s, want %s", got, want)
 	}
-	_, err = Load("tr.yaml", withCalendars(t, `  business:
+	_, err = rules.Load("tr.yaml", withCalendars(t, `  business:
     country: tr
     week: {mon-fri: ["09:00-17:00"]}`))
 	if err == nil || !strings.Contains(err.Error(), "calendars.business.country: no holiday set for country \"tr\"") {
@@ -74,8 +75,8 @@ func TestLoadReportsEveryTypeError(t *testing.T) {
       - {name: Christmas, date: "12-25"}`))
 	src = strings.Replace(src, "  enabled: true", "  enabled: sure", 1)
 	src += "\nreview: {max_per_day: lots}\nplans:\n  - {name: basic, persons: 2.5}\n"
-	_, err := Load("botron.yaml", []byte(src))
-	var ps Problems
+	_, err := rules.Load("botron.yaml", []byte(src))
+	var ps rules.Problems
 	if !errors.As(err, &ps) {
 		t.Fatalf("want Problems, got %v", err)
 	}
@@ -143,7 +144,7 @@ holidays:
 `)
 	a := write("a.yaml", string(withCalendars(t, "  business:\n    file: shared/ru.yaml\n    week: {mon-fri: [\"10:00-19:00\"]}\n")))
 	b := write("b.yaml", strings.Replace(string(withCalendars(t, "  business:\n    file: shared/ru.yaml\n    week: {mon-fri: [\"09:00-18:00\"]}\n")), "[BCFG, BPRM, BEXP]", "[OTHER]", 1))
-	ps, err := LoadPaths(a, b)
+	ps, err := rules.LoadPaths(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,12 +166,12 @@ holidays:
 		}
 	}
 	write("shared/ru.yaml", "timezone: Europe/Moscow\nholidays:\n  - {name: Bad, dates: [2026-13-01]}\n")
-	_, err = LoadPaths(a)
+	_, err = rules.LoadPaths(a)
 	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "shared", "ru.yaml")+":3:") || !strings.Contains(err.Error(), "holidays[0].dates[0]") {
 		t.Errorf("a problem in the shared file must point into it: %v", err)
 	}
 	write("a.yaml", string(withCalendars(t, "  business:\n    file: shared/missing.yaml\n")))
-	if _, err = LoadPaths(a); err == nil || !strings.Contains(err.Error(), "calendars.business.file: cannot read calendar file \"shared/missing.yaml\"") {
+	if _, err = rules.LoadPaths(a); err == nil || !strings.Contains(err.Error(), "calendars.business.file: cannot read calendar file \"shared/missing.yaml\"") {
 		t.Errorf("missing shared file: %v", err)
 	}
 }
@@ -191,7 +192,7 @@ func TestLoadDirHoldsSharedCalendarFiles(t *testing.T) {
 	// A holiday set (no week, no zone: the including policy gives both).
 	write("ru-days-off.yaml", "country: ru\nholidays:\n  - {name: Transferred days off 2027, dates: [2027-02-22, 2027-11-05, 2027-12-31]}\n")
 	write("botron.yaml", string(withCalendars(t, "  business:\n    file: ru-days-off.yaml\n    timezone: Europe/Moscow\n    week: {mon-fri: [\"10:00-19:00\"]}\n")))
-	ps, err := LoadDir(dir)
+	ps, err := rules.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,19 +203,19 @@ func TestLoadDirHoldsSharedCalendarFiles(t *testing.T) {
 	if ws, _ := ps[0].Calendars["business"].Hours(d); len(ws) != 0 {
 		t.Errorf("2027-11-05 open %v, want the shared file's transferred day off", ws)
 	}
-	if !IsCalendarFile([]byte("timezone: Europe/Moscow\nweek: {mon-fri: [\"10:00-19:00\"]}\n")) || IsCalendarFile([]byte("product: X\ncalendars: {}\n")) || IsCalendarFile([]byte("- a list\n")) {
+	if !rules.IsCalendarFile([]byte("timezone: Europe/Moscow\nweek: {mon-fri: [\"10:00-19:00\"]}\n")) || rules.IsCalendarFile([]byte("product: X\ncalendars: {}\n")) || rules.IsCalendarFile([]byte("- a list\n")) {
 		t.Error("IsCalendarFile: a calendar is one, a file with product: or a list is not")
 	}
 
 	write("ru-days-off.yaml", "holidays:\n  - {name: Bad, dates: [2027-13-01]}\n")
-	if _, err := LoadDir(dir); err == nil || !strings.Contains(err.Error(), "ru-days-off.yaml:2:") {
+	if _, err := rules.LoadDir(dir); err == nil || !strings.Contains(err.Error(), "ru-days-off.yaml:2:") {
 		t.Errorf("a problem in the calendar file must point into it: %v", err)
 	}
 	if err := os.Remove(filepath.Join(dir, "botron.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	write("ru-days-off.yaml", "country: ru\n")
-	if _, err := LoadDir(dir); err == nil || !strings.Contains(err.Error(), "no policy files") {
+	if _, err := rules.LoadDir(dir); err == nil || !strings.Contains(err.Error(), "no policy files") {
 		t.Errorf("a directory of calendar files only: %v", err)
 	}
 }

@@ -1,10 +1,13 @@
-package rules
+package rules_test
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // benchIssues builds n issues with realistic timelines for the Sanarise
@@ -12,20 +15,18 @@ import (
 // status changes, agent and customer comments, a priority change on some,
 // and half of them resolved. Every issue is created at least a week before
 // now, so all of its 5-15 changes (at most 15 x 610 minutes) have happened.
-func benchIssues(n int, now time.Time) []Issue {
+func benchIssues(n int, now time.Time) []rules.Issue {
 	rng := rand.New(rand.NewPCG(1, 2))
 	prios := []string{"Critical", "High", "Medium", "Low"}
 	types := []string{"Report a Problem/Bug", "Cannot Access Website/Database", "Website Issue", "Other", "Question in Use or Configuration of Odoo"}
 	statuses := []string{"In Progress", "Waiting for Customer", "In Progress", "Qualification", "In Progress", "Waiting for Customer"}
-	out := make([]Issue, n)
+	out := make([]rules.Issue, n)
 	for i := range out {
 		created := now.Add(-7*24*time.Hour - time.Duration(rng.IntN(23*24*60))*time.Minute)
-		iss := Issue{
-			ID: fmt.Sprint(i), Key: fmt.Sprintf("SAN-%d", i+1), Project: "SAN",
-			Summary: "Issue", Priority: prios[rng.IntN(len(prios))], Type: types[rng.IntN(len(types))],
-			Status: "Open", StatusCategory: CategoryNew, Created: created,
-			Reporter: User{AccountID: fmt.Sprintf("c%d", rng.IntN(200)), Email: fmt.Sprintf("user@client%d.example", rng.IntN(60))},
-		}
+		prio, typ := prios[rng.IntN(len(prios))], types[rng.IntN(len(types))]
+		// 200 people at 60 client domains: a client is its domain.
+		customer := fmt.Sprintf("user%d@client%d.example", rng.IntN(200), rng.IntN(60))
+		opts := []rulestest.Opt{rulestest.Reporter(customer)}
 		t := created
 		changes := 5 + rng.IntN(11)
 		for j := 0; j < changes; j++ {
@@ -37,28 +38,22 @@ func benchIssues(n int, now time.Time) []Issue {
 			if j == 1 {
 				to = "Qualification"
 			}
-			iss.Changes = append(iss.Changes, Change{At: t, Field: FieldStatus, From: iss.Status, To: to, ToCategory: CategoryInProgress})
-			iss.Status = to
+			opts = append(opts, rulestest.MoveTo(t, to, rules.CategoryInProgress))
 			if j == 0 {
-				iss.Comments = append(iss.Comments, Comment{Created: t, Public: true, Body: "On it", Author: User{AccountID: "agent", Email: "a@sanarise.com"}})
+				opts = append(opts, rulestest.Comment(t, "a@sanarise.com", true))
 			}
 			if rng.IntN(4) == 0 {
-				iss.Comments = append(iss.Comments, Comment{Created: t, Public: true, Body: "More info", Author: iss.Reporter})
+				opts = append(opts, rulestest.Comment(t, customer, true))
 			}
 		}
 		if rng.IntN(5) == 0 && t.Before(now) {
-			p := prios[rng.IntN(len(prios))]
-			iss.Changes = append(iss.Changes, Change{At: t, Field: FieldPriority, From: iss.Priority, To: p})
-			iss.Priority = p
+			opts = append(opts, rulestest.SetPriority(t, prios[rng.IntN(len(prios))]))
 		}
 		if rng.IntN(2) == 0 {
 			t = t.Add(time.Duration(10+rng.IntN(600)) * time.Minute)
-			iss.Changes = append(iss.Changes,
-				Change{At: t, Field: FieldStatus, From: iss.Status, To: "Done", ToCategory: CategoryDone},
-				Change{At: t, Field: FieldResolution, To: "Done"})
-			iss.Status, iss.StatusCategory, iss.Resolution, iss.Resolved = "Done", CategoryDone, "Done", t
+			opts = append(opts, rulestest.Resolve(t))
 		}
-		out[i] = iss
+		out[i] = rulestest.Issue(fmt.Sprintf("SAN-%d", i+1), prio, typ, created, opts...)
 	}
 	return out
 }
@@ -72,7 +67,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		Evaluate(p, issues, now, Options{BotAccountID: "slabot"})
+		rules.Evaluate(p, issues, now, rules.Options{BotAccountID: "slabot"})
 	}
 	b.ReportMetric(float64(b.N)*float64(len(issues))/b.Elapsed().Seconds(), "issues/s")
 }
@@ -82,15 +77,15 @@ func BenchmarkEvaluate(b *testing.B) {
 func TestBenchIssuesAreRealistic(t *testing.T) {
 	now := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	issues := benchIssues(10000, now)
-	ev := Evaluate(seed(t, "sanarise"), issues, now, Options{BotAccountID: "slabot"})
-	states := map[GoalState]int{}
+	ev := rules.Evaluate(seed(t, "sanarise"), issues, now, rules.Options{BotAccountID: "slabot"})
+	states := map[rules.GoalState]int{}
 	for i, iss := range issues {
 		n := 0
 		for _, ch := range iss.Changes {
 			if ch.At.After(now) {
 				t.Fatalf("%s has a change after now", iss.Key)
 			}
-			if ch.Field == FieldStatus && ch.To != "Done" {
+			if ch.Field == rules.FieldStatus && ch.To != "Done" {
 				n++
 			}
 		}
@@ -103,7 +98,7 @@ func TestBenchIssuesAreRealistic(t *testing.T) {
 			}
 		}
 	}
-	if states[StateMet] == 0 || states[StateBreached] == 0 || len(states) < 3 {
+	if states[rules.StateMet] == 0 || states[rules.StateBreached] == 0 || len(states) < 3 {
 		t.Errorf("goal states %v: want a mix of met, breached and others", states)
 	}
 }

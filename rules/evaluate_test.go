@@ -1,10 +1,14 @@
-package rules
+package rules_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // Botron: "the first response and assessment of the issue is done in 1
@@ -29,13 +33,13 @@ func TestBotronFirstResponseDeadline(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			created := ts(t, tc.created)
-			o := evalOne(t, p, newIssue("BCFG-1", "Medium", "Question", created), created)
+			created := rulestest.RFC3339(t, tc.created)
+			o := evalOne(t, p, rulestest.Issue("BCFG-1", "Medium", "Question", created), created)
 			g := mustGoal(t, o, "first_response")
-			if g.State != StateRunning {
+			if g.State != rules.StateRunning {
 				t.Fatalf("state %s, want running", g.State)
 			}
-			if want := ts(t, tc.want); !g.Deadline.Equal(want) {
+			if want := rulestest.RFC3339(t, tc.want); !g.Deadline.Equal(want) {
 				t.Errorf("deadline %s, want %s", g.Deadline.UTC().Format(time.RFC3339), tc.want)
 			}
 			if got := o.Fields["First response due"].Time; !got.Equal(g.Deadline) {
@@ -49,32 +53,32 @@ func TestBotronFirstResponseDeadline(t *testing.T) {
 // deadline meets it, one after it is a breach.
 func TestBotronMetAndBreached(t *testing.T) {
 	p := seed(t, "botron")
-	created := ts(t, "2026-11-16T06:00:00Z") // deadline Mon 22:00
+	created := rulestest.RFC3339(t, "2026-11-16T06:00:00Z") // deadline Mon 22:00
 	cases := []struct {
 		name   string
 		answer string
 		public bool
 		email  string
-		want   GoalState
+		want   rules.GoalState
 	}{
-		{"public agent reply before the deadline", "2026-11-16T12:00:00Z", true, agentEmail, StateMet},
-		{"reply exactly at closing time is in time", "2026-11-16T22:00:00Z", true, agentEmail, StateMet},
-		{"reply after closing is late although no business time passed", "2026-11-16T23:00:00Z", true, agentEmail, StateBreached},
-		{"an internal note is not a response", "2026-11-16T12:00:00Z", false, agentEmail, StateBreached},
-		{"the reporter's own comment is not a response", "2026-11-16T12:00:00Z", true, customerEmail, StateBreached},
-		{"a colleague of the reporter is a customer, not an agent", "2026-11-16T12:00:00Z", true, "dora@customer.example", StateBreached},
-		{"nor is anyone outside Botron's domain", "2026-11-16T12:00:00Z", true, "helper@botronsoft.com.evil.example", StateBreached},
+		{"public agent reply before the deadline", "2026-11-16T12:00:00Z", true, agentEmail, rules.StateMet},
+		{"reply exactly at closing time is in time", "2026-11-16T22:00:00Z", true, agentEmail, rules.StateMet},
+		{"reply after closing is late although no business time passed", "2026-11-16T23:00:00Z", true, agentEmail, rules.StateBreached},
+		{"an internal note is not a response", "2026-11-16T12:00:00Z", false, agentEmail, rules.StateBreached},
+		{"the reporter's own comment is not a response", "2026-11-16T12:00:00Z", true, rulestest.CustomerEmail, rules.StateBreached},
+		{"a colleague of the reporter is a customer, not an agent", "2026-11-16T12:00:00Z", true, "dora@customer.example", rules.StateBreached},
+		{"nor is anyone outside Botron's domain", "2026-11-16T12:00:00Z", true, "helper@botronsoft.com.evil.example", rules.StateBreached},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			iss := newIssue("BCFG-2", "Medium", "Question", created, commentBy(ts(t, tc.answer), tc.email, tc.public))
-			o := evalOne(t, p, iss, ts(t, "2026-11-18T12:00:00Z"))
+			iss := rulestest.Issue("BCFG-2", "Medium", "Question", created, rulestest.Comment(rulestest.RFC3339(t, tc.answer), tc.email, tc.public))
+			o := evalOne(t, p, iss, rulestest.RFC3339(t, "2026-11-18T12:00:00Z"))
 			g := mustGoal(t, o, "first_response")
 			if g.State != tc.want {
 				t.Fatalf("state %s, want %s (elapsed %s)", g.State, tc.want, g.Elapsed)
 			}
 			breachedLabel := hasLabel(o, "sla-first_response-breached")
-			if breachedLabel != (tc.want == StateBreached) {
+			if breachedLabel != (tc.want == rules.StateBreached) {
 				t.Errorf("breached label %v, labels %v", breachedLabel, o.Labels)
 			}
 		})
@@ -89,30 +93,30 @@ func TestBotronMetAndBreached(t *testing.T) {
 // resumed now.
 func TestPauseOverWeekend(t *testing.T) {
 	p := seed(t, "botron")
-	created := ts(t, "2026-11-20T10:00:00Z") // Friday
-	opts := []issueOpt{
-		moveTo(ts(t, "2026-11-20T12:00:00Z"), "Waiting for customer", CategoryInProgress),
+	created := rulestest.RFC3339(t, "2026-11-20T10:00:00Z") // Friday
+	opts := []rulestest.Opt{
+		rulestest.MoveTo(rulestest.RFC3339(t, "2026-11-20T12:00:00Z"), "Waiting for customer", rules.CategoryInProgress),
 	}
-	paused := newIssue("BCFG-3", "Medium", "Question", created, opts...)
-	o := evalOne(t, p, paused, ts(t, "2026-11-22T12:00:00Z")) // Sunday noon
+	paused := rulestest.Issue("BCFG-3", "Medium", "Question", created, opts...)
+	o := evalOne(t, p, paused, rulestest.RFC3339(t, "2026-11-22T12:00:00Z")) // Sunday noon
 	g := mustGoal(t, o, "first_response")
-	if g.State != StatePaused || g.Elapsed != 2*time.Hour {
+	if g.State != rules.StatePaused || g.Elapsed != 2*time.Hour {
 		t.Fatalf("state %s elapsed %s, want paused after 2h", g.State, g.Elapsed)
 	}
 	// 14h left, projected from now (Sunday): Monday 06:00 + 14h = 20:00.
-	if want := ts(t, "2026-11-23T20:00:00Z"); !g.Deadline.Equal(want) {
+	if want := rulestest.RFC3339(t, "2026-11-23T20:00:00Z"); !g.Deadline.Equal(want) {
 		t.Errorf("projected deadline %s, want %s", g.Deadline.UTC(), want)
 	}
 	if len(g.Pauses) != 1 || !g.Pauses[0].To.IsZero() {
 		t.Errorf("pauses %+v, want one open pause", g.Pauses)
 	}
 
-	resumed := newIssue("BCFG-3", "Medium", "Question", created, append(opts,
-		moveTo(ts(t, "2026-11-23T09:00:00Z"), "In Progress", CategoryInProgress))...)
-	o = evalOne(t, p, resumed, ts(t, "2026-11-23T10:00:00Z"))
+	resumed := rulestest.Issue("BCFG-3", "Medium", "Question", created, append(opts,
+		rulestest.MoveTo(rulestest.RFC3339(t, "2026-11-23T09:00:00Z"), "In Progress", rules.CategoryInProgress))...)
+	o = evalOne(t, p, resumed, rulestest.RFC3339(t, "2026-11-23T10:00:00Z"))
 	g = mustGoal(t, o, "first_response")
 	// resumed Monday 09:00 with 14h left: 13h to 22:00, 1h Tuesday -> 07:00.
-	if want := ts(t, "2026-11-24T07:00:00Z"); g.State != StateRunning || !g.Deadline.Equal(want) {
+	if want := rulestest.RFC3339(t, "2026-11-24T07:00:00Z"); g.State != rules.StateRunning || !g.Deadline.Equal(want) {
 		t.Errorf("state %s deadline %s, want running until %s", g.State, g.Deadline.UTC(), want)
 	}
 	if g.Elapsed != 3*time.Hour {
@@ -124,37 +128,37 @@ func TestPauseOverWeekend(t *testing.T) {
 // qualification stage." A reopened issue starts a new cycle.
 func TestSanariseResolutionAfterQualificationAndReopen(t *testing.T) {
 	p := seed(t, "sanarise")
-	ist := func(s string) time.Time { return ts(t, s+"+03:00") }
-	iss := newIssue("SAN-1", "High", "Report a Problem/Bug", ist("2026-11-16T09:00:00"),
-		commentBy(ist("2026-11-16T10:00:00"), "ayse@sanarise.com", true),
-		moveTo(ist("2026-11-16T10:00:00"), "Qualification", CategoryInProgress),
-		moveTo(ist("2026-11-16T11:00:00"), "In Progress", CategoryInProgress),
+	ist := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
+	iss := rulestest.Issue("SAN-1", "High", "Report a Problem/Bug", ist("2026-11-16T09:00:00"),
+		rulestest.Comment(ist("2026-11-16T10:00:00"), "ayse@sanarise.com", true),
+		rulestest.MoveTo(ist("2026-11-16T10:00:00"), "Qualification", rules.CategoryInProgress),
+		rulestest.MoveTo(ist("2026-11-16T11:00:00"), "In Progress", rules.CategoryInProgress),
 	)
 	// During qualification the resolution clock has not started.
 	o := evalOne(t, p, iss, ist("2026-11-16T10:30:00"))
-	if g := mustGoal(t, o, "resolution"); g.State != StateNotStarted {
+	if g := mustGoal(t, o, "resolution"); g.State != rules.StateNotStarted {
 		t.Fatalf("resolution during qualification: %s, want not started", g.State)
 	}
 	// "Yüksek" (high): "Çözüm Süresi: 12 saat içinde" -> 12 business hours from
 	// 11:00 Monday: 7h Monday, 5h Tuesday -> Tuesday 14:00.
 	o = evalOne(t, p, iss, ist("2026-11-16T12:00:00"))
 	g := mustGoal(t, o, "resolution")
-	if want := ist("2026-11-17T14:00:00"); g.State != StateRunning || !g.Deadline.Equal(want) || !g.Start.Equal(ist("2026-11-16T11:00:00")) {
+	if want := ist("2026-11-17T14:00:00"); g.State != rules.StateRunning || !g.Deadline.Equal(want) || !g.Start.Equal(ist("2026-11-16T11:00:00")) {
 		t.Fatalf("state %s start %s deadline %s, want running from 11:00 until %s", g.State, g.Start, g.Deadline, want)
 	}
 	resolved := iss
-	resolve(ist("2026-11-17T10:00:00"))(&resolved)
+	rulestest.Resolve(ist("2026-11-17T10:00:00"))(&resolved)
 	o = evalOne(t, p, resolved, ist("2026-11-17T12:00:00"))
-	if g := mustGoal(t, o, "resolution"); g.State != StateMet || g.Elapsed != 8*time.Hour || g.Cycle != 1 {
+	if g := mustGoal(t, o, "resolution"); g.State != rules.StateMet || g.Elapsed != 8*time.Hour || g.Cycle != 1 {
 		t.Fatalf("after resolving: state %s elapsed %s cycle %d, want met after 8h in cycle 1", g.State, g.Elapsed, g.Cycle)
 	}
 	reopened := resolved
-	reopened.Changes = append([]Change(nil), resolved.Changes...)
-	reopen(ist("2026-11-18T14:00:00"))(&reopened)
+	reopened.Changes = append([]rules.Change(nil), resolved.Changes...)
+	rulestest.Reopen(ist("2026-11-18T14:00:00"))(&reopened)
 	o = evalOne(t, p, reopened, ist("2026-11-19T12:00:00"))
 	g = mustGoal(t, o, "resolution")
 	// New cycle from Wednesday 14:00: 4h Wednesday + 8h Thursday -> Thu 17:00.
-	if g.Cycle != 2 || g.State != StateRunning || !g.Deadline.Equal(ist("2026-11-19T17:00:00")) || g.Elapsed != 7*time.Hour {
+	if g.Cycle != 2 || g.State != rules.StateRunning || !g.Deadline.Equal(ist("2026-11-19T17:00:00")) || g.Elapsed != 7*time.Hour {
 		t.Fatalf("reopened: cycle %d state %s deadline %s elapsed %s, want cycle 2 running until Thu 17:00 after 7h", g.Cycle, g.State, g.Deadline, g.Elapsed)
 	}
 }
@@ -164,13 +168,13 @@ func TestSanariseResolutionAfterQualificationAndReopen(t *testing.T) {
 // "İlk Yanıt Süresi: 2 saat içinde".
 func TestPriorityChangeMidCycle(t *testing.T) {
 	p := seed(t, "sanarise")
-	ist := func(s string) time.Time { return ts(t, s+"+03:00") }
-	iss := newIssue("SAN-2", "Medium", "Report a Problem/Bug", ist("2026-11-16T09:00:00"))
+	ist := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
+	iss := rulestest.Issue("SAN-2", "Medium", "Report a Problem/Bug", ist("2026-11-16T09:00:00"))
 	o := evalOne(t, p, iss, ist("2026-11-16T09:30:00"))
 	if g := mustGoal(t, o, "first_response"); !g.Deadline.Equal(ist("2026-11-16T13:00:00")) {
 		t.Fatalf("medium deadline %s, want 13:00", g.Deadline)
 	}
-	setPriority(ist("2026-11-16T10:00:00"), "High")(&iss)
+	rulestest.SetPriority(ist("2026-11-16T10:00:00"), "High")(&iss)
 	o = evalOne(t, p, iss, ist("2026-11-16T10:30:00"))
 	g := mustGoal(t, o, "first_response")
 	if !g.Deadline.Equal(ist("2026-11-16T11:00:00")) || g.Priority != "high" {
@@ -180,7 +184,7 @@ func TestPriorityChangeMidCycle(t *testing.T) {
 	if !g.AtRisk || !hasLabel(o, "sla-first_response-at-risk") {
 		t.Errorf("want at risk at 10:30, labels %v", o.Labels)
 	}
-	if len(o.Escalations) != 1 || o.Escalations[0].Rung != RungAgent || o.Escalations[0].Level != 1 {
+	if len(o.Escalations) != 1 || o.Escalations[0].Rung != rules.RungAgent || o.Escalations[0].Level != 1 {
 		t.Errorf("escalations %+v, want level 1 to the agent", o.Escalations)
 	}
 }
@@ -189,7 +193,7 @@ func TestPriorityChangeMidCycle(t *testing.T) {
 // sağlıyoruz." Critical issues run 24/7; others wait for Monday 09:00.
 func TestSanariseCriticalRunsAroundTheClock(t *testing.T) {
 	p := seed(t, "sanarise")
-	ist := func(s string) time.Time { return ts(t, s+"+03:00") }
+	ist := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
 	sat := ist("2026-11-21T02:00:00")
 	cases := []struct {
 		prio, typ string
@@ -201,11 +205,11 @@ func TestSanariseCriticalRunsAroundTheClock(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.prio, func(t *testing.T) {
-			opts := []issueOpt{}
+			opts := []rulestest.Opt{}
 			if tc.res != "" {
-				opts = append(opts, moveTo(sat, "Qualification", CategoryInProgress), moveTo(ist("2026-11-21T02:00:00"), "In Progress", CategoryInProgress))
+				opts = append(opts, rulestest.MoveTo(sat, "Qualification", rules.CategoryInProgress), rulestest.MoveTo(ist("2026-11-21T02:00:00"), "In Progress", rules.CategoryInProgress))
 			}
-			o := evalOne(t, p, newIssue("SAN-3", tc.prio, tc.typ, sat, opts...), sat)
+			o := evalOne(t, p, rulestest.Issue("SAN-3", tc.prio, tc.typ, sat, opts...), sat)
 			if g := mustGoal(t, o, "first_response"); !g.Deadline.Equal(ist(tc.resp)) {
 				t.Errorf("first response deadline %s, want %s", g.Deadline, tc.resp)
 			}
@@ -222,7 +226,7 @@ func TestSanariseCriticalRunsAroundTheClock(t *testing.T) {
 // its own availability window".
 func TestB2BeePerPlanWindows(t *testing.T) {
 	p := seed(t, "b2bee")
-	lj := func(s string) time.Time { return ts(t, s+"+01:00") }
+	lj := func(s string) time.Time { return rulestest.RFC3339(t, s+"+01:00") }
 	cases := []struct {
 		contract, prio, org, created, want string
 	}{
@@ -236,7 +240,7 @@ func TestB2BeePerPlanWindows(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.contract, func(t *testing.T) {
-			o := evalOne(t, p, newIssue("B2B-1", tc.prio, "Question", lj(tc.created), org(tc.org)), lj(tc.created))
+			o := evalOne(t, p, rulestest.Issue("B2B-1", tc.prio, "Question", lj(tc.created), rulestest.Org(tc.org)), lj(tc.created))
 			g := mustGoal(t, o, "first_response")
 			if !g.Deadline.Equal(lj(tc.want)) {
 				t.Errorf("deadline %s, want %s (row %d, calendar %s)", g.Deadline, tc.want, g.Row.Row, g.Calendar.Name())
@@ -249,27 +253,27 @@ func TestB2BeePerPlanWindows(t *testing.T) {
 // and the other issues are unaffected.
 func TestUnknownTermsAreFlagged(t *testing.T) {
 	p := seed(t, "b2bee")
-	now := ts(t, "2026-11-17T10:00:00Z")
-	issues := []Issue{
-		newIssue("B2B-10", "P0", "Epic", now, reporter("someone@unknown.example")),
-		newIssue("B2B-11", "High", "Question", now, org("Mlin Kos"), reporter("jure@mlinkos.si")),
+	now := rulestest.RFC3339(t, "2026-11-17T10:00:00Z")
+	issues := []rules.Issue{
+		rulestest.Issue("B2B-10", "P0", "Epic", now, rulestest.Reporter("someone@unknown.example")),
+		rulestest.Issue("B2B-11", "High", "Question", now, rulestest.Org("Mlin Kos"), rulestest.Reporter("jure@mlinkos.si")),
 		{Key: "B2B-12"}, // nothing at all
 	}
-	ev := Evaluate(p, issues, now, Options{})
+	ev := rules.Evaluate(p, issues, now, rules.Options{})
 	bad := ev.Outcome("B2B-10")
 	for _, l := range []string{"sla-unknown-priority", "sla-unknown-type", "sla-unknown-customer"} {
 		if !hasLabel(bad, l) {
 			t.Errorf("B2B-10 lacks %s: %v", l, bad.Labels)
 		}
 	}
-	if g := mustGoal(t, bad, "first_response"); g.State != StateUnknown {
+	if g := mustGoal(t, bad, "first_response"); g.State != rules.StateUnknown {
 		t.Errorf("goal without a matching row: %s, want unknown", g.State)
 	}
 	if !strings.Contains(bad.Explain(p, now), `Jira priority "P0" is not mapped`) {
 		t.Errorf("explanation lacks the reason:\n%s", bad.Explain(p, now))
 	}
 	good := ev.Outcome("B2B-11")
-	if len(good.Flags) != 0 || mustGoal(t, good, "first_response").State != StateRunning {
+	if len(good.Flags) != 0 || mustGoal(t, good, "first_response").State != rules.StateRunning {
 		t.Errorf("a valid issue beside bad ones: flags %v, state %s", good.Flags, mustGoal(t, good, "first_response").State)
 	}
 }
@@ -278,15 +282,15 @@ func TestUnknownTermsAreFlagged(t *testing.T) {
 // calendar months in the policy's zone (Europe/Ljubljana), not UTC.
 func TestCreditsAcrossMonthBoundary(t *testing.T) {
 	p := seed(t, "b2bee")
-	issues := []Issue{
+	issues := []rules.Issue{
 		// 23:30 in Ljubljana on 30 November: November's one credit (plan basic).
-		newIssue("B2B-20", "Low", "Question", ts(t, "2026-11-30T22:30:00Z"), org("Pekarna Novak"), reporter("ana@pekarna-novak.si")),
+		rulestest.Issue("B2B-20", "Low", "Question", rulestest.RFC3339(t, "2026-11-30T22:30:00Z"), rulestest.Org("Pekarna Novak"), rulestest.Reporter("ana@pekarna-novak.si")),
 		// 00:30 in Ljubljana on 1 December (still 30 November in UTC): a new month.
-		newIssue("B2B-21", "Low", "Question", ts(t, "2026-11-30T23:30:00Z"), org("Pekarna Novak"), reporter("ana@pekarna-novak.si")),
+		rulestest.Issue("B2B-21", "Low", "Question", rulestest.RFC3339(t, "2026-11-30T23:30:00Z"), rulestest.Org("Pekarna Novak"), rulestest.Reporter("ana@pekarna-novak.si")),
 		// Later in December: December's credit is used up.
-		newIssue("B2B-22", "Low", "Question", ts(t, "2026-12-02T10:00:00Z"), org("Pekarna Novak"), reporter("ana@pekarna-novak.si")),
+		rulestest.Issue("B2B-22", "Low", "Question", rulestest.RFC3339(t, "2026-12-02T10:00:00Z"), rulestest.Org("Pekarna Novak"), rulestest.Reporter("ana@pekarna-novak.si")),
 	}
-	ev := Evaluate(p, issues, ts(t, "2026-12-03T10:00:00Z"), Options{})
+	ev := rules.Evaluate(p, issues, rulestest.RFC3339(t, "2026-12-03T10:00:00Z"), rules.Options{})
 	want := []struct {
 		key, month string
 		charged    bool
@@ -307,18 +311,18 @@ func TestCreditsAcrossMonthBoundary(t *testing.T) {
 // order.
 func TestCreditsDailyCap(t *testing.T) {
 	p := seed(t, "b2bee")
-	day := ts(t, "2026-11-17T08:00:00Z")
-	var issues []Issue
+	day := rulestest.RFC3339(t, "2026-11-17T08:00:00Z")
+	var issues []rules.Issue
 	for i, key := range []string{"B2B-30", "B2B-31", "B2B-32"} {
-		issues = append(issues, newIssue(key, "Low", "Question", day.Add(time.Duration(i)*time.Hour), org("Trgovina Zupan"), reporter("tina@zupan.si")))
+		issues = append(issues, rulestest.Issue(key, "Low", "Question", day.Add(time.Duration(i)*time.Hour), rulestest.Org("Trgovina Zupan"), rulestest.Reporter("tina@zupan.si")))
 	}
-	issues = append(issues, newIssue("B2B-33", "Low", "Question", day.Add(24*time.Hour), org("Trgovina Zupan"), reporter("tina@zupan.si")))
+	issues = append(issues, rulestest.Issue("B2B-33", "Low", "Question", day.Add(24*time.Hour), rulestest.Org("Trgovina Zupan"), rulestest.Reporter("tina@zupan.si")))
 	for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}} {
-		in := make([]Issue, 0, 4)
+		in := make([]rules.Issue, 0, 4)
 		for _, i := range order {
 			in = append(in, issues[i])
 		}
-		ev := Evaluate(p, in, day.Add(48*time.Hour), Options{})
+		ev := rules.Evaluate(p, in, day.Add(48*time.Hour), rules.Options{})
 		for key, wantCap := range map[string]bool{"B2B-30": false, "B2B-31": false, "B2B-32": true, "B2B-33": false} {
 			o := ev.Outcome(key)
 			if o.Credit.DailyCap != wantCap || o.Credit.Charged == wantCap || hasLabel(o, "sla-daily-cap") != wantCap {
@@ -335,15 +339,15 @@ func TestCreditsDailyCap(t *testing.T) {
 // the customer is flagged.
 func TestUnregisteredPerson(t *testing.T) {
 	p := seed(t, "b2bee")
-	now := ts(t, "2026-11-17T08:00:00Z")
-	ev := Evaluate(p, []Issue{
-		newIssue("B2B-40", "Low", "Question", now, reporter("ana@pekarna-novak.si")),
-		newIssue("B2B-41", "Low", "Question", now.Add(time.Hour), reporter("boris@pekarna-novak.si")),
-	}, now.Add(2*time.Hour), Options{})
-	if o := ev.Outcome("B2B-40"); o.Customer == nil || o.Customer.Name != "Pekarna Novak" || o.HasFlag(FlagUnregistered) {
+	now := rulestest.RFC3339(t, "2026-11-17T08:00:00Z")
+	ev := rules.Evaluate(p, []rules.Issue{
+		rulestest.Issue("B2B-40", "Low", "Question", now, rulestest.Reporter("ana@pekarna-novak.si")),
+		rulestest.Issue("B2B-41", "Low", "Question", now.Add(time.Hour), rulestest.Reporter("boris@pekarna-novak.si")),
+	}, now.Add(2*time.Hour), rules.Options{})
+	if o := ev.Outcome("B2B-40"); o.Customer == nil || o.Customer.Name != "Pekarna Novak" || o.HasFlag(rules.FlagUnregistered) {
 		t.Errorf("registered contact: customer %v flags %v", o.Customer, o.Flags)
 	}
-	if o := ev.Outcome("B2B-41"); o.Customer == nil || !o.HasFlag(FlagUnregistered) {
+	if o := ev.Outcome("B2B-41"); o.Customer == nil || !o.HasFlag(rules.FlagUnregistered) {
 		t.Errorf("colleague by e-mail domain should be matched and flagged: %v %v", o.Customer, o.Flags)
 	}
 }
@@ -352,13 +356,13 @@ func TestUnregisteredPerson(t *testing.T) {
 // client, the SLA times and ticket priorities will be reviewed".
 func TestReviewFourthSameDayIssue(t *testing.T) {
 	p := seed(t, "sanarise")
-	ist := func(s string) time.Time { return ts(t, s+"+03:00") }
-	var issues []Issue
+	ist := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
+	var issues []rules.Issue
 	for i, at := range []string{"2026-11-16T00:10:00", "2026-11-16T09:00:00", "2026-11-16T12:00:00", "2026-11-16T23:50:00", "2026-11-17T00:10:00"} {
-		issues = append(issues, newIssue("SAN-"+string(rune('A'+i)), "Medium", "Question in Use or Configuration of Odoo", ist(at), reporter("user@client.com.tr")))
+		issues = append(issues, rulestest.Issue("SAN-"+string(rune('A'+i)), "Medium", "Question in Use or Configuration of Odoo", ist(at), rulestest.Reporter("user@client.com.tr")))
 	}
-	issues = append(issues, newIssue("SAN-X", "Medium", "Other", ist("2026-11-16T23:55:00"), reporter("someone@other.com.tr")))
-	ev := Evaluate(p, issues, ist("2026-11-18T00:00:00"), Options{})
+	issues = append(issues, rulestest.Issue("SAN-X", "Medium", "Other", ist("2026-11-16T23:55:00"), rulestest.Reporter("someone@other.com.tr")))
+	ev := rules.Evaluate(p, issues, ist("2026-11-18T00:00:00"), rules.Options{})
 	want := map[string]bool{"SAN-A": false, "SAN-B": false, "SAN-C": false, "SAN-D": true, "SAN-E": false, "SAN-X": false}
 	for key, review := range want {
 		if o := ev.Outcome(key); hasLabel(o, "sla-review") != review {
@@ -372,7 +376,7 @@ func TestReviewFourthSameDayIssue(t *testing.T) {
 // Contractor and can be automatically changed."
 func TestHydraPriorityOnlyOnIncident(t *testing.T) {
 	p := seed(t, "hydra")
-	msk := func(s string) time.Time { return ts(t, s+"+03:00") }
+	msk := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
 	created := msk("2026-11-16T10:00:00")
 	cases := []struct {
 		name, prio, typ, wantSet, wantGoalPrio string
@@ -384,7 +388,7 @@ func TestHydraPriorityOnlyOnIncident(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			o := evalOne(t, p, newIssue("HYD-1", tc.prio, tc.typ, created), created)
+			o := evalOne(t, p, rulestest.Issue("HYD-1", tc.prio, tc.typ, created), created)
 			if o.SetPriority != tc.wantSet {
 				t.Errorf("set priority %q, want %q", o.SetPriority, tc.wantSet)
 			}
@@ -403,8 +407,8 @@ func TestHydraPriorityOnlyOnIncident(t *testing.T) {
 // changed.
 func TestSanarisePriorityFlag(t *testing.T) {
 	p := seed(t, "sanarise")
-	now := ts(t, "2026-11-16T07:00:00Z")
-	o := evalOne(t, p, newIssue("SAN-5", "Critical", "Website Issue", now), now)
+	now := rulestest.RFC3339(t, "2026-11-16T07:00:00Z")
+	o := evalOne(t, p, rulestest.Issue("SAN-5", "Critical", "Website Issue", now), now)
 	if o.SetPriority != "" || !hasLabel(o, "sla-priority-not-allowed") {
 		t.Fatalf("set %q labels %v, want flag only", o.SetPriority, o.Labels)
 	}
@@ -421,7 +425,7 @@ func TestSanarisePriorityFlag(t *testing.T) {
 // rate and requires verification from both parties."
 func TestHydraAfterHoursDoubleRate(t *testing.T) {
 	p := seed(t, "hydra")
-	msk := func(s string) time.Time { return ts(t, s+"+03:00") }
+	msk := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
 	cases := []struct {
 		name     string
 		start    string
@@ -436,12 +440,12 @@ func TestHydraAfterHoursDoubleRate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			iss := newIssue("HYD-2", "Medium", "Update", msk("2026-06-01T10:00:00"), worklog(msk(tc.start), tc.spent))
+			iss := rulestest.Issue("HYD-2", "Medium", "Update", msk("2026-06-01T10:00:00"), rulestest.Worklog(msk(tc.start), tc.spent, agentEmail))
 			o := evalOne(t, p, iss, msk("2026-11-30T10:00:00"))
-			if o.BillableHours != tc.billable || o.HasFlag(FlagAfterHours) != tc.after {
-				t.Errorf("billable %.2f after-hours flag %v, want %.2f %v", o.BillableHours, o.HasFlag(FlagAfterHours), tc.billable, tc.after)
+			if o.BillableHours != tc.billable || o.HasFlag(rules.FlagAfterHours) != tc.after {
+				t.Errorf("billable %.2f after-hours flag %v, want %.2f %v", o.BillableHours, o.HasFlag(rules.FlagAfterHours), tc.billable, tc.after)
 			}
-			if got := o.Fields["Billable hours"]; got.Kind != KindNumber || got.Number != math.Round(tc.billable*100)/100 {
+			if got := o.Fields["Billable hours"]; got.Kind != rules.KindNumber || got.Number != math.Round(tc.billable*100)/100 {
 				t.Errorf("billable hours field = %+v, want the number %.2f", got, tc.billable)
 			}
 		})
@@ -453,8 +457,8 @@ func TestHydraAfterHoursDoubleRate(t *testing.T) {
 // requested once.
 func TestBotronAcknowledgementAndMissingInfo(t *testing.T) {
 	p := seed(t, "botron")
-	created := ts(t, "2026-11-17T10:00:00Z")
-	iss := newIssue("BCFG-7", "Medium", "Bug", created, summary("It is broken", "help"))
+	created := rulestest.RFC3339(t, "2026-11-17T10:00:00Z")
+	iss := rulestest.Issue("BCFG-7", "Medium", "Bug", created, rulestest.Summary("It is broken", "help"))
 	o := evalOne(t, p, iss, created)
 	keys := map[string]string{}
 	for _, c := range o.Comments {
@@ -477,18 +481,18 @@ func TestBotronAcknowledgementAndMissingInfo(t *testing.T) {
 	// Once posted by the bot, neither comment is proposed again, but the
 	// label stays until the information is supplied.
 	for _, c := range o.Comments {
-		iss.Comments = append(iss.Comments, Comment{Author: User{AccountID: "slabot"}, Created: created.Add(time.Minute), Body: c.Body, Public: true})
+		iss.Comments = append(iss.Comments, rules.Comment{Author: rules.User{AccountID: "slabot"}, Created: created.Add(time.Minute), Body: c.Body, Public: true})
 	}
 	o = evalOne(t, p, iss, created.Add(time.Hour))
 	if len(o.Comments) != 0 || !hasLabel(o, "sla-missing-info") {
 		t.Errorf("after posting: comments %+v labels %v", o.Comments, o.Labels)
 	}
 	// The bot's own comment is not a first response.
-	if g := mustGoal(t, o, "first_response"); g.State != StateRunning {
+	if g := mustGoal(t, o, "first_response"); g.State != rules.StateRunning {
 		t.Errorf("bot comment stopped the clock: %s", g.State)
 	}
 
-	complete := newIssue("BCFG-8", "Medium", "Bug", created, summary("Configuration Manager 4.2.1 export fails",
+	complete := rulestest.Issue("BCFG-8", "Medium", "Bug", created, rulestest.Summary("Configuration Manager 4.2.1 export fails",
 		"Contact: Carl, ACME Ltd, phone +44 20 1234. License number: ABC-123456. Version 4.2.1 build 77 on Jira 9.12. "+
 			"The export fails with an error in the log: NullPointerException. Steps to reproduce: 1. open 2. export. "+
 			"Recent changes: we upgraded Jira last week."))
@@ -496,7 +500,7 @@ func TestBotronAcknowledgementAndMissingInfo(t *testing.T) {
 	if len(o.Missing) != 0 || hasLabel(o, "sla-missing-info") {
 		t.Errorf("complete issue reported missing %v", o.Missing)
 	}
-	question := newIssue("BCFG-9", "Medium", "Question", created, summary("How do I?", ""))
+	question := rulestest.Issue("BCFG-9", "Medium", "Question", created, rulestest.Summary("How do I?", ""))
 	if o := evalOne(t, p, question, created); len(o.Missing) != 0 {
 		t.Errorf("questions need no reproduction steps, got missing %v", o.Missing)
 	}
@@ -508,9 +512,9 @@ func TestBotronAcknowledgementAndMissingInfo(t *testing.T) {
 // new cycle starts a new ladder.
 func TestLadderClimbsAndStops(t *testing.T) {
 	p := seed(t, "sanarise")
-	ist := func(s string) time.Time { return ts(t, s+"+03:00") }
+	ist := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
 	created := ist("2026-11-16T09:00:00") // high: first response 2h -> 11:00
-	iss := newIssue("SAN-9", "High", "Website Issue", created)
+	iss := rulestest.Issue("SAN-9", "High", "Website Issue", created)
 	cases := []struct {
 		now    string
 		levels []int
@@ -529,7 +533,7 @@ func TestLadderClimbsAndStops(t *testing.T) {
 				got = append(got, e.Level)
 			}
 		}
-		if !equalInts(got, tc.levels) {
+		if !slices.Equal(got, tc.levels) {
 			t.Errorf("at %s: levels %v, want %v", tc.now, got, tc.levels)
 		}
 	}
@@ -541,37 +545,25 @@ func TestLadderClimbsAndStops(t *testing.T) {
 		}
 	}
 	answered := iss
-	commentBy(ist("2026-11-16T11:30:00"), "ayse@sanarise.com", true)(&answered)
+	rulestest.Comment(ist("2026-11-16T11:30:00"), "ayse@sanarise.com", true)(&answered)
 	o = evalOne(t, p, answered, ist("2026-11-16T14:00:00"))
 	for _, e := range o.Escalations {
 		if e.Goal == "first_response" {
 			t.Errorf("met goal still escalates: %+v", e)
 		}
 	}
-	if g := mustGoal(t, o, "first_response"); g.State != StateBreached || !g.Stopped() {
+	if g := mustGoal(t, o, "first_response"); g.State != rules.StateBreached || !g.Stopped() {
 		t.Errorf("answered late: %s stopped=%v, want breached and stopped", g.State, g.Stopped())
 	}
 }
 
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func TestExplainTellsTheChain(t *testing.T) {
 	p := seed(t, "botron")
-	created := ts(t, "2026-11-20T10:00:00Z")
-	iss := newIssue("BCFG-11", "Medium", "Question", created,
-		moveTo(ts(t, "2026-11-20T12:00:00Z"), "Waiting for customer", CategoryInProgress),
-		moveTo(ts(t, "2026-11-23T09:00:00Z"), "In Progress", CategoryInProgress))
-	now := ts(t, "2026-11-23T10:00:00Z")
+	created := rulestest.RFC3339(t, "2026-11-20T10:00:00Z")
+	iss := rulestest.Issue("BCFG-11", "Medium", "Question", created,
+		rulestest.MoveTo(rulestest.RFC3339(t, "2026-11-20T12:00:00Z"), "Waiting for customer", rules.CategoryInProgress),
+		rulestest.MoveTo(rulestest.RFC3339(t, "2026-11-23T09:00:00Z"), "In Progress", rules.CategoryInProgress))
+	now := rulestest.RFC3339(t, "2026-11-23T10:00:00Z")
 	text := evalOne(t, p, iss, now).Explain(p, now)
 	for _, want := range []string{
 		"goal first_response (First response): running",
@@ -592,12 +584,12 @@ func TestExplainTellsTheChain(t *testing.T) {
 // Evaluating as of a past instant ignores what happened later.
 func TestEvaluateAsOfPastInstant(t *testing.T) {
 	p := seed(t, "botron")
-	created := ts(t, "2026-11-17T10:00:00Z")
-	iss := newIssue("BCFG-12", "Medium", "Question", created, commentBy(ts(t, "2026-11-17T15:00:00Z"), agentEmail, true))
-	if g := mustGoal(t, evalOne(t, p, iss, ts(t, "2026-11-17T12:00:00Z")), "first_response"); g.State != StateRunning {
+	created := rulestest.RFC3339(t, "2026-11-17T10:00:00Z")
+	iss := rulestest.Issue("BCFG-12", "Medium", "Question", created, rulestest.Comment(rulestest.RFC3339(t, "2026-11-17T15:00:00Z"), agentEmail, true))
+	if g := mustGoal(t, evalOne(t, p, iss, rulestest.RFC3339(t, "2026-11-17T12:00:00Z")), "first_response"); g.State != rules.StateRunning {
 		t.Errorf("before the reply: %s, want running", g.State)
 	}
-	if g := mustGoal(t, evalOne(t, p, iss, ts(t, "2026-11-17T16:00:00Z")), "first_response"); g.State != StateMet {
+	if g := mustGoal(t, evalOne(t, p, iss, rulestest.RFC3339(t, "2026-11-17T16:00:00Z")), "first_response"); g.State != rules.StateMet {
 		t.Errorf("after the reply: %s, want met", g.State)
 	}
 }
@@ -606,11 +598,11 @@ func TestEvaluateAsOfPastInstant(t *testing.T) {
 // Contractor" -- also once the clock has stopped, before Jira holds the fix.
 func TestHydraFixedPriorityAfterStop(t *testing.T) {
 	p := seed(t, "hydra")
-	msk := func(s string) time.Time { return ts(t, s+"+03:00") }
-	iss := newIssue("HYD-9", "High", "Question", msk("2026-11-16T10:00:00"), commentBy(msk("2026-11-16T16:00:00"), "ivan@latera.ru", true))
+	msk := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
+	iss := rulestest.Issue("HYD-9", "High", "Question", msk("2026-11-16T10:00:00"), rulestest.Comment(msk("2026-11-16T16:00:00"), "ivan@latera.ru", true))
 	g := mustGoal(t, evalOne(t, p, iss, msk("2026-11-16T17:00:00")), "first_response")
 	// normal: 1bd = 9h; answered after 6h: met (high's 4h would be a breach).
-	if g.Priority != "normal" || g.State != StateMet {
+	if g.Priority != "normal" || g.State != rules.StateMet {
 		t.Errorf("stopped clock measured as %s: %s, want normal: met", g.Priority, g.State)
 	}
 }

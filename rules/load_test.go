@@ -1,4 +1,4 @@
-package rules
+package rules_test
 
 import (
 	"errors"
@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/slabot/slabot/rules"
 )
 
 func TestLoadSeedPolicies(t *testing.T) {
-	ps, err := LoadDir(filepath.Join("..", "deploy", "policies"))
+	ps, err := rules.LoadDir(filepath.Join("..", "deploy", "policies"))
 	if err != nil {
 		t.Fatalf("the shipped policies must load:\n%v", err)
 	}
@@ -33,18 +35,18 @@ func TestLoadGoodFixtures(t *testing.T) {
 		t.Fatal("no good fixtures")
 	}
 	for _, f := range files {
-		if _, err := LoadFile(f); err != nil {
+		if _, err := rules.LoadFile(f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
 }
 
 func TestLoadReportSchedule(t *testing.T) {
-	p, err := LoadFile(filepath.Join("testdata", "good", "everything.yaml"))
+	p, err := rules.LoadFile(filepath.Join("testdata", "good", "everything.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (ReportSchedule{Monthly: true, Rung: RungTeamLead, Channel: "#tl", Format: "md"}); p.Report != want {
+	if want := (rules.ReportSchedule{Monthly: true, Rung: rules.RungTeamLead, Channel: "#tl", Format: "md"}); p.Report != want {
 		t.Errorf("report %+v, want %+v", p.Report, want)
 	}
 	if p.Schedule != "*/5 * * * *" {
@@ -52,7 +54,7 @@ func TestLoadReportSchedule(t *testing.T) {
 	}
 	// Sanarise: "Aylık Geri Bildirim Toplantıları" -- the monthly report
 	// goes to management as HTML (the defaults).
-	if want := (ReportSchedule{Monthly: true, Rung: RungManagement, Channel: "#sanarise-management", Format: "html"}); seed(t, "sanarise").Report != want {
+	if want := (rules.ReportSchedule{Monthly: true, Rung: rules.RungManagement, Channel: "#sanarise-management", Format: "html"}); seed(t, "sanarise").Report != want {
 		t.Errorf("sanarise report %+v, want %+v", seed(t, "sanarise").Report, want)
 	}
 }
@@ -108,8 +110,8 @@ func TestLoadReportsEveryProblemWithLine(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
 			path := filepath.Join("testdata", "bad", tc.file)
-			_, err := LoadFile(path)
-			var ps Problems
+			_, err := rules.LoadFile(path)
+			var ps rules.Problems
 			if !errors.As(err, &ps) {
 				t.Fatalf("want Problems, got %v", err)
 			}
@@ -136,7 +138,7 @@ func TestLoadReportsEveryProblemWithLine(t *testing.T) {
 }
 
 func TestLoadSuggestsKnownKey(t *testing.T) {
-	_, err := LoadFile(filepath.Join("testdata", "bad", "unknown_keys.yaml"))
+	_, err := rules.LoadFile(filepath.Join("testdata", "bad", "unknown_keys.yaml"))
 	if err == nil || !strings.Contains(err.Error(), `did you mean "target"?`) {
 		t.Errorf("want a suggestion for targt, got:\n%v", err)
 	}
@@ -153,15 +155,15 @@ func TestLoadDirRejectsSharedProject(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err = LoadDir(dir)
+	_, err = rules.LoadDir(dir)
 	if err == nil || !strings.Contains(err.Error(), "project MIN is already governed by") {
 		t.Errorf("want a shared-project problem, got %v", err)
 	}
 }
 
 func TestLoadSyntaxErrorHasLine(t *testing.T) {
-	_, err := Load("x.yaml", []byte("product: x\nprojects: [A\n"))
-	var ps Problems
+	_, err := rules.Load("x.yaml", []byte("product: x\nprojects: [A\n"))
+	var ps rules.Problems
 	if !errors.As(err, &ps) || ps[0].Line == 0 {
 		t.Fatalf("want a located syntax problem, got %v", err)
 	}
@@ -170,15 +172,15 @@ func TestLoadSyntaxErrorHasLine(t *testing.T) {
 func TestParseDuration(t *testing.T) {
 	cases := []struct {
 		in   string
-		want Duration
+		want rules.Duration
 		err  bool
 	}{
-		{in: "90m", want: Duration{Fixed: 90 * 60e9}},
-		{in: "4h", want: Duration{Fixed: 4 * 3600e9}},
-		{in: "1h30m", want: Duration{Fixed: 90 * 60e9}},
+		{in: "90m", want: rules.Duration{Fixed: 90 * 60e9}},
+		{in: "4h", want: rules.Duration{Fixed: 4 * 3600e9}},
+		{in: "1h30m", want: rules.Duration{Fixed: 90 * 60e9}},
 		// Botron: "the first response and assessment of the issue is done in 1 business day"
-		{in: "1bd", want: Duration{Days: 1}},
-		{in: "2bd4h", want: Duration{Days: 2, Fixed: 4 * 3600e9}},
+		{in: "1bd", want: rules.Duration{Days: 1}},
+		{in: "2bd4h", want: rules.Duration{Days: 2, Fixed: 4 * 3600e9}},
 		{in: "0h", err: true},
 		{in: "4 hours", err: true},
 		{in: "30m1h", err: true},
@@ -188,12 +190,12 @@ func TestParseDuration(t *testing.T) {
 		{in: "99999999h", err: true},
 	}
 	for _, tc := range cases {
-		got, err := ParseDuration(tc.in)
+		got, err := rules.ParseDuration(tc.in)
 		if (err != nil) != tc.err || (!tc.err && got != tc.want) {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v (error %v)", tc.in, got, err, tc.want, tc.err)
 		}
 		if err == nil {
-			if back, err := ParseDuration(got.String()); err != nil || back != got {
+			if back, err := rules.ParseDuration(got.String()); err != nil || back != got {
 				t.Errorf("round trip of %q via %q: %v %v", tc.in, got.String(), back, err)
 			}
 		}
@@ -205,8 +207,8 @@ func TestParseDuration(t *testing.T) {
 // crash would be a restart loop under systemd or Kubernetes.
 func TestLoadDecoderPanicIsAProblem(t *testing.T) {
 	for _, data := range []string{"projects: !foo\n", "product: p\nprojects: !foo\n"} {
-		_, err := Load("bad.yaml", []byte(data))
-		var ps Problems
+		_, err := rules.Load("bad.yaml", []byte(data))
+		var ps rules.Problems
 		if !errors.As(err, &ps) || len(ps) != 1 {
 			t.Fatalf("%q: err %v, want one problem", data, err)
 		}

@@ -1,9 +1,12 @@
-package rules
+package rules_test
 
 import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // DESIGN.md: "Reconcile writes only differences; a steady state makes zero
@@ -11,14 +14,14 @@ import (
 // fields kept at seconds or minutes)."
 func TestFieldValueEqualAtThePrecisionKept(t *testing.T) {
 	want := time.Date(2026, 11, 10, 13, 7, 42, 987_000_000, time.UTC)
-	kept := func(t time.Time, p time.Duration) FieldValue {
-		v := Datetime(t)
+	kept := func(t time.Time, p time.Duration) rules.FieldValue {
+		v := rules.Datetime(t)
 		v.Precision = p
 		return v
 	}
 	for _, tc := range []struct {
 		name string
-		have FieldValue
+		have rules.FieldValue
 		same bool
 	}{
 		{"a field keeping milliseconds holds the deadline", kept(want, time.Millisecond), true},
@@ -29,25 +32,25 @@ func TestFieldValueEqualAtThePrecisionKept(t *testing.T) {
 		{"a field keeping seconds holds another second", kept(want.Truncate(time.Second).Add(-time.Second), time.Second), false},
 		{"a field keeping minutes cut the seconds", kept(want.Truncate(time.Minute), time.Minute), true},
 		{"a field keeping minutes holds another minute", kept(want.Truncate(time.Minute).Add(time.Minute*2), time.Minute), false},
-		{"an empty field", FieldValue{}, false},
-		{"text where a time belongs", Text("2026-11-10T13:07:42.987Z"), false},
+		{"an empty field", rules.FieldValue{}, false},
+		{"text where a time belongs", rules.Text("2026-11-10T13:07:42.987Z"), false},
 	} {
-		if got := Datetime(want).Equal(tc.have); got != tc.same {
+		if got := rules.Datetime(want).Equal(tc.have); got != tc.same {
 			t.Errorf("%s: Equal = %v, want %v", tc.name, got, tc.same)
 		}
 	}
 	for _, tc := range []struct {
-		want, have FieldValue
+		want, have rules.FieldValue
 		same       bool
 	}{
-		{Number(3), Number(3.0), true},
-		{Number(1.25), Number(1.26), false},
-		{Option("running"), Option("running"), true},
-		{Option("running"), Text("running"), true},
-		{Option("running"), Option("Running"), false},
-		{FieldValue{}, FieldValue{}, true},
-		{FieldValue{}, Option("met"), false},
-		{Text(""), FieldValue{}, true},
+		{rules.Number(3), rules.Number(3.0), true},
+		{rules.Number(1.25), rules.Number(1.26), false},
+		{rules.Option("running"), rules.Option("running"), true},
+		{rules.Option("running"), rules.Text("running"), true},
+		{rules.Option("running"), rules.Option("Running"), false},
+		{rules.FieldValue{}, rules.FieldValue{}, true},
+		{rules.FieldValue{}, rules.Option("met"), false},
+		{rules.Text(""), rules.FieldValue{}, true},
 	} {
 		if got := tc.want.Equal(tc.have); got != tc.same {
 			t.Errorf("%+v.Equal(%+v) = %v, want %v", tc.want, tc.have, got, tc.same)
@@ -60,8 +63,10 @@ func TestFieldValueEqualAtThePrecisionKept(t *testing.T) {
 // other label, even one with the prefix".
 func TestPatchRemovesOnlyOwnLabels(t *testing.T) {
 	p := seed(t, "botron")
-	iss := newIssue("BCFG-1", "Medium", "Question", time.Date(2026, 11, 2, 9, 0, 0, 123_000_000, time.UTC))
-	iss.Labels = []string{"vip", "sla-waived-by-manager", p.LabelPrefix + FlagOverQuota, p.Goals[0].breachedLabel}
+	iss := rulestest.Issue("BCFG-1", "Medium", "Question", time.Date(2026, 11, 2, 9, 0, 0, 123_000_000, time.UTC))
+	// README's vocabulary: "sla-GOAL-breached" (with the policy's prefix).
+	breached := p.LabelPrefix + p.Goals[0].Name + "-breached"
+	iss.Labels = []string{"vip", "sla-waived-by-manager", p.LabelPrefix + rules.FlagOverQuota, breached}
 	o := evalOne(t, p, iss, iss.Created.Add(time.Minute))
 	pt := p.Patch(o)
 	for _, l := range pt.RemoveLabels {
@@ -69,7 +74,7 @@ func TestPatchRemovesOnlyOwnLabels(t *testing.T) {
 			t.Errorf("patch removes %q, which slabot does not own", l)
 		}
 	}
-	if !slices.Contains(pt.RemoveLabels, p.LabelPrefix+FlagOverQuota) || !slices.Contains(pt.RemoveLabels, p.Goals[0].breachedLabel) {
+	if !slices.Contains(pt.RemoveLabels, p.LabelPrefix+rules.FlagOverQuota) || !slices.Contains(pt.RemoveLabels, breached) {
 		t.Errorf("own labels no longer wanted are kept: remove %v", pt.RemoveLabels)
 	}
 	if slices.Contains(pt.RemoveLabels, "sla-waived-by-manager") || slices.Contains(pt.RemoveLabels, "vip") {
@@ -86,7 +91,7 @@ func TestPatchRemovesOnlyOwnLabels(t *testing.T) {
 // when the field gave the deadline back without its seconds.
 func TestPatchOfAnIssueInLineIsEmpty(t *testing.T) {
 	p := seed(t, "botron")
-	iss := newIssue("BCFG-2", "Medium", "Question", time.Date(2026, 11, 2, 9, 0, 13, 456_000_000, time.UTC))
+	iss := rulestest.Issue("BCFG-2", "Medium", "Question", time.Date(2026, 11, 2, 9, 0, 13, 456_000_000, time.UTC))
 	now := iss.Created.Add(10 * time.Minute)
 	o := evalOne(t, p, iss, now)
 	pt := p.Patch(o)
@@ -94,15 +99,15 @@ func TestPatchOfAnIssueInLineIsEmpty(t *testing.T) {
 		t.Fatal("nothing to write on a new issue")
 	}
 	for name, v := range pt.Fields {
-		if v.Kind == KindDatetime {
-			v = Datetime(v.Time.Truncate(time.Minute))
+		if v.Kind == rules.KindDatetime {
+			v = rules.Datetime(v.Time.Truncate(time.Minute))
 			v.Precision = time.Minute
 		}
 		iss.Fields[name] = v
 	}
 	iss.Labels = append(iss.Labels, pt.AddLabels...)
 	for _, c := range pt.Comments {
-		iss.Comments = append(iss.Comments, Comment{Author: User{AccountID: "slabot"}, Created: now, Body: c.Body})
+		iss.Comments = append(iss.Comments, rules.Comment{Author: rules.User{AccountID: "slabot"}, Created: now, Body: c.Body})
 	}
 	o = evalOne(t, p, iss, now)
 	if again := p.Patch(o); !again.Empty() {

@@ -1,14 +1,17 @@
-package rules
+package rules_test
 
 import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
-func loadFixture(t *testing.T, name string) *Policy {
+func loadFixture(t *testing.T, name string) *rules.Policy {
 	t.Helper()
-	p, err := LoadFile(filepath.Join("testdata", "good", name))
+	p, err := rules.LoadFile(filepath.Join("testdata", "good", name))
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -22,23 +25,23 @@ func TestCustomerMatching(t *testing.T) {
 	now := time.Date(2026, 11, 17, 10, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name     string
-		opts     []issueOpt
+		opts     []rulestest.Opt
 		customer string
 		plan     string
 		flag     string
 	}{
-		{"by organization", []issueOpt{org("Acme Org"), reporter("ann@acme.example")}, "Acme", "gold", ""},
-		{"by customer field", []issueOpt{reporter("ann@acme.example"), func(i *Issue) { i.Fields["Customer"] = Option("acme") }}, "Acme", "gold", ""},
-		{"by domain, unregistered person", []issueOpt{reporter("bob@acme.example")}, "Acme", "gold", FlagUnregistered},
-		{"plan field overrides", []issueOpt{reporter("ann@acme.example"), func(i *Issue) { i.Fields["Support plan"] = Option("Silver") }}, "Acme", "silver", ""},
-		{"unknown plan in the field", []issueOpt{reporter("ann@acme.example"), func(i *Issue) { i.Fields["Support plan"] = Option("Platinum") }}, "Acme", "gold", FlagUnknownPlan},
-		{"unknown customer gets the default plan and a flag", []issueOpt{reporter("x@else.example")}, "", "silver", FlagUnknownCustomer},
+		{"by organization", []rulestest.Opt{rulestest.Org("Acme Org"), rulestest.Reporter("ann@acme.example")}, "Acme", "gold", ""},
+		{"by customer field", []rulestest.Opt{rulestest.Reporter("ann@acme.example"), func(i *rules.Issue) { i.Fields["Customer"] = rules.Option("acme") }}, "Acme", "gold", ""},
+		{"by domain, unregistered person", []rulestest.Opt{rulestest.Reporter("bob@acme.example")}, "Acme", "gold", rules.FlagUnregistered},
+		{"plan field overrides", []rulestest.Opt{rulestest.Reporter("ann@acme.example"), func(i *rules.Issue) { i.Fields["Support plan"] = rules.Option("Silver") }}, "Acme", "silver", ""},
+		{"unknown plan in the field", []rulestest.Opt{rulestest.Reporter("ann@acme.example"), func(i *rules.Issue) { i.Fields["Support plan"] = rules.Option("Platinum") }}, "Acme", "gold", rules.FlagUnknownPlan},
+		{"unknown customer gets the default plan and a flag", []rulestest.Opt{rulestest.Reporter("x@else.example")}, "", "silver", rules.FlagUnknownCustomer},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			o := evalOne(t, p, newIssue("EVR-1", "High", "Task", now, tc.opts...), now)
-			if nameOfCustomer(o.Customer) != tc.customer || nameOf(o.Plan) != tc.plan {
-				t.Errorf("customer %q plan %q, want %q %q (%s)", nameOfCustomer(o.Customer), nameOf(o.Plan), tc.customer, tc.plan, o.CustomerMatch)
+			o := evalOne(t, p, rulestest.Issue("EVR-1", "High", "Task", now, tc.opts...), now)
+			if customer, plan := customerAndPlan(o); customer != tc.customer || plan != tc.plan {
+				t.Errorf("customer %q plan %q, want %q %q (%s)", customer, plan, tc.customer, tc.plan, o.CustomerMatch)
 			}
 			if tc.flag != "" && !o.HasFlag(tc.flag) {
 				t.Errorf("flags %v lack %s", o.Flags, tc.flag)
@@ -50,37 +53,41 @@ func TestCustomerMatching(t *testing.T) {
 	}
 }
 
-func nameOfCustomer(c *Customer) string {
-	if c == nil {
-		return ""
+// customerAndPlan names the outcome's customer and plan, "" for none.
+func customerAndPlan(o *rules.Outcome) (customer, plan string) {
+	if o.Customer != nil {
+		customer = o.Customer.Name
 	}
-	return c.Name
+	if o.Plan != nil {
+		plan = o.Plan.Name
+	}
+	return customer, plan
 }
 
 func TestQualifiedStartAndCategoryStop(t *testing.T) {
 	p := loadFixture(t, "everything.yaml")
 	mon := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC) // 10:00 Berlin
-	iss := newIssue("EVR-2", "Highest", "Incident", mon, org("Acme Org"), reporter("ann@acme.example"))
+	iss := rulestest.Issue("EVR-2", "Highest", "Incident", mon, rulestest.Org("Acme Org"), rulestest.Reporter("ann@acme.example"))
 	o := evalOne(t, p, iss, mon.Add(time.Hour))
-	if g := mustGoal(t, o, "fix"); g.State != StateNotStarted || len(o.Missing) != 2 {
+	if g := mustGoal(t, o, "fix"); g.State != rules.StateNotStarted || len(o.Missing) != 2 {
 		t.Fatalf("incomplete incident: fix %s, missing %v", g.State, o.Missing)
 	}
 	// The information arrives at 11:00 UTC: the qualified clock starts then.
-	iss.Fields["Version"] = Text("1.2")
+	iss.Fields["Version"] = rules.Text("1.2")
 	iss.Description = "Steps: click"
-	iss.Changes = append(iss.Changes, Change{At: mon.Add(2 * time.Hour), Field: "description", To: "Steps: click"})
+	iss.Changes = append(iss.Changes, rules.Change{At: mon.Add(2 * time.Hour), Field: "description", To: "Steps: click"})
 	o = evalOne(t, p, iss, mon.Add(3*time.Hour))
 	g := mustGoal(t, o, "fix")
-	if g.State != StateNoTarget || !g.Start.Equal(mon.Add(2*time.Hour)) {
+	if g.State != rules.StateNoTarget || !g.Start.Equal(mon.Add(2*time.Hour)) {
 		t.Fatalf("fix: %s from %s, want running without target from 11:00", g.State, g.Start)
 	}
 	// p1 / gold / incident: 30m on the nonstop calendar; the done category stops it.
-	if fr := mustGoal(t, o, "first_response"); fr.Target != 30*time.Minute || fr.State != StateBreached {
+	if fr := mustGoal(t, o, "first_response"); fr.Target != 30*time.Minute || fr.State != rules.StateBreached {
 		t.Errorf("first response %s target %s, want breached 30m", fr.State, fr.Target)
 	}
-	moveTo(mon.Add(10*time.Minute), "Closed", CategoryDone)(&iss)
+	rulestest.MoveTo(mon.Add(10*time.Minute), "Closed", rules.CategoryDone)(&iss)
 	o = evalOne(t, p, iss, mon.Add(3*time.Hour))
-	if fr := mustGoal(t, o, "first_response"); fr.State != StateMet {
+	if fr := mustGoal(t, o, "first_response"); fr.State != rules.StateMet {
 		t.Errorf("closed within 30m: %s, want met", fr.State)
 	}
 }

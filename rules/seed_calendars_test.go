@@ -1,11 +1,13 @@
-package rules
+package rules_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/calendar"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // B2Bee (Europe/Ljubljana, which has summer time): "First response time 1h,
@@ -29,10 +31,10 @@ func TestB2BeeDSTChangeDays(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.contract, func(t *testing.T) {
-			created := ts(t, tc.created)
-			o := evalOne(t, p, newIssue("B2B-50", tc.prio, "Question", created, org(tc.org)), created)
+			created := rulestest.RFC3339(t, tc.created)
+			o := evalOne(t, p, rulestest.Issue("B2B-50", tc.prio, "Question", created, rulestest.Org(tc.org)), created)
 			g := mustGoal(t, o, "first_response")
-			if !g.Deadline.Equal(ts(t, tc.want)) {
+			if !g.Deadline.Equal(rulestest.RFC3339(t, tc.want)) {
 				t.Errorf("deadline %s, want %s (calendar %s)", g.Deadline.Format(time.RFC3339), tc.want, g.Calendar.Name())
 			}
 			if real := g.Deadline.Sub(created); real != tc.real {
@@ -61,12 +63,12 @@ func TestB2BeeDSTChangeDays(t *testing.T) {
 // GMT (07:00-23:00 in London), and "1 business day" is still 16 hours.
 func TestBotronGMTAllYear(t *testing.T) {
 	p := seed(t, "botron")
-	created := ts(t, "2026-07-01T21:00:00Z")
-	o := evalOne(t, p, newIssue("BCFG-20", "Medium", "Question", created), created)
-	if g := mustGoal(t, o, "first_response"); !g.Deadline.Equal(ts(t, "2026-07-02T21:00:00Z")) {
+	created := rulestest.RFC3339(t, "2026-07-01T21:00:00Z")
+	o := evalOne(t, p, rulestest.Issue("BCFG-20", "Medium", "Question", created), created)
+	if g := mustGoal(t, o, "first_response"); !g.Deadline.Equal(rulestest.RFC3339(t, "2026-07-02T21:00:00Z")) {
 		t.Errorf("deadline %s, want 2026-07-02T21:00:00Z", g.Deadline.UTC().Format(time.RFC3339))
 	}
-	if !p.DefaultCalendar.IsOpen(ts(t, "2026-07-01T21:30:00Z")) || p.DefaultCalendar.IsOpen(ts(t, "2026-07-01T05:30:00Z")) {
+	if !p.DefaultCalendar.IsOpen(rulestest.RFC3339(t, "2026-07-01T21:30:00Z")) || p.DefaultCalendar.IsOpen(rulestest.RFC3339(t, "2026-07-01T05:30:00Z")) {
 		t.Error("summer hours must stay 06:00-22:00 GMT")
 	}
 }
@@ -127,7 +129,7 @@ func TestHydraRussianBankHolidays(t *testing.T) {
 	}
 	// "On weekdays from 10 to 19 Moscow time": 2h from Wednesday 30 Dec 18:00
 	// is 1h that day, then Dec 31 (transferred) and Jan 1-8, and the weekend.
-	if got := cal.Add(ts(t, "2026-12-30T18:00:00+03:00"), 2*time.Hour); !got.Equal(ts(t, "2027-01-11T11:00:00+03:00")) {
+	if got := cal.Add(rulestest.RFC3339(t, "2026-12-30T18:00:00+03:00"), 2*time.Hour); !got.Equal(rulestest.RFC3339(t, "2027-01-11T11:00:00+03:00")) {
 		t.Errorf("over the New Year holidays: %s, want 2027-01-11T11:00:00+03:00", got.Format(time.RFC3339))
 	}
 }
@@ -138,7 +140,7 @@ func TestHydraRussianBankHolidays(t *testing.T) {
 // half-days (work ends at 13:00).
 func TestSanariseHalfDayEves(t *testing.T) {
 	p := seed(t, "sanarise")
-	ist := func(s string) time.Time { return ts(t, s+"+03:00") }
+	ist := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
 	cases := []struct {
 		contract, prio, typ, created, want string
 	}{
@@ -155,7 +157,7 @@ func TestSanariseHalfDayEves(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.contract, func(t *testing.T) {
 			created := ist(tc.created)
-			o := evalOne(t, p, newIssue("SAN-20", tc.prio, tc.typ, created), created)
+			o := evalOne(t, p, rulestest.Issue("SAN-20", tc.prio, tc.typ, created), created)
 			if g := mustGoal(t, o, "first_response"); !g.Deadline.Equal(ist(tc.want)) {
 				t.Errorf("deadline %s, want %s+03:00", g.Deadline.Format(time.RFC3339), tc.want)
 			}
@@ -169,7 +171,7 @@ func TestSanariseHalfDayEves(t *testing.T) {
 func TestSanariseFeastsStayCurrent(t *testing.T) {
 	p := seed(t, "sanarise")
 	cal := p.Calendars["business"]
-	ist := func(s string) time.Time { return ts(t, s+"+03:00") }
+	ist := func(s string) time.Time { return rulestest.RFC3339(t, s+"+03:00") }
 	cases := []struct{ why, from, add, want string }{
 		{"Saturday 2027-05-15 (Sacrifice Feast eve) stays closed", "2027-05-14T17:00:00", "4h", "2027-05-20T12:00:00"},
 		{"Saturday 2028-10-28 (yearly Republic Day eve) stays closed", "2028-10-27T17:00:00", "4h", "2028-10-30T12:00:00"},
@@ -178,7 +180,7 @@ func TestSanariseFeastsStayCurrent(t *testing.T) {
 		{"Sacrifice Feast 2030: eve Fri 04-12 ends at 13:00, feast 13-16", "2030-04-12T12:00:00", "2h", "2030-04-17T10:00:00"},
 	}
 	for _, tc := range cases {
-		d, err := ParseDuration(tc.add)
+		d, err := rules.ParseDuration(tc.add)
 		if err != nil {
 			t.Fatal(err)
 		}

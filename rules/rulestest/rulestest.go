@@ -3,8 +3,9 @@
 // writes a timeline the same way: an issue as Jira hands it over, then
 // options applied in order, top to bottom, like the issue's history.
 //
-// Package rules' own tests keep their helpers: as an internal test package
-// they cannot import a package that imports rules.
+// Package rules' tests use it too: they are all in the external test
+// package rules_test (rulestest imports rules, so an in-package test could
+// not import it), and they reach the engine only through its exported API.
 package rulestest
 
 import (
@@ -13,6 +14,11 @@ import (
 
 	"github.com/slabot/slabot/rules"
 )
+
+// CustomerEmail is the customer who reports an Issue unless Reporter names
+// someone else: a test of "the reporter's own comment" names this one, so it
+// cannot drift from the builder's default.
+const CustomerEmail = "carl@customer.example"
 
 // Opt changes an issue under construction.
 type Opt func(*rules.Issue)
@@ -30,7 +36,7 @@ func Issue(key, priority, issueType string, created time.Time, opts ...Opt) rule
 	iss := rules.Issue{
 		ID: key, Key: key, Project: project, Summary: "Issue " + key,
 		Type: issueType, Priority: priority, Status: "Open", StatusCategory: rules.CategoryNew,
-		Reporter: User("carl@customer.example"),
+		Reporter: User(CustomerEmail),
 		Created:  created, Updated: created, Fields: map[string]rules.FieldValue{},
 	}
 	for _, o := range opts {
