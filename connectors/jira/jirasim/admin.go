@@ -54,17 +54,6 @@ type itsScheme struct {
 	mappings []itsMapping
 }
 
-type fieldContext struct {
-	id      string
-	name    string
-	options []*ctxOption // in display order
-}
-
-type ctxOption struct {
-	id, value string
-	disabled  bool
-}
-
 // adminState is the site's administration, guarded by Server.mu.
 type adminState struct {
 	screens       map[int64]*screen
@@ -84,9 +73,9 @@ func (a *adminState) newScreen(name string) *screen {
 	return sc
 }
 
-// initAdmin lays out the screens once projects, types and seeded fields
-// are loaded.
-func (s *Server) initAdmin() {
+// initAdmin lays out the screens and the fields' contexts once projects,
+// types and seeded fields are loaded.
+func (s *Server) initAdmin() error {
 	a := &s.admin
 	*a = adminState{screens: map[int64]*screen{}, screenSchemes: map[int64]*screenScheme{}, itss: map[string]*itsScheme{},
 		projITSS: map[string]*itsScheme{}, contexts: map[string][]*fieldContext{}, nextID: 1}
@@ -121,7 +110,9 @@ func (s *Server) initAdmin() {
 		a.projITSS[p.ID] = its
 	}
 	for _, f := range s.fields {
-		s.addContext(f)
+		if err := s.seedContext(f); err != nil {
+			return err
+		}
 		if f.NotOnEditScreen {
 			continue
 		}
@@ -129,16 +120,7 @@ func (s *Server) initAdmin() {
 			sc.tabs[0].fields = append(sc.tabs[0].fields, f.ID)
 		}
 	}
-}
-
-// addContext gives a field its global context, holding the select options
-// it was seeded with.
-func (s *Server) addContext(f *field) {
-	ctx := &fieldContext{id: strconv.FormatInt(s.admin.id()+10000, 10), name: "Default Configuration Scheme for " + f.Name}
-	for _, o := range f.Options {
-		ctx.options = append(ctx.options, &ctxOption{id: f.options[o], value: o})
-	}
-	s.admin.contexts[f.ID] = []*fieldContext{ctx}
+	return nil
 }
 
 // editScreen is the screen an edit of an issue of type typ in project p
@@ -245,7 +227,10 @@ func (c *call) createField() {
 		return
 	}
 	f := c.s.fields[len(c.s.fields)-1]
-	c.s.addContext(f)
+	if err := c.s.seedContext(f); err != nil {
+		c.fail(http.StatusInternalServerError, err.Error())
+		return
+	}
 	c.json(http.StatusCreated, c.s.fieldDetails(f))
 }
 
@@ -264,32 +249,6 @@ func (c *call) customField() *field {
 		c.fail(http.StatusNotFound, "The custom field was not found.")
 	}
 	return f
-}
-
-func (c *call) fieldContext(f *field) *fieldContext {
-	for _, ctx := range c.s.admin.contexts[f.ID] {
-		if ctx.id == c.r.PathValue("contextId") {
-			return ctx
-		}
-	}
-	c.fail(http.StatusNotFound, "The context was not found.")
-	return nil
-}
-
-// listContexts handles GET /rest/api/2/field/{fieldId}/context.
-func (c *call) listContexts() {
-	if !c.requireAdmin() {
-		return
-	}
-	f := c.customField()
-	if f == nil {
-		return
-	}
-	var vals []any
-	for _, ctx := range c.s.admin.contexts[f.ID] {
-		vals = append(vals, map[string]any{"id": ctx.id, "name": ctx.name, "description": "", "isGlobalContext": true, "isAnyIssueType": true})
-	}
-	c.json(http.StatusOK, c.page(vals, 50))
 }
 
 // listOptions handles GET /rest/api/2/field/{fieldId}/context/{contextId}/option.
@@ -346,7 +305,7 @@ func (c *call) addOptions() {
 			c.fail(http.StatusBadRequest, "The option value must not be empty.")
 			return
 		}
-		if _, dup := f.options[o.Value]; dup {
+		if ctx.option(o.Value, "") != nil {
 			c.fail(http.StatusBadRequest, "The option '"+o.Value+"' already exists.")
 			return
 		}
@@ -354,8 +313,6 @@ func (c *call) addOptions() {
 	var out []any
 	for _, o := range req.Options {
 		id := strconv.FormatInt(c.s.admin.id()+20000, 10)
-		f.options[o.Value] = id
-		f.Options = append(f.Options, o.Value)
 		ctx.options = append(ctx.options, &ctxOption{id: id, value: o.Value, disabled: o.Disabled})
 		out = append(out, map[string]any{"id": id, "value": o.Value, "disabled": o.Disabled})
 	}
@@ -558,6 +515,9 @@ func (c *call) addTabField() {
 func (s *Server) registerAdminRoutes(add func(Route, handlerFunc)) {
 	add(Route{Method: "POST", Path: "/rest/api/2/field"}, (*call).createField)
 	add(Route{Method: "GET", Path: "/rest/api/2/field/{fieldId}/context"}, (*call).listContexts)
+	add(Route{Method: "POST", Path: "/rest/api/2/field/{fieldId}/context"}, (*call).createContext)
+	add(Route{Method: "GET", Path: "/rest/api/2/field/{fieldId}/context/projectmapping"}, (*call).contextProjects)
+	add(Route{Method: "PUT", Path: "/rest/api/2/field/{fieldId}/context/{contextId}/project"}, (*call).assignProjects)
 	add(Route{Method: "GET", Path: "/rest/api/2/field/{fieldId}/context/{contextId}/option"}, (*call).listOptions)
 	add(Route{Method: "POST", Path: "/rest/api/2/field/{fieldId}/context/{contextId}/option"}, (*call).addOptions)
 	add(Route{Method: "GET", Path: "/rest/api/2/project/{projectIdOrKey}"}, (*call).getProject)

@@ -15,13 +15,21 @@ import (
 // adminSamples are the OpenAPI test's requests for the administration
 // routes and their v3 twins. They take their ids from the site; "Credits
 // Used" and "Support Contract" are taken off SUP's edit screen first so
-// adding them back (once through each version) is a real change.
+// adding them back (once through each version) is a real change. Two
+// projects without issues, OPS and DEV, are added so that contexts can be
+// created for them and a context scoped to SUP can gain them.
 func adminSamples(sim *Server) map[string]sample {
 	sim.mu.Lock()
 	defer sim.mu.Unlock()
 	f := sim.fieldNamed("SLA State")
 	credits, contract := sim.fieldNamed("Credits Used"), sim.fieldNamed("Support Contract")
 	ctx := sim.admin.contexts[f.ID][0].id
+	for i, k := range []string{"OPS", "DEV"} {
+		p := &project{Project: Project{ID: strconv.Itoa(10901 + i), Key: k, Name: k}}
+		sim.projects[k], sim.projByID[p.ID] = p, p
+	}
+	ops, dev := sim.projects["OPS"].ID, sim.projects["DEV"].ID
+	scoped := sim.newContext(contract, "SUP contracts", "", []string{sim.projects["SUP"].ID}, nil, nil)
 	p := sim.projects["SUP"]
 	edit := sim.editScreen(p, sim.typeNamed("Task"))
 	for _, t := range edit.tabs {
@@ -32,6 +40,9 @@ func adminSamples(sim *Server) map[string]sample {
 	out := map[string]sample{
 		"POST /rest/api/2/field":                                      {"/rest/api/2/field", `{"name":"Reaction due","description":"slabot","type":"com.atlassian.jira.plugin.system.customfieldtypes:datetime","searcherKey":"com.atlassian.jira.plugin.system.customfieldtypes:datetimerange"}`, 201},
 		"GET /rest/api/2/field/{fieldId}/context":                     {"/rest/api/2/field/" + f.ID + "/context", "", 200},
+		"POST /rest/api/2/field/{fieldId}/context":                    {"/rest/api/2/field/" + credits.ID + "/context", `{"name":"OPS credits","description":"slabot","projectIds":["` + ops + `"],"issueTypeIds":[]}`, 201},
+		"GET /rest/api/2/field/{fieldId}/context/projectmapping":      {"/rest/api/2/field/" + contract.ID + "/context/projectmapping", "", 200},
+		"PUT /rest/api/2/field/{fieldId}/context/{contextId}/project": {"/rest/api/2/field/" + contract.ID + "/context/" + scoped.id + "/project", `{"projectIds":["` + ops + `"]}`, 204},
 		"GET /rest/api/2/field/{fieldId}/context/{contextId}/option":  {"/rest/api/2/field/" + f.ID + "/context/" + ctx + "/option?startAt=1", "", 200},
 		"POST /rest/api/2/field/{fieldId}/context/{contextId}/option": {"/rest/api/2/field/" + f.ID + "/context/" + ctx + "/option", `{"options":[{"value":"no_target"},{"value":"unknown","disabled":false}]}`, 200},
 		"GET /rest/api/2/project/{projectIdOrKey}":                    {"/rest/api/2/project/SUP", "", 200},
@@ -50,6 +61,10 @@ func adminSamples(sim *Server) map[string]sample {
 			smp.body = `{"options":[{"value":"on hold"}]}`
 		case strings.HasPrefix(name, "POST") && strings.HasSuffix(name, "/fields"):
 			smp.body = `{"fieldId":"` + contract.ID + `"}`
+		case strings.HasPrefix(name, "POST") && strings.HasSuffix(name, "/context"):
+			smp.body = `{"name":"DEV tasks","projectIds":["` + dev + `"],"issueTypeIds":["` + sim.typeNamed("Task").ID + `"]}`
+		case strings.HasPrefix(name, "PUT") && strings.HasSuffix(name, "/project"):
+			smp.body = `{"projectIds":["` + dev + `"]}`
 		}
 		twins[strings.Replace(name, "/rest/api/2/", "/rest/api/3/", 1)] = smp
 	}

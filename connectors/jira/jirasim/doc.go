@@ -5,8 +5,9 @@
 // today (December 2025 API): the removed /rest/api/{2,3}/search answers 410,
 // search goes through /rest/api/2/search/jql with nextPageToken paging and
 // bounded JQL, inline changelogs and comments are capped with their real
-// totals, fields missing from the edit screen are rejected, credentials are
-// checked, and rate limits answer 429 with Retry-After and RateLimit-Reason.
+// totals, fields missing from the edit screen or outside every context of
+// the field (contexts.go) are rejected, credentials are checked, and rate
+// limits answer 429 with Retry-After and RateLimit-Reason.
 //
 // Response shapes follow Atlassian's OpenAPI description of the v3 API (the
 // v2 routes served here are the same resources with plain-text bodies); a test

@@ -181,7 +181,16 @@ func (c *call) editIssue() {
 	c.noContent()
 }
 
-// notOnScreen is Jira's message for a field the edit screen lacks.
+// settable reports whether an edit (screen: through the edit screen, not
+// a create) may set custom field f on is: it exists, a context of it
+// covers the issue, and the edit screen has it. Jira gives one answer to
+// all three (notOnScreen).
+func (s *Server) settable(f *field, is *issue, screen bool) bool {
+	return f != nil && s.contextFor(f, is) != nil && (!screen || s.onEditScreen(f, is))
+}
+
+// notOnScreen is Jira's message for a field the edit screen lacks, or that
+// does not exist on the issue (no context covers it, or no such field).
 func notOnScreen(id string) string {
 	return "Field '" + id + "' cannot be set. It is not on the appropriate screen, or unknown."
 }
@@ -248,11 +257,11 @@ func (s *Server) applyEdit(is *issue, req editRequest, author string, screen, cr
 			}
 		default:
 			f := s.fieldByID[id]
-			if f == nil || (screen && !s.onEditScreen(f, is)) {
+			if !s.settable(f, is, screen) {
 				errs[id] = notOnScreen(id)
 				continue
 			}
-			v, msg := s.editValue(f, raw)
+			v, msg := s.editValue(f, s.contextFor(f, is), raw)
 			if msg != "" {
 				errs[id] = msg
 				continue
@@ -302,7 +311,7 @@ func (s *Server) applyEdit(is *issue, req editRequest, author string, screen, cr
 				comments = append(comments, op.Add.Body)
 			}
 		default:
-			if f := s.fieldByID[id]; f == nil || (screen && !s.onEditScreen(f, is)) {
+			if !s.settable(s.fieldByID[id], is, screen) {
 				errs[id] = notOnScreen(id)
 			} else {
 				errs[id] = "Unsupported update operation for " + id

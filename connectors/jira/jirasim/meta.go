@@ -121,7 +121,8 @@ type jFieldMetadata struct {
 // getEditMeta handles GET /rest/api/2/issue/{key}/editmeta
 // (IssueUpdateMetadata): the fields on the edit screen of the issue's
 // project and type (admin.go). A custom field seeded NotOnEditScreen, or
-// created through the API and never added, is absent.
+// created through the API and never added, is absent; so is one no context
+// covers the issue with (contexts.go).
 func (c *call) getEditMeta() {
 	is := c.lookup()
 	if is == nil {
@@ -140,7 +141,7 @@ func (c *call) getEditMeta() {
 		}
 	}
 	for _, f := range c.s.fields {
-		if !c.s.onEditScreen(f, is) {
+		if !c.s.settable(f, is, true) {
 			continue
 		}
 		ct := customTypes[f.Type]

@@ -65,15 +65,22 @@ type Status struct {
 	Category string `json:"category"` // CategoryNew, CategoryInProgress or CategoryDone
 }
 
-// Field is a custom field. NotOnEditScreen reproduces the most common
-// misconfiguration: the field exists but is on no screen, so edits answer
-// 400 "not on the appropriate screen" (slabot setup adds it).
+// Field is a custom field with one context (contexts.go), global unless
+// ContextProjects (keys) limit it, holding Options. NotOnEditScreen
+// reproduces the most common misconfiguration: the field exists but is on
+// no screen, so edits answer 400 "not on the appropriate screen" (slabot
+// setup adds it). NoContext and ContextProjects reproduce the next two:
+// the field has no context at all (someone deleted it), or only one for
+// other projects; either way it does not exist on the issues of a project
+// no context covers (edits answer the same 400; slabot setup fixes both).
 type Field struct {
 	ID              string    `json:"id,omitempty"` // customfield_NNNNN
 	Name            string    `json:"name"`
 	Type            FieldType `json:"type"`
 	Options         []string  `json:"options,omitempty"` // select fields
 	NotOnEditScreen bool      `json:"notOnEditScreen,omitempty"`
+	NoContext       bool      `json:"noContext,omitempty"`
+	ContextProjects []string  `json:"contextProjects,omitempty"`
 }
 
 // User is an account. Email is hidden from other users when HideEmail is

@@ -429,7 +429,11 @@ func (s *Server) renderIssue(c rc, is *issue, sel fieldSel, changelogCap int) jI
 		if !sel.has(fd.ID) {
 			continue
 		}
-		f[fd.ID] = s.renderCustom(c, fd, is.fields[fd.ID])
+		fc := s.contextFor(fd, is)
+		if fc == nil {
+			continue // the field does not exist on this issue (contexts.go)
+		}
+		f[fd.ID] = s.renderCustom(c, fd, fc, is.fields[fd.ID])
 	}
 	if len(f) > 0 {
 		ji.Fields = f
@@ -447,7 +451,7 @@ func nilIfNoUser(u *jUser) any {
 	return u
 }
 
-func (s *Server) renderCustom(c rc, fd *field, v any) any {
+func (s *Server) renderCustom(c rc, fd *field, fc *fieldContext, v any) any {
 	if v == nil {
 		return nil
 	}
@@ -455,8 +459,10 @@ func (s *Server) renderCustom(c rc, fd *field, v any) any {
 	case FieldDatetime:
 		return s.fmtTime(v.(time.Time))
 	case FieldSelect:
-		val := v.(string)
-		id := fd.options[val]
+		val, id := v.(string), ""
+		if o := fc.option(val, ""); o != nil {
+			id = o.id
+		}
 		return jOption{Self: c.base + c.api + "/customFieldOption/" + id, Value: val, ID: id}
 	case FieldOrganizations:
 		out := []jOrg{}

@@ -204,7 +204,7 @@ func (s *Server) SetFields(key string, values map[string]any, actor string, at t
 			if f == nil {
 				return fmt.Errorf("jirasim: unknown field %q", name)
 			}
-			nv, err := s.coerceSeedValue(f, v)
+			nv, err := s.coerceSeedValue(f, s.contextFor(f, is), v)
 			if err != nil {
 				return err
 			}

@@ -239,7 +239,9 @@ func (s *Server) load(seed Seed) error {
 			s.byEmail[strings.ToLower(u.Email)] = &u
 		}
 	}
-	s.initAdmin()
+	if err := s.initAdmin(); err != nil {
+		return err
+	}
 	for _, is := range seed.Issues {
 		if _, err := s.insertIssue(is); err != nil {
 			return err
@@ -264,10 +266,7 @@ func (s *Server) addField(f Field) error {
 		s.nextFieldNum++
 		f.ID = "customfield_" + strconv.Itoa(s.nextFieldNum)
 	}
-	fd := &field{Field: f, options: map[string]string{}}
-	for i, o := range f.Options {
-		fd.options[o] = strconv.Itoa(10500 + len(s.fields)*100 + i)
-	}
+	fd := &field{Field: f}
 	s.fields = append(s.fields, fd)
 	s.fieldByID[f.ID] = fd
 	return nil
@@ -412,7 +411,7 @@ func (s *Server) insertIssue(in Issue) (*issue, error) {
 		if f == nil {
 			return nil, fmt.Errorf("jirasim: issue %s: unknown field %q", is.key, name)
 		}
-		nv, err := s.coerceSeedValue(f, v)
+		nv, err := s.coerceSeedValue(f, s.contextFor(f, is), v)
 		if err != nil {
 			return nil, fmt.Errorf("jirasim: issue %s: %w", is.key, err)
 		}

@@ -15,8 +15,7 @@ type project struct {
 }
 
 type field struct {
-	Field
-	options map[string]string // option value -> option id
+	Field // Options are the seeded ones: a context holds the site's (contexts.go)
 }
 
 type issue struct {

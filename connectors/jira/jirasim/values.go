@@ -20,10 +20,15 @@ func (s *Server) keepDatetime(t time.Time) time.Time {
 	return stamp(t)
 }
 
-// coerceSeedValue converts a Go or fixture value into the stored form.
-func (s *Server) coerceSeedValue(f *field, v any) (any, error) {
+// coerceSeedValue converts a Go or fixture value into the stored form, for
+// an issue whose field uses context fc (nil: none, so the field cannot
+// hold a value there).
+func (s *Server) coerceSeedValue(f *field, fc *fieldContext, v any) (any, error) {
 	if v == nil {
 		return nil, nil
+	}
+	if fc == nil {
+		return nil, fmt.Errorf("field %q has no context covering the issue's project and type", f.Name)
 	}
 	switch f.Type {
 	case FieldDatetime:
@@ -40,7 +45,7 @@ func (s *Server) coerceSeedValue(f *field, v any) (any, error) {
 		}
 	case FieldSelect:
 		if x, ok := v.(string); ok {
-			if _, ok := f.options[x]; !ok {
+			if fc.option(x, "") == nil {
 				return nil, fmt.Errorf("field %q: %q is not one of its options", f.Name, x)
 			}
 			return x, nil
@@ -99,9 +104,10 @@ func (s *Server) displayValue(f *field, v any) string {
 	return fmt.Sprint(v)
 }
 
-// editValue parses a value from an edit request's "fields" object. It
-// returns the error message Jira puts in the "errors" map.
-func (s *Server) editValue(f *field, raw json.RawMessage) (any, string) {
+// editValue parses a value from an edit request's "fields" object for an
+// issue whose field uses context fc (a select value must be one of its
+// options). It returns the error message Jira puts in the "errors" map.
+func (s *Server) editValue(f *field, fc *fieldContext, raw json.RawMessage) (any, string) {
 	if string(raw) == "null" {
 		return nil, ""
 	}
@@ -124,10 +130,8 @@ func (s *Server) editValue(f *field, raw json.RawMessage) (any, string) {
 		if json.Unmarshal(raw, &x) != nil {
 			return nil, "Specify a valid 'id' or 'name' for " + f.Name
 		}
-		for val, id := range f.options {
-			if (x.Value != "" && val == x.Value) || (x.ID != "" && id == x.ID) {
-				return val, ""
-			}
+		if o := fc.option(x.Value, x.ID); o != nil {
+			return o.value, ""
 		}
 		return nil, fmt.Sprintf("Option value '%s' is not valid", x.Value+x.ID)
 	case FieldText:
