@@ -102,8 +102,7 @@ func TestMonthlyReportDeliveredWhenDue(t *testing.T) {
 	ctx := context.Background()
 	cycle := func(at string) {
 		t.Helper()
-		now, _ := time.Parse(time.RFC3339, at)
-		if _, err := w.Cycle(ctx, p.Product, now); err != nil {
+		if _, err := w.Cycle(ctx, p.Product, rulestest.RFC3339(t, at)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,7 +137,7 @@ func TestMonthlyReportDeliveredWhenDue(t *testing.T) {
 func TestMonthlyReportRetriedAndBounded(t *testing.T) {
 	p := rptPolicy(t, "sanarise")
 	ctx := context.Background()
-	at := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
+	at := func(s string) time.Time { return rulestest.RFC3339(t, s) }
 
 	// A failed hand-over is retried at the next cycle.
 	rep := &rptReporter{fail: errors.New("database is locked")}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // Small fakes of the worker's ports, recording what they were asked.
@@ -122,10 +123,11 @@ func newFakeWorker(t *testing.T, dry bool, issues ...rules.Issue) (*Worker, *rul
 
 var created = time.Date(2026, 11, 10, 7, 0, 0, 0, time.UTC) // Tuesday 10:00 Istanbul
 
+// sanIssue is a Sanarise customer's bug, open since created, under Jira's
+// id (the fake source's map key) apart from its key.
 func sanIssue(id, key string) rules.Issue {
-	return rules.Issue{ID: id, Key: key, Project: "SAN", Summary: "Invoice totals wrong", Type: "Bug", Priority: "High",
-		Status: "Open", StatusCategory: "new", Reporter: rules.User{AccountID: "c1", Email: "mehmet@client.com.tr"},
-		Created: created, Updated: created}
+	return rulestest.Issue(key, "High", "Bug", created, rulestest.ID(id),
+		rulestest.Reporter("mehmet@client.com.tr"), rulestest.Summary("Invoice totals wrong", ""))
 }
 
 func cachedKeys(w *Worker, product string, now time.Time) []string {

@@ -10,18 +10,15 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 func TestRunReport(t *testing.T) {
 	dir := t.TempDir()
 	created := time.Date(2026, 11, 2, 7, 0, 0, 0, time.UTC) // 10:00 in Moscow
-	issues := []rules.Issue{{
-		ID: "1", Key: "HYD-1", Project: "HYD", Summary: "Billing run stopped", Type: "Incident", Priority: "Highest",
-		Status: "Open", StatusCategory: rules.CategoryNew, Created: created,
-		Reporter: rules.User{AccountID: "c1", Email: "ivan@alfa.ru"},
-		Comments: []rules.Comment{{ID: "9", Public: true, Created: created.Add(20 * time.Minute), Body: "On it",
-			Author: rules.User{AccountID: "a1", Email: "olga@latera.ru"}}},
-	}}
+	issues := []rules.Issue{rulestest.Issue("HYD-1", "Highest", "Incident", created, rulestest.ID("1"),
+		rulestest.Reporter("ivan@alfa.ru"), rulestest.Summary("Billing run stopped", ""),
+		rulestest.Comment(created.Add(20*time.Minute), "olga@latera.ru", true))}
 	data, err := json.Marshal(issues)
 	if err != nil {
 		t.Fatal(err)

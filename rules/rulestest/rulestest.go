@@ -45,6 +45,11 @@ func Issue(key, priority, issueType string, created time.Time, opts ...Opt) rule
 	return iss
 }
 
+// ID sets Jira's issue id, which Issue otherwise takes from the key. A test
+// of what is kept by id (a poll's cache: an issue keeps its id when it moves
+// to another key) gives it Jira's own, numeric one.
+func ID(id string) Opt { return func(i *rules.Issue) { i.ID = id } }
+
 // User is a Jira user known by e-mail.
 func User(email string) rules.User {
 	return rules.User{AccountID: "acc-" + email, Email: email, DisplayName: email}
