@@ -52,13 +52,17 @@ type User struct {
 
 // Change is one changed field from the changelog. Field uses Jira's changelog
 // names: "status", "priority", "issuetype", "resolution", "summary",
-// "description", "labels", or a custom field's name.
+// "description", "labels", "assignee", or a custom field's name.
 type Change struct {
 	At       time.Time
 	AuthorID string
 	Field    string
-	From     string
+	From     string // the value as Jira displays it (fromString)
 	To       string
+	// FromID and ToID are the values' ids when Jira gives them (from, to):
+	// the accountId for "assignee", the status id for "status".
+	FromID string
+	ToID   string
 	// ToCategory is the status category of To when Field is "status"
 	// ("new", "indeterminate", "done"); empty when unknown.
 	ToCategory string
@@ -87,6 +91,7 @@ const (
 	FieldPriority   = "priority"
 	FieldType       = "issuetype"
 	FieldResolution = "resolution"
+	FieldAssignee   = "assignee"
 )
 
 // Status categories as Jira reports their keys.
@@ -95,3 +100,86 @@ const (
 	CategoryInProgress = "indeterminate"
 	CategoryDone       = "done"
 )
+
+// AssigneesSince lists who held the issue from t on, as its changelog
+// tells: the assignee at t first, then each later one in order, ending
+// with the current assignee (Issue.Assignee, which wins over a changelog
+// that disagrees with it). nil stands for unassigned; a person repeated
+// back to back appears once, so a list longer than one means the issue
+// changed hands after t.
+//
+// It answers where a ladder step due at t may have been sent: to the
+// assignee's direct messages at t, or at any instant it waited after t.
+// A changelog names people by accountId and display name only: the
+// e-mail is filled from the people the issue itself shows (assignee,
+// reporter, comment and worklog authors) when one of them is the same
+// account, else left empty.
+func (iss *Issue) AssigneesSince(t time.Time) []*User {
+	var changes []Change
+	for _, c := range iss.Changes {
+		if c.Field == FieldAssignee {
+			changes = append(changes, c)
+		}
+	}
+	person := func(id, name string) *User {
+		if id == "" {
+			return nil
+		}
+		if iss.Assignee != nil && iss.Assignee.AccountID == id {
+			u := *iss.Assignee
+			return &u
+		}
+		return &User{AccountID: id, DisplayName: name, Email: iss.emailOf(id)}
+	}
+	var out []*User
+	add := func(u *User) {
+		if n := len(out); n > 0 && sameAccount(out[n-1], u) {
+			return
+		}
+		out = append(out, u)
+	}
+	i := 0
+	for i < len(changes) && !changes[i].At.After(t) {
+		i++
+	}
+	switch {
+	case i > 0:
+		add(person(changes[i-1].ToID, changes[i-1].To))
+	case len(changes) > 0:
+		add(person(changes[0].FromID, changes[0].From))
+	default:
+		add(iss.Assignee)
+	}
+	for _, c := range changes[i:] {
+		add(person(c.ToID, c.To))
+	}
+	add(iss.Assignee)
+	return out
+}
+
+// sameAccount reports whether a and b are the same person (or both
+// nobody).
+func sameAccount(a, b *User) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.AccountID == b.AccountID
+}
+
+// emailOf returns the e-mail of account id as the issue shows it on any
+// of its people, or "".
+func (iss *Issue) emailOf(id string) string {
+	users := []*User{iss.Assignee, &iss.Reporter}
+	for i := range iss.Comments {
+		users = append(users, &iss.Comments[i].Author)
+	}
+	for i := range iss.Worklogs {
+		users = append(users, &iss.Worklogs[i].Author)
+	}
+	for _, u := range users {
+		if u != nil && u.AccountID == id && u.Email != "" {
+			return u.Email
+		}
+	}
+	return ""
+}

@@ -35,9 +35,11 @@ const (
 
 // engineHistoryFields are the changelog fields the engine reads: status,
 // priority and type drive the clocks, resolution set/cleared stops and
-// reopens them, summary and description date qualification. Qualification
-// checklist fields (rules.Field.History) are added to them.
-var engineHistoryFields = []string{"status", "priority", "issuetype", "resolution", "summary", "description"}
+// reopens them, summary and description date qualification, assignee says
+// whose direct messages a ladder step went to (rules.Issue.AssigneesSince;
+// the outbox looks there after a lost database). Qualification checklist
+// fields (rules.Field.History) are added to them.
+var engineHistoryFields = []string{"status", "priority", "issuetype", "resolution", "summary", "description", "assignee"}
 
 func truncatedChangelog(wi *wireIssue) bool {
 	return wi.Changelog != nil && wi.Changelog.Total > len(wi.Changelog.Histories)

@@ -158,9 +158,10 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 	for _, d := range hs {
 		at, h := d.at, d.h
 		for _, it := range h.Items {
-			ch := rules.Change{At: at, AuthorID: h.Author.AccountID, Field: it.Field, From: it.FromString, To: it.ToString}
+			ch := rules.Change{At: at, AuthorID: h.Author.AccountID, Field: it.Field, From: it.FromString, To: it.ToString,
+				FromID: changeID(it.From), ToID: changeID(it.To)}
 			if it.Field == rules.FieldStatus {
-				if to, ok := it.To.(string); ok && cats[to] != "" {
+				if to := ch.ToID; cats[to] != "" {
 					ch.ToCategory = cats[to]
 				} else {
 					ch.ToCategory = cats[strings.ToLower(it.ToString)]
@@ -238,4 +239,13 @@ func customValue(spec resolvedField, raw json.RawMessage) (rules.FieldValue, err
 		return rules.Text(s), nil
 	}
 	return rules.FieldValue{}, fmt.Errorf("unsupported field kind %s", spec.Kind)
+}
+
+// changeID reads a changelog item's from/to: a string id (accountId,
+// status id) or null.
+func changeID(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return ""
 }

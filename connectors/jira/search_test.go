@@ -101,6 +101,7 @@ func TestIssueMapping(t *testing.T) {
 		Organizations: []string{"Acme"}, Created: created,
 		Fields: map[string]any{"First Response Due": frd, "Customer Tier": "Premium", "Support Contract": "C-42", "Credits Used": 2.5},
 		History: []jirasim.History{
+			{At: created.Add(5 * time.Minute), Author: jirasim.AgentID, Items: []jirasim.Item{{Field: "assignee", To: jirasim.AgentID}}},
 			{At: created.Add(10 * time.Minute), Author: jirasim.AgentID, Items: []jirasim.Item{{Field: "priority", From: "Medium", To: "High"}}},
 			{At: created.Add(20 * time.Minute), Author: jirasim.AgentID, Items: []jirasim.Item{{Field: "issuetype", From: "Question", To: "Incident"}}},
 			{At: created.Add(30 * time.Minute), Author: jirasim.AgentID, Items: []jirasim.Item{{Field: "status", From: "Open", To: "In Progress"}}},
@@ -150,11 +151,14 @@ func TestIssueMapping(t *testing.T) {
 	if _, ok := got.Fields["SLA State"]; ok {
 		t.Error("empty field mapped")
 	}
+	// From and To as Jira displays them; the ids as Jira keeps them (the
+	// simulator's ids: the assignee's accountId, status ids ...).
 	wantChanges := []rules.Change{
-		{At: created.Add(10 * time.Minute), AuthorID: jirasim.AgentID, Field: "priority", From: "Medium", To: "High"},
-		{At: created.Add(20 * time.Minute), AuthorID: jirasim.AgentID, Field: "issuetype", From: "Question", To: "Incident"},
-		{At: created.Add(30 * time.Minute), AuthorID: jirasim.AgentID, Field: "status", From: "Open", To: "In Progress", ToCategory: rules.CategoryInProgress},
-		{At: created.Add(2 * time.Hour), AuthorID: jirasim.AgentID, Field: "status", From: "In Progress", To: "Resolved", ToCategory: rules.CategoryDone},
+		{At: created.Add(5 * time.Minute), AuthorID: jirasim.AgentID, Field: "assignee", To: "Alice Agent", ToID: jirasim.AgentID},
+		{At: created.Add(10 * time.Minute), AuthorID: jirasim.AgentID, Field: "priority", From: "Medium", To: "High", FromID: "3", ToID: "2"},
+		{At: created.Add(20 * time.Minute), AuthorID: jirasim.AgentID, Field: "issuetype", From: "Question", To: "Incident", FromID: "10003", ToID: "10001"},
+		{At: created.Add(30 * time.Minute), AuthorID: jirasim.AgentID, Field: "status", From: "Open", To: "In Progress", FromID: "10100", ToID: "10102", ToCategory: rules.CategoryInProgress},
+		{At: created.Add(2 * time.Hour), AuthorID: jirasim.AgentID, Field: "status", From: "In Progress", To: "Resolved", FromID: "10102", ToID: "10104", ToCategory: rules.CategoryDone},
 		{At: created.Add(2 * time.Hour), AuthorID: jirasim.AgentID, Field: "resolution", To: "Done"},
 	}
 	check("changes", got.Changes, wantChanges)

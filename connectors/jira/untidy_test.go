@@ -368,6 +368,13 @@ func TestChangelogsCompletedInBulk(t *testing.T) {
 					Items: []jirasim.Item{{Field: "SLA State", From: "on track", To: "at risk"}, {Field: "labels", To: "sla-at-risk"}}})
 			}
 		}
+		if i == 0 {
+			// The oldest entry, so only the bulk fetch brings it: who held
+			// the issue then (the outbox looks in their DMs after a lost
+			// database).
+			is.History = append([]jirasim.History{{At: created.Add(30 * time.Second), Author: jirasim.AgentID,
+				Items: []jirasim.Item{{Field: "assignee", To: jirasim.AgentID}}}}, is.History...)
+		}
 		issues = append(issues, is)
 	}
 	issues = append(issues, jirasim.Issue{Key: "SUP-4", Project: "SUP", Type: "Incident", Status: "Open", Summary: "quiet",
@@ -382,14 +389,20 @@ func TestChangelogsCompletedInBulk(t *testing.T) {
 	}
 	for _, is := range got {
 		want := 30
-		if is.Key == "SUP-4" {
+		switch is.Key {
+		case "SUP-1":
+			want = 31 // and the assignee change
+			if ch := is.Changes[0]; ch.Field != rules.FieldAssignee || ch.FromID != "" || ch.ToID != jirasim.AgentID || ch.To == "" {
+				t.Errorf("SUP-1's oldest change %+v, want the assignee set to %s (accountId and name)", ch, jirasim.AgentID)
+			}
+		case "SUP-4":
 			want = 4 // not truncated: the inline changelog, whole
 		}
 		if len(is.Changes) != want {
 			t.Errorf("%s: %d changes, want %d", is.Key, len(is.Changes), want)
 		}
 		for _, ch := range is.Changes {
-			if ch.Field != rules.FieldStatus {
+			if ch.Field != rules.FieldStatus && ch.Field != rules.FieldAssignee {
 				t.Errorf("%s: a %s change came back: the bulk request was not filtered", is.Key, ch.Field)
 				break
 			}
@@ -404,7 +417,7 @@ func TestChangelogsCompletedInBulk(t *testing.T) {
 	if len(bulk) != 1 || s.sim.CountRequests("GET", "/rest/api/2/issue/*") != 0 {
 		t.Fatalf("%d bulk requests and %d per-issue reads, want 1 and 0", len(bulk), s.sim.CountRequests("GET", "/rest/api/2/issue/*"))
 	}
-	if body := string(bulk[0].Body); !strings.Contains(body, `"fieldIds":["status","priority","issuetype","resolution","summary","description"]`) {
+	if body := string(bulk[0].Body); !strings.Contains(body, `"fieldIds":["status","priority","issuetype","resolution","summary","description","assignee"]`) {
 		t.Errorf("bulk request %s", body)
 	}
 
@@ -418,8 +431,12 @@ func TestChangelogsCompletedInBulk(t *testing.T) {
 			t.Fatalf("fallback: %d issues, %v", len(got), err)
 		}
 		for _, is := range got {
-			if is.Key != "SUP-4" && len(is.Changes) != 90 { // paged whole: 30 status + 30 × (field, labels)
-				t.Errorf("fallback: %s has %d changes, want 90", is.Key, len(is.Changes))
+			want := 90 // paged whole: 30 status + 30 × (field, labels)
+			if is.Key == "SUP-1" {
+				want++ // and the assignee
+			}
+			if is.Key != "SUP-4" && len(is.Changes) != want {
+				t.Errorf("fallback: %s has %d changes, want %d", is.Key, len(is.Changes), want)
 			}
 		}
 	}

@@ -102,6 +102,24 @@ func SetPriority(at time.Time, to string) Opt {
 	}
 }
 
+// Assign gives the issue to email at at ("" unassigns), with the changelog
+// entry Jira writes: accountIds in FromID/ToID, display names in From/To.
+func Assign(at time.Time, email string) Opt {
+	return func(i *rules.Issue) {
+		c := rules.Change{At: at, Field: rules.FieldAssignee}
+		if a := i.Assignee; a != nil {
+			c.From, c.FromID = a.DisplayName, a.AccountID
+		}
+		i.Assignee = nil
+		if email != "" {
+			u := User(email)
+			i.Assignee = &u
+			c.To, c.ToID = u.DisplayName, u.AccountID
+		}
+		i.Changes = append(i.Changes, c)
+	}
+}
+
 // Comment adds a comment by email at at; public false is an internal note.
 func Comment(at time.Time, email string, public bool) Opt {
 	return func(i *rules.Issue) {

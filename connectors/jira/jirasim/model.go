@@ -139,7 +139,8 @@ type History struct {
 }
 
 // Item is one changed field, with display values (status, priority and type
-// ids are filled in by the simulator).
+// ids are filled in by the simulator); an assignee item names accountIds
+// (the simulator fills in the display names).
 type Item struct {
 	Field string `json:"field"`
 	From  string `json:"from,omitempty"`

@@ -554,7 +554,8 @@ func (s *Server) appendSeedHistory(is *issue, h History) error {
 }
 
 // histItemFor builds a changelog item from display values, filling in the
-// ids Jira reports for status, priority and type.
+// ids Jira reports for status, priority and type (assignee items are
+// seeded with accountIds, and get the display names).
 func (s *Server) histItemFor(fieldName, from, to string) (histItem, error) {
 	hi := histItem{field: fieldName, fieldType: "jira", fromString: from, toString: to}
 	switch fieldName {
@@ -590,7 +591,13 @@ func (s *Server) histItemFor(fieldName, from, to string) (histItem, error) {
 		if t := s.typeNamed(to); t != nil {
 			hi.to, hi.toString = t.ID, t.Name
 		}
-	case "resolution", "summary", "description", "labels", "assignee":
+	case "assignee":
+		// Jira keeps the accountIds in from/to and the display names in
+		// the strings: a seeded item names the accounts.
+		hi.fieldID = "assignee"
+		hi.from, hi.fromString = from, s.displayName(from)
+		hi.to, hi.toString = to, s.displayName(to)
+	case "resolution", "summary", "description", "labels":
 		hi.fieldID = fieldName
 	default:
 		if f := s.fieldNamed(fieldName); f != nil {
