@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -63,14 +62,8 @@ func (r *rptReporter) calls() []outbox.Report {
 	return append([]outbox.Report(nil), r.got...)
 }
 
-func rptPolicy(t *testing.T, name string) *rules.Policy {
-	t.Helper()
-	p, err := rules.LoadFile(filepath.Join("..", "deploy", "policies", name+".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+// rptPolicy is a shipped policy (rulestest.Seed).
+func rptPolicy(t *testing.T, name string) *rules.Policy { return rulestest.Seed(t, name) }
 
 func rptWorker(t *testing.T, p *rules.Policy, rep Reporter, issues ...rules.Issue) *Worker {
 	t.Helper()

@@ -1,38 +1,18 @@
 package rules_test
 
 import (
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // The rules tests build issues with rulestest, as the report, worker and
 // CLI tests do; what is left here is specific to testing the engine itself.
 
-var (
-	seedMu       sync.Mutex
-	seedPolicies = map[string]*rules.Policy{}
-)
-
-// seed loads one of the shipped policies from deploy/policies, so the tests
-// exercise the very files the product ships.
-func seed(t testing.TB, name string) *rules.Policy {
-	t.Helper()
-	seedMu.Lock()
-	defer seedMu.Unlock()
-	if p, ok := seedPolicies[name]; ok {
-		return p
-	}
-	p, err := rules.LoadFile(filepath.Join("..", "deploy", "policies", name+".yaml"))
-	if err != nil {
-		t.Fatalf("load %s: %v", name, err)
-	}
-	seedPolicies[name] = p
-	return p
-}
+// seed is a shipped policy (rulestest.Seed).
+func seed(t testing.TB, name string) *rules.Policy { return rulestest.Seed(t, name) }
 
 // agentEmail is a Botron support engineer: botron.yaml's agents are the
 // botronsoft.com domain.

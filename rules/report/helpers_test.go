@@ -1,8 +1,6 @@
 package report
 
 import (
-	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -10,27 +8,8 @@ import (
 	"github.com/slabot/slabot/rules/rulestest"
 )
 
-var (
-	seedMu       sync.Mutex
-	seedPolicies = map[string]*rules.Policy{}
-)
-
-// seed loads one of the shipped policies, so the report is tested against
-// the very contracts the product ships.
-func seed(t testing.TB, name string) *rules.Policy {
-	t.Helper()
-	seedMu.Lock()
-	defer seedMu.Unlock()
-	if p, ok := seedPolicies[name]; ok {
-		return p
-	}
-	p, err := rules.LoadFile(filepath.Join("..", "..", "deploy", "policies", name+".yaml"))
-	if err != nil {
-		t.Fatalf("load %s: %v", name, err)
-	}
-	seedPolicies[name] = p
-	return p
-}
+// seed is a shipped policy (rulestest.Seed).
+func seed(t testing.TB, name string) *rules.Policy { return rulestest.Seed(t, name) }
 
 // at parses a local wall time ("2026-11-02 10:00") in zone.
 func at(t testing.TB, zone, s string) time.Time { return rulestest.Local(t, zone, s) }
