@@ -1,7 +1,8 @@
 // Package rulestest builds issues and instants for tests of the SLA engine
 // and of what consumes it (reports, the worker, the CLI), so every test
 // writes a timeline the same way: an issue as Jira hands it over, then
-// options applied in order, top to bottom, like the issue's history.
+// options applied in order, top to bottom, like the issue's history. Seed
+// loads the shipped example policies the tests run against.
 //
 // Package rules' tests use it too: they are all in the external test
 // package rules_test (rulestest imports rules, so an in-package test could
