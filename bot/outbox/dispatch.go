@@ -50,6 +50,9 @@ type job struct {
 	file   *Report // set for a report row (esc is then empty)
 	route  Route
 	update bool
+	// earlier are the routes of esc.Earlier, resolved for an uncertain
+	// row only: where else to look for it before posting.
+	earlier []Route
 }
 
 // Run makes a pass every Options.Interval (at once again after a full
@@ -137,11 +140,18 @@ func (o *Outbox) RunOnce(ctx context.Context) (Pass, error) {
 			continue
 		}
 		route, err := o.sender.Resolve(ctx, e.Target)
+		var earlier []Route
+		for i := 0; err == nil && r.Uncertain && i < len(e.Earlier); i++ {
+			var er Route
+			if er, err = o.sender.Resolve(ctx, e.Earlier[i]); err == nil {
+				earlier = append(earlier, er)
+			}
+		}
 		if err != nil {
 			o.fail(ctx, rep, r, Route{}, "", err, false)
 			continue
 		}
-		push(route.Channel, job{row: r, esc: e, route: route})
+		push(route.Channel, job{row: r, esc: e, route: route, earlier: earlier})
 	}
 	for _, u := range ups {
 		push(u.Channel, job{row: u, update: true})

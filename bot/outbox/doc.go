@@ -38,6 +38,13 @@
 //     horizon): a step due before it is looked for in Slack by its key
 //     before it is posted, like an uncertain send, so a deleted database
 //     does not ping everyone again.
+//   - Changed hands. The agent rung goes to the assignee's DM, and the
+//     assignee may change between a step falling due and its message. A
+//     step not sent yet follows the issue: its pending row is re-pointed
+//     at the new assignee. A step that may already be in Slack (uncertain,
+//     or re-created in a new file) is looked for where it went, where it
+//     would go now, and in the DM of everyone who held the issue since it
+//     fell due (Escalation.Earlier), and posted only if none has it.
 //   - One writer. With Options.WriterLease a process sends only while it
 //     holds the writer lease (Acquire), re-checked before every attempt;
 //     a second process on the same file waits as a standby.

@@ -28,6 +28,19 @@ type Escalation struct {
 	// Target is where the rung's message goes. Channels may be named as
 	// the policy names them ("#support"): Escalate maps them to ids.
 	Target Target `json:"target"`
+	// Earlier are the other places the step may already be in Slack: for
+	// the agent rung, the targets of whoever held the issue between DueAt
+	// and now (Target being who holds it now), from the issue's changelog.
+	//
+	// The decision: a step not sent yet goes to whoever owns the issue
+	// now, so a pending row is re-pointed at the new Target when the issue
+	// changes hands (Escalate); but a step that may already have been
+	// posted (an attempt without an answer, or a row re-created after the
+	// database was lost) is looked for in every one of these places, and
+	// in Target's, and posted to Target only when none has it. Looking
+	// only where it would go now missed a reminder sent to the previous
+	// assignee's DM and posted it a second time.
+	Earlier []Target `json:"earlier,omitempty"`
 
 	Summary  string `json:"summary"`
 	Customer string `json:"customer,omitempty"`
@@ -64,6 +77,15 @@ type Target struct {
 	AssigneeEmail     string `json:"assignee_email,omitempty"`
 	AssigneeName      string `json:"assignee_name,omitempty"` // written out when the fallback is used
 	FallbackChannel   string `json:"fallback_channel,omitempty"`
+}
+
+// samePlace reports whether t and u send to the same place: the same
+// assignee (by Jira account), or the same target when neither names one.
+func (t Target) samePlace(u Target) bool {
+	if t.AssigneeAccountID != "" || u.AssigneeAccountID != "" {
+		return t.AssigneeAccountID == u.AssigneeAccountID
+	}
+	return t == u
 }
 
 // Route is where a rung resolved to.

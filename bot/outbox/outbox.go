@@ -200,9 +200,15 @@ func (o *Outbox) channel(name string) string {
 // anything, and inserted says so. Nothing is sent until a pass picks it
 // up. A step due before the horizon is looked for in Slack by its key
 // before it is posted.
+//
+// When the issue changed hands since the step fell due (e.Earlier is set),
+// a row still pending is re-pointed at e.Target: a reminder not sent yet
+// goes to whoever owns the issue now (see Escalation.Earlier).
 func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (inserted bool, err error) {
-	e.Target.Channel = o.channel(e.Target.Channel)
-	e.Target.FallbackChannel = o.channel(e.Target.FallbackChannel)
+	e.Target = o.targetIDs(e.Target)
+	for i := range e.Earlier {
+		e.Earlier[i] = o.targetIDs(e.Earlier[i])
+	}
 	if e.Step == "" {
 		e.Step = "L" + strconv.Itoa(e.Level)
 	}
@@ -217,6 +223,13 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (ins
 		Payload: p, DueAt: e.DueAt, Skip: e.Skip}
 	in.Uncertain = !e.DueAt.IsZero() && e.DueAt.Before(o.Horizon())
 	inserted, err = o.rows.enqueue(ctx, now, in)
+	if err == nil && !inserted && len(e.Earlier) > 0 {
+		var moved bool
+		if moved, err = o.rows.retarget(ctx, now, in, e.Target, e.Earlier); moved {
+			o.log.Info("outbox: the issue changed hands before its step was sent: it goes to the new assignee",
+				"key", Key(e.IssueKey, e.Goal, e.Cycle, e.Step), "assignee", e.Target.AssigneeLabel())
+		}
+	}
 	if inserted {
 		result := "recorded"
 		if e.Skip != "" {
@@ -228,6 +241,13 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (ins
 		}
 	}
 	return inserted, err
+}
+
+// targetIDs maps the channels of t as a policy names them to their ids.
+func (o *Outbox) targetIDs(t Target) Target {
+	t.Channel = o.channel(t.Channel)
+	t.FallbackChannel = o.channel(t.FallbackChannel)
+	return t
 }
 
 // GoalMet records that the goal's cycle stopped: unsent steps are

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -198,6 +199,54 @@ ON CONFLICT DO NOTHING`,
 	}
 	n, err := res.RowsAffected()
 	return n == 1, s.db.Wrap("enqueue", err)
+}
+
+// retarget points the pending escalation row of in at t and adds earlier
+// to the places it may have gone (Escalation.Earlier), when that changes
+// anything; moved reports whether it did. A row being sent, sent or
+// cancelled is left as it is: its message exists, is on its way, or will
+// never be. The update is conditional on the payload read, so a
+// dispatcher claiming the row in between wins.
+func (s rows) retarget(ctx context.Context, now time.Time, in intent, t Target, earlier []Target) (moved bool, err error) {
+	var id int64
+	var payload []byte
+	err = s.db.QueryRow(ctx, nil, `SELECT id, payload FROM outbox WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND step = ? AND state = 'pending'`,
+		in.Issue, in.Goal, in.Cycle, in.Step).Scan(&id, &payload)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, s.db.Wrap("retarget", err)
+	}
+	e, err := decodeEscalation(payload)
+	if err != nil {
+		return false, nil // the dispatcher blocks it and says why
+	}
+	was := e.Target
+	all := append([]Target(nil), e.Earlier...)
+	for _, x := range earlier {
+		if i := slices.IndexFunc(all, x.samePlace); i >= 0 {
+			all[i] = x // the newer description (an e-mail learned since)
+		} else {
+			all = append(all, x)
+		}
+	}
+	all = slices.DeleteFunc(all, t.samePlace)
+	if was == t && slices.Equal(all, e.Earlier) {
+		return false, nil
+	}
+	e.Target, e.Earlier = t, all
+	p, err := encodeEscalation(e)
+	if err != nil {
+		return false, s.db.Fail("retarget", nil, err)
+	}
+	res, err := s.db.Exec(ctx, nil, `UPDATE outbox SET payload = ?, updated_at = ? WHERE id = ? AND state = 'pending' AND payload = ?`,
+		p, ms(now), id, payload)
+	if err != nil {
+		return false, s.db.Wrap("retarget", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1 && !was.samePlace(t), s.db.Wrap("retarget", err)
 }
 
 // claimDue leases up to limit rows that are due at now to owner until

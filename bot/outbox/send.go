@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -54,30 +55,38 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 	o.threadActions(ctx, r.Issue, r.Goal, r.Cycle, &st)
 
 	if r.Uncertain {
-		where, whereThread := r.Channel, r.ThreadTS
-		if where == "" { // the dispatcher died before it could say where it posted, or the file is new
-			where, whereThread = route.Channel, parentTS
-		}
-		if err := o.pacer.wait(ctx, where); err != nil {
-			o.fail(ctx, rep, r, route, parentTS, err, false)
-			return
-		}
-		ts, found, err := o.sender.FindByKey(ctx, where, whereThread, r.Key, o.lookupSince(r))
-		if err != nil {
-			if d, ok := retryIn(err); ok {
-				o.pacer.hold(where, d)
+		for _, p := range lookIn(r, route, parentTS, j.earlier, thread) {
+			if err := o.pacer.wait(ctx, p.channel); err != nil {
+				o.fail(ctx, rep, r, route, parentTS, err, false)
+				return
 			}
-			// Still unknown: keep the row uncertain and look again later
-			// (blocked once that has gone on too long).
-			o.failUncertain(ctx, rep, r, where, whereThread, err)
-			return
-		}
-		if found {
-			o.recordSent(ctx, rep, r, where, ts, whereThread)
-			rep.add(func(x *Pass) { x.Reconciled++ })
-			o.m.Steps.WithLabelValues(level(r), "reconciled").Inc()
-			o.log.Info("outbox: uncertain send found in Slack, recorded without reposting", "key", r.Key, "channel", where, "ts", ts)
-			return
+			ts, found, err := o.sender.FindByKey(ctx, p.channel, p.thread, r.Key, o.lookupSince(r))
+			if err != nil {
+				if d, ok := retryIn(err); ok {
+					o.pacer.hold(p.channel, d)
+				}
+				// Still unknown: keep the row uncertain and look again later
+				// (blocked once that has gone on too long). Where an
+				// attempt went stays recorded; the other places are
+				// looked in again anyway.
+				where, whereThread := r.Channel, r.ThreadTS
+				if where == "" {
+					where, whereThread = p.channel, p.thread
+				}
+				o.failUncertain(ctx, rep, r, where, whereThread, err)
+				return
+			}
+			if found {
+				o.recordSent(ctx, rep, r, p.channel, ts, p.thread)
+				rep.add(func(x *Pass) { x.Reconciled++ })
+				o.m.Steps.WithLabelValues(level(r), "reconciled").Inc()
+				msg := "outbox: uncertain send found in Slack, recorded without reposting"
+				if p.channel != route.Channel {
+					msg = "outbox: uncertain send found where it went before the issue changed hands, recorded without reposting"
+				}
+				o.log.Info(msg, "key", r.Key, "channel", p.channel, "ts", ts)
+				return
+			}
 		}
 		r.Uncertain = false // settled: Slack does not have it
 	}
@@ -130,6 +139,29 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 		}
 		return
 	}
+}
+
+// place is a channel (and thread) a step may be in.
+type place struct{ channel, thread string }
+
+// lookIn lists, each channel once, where an uncertain step may be in
+// Slack: where its earlier attempt went (recorded on the row), where it
+// would go now, and where it would have gone for each earlier holder of
+// the issue (see Escalation.Earlier). In a channel holding a parent of
+// the thread the step would have been that parent's reply.
+func lookIn(r Row, route Route, parentTS string, earlier []Route, thread []Row) []place {
+	var out []place
+	add := func(ch, th string) {
+		if ch != "" && !slices.ContainsFunc(out, func(p place) bool { return p.channel == ch }) {
+			out = append(out, place{ch, th})
+		}
+	}
+	add(r.Channel, r.ThreadTS)
+	add(route.Channel, parentTS)
+	for _, e := range earlier {
+		add(e.Channel, parentIn(thread, e.Channel, r))
+	}
+	return out
 }
 
 // recordSent writes channel+ts. It must not be skipped because the
