@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -210,8 +212,10 @@ func transient(err error) bool {
 }
 
 // checkJira: the bot account authenticates, every custom field the
-// policies name exists once with the right type, and the fields slabot
-// writes are on each project's edit screen.
+// policies name exists once with the right type, has a context covering
+// each project of its policy (when the account may read contexts: that is
+// administration), and the fields slabot writes are on each project's
+// edit screen.
 func checkJira(ctx context.Context, cfg config, policies []*rules.Policy, r *checkReport) {
 	if cfg.JiraURL == "" {
 		r.skip("jira not checked (SLABOT_JIRA_URL is not set)")
@@ -223,9 +227,35 @@ func checkJira(ctx context.Context, cfg config, policies []*rules.Policy, r *che
 		return
 	}
 	r.ok("jira %s as account %s: every policy field found with its type", cfg.JiraURL, cl.AccountID())
+	readContexts := true
 	for _, p := range policies {
+		var names []string
+		if fs, err := rules.FieldsOf([]*rules.Policy{p}); err == nil { // checkPolicies reported an error
+			for _, f := range fs {
+				names = append(names, f.Name)
+			}
+		}
 		for _, proj := range p.Projects {
-			problems, err := cl.ScreenProblems(ctx, proj, writtenFields(p))
+			write := writtenFields(p)
+			var uncovered map[string]string
+			if readContexts {
+				var pe *jira.PermissionError
+				uncovered, err = cl.ContextProblems(ctx, proj, names)
+				switch {
+				case errors.As(err, &pe):
+					readContexts = false
+					r.warn("jira: field contexts not checked: the bot account may not read them (that needs Administer Jira). A field no context " +
+						"covers in a project does not exist on its issues and is refused like one off the edit screen; slabot setup, run with an " +
+						"administrator's token, checks and fixes both")
+				case err != nil:
+					r.problem(err)
+				}
+				for _, name := range slices.Sorted(maps.Keys(uncovered)) {
+					r.fail("jira: %s", uncovered[name])
+				}
+				write = slices.DeleteFunc(write, func(n string) bool { _, out := uncovered[n]; return out })
+			}
+			problems, err := cl.ScreenProblems(ctx, proj, write)
 			switch {
 			case errors.Is(err, jira.ErrNoIssues):
 				r.warn("jira: %v", err)
@@ -235,7 +265,9 @@ func checkJira(ctx context.Context, cfg config, policies []*rules.Policy, r *che
 				for _, pr := range problems {
 					r.fail("jira: %s", pr)
 				}
-			default:
+			case len(uncovered) == 0 && readContexts:
+				r.ok("jira project %s: slabot's fields are in a context covering it and on the edit screen", proj)
+			case len(uncovered) == 0:
 				r.ok("jira project %s: slabot's fields are on the edit screen", proj)
 			}
 		}

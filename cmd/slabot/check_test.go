@@ -29,6 +29,7 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 		empty    string // a project without issues
 		hide     string // a project the bot may not browse
 		remove   string // a project the site does not have
+		plain    bool   // the bot account is not a Jira administrator
 		wantErr  string
 		wantCode int
 	}{
@@ -39,6 +40,7 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 		{name: "a project without issues yet", empty: "HYD", wantErr: "warn  jira: project HYD: no issues yet", wantCode: exitOK},
 		{name: "a project the bot may not browse", hide: "HYD", wantErr: "jira: project HYD cannot be searched", wantCode: exitSite},
 		{name: "a project the site does not have", remove: "BEXP", wantErr: "jira: project BEXP cannot be searched", wantCode: exitSite},
+		{name: "a bot account that may not read field contexts", plain: true, wantErr: "warn  jira: field contexts not checked", wantCode: exitOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			newTestSites(t, func(seed *jirasim.Seed) {
@@ -65,6 +67,9 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 					if seed.Users[i].AccountID == jirasim.BotAccountID && (tc.hide != "" || tc.remove != "") {
 						seed.Users[i].Projects = browse
 					}
+					if seed.Users[i].AccountID == jirasim.BotAccountID && tc.plain {
+						seed.Users[i].Admin = false
+					}
 				}
 				for _, p := range seed.Projects {
 					if p.Key == tc.empty {
@@ -82,6 +87,9 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 			}
 			if tc.wantCode == exitOK && (!strings.Contains(out, "ok    jira project SAN") || !strings.Contains(out, "ok    slack channel #botron-leads")) {
 				t.Errorf("want both sites checked:\n%s", out)
+			}
+			if n := strings.Count(errs, "field contexts not checked"); n > 1 {
+				t.Errorf("the missing permission is reported %d times, want once", n)
 			}
 			if strings.Contains(out+errs, jirasim.BotToken) {
 				t.Error("the token leaked into the output")

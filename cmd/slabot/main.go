@@ -33,7 +33,7 @@ func verbs() []verb {
 	return []verb{
 		{"run", "the daemon: every product on SLABOT_SCHEDULE, health and metrics on SLABOT_LISTEN", runDaemon},
 		{"once", "one cycle of every product, then exit (for a cron job)", runOnce},
-		{"setup", "create the policies' custom fields, options and edit-screen entries in Jira (--dry-run: the plan)", runSetup},
+		{"setup", "create the policies' custom fields, their contexts, options and edit-screen entries in Jira (--dry-run: the plan)", runSetup},
 		{"check", "validate policy files (and, unless --offline, the Jira and Slack sites) and list every problem", runCheck},
 		{"calendar", "compute a deadline or list a month's working windows", runCalendar},
 		{"demo", "run the four seed products against simulated Jira and Slack over two simulated weeks", runDemo},

@@ -12,8 +12,9 @@ import (
 )
 
 // runSetup is `slabot setup`: from the policies, the custom fields with
-// their types, the select lists' options, and each field on the edit
-// screens of the projects whose policy names it. It changes only what is
+// their types, a context making each field exist on the issues of the
+// projects whose policy names it, the select lists' options in those
+// contexts, and each field on those projects' edit screens. It changes only what is
 // missing (a second run changes nothing); --dry-run prints the plan and
 // changes nothing. It needs the Administer Jira global permission, which
 // `run` does not: run it once with an administrator's token if the bot's
@@ -85,7 +86,7 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d problem(s) setup cannot fix: fix them in Jira, then run slabot setup again\n", len(res.Problems))
 		return exitSite
 	case len(res.Changes) == 0:
-		fmt.Fprintf(stdout, "ok    %s has every field, option and screen the policies need: nothing to change\n", cfg.JiraURL)
+		fmt.Fprintf(stdout, "ok    %s has every field, context, option and screen the policies need: nothing to change\n", cfg.JiraURL)
 	case *dry:
 		fmt.Fprintf(stdout, "%d change(s) planned; run without --dry-run to make them\n", len(res.Changes))
 	default:

@@ -16,9 +16,11 @@ var ErrNoIssues = errors.New("no issues yet: the edit screen cannot be checked u
 // ScreenProblems checks that every configured field slabot writes is on the
 // edit screen of project, by reading the edit metadata of one of its
 // issues: a field missing there fails every write with "cannot be set. It
-// is not on the appropriate screen". write lists the configured field names
-// slabot writes (deadline, state, hours). A project without issues cannot
-// be checked: the error is ErrNoIssues.
+// is not on the appropriate screen". A field no context covers in the
+// project is missing there too: check those first (ContextProblems) and
+// leave them out of write, or this names the screen for them. write lists
+// the configured field names slabot writes (deadline, state, hours). A
+// project without issues cannot be checked: the error is ErrNoIssues.
 func (c *Client) ScreenProblems(ctx context.Context, project string, write []string) ([]string, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -56,7 +58,7 @@ func (c *Client) ScreenProblems(ctx context.Context, project string, write []str
 		}
 		if _, onScreen := meta.Fields[f.ID]; !onScreen {
 			problems = append(problems, fmt.Sprintf("field %q (%s) is not on the edit screen of project %s (checked on %s): "+
-				"add it in Project settings > Issue types > Fields (or the edit screen of the project's screen scheme)", name, f.ID, project, sample))
+				"run slabot setup, or add it in Project settings > Issue types > Fields (or the edit screen of the project's screen scheme)", name, f.ID, project, sample))
 		}
 	}
 	sort.Strings(problems)

@@ -19,7 +19,7 @@ import (
 // fields, their contexts and options, and screens are site administration.
 // The daemon itself does not need it.
 const SetupPermission = "the Administer Jira global permission (Settings > System > Global permissions), " +
-	"for creating custom fields and their options and for editing screens"
+	"for creating custom fields, their contexts and options, and for editing screens"
 
 // SetupProject is one governed project and the custom fields its policy
 // names: each must be on the project's edit screens so that slabot can
@@ -46,17 +46,22 @@ var customTypeKeys = map[rules.FieldKind][2]string{
 }
 
 // Setup makes the site ready for the configured fields and the projects:
-// creates each missing custom field with its type, adds the missing
-// options of select lists to the field's global context, and puts each
-// project's fields on the edit screen of every issue type of the project
-// (through its issue type screen scheme and screen schemes). It changes
-// only what is missing, so a second run changes nothing. With dryRun it
-// reads the same and writes nothing. It needs SetupPermission, not
-// Connect.
+// creates each missing custom field with its type, makes each field exist
+// on its projects' issues (a context covering them: setupContexts), adds
+// the missing options of select lists to the contexts those issues use,
+// and puts each project's fields on the edit screen of every issue type of
+// the project (through its issue type screen scheme and screen schemes).
+// It changes only what is missing, so a second run changes nothing. With
+// dryRun it reads the same and writes nothing. It needs SetupPermission,
+// not Connect.
 func (c *Client) Setup(ctx context.Context, projects []SetupProject, dryRun bool) (SetupResult, error) {
 	var res SetupResult
 	var site []gojira.Field
 	if _, err := c.call(ctx, op{method: "GET", path: "rest/api/2/field", endpoint: "/rest/api/2/field", idempotent: true, out: &site}); err != nil {
+		return res, c.setupErr(err)
+	}
+	projs, err := c.setupProjects(ctx, projects, &res)
+	if err != nil {
 		return res, c.setupErr(err)
 	}
 	fieldIDs := map[string]string{} // spec name -> field id ("" in a dry run for a field not created yet)
@@ -84,16 +89,73 @@ func (c *Client) Setup(ctx context.Context, projects []SetupProject, dryRun bool
 				fieldIDs[spec.Name] = id
 			}
 		}
+		id := fieldIDs[spec.Name]
+		var serve []*fieldContext // a field created now has Jira's global context
+		if id != "" {
+			var naming []*setupProject
+			for _, p := range projs {
+				if slices.Contains(p.fields, spec.Name) && !p.simplified {
+					naming = append(naming, p)
+				}
+			}
+			if serve, err = c.setupContexts(ctx, spec.Name, id, naming, dryRun, &res); err != nil {
+				return res, c.setupErr(err)
+			}
+		}
 		if spec.Kind == rules.KindOption && len(spec.Options) > 0 {
-			if err := c.setupOptions(ctx, spec, fieldIDs[spec.Name], dryRun, &res); err != nil {
+			if err := c.setupOptions(ctx, spec, id, serve, dryRun, &res); err != nil {
 				return res, c.setupErr(err)
 			}
 		}
 	}
-	if err := c.setupScreens(ctx, projects, fieldIDs, dryRun, &res); err != nil {
+	if err := c.setupScreens(ctx, projs, fieldIDs, dryRun, &res); err != nil {
 		return res, c.setupErr(err)
 	}
 	return res, nil
+}
+
+// setupProject is a governed project as Jira has it, with the fields its
+// policies name.
+type setupProject struct {
+	key, id    string
+	simplified bool // team-managed: its fields are its own, not the site's
+	fields     []string
+}
+
+// setupProjects reads each project once (a project several policies name
+// gets their fields together). A team-managed project is a problem setup
+// cannot fix: company-managed fields, contexts and screens do not apply.
+func (c *Client) setupProjects(ctx context.Context, projects []SetupProject, res *SetupResult) ([]*setupProject, error) {
+	var out []*setupProject
+	byKey := map[string]*setupProject{}
+	for _, p := range projects {
+		if sp := byKey[p.Key]; sp != nil {
+			for _, f := range p.Fields {
+				if !slices.Contains(sp.fields, f) {
+					sp.fields = append(sp.fields, f)
+				}
+			}
+			continue
+		}
+		var proj struct {
+			ID         string `json:"id"`
+			Simplified bool   `json:"simplified"`
+		}
+		if _, err := c.call(ctx, op{method: "GET", path: "rest/api/2/project/" + url.PathEscape(p.Key), endpoint: "/rest/api/2/project/{projectIdOrKey}",
+			idempotent: true, out: &proj}); err != nil {
+			return nil, err
+		}
+		sp := &setupProject{key: p.Key, id: proj.ID, simplified: proj.Simplified, fields: slices.Clone(p.Fields)}
+		byKey[p.Key] = sp
+		out = append(out, sp)
+	}
+	for _, sp := range out {
+		if sp.simplified {
+			res.Problems = append(res.Problems, fmt.Sprintf("project %s is team-managed: add slabot's fields in Project settings > Issue types (%s)",
+				sp.key, strings.Join(sp.fields, ", ")))
+		}
+	}
+	return out, nil
 }
 
 // setupErr names the permission setup needs when Jira refuses.
@@ -146,70 +208,65 @@ func pages[T any](ctx context.Context, c *Client, path, endpoint string) ([]T, e
 	}
 }
 
-// setupOptions adds the options a select list lacks to its global context
-// (else its first context). A disabled option slabot needs is a problem a
-// person must look at: someone chose to retire it.
-func (c *Client) setupOptions(ctx context.Context, spec rules.Field, id string, dryRun bool, res *SetupResult) error {
-	missing := spec.Options
-	var contextID string
-	if id != "" {
-		type fieldContext struct {
-			ID       string `json:"id"`
-			IsGlobal bool   `json:"isGlobalContext"`
+// setupOptions adds the options a select list lacks to each context its
+// projects' issues use (serve; a field not created yet, in a dry run, has
+// none and lacks every option). A disabled option slabot needs is a
+// problem a person must look at: someone chose to retire it.
+func (c *Client) setupOptions(ctx context.Context, spec rules.Field, id string, serve []*fieldContext, dryRun bool, res *SetupResult) error {
+	if id == "" {
+		res.Changes = append(res.Changes, fmt.Sprintf("add options %s to %q", strings.Join(spec.Options, ", "), spec.Name))
+		return nil
+	}
+	type option struct {
+		Value    string `json:"value"`
+		Disabled bool   `json:"disabled"`
+	}
+	for _, fc := range serve {
+		where := ""
+		if !fc.IsGlobal {
+			where = fmt.Sprintf(" (context %q)", fc.Name)
 		}
-		ctxs, err := pages[fieldContext](ctx, c, "rest/api/2/field/"+url.PathEscape(id)+"/context", "/rest/api/2/field/{fieldId}/context")
-		if err != nil {
-			return err
-		}
-		for _, fc := range ctxs {
-			if fc.IsGlobal || contextID == "" {
-				contextID = fc.ID
+		var opts []option
+		if fc.ID != "" { // a context planned in a dry run has none
+			var err error
+			opts, err = pages[option](ctx, c, "rest/api/2/field/"+url.PathEscape(id)+"/context/"+url.PathEscape(fc.ID)+"/option",
+				"/rest/api/2/field/{fieldId}/context/{contextId}/option")
+			if err != nil {
+				return err
 			}
 		}
-		if contextID == "" {
-			res.Problems = append(res.Problems, fmt.Sprintf("field %q (%s) has no context: add one in Jira (Custom fields > %s > Contexts and default value)",
-				spec.Name, id, spec.Name))
-			return nil
-		}
-		type option struct {
-			Value    string `json:"value"`
-			Disabled bool   `json:"disabled"`
-		}
-		opts, err := pages[option](ctx, c, "rest/api/2/field/"+url.PathEscape(id)+"/context/"+url.PathEscape(contextID)+"/option",
-			"/rest/api/2/field/{fieldId}/context/{contextId}/option")
-		if err != nil {
-			return err
-		}
-		missing = nil
+		var missing []string
 		for _, want := range spec.Options {
 			i := slices.IndexFunc(opts, func(o option) bool { return o.Value == want })
 			switch {
 			case i < 0:
 				missing = append(missing, want)
 			case opts[i].Disabled:
-				res.Problems = append(res.Problems, fmt.Sprintf("option %q of field %q is disabled: enable it, or slabot's writes of it fail", want, spec.Name))
+				res.Problems = append(res.Problems, fmt.Sprintf("option %q of field %q%s is disabled: enable it, or slabot's writes of it fail", want, spec.Name, where))
 			}
 		}
+		if len(missing) == 0 {
+			continue
+		}
+		res.Changes = append(res.Changes, fmt.Sprintf("add options %s to %q%s", strings.Join(missing, ", "), spec.Name, where))
+		if dryRun || fc.ID == "" {
+			continue
+		}
+		type create struct {
+			Value string `json:"value"`
+		}
+		body := struct {
+			Options []create `json:"options"`
+		}{}
+		for _, v := range missing {
+			body.Options = append(body.Options, create{v})
+		}
+		if _, err := c.call(ctx, op{method: "POST", path: "rest/api/2/field/" + url.PathEscape(id) + "/context/" + url.PathEscape(fc.ID) + "/option",
+			endpoint: "/rest/api/2/field/{fieldId}/context/{contextId}/option", body: body, out: &struct{}{}}); err != nil {
+			return err
+		}
 	}
-	if len(missing) == 0 {
-		return nil
-	}
-	res.Changes = append(res.Changes, fmt.Sprintf("add options %s to %q", strings.Join(missing, ", "), spec.Name))
-	if dryRun || id == "" {
-		return nil
-	}
-	type create struct {
-		Value string `json:"value"`
-	}
-	body := struct {
-		Options []create `json:"options"`
-	}{}
-	for _, v := range missing {
-		body.Options = append(body.Options, create{v})
-	}
-	_, err := c.call(ctx, op{method: "POST", path: "rest/api/2/field/" + url.PathEscape(id) + "/context/" + url.PathEscape(contextID) + "/option",
-		endpoint: "/rest/api/2/field/{fieldId}/context/{contextId}/option", body: body, out: &struct{}{}})
-	return err
+	return nil
 }
 
 // editScreen is one screen some project edits issues through.
@@ -224,30 +281,20 @@ type editScreen struct {
 // edited through: for each issue type mapping of the project's issue type
 // screen scheme, the screen scheme's edit screen, or its default screen
 // when it has none. Screens shared by several projects are changed once.
-func (c *Client) setupScreens(ctx context.Context, projects []SetupProject, fieldIDs map[string]string, dryRun bool, res *SetupResult) error {
+func (c *Client) setupScreens(ctx context.Context, projects []*setupProject, fieldIDs map[string]string, dryRun bool, res *SetupResult) error {
 	screens := map[int64]*editScreen{}
 	need := map[int64][]string{} // screen id -> field names, in policy order
 	for _, p := range projects {
-		var proj struct {
-			ID         string `json:"id"`
-			Simplified bool   `json:"simplified"`
+		if p.simplified {
+			continue // setupProjects reported it
 		}
-		if _, err := c.call(ctx, op{method: "GET", path: "rest/api/2/project/" + url.PathEscape(p.Key), endpoint: "/rest/api/2/project/{projectIdOrKey}",
-			idempotent: true, out: &proj}); err != nil {
-			return err
-		}
-		if proj.Simplified {
-			res.Problems = append(res.Problems, fmt.Sprintf("project %s is team-managed: add slabot's fields in Project settings > Issue types (%s)",
-				p.Key, strings.Join(p.Fields, ", ")))
-			continue
-		}
-		screenIDs, err := c.projectEditScreens(ctx, proj.ID)
+		screenIDs, err := c.projectEditScreens(ctx, p.id)
 		if err != nil {
 			return err
 		}
 		if len(screenIDs) == 0 {
 			res.Problems = append(res.Problems, fmt.Sprintf("project %s has no issue type screen scheme: add slabot's fields to its screens by hand (%s)",
-				p.Key, strings.Join(p.Fields, ", ")))
+				p.key, strings.Join(p.fields, ", ")))
 			continue
 		}
 		for _, sid := range screenIDs {
@@ -256,8 +303,8 @@ func (c *Client) setupScreens(ctx context.Context, projects []SetupProject, fiel
 				sc = &editScreen{id: sid}
 				screens[sid] = sc
 			}
-			sc.projects = append(sc.projects, p.Key)
-			for _, f := range p.Fields {
+			sc.projects = append(sc.projects, p.key)
+			for _, f := range p.fields {
 				if !slices.Contains(need[sid], f) {
 					need[sid] = append(need[sid], f)
 				}

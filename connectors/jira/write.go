@@ -153,8 +153,12 @@ func (c *Client) refusals(err error, ids map[string]string, refused map[string]b
 func refusalFix(name, msg string) string {
 	switch {
 	case strings.Contains(msg, "not on the appropriate screen"):
-		return "in Jira open Project settings > Issue types (or Settings > Issues > Screens), find the screen used for the " +
-			"Edit operation of this issue type and add the field to it; slabot writes it on the next cycle"
+		// Jira says the same when no context of the field covers the
+		// issue's project: the field does not exist there.
+		return "run slabot setup (it puts the field on the edit screens and in a context covering the project), or in Jira open " +
+			"Project settings > Issue types (or Settings > Issues > Screens), find the screen used for the Edit operation of this " +
+			"issue type and add the field to it, and check that a context of the field covers this project (" + contextMenu(name) +
+			"); slabot tries it again at its next full resync"
 	case strings.Contains(msg, "not valid") || strings.Contains(msg, "Option"):
 		return fmt.Sprintf("add the missing option to field %q (Settings > Issues > Custom fields > Contexts and default value) "+
 			"in the field context of this project and issue type", name)
