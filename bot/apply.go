@@ -153,6 +153,14 @@ func (w *Worker) claims(ctx context.Context, jc *jiraConn, pr *product, iss *rul
 		default:
 			w.log.Info("issue claimed from Slack", "product", pr.policy.Product, "issue", iss.Key, "user", a.User, "account", account)
 			if c := pr.cache[iss.ID]; c != nil {
+				// With the changelog entry Jira wrote, as the next poll
+				// will bring it: who held the issue when matters to
+				// where its steps may have gone (earlierTargets).
+				ch := rules.Change{At: now, AuthorID: jc.account, Field: rules.FieldAssignee, To: a.Name, ToID: account}
+				if old := c.Assignee; old != nil {
+					ch.From, ch.FromID = old.DisplayName, old.AccountID
+				}
+				c.Changes = append(c.Changes, ch)
 				c.Assignee = &rules.User{AccountID: account, Email: a.Email, DisplayName: a.Name}
 			}
 		}

@@ -281,6 +281,7 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 	ev := rules.Evaluate(p, issues, now, rules.Options{BotAccountID: jc.account})
 	w.gaugeStates(p.Product, ev)
 	acts := w.loadActions(ctx, p)
+	known := &emails{cache: pr.cache}
 
 	for i := range ev.Outcomes {
 		o := &ev.Outcomes[i]
@@ -303,7 +304,7 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 			w.write(ctx, jc, pr, o, now, &st)
 			w.claims(ctx, jc, pr, o.Issue, cs, now)
 		}
-		if err := w.escalate(ctx, pr, o, cs, now, stale, &st); err != nil {
+		if err := w.escalate(ctx, pr, o, cs, known, now, stale, &st); err != nil {
 			return st, err
 		}
 	}
@@ -410,7 +411,12 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 // Clicks on the thread (cs) shape it: a step the acknowledgement rule
 // holds back is recorded as skipped; a step falling due while the cycle
 // is snoozed waits until the snooze ends (never past the deadline).
-func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, now, stale time.Time, st *Stats) error {
+//
+// The agent rung goes to the current assignee; when the issue changed
+// hands since the step fell due, the step also names the people who held
+// it since (Escalation.Earlier, e-mails from known), so the outbox can
+// look in their DMs for a message that may already be there.
+func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, known *emails, now, stale time.Time, st *Stats) error {
 	p := pr.policy
 	iss := o.Issue
 	for _, e := range o.Escalations {
@@ -432,10 +438,8 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			esc.Skip = held(p, e, cs)
 		}
 		if e.Rung == rules.RungAgent {
-			esc.Target.FallbackChannel = e.Channel
-			if a := iss.Assignee; a != nil {
-				esc.Target.AssigneeAccountID, esc.Target.AssigneeEmail, esc.Target.AssigneeName = a.AccountID, a.Email, a.DisplayName
-			}
+			esc.Target = agentTarget(e.Channel, iss.Assignee)
+			esc.Earlier = earlierTargets(iss, e.At, e.Channel, known)
 		} else {
 			esc.Target.Channel = e.Channel
 		}
@@ -456,6 +460,9 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
 		}
 		if rep, ok := repeatDue(p, e, esc, cs, now); ok {
+			if e.Rung == rules.RungAgent {
+				rep.Earlier = earlierTargets(iss, rep.DueAt, e.Channel, known)
+			}
 			if _, err := w.cfg.Escalator.Escalate(ctx, now, rep); err != nil {
 				return fmt.Errorf("escalate %s %s %s: %w", iss.Key, e.Goal, rep.Step, err)
 			}

@@ -121,13 +121,19 @@ func (iss *Issue) AssigneesSince(t time.Time) []*User {
 			changes = append(changes, c)
 		}
 	}
+	current := func() *User { // a copy: callers may fill in what is missing
+		if iss.Assignee == nil {
+			return nil
+		}
+		u := *iss.Assignee
+		return &u
+	}
 	person := func(id, name string) *User {
 		if id == "" {
 			return nil
 		}
 		if iss.Assignee != nil && iss.Assignee.AccountID == id {
-			u := *iss.Assignee
-			return &u
+			return current()
 		}
 		return &User{AccountID: id, DisplayName: name, Email: iss.emailOf(id)}
 	}
@@ -148,12 +154,12 @@ func (iss *Issue) AssigneesSince(t time.Time) []*User {
 	case len(changes) > 0:
 		add(person(changes[0].FromID, changes[0].From))
 	default:
-		add(iss.Assignee)
+		add(current())
 	}
 	for _, c := range changes[i:] {
 		add(person(c.ToID, c.To))
 	}
-	add(iss.Assignee)
+	add(current())
 	return out
 }
 
