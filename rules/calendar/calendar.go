@@ -269,7 +269,15 @@ type workIndex struct {
 	starts   []int64
 	ends     []int64
 	cum      []int64
+	// byDay[k] is the number of intervals starting at or before
+	// lo + k*24h: at() jumps to an instant's day and steps over the few
+	// intervals of that day instead of binary-searching years of them.
+	byDay []int32
 }
+
+// dayNanos is the width of byDay's buckets (24 hours of elapsed time, not
+// calendar days: only the bucket's first interval matters).
+const dayNanos = int64(24 * time.Hour)
 
 // Years the index may cover: Unix nanoseconds end in 2262.
 const (
@@ -545,10 +553,11 @@ func (c *Calendar) Add(t time.Time, d time.Duration) time.Time {
 	ns := clampNanos(t)
 	for {
 		ix := c.covering(ns)
-		target := ix.position(ns) + int64(d)
+		i := ix.at(ns)
+		target := ix.positionAt(i, ns) + int64(d)
 		n := len(ix.starts)
-		if n > 0 && target <= ix.cum[n-1]+ix.ends[n-1]-ix.starts[n-1] {
-			j := sort.Search(n, func(j int) bool { return ix.cum[j]+ix.ends[j]-ix.starts[j] >= target })
+		if n > 0 && target <= ix.through(n-1) {
+			j := ix.reaching(max(i, 0), target)
 			return time.Unix(0, ix.starts[j]+target-ix.cum[j]).In(c.spec.Location)
 		}
 		if ix.to >= maxYear {
@@ -629,19 +638,54 @@ func clampNanos(t time.Time) int64 {
 
 // at returns the index of the last interval starting at or before ns, or -1.
 func (ix *workIndex) at(ns int64) int {
-	return sort.Search(len(ix.starts), func(i int) bool { return ix.starts[i] > ns }) - 1
+	if ns < ix.lo || ns >= ix.hi {
+		return sort.Search(len(ix.starts), func(i int) bool { return ix.starts[i] > ns }) - 1
+	}
+	i := int(ix.byDay[(uint64(ns)-uint64(ix.lo))/uint64(dayNanos)]) // intervals starting by the bucket's start
+	for i < len(ix.starts) && ix.starts[i] <= ns {
+		i++
+	}
+	return i - 1
 }
 
 // position is the business time from the index's start to ns.
-func (ix *workIndex) position(ns int64) int64 {
-	i := ix.at(ns)
+func (ix *workIndex) position(ns int64) int64 { return ix.positionAt(ix.at(ns), ns) }
+
+// positionAt is position(ns) for i = ix.at(ns).
+func (ix *workIndex) positionAt(i int, ns int64) int64 {
 	if i < 0 {
 		return 0
 	}
 	if ns < ix.ends[i] {
 		return ix.cum[i] + ns - ix.starts[i]
 	}
-	return ix.cum[i] + ix.ends[i] - ix.starts[i]
+	return ix.through(i)
+}
+
+// through is the business time from the index's start to the end of
+// interval i.
+func (ix *workIndex) through(i int) int64 { return ix.cum[i] + ix.ends[i] - ix.starts[i] }
+
+// reaching returns the first interval j >= from whose end reaches the
+// business-time position target (through(j) >= target; the caller makes
+// sure one exists). Add's answer usually lies a few intervals after its
+// start, so the search gallops forward from there (1, 2, 4... intervals)
+// and halves only the last stride: a few steps instead of a binary search
+// over years of intervals.
+func (ix *workIndex) reaching(from int, target int64) int {
+	lo, hi := from-1, from // through(lo) < target, unless lo is before from
+	for step := 1; ix.through(hi) < target; step *= 2 {
+		lo, hi = hi, min(hi+step, len(ix.starts)-1)
+	}
+	for hi-lo > 1 {
+		mid := int(uint(lo+hi) >> 1)
+		if ix.through(mid) >= target {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
 }
 
 // covering returns an index that covers ns, growing it if needed. Positions
@@ -708,6 +752,15 @@ func (c *Calendar) build(from, to int) *workIndex {
 			ix.cum = append(ix.cum, total)
 			total += e - s
 		}
+	}
+	// hi-lo can exceed int64 (1900 to 2260 is 360 years of nanoseconds):
+	// the span is counted in uint64.
+	ix.byDay = make([]int32, (uint64(ix.hi)-uint64(ix.lo))/uint64(dayNanos)+1)
+	i := 0
+	for k := range ix.byDay {
+		for at := ix.lo + int64(k)*dayNanos; i < len(ix.starts) && ix.starts[i] <= at; i++ {
+		}
+		ix.byDay[k] = int32(i)
 	}
 	return ix
 }

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -212,6 +213,56 @@ func TestCalendarAddBetweenInverse(t *testing.T) {
 	// A long target far from the first index.
 	if got := cal.Add(ts(t, "1990-06-01T10:00:00Z"), 100000*time.Hour); got.Year() < 2030 {
 		t.Errorf("100000 business hours from 1990 end in %d", got.Year())
+	}
+}
+
+// reaching (Add's galloping search) finds the same interval as a binary
+// search over the whole index, for every start interval and for targets
+// on, just before and just after each interval's end.
+func TestReachingMatchesBinarySearch(t *testing.T) {
+	cal := benchCalendar(t)
+	ix := cal.covering(ts(t, "2025-06-01T00:00:00Z").UnixNano())
+	n := len(ix.starts)
+	rng := rand.New(rand.NewPCG(3, 5))
+	for k := 0; k < 20000; k++ {
+		from := rng.IntN(n)
+		end := from + rng.IntN(n-from)
+		for _, target := range []int64{ix.through(end) - 1, ix.through(end), ix.through(end) + 1} {
+			if target <= ix.cum[from] || target > ix.through(n-1) {
+				continue
+			}
+			want := sort.Search(n, func(j int) bool { return ix.through(j) >= target })
+			if got := ix.reaching(from, target); got != want {
+				t.Fatalf("reaching(%d, %d) = %d, want %d", from, target, got, want)
+			}
+		}
+	}
+}
+
+// at (the day-bucket lookup) finds the same interval as a binary search,
+// at random instants and on every interval's edges, in a zone with DST
+// (a bucket is 24 elapsed hours, not a calendar day) and with two windows
+// a day.
+func TestAtMatchesBinarySearch(t *testing.T) {
+	cal := mustCal(t, Spec{Name: "split", Location: mustLoc(t, "Europe/London"),
+		Week: week(monFri, Window{8 * 60, 12 * 60}, Window{13 * 60, 24 * 60})})
+	ix := cal.covering(ts(t, "2026-03-29T00:30:00Z").UnixNano())
+	want := func(ns int64) int {
+		return sort.Search(len(ix.starts), func(i int) bool { return ix.starts[i] > ns }) - 1
+	}
+	var probes []int64
+	for i := range ix.starts {
+		probes = append(probes, ix.starts[i]-1, ix.starts[i], ix.ends[i]-1, ix.ends[i])
+	}
+	rng := rand.New(rand.NewPCG(9, 1))
+	for k := 0; k < 20000; k++ {
+		probes = append(probes, ix.lo+rng.Int64N(ix.hi-ix.lo))
+	}
+	probes = append(probes, ix.lo, ix.hi-1, ix.lo-1, ix.hi)
+	for _, ns := range probes {
+		if got, w := ix.at(ns), want(ns); got != w {
+			t.Fatalf("at(%s) = %d, want %d", time.Unix(0, ns).UTC(), got, w)
+		}
 	}
 }
 
