@@ -2,7 +2,6 @@ package jirasim
 
 import (
 	"encoding/json"
-	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -81,21 +80,7 @@ func TestScreensDecideEdits(t *testing.T) {
 	sim := newTestSim(t, Options{})
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	do := func(method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.SetBasicAuth(BotEmail, BotToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		data, _ := io.ReadAll(resp.Body)
-		var v map[string]any
-		_ = json.Unmarshal(data, &v)
-		return resp.StatusCode, v
-	}
+	do := requester(t, srv, BotEmail, BotToken)
 	code, created := do("POST", "/rest/api/2/field", `{"name":"Reaction due","type":"com.atlassian.jira.plugin.system.customfieldtypes:datetime"}`)
 	if code != 201 {
 		t.Fatalf("create field: %d %v", code, created)

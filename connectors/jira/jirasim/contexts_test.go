@@ -1,9 +1,6 @@
 package jirasim
 
 import (
-	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -37,25 +34,7 @@ func TestContextsDecideWhereAFieldExists(t *testing.T) {
 	}
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
-	as := func(email, token, method, path, body string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.SetBasicAuth(email, token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		data, _ := io.ReadAll(resp.Body)
-		var v map[string]any
-		_ = json.Unmarshal(data, &v)
-		return resp.StatusCode, v
-	}
-	do := func(method, path, body string) (int, map[string]any) {
-		t.Helper()
-		return as(BotEmail, BotToken, method, path, body)
-	}
+	do := requester(t, srv, BotEmail, BotToken)
 	sim.mu.Lock()
 	due, tier, first := sim.fieldNamed("Resolution Due").ID, sim.fieldNamed("Customer Tier").ID, sim.fieldNamed("First Response Due").ID
 	sup, ops := sim.projects["SUP"].ID, sim.projects["OPS"].ID
@@ -125,7 +104,7 @@ func TestContextsDecideWhereAFieldExists(t *testing.T) {
 			t.Errorf("%s: %d %v, want %d", bad.name, code, v, bad.code)
 		}
 	}
-	if code, v := as("plain@example.com", "plain-token", "PUT", "/rest/api/2/field/"+due+"/context/"+dueCtx+"/project", `{"projectIds":["`+sup+`"]}`); code != 403 ||
+	if code, v := requester(t, srv, "plain@example.com", "plain-token")("PUT", "/rest/api/2/field/"+due+"/context/"+dueCtx+"/project", `{"projectIds":["`+sup+`"]}`); code != 403 ||
 		v["errorMessages"].([]any)[0] != contextsForbidden {
 		t.Errorf("a non-administrator: %d %v", code, v)
 	}

@@ -21,6 +21,31 @@ func do(t *testing.T, srv *httptest.Server, method, path, body string, out any) 
 
 func doAs(t *testing.T, srv *httptest.Server, email, token, method, path, body string, out any) *http.Response {
 	t.Helper()
+	resp, data := send(t, srv, email, token, method, path, body)
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", method, path, err, data)
+		}
+	}
+	return resp
+}
+
+// requester returns a function sending requests as email, for tests that
+// look at the status and the JSON object of answers that may be errors or
+// empty (the object is nil then).
+func requester(t *testing.T, srv *httptest.Server, email, token string) func(method, path, body string) (int, map[string]any) {
+	return func(method, path, body string) (int, map[string]any) {
+		t.Helper()
+		resp, data := send(t, srv, email, token, method, path, body)
+		var v map[string]any
+		_ = json.Unmarshal(data, &v)
+		return resp.StatusCode, v
+	}
+}
+
+// send makes one request (as email unless it is empty) and reads the answer.
+func send(t *testing.T, srv *httptest.Server, email, token, method, path, body string) (*http.Response, []byte) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -36,12 +61,7 @@ func doAs(t *testing.T, srv *httptest.Server, email, token, method, path, body s
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: %v: %s", method, path, err, data)
-		}
-	}
-	return resp
+	return resp, data
 }
 
 type page struct {
