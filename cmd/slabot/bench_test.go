@@ -155,3 +155,49 @@ func BenchmarkSteadyCycle(b *testing.B) {
 	b.ReportMetric(float64(writes), "writes/op")
 	b.ReportMetric(float64(len(d.policies)), "products")
 }
+
+// BenchmarkRestartCycle is the first cycle of a new process (new client,
+// same database, same site) after the last one left 1,000 open issues in
+// a steady state, on sites whose datetime fields keep milliseconds,
+// seconds or minutes: the client learns each field's precision again
+// (connectors/jira/datetime.go) and writes/op shows what a deploy costs
+// Jira.
+func BenchmarkRestartCycle(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		keep time.Duration
+	}{{"keep=ms", 0}, {"keep=s", time.Second}, {"keep=min", time.Minute}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			d, err := newDemoEnvWith(ctx, b.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)),
+				jirasim.Options{DatetimePrecision: bc.keep}, benchIssues(1000))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer d.close()
+			d.clock.Set(benchEnd)
+			settled := benchEnd.Add(5 * time.Minute)
+			cycleCounts(b, d, benchEnd)
+			cycleCounts(b, d, benchEnd.Add(time.Minute))
+			d.clock.Set(settled)
+			if _, w := cycleCounts(b, d, settled); w != 0 {
+				b.Fatalf("the first process is not steady: %d writes", w)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			var requests, writes int
+			now := settled
+			for range b.N {
+				d.stop()
+				if err := d.start(ctx); err != nil {
+					b.Fatal(err)
+				}
+				now = now.Add(time.Millisecond)
+				d.clock.Set(now)
+				requests, writes = cycleCounts(b, d, now)
+			}
+			b.ReportMetric(float64(requests), "jira-requests/op")
+			b.ReportMetric(float64(writes), "writes/op")
+		})
+	}
+}

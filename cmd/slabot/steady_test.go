@@ -219,3 +219,64 @@ func refusals(t *testing.T, d *demoEnv, field string) float64 {
 	}
 	return sum
 }
+
+// TestRestartKeepsSteadyState: a new process over the same database and
+// the same site, whose datetime fields keep only seconds or minutes, finds
+// the steady state the last one left and writes nothing in its first
+// cycle (a deploy must not touch every open issue).
+func TestRestartKeepsSteadyState(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		keep time.Duration
+	}{
+		{"fields keep milliseconds", 0},
+		{"fields keep seconds", time.Second},
+		{"fields keep minutes", time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			d, err := newDemoEnvWith(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)),
+				jirasim.Options{DatetimePrecision: tc.keep}, benchIssues(40))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.close()
+			now := benchEnd
+			for i := range 4 {
+				d.clock.Set(now)
+				if err := d.cycleAll(ctx, now); err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 && writeRequests(d.jsim) == 0 {
+					t.Fatal("the first cycle wrote nothing: nothing to read back")
+				}
+				now = now.Add(7 * time.Millisecond)
+			}
+			before := writeRequests(d.jsim)
+			d.clock.Set(now)
+			if err := d.cycleAll(ctx, now); err != nil {
+				t.Fatal(err)
+			}
+			if n := writeRequests(d.jsim) - before; n != 0 {
+				t.Fatalf("the first process is not steady: %d writes in its last cycle", n)
+			}
+			d.stop()
+			if err := d.start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			before = writeRequests(d.jsim)
+			now = now.Add(7 * time.Millisecond)
+			d.clock.Set(now)
+			if err := d.cycleAll(ctx, now); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("writes in the first cycle after the restart: %d", writeRequests(d.jsim)-before)
+			if n := writeRequests(d.jsim) - before; n != 0 {
+				t.Errorf("the first cycle after a restart made %d writes, want none", n)
+			}
+			if d.failedCycles != 0 {
+				t.Errorf("%d cycles failed", d.failedCycles)
+			}
+		})
+	}
+}

@@ -30,6 +30,24 @@ const jiraTime = "2006-01-02T15:04:05.000-0700"
 // that cuts slabot's deadline to the second or minute is not written again
 // and again, while on a field that keeps milliseconds a deadline that moved
 // by less than a minute is still written once the field has shown them.
+//
+// What was learned lives as long as the client and is not stored: a new
+// process learns again, and that costs no write. Learning starts at the
+// coarsest unit and only gets finer, so until a field's values prove
+// seconds or milliseconds the engine compares its values at the minute,
+// which judges equal everything the field already shows at any finer
+// precision: a restart cannot make slabot rewrite a value the site kept
+// (cmd/slabot TestRestartKeepsSteadyState: zero writes in the first cycle
+// after a restart, on sites keeping milliseconds, seconds and minutes).
+// What a restart costs is a correction of less than a minute to a field
+// that keeps finer, on an issue read before any value of the field showed
+// seconds; the first such value (in practice the first issues of the
+// restart's full resync) ends that. Not storing it is also what relearns a
+// field whose type an admin changed to a coarser one: the learned unit
+// never gets coarser in a running process, so a field that kept
+// milliseconds and now keeps minutes is rewritten on every issue whose
+// deadline is not a whole minute, every cycle, until the next start; a
+// stored unit would make that permanent.
 
 // keptPrecision is the finest unit seen in a datetime field's values.
 type keptPrecision struct{ finest atomic.Int64 }
