@@ -42,12 +42,18 @@ const jiraTime = "2006-01-02T15:04:05.000-0700"
 // What a restart costs is a correction of less than a minute to a field
 // that keeps finer, on an issue read before any value of the field showed
 // seconds; the first such value (in practice the first issues of the
-// restart's full resync) ends that. Not storing it is also what relearns a
-// field whose type an admin changed to a coarser one: the learned unit
-// never gets coarser in a running process, so a field that kept
-// milliseconds and now keeps minutes is rewritten on every issue whose
-// deadline is not a whole minute, every cycle, until the next start; a
-// stored unit would make that permanent.
+// restart's full resync) ends that.
+//
+// Not storing it is also how a field whose type an admin changed is
+// learned again. Jira cannot change a custom field's type in place: the
+// admin creates a field of the new type under the name and deletes the old
+// one, so it has a new id, which Connect resolves at start, with nothing
+// learned. The learned unit never gets coarser within a process, which is
+// safe for the same reason: the only finer unit a field is credited with
+// is one its own values showed. Storing the unit would buy nothing (a
+// restart writes nothing) and, keyed by the field's name, would credit the
+// new field with the old one's milliseconds: every issue whose deadline is
+// not a whole minute rewritten every cycle, for good.
 
 // keptPrecision is the finest unit seen in a datetime field's values.
 type keptPrecision struct{ finest atomic.Int64 }
