@@ -17,13 +17,14 @@ type Pages interface {
 	ResolvePages(ctx context.Context, now time.Time, issue, goal string, cycle int) error
 }
 
-// page records the page of a due step whose rung pages. It follows the
-// step: a step held back by an acknowledgement, skipped by the catch-up
-// rule or snoozed does not page either.
-func (w *Worker) page(ctx context.Context, p *rules.Policy, e rules.Escalation, esc outbox.Escalation, now time.Time) error {
+// page records the page of a due step whose rung pages; inserted says
+// this call recorded it. It follows the step: a step held back by an
+// acknowledgement, skipped by the catch-up rule or snoozed does not page
+// either (for a rung that only pages, such a step leaves no row at all).
+func (w *Worker) page(ctx context.Context, p *rules.Policy, e rules.Escalation, esc outbox.Escalation, now time.Time) (inserted bool, err error) {
 	env := p.Ladder.Pages[e.Rung]
 	if env == "" || w.cfg.Pages == nil || esc.Skip != "" || w.cfg.DryRun {
-		return nil
+		return false, nil
 	}
 	sev := "error"
 	if esc.Status == "breached" {
@@ -33,7 +34,6 @@ func (w *Worker) page(ctx context.Context, p *rules.Policy, e rules.Escalation, 
 	if esc.Customer != "" {
 		summary += " (" + esc.Customer + ")"
 	}
-	_, err := w.cfg.Pages.TriggerPage(ctx, now, outbox.Page{RoutingKey: env, Summary: strings.TrimSpace(summary),
+	return w.cfg.Pages.TriggerPage(ctx, now, outbox.Page{RoutingKey: env, Summary: strings.TrimSpace(summary),
 		Source: "slabot/" + p.Product, Severity: sev, Link: esc.IssueURL, Issue: esc.IssueKey, Goal: e.Goal, Cycle: e.Cycle, Step: esc.Step})
-	return err
 }

@@ -157,6 +157,10 @@ func New(cfg Config) (*Worker, error) {
 			return nil, fmt.Errorf("bot: schedule %q of %s: %w (use cron syntax or @every 2m)", spec, p.Product, err)
 		}
 		w.scheds[p.Product] = sched
+		if len(p.Ladder.Pages) > 0 && cfg.Pages == nil {
+			// A page-only rung would reach no one.
+			return nil, fmt.Errorf("bot: %s's ladder pages (ladder.rungs.RUNG.page) but the worker has no Pages to record them in", p.Product)
+		}
 		if _, dup := w.products[p.Product]; dup {
 			return nil, fmt.Errorf("bot: two policies for product %q", p.Product)
 		}
@@ -444,12 +448,28 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			esc.Target.Channel = e.Channel
 		}
 		st.Escalations++
+		pageOnly := p.Ladder.PagesOnly(e.Rung)
 		if w.cfg.DryRun {
-			w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level, "channel", e.Channel)
+			if pageOnly {
+				w.log.Info("dry run: would page (the rung only pages)", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level)
+			} else {
+				w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level, "channel", e.Channel)
+			}
 			continue
 		}
-		if err := w.page(ctx, p, e, esc, now); err != nil {
+		paged, err := w.page(ctx, p, e, esc, now)
+		if err != nil {
 			return fmt.Errorf("page %s %s %s: %w", iss.Key, e.Goal, step, err)
+		}
+		if pageOnly {
+			// The page row is the step's only record: no Slack message, so
+			// no thread, no repeat (the loader refuses one) and nothing
+			// for GoalMet to update; the resolve below still closes the
+			// alert. A held-back or caught-up step leaves no row at all.
+			if paged {
+				w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
+			}
+			continue
 		}
 		inserted, err := w.cfg.Escalator.Escalate(ctx, now, esc)
 		if err != nil {

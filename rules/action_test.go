@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/rulestest"
 )
 
 // The acknowledgement rule as README's "Acknowledge" section states it:
@@ -151,5 +152,39 @@ func TestStepRepeatCompile(t *testing.T) {
 	}
 	if _, err := rules.Load("botron.yaml", with("1m")); err == nil || !strings.Contains(err.Error(), "repeat") {
 		t.Errorf("1m: %v", err)
+	}
+}
+
+// A rung with page and no channel pages instead of posting (an on-call
+// rota for the night): it is no ladder channel, its steps have none, and
+// explain says the step pages and posts nothing.
+func TestPageOnlyRung(t *testing.T) {
+	p, err := rules.LoadFile("testdata/good/pageonly.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := p.Ladder
+	if !l.PagesOnly(rules.RungManagement) || l.PagesOnly(rules.RungTeamLead) || l.PagesOnly(rules.RungAgent) {
+		t.Errorf("pages only: agent %v, team_lead %v, management %v", l.PagesOnly(rules.RungAgent), l.PagesOnly(rules.RungTeamLead), l.PagesOnly(rules.RungManagement))
+	}
+	if _, ok := l.Channels[rules.RungManagement]; ok || len(l.Channels) != 2 {
+		t.Errorf("ladder channels %v: a page-only rung has none", l.Channels)
+	}
+	if s := l.Steps[2]; s.Rung != rules.RungManagement || s.Channel != "" {
+		t.Errorf("management step %+v", s)
+	}
+	created := time.Date(2026, 11, 20, 22, 0, 0, 0, time.UTC)
+	iss := rulestest.Issue("NGT-1", "Medium", "Bug", created)
+	for _, c := range []struct {
+		now  time.Time
+		want string
+	}{
+		{created.Add(10 * time.Minute), "step 3 (breach+30m, management -> pages on-call (PagerDuty, SLABOT_PAGERDUTY_ONCALL), no Slack message): fires Sat 2026-11-21 00:30 CET"},
+		{created.Add(2 * time.Hour), "step 3 (breach+30m, management -> pages on-call (PagerDuty, SLABOT_PAGERDUTY_ONCALL), no Slack message): due since Sat 2026-11-21 00:30 CET"},
+		{created.Add(10 * time.Minute), "step 2 (breach, team_lead -> #night-leads): fires"},
+	} {
+		if text := evalOne(t, p, iss, c.now).Explain(p, c.now); !strings.Contains(text, c.want) {
+			t.Errorf("explain lacks %q:\n%s", c.want, text)
+		}
 	}
 }

@@ -707,17 +707,23 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 		return
 	}
 	l := Ladder{Channels: map[Rung]string{}}
+	defined := map[Rung]bool{} // rungs the file names, a channel or not (each problem is reported once)
 	for _, name := range sortedKeys(lf.Rungs) {
 		r := Rung(name)
 		if rungRank(r) < 0 {
 			c.problem("ladder.rungs."+name, "rungs are agent, team_lead and management", "unknown rung %q", name)
 			continue
 		}
-		if lf.Rungs[name].Channel == "" {
-			c.problem("ladder.rungs."+name, "name the Slack channel, e.g. channel: \"#support-leads\"", "rung %q has no channel", name)
+		defined[r] = true
+		rf := lf.Rungs[name]
+		switch {
+		case rf.Channel == "" && rf.Page == "":
+			c.problem("ladder.rungs."+name, "name the Slack channel, e.g. channel: \"#support-leads\", or the environment variable of a PagerDuty routing key to page instead, e.g. page: SLABOT_PAGERDUTY_KEY",
+				"rung %q has neither a channel nor page: its steps would reach no one", name)
+		case rf.Channel != "":
+			l.Channels[r] = rf.Channel
 		}
-		l.Channels[r] = lf.Rungs[name].Channel
-		if pg := lf.Rungs[name].Page; pg != "" {
+		if pg := rf.Page; pg != "" {
 			if !envName.MatchString(pg) {
 				c.problem("ladder.rungs."+name+".page", "name the environment variable that holds the PagerDuty routing key, e.g. page: SLABOT_PAGERDUTY_KEY", "%q is not an environment variable name", pg)
 			}
@@ -775,10 +781,16 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 			c.problem(path+".rung", "rungs are agent, team_lead and management", "unknown rung %q", sf.Rung)
 			continue
 		}
-		if ch, ok := l.Channels[s.Rung]; ok {
-			s.Channel = ch
-		} else {
-			c.problem(path+".rung", fmt.Sprintf("add ladder.rungs.%s.channel", s.Rung), "rung %q has no channel", s.Rung)
+		s.Channel = l.Channels[s.Rung]
+		if !defined[s.Rung] {
+			c.problem(path+".rung", fmt.Sprintf("add ladder.rungs.%s.channel (or .page)", s.Rung), "rung %q has no channel", s.Rung)
+		}
+		// A page-only rung pages once per step: PagerDuty notifies the
+		// on-call person again by its own escalation policy until someone
+		// acknowledges, and there is no thread to repeat into.
+		if s.Repeat > 0 && l.PagesOnly(s.Rung) {
+			c.problem(path+".repeat", fmt.Sprintf("remove repeat (PagerDuty re-notifies until the alert is acknowledged), or give ladder.rungs.%s a channel to repeat in", s.Rung),
+				"rung %q only pages: its step cannot repeat", s.Rung)
 		}
 		if (prev != nil && !stepAfter(s, *prev, p.Calendars)) || rank < prevRung {
 			c.problem(path, "order steps by when they fire (75%, then breach, then breach+2h) and climb agent -> team_lead -> management", "ladder steps out of order: %s (%s) comes after a later or higher step", sf.At, sf.Rung)
@@ -948,6 +960,9 @@ func (c *compiler) rungChannel(p *Policy, key, named string, def Rung, what stri
 	switch {
 	case rungRank(r) < 0:
 		c.problem(key, "rungs are agent, team_lead and management", "unknown rung %q", named)
+	case p.Ladder.PagesOnly(r):
+		c.problem(key, fmt.Sprintf("name a rung that has a channel, or add ladder.rungs.%s.channel (it then posts and pages)", r),
+			"rung %q only pages (no Slack channel): it cannot take %s", r, what)
 	case p.Ladder.Channels[r] == "":
 		c.problem(key, fmt.Sprintf("add ladder.rungs.%s.channel, or name a rung that has a channel", r),
 			"rung %q has no channel to post %s to", r, what)

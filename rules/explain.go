@@ -27,7 +27,7 @@ func (o *Outcome) Explain(p *Policy, now time.Time) string {
 		fmt.Fprintf(&b, "  plan: %s\n", o.Plan.Name)
 	}
 	for i := range o.Goals {
-		o.explainGoal(&b, &o.Goals[i], now)
+		o.explainGoal(&b, &o.Goals[i], &p.Ladder, now)
 	}
 	if o.Credit != nil {
 		c := o.Credit
@@ -58,7 +58,7 @@ func (o *Outcome) Explain(p *Policy, now time.Time) string {
 	return b.String()
 }
 
-func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, now time.Time) {
+func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now time.Time) {
 	g := gs.Goal
 	loc := gs.Calendar.Location()
 	ts := func(t time.Time) string { return t.In(loc).Format("Mon 2006-01-02 15:04 MST") }
@@ -105,11 +105,11 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, now time.Time)
 		case st.At.IsZero():
 			fmt.Fprintf(b, "  step %d (%s, %s): never fires, the clock stopped first\n", st.Step.Level, st.Step.At, st.Step.Rung)
 		case st.Due:
-			fmt.Fprintf(b, "  step %d (%s, %s -> %s): due since %s\n", st.Step.Level, st.Step.At, st.Step.Rung, st.Step.Channel, ts(st.At))
+			fmt.Fprintf(b, "  step %d (%s, %s -> %s): due since %s\n", st.Step.Level, st.Step.At, st.Step.Rung, l.Reaches(*st.Step), ts(st.At))
 		case gs.Stopped():
 			fmt.Fprintf(b, "  step %d (%s, %s): fired %s before the goal stopped\n", st.Step.Level, st.Step.At, st.Step.Rung, ts(st.At))
 		default:
-			fmt.Fprintf(b, "  step %d (%s, %s -> %s): fires %s\n", st.Step.Level, st.Step.At, st.Step.Rung, st.Step.Channel, ts(st.At))
+			fmt.Fprintf(b, "  step %d (%s, %s -> %s): fires %s\n", st.Step.Level, st.Step.At, st.Step.Rung, l.Reaches(*st.Step), ts(st.At))
 		}
 	}
 }
@@ -154,4 +154,18 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// Reaches says whom a step reaches, for explain: its channel, and whether
+// it pages on-call (besides posting, or instead: a page-only rung posts
+// nothing to Slack).
+func (l *Ladder) Reaches(s Step) string {
+	env := l.Pages[s.Rung]
+	switch {
+	case env == "":
+		return s.Channel
+	case s.Channel == "":
+		return "pages on-call (PagerDuty, " + env + "), no Slack message"
+	}
+	return s.Channel + " and pages on-call (PagerDuty, " + env + ")"
 }

@@ -106,6 +106,15 @@ func TestLoadReportsEveryProblemWithLine(t *testing.T) {
 			`21: unknown report format "pdf"`,
 			`22: schedule "every two minutes" does not parse`,
 		}},
+		// A rung with page and no channel only pages: a rung with neither
+		// reaches no one; the digest and the report need a channel to go
+		// to, and a step that only pages has no thread to repeat in.
+		{"pageonly.yaml", []string{
+			`16: rung "team_lead" has neither a channel nor page`,
+			`21: rung "management" only pages: its step cannot repeat`,
+			`22: rung "management" only pages (no Slack channel): it cannot take the digest`,
+			`23: rung "management" only pages (no Slack channel): it cannot take the report`,
+		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {

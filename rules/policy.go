@@ -199,9 +199,17 @@ type Ladder struct {
 	// Ack is what an acknowledgement holds back (see Held).
 	Ack AckRule
 	// Pages maps a rung to the environment variable holding the PagerDuty
-	// routing key its steps page with, besides posting (the key is a
-	// secret: the policy names only where it is).
+	// routing key its steps page with (the key is a secret: the policy
+	// names only where it is): besides posting, or instead of posting when
+	// the rung has no channel (PagesOnly).
 	Pages map[Rung]string
+}
+
+// PagesOnly reports whether the rung's steps page and post nothing to
+// Slack: a rung with page and no channel (an on-call rung for the night,
+// say). Its steps have no Slack message, DM or thread reply.
+func (l Ladder) PagesOnly(r Rung) bool {
+	return l.Channels[r] == "" && l.Pages[r] != ""
 }
 
 // Step is one ladder step. Level counts from 1.
@@ -211,7 +219,7 @@ type Step struct {
 	Share       float64 // > 0: fires at Share x target
 	AfterBreach Duration
 	Rung        Rung
-	Channel     string
+	Channel     string // "" when the rung only pages (Ladder.PagesOnly)
 	// Repeat re-sends the step every Repeat of wall-clock time until the
 	// goal is met or acknowledged (0: once).
 	Repeat time.Duration

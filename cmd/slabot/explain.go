@@ -90,7 +90,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(explainJSON(o, now)); err != nil {
+		if err := enc.Encode(explainJSON(o, &policy.Ladder, now)); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
@@ -116,10 +116,14 @@ type goalJSON struct {
 }
 
 type stepJSON struct {
-	Level   int       `json:"level"`
-	Rung    string    `json:"rung"`
-	Channel string    `json:"channel"`
-	At      time.Time `json:"at"`
+	Level   int    `json:"level"`
+	Rung    string `json:"rung"`
+	Channel string `json:"channel"` // "" when the rung only pages
+	// Page is the environment variable of the PagerDuty routing key the
+	// step pages with, when its rung pages (with a channel: besides
+	// posting; without: instead).
+	Page string    `json:"page,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 type outcomeJSON struct {
@@ -137,7 +141,7 @@ type outcomeJSON struct {
 	Flags       []rules.Flag      `json:"flags,omitempty"`
 }
 
-func explainJSON(o *rules.Outcome, now time.Time) outcomeJSON {
+func explainJSON(o *rules.Outcome, l *rules.Ladder, now time.Time) outcomeJSON {
 	out := outcomeJSON{Key: o.Issue.Key, At: now, Labels: o.Labels, Fields: map[string]string{}, SetPriority: o.SetPriority, Flags: o.Flags}
 	if out.Labels == nil {
 		out.Labels = []string{}
@@ -170,7 +174,7 @@ func explainJSON(o *rules.Outcome, now time.Time) outcomeJSON {
 			gj.Calendar = g.Calendar.Name()
 		}
 		for _, s := range g.Steps {
-			sj := &stepJSON{Level: s.Step.Level, Rung: string(s.Step.Rung), Channel: s.Step.Channel, At: s.At}
+			sj := &stepJSON{Level: s.Step.Level, Rung: string(s.Step.Rung), Channel: s.Step.Channel, Page: l.Pages[s.Step.Rung], At: s.At}
 			switch {
 			case s.Due:
 				gj.DueStep = sj
