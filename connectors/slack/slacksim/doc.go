@@ -21,6 +21,15 @@
 // refusal. A bot token may not open a socket and an app-level token may
 // call nothing else (not_allowed_token_type).
 //
+// Channels are public or private (AddPrivateChannel), with or without the
+// bot, possibly archived, and tokens carry scopes (WithScopes, SetScopes),
+// with Slack's answers (scopes.go): conversations.list shows private
+// channels only to a member and only for types=private_channel with
+// groups:read; a private channel the bot is not in answers
+// channel_not_found everywhere; a public one not_in_channel on a post
+// unless the token has chat:write.public; an archived one is_archived; a
+// method without its scope missing_scope with needed and provided.
+//
 // Faults are injectable per method and channel, scripted (Inject) or at
 // random with a seed (SetChaos): a 429 with Retry-After, a 500, and
 // "accept the message, then drop the connection" (the message is stored

@@ -107,7 +107,20 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		kind, retry = s.pickFault(method, p.Get("channel"))
 		if kind != RateLimit && kind != ServerError {
 			s.reqHost = r.Host
-			a = h(s, p)
+			granted, checked := s.scopes[token]
+			s.granted = nil
+			if checked {
+				s.granted = granted
+				if granted == nil {
+					s.granted = []string{}
+				}
+				w.Header().Set("X-OAuth-Scopes", strings.Join(granted, ","))
+			}
+			var refused bool
+			if a, refused = s.missingScope(method, p); !refused {
+				a = h(s, p)
+			}
+			s.granted = nil
 		}
 	}
 	call.Fault = ""
@@ -129,6 +142,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if e, _ := a.body["error"].(string); e != "" {
 			call.Error = e
+			call.Needed, _ = a.body["needed"].(string)
 		}
 	}
 	call.Status = status

@@ -7,15 +7,22 @@ import (
 	"strings"
 )
 
-// listChannels answers conversations.list: the workspace's channels (not
-// IMs) ordered by id, exclude_archived honoured, paged by limit with a
-// cursor, as Slack does (a page may be short: follow next_cursor).
+// listChannels answers conversations.list: the channels of the types
+// asked for (types, default public_channel; IMs are not listed here)
+// ordered by id, private ones only where the bot is a member,
+// exclude_archived honoured, paged by limit with a cursor, as Slack does
+// (a page may be short: follow next_cursor). Each type needs its read
+// scope (ServeHTTP checks).
 func (s *Sim) listChannels(p url.Values) answer {
+	types := listTypes(p)
 	var ids []string
 	for id, c := range s.chans {
-		if !c.im && !(c.archived && boolParam(p, "exclude_archived")) {
-			ids = append(ids, id)
+		switch {
+		case c.im, c.archived && boolParam(p, "exclude_archived"), !slices.Contains(types, kindOf(c)),
+			c.private && !c.member:
+			continue
 		}
+		ids = append(ids, id)
 	}
 	slices.Sort(ids)
 	if cur := strings.TrimPrefix(p.Get("cursor"), "id:"); cur != "" {
@@ -34,7 +41,7 @@ func (s *Sim) listChannels(p url.Values) answer {
 	list := make([]map[string]any, 0, len(ids))
 	for _, id := range ids {
 		c := s.chans[id]
-		list = append(list, map[string]any{"id": c.id, "name": c.name, "is_channel": true, "is_private": false,
+		list = append(list, map[string]any{"id": c.id, "name": c.name, "is_channel": true, "is_private": c.private,
 			"is_member": c.member, "is_archived": c.archived})
 	}
 	return ok(map[string]any{"channels": list, "response_metadata": map[string]any{"next_cursor": next}})
@@ -49,12 +56,14 @@ func (s *Sim) serveIndex(w http.ResponseWriter) {
 		ID       string `json:"id"`
 		Name     string `json:"name,omitempty"`
 		DMWith   string `json:"dm_with,omitempty"`
+		Private  bool   `json:"is_private,omitempty"`
+		Archived bool   `json:"is_archived,omitempty"`
 		Member   bool   `json:"bot_is_member"`
 		Messages int    `json:"messages"`
 	}
 	var chans []ch
 	for _, c := range s.chans {
-		chans = append(chans, ch{ID: c.id, Name: c.name, DMWith: c.user, Member: c.member || c.im, Messages: len(c.msgs)})
+		chans = append(chans, ch{ID: c.id, Name: c.name, DMWith: c.user, Private: c.private, Archived: c.archived, Member: c.member || c.im, Messages: len(c.msgs)})
 	}
 	var users []User
 	for _, u := range s.users {

@@ -56,15 +56,19 @@ func (s *Sim) members(p url.Values) answer {
 		"response_metadata": map[string]any{"next_cursor": next}}, channel: c.id}
 }
 
-// userInfo is users.info: the profile carries the e-mail (users:read.email).
+// userInfo is users.info: the profile carries the e-mail only when the
+// token has users:read.email.
 func (s *Sim) userInfo(p url.Values) answer {
 	u := s.users[p.Get("user")]
 	if u == nil {
 		return fail("user_not_found")
 	}
+	profile := map[string]any{"real_name": u.Real, "display_name": u.Name}
+	if s.has("users:read.email") {
+		profile["email"] = u.Email
+	}
 	return ok(map[string]any{"user": map[string]any{
-		"id": u.ID, "team_id": s.teamID, "name": u.Name, "real_name": u.Real,
-		"profile": map[string]any{"email": u.Email, "real_name": u.Real, "display_name": u.Name},
+		"id": u.ID, "team_id": s.teamID, "name": u.Name, "real_name": u.Real, "profile": profile,
 	}})
 }
 

@@ -114,7 +114,7 @@ func find(c *channel, ts string) *Message {
 }
 
 func (s *Sim) update(p url.Values) answer {
-	c := s.chans[p.Get("channel")]
+	c := s.lookup(p.Get("channel"))
 	if c == nil {
 		return fail("channel_not_found")
 	}
@@ -153,7 +153,7 @@ func (s *Sim) lookupByEmail(p url.Values) answer {
 
 func (s *Sim) open(p url.Values) answer {
 	if id := p.Get("channel"); id != "" {
-		c := s.chans[id]
+		c := s.lookup(id)
 		if c == nil {
 			return fail("channel_not_found")
 		}
@@ -216,7 +216,7 @@ func page(msgs []*Message, p url.Values) (out []*Message, next string) {
 }
 
 func (s *Sim) history(p url.Values) answer {
-	c := s.chans[p.Get("channel")]
+	c := s.lookup(p.Get("channel"))
 	if c == nil {
 		return fail("channel_not_found")
 	}
@@ -233,9 +233,12 @@ func (s *Sim) history(p url.Values) answer {
 }
 
 func (s *Sim) replies(p url.Values) answer {
-	c := s.chans[p.Get("channel")]
+	c := s.lookup(p.Get("channel"))
 	if c == nil {
 		return fail("channel_not_found")
+	}
+	if !c.member {
+		return fail("not_in_channel")
 	}
 	parent := find(c, p.Get("ts"))
 	if parent == nil {
@@ -276,7 +279,7 @@ func (s *Sim) info(p url.Values) answer {
 		return fail("channel_not_found")
 	}
 	return ok(map[string]any{"channel": map[string]any{"id": c.id, "name": c.name, "is_channel": !c.im, "is_im": c.im,
-		"is_member": c.member, "is_archived": c.archived}})
+		"is_private": c.private || c.im, "is_member": c.member, "is_archived": c.archived}})
 }
 
 // appendMessage gives m its ts and adds it to c, as a reply in the thread
@@ -297,7 +300,9 @@ func (s *Sim) appendMessage(c *channel, m *Message, threadTS string) string {
 }
 
 // postable resolves the channel a message is posted to, or returns the
-// error code Slack gives: channel_not_found, is_archived, not_in_channel.
+// error code Slack gives: channel_not_found (no such channel, or a private
+// one the bot is not in), is_archived, not_in_channel (a public channel the
+// bot is not in, unless the token has chat:write.public).
 func (s *Sim) postable(ref string) (*channel, string) {
 	c := s.resolveChannel(ref)
 	switch {
@@ -305,7 +310,7 @@ func (s *Sim) postable(ref string) (*channel, string) {
 		return nil, "channel_not_found"
 	case c.archived:
 		return nil, "is_archived"
-	case !c.member:
+	case !c.member && !s.has("chat:write.public"):
 		return nil, "not_in_channel"
 	}
 	return c, ""

@@ -57,6 +57,7 @@ type Call struct {
 	Params  url.Values
 	Status  int    // HTTP status sent, 0 when the connection was dropped
 	Error   string // Slack error code when ok was false
+	Needed  string // the scope a missing_scope answer named
 	Fault   string // the injected fault, if any
 	Channel string // the resolved channel id, when the method has one
 	TS      string // the ts created or addressed
@@ -68,6 +69,7 @@ type channel struct {
 	im       bool
 	user     string   // the other party of an IM
 	member   bool     // whether the bot is in it
+	private  bool     // a private channel: invisible to the bot unless it is a member
 	users    []string // the people in it (conversations.members), in join order
 	archived bool
 	msgs     []*Message // ts order
@@ -102,6 +104,9 @@ type Sim struct {
 	files     map[string]*File // uploads by id
 	fileOrder []string
 	reqHost   string // Host of the request being answered (upload URLs point back at it)
+
+	scopes  map[string][]string // bot scopes by token (scopes.go); a token not in it is not checked
+	granted []string            // the scopes of the request being answered; nil: not checked
 }
 
 // Option configures New.
@@ -132,7 +137,7 @@ func WithUsers(users ...User) Option {
 }
 
 // WithChannel adds a public channel the bot is a member of.
-func WithChannel(id, name string) Option { return func(s *Sim) { s.addChannel(id, name, true) } }
+func WithChannel(id, name string) Option { return func(s *Sim) { s.addChannel(id, name, true, false) } }
 
 // New returns an empty workspace (team T0SIM, bot user U0BOT).
 func New(opts ...Option) *Sim {
@@ -162,8 +167,8 @@ func (s *Sim) addUser(u User) {
 	}
 }
 
-func (s *Sim) addChannel(id, name string, member bool) {
-	c := &channel{id: id, name: strings.TrimPrefix(name, "#"), member: member}
+func (s *Sim) addChannel(id, name string, member, private bool) {
+	c := &channel{id: id, name: strings.TrimPrefix(name, "#"), member: member, private: private}
 	s.chans[id] = c
 	if c.name != "" {
 		s.byName[c.name] = c
@@ -182,10 +187,22 @@ func (s *Sim) AddUser(u User) {
 func (s *Sim) AddChannel(id, name string, member bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.addChannel(id, name, member)
+	s.addChannel(id, name, member, false)
 }
 
-// SetMember puts the bot in, or takes it out of, a channel.
+// AddPrivateChannel adds a private channel; member says whether the bot
+// was invited. To a bot outside it the channel does not exist:
+// conversations.list leaves it out and every method answers
+// channel_not_found (Slack's answer, which cannot tell a typo from a
+// channel nobody invited the bot to).
+func (s *Sim) AddPrivateChannel(id, name string, member bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addChannel(id, name, member, true)
+}
+
+// SetMember puts the bot in, or takes it out of, a channel (an invite,
+// or /remove).
 func (s *Sim) SetMember(id string, member bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -297,16 +314,26 @@ func (s *Sim) nextTS() string {
 // resolveChannel accepts an id, a #name or name, or a user id (Slack posts
 // those to the app's DM with that user). Caller holds s.mu.
 func (s *Sim) resolveChannel(ref string) *channel {
-	if c := s.chans[ref]; c != nil {
-		return c
-	}
-	if c := s.byName[strings.TrimPrefix(ref, "#")]; c != nil {
+	if c := s.lookup(ref); c != nil {
 		return c
 	}
 	if u := s.users[ref]; u != nil {
 		return s.openIM(u.ID)
 	}
 	return nil
+}
+
+// lookup finds a conversation by id, #name or name as the bot sees it: a
+// private channel the bot is not in is not there. Caller holds s.mu.
+func (s *Sim) lookup(ref string) *channel {
+	c := s.chans[ref]
+	if c == nil {
+		c = s.byName[strings.TrimPrefix(ref, "#")]
+	}
+	if c == nil || (c.private && !c.member) {
+		return nil
+	}
+	return c
 }
 
 // openIM returns (creating) the IM with a user. Caller holds s.mu.
