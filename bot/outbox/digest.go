@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -63,8 +62,8 @@ type digestPayload struct {
 // DeliverDigest records a digest once per (product, period).
 func (o *Outbox) DeliverDigest(ctx context.Context, now time.Time, d Digest) (inserted bool, err error) {
 	d.Channel = o.channel(d.Channel)
-	if d.Product == "" || d.Period == "" || d.Channel == "" || strings.HasPrefix(d.Channel, "#") {
-		return false, fmt.Errorf("%w: digest %s %s needs a product, a period and a channel id (got %q)", ErrInvalid, d.Product, d.Period, d.Channel)
+	if d.Product == "" || d.Period == "" || d.Channel == "" {
+		return false, fmt.Errorf("%w: digest %s %s needs a product, a period and a channel (got %q)", ErrInvalid, d.Product, d.Period, d.Channel)
 	}
 	b, err := json.Marshal(digestPayload{V: envelopeVersion, Kind: kindDigestField, Digest: d})
 	if err != nil {
@@ -100,7 +99,12 @@ func (o *Outbox) sendDigest(ctx context.Context, rep *pass, r Row, claimedAt tim
 		o.fail(ctx, rep, r, Route{}, "", errNoDigestSender, true)
 		return
 	}
-	route := Route{Channel: d.Channel}
+	route, err := o.channelRoute(ctx, d.Channel)
+	if err != nil {
+		o.fail(ctx, rep, r, Route{Channel: d.Channel}, "", err, false)
+		return
+	}
+	d.Channel = route.Channel
 	if err := o.pacer.wait(ctx, d.Channel); err != nil {
 		o.fail(ctx, rep, r, route, "", err, false)
 		return

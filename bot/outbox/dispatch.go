@@ -136,7 +136,12 @@ func (o *Outbox) RunOnce(ctx context.Context) (Pass, error) {
 			continue
 		}
 		if file != nil {
-			push(file.Channel, job{row: r, file: file, route: Route{Channel: file.Channel}})
+			route, err := o.channelRoute(ctx, file.Channel)
+			if err != nil {
+				o.fail(ctx, rep, r, Route{Channel: file.Channel}, "", err, false)
+				continue
+			}
+			push(route.Channel, job{row: r, file: file, route: route})
 			continue
 		}
 		route, err := o.sender.Resolve(ctx, e.Target)

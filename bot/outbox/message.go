@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -150,11 +149,6 @@ func (e Escalation) Validate() error {
 	if t.Channel == "" && t.User == "" && t.AssigneeAccountID == "" && t.AssigneeEmail == "" && t.FallbackChannel == "" {
 		errs = append(errs, errors.New("target names no channel, user or assignee"))
 	}
-	for _, ch := range []string{t.Channel, t.FallbackChannel} {
-		if strings.HasPrefix(ch, "#") {
-			errs = append(errs, fmt.Errorf("channel %q is a name: give the channel id (C0123...), which reconciling through conversations.history needs", ch))
-		}
-	}
 	if (t.AssigneeAccountID != "" || t.AssigneeEmail != "") && t.Channel == "" && t.FallbackChannel == "" {
 		errs = append(errs, errors.New("assignee target needs a fallback channel for assignees without a Slack account"))
 	}
@@ -175,8 +169,6 @@ func (f Report) Validate() error {
 	}
 	if f.Channel == "" {
 		errs = append(errs, errors.New("no channel"))
-	} else if strings.HasPrefix(f.Channel, "#") {
-		errs = append(errs, fmt.Errorf("channel %q is a name: give the channel id (C0123...), which reconciling through conversations.history needs", f.Channel))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("%w: report %s %s: %w", ErrInvalid, f.Project, f.Period, err)

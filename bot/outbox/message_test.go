@@ -15,7 +15,6 @@ func TestValidate(t *testing.T) {
 	for name, e := range map[string]outbox.Escalation{
 		"no target":    esc("SUP-1", 1, "agent", outbox.Target{}),
 		"no fallback":  esc("SUP-1", 1, "agent", outbox.Target{AssigneeEmail: "a@example.com"}),
-		"channel name": esc("SUP-1", 2, "team lead", outbox.Target{Channel: "#leads"}),
 		"level 0":      esc("SUP-1", 0, "agent", outbox.Target{Channel: "C1"}),
 		"no issue key": esc("", 1, "agent", outbox.Target{Channel: "C1"}),
 	} {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,12 +188,25 @@ func (o *Outbox) Horizon() time.Time {
 	return o.horizon
 }
 
-// channel maps a channel as a policy names it to its id.
+// channel maps a channel as a policy names it to its id, when Channels
+// knows it. A "#name" it does not know (a private channel nobody invited
+// the bot to when slabot started, say) is stored as the name and resolved
+// by the Sender at every attempt: the row waits, blocked with the
+// Sender's reason, until a person fixes the channel, and then goes out.
 func (o *Outbox) channel(name string) string {
 	if id, ok := o.opt.Channels[name]; ok {
 		return id
 	}
 	return name
+}
+
+// channelRoute is where a report or digest for channel goes: an id as it
+// is, a "#name" through the Sender (Resolve).
+func (o *Outbox) channelRoute(ctx context.Context, channel string) (Route, error) {
+	if !strings.HasPrefix(channel, "#") {
+		return Route{Channel: channel}, nil
+	}
+	return o.sender.Resolve(ctx, Target{Channel: channel})
 }
 
 // Escalate records a due step, unique per (issue, goal, cycle, step): call

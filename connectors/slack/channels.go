@@ -30,11 +30,42 @@ func (e *ChannelError) Error() string {
 // ErrorCode is the class of the problem for /readyz and metrics.
 func (e *ChannelError) ErrorCode() string { return "channel_unusable" }
 
+// NeedsPerson is true: a person must invite the bot, pick another channel
+// or grant a scope; an escalation to the channel waits (blocked) until then.
+func (e *ChannelError) NeedsPerson() bool { return true }
+
+// ScopeError is a token without scopes slabot needs (auth.test's
+// X-OAuth-Scopes header lacks them).
+type ScopeError struct {
+	Missing []string
+}
+
+func (e *ScopeError) Error() string {
+	return "slack: the bot token lacks " + strings.Join(e.Missing, ", ") + ": " + addScopes(strings.Join(e.Missing, ", "))
+}
+
+// ErrorCode is Slack's code for the same problem.
+func (e *ScopeError) ErrorCode() string { return "missing_scope" }
+
+// NeedsPerson is true: only reinstalling the app grants a scope.
+func (e *ScopeError) NeedsPerson() bool { return true }
+
+// invite is the fix for a channel the bot is not in.
+func invite(name string) string {
+	return "invite @slabot to " + name + " (/invite @slabot in the channel)"
+}
+
+// archived is the fix for an archived channel.
+const archived = "the channel is archived: pick another in the policy (or unarchive it)"
+
 // ResolveChannels maps each channel as a policy names it to a Slack id:
 // an id (C0123...) as it is; a "#name" through overrides
 // (SLABOT_SLACK_CHANNELS) first, else by name among the channels the bot
 // can see (conversations.list: public ones, and private ones it was
-// invited to). Every name it cannot find comes back in one error.
+// invited to, which Slack lists only with groups:read). Every name it
+// cannot find, or finds archived, comes back in one error; an archived
+// channel is not in the map. Without groups:read the public channels are
+// still found, and the names not found say the scope is missing.
 func (c *Client) ResolveChannels(ctx context.Context, names []string, overrides map[string]string) (map[string]string, error) {
 	out := map[string]string{}
 	var want []string
@@ -51,15 +82,25 @@ func (c *Client) ResolveChannels(ctx context.Context, names []string, overrides 
 	if len(want) == 0 {
 		return out, nil
 	}
-	byName := map[string]string{}
-	params := &slack.GetConversationsParameters{Types: []string{"public_channel", "private_channel"}, ExcludeArchived: true, Limit: 200}
+	byName := map[string]slack.Channel{}
+	types := []string{"public_channel", "private_channel"}
+	noPrivate := false
+	params := &slack.GetConversationsParameters{Types: types, Limit: 200}
 	for {
 		chans, next, err := c.api.GetConversationsContext(ctx, params)
 		if err != nil {
-			return out, classify("conversations.list", "", err)
+			err = classify("conversations.list", "", err)
+			var ae *APIError
+			if errors.As(err, &ae) && ae.Code == "missing_scope" && ae.Needed == "groups:read" && !noPrivate {
+				// Public channels can still be found: list them alone.
+				noPrivate = true
+				params = &slack.GetConversationsParameters{Types: types[:1], Limit: 200}
+				continue
+			}
+			return out, err
 		}
 		for _, ch := range chans {
-			byName[ch.Name] = ch.ID
+			byName[ch.Name] = ch
 		}
 		if next == "" {
 			break
@@ -68,25 +109,37 @@ func (c *Client) ResolveChannels(ctx context.Context, names []string, overrides 
 	}
 	var errs []error
 	for _, n := range want {
-		if id, ok := byName[strings.TrimPrefix(n, "#")]; ok {
-			out[n] = id
-			continue
+		ch, ok := byName[strings.TrimPrefix(n, "#")]
+		switch {
+		case ok && ch.IsArchived:
+			errs = append(errs, &ChannelError{Name: n, ID: ch.ID, Problem: archived})
+		case ok:
+			out[n] = ch.ID
+		case noPrivate:
+			errs = append(errs, &ChannelError{Name: n, Problem: "not found among the public channels, and the bot token lacks groups:read, " +
+				"so private channels cannot be seen: " + addScopes("groups:read") + "; if it is private, also " + invite(n)})
+		default:
+			errs = append(errs, &ChannelError{Name: n, Problem: "not found among the channels the bot can see: if it is private, " + invite(n) +
+				"; otherwise create it, fix the name in the policy, or map it with " + n + "=C... in SLABOT_SLACK_CHANNELS"})
 		}
-		errs = append(errs, &ChannelError{Name: n, Problem: "no such channel among those the bot can see: create it, invite the bot " +
-			"(/invite @slabot) if it is private, or map it with " + n + "=C... in SLABOT_SLACK_CHANNELS"})
 	}
 	return out, errors.Join(errs...)
 }
 
 // Verify checks what every escalation needs before the first one is due:
-// the token works (auth.test), each ladder channel resolves, and the bot
-// can post to it. It returns the channel ids, and every problem at once.
+// the token works (auth.test) with every scope slabot uses, each ladder
+// channel resolves, and the bot can post to it. It returns the channel
+// ids that resolved, and every problem at once.
 func (c *Client) Verify(ctx context.Context, names []string, overrides map[string]string) (map[string]string, error) {
-	if _, err := c.AuthTest(ctx); err != nil {
+	id, err := c.AuthTest(ctx)
+	if err != nil {
 		return nil, err
 	}
-	ids, err := c.ResolveChannels(ctx, names, overrides)
 	var errs []error
+	if missing := id.Missing(); len(missing) > 0 {
+		errs = append(errs, &ScopeError{Missing: missing})
+	}
+	ids, err := c.ResolveChannels(ctx, names, overrides)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -96,9 +149,14 @@ func (c *Client) Verify(ctx context.Context, names []string, overrides map[strin
 	}
 	sort.Strings(sorted)
 	for _, n := range sorted {
-		if err := c.CanPost(ctx, ids[n]); err != nil {
+		if err := c.canPost(ctx, n, ids[n]); err != nil {
 			var ae *APIError
-			if errors.As(err, &ae) || !isTransient(err) {
+			var ce *ChannelError
+			switch {
+			case errors.As(err, &ce):
+			case errors.As(err, &ae) && ae.Code == "channel_not_found":
+				err = &ChannelError{Name: n, ID: ids[n], Problem: "not found: if it is private, " + invite(n) + "; otherwise fix the channel id in SLABOT_SLACK_CHANNELS or the policy"}
+			case errors.As(err, &ae) || !isTransient(err):
 				err = &ChannelError{Name: n, ID: ids[n], Problem: strings.TrimPrefix(err.Error(), "slack: ")}
 			}
 			errs = append(errs, err)
@@ -156,6 +214,7 @@ func Reason(err error) string {
 		}
 		var (
 			ce *ChannelError
+			se *ScopeError
 			ae *APIError
 			rl *RateLimitError
 			ue *UncertainError
@@ -163,6 +222,8 @@ func Reason(err error) string {
 		switch {
 		case errors.As(err, &ce):
 			parts = append(parts, ce.Error())
+		case errors.As(err, &se):
+			parts = append(parts, se.Error())
 		case errors.As(err, &ae):
 			parts = append(parts, ae.Error())
 		case errors.As(err, &rl):

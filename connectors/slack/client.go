@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,19 +59,48 @@ func NewClient(token string, o ClientOptions) *Client {
 	return &Client{api: slack.New(token, opts...), hc: hc}
 }
 
-// Identity is who the token authenticates as.
+// Identity is who the token authenticates as. Scopes are the token's
+// scopes as Slack's X-OAuth-Scopes header lists them (nil when the
+// answer had no such header).
 type Identity struct {
 	Team, TeamID, User, UserID, BotID string
+	Scopes                            []string
+}
+
+// Missing lists the RequiredScopes the token lacks (none when its scopes
+// are unknown).
+func (id Identity) Missing() []string {
+	if id.Scopes == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range RequiredScopes {
+		if !slices.Contains(id.Scopes, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // AuthTest checks the token (use it at start-up: a wrong token should stop
-// slabot before the first escalation is due, not at it).
+// slabot before the first escalation is due, not at it) and reads its
+// scopes, so a scope missing from the installed app is named before a
+// post needs it.
 func (c *Client) AuthTest(ctx context.Context) (Identity, error) {
 	r, err := c.api.AuthTestContext(ctx)
 	if err != nil {
 		return Identity{}, classify("auth.test", "", err)
 	}
-	return Identity{Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID, BotID: r.BotID}, nil
+	id := Identity{Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID, BotID: r.BotID}
+	if h := r.Header.Values("X-OAuth-Scopes"); len(h) > 0 {
+		id.Scopes = []string{}
+		for _, s := range strings.Split(strings.Join(h, ","), ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				id.Scopes = append(id.Scopes, s)
+			}
+		}
+	}
+	return id, nil
 }
 
 // metadataEventType tags slabot's messages; the payload's "key" is the
@@ -139,15 +169,27 @@ func (c *Client) LookupByEmail(ctx context.Context, email string) (string, error
 // exists, is not archived and the bot is a member. The error says what a
 // person must do.
 func (c *Client) CanPost(ctx context.Context, channel string) error {
+	return c.canPost(ctx, "", channel)
+}
+
+// canPost is CanPost with the channel as the policy names it, for the
+// message. The bot must be a member even where chat:write.public would let
+// it post: an unanswered post is looked for in the channel's history
+// before it is retried, and Slack shows a channel's history only to its
+// members.
+func (c *Client) canPost(ctx context.Context, name, channel string) error {
 	ch, err := c.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: channel})
 	if err != nil {
 		return classify("conversations.info", channel, err)
 	}
+	if name == "" {
+		name = "#" + ch.Name
+	}
 	switch {
 	case ch.IsArchived:
-		return fmt.Errorf("slack: channel %s (#%s) is archived: unarchive it or name another channel in the policy", channel, ch.Name)
+		return &ChannelError{Name: name, ID: channel, Problem: archived}
 	case !ch.IsMember && !ch.IsIM:
-		return fmt.Errorf("slack: the bot is not in channel %s (#%s): invite it with /invite @slabot", channel, ch.Name)
+		return &ChannelError{Name: name, ID: channel, Problem: "the bot is not in it: " + invite(name)}
 	}
 	return nil
 }

@@ -10,10 +10,13 @@ import (
 
 // APIError is Slack answering ok:false. Code is Slack's error code
 // (channel_not_found, not_in_channel, invalid_auth, ...).
+//
+// Needed is the scope Slack names on a missing_scope.
 type APIError struct {
 	Method  string
 	Channel string
 	Code    string
+	Needed  string
 }
 
 func (e *APIError) Error() string {
@@ -22,10 +25,18 @@ func (e *APIError) Error() string {
 		where = " in " + e.Channel
 	}
 	msg := fmt.Sprintf("slack: %s%s failed: %s", e.Method, where, e.Code)
-	if h := hints[e.Code]; h != "" {
+	if e.Code == "missing_scope" && e.Needed != "" {
+		msg += " (" + addScopes(e.Needed) + ")"
+	} else if h := hints[e.Code]; h != "" {
 		msg += " (" + h + ")"
 	}
 	return msg
+}
+
+// addScopes is the fix for a token without scopes (Slack's needed, or
+// the scopes auth.test showed missing), in plain words.
+func addScopes(scopes string) string {
+	return "add scope " + scopes + " in the app manifest (deploy/slack-app-manifest.yaml) and reinstall the app"
 }
 
 // NeedsPerson reports whether retrying cannot help until someone changes
@@ -52,9 +63,9 @@ func init() {
 }
 
 var hints = map[string]string{
-	"channel_not_found":       "the channel id is wrong, or it is private and the bot was not invited",
-	"not_in_channel":          "invite the bot to the channel (/invite @slabot)",
-	"is_archived":             "the channel is archived: point the policy at a live channel",
+	"channel_not_found":       "no such channel, or it is private and @slabot was not invited: invite @slabot to it (/invite @slabot in the channel), or fix the channel in the policy",
+	"not_in_channel":          "invite @slabot to the channel (/invite @slabot in the channel)",
+	"is_archived":             "the channel is archived: pick another in the policy",
 	"invalid_auth":            "the Slack bot token is wrong: check SLABOT_SLACK_TOKEN",
 	"not_authed":              "no Slack bot token was sent: set SLABOT_SLACK_TOKEN",
 	"account_inactive":        "the bot's token belongs to a deleted user or app: reinstall the app",
@@ -133,7 +144,7 @@ func classify(method, channel string, err error) error {
 		if se.Err == "ratelimited" { // 429 without Retry-After
 			return &RateLimitError{Method: method, Channel: channel, RetryAfter: time.Second, Err: &slack.RateLimitedError{RetryAfter: time.Second}}
 		}
-		return &APIError{Method: method, Channel: channel, Code: se.Err}
+		return &APIError{Method: method, Channel: channel, Code: se.Err, Needed: se.Needed}
 	}
 	// Transport errors, 5xx (slack.StatusCodeError), a cancelled context,
 	// an undecodable body: Slack may or may not have acted.

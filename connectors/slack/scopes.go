@@ -10,7 +10,8 @@ import "strings"
 //	chat:write                        chat.postMessage, chat.update
 //	users:read, users:read.email      users.lookupByEmail (assignees by their Jira e-mail)
 //	im:write                          conversations.open (DMs to assignees)
-//	channels:read, groups:read        conversations.info, conversations.list (channels by name, membership)
+//	channels:read, groups:read        conversations.info, conversations.list (channels by name, membership;
+//	                                  a private channel is listed only with groups:read, once the bot is in it)
 //	channels:history, groups:history, im:history
 //	                                  conversations.history, .replies (finding an uncertain send)
 //	files:write                       files.getUploadURLExternal, files.completeUploadExternal (reports)
