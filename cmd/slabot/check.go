@@ -137,8 +137,12 @@ func checkOutbox(ctx context.Context, cfg config, r *checkReport) {
 		if row.Uncertain {
 			what = "blocked, uncertain whether it was posted"
 		}
-		r.fail("outbox: %s %s since %s (%d attempts; channel %s): %s", row.Key, what,
-			row.CreatedAt.Format(time.RFC3339), row.Attempts, row.Channel, row.LastError)
+		where := ""
+		if row.Channel != "" {
+			where = "; channel " + row.Channel
+		}
+		r.fail("outbox: %s %s since %s (%d attempts%s): %s", row.Key, what,
+			row.CreatedAt.Format(time.RFC3339), row.Attempts, where, row.LastError)
 	}
 	if n := counts["blocked"]; n > len(blocked) {
 		r.fail("outbox: %d more blocked rows", n-len(blocked))

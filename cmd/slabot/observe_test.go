@@ -152,9 +152,9 @@ func newTestAppDB(t *testing.T, db string) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	channels, err := slackChannels(t.Context(), cfg, false, nil)
-	if err != nil {
-		t.Fatal(err)
+	channels, problems, err := slackChannels(t.Context(), cfg, false, nil)
+	if err != nil || problems != nil {
+		t.Fatal(err, problems)
 	}
 	a, err := newApp(t.Context(), cfg, channels, nil)
 	if err != nil {
@@ -185,7 +185,8 @@ func TestLabelPrefixes(t *testing.T) {
 
 // Channels are found by name through Slack (SLABOT_SLACK_CHANNELS only
 // overrides): with one channel mapped by hand, run and once resolve the
-// others; a channel the bot is not in is named, with the fix.
+// others; a channel the bot is not in is named, with the fix, as a
+// problem that does not stop slabot.
 func TestRunResolvesChannelsByName(t *testing.T) {
 	sites := newTestSites(t, nil, "#hydra-leads")
 	t.Setenv("SLABOT_SLACK_CHANNELS", "#botron-leads=C0005")
@@ -194,14 +195,15 @@ func TestRunResolvesChannelsByName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = slackChannels(t.Context(), cfg, false, nil)
-	if err == nil || !strings.Contains(err.Error(), "#hydra-leads") || !strings.Contains(err.Error(), "/invite") || strings.Contains(err.Error(), "#botron-leads") {
-		t.Fatalf("err = %v, want the channel without the bot named with the fix (and only it)", err)
+	_, problems, err := slackChannels(t.Context(), cfg, false, nil)
+	if err != nil || problems == nil || !strings.Contains(problems.Error(), "#hydra-leads") || !strings.Contains(problems.Error(), "invite @slabot to #hydra-leads") ||
+		strings.Contains(problems.Error(), "#botron-leads") {
+		t.Fatalf("err = %v, problems %v, want the channel without the bot named with the fix (and only it)", err, problems)
 	}
 	sites.slack.SetMember("C0008", true)
-	ids, err := slackChannels(t.Context(), cfg, false, nil)
-	if err != nil {
-		t.Fatal(err)
+	ids, problems, err := slackChannels(t.Context(), cfg, false, nil)
+	if err != nil || problems != nil {
+		t.Fatal(err, problems)
 	}
 	for name, id := range demoChannels(sites.policies) {
 		if ids[name] != id {

@@ -65,11 +65,6 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 	if err != nil {
 		return nil, err
 	}
-	if cfg.SlackToken != "" { // a dry run without Slack never posts
-		if err := unmappedChannels(a.policies, channels); err != nil {
-			return nil, err
-		}
-	}
 	if a.store, err = store.Open(ctx, cfg.Database, store.Options{}); err != nil {
 		return nil, err
 	}
@@ -138,47 +133,50 @@ func parsePairs(name, s string) (map[string]string, error) {
 	return out, nil
 }
 
-// unmappedChannels lists every ladder channel the policies name as "#name"
-// without a Slack id. Slack threads and the outbox's look-ups work on
-// channel ids, so the outbox refuses names: without this check such an
-// escalation or report would wait in the outbox forever instead of
-// stopping start-up.
-func unmappedChannels(policies []*rules.Policy, channels map[string]string) error {
-	var missing []string
-	for _, name := range ladderChannels(policies) {
-		if _, ok := channelID(channels, name); !ok {
-			missing = append(missing, name+"=C...")
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("SLABOT_SLACK_CHANNELS: the policies escalate to channels without a Slack id: add %s", strings.Join(missing, ","))
-	}
-	return nil
-}
-
 // slackChannels verifies Slack for run and once: the token works, each
 // ladder channel resolves (by name through the API, SLABOT_SLACK_CHANNELS
-// overriding) and the bot can post to it. With wait it retries until that
-// holds or ctx ends, handing each failure to report; without, one try. A
-// dry run without a Slack token only reads SLABOT_SLACK_CHANNELS.
-func slackChannels(ctx context.Context, cfg config, wait bool, report func(error)) (map[string]string, error) {
+// overriding) and the bot can post to it. With wait it retries until
+// Slack answered (the token works, no network trouble) or ctx ends,
+// handing each failure to report; without, one try, and an unanswered
+// question is an error.
+//
+// problems are what only a person can fix: a ladder channel the bot is
+// not in, archived, or not found (a private channel nobody invited the
+// bot to), a scope the token lacks. They do not stop slabot: every other
+// product and channel must go on. A channel not resolved stays a "#name"
+// in ids' absence; its escalations are recorded under the name and wait
+// in the outbox, blocked with the fix, which slabot check shows, until the
+// channel works. A dry run without a Slack token only reads
+// SLABOT_SLACK_CHANNELS.
+func slackChannels(ctx context.Context, cfg config, wait bool, report func(error)) (ids map[string]string, problems, err error) {
 	overrides, err := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels)
 	if err != nil || cfg.SlackToken == "" {
-		return overrides, err
+		return overrides, nil, err
 	}
 	policies, err := rules.LoadDir(cfg.Policies)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL})
 	if wait {
 		return sc.WaitReady(ctx, ladderChannels(policies), overrides, report)
 	}
-	ids, err := sc.Verify(ctx, ladderChannels(policies), overrides)
-	if err != nil {
-		return nil, errors.New(slack.Reason(err))
+	ids, err = sc.Verify(ctx, ladderChannels(policies), overrides)
+	if err != nil && (ids == nil || anyTransientSlack(err)) {
+		return nil, nil, errors.New(slack.Reason(err))
 	}
-	return ids, nil
+	return ids, err, nil
+}
+
+// anyTransientSlack reports whether a Verify error holds a failure that
+// may go away by itself (no answer, 5xx, 429).
+func anyTransientSlack(err error) bool {
+	for _, e := range unjoin(err) {
+		if transient(e) {
+			return true
+		}
+	}
+	return false
 }
 
 // runOnce is `slabot once`: one cycle of every product and one delivery
@@ -191,10 +189,13 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	channels, err := slackChannels(ctx, cfg, false, nil)
+	channels, problems, err := slackChannels(ctx, cfg, false, nil)
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
+	}
+	for _, p := range unjoin(problems) {
+		fmt.Fprintf(stderr, "slabot: warn: %s (escalations to it wait in the outbox; slabot check lists them)\n", slack.Reason(p))
 	}
 	a, err := newApp(ctx, cfg, channels, nil)
 	if err != nil {
@@ -282,7 +283,7 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	channels, err := slackChannels(ctx, cfg, true, func(err error) {
+	channels, problems, err := slackChannels(ctx, cfg, true, func(err error) {
 		gate.setSlack(slack.Reason(err))
 		if err != nil {
 			log.Warn("Slack is not ready; escalations wait until it is (retrying)", "reason", slack.Reason(err))
@@ -301,6 +302,11 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 	}
 	defer a.store.Close()
 	gate.setWorker(a.worker)
+	if problems != nil {
+		var watch sync.WaitGroup
+		defer watch.Wait()
+		watch.Go(func() { watchChannels(ctx, cfg, problems, gate, log) })
+	}
 	if started != nil {
 		started(a)
 	}
@@ -327,12 +333,46 @@ func (a *app) run(ctx context.Context, listen string) error {
 	return err
 }
 
+// watchChannels shows the ladder channels and scopes a person must fix on
+// /readyz and in the log, and verifies them again (every 5 min at most)
+// until they work. The escalations they hold back go out by themselves
+// once fixed (the outbox resolves a channel's name at every attempt); this
+// only keeps what /readyz says current.
+func watchChannels(ctx context.Context, cfg config, problems error, gate *readyGate, log *slog.Logger) {
+	for problems != nil {
+		gate.setChannels(slack.Reason(problems))
+		log.Error("Slack: escalations to these ladder channels wait in the outbox until a person fixes them; every other channel goes on",
+			"reason", slack.Reason(problems))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Minute):
+		}
+		_, p, err := slackChannels(ctx, cfg, true, func(error) {})
+		if err != nil {
+			return
+		}
+		problems = p
+	}
+	gate.setChannels("")
+	log.Info("Slack: every ladder channel works")
+}
+
 // readyGate is /readyz from the moment slabot listens: not ready while
-// Slack is not verified (with the reason), then the worker's own answer.
+// Slack is not verified (with the reason), then the worker's own answer,
+// with what is wrong with ladder channels (degraded, still ready: other
+// channels and products go on, and restarting cannot invite a bot).
 type readyGate struct {
-	mu     sync.Mutex
-	slack  string
-	worker *bot.Worker
+	mu       sync.Mutex
+	slack    string
+	channels string
+	worker   *bot.Worker
+}
+
+func (g *readyGate) setChannels(reason string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.channels = reason
 }
 
 func (g *readyGate) setSlack(reason string) {
@@ -350,7 +390,7 @@ func (g *readyGate) setWorker(w *bot.Worker) {
 // Ready is what /readyz answers at now.
 func (g *readyGate) Ready(now time.Time) (bool, []string) {
 	g.mu.Lock()
-	reason, w := g.slack, g.worker
+	reason, channels, w := g.slack, g.channels, g.worker
 	g.mu.Unlock()
 	switch {
 	case reason != "":
@@ -358,7 +398,11 @@ func (g *readyGate) Ready(now time.Time) (bool, []string) {
 	case w == nil:
 		return false, []string{"starting"}
 	}
-	return w.Ready(now)
+	ok, lines := w.Ready(now)
+	if channels != "" {
+		lines = append(lines, "degraded: "+channels)
+	}
+	return ok, lines
 }
 
 // workerConfig reads the environment and the flags run and once share.
@@ -381,15 +425,4 @@ func workerConfig(verb string, args []string, stdout, stderr io.Writer) (config,
 		return cfg, exitUsage, false
 	}
 	return cfg, exitOK, true
-}
-
-// channelID resolves a channel as a policy names it: "#name" through
-// SLABOT_SLACK_CHANNELS, an id (C0123...) as it is. ok is false for a
-// "#name" without an id: the outbox refuses names (threads and its
-// look-ups work on ids), and name is returned unchanged.
-func channelID(channels map[string]string, name string) (id string, ok bool) {
-	if id, ok := channels[name]; ok {
-		return id, true
-	}
-	return name, !strings.HasPrefix(name, "#")
 }

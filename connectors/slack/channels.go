@@ -165,29 +165,53 @@ func (c *Client) Verify(ctx context.Context, names []string, overrides map[strin
 	return ids, errors.Join(errs...)
 }
 
-// WaitReady calls Verify until it succeeds or ctx ends, waiting 5 s
-// doubling to 5 min in between, and hands each failure to report (for
-// readiness). A bad token or a missing channel is retried too: a person
-// may fix it while slabot runs.
-func (c *Client) WaitReady(ctx context.Context, names []string, overrides map[string]string, report func(error)) (map[string]string, error) {
+// WaitReady calls Verify until Slack answered every question, i.e. the
+// token works and no check failed for want of an answer (network, 5xx,
+// 429), or ctx ends, waiting 5 s doubling to 5 min in between, and hands
+// each failure to report (for readiness). A bad token is retried too: a
+// person may fix it while slabot runs.
+//
+// It returns the channel ids that resolved and the problems left that
+// only a person can fix (a channel the bot is not in, an archived one, a
+// missing scope): those hold back only the escalations to their channels
+// (the outbox keeps them, blocked, until fixed), so slabot starts anyway.
+// err is ctx's error.
+func (c *Client) WaitReady(ctx context.Context, names []string, overrides map[string]string, report func(error)) (ids map[string]string, problems, err error) {
 	delay := 5 * time.Second
 	for {
 		ids, err := c.Verify(ctx, names, overrides)
-		if err == nil {
-			report(nil)
-			return ids, nil
+		if err == nil || (ids != nil && !anyTransient(err)) {
+			report(err)
+			return ids, err, nil
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 		report(err)
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		case <-time.After(delay):
 		}
 		delay = min(2*delay, 5*time.Minute)
 	}
+}
+
+// anyTransient reports whether any of the errors joined in err may go
+// away by itself.
+func anyTransient(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if anyTransient(e) {
+				return true
+			}
+		}
+		return false
+	}
+	var ae *APIError
+	var ce *ChannelError
+	var se *ScopeError
+	return !errors.As(err, &ae) && !errors.As(err, &ce) && !errors.As(err, &se)
 }
 
 func isTransient(err error) bool {

@@ -106,8 +106,8 @@ func exerciseClient(t *testing.T, scopes []string) []string {
 		"WaitReady": func() error {
 			wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond) // a missing scope is retried: give up
 			defer cancel()
-			_, err := c.WaitReady(wctx, []string{"#support"}, nil, func(error) {})
-			return err
+			_, problems, err := c.WaitReady(wctx, []string{"#support"}, nil, func(error) {})
+			return errors.Join(problems, err)
 		},
 	}
 	typ := reflect.TypeOf(c)
