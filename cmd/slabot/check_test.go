@@ -36,7 +36,7 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 		{name: "every field present"},
 		{name: "a deadline field missing", drop: "Reaction due", wantErr: "Reaction due", wantCode: exitSite},
 		{name: "a state field off the edit screen", offEdit: "Resolution SLA", wantErr: `"Resolution SLA" (customfield`, wantCode: exitSite},
-		{name: "the bot is not in a channel", outsider: "#hydra-leads", wantErr: "invite it", wantCode: exitSite},
+		{name: "the bot is not in a channel", outsider: "#hydra-leads", wantErr: "invite @slabot to #hydra-leads", wantCode: exitSite},
 		{name: "a project without issues yet", empty: "HYD", wantErr: "warn  jira: project HYD: no issues yet", wantCode: exitOK},
 		{name: "a project the bot may not browse", hide: "HYD", wantErr: "jira: project HYD cannot be searched", wantCode: exitSite},
 		{name: "a project the site does not have", remove: "BEXP", wantErr: "jira: project BEXP cannot be searched", wantCode: exitSite},
