@@ -1,6 +1,7 @@
 package outbox_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -64,5 +65,31 @@ func TestUnusableChannelsBlockOnlyTheirSteps(t *testing.T) {
 		if r := e.row(issue, 1); r.State != outbox.StatePending || !r.Blocked {
 			t.Errorf("%s left blocked and pending: %+v", issue, r)
 		}
+	}
+}
+
+// A monthly report to a private channel nobody invited the bot to waits,
+// blocked with the fix, and is uploaded there once the bot is invited.
+func TestReportToUninvitedPrivateChannelWaits(t *testing.T) {
+	e := newEnv(t, nil)
+	e.sim.AddPrivateChannel("GMGMT", "vip-management", false)
+	f := reportFile()
+	f.Channel = "#vip-management"
+	if err := e.ob.DeliverReport(context.Background(), e.clock.Now(), f); err != nil {
+		t.Fatal(err)
+	}
+	if rep := e.pass(); rep.Blocked != 1 || rep.Sent != 0 {
+		t.Fatalf("first pass %+v", rep)
+	}
+	if r := e.reportRow(); r.State != outbox.StatePending || !r.Blocked || !strings.Contains(r.LastError, "invite @slabot to #vip-management") {
+		t.Fatalf("row %+v", r)
+	}
+	e.sim.SetMember("GMGMT", true)
+	e.clock.Advance(11 * time.Minute)
+	if rep := e.pass(); rep.Sent != 1 {
+		t.Fatalf("after the invite %+v", rep)
+	}
+	if msgs := e.sim.Messages("GMGMT"); len(msgs) != 1 || len(msgs[0].Files) != 1 {
+		t.Errorf("#vip-management: %+v", msgs)
 	}
 }
