@@ -35,5 +35,6 @@ func (w *Worker) page(ctx context.Context, p *rules.Policy, e rules.Escalation, 
 		summary += " (" + esc.Customer + ")"
 	}
 	return w.cfg.Pages.TriggerPage(ctx, now, outbox.Page{RoutingKey: env, Summary: strings.TrimSpace(summary),
-		Source: "slabot/" + p.Product, Severity: sev, Link: esc.IssueURL, Issue: esc.IssueKey, Goal: e.Goal, Cycle: e.Cycle, Step: esc.Step})
+		Source: "slabot/" + p.Product, Severity: sev, Link: esc.IssueURL, Issue: esc.IssueKey, Goal: e.Goal, Cycle: e.Cycle, Step: esc.Step,
+		Level: e.Level, Rung: esc.Rung, Only: p.Ladder.PagesOnly(e.Rung)})
 }

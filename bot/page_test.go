@@ -110,7 +110,7 @@ func TestPageOnlyRungStep(t *testing.T) {
 		if paged(pages, "first_response") == 0 || len(pages.triggers) != paged(pages, "first_response") {
 			t.Errorf("pages %+v: want the first response's team lead step", pages.triggers)
 		}
-		if p := pages.triggers[0]; p.Severity != "critical" || !strings.Contains(p.Summary, "SAN-1") {
+		if p := pages.triggers[0]; p.Severity != "critical" || !strings.Contains(p.Summary, "SAN-1") || !p.Only || p.Level != 2 || p.Rung != "team lead" {
 			t.Errorf("page %+v", p)
 		}
 	})

@@ -104,6 +104,12 @@ type Status struct {
 	Rung      string    // its rung name
 	LevelAt   time.Time // when that level was sent
 	ThisLevel int       // the level of the message being rendered
+	// PagedLevel is the highest level that paged on-call (PagerDuty) so
+	// far, PagedRung its rung name and PagedAt when: a step whose rung
+	// only pages has no message of its own, so the thread says it here.
+	PagedLevel int
+	PagedRung  string
+	PagedAt    time.Time
 	// AckBy and ClaimBy are the Slack users who acknowledged or claimed
 	// the issue from the thread (see Action).
 	AckBy   string

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/slabot/slabot/bot/store"
 )
 
 // KindPage rows are pages to an on-call service (PagerDuty Events API v2):
@@ -37,7 +39,13 @@ type Page struct {
 	Issue    string `json:"issue"`
 	Goal     string `json:"goal"`
 	Cycle    int    `json:"cycle"`
-	Step     string `json:"step,omitempty"` // the ladder step that paged
+	Step     string `json:"step,omitempty"`  // the ladder step that paged
+	Level    int    `json:"level,omitempty"` // its ladder level
+	Rung     string `json:"rung,omitempty"`  // how a message names its rung
+	// Only: the step's rung pages instead of posting, so no message of
+	// the thread says it happened; once the trigger is sent the thread's
+	// parent messages are re-rendered to show it (Status.PagedLevel).
+	Only bool `json:"only,omitempty"`
 }
 
 // PageDedupKey is the dedup key of a goal cycle's alert.
@@ -142,3 +150,37 @@ func (noPagerError) Error() string {
 func (noPagerError) NeedsPerson() bool { return true }
 
 var errNoPager error = noPagerError{}
+
+// shownInThread reports whether sending r changes what the thread's
+// parent messages show: the trigger of a step whose rung only pages.
+func shownInThread(r Row) bool {
+	if r.Kind != KindPage {
+		return false
+	}
+	p, err := decodePage(r.Payload)
+	return err == nil && p.Action == PageTrigger && p.Only
+}
+
+// threadPages adds to st the highest ladder level of the goal cycle that
+// paged on-call (sent triggers), so a thread whose later step only pages
+// says so. A row it cannot read is left out: the status line is display.
+func (o *Outbox) threadPages(ctx context.Context, issue, goal string, cycle int, st *Status) {
+	rs, err := o.rows.db.Query(ctx, nil, `SELECT payload, sent_at FROM outbox WHERE kind = 'page' AND issue = ? AND goal = ? AND cycle = ?
+		AND step LIKE 'trigger:%' AND state = 'sent'`, issue, goal, cycle)
+	if err != nil {
+		return
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var b []byte
+		var sent int64
+		if rs.Scan(&b, &sent) != nil {
+			continue
+		}
+		p, err := decodePage(b)
+		if err != nil || p.Level <= st.PagedLevel {
+			continue
+		}
+		st.PagedLevel, st.PagedRung, st.PagedAt = p.Level, p.Rung, store.FromMS(sent)
+	}
+}

@@ -313,7 +313,8 @@ var txQueries = []string{qSentRow, qMarkSent, qFlagParents, qGoalMet, qCancelUns
 // thread reply when threadTS is set). It succeeds whether or not the lease
 // is still held: the message exists, and that is the fact to keep. It marks
 // every other parent message of the thread (and this one, if the goal is
-// already met) for a status-line update. Recording the same ts twice is a
+// already met) for a status-line update; so does the sent trigger of a
+// step that only pages (shownInThread). Recording the same ts twice is a
 // no-op; recording a different ts for a sent row is an error.
 func (s rows) markSent(ctx context.Context, now time.Time, id int64, channel, ts, threadTS string) error {
 	if channel == "" || ts == "" {
@@ -341,7 +342,7 @@ func (s rows) markSent(ctx context.Context, now time.Time, id int64, channel, ts
 	if _, err := s.db.Exec(ctx, tx, qMarkSent, channel, ts, threadTS, ms(now), ms(now), threadTS, id); err != nil {
 		return s.db.Wrap("mark sent", err)
 	}
-	if r.Kind == KindEscalation {
+	if r.Kind == KindEscalation || shownInThread(r) {
 		if _, err := s.db.Exec(ctx, tx, qFlagParents, ms(now), r.Issue, r.Goal, r.Cycle, id); err != nil {
 			return s.db.Wrap("mark sent", err)
 		}

@@ -53,6 +53,7 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 	parentTS := parentIn(thread, route.Channel, r)
 	st := threadStatus(thread, r.Level)
 	o.threadActions(ctx, r.Issue, r.Goal, r.Cycle, &st)
+	o.threadPages(ctx, r.Issue, r.Goal, r.Cycle, &st)
 
 	if r.Uncertain {
 		for _, p := range lookIn(r, route, parentTS, j.earlier, thread) {
@@ -309,6 +310,7 @@ func (o *Outbox) update(ctx context.Context, rep *pass, j job) {
 	}
 	st := threadStatus(thread, r.Level)
 	o.threadActions(ctx, r.Issue, r.Goal, r.Cycle, &st)
+	o.threadPages(ctx, r.Issue, r.Goal, r.Cycle, &st)
 	err = o.sender.Update(ctx, r.Channel, r.TS, Message{Escalation: e, Route: sentRoute(e.Target, r.Channel), Status: st})
 	o.pacer.done(r.Channel)
 	now = o.opt.Clock.Now()

@@ -34,8 +34,8 @@ func pageOnly(p *rules.Policy, r rules.Rung, env string) {
 // on-call rota (page, no channel). Its step triggers one PagerDuty alert
 // through pdsim over real HTTP and posts nothing to Slack (slacksim has no
 // message for it, the management channel stays empty, the outbox has the
-// page row and no message row); a restart does not page again; the goal
-// met resolves the alert.
+// page row and no message row), and the thread's messages say on-call was
+// paged; a restart does not page again; the goal met resolves the alert.
 func TestPageOnlyRungPagesAndPostsNothing(t *testing.T) {
 	e := newButtonsEnv(t)
 	mgmt := demoChannels(e.policies)["#botron-management"]
@@ -58,8 +58,10 @@ func TestPageOnlyRungPagesAndPostsNothing(t *testing.T) {
 	if a := alert(); a.triggers != 1 {
 		t.Errorf("%d triggers after the management step and a restart, want 1", a.triggers)
 	}
-	if _, ok := e.message(key, "breach/team_lead"); !ok {
-		t.Error("the team lead's breach step is not in Slack")
+	// The team lead's message (a parent in its channel) says what its
+	// thread became: on-call was paged.
+	if m, ok := e.message(key, "breach/team_lead"); !ok || !strings.Contains(m.Text, "Paged on-call (level 3, management)") {
+		t.Errorf("the team lead's breach message does not say on-call was paged: %q (found %v)", m.Text, ok)
 	}
 	if m, ok := e.message(key, "breach+1bd/management"); ok {
 		t.Errorf("the page-only step was posted to Slack, in %s: %s", m.Channel, m.Text)

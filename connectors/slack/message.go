@@ -138,6 +138,8 @@ func statusLine(e outbox.Escalation, st outbox.Status) string {
 	switch {
 	case !st.MetAt.IsZero():
 		return fmt.Sprintf(":white_check_mark: *%s met* %s — no further escalation.", esc(titleCase(goalTitle(e))), dateToken(st.MetAt))
+	case pagedBeyond(st):
+		return fmt.Sprintf(":rotating_light: Paged on-call: *level %d · %s* %s.", st.PagedLevel, esc(titleCase(st.PagedRung)), dateToken(st.PagedAt))
 	case st.Level > st.ThisLevel && st.ThisLevel > 0:
 		return fmt.Sprintf(":arrow_double_up: Escalated to *level %d · %s* %s.", st.Level, esc(titleCase(st.Rung)), dateToken(st.LevelAt))
 	}
@@ -146,6 +148,12 @@ func statusLine(e outbox.Escalation, st outbox.Status) string {
 		s = "open"
 	}
 	return fmt.Sprintf(":hourglass_flowing_sand: Status: *%s*.", esc(s))
+}
+
+// pagedBeyond: the thread went further than its messages show, to a step
+// that paged on-call and posted nothing (a rung that only pages).
+func pagedBeyond(st outbox.Status) bool {
+	return st.PagedLevel > st.Level && st.PagedLevel > st.ThisLevel && st.ThisLevel > 0
 }
 
 // plainText is the fallback text: what mobile notifications, screen
@@ -186,6 +194,8 @@ func plainText(e outbox.Escalation, r outbox.Route, st outbox.Status) string {
 	switch {
 	case !st.MetAt.IsZero():
 		fmt.Fprintf(&b, ". Met %s.", utc(st.MetAt))
+	case pagedBeyond(st):
+		fmt.Fprintf(&b, ". Paged on-call (level %d, %s).", st.PagedLevel, esc(st.PagedRung))
 	case st.Level > st.ThisLevel && st.ThisLevel > 0:
 		fmt.Fprintf(&b, ". Escalated to level %d (%s).", st.Level, esc(st.Rung))
 	default:

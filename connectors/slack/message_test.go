@@ -60,6 +60,14 @@ func TestRenderRemainingAndStatus(t *testing.T) {
 	if !strings.Contains(string(b), "Escalated to *level 3 · Management*") {
 		t.Errorf("escalated status missing: %s", b)
 	}
+	// A later step whose rung only pages posts nothing: the thread says
+	// on-call was paged.
+	paged := slackc.Render(e, outbox.Route{Channel: "C1"}, outbox.Status{ThisLevel: 1, Level: 2, Rung: "team lead", LevelAt: start,
+		PagedLevel: 3, PagedRung: "management", PagedAt: met})
+	b, _ = json.Marshal(paged.Blocks)
+	if !strings.Contains(string(b), "Paged on-call: *level 3 · Management*") || !strings.Contains(paged.Text, "Paged on-call (level 3, management).") {
+		t.Errorf("paged status missing: %s\n%s", b, paged.Text)
+	}
 }
 
 func itoa(n int64) string {
