@@ -1,7 +1,9 @@
 package rules_test
 
 import (
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +188,41 @@ func TestPageOnlyRung(t *testing.T) {
 		if text := evalOne(t, p, iss, c.now).Explain(p, c.now); !strings.Contains(text, c.want) {
 			t.Errorf("explain lacks %q:\n%s", c.want, text)
 		}
+	}
+}
+
+// "Let a rung name Slack user groups whose members may act": handles
+// without the @, each once; a mistake is reported at its file:line with
+// the fix.
+func TestRungGroupsCompile(t *testing.T) {
+	base, err := os.ReadFile("../deploy/policies/botron.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(groups string) []byte {
+		return []byte(strings.Replace(string(base), `team_lead: {channel: "#botron-leads"}`,
+			"team_lead:\n      channel: \"#botron-leads\"\n      groups: "+groups, 1))
+	}
+	p, err := rules.Load("botron.yaml", with(`[support-leads, hydra.oncall_2]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Ladder.GroupHandles(); !slices.Equal(got, []string{"support-leads", "hydra.oncall_2"}) || len(p.Ladder.Groups) != 1 {
+		t.Errorf("groups %v (%v)", got, p.Ladder.Groups)
+	}
+	line := strings.Count(string(base[:strings.Index(string(base), "team_lead: {channel")]), "\n") + 3 // the groups: line
+	for bad, want := range map[string]string{
+		`["@support-leads"]`:             `write the handle without the @: "support-leads"`,
+		`[S0614TZR7]`:                    "not its id",
+		`["Support Leads"]`:              "is not a Slack user group handle",
+		`[support-leads, support-leads]`: "listed twice",
+	} {
+		_, err := rules.Load("botron.yaml", with(bad))
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), fmt.Sprintf("botron.yaml:%d:", line)) {
+			t.Errorf("%s: %v (want line %d)", bad, err, line)
+		}
+	}
+	if _, err := rules.Load("botron.yaml", with(`support-leads`)); err == nil {
+		t.Error("a single string instead of a list was accepted")
 	}
 }

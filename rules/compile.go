@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -732,6 +733,12 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 			}
 			l.Pages[r] = pg
 		}
+		if hs := c.groupHandles("ladder.rungs."+name+".groups", lf.Rungs[name].Groups); len(hs) > 0 {
+			if l.Groups == nil {
+				l.Groups = map[Rung][]string{}
+			}
+			l.Groups[r] = hs
+		}
 	}
 	if len(lf.Goals) > 0 {
 		l.Goals = map[string]bool{}
@@ -800,6 +807,38 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 	}
 	l.Ack = c.ackRule(lf.Acknowledge)
 	p.Ladder = l
+}
+
+// groupHandle is a Slack user group handle as a policy writes it: what
+// follows the @ of a mention (lower-case letters, digits, '.', '-', '_').
+// Slack keeps handles lower-case, so an upper-case letter is a typo here,
+// not a different group.
+var groupHandle = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// groupID is what a user group id looks like (S0614TZR7): pasted from a
+// mention's <!subteam^ID> instead of the handle.
+var groupID = regexp.MustCompile(`^S[A-Z0-9]{6,}$`)
+
+// groupHandles checks a rung's user group handles: written without the @,
+// each once. Whether the group exists is Slack's to say (slabot check).
+func (c *compiler) groupHandles(key string, hs []string) []string {
+	var out []string
+	for i, h := range hs {
+		path := fmt.Sprintf("%s[%d]", key, i)
+		switch {
+		case strings.HasPrefix(h, "@"):
+			c.problem(path, fmt.Sprintf("write the handle without the @: %q", strings.TrimPrefix(h, "@")), "%q: a group is named by its handle alone", h)
+		case strings.HasPrefix(h, "<!subteam^") || groupID.MatchString(h):
+			c.problem(path, "write the group's handle (what follows the @ in a mention, e.g. support-leads), not its id", "%q looks like a user group id, not a handle", h)
+		case !groupHandle.MatchString(h):
+			c.problem(path, "write the group's handle as Slack shows it after the @: lower-case letters, digits, '.', '-' and '_', e.g. support-leads", "%q is not a Slack user group handle", h)
+		case slices.Contains(out, h):
+			c.problem(path, "list each group once", "group %q is listed twice", h)
+		default:
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // stepAfter reports whether step s fires strictly after step prev for every

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -203,6 +204,27 @@ type Ladder struct {
 	// names only where it is): besides posting, or instead of posting when
 	// the rung has no channel (PagesOnly).
 	Pages map[Rung]string
+	// Groups maps a rung to Slack user group handles (without the @):
+	// their members may act on the product's ladder messages (Acknowledge,
+	// Claim, Snooze) as the members of the ladder channels may, so a lead
+	// who is in @support-leads but not in the channel can still act. The
+	// grant is per product, not per rung, as channel membership is: the
+	// rung says who the group is (the people that rung escalates to).
+	Groups map[Rung][]string
+}
+
+// GroupHandles lists every user group handle of the ladder once, in rung
+// order (agent, team_lead, management), as the policy writes them.
+func (l Ladder) GroupHandles() []string {
+	var out []string
+	for _, r := range []Rung{RungAgent, RungTeamLead, RungManagement} {
+		for _, h := range l.Groups[r] {
+			if !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
 }
 
 // PagesOnly reports whether the rung's steps page and post nothing to

@@ -183,6 +183,10 @@ type rungFile struct {
 	// Page names the environment variable holding a PagerDuty routing
 	// key: the rung's steps also page (see Ladder.Pages).
 	Page string `yaml:"page"`
+	// Groups are Slack user group handles, without the @, whose members
+	// may press the buttons on the product's ladder messages besides the
+	// members of its ladder channels (see Ladder.Groups).
+	Groups []string `yaml:"groups"`
 }
 
 type stepFile struct {
