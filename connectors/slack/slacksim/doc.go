@@ -19,7 +19,10 @@
 // records how long it took against Slack's 3 seconds). chat.postEphemeral,
 // conversations.members and users.info serve the permission check and the
 // refusal. A bot token may not open a socket and an app-level token may
-// call nothing else (not_allowed_token_type).
+// call nothing else (not_allowed_token_type). usergroups.list and
+// usergroups.users.list (usergroups.go) serve user groups whose members
+// may act (WithUserGroup, AddUserGroup; disabled groups only with
+// include_disabled); both need usergroups:read (scopes.go).
 //
 // Channels are public or private (AddPrivateChannel), with or without the
 // bot, possibly archived, and tokens carry scopes (WithScopes, SetScopes),

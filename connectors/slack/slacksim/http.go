@@ -52,6 +52,9 @@ var methods = map[string]handler{
 
 	"files.getUploadURLExternal":   (*Sim).getUploadURL,
 	"files.completeUploadExternal": (*Sim).completeUpload,
+
+	"usergroups.list":       (*Sim).listUserGroups,
+	"usergroups.users.list": (*Sim).userGroupUsers,
 }
 
 // ServeHTTP answers /api/<method> like Slack's Web API: form-encoded or

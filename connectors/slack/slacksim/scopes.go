@@ -46,6 +46,8 @@ var methodScopes = map[string]map[string]string{
 	"users.info":                   {"": "users:read"}, // the profile's e-mail only with users:read.email
 	"files.getUploadURLExternal":   {"": "files:write"},
 	"files.completeUploadExternal": {"": "files:write"},
+	"usergroups.list":              {"": "usergroups:read"},
+	"usergroups.users.list":        {"": "usergroups:read"},
 }
 
 // WithScopes installs the app on a token with these bot scopes: methods

@@ -107,6 +107,9 @@ type Sim struct {
 
 	scopes  map[string][]string // bot scopes by token (scopes.go); a token not in it is not checked
 	granted []string            // the scopes of the request being answered; nil: not checked
+
+	groups     map[string]*userGroup // user groups by id
+	groupOrder []string
 }
 
 // Option configures New.
