@@ -15,9 +15,10 @@ import "strings"
 //	channels:history, groups:history, im:history
 //	                                  conversations.history, .replies (finding an uncertain send)
 //	files:write                       files.getUploadURLExternal, files.completeUploadExternal (reports)
+//	usergroups:read                   usergroups.list, usergroups.users.list (user groups whose members may act)
 var RequiredScopes = []string{
 	"channels:history", "channels:read", "chat:write", "files:write", "groups:history", "groups:read",
-	"im:history", "im:write", "users:read", "users:read.email",
+	"im:history", "im:write", "usergroups:read", "users:read", "users:read.email",
 }
 
 func scopeList() string { return strings.Join(RequiredScopes, ", ") }

@@ -51,7 +51,8 @@ func TestManifestScopesAreTheCodesNeeds(t *testing.T) {
 func exerciseClient(t *testing.T, scopes []string) []string {
 	t.Helper()
 	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#support"), slacksim.WithUsers(slacksim.User{ID: "U1", Name: "ana", Email: "ana@example.com"}),
-		slacksim.WithScopes("xoxb-test", scopes...))
+		slacksim.WithScopes("xoxb-test", scopes...),
+		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S1", Handle: "support-leads", Users: []string{"U1"}}))
 	defer sim.Close()
 	sim.AddPrivateChannel("G1", "#leads", true)
 	c := NewClient("xoxb-test", ClientOptions{APIURL: sim.APIURL(), AppToken: "xapp-test"})
@@ -68,9 +69,12 @@ func exerciseClient(t *testing.T, scopes []string) []string {
 			}
 			return err
 		},
-		"Members":   func() error { _, err := c.Members(ctx, "C1"); return err },
-		"UserEmail": func() error { _, err := c.UserEmail(ctx, "U1"); return err },
-		"AuthTest":  func() error { _, err := c.AuthTest(ctx); return err },
+		"Members":          func() error { _, err := c.Members(ctx, "C1"); return err },
+		"UserEmail":        func() error { _, err := c.UserEmail(ctx, "U1"); return err },
+		"UserGroupIDs":     func() error { _, err := c.UserGroupIDs(ctx); return err },
+		"UserGroupMembers": func() error { _, err := c.UserGroupMembers(ctx, "S1"); return err },
+		"VerifyGroups":     func() error { return c.VerifyGroups(ctx, []string{"support-leads"}) },
+		"AuthTest":         func() error { _, err := c.AuthTest(ctx); return err },
 		"Post": func() error {
 			_, _, err := c.Post(ctx, "C1", "", Outgoing{Text: "hi", Key: "k1"})
 			return err

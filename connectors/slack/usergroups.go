@@ -1,0 +1,100 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+)
+
+// GroupError is a user group a policy names that cannot grant anything:
+// no group has the handle, or it is disabled, or slabot may not read user
+// groups at all. Problem says what a person must do.
+type GroupError struct {
+	Handle  string // as the policy writes it, without the @
+	Problem string
+}
+
+func (e *GroupError) Error() string {
+	return fmt.Sprintf("slack: user group @%s: %s", e.Handle, e.Problem)
+}
+
+// ErrorCode is the class of the problem, for logs and metrics.
+func (e *GroupError) ErrorCode() string { return "usergroup_unusable" }
+
+// UserGroupIDs maps the handle of every enabled user group of the
+// workspace to its id (usergroups.list, scope usergroups:read). Disabled
+// groups are left out: mentioning one notifies nobody, so its members are
+// not "the leads" any more.
+func (c *Client) UserGroupIDs(ctx context.Context) (map[string]string, error) {
+	gs, err := c.api.GetUserGroupsContext(ctx)
+	if err != nil {
+		return nil, classify("usergroups.list", "", err)
+	}
+	out := make(map[string]string, len(gs))
+	for _, g := range gs {
+		if g.DateDelete == 0 {
+			out[g.Handle] = g.ID
+		}
+	}
+	return out, nil
+}
+
+// UserGroupMembers lists the members of a user group, by its id
+// (usergroups.users.list, scope usergroups:read).
+func (c *Client) UserGroupMembers(ctx context.Context, id string) ([]string, error) {
+	users, err := c.api.GetUserGroupMembersContext(ctx, id)
+	if err != nil {
+		return nil, classify("usergroups.users.list", "", err)
+	}
+	return users, nil
+}
+
+// VerifyGroups checks that every handle names an enabled user group of
+// the workspace (for slabot check): the error joins a *GroupError per
+// handle that does not, each with the fix, or is one *GroupError for all
+// when the app may not read user groups (installed without
+// usergroups:read, or a Slack plan without user groups).
+func (c *Client) VerifyGroups(ctx context.Context, handles []string) error {
+	if len(handles) == 0 {
+		return nil
+	}
+	gs, err := c.api.GetUserGroupsContext(ctx, slack.GetUserGroupsOptionIncludeDisabled(true))
+	if err != nil {
+		err = classify("usergroups.list", "", err)
+		var ae *APIError
+		if errors.As(err, &ae) {
+			all := "@" + strings.Join(handles, ", @")
+			switch ae.Code {
+			case "missing_scope":
+				return &GroupError{Handle: handles[0], Problem: fmt.Sprintf("slabot may not read user groups (missing_scope), so nobody is allowed by %s: "+
+					"add the usergroups:read scope (reinstall the app from deploy/slack-app-manifest.yaml) and update SLABOT_SLACK_TOKEN if Slack issues a new one", all)}
+			case "plan_upgrade_required":
+				return &GroupError{Handle: handles[0], Problem: fmt.Sprintf("this Slack workspace's plan has no user groups, so nobody is allowed by %s: "+
+					"remove ladder.rungs.*.groups from the policy (members of the ladder channels may still act)", all)}
+			}
+		}
+		return err
+	}
+	byHandle := map[string]slack.UserGroup{}
+	for _, g := range gs {
+		if old, seen := byHandle[g.Handle]; !seen || old.DateDelete != 0 { // an enabled group wins over a disabled namesake
+			byHandle[g.Handle] = g
+		}
+	}
+	var errs []error
+	for _, h := range handles {
+		g, ok := byHandle[h]
+		switch {
+		case !ok:
+			errs = append(errs, &GroupError{Handle: h, Problem: "no user group has this handle: " +
+				"write the handle as Slack shows it after the @ (People > User groups), or create the group"})
+		case g.DateDelete != 0:
+			errs = append(errs, &GroupError{Handle: h, Problem: fmt.Sprintf("the group (%s) is disabled, so it grants nothing: "+
+				"enable it in Slack (People > User groups) or remove it from the policy", g.ID)})
+		}
+	}
+	return errors.Join(errs...)
+}
