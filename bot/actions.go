@@ -19,16 +19,19 @@ type ActionStore interface {
 	Actions(ctx context.Context, projects ...string) ([]outbox.Action, error)
 }
 
-// Workspace is what the click handler asks Slack: who is in a channel,
-// and a user's e-mail (for Claim).
+// Workspace is what the click handler asks Slack: who is in a channel or
+// a user group, and a user's e-mail (for Claim).
 type Workspace interface {
 	Members(ctx context.Context, channel string) ([]string, error)
 	UserEmail(ctx context.Context, user string) (string, error)
+	// UserGroupIDs maps the handles of the enabled user groups to their ids.
+	UserGroupIDs(ctx context.Context) (map[string]string, error)
+	UserGroupMembers(ctx context.Context, id string) ([]string, error)
 }
 
 // Clicks decides what a press of Acknowledge, Claim or Snooze does: it
 // checks that the person may act (a member of one of the product's ladder
-// channels), stores the click once, and says what happened. It applies
+// channels or of a user group its ladder names), stores the click once, and says what happened. It applies
 // nothing itself: the worker turns stored clicks into held steps, a Jira
 // comment and an assignee at its next cycle, so a click survives a crash
 // at any point after it is stored.
@@ -41,13 +44,17 @@ type Clicks struct {
 	// Directory is the assignee mapping used for DMs (Jira accountId or
 	// e-mail -> Slack user id); Claim reads it backwards.
 	Directory map[string]string
-	// MembersTTL is how long a channel's member list is trusted (default 1m).
+	// MembersTTL is how long a channel's or user group's member list, and
+	// the list of user groups, is trusted (default 1m).
 	MembersTTL time.Duration
 	Now        func() time.Time
 	Logger     *slog.Logger
 
-	mu      sync.Mutex
-	members map[string]memberList
+	mu       sync.Mutex
+	members  map[string]memberList // by channel id, or groupKey + user group id
+	groups   map[string]string     // user group handle -> id
+	groupsAt time.Time
+	warned   map[string]bool // problems logged once
 }
 
 type memberList struct {
@@ -71,9 +78,14 @@ func (c *Clicks) Click(ctx context.Context, a outbox.Action) (string, error) {
 		return "", fmt.Errorf("checking who may act on %s: %w", p.Product, err)
 	}
 	if !ok {
-		c.log().Info("click refused: not a member of the ladder's channels", "product", p.Product, "issue", a.Issue, "user", a.User, "action", a.Kind)
+		c.log().Info("click refused: not a member of the ladder's channels or groups", "product", p.Product, "issue", a.Issue, "user", a.User, "action", a.Kind)
+		who := strings.Join(ladderChannelNames(p), ", ")
+		if hs := p.Ladder.GroupHandles(); len(hs) > 0 {
+			// @handle in plain text: a mention (<!subteam^ID>) would notify the group.
+			who += ") or of its user groups (@" + strings.Join(hs, ", @")
+		}
 		return fmt.Sprintf("Only members of %s's escalation channels (%s) can act on %s. Nothing was done.",
-			p.Product, strings.Join(ladderChannelNames(p), ", "), a.Issue), nil
+			p.Product, who, a.Issue), nil
 	}
 	if a.Kind == outbox.ActClaim {
 		a.Account, a.Email = c.fromDirectory(a.User)
@@ -141,14 +153,12 @@ func ladderChannelNames(p *rules.Policy) []string {
 	return out
 }
 
-// mayAct: the user is a member of one of the product's ladder channels.
+// mayAct: the user is a member of one of the product's ladder channels,
+// or of a Slack user group its ladder names (ladder.rungs.NAME.groups).
+// Channels are asked first: they are what most people who act are in.
 func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now time.Time) (bool, error) {
 	if c.Workspace == nil {
 		return false, errors.New("no Slack workspace to check membership")
-	}
-	ttl := c.MembersTTL
-	if ttl <= 0 {
-		ttl = time.Minute
 	}
 	var errs []error
 	for _, name := range ladderChannelNames(p) {
@@ -156,34 +166,145 @@ func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now t
 		if v, ok := c.Channels[name]; ok {
 			id = v
 		}
-		c.mu.Lock()
-		ml, ok := c.members[id]
-		c.mu.Unlock()
-		if !ok || now.Sub(ml.at) > ttl {
-			ids, err := c.Workspace.Members(ctx, id)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			ml = memberList{ids: map[string]bool{}, at: now}
-			for _, u := range ids {
-				ml.ids[u] = true
-			}
-			c.mu.Lock()
-			if c.members == nil {
-				c.members = map[string]memberList{}
-			}
-			c.members[id] = ml
-			c.mu.Unlock()
+		ml, err := c.cached(id, now, func() ([]string, error) { return c.Workspace.Members(ctx, id) })
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
 		if ml.ids[user] {
 			return true, nil
+		}
+	}
+	if handles := p.Ladder.GroupHandles(); len(handles) > 0 {
+		ok, err := c.inGroup(ctx, p, handles, user, now)
+		if ok {
+			return true, nil
+		}
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if len(errs) > 0 {
 		return false, errors.Join(errs...)
 	}
 	return false, nil
+}
+
+// inGroup: the user is a member of one of the user groups (by handle). A
+// handle no enabled group has grants nothing, and so does a group slabot
+// may not read (usergroups:read missing, a plan without user groups):
+// both are a policy or installation problem slabot check names, logged
+// here once, not at every click. Anything else (a rate limit, Slack
+// down) is an error: the click is not refused for it, the person is told
+// to try again.
+func (c *Clicks) inGroup(ctx context.Context, p *rules.Policy, handles []string, user string, now time.Time) (bool, error) {
+	ids, err := c.groupIDs(ctx, now)
+	if needsPerson(err) {
+		c.warnOnce("usergroups", "slack user groups cannot be read: they grant nothing until fixed (slabot check says how)", "product", p.Product, "err", err)
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, h := range handles {
+		id, ok := ids[h]
+		if !ok {
+			c.warnOnce("usergroup:"+h, "slack user group in the policy does not exist or is disabled: it grants nothing (slabot check names it)",
+				"product", p.Product, "group", "@"+h)
+			continue
+		}
+		ml, err := c.cached(groupKey+id, now, func() ([]string, error) { return c.Workspace.UserGroupMembers(ctx, id) })
+		if needsPerson(err) {
+			c.warnOnce("usergroup:"+h, "slack user group's members cannot be read: it grants nothing", "product", p.Product, "group", "@"+h, "err", err)
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		if ml.ids[user] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// groupKey prefixes a user group's id in the member cache, beside channel ids.
+const groupKey = "usergroup:"
+
+func (c *Clicks) ttl() time.Duration {
+	if c.MembersTTL <= 0 {
+		return time.Minute
+	}
+	return c.MembersTTL
+}
+
+// cached returns the member list under key, fetching it when it is older
+// than MembersTTL: a burst of clicks costs Slack one call a minute per
+// channel or group.
+func (c *Clicks) cached(key string, now time.Time, fetch func() ([]string, error)) (memberList, error) {
+	c.mu.Lock()
+	ml, ok := c.members[key]
+	c.mu.Unlock()
+	if ok && now.Sub(ml.at) <= c.ttl() {
+		return ml, nil
+	}
+	ids, err := fetch()
+	if err != nil {
+		return memberList{}, err
+	}
+	ml = memberList{ids: map[string]bool{}, at: now}
+	for _, u := range ids {
+		ml.ids[u] = true
+	}
+	c.mu.Lock()
+	if c.members == nil {
+		c.members = map[string]memberList{}
+	}
+	c.members[key] = ml
+	c.mu.Unlock()
+	return ml, nil
+}
+
+// groupIDs is the workspace's enabled user groups by handle, cached like
+// member lists.
+func (c *Clicks) groupIDs(ctx context.Context, now time.Time) (map[string]string, error) {
+	c.mu.Lock()
+	ids, at := c.groups, c.groupsAt
+	c.mu.Unlock()
+	if ids != nil && now.Sub(at) <= c.ttl() {
+		return ids, nil
+	}
+	ids, err := c.Workspace.UserGroupIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.groups, c.groupsAt = ids, now
+	c.mu.Unlock()
+	return ids, nil
+}
+
+// warnOnce logs a problem the first time it is seen (by key) in this
+// process: a policy naming a group that does not exist would otherwise
+// log at every click.
+func (c *Clicks) warnOnce(key, msg string, args ...any) {
+	c.mu.Lock()
+	seen := c.warned[key]
+	if c.warned == nil {
+		c.warned = map[string]bool{}
+	}
+	c.warned[key] = true
+	c.mu.Unlock()
+	if !seen {
+		c.log().Warn(msg, args...)
+	}
+}
+
+// needsPerson: Slack's answer means configuration must change before
+// asking again can help (connectors/slack's APIError with a hint).
+func needsPerson(err error) bool {
+	var p interface{ NeedsPerson() bool }
+	return errors.As(err, &p) && p.NeedsPerson()
 }
 
 // fromDirectory reads the DM directory backwards: the Jira account or

@@ -82,6 +82,8 @@ var hints = map[string]string{
 	"invalid_metadata_format": "slabot built message metadata Slack rejects: report this as a bug",
 	"msg_too_long":            "the message is too long: shorten the issue summary template",
 	"no_text":                 "slabot built an empty message: report this as a bug",
+	"plan_upgrade_required":   "the workspace's Slack plan has no user groups: remove ladder.rungs.*.groups from the policy",
+	"no_such_subteam":         "the user group was deleted: fix ladder.rungs.*.groups in the policy",
 }
 
 // RateLimitError is a 429. Unwrap yields the *slack.RateLimitedError, so
