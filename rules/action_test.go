@@ -200,7 +200,7 @@ func TestRungGroupsCompile(t *testing.T) {
 		t.Fatal(err)
 	}
 	with := func(groups string) []byte {
-		return []byte(strings.Replace(string(base), `team_lead: {channel: "#botron-leads"}`,
+		return []byte(strings.Replace(string(base), `team_lead: {channel: "#botron-leads", groups: [support-leads]}`,
 			"team_lead:\n      channel: \"#botron-leads\"\n      groups: "+groups, 1))
 	}
 	p, err := rules.Load("botron.yaml", with(`[support-leads, hydra.oncall_2]`))

@@ -481,3 +481,33 @@ func TestRepeatUntilAcknowledged(t *testing.T) {
 		}
 	}
 }
+
+// "A lead who is not in the channel must be able to act": a member of
+// @support-leads (Botron's team_lead rung names it) who is in no ladder
+// channel acknowledges; someone in neither is still refused, and the
+// refusal names the group.
+func TestUserGroupMemberAcknowledges(t *testing.T) {
+	e := newButtonsEnv(t)
+	const greta = "U0GRETA"
+	e.ssim.AddUser(slacksim.User{ID: greta, Name: "greta", Real: "Greta Gruppe", Email: "greta@botronsoft.com"})
+	// S0001 is demoUserGroups' id for @support-leads, the policies' only group.
+	e.ssim.AddUserGroup(slacksim.UserGroup{ID: "S0001", Handle: "support-leads", Name: "Support leads", Users: []string{leadUser, greta}})
+	e.clock.Set(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC))
+	key := e.openIssue("Importer hangs on Überprüfung")
+	e.tickUntil("the 75% reminder", 400, func() bool { _, ok := e.message(key, "75%/agent"); return ok })
+	m, _ := e.message(key, "75%/agent")
+
+	e.press(outsider, m, "slabot.ack")
+	e.waitReplies(outsider, 1)
+	if r := e.latest(outsider); !strings.Contains(r, "Only members of") || !strings.Contains(r, "user groups (@support-leads)") {
+		t.Errorf("outsider's reply: %q", r)
+	}
+	e.press(greta, m, "slabot.ack")
+	e.waitReplies(greta, 1)
+	if r := e.latest(greta); !strings.Contains(r, "Acknowledged "+key) {
+		t.Errorf("the group member's reply: %q", r)
+	}
+	if acts, _ := e.outbox.Actions(context.Background(), "BEXP"); len(acts) != 1 || acts[0].User != greta {
+		t.Errorf("stored clicks %+v, want Greta's acknowledgement alone", acts)
+	}
+}

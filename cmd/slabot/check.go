@@ -322,6 +322,46 @@ func checkSlack(ctx context.Context, cfg config, policies []*rules.Policy, r *ch
 			r.ok("slack channel %s (%s): the bot can post", n, id)
 		}
 	}
+	checkGroups(ctx, sc, policies, r)
+}
+
+// checkGroups: every user group a ladder names (ladder.rungs.NAME.groups)
+// is an enabled group of the workspace and slabot may read it; each
+// finding says which policy names the group and how to fix it. At click
+// time such a group grants nothing, which nobody would otherwise notice.
+func checkGroups(ctx context.Context, sc *slack.Client, policies []*rules.Policy, r *checkReport) {
+	where := map[string][]string{} // handle -> "file (ladder.rungs.RUNG.groups)"
+	var handles []string
+	for _, p := range policies {
+		for _, rung := range []rules.Rung{rules.RungAgent, rules.RungTeamLead, rules.RungManagement} {
+			for _, h := range p.Ladder.Groups[rung] {
+				if _, seen := where[h]; !seen {
+					handles = append(handles, h)
+				}
+				where[h] = append(where[h], fmt.Sprintf("%s ladder.rungs.%s.groups", p.File, rung))
+			}
+		}
+	}
+	if len(handles) == 0 {
+		return
+	}
+	bad := map[string]bool{}
+	checked := true
+	for _, e := range unjoin(sc.VerifyGroups(ctx, handles)) {
+		var ge *slack.GroupError
+		if errors.As(e, &ge) && !ge.All {
+			bad[ge.Handle] = true
+			e = fmt.Errorf("%w (named in %s)", e, strings.Join(where[ge.Handle], ", "))
+		} else {
+			checked = false
+		}
+		r.problem(e)
+	}
+	for _, h := range handles {
+		if checked && !bad[h] {
+			r.ok("slack user group @%s: its members may act on the ladder's buttons", h)
+		}
+	}
 }
 
 // unjoin lists the errors errors.Join put together (or err alone).

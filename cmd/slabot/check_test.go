@@ -344,3 +344,34 @@ func TestCheckListsCalendarFiles(t *testing.T) {
 		t.Errorf("a bad calendar file: exit %d, want 1 naming %s:2\n%s%s", code, shared, out, errs)
 	}
 }
+
+// "A handle that does not exist: slabot check names it with the fix", and
+// which policy names it; a group that exists is reported ok.
+func TestCheckNamesUnknownUserGroup(t *testing.T) {
+	newTestSites(t, nil, "")
+	src, err := os.ReadFile(filepath.Join("..", "..", "deploy", "policies", "botron.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(src), "groups: [support-leads]", "groups: [support-leads, suport-lead]", 1)
+	if broken == string(src) {
+		t.Fatal("botron.yaml names no group any more: update this test")
+	}
+	path := filepath.Join(t.TempDir(), "botron.yaml")
+	if err := os.WriteFile(path, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "check", "--policies", path)
+	if code != exitSite {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	for _, want := range []string{"FAIL  slack: user group @suport-lead: no user group has this handle: write the handle as Slack shows it",
+		"(named in " + path + " ladder.rungs.team_lead.groups)"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if !strings.Contains(out, "ok    slack user group @support-leads") || strings.Contains(out, "@suport-lead:") {
+		t.Errorf("stdout:\n%s", out)
+	}
+}

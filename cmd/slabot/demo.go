@@ -105,6 +105,25 @@ func demoChannels(policies []*rules.Policy) map[string]string {
 	return ids
 }
 
+// demoUserGroups are the Slack user groups the policies name
+// (ladder.rungs.NAME.groups), as the demo's workspace has them: the
+// demo's team lead is their one member, and is in no ladder channel, so
+// her clicks are allowed by the group alone.
+func demoUserGroups(policies []*rules.Policy) []slacksim.Option {
+	var out []slacksim.Option
+	seen := map[string]bool{}
+	for _, p := range policies {
+		for _, h := range p.Ladder.GroupHandles() {
+			if !seen[h] {
+				seen[h] = true
+				out = append(out, slacksim.WithUserGroup(slacksim.UserGroup{ID: fmt.Sprintf("S%04d", len(seen)), Handle: h,
+					Name: h, Users: []string{demoLeadUser}}))
+			}
+		}
+	}
+	return out
+}
+
 // newDemoEnv builds the demo's sites and slabot over them. tweaks may add
 // to the Jira seed (benchmarks load it with thousands of issues).
 func newDemoEnv(ctx context.Context, dir string, log *slog.Logger, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
@@ -156,6 +175,7 @@ func newDemoEnvSim(ctx context.Context, dir string, log *slog.Logger, tick time.
 	for name, id := range demoChannels(policies) {
 		chans = append(chans, slacksim.WithChannel(id, name))
 	}
+	chans = append(chans, demoUserGroups(policies)...)
 	d.ssim = slacksim.NewServer(append(chans, slacksim.WithClock(d.clock.Now),
 		slacksim.WithUsers(slacksim.User{ID: "U0BOTRON", Name: "boris", Real: "Boris Botron", Email: "boris@botronsoft.com"}))...)
 	if err := d.start(ctx); err != nil {

@@ -16,7 +16,7 @@ import (
 // same listener and Clicks that `slabot run` uses.
 
 const (
-	demoLeadUser  = "U0LINA" // Lina Lead, in Botron's ladder channels
+	demoLeadUser  = "U0LINA" // Lina Lead, in @support-leads
 	demoLeadName  = "Lina Lead"
 	demoLeadEmail = "lina@botronsoft.com" // Jira's botron-lead
 )
@@ -54,11 +54,10 @@ func (d *demoEnv) listen(ctx context.Context) error {
 	if d.stopListen != nil {
 		return nil
 	}
-	ch := demoChannels(d.policies)
 	if !d.leadJoined {
+		// Lina is in no ladder channel: she may act as a member of the
+		// user group Botron's ladder names (@support-leads, demoUserGroups).
 		d.ssim.AddUser(slacksim.User{ID: demoLeadUser, Name: "lina", Real: demoLeadName, Email: demoLeadEmail})
-		d.ssim.Join(ch["#botron-support"], demoLeadUser)
-		d.ssim.Join(ch["#botron-leads"], demoLeadUser)
 		d.leadJoined = true
 	}
 	lctx, cancel := context.WithCancel(context.Background())

@@ -41,7 +41,7 @@ func newTestSites(t *testing.T, tweak func(*jirasim.Seed), outsider string) *tes
 	}
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	ss := slacksim.NewServer()
+	ss := slacksim.NewServer(demoUserGroups(policies)...)
 	t.Cleanup(ss.Close)
 	var pairs []string
 	for name, id := range demoChannels(policies) {

@@ -15,9 +15,15 @@ import (
 type GroupError struct {
 	Handle  string // as the policy writes it, without the @
 	Problem string
+	// All: the problem is with every group named (Handle lists them all):
+	// none could be checked.
+	All bool
 }
 
 func (e *GroupError) Error() string {
+	if e.All {
+		return fmt.Sprintf("slack: user groups @%s: %s", e.Handle, e.Problem)
+	}
 	return fmt.Sprintf("slack: user group @%s: %s", e.Handle, e.Problem)
 }
 
@@ -66,14 +72,14 @@ func (c *Client) VerifyGroups(ctx context.Context, handles []string) error {
 		err = classify("usergroups.list", "", err)
 		var ae *APIError
 		if errors.As(err, &ae) {
-			all := "@" + strings.Join(handles, ", @")
+			all := strings.Join(handles, ", @")
 			switch ae.Code {
 			case "missing_scope":
-				return &GroupError{Handle: handles[0], Problem: fmt.Sprintf("slabot may not read user groups (missing_scope), so nobody is allowed by %s: "+
-					"add the usergroups:read scope (reinstall the app from deploy/slack-app-manifest.yaml) and update SLABOT_SLACK_TOKEN if Slack issues a new one", all)}
+				return &GroupError{Handle: all, All: true, Problem: "slabot may not read user groups (missing_scope), so they grant nothing: " +
+					"add the usergroups:read scope (reinstall the app from deploy/slack-app-manifest.yaml) and update SLABOT_SLACK_TOKEN if Slack issues a new one"}
 			case "plan_upgrade_required":
-				return &GroupError{Handle: handles[0], Problem: fmt.Sprintf("this Slack workspace's plan has no user groups, so nobody is allowed by %s: "+
-					"remove ladder.rungs.*.groups from the policy (members of the ladder channels may still act)", all)}
+				return &GroupError{Handle: all, All: true, Problem: "this Slack workspace's plan has no user groups, so they grant nothing: " +
+					"remove ladder.rungs.*.groups from the policy (members of the ladder channels may still act)"}
 			}
 		}
 		return err

@@ -47,7 +47,7 @@ func TestUserGroupsResolveAndVerify(t *testing.T) {
 	c = NewClient("xoxb-test", ClientOptions{APIURL: old.APIURL()})
 	err = c.VerifyGroups(ctx, []string{"support-leads", "hydra-oncall"})
 	var ge *GroupError
-	if !errors.As(err, &ge) || !strings.Contains(err.Error(), "usergroups:read") || !strings.Contains(err.Error(), "@support-leads, @hydra-oncall") {
+	if !errors.As(err, &ge) || !strings.Contains(err.Error(), "usergroups:read") || !ge.All || !strings.Contains(err.Error(), "user groups @support-leads, @hydra-oncall: slabot may not read") {
 		t.Errorf("without the scope: %v", err)
 	}
 }
