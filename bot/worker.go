@@ -430,7 +430,7 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			IssueKey: iss.Key, IssueURL: w.issueURL(iss.Key), Goal: e.Goal, GoalTitle: gs.Goal.Title, Cycle: e.Cycle, Step: step, Level: e.Level,
 			Rung: rungName(e.Rung), Summary: iss.Summary, Customer: customerName(o), Plan: planName(o), Priority: iss.Priority,
 			Deadline: gs.Deadline, Remaining: gs.Remaining, AsOf: now, Status: "at risk", DueAt: e.At, DataAsOf: stale,
-			Skip: w.catchUp(pr, step, e.At),
+			Skip: w.catchUp(pr, step, e.At), Groups: p.Ladder.Groups[e.Rung],
 		}
 		if gs.Remaining <= 0 {
 			esc.Status = "breached"

@@ -40,6 +40,10 @@ type Escalation struct {
 	// only where it would go now missed a reminder sent to the previous
 	// assignee's DM and posted it a second time.
 	Earlier []Target `json:"earlier,omitempty"`
+	// Groups are the Slack user group handles of the rung
+	// (ladder.rungs.NAME.groups): a message to a channel mentions them, so
+	// their members are notified as well as allowed to act.
+	Groups []string `json:"groups,omitempty"`
 
 	Summary  string `json:"summary"`
 	Customer string `json:"customer,omitempty"`

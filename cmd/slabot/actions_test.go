@@ -281,6 +281,10 @@ func TestAcknowledgeFromSlack(t *testing.T) {
 	if _, ok := e.message(key, "75%/agent"); ok {
 		t.Error("the 75% reminder was posted after the acknowledgement")
 	}
+	// The team lead rung names @support-leads: its message mentions the group.
+	if m, _ := e.message(key, "breach/team_lead"); !strings.HasPrefix(m.Text, "<!subteam^S0001> ") {
+		t.Errorf("the team lead's message does not mention @support-leads: %s", m.Text)
+	}
 	row, err := e.outbox.Get(context.Background(), outbox.Key(key, "first_response", 1, "75%/agent"))
 	if err != nil || row.State != outbox.StateCancelled || !strings.Contains(row.LastError, "held back: acknowledged in Slack by <@"+leadUser+">") {
 		t.Errorf("75%% step row: %+v %v", row, err)

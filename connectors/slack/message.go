@@ -14,16 +14,23 @@ import (
 // Times use Slack's <!date^...> token so every reader sees their own time
 // zone; the token's fallback text is UTC.
 func Render(e outbox.Escalation, r outbox.Route, st outbox.Status) Outgoing {
-	return render(e, r, st, false)
+	return render(e, r, st, false, nil)
 }
 
 // render is Render, with the Acknowledge/Claim/Snooze buttons when
-// withButtons (only when something listens for their clicks).
-func render(e outbox.Escalation, r outbox.Route, st outbox.Status, withButtons bool) Outgoing {
+// withButtons (only when something listens for their clicks), and
+// mentioning the user groups whose ids are groupIDs (the rung's groups,
+// resolved by the Sender).
+func render(e outbox.Escalation, r outbox.Route, st outbox.Status, withButtons bool, groupIDs []string) Outgoing {
 	header := fmt.Sprintf("%s *Level %d · %s* — %s", levelEmoji(e.Level), e.Level, esc(titleCase(e.Rung)), issueLink(e))
 	if e.Summary != "" {
 		header += " " + esc(clip(e.Summary, maxSummary))
 	}
+	mention := ""
+	for _, id := range groupIDs {
+		mention += "<!subteam^" + id + "> "
+	}
+	header = mention + header
 	fields := []*slack.TextBlockObject{
 		field("Goal", esc(titleCase(goalTitle(e)))),
 		field("Deadline", dateToken(e.Deadline)),
@@ -60,7 +67,8 @@ func render(e outbox.Escalation, r outbox.Route, st outbox.Status, withButtons b
 	if b := buttons(e, st); b != nil && withButtons {
 		blocks = append(blocks, b)
 	}
-	return Outgoing{Text: plainText(e, r, st), Blocks: blocks}
+	// The mention goes in the fallback text too: notifications show it.
+	return Outgoing{Text: mention + plainText(e, r, st), Blocks: blocks}
 }
 
 func field(label, value string) *slack.TextBlockObject {

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/slabot/slabot/bot/outbox"
@@ -14,6 +15,11 @@ type Sender struct {
 	client   *Client
 	resolver *Resolver
 	buttons  bool
+	now      func() time.Time
+
+	mu       sync.Mutex
+	groups   map[string]string // user group handle -> id, for mentions
+	groupsAt time.Time
 }
 
 // EnableButtons puts Acknowledge, Claim and Snooze buttons on ladder
@@ -25,7 +31,10 @@ var _ outbox.Sender = (*Sender)(nil)
 // NewSender wires a client and the assignee directory (Jira accountIds
 // and e-mails to Slack user ids; see NewResolver).
 func NewSender(c *Client, directory map[string]string, now func() time.Time) *Sender {
-	return &Sender{client: c, resolver: NewResolver(c, directory, time.Hour, now)}
+	if now == nil {
+		now = time.Now
+	}
+	return &Sender{client: c, resolver: NewResolver(c, directory, time.Hour, now), now: now}
 }
 
 // Resolve says where a rung's message goes.
@@ -35,14 +44,42 @@ func (s *Sender) Resolve(ctx context.Context, t outbox.Target) (outbox.Route, er
 
 // Post renders m and posts it, tagged with m.Key as message metadata.
 func (s *Sender) Post(ctx context.Context, channel, threadTS string, m outbox.Message) (string, string, error) {
-	out := render(m.Escalation, m.Route, m.Status, s.buttons)
+	out := render(m.Escalation, m.Route, m.Status, s.buttons, s.mentions(ctx, m))
 	out.Key, out.Extra = m.Key, m.Extra
 	return s.client.Post(ctx, channel, threadTS, out)
 }
 
 // Update re-renders m into the posted message channel/ts.
 func (s *Sender) Update(ctx context.Context, channel, ts string, m outbox.Message) error {
-	return s.client.Update(ctx, channel, ts, render(m.Escalation, m.Route, m.Status, s.buttons))
+	return s.client.Update(ctx, channel, ts, render(m.Escalation, m.Route, m.Status, s.buttons, s.mentions(ctx, m)))
+}
+
+// mentions are the ids of the rung's user groups, for a message to a
+// channel (a DM to the assignee mentions nobody else). The handles are
+// resolved through usergroups.list, cached a minute. A handle no enabled
+// group has, or a list Slack will not give (no usergroups:read), costs
+// the mention only: the escalation goes out anyway, and slabot check
+// names the group.
+func (s *Sender) mentions(ctx context.Context, m outbox.Message) []string {
+	if len(m.Escalation.Groups) == 0 || m.Route.UserID != "" {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now := s.now(); s.groups == nil || now.Sub(s.groupsAt) > time.Minute {
+		ids, err := s.client.UserGroupIDs(ctx)
+		if err != nil {
+			ids = map[string]string{} // tried: not again within the minute
+		}
+		s.groups, s.groupsAt = ids, now
+	}
+	var out []string
+	for _, h := range m.Escalation.Groups {
+		if id, ok := s.groups[h]; ok {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // FindByKey looks for the message tagged key.

@@ -1,0 +1,61 @@
+package slack_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/slabot/slabot/bot/outbox"
+	slackc "github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
+)
+
+// "The rung's message mentions the group (<!subteam^ID>) so its members
+// get notified": in the blocks and the fallback text of a channel post,
+// and its edits; a handle no enabled group has costs the mention, not the
+// message; a DM mentions no group; the groups are listed once a minute.
+func TestRungMessageMentionsItsGroups(t *testing.T) {
+	sim := slacksim.NewServer(slacksim.WithChannel("CLEAD", "#leads"), slacksim.WithUsers(slacksim.User{ID: "U1", Name: "ana"}),
+		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads", Users: []string{"U1"}}))
+	defer sim.Close()
+	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
+	ctx := context.Background()
+	post := func(key string, e outbox.Escalation, r outbox.Route) slacksim.Message {
+		t.Helper()
+		ch, ts, err := s.Post(ctx, r.Channel, "", outbox.Message{Key: key, Escalation: e, Route: r, Status: outbox.Status{ThisLevel: e.Level}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range sim.Messages(ch) {
+			if m.TS == ts {
+				return m
+			}
+		}
+		t.Fatalf("%s not posted", key)
+		return slacksim.Message{}
+	}
+	e := esc("SUP-1", 2, "team lead", outbox.Target{Channel: "CLEAD"})
+	e.Groups = []string{"support-leads", "no-such-group"}
+	m := post("k1", e, outbox.Route{Channel: "CLEAD"})
+	if !strings.HasPrefix(m.Text, "<!subteam^S0LEADS> [L2") || !strings.Contains(string(m.Blocks), `"text":"\u003c!subteam^S0LEADS\u003e `) {
+		t.Errorf("no mention: %s\n%s", m.Text, m.Blocks)
+	}
+	if strings.Contains(m.Text+string(m.Blocks), "no-such-group") || strings.Count(m.Text, "subteam") != 1 {
+		t.Errorf("the unknown handle: %s", m.Text)
+	}
+	if err := s.Update(ctx, "CLEAD", m.TS, outbox.Message{Escalation: e, Route: outbox.Route{Channel: "CLEAD"}, Status: outbox.Status{ThisLevel: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.Messages("CLEAD")[0]; !strings.HasPrefix(got.Text, "<!subteam^S0LEADS>") {
+		t.Errorf("the edit dropped the mention: %s", got.Text)
+	}
+
+	e = esc("SUP-2", 1, "agent", outbox.Target{User: "U1"})
+	e.Groups = []string{"support-leads"}
+	if m := post("k2", e, outbox.Route{Channel: "U1", UserID: "U1"}); strings.Contains(m.Text, "subteam") {
+		t.Errorf("a DM mentions the group: %s", m.Text)
+	}
+	if n := len(sim.Calls("usergroups.list")); n != 1 {
+		t.Errorf("%d usergroups.list calls, want 1 within a minute", n)
+	}
+}
