@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -34,15 +32,9 @@ const (
 func newButtonsEnv(t *testing.T) *buttonsEnv {
 	t.Helper()
 	ctx := context.Background()
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newTestDemo(t, ctx)
 	e := &buttonsEnv{demoEnv: d, t: t}
-	t.Cleanup(func() {
-		e.stopListening()
-		d.close()
-	})
+	t.Cleanup(e.stopListening) // runs before newTestDemo's close
 	ch := demoChannels(d.policies)
 	d.ssim.AddUser(slacksim.User{ID: leadUser, Name: "lina", Real: "Lina Lead", Email: leadEmail})
 	d.ssim.AddUser(slacksim.User{ID: outsider, Name: "olaf", Real: "Olaf Outsider", Email: "olaf@elsewhere.example"})

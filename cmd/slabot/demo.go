@@ -59,6 +59,7 @@ type demoEnv struct {
 
 	tick         time.Duration // simulated time between cycles
 	failedCycles int
+	firstFailure error // the first failed cycle's error, for a test to show
 	reg          *prometheus.Registry
 	log          *slog.Logger
 	// slack and clicks answer the buttons on ladder messages (Socket
@@ -290,6 +291,9 @@ func (d *demoEnv) cycleAll(ctx context.Context, now time.Time) error {
 				return ctx.Err()
 			}
 			d.failedCycles++
+			if d.firstFailure == nil {
+				d.firstFailure = fmt.Errorf("%s at %s: %w", name, now.Format(time.RFC3339), err)
+			}
 		}
 	}
 	if _, err := d.outbox.RunOnce(ctx); err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +14,7 @@ import (
 // Socket Mode, are stored once, and their effects reach Slack and Jira.
 func TestDemoFortnightClicks(t *testing.T) {
 	ctx := context.Background()
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.close()
+	d := newTestDemo(t, ctx)
 	end := demoStart.Add(14 * 24 * time.Hour)
 	if err := d.play(ctx, demoScript(), demoStart, end, d.tick); err != nil {
 		t.Fatal(err)

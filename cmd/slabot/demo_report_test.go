@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"testing"
@@ -17,11 +15,7 @@ import (
 // through the outbox.
 func TestDemoPostsMonthlyReport(t *testing.T) {
 	ctx := context.Background()
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.close()
+	d := newTestDemo(t, ctx)
 	until := demoStart.Add(7 * time.Hour)
 	var script []scriptEvent
 	for _, ev := range demoScript() {
@@ -75,11 +69,7 @@ func TestDemoPostsMonthlyReport(t *testing.T) {
 func TestDemoWritesReports(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir()) // writeReports keeps its directory
 	ctx := context.Background()
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.close()
+	d := newTestDemo(t, ctx)
 	now := demoStart.Add(2 * time.Hour)
 	if err := d.play(ctx, nil, demoStart, now, time.Hour); err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,11 +13,7 @@ import (
 // per cycle until the hourly resync.
 func TestWriteToDeletedIssueDropsItFromTheCache(t *testing.T) {
 	ctx := context.Background()
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.close()
+	d := newTestDemo(t, ctx)
 	// Never resync during the test: only the 404 can drop the issue.
 	d.stop()
 	d.resyncEvery = 1000 * time.Hour

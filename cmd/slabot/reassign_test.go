@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -23,11 +21,7 @@ import (
 // other issue.
 func TestReassignedThenDatabaseLost(t *testing.T) {
 	ctx := t.Context()
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.close)
+	d := newTestDemo(t, ctx)
 	d.ssim.AddUser(slacksim.User{ID: leadUser, Name: "lina", Real: "Lina Lead", Email: leadEmail})
 	bp := policyFor(d.policies, "BEXP")
 	withHalfwayStep(bp, bp.Ladder.Ack)

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -23,7 +21,7 @@ import (
 func TestSetupFixesFieldContexts(t *testing.T) {
 	ctx := context.Background()
 	created := benchEnd.Add(-10*time.Minute - 321*time.Millisecond)
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), func(seed *jirasim.Seed) {
+	d := newTestDemo(t, ctx, func(seed *jirasim.Seed) {
 		for i := range seed.Fields {
 			switch seed.Fields[i].Name {
 			case "Reaction SLA":
@@ -35,10 +33,6 @@ func TestSetupFixesFieldContexts(t *testing.T) {
 		seed.Issues = append(seed.Issues, jirasim.Issue{Key: "HYD-900", Project: "HYD", Type: "Incident", Priority: "High",
 			Status: "Open", Summary: "Billing run stuck", Description: "since 16:00", Reporter: hydraCust, Created: created})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.close()
 	now := benchEnd
 	d.clock.Set(now)
 	if err := d.cycleAll(ctx, now); err != nil {

@@ -88,15 +88,11 @@ func TestHumanLabelWithPrefixSurvives(t *testing.T) {
 	const human = "sla-waived-by-manager"
 	// sla-unknown-type is slabot's own (a flag label) and wrong here: it goes.
 	const own = "sla-unknown-type"
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), benchIssues(8), func(seed *jirasim.Seed) {
+	d := newTestDemo(t, ctx, benchIssues(8), func(seed *jirasim.Seed) {
 		for i := range seed.Issues {
 			seed.Issues[i].Labels = append(seed.Issues[i].Labels, human, "sla-breached-by-hand", own)
 		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.close()
 	now := benchEnd
 	for range 10 {
 		d.clock.Set(now)
@@ -127,7 +123,7 @@ func TestHumanLabelWithPrefixSurvives(t *testing.T) {
 func TestFieldOffTheEditScreenLetsTheRestThrough(t *testing.T) {
 	ctx := context.Background()
 	created := benchEnd.Add(-10*time.Minute - 321*time.Millisecond)
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), func(seed *jirasim.Seed) {
+	d := newTestDemo(t, ctx, func(seed *jirasim.Seed) {
 		for i := range seed.Fields {
 			if seed.Fields[i].Name == "First response due" {
 				seed.Fields[i].NotOnEditScreen = true
@@ -136,10 +132,6 @@ func TestFieldOffTheEditScreenLetsTheRestThrough(t *testing.T) {
 		seed.Issues = append(seed.Issues, jirasim.Issue{Key: "BCFG-900", Project: "BCFG", Type: "Bug", Priority: "Medium",
 			Status: "Open", Summary: "Export fails", Description: "help", Reporter: botronCust, Created: created})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.close()
 	now := benchEnd
 	d.clock.Set(now)
 	if err := d.cycleAll(ctx, now); err != nil {

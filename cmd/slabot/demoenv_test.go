@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+)
+
+// newTestDemo starts the demo environment for a test (simulated Jira and
+// Slack over real HTTP, the shipped policies, an outbox database in the
+// test's temporary directory), closes it when the test ends and then fails
+// the test if a product's cycle failed. cycleAll counts a failed cycle and
+// goes on, as the demo must; a test that did not look would pass over a
+// broken worker. A test that injects failures on purpose (an outage) builds
+// its environment with newDemoEnvWith and counts them itself.
+func newTestDemo(t *testing.T, ctx context.Context, tweaks ...func(*jirasim.Seed)) *demoEnv {
+	t.Helper()
+	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), tweaks...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		d.close()
+		if d.failedCycles > 0 {
+			t.Errorf("%d product cycle(s) failed; the first: %v", d.failedCycles, d.firstFailure)
+		}
+	})
+	return d
+}
