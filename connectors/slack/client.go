@@ -68,14 +68,14 @@ type Identity struct {
 }
 
 // Missing lists the RequiredScopes the token lacks (none when its scopes
-// are unknown).
+// are unknown), leaving out the optional ones (optionalScopes).
 func (id Identity) Missing() []string {
 	if id.Scopes == nil {
 		return nil
 	}
 	var out []string
 	for _, s := range RequiredScopes {
-		if !slices.Contains(id.Scopes, s) {
+		if !slices.Contains(id.Scopes, s) && !slices.Contains(optionalScopes, s) {
 			out = append(out, s)
 		}
 	}

@@ -21,4 +21,12 @@ var RequiredScopes = []string{
 	"im:history", "im:write", "usergroups:read", "users:read", "users:read.email",
 }
 
+// optionalScopes are in the manifest but serve only a feature a policy may
+// not use: usergroups:read reads the user groups of
+// ladder.rungs.NAME.groups. Missing does not count them, so an app
+// installed before user groups came keeps passing check and readiness for
+// policies that name no group; for one that does, VerifyGroups names the
+// scope with the fix.
+var optionalScopes = []string{"usergroups:read"}
+
 func scopeList() string { return strings.Join(RequiredScopes, ", ") }

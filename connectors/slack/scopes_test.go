@@ -263,6 +263,17 @@ func TestVerifyPrivateChannelsAndScopes(t *testing.T) {
 	if !errors.As(err, &ae) || !ae.NeedsPerson() || !strings.Contains(err.Error(), "add scope chat:write in the app manifest (deploy/slack-app-manifest.yaml) and reinstall the app") {
 		t.Errorf("post without chat:write: %v", err)
 	}
+
+	// An app installed before user groups came lacks usergroups:read: that
+	// is no problem for Verify (a policy without groups never needs it;
+	// VerifyGroups names it for one that does).
+	sim.SetScopes("xoxb-test", slices.DeleteFunc(slices.Clone(RequiredScopes), func(s string) bool { return s == "usergroups:read" })...)
+	if _, err := c.Verify(ctx, []string{"#support"}, nil); err != nil {
+		t.Errorf("without usergroups:read: %v", err)
+	}
+	if err := c.VerifyGroups(ctx, []string{"support-leads"}); err == nil || !strings.Contains(err.Error(), "add the usergroups:read scope") {
+		t.Errorf("VerifyGroups without usergroups:read: %v", err)
+	}
 }
 
 // A wrong token: Verify fails with Slack's code and the fix, and the
