@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 )
@@ -18,7 +19,13 @@ import (
 // its environment with newDemoEnvWith and counts them itself.
 func newTestDemo(t *testing.T, ctx context.Context, tweaks ...func(*jirasim.Seed)) *demoEnv {
 	t.Helper()
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), tweaks...)
+	return newTestDemoWith(t, ctx, jirasim.Options{}, tweaks...)
+}
+
+// newTestDemoWith is newTestDemo over a Jira site with the given options.
+func newTestDemoWith(t *testing.T, ctx context.Context, simOpts jirasim.Options, tweaks ...func(*jirasim.Seed)) *demoEnv {
+	t.Helper()
+	d, err := newDemoEnvWith(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), simOpts, tweaks...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,4 +36,15 @@ func newTestDemo(t *testing.T, ctx context.Context, tweaks ...func(*jirasim.Seed
 		}
 	})
 	return d
+}
+
+// sitePrecisions are the datetime precisions a Jira site's fields keep:
+// milliseconds as sent, or cut to seconds or minutes (issue 10).
+var sitePrecisions = []struct {
+	name string
+	keep time.Duration
+}{
+	{"fields keep milliseconds", 0},
+	{"fields keep seconds", time.Second},
+	{"fields keep minutes", time.Minute},
 }
