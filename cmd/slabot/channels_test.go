@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
-	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -93,31 +90,17 @@ func TestRunStartsDespiteUnusableChannel(t *testing.T) {
 	newTestSites(t, nil, "#hydra-leads")
 	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
 	cfg := daemonConfig(t, t.TempDir()+"/slabot.db")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- daemon(ctx, cfg, ln, nil) }()
+	d := startDaemon(t, cfg)
 	var code int
 	var body string
 	for range 1000 {
-		res, err := http.Get("http://" + ln.Addr().String() + "/readyz")
-		if err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if code, body = res.StatusCode, string(b); code == http.StatusOK {
-				break
-			}
+		if code, body = d.get("/readyz"); code == http.StatusOK {
+			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	if code != http.StatusOK || !strings.Contains(body, "degraded: slack: channel #hydra-leads (C0008): the bot is not in it: invite @slabot to #hydra-leads") {
 		t.Errorf("/readyz = %d %q, want ready, degraded, naming the channel and the fix", code, body)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	d.stop()
 }

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -155,28 +153,8 @@ func TestDaemonStartedDuringJiraOutage(t *testing.T) {
 	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
 	remove := sites.jira.InjectFault(jirasim.Fault{Path: "/rest/*", Status: http.StatusServiceUnavailable})
 	cfg := daemonConfig(t, t.TempDir()+"/slabot.db")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- daemon(ctx, cfg, ln, nil) }()
-	url := "http://" + ln.Addr().String()
-	get := func(path string) (int, string) {
-		for range 500 {
-			res, err := http.Get(url + path)
-			if err != nil {
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			return res.StatusCode, string(b)
-		}
-		t.Fatalf("%s never answered", path)
-		return 0, ""
-	}
+	d := startDaemon(t, cfg)
+	get := d.get
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz during the outage: %d", code)
 	}
@@ -212,15 +190,12 @@ func TestDaemonStartedDuringJiraOutage(t *testing.T) {
 			break
 		}
 		select {
-		case err := <-done:
+		case err := <-d.done:
 			t.Fatalf("the daemon stopped: %v", err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	d.stop()
 }
 
 // "Stable step identity": a 50% step is inserted into Botron's running
@@ -364,52 +339,24 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	t.Setenv("SLABOT_DISPATCH_EVERY", "200ms")
 	cfg := daemonConfig(t, t.TempDir()+"/slabot.db")
 
-	type proc struct {
-		a      *app
-		url    string
-		cancel context.CancelFunc
-		done   chan error
+	start := func() (*testDaemon, *app) {
+		d := startDaemon(t, cfg)
+		return d, <-d.apps
 	}
-	start := func() *proc {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(t.Context())
-		d := &proc{url: "http://" + ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
-		apps := make(chan *app, 1)
-		go func() { d.done <- daemon(ctx, cfg, ln, func(a *app) { apps <- a }) }()
-		d.a = <-apps
-		return d
-	}
-	readyz := func(d *proc) (int, string) {
-		for range 500 {
-			res, err := http.Get(d.url + "/readyz")
-			if err != nil {
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			return res.StatusCode, string(b)
-		}
-		t.Fatal("/readyz never answered")
-		return 0, ""
-	}
-	waitReady := func(d *proc) {
+	waitReady := func(d *testDaemon) {
 		for {
-			if code, _ := readyz(d); code == http.StatusOK {
+			if code, _ := d.get("/readyz"); code == http.StatusOK {
 				return
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
 
-	one := start()
+	one, _ := start()
 	waitReady(one)
-	two := start()
+	two, twoApp := start()
 	for {
-		code, body := readyz(two)
+		code, body := two.get("/readyz")
 		if code == http.StatusServiceUnavailable && strings.Contains(body, "standby") {
 			break
 		}
@@ -421,21 +368,15 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	// Both run side by side for a while: the first's cycles write, the
 	// second's never start.
 	time.Sleep(2 * time.Second)
-	for _, h := range two.a.worker.Health() {
+	for _, h := range twoApp.worker.Health() {
 		if !h.LastSuccess.IsZero() {
 			t.Fatalf("the standby ran a cycle of %s", h.Product)
 		}
 	}
-	one.cancel()
-	if err := <-one.done; err != nil {
-		t.Fatal(err)
-	}
+	one.stop()
 	waitReady(two) // took over
 	time.Sleep(1500 * time.Millisecond)
-	two.cancel()
-	if err := <-two.done; err != nil {
-		t.Fatal(err)
-	}
+	two.stop()
 
 	comments := 0
 	for _, key := range sites.jira.IssueKeys() {

@@ -234,25 +234,12 @@ func TestRunWrongSlackTokenNotReady(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- daemon(ctx, cfg, ln, nil) }()
-	url := "http://" + ln.Addr().String()
+	d := startDaemon(t, cfg)
 	var code int
 	var body string
 	for range 500 {
-		res, err := http.Get(url + "/readyz")
-		if err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			code, body = res.StatusCode, string(b)
-			if strings.Contains(body, "invalid_auth") {
-				break
-			}
+		if code, body = d.get("/readyz"); strings.Contains(body, "invalid_auth") {
+			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -264,11 +251,8 @@ func TestRunWrongSlackTokenNotReady(t *testing.T) {
 			t.Errorf("/readyz shows %q: %s", s, body)
 		}
 	}
-	if res, err := http.Get(url + "/healthz"); err != nil || res.StatusCode != http.StatusOK {
-		t.Errorf("/healthz while Slack is not ready: %v %v", res, err)
+	if code, _ := d.get("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz while Slack is not ready: %d", code)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("daemon returned %v on shutdown", err)
-	}
+	d.stop()
 }
