@@ -9,6 +9,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // ActionSource lists the stored clicks on ladder messages (bot/outbox).
@@ -183,25 +184,50 @@ func held(p *rules.Policy, e rules.Escalation, cs clicks) string {
 	return fmt.Sprintf("held back: acknowledged in Slack by %s at %s (%s)", who(a), a.At.UTC().Format(time.RFC3339), p.Ladder.Ack.Describe())
 }
 
+// goalCalendar is the calendar goal's clock runs on for the issue of o:
+// its target row's, else the policy's default.
+func goalCalendar(p *rules.Policy, o *rules.Outcome, goal string) *calendar.Calendar {
+	for i := range o.Goals {
+		if gs := &o.Goals[i]; gs.Goal.Name == goal && gs.Calendar != nil {
+			return gs.Calendar
+		}
+	}
+	return p.DefaultCalendar
+}
+
 // repeatDue returns the latest repeat of a step that repeats (ladder
-// steps[].repeat, wall time) when one is due: the step's row again as
-// "STEP#k", due at At + k*Repeat. Only the latest repeat is recorded, so
-// a bot that was down does not send the missed ones in a burst. Repeats
-// stop when the goal is met (the step is no longer due), when the cycle
-// is acknowledged, and wait while it is snoozed.
-func repeatDue(p *rules.Policy, e rules.Escalation, esc outbox.Escalation, cs clicks, now time.Time) (outbox.Escalation, bool) {
+// steps[].repeat) when one is due: the step's row again as "STEP#k", due
+// k*Repeat after At, in wall-clock time or, with repeat_clock: business,
+// in business time of cal (the calendar of the issue's target: the k-th
+// repeat is due when k*Repeat of business time has passed since At, so
+// none falls due at night or over a weekend). Only the latest repeat is
+// recorded, so a bot that was down does not send the missed ones in a
+// burst. Repeats stop when the goal is met (the step is no longer due),
+// when the cycle is acknowledged, and wait while it is snoozed.
+func repeatDue(p *rules.Policy, cal *calendar.Calendar, e rules.Escalation, esc outbox.Escalation, cs clicks, now time.Time) (outbox.Escalation, bool) {
 	if esc.Skip != "" || e.Level < 1 || e.Level > len(p.Ladder.Steps) {
 		return outbox.Escalation{}, false
 	}
-	every := p.Ladder.Steps[e.Level-1].Repeat
-	if every <= 0 || now.Before(e.At.Add(every)) {
+	step := p.Ladder.Steps[e.Level-1]
+	every := step.Repeat
+	if every <= 0 {
+		return outbox.Escalation{}, false
+	}
+	var k int
+	var at time.Time
+	if step.RepeatBusiness && cal != nil {
+		if k = int(cal.Between(e.At, now) / every); k > 0 {
+			at = cal.Add(e.At, time.Duration(k)*every)
+		}
+	} else if k = int(now.Sub(e.At) / every); k > 0 {
+		at = e.At.Add(time.Duration(k) * every)
+	}
+	if k <= 0 {
 		return outbox.Escalation{}, false
 	}
 	if _, acked := cs.ack(e.Goal, e.Cycle); acked {
 		return outbox.Escalation{}, false
 	}
-	k := int(now.Sub(e.At) / every)
-	at := e.At.Add(time.Duration(k) * every)
 	if until := cs.snoozedUntil(e.Goal, e.Cycle, esc.Deadline); now.Before(until) && at.Before(until) {
 		return outbox.Escalation{}, false
 	}

@@ -479,7 +479,7 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		if inserted {
 			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
 		}
-		if rep, ok := repeatDue(p, e, esc, cs, now); ok {
+		if rep, ok := repeatDue(p, goalCalendar(p, o, e.Goal), e, esc, cs, now); ok {
 			if e.Rung == rules.RungAgent {
 				rep.Earlier = earlierTargets(iss, rep.DueAt, e.Channel, known)
 			}

@@ -135,8 +135,8 @@ func TestDigestCompile(t *testing.T) {
 	}
 }
 
-// "A step may repeat every N (business or wall time, say which)": wall
-// time, at least 5 minutes.
+// "A step may repeat every N (business or wall time, say which)": at
+// least 5 minutes, wall-clock time unless repeat_clock says business.
 func TestStepRepeatCompile(t *testing.T) {
 	base, err := os.ReadFile("../deploy/policies/botron.yaml")
 	if err != nil {
@@ -154,6 +154,21 @@ func TestStepRepeatCompile(t *testing.T) {
 	}
 	if _, err := rules.Load("botron.yaml", with("1m")); err == nil || !strings.Contains(err.Error(), "repeat") {
 		t.Errorf("1m: %v", err)
+	}
+	if p.Ladder.Steps[0].RepeatBusiness {
+		t.Error("repeat without repeat_clock is wall-clock time")
+	}
+	if p, err := rules.Load("botron.yaml", with("2h, repeat_clock: business")); err != nil || !p.Ladder.Steps[0].RepeatBusiness || p.Ladder.Steps[0].Repeat != 2*time.Hour {
+		t.Errorf("repeat_clock: business: %v", err)
+	}
+	for _, tc := range []struct{ step, want string }{
+		{"{at: 75%, rung: agent, repeat: 2h, repeat_clock: office}", `ladder.steps[0].repeat_clock: "office" is not a repeat clock (fix: write wall (wall-clock time, the default) or business`},
+		{"{at: 75%, rung: agent, repeat_clock: business}", "ladder.steps[0].repeat_clock: repeat_clock without repeat (fix: add repeat: DURATION to the step, or remove repeat_clock)"},
+	} {
+		_, err := rules.Load("botron.yaml", []byte(strings.Replace(string(base), "{at: 75%, rung: agent}", tc.step, 1)))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "botron.yaml:") {
+			t.Errorf("%s: %v, want %q at its line", tc.step, err, tc.want)
+		}
 	}
 }
 

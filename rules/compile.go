@@ -778,10 +778,19 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 		if r := strings.TrimSpace(sf.Repeat); r != "" {
 			d, err := time.ParseDuration(r)
 			if err != nil || d < 5*time.Minute {
-				c.problem(path+".repeat", "write a wall-clock duration of at least 5m, e.g. repeat: 30m", "%q is not a repeat interval", sf.Repeat)
+				c.problem(path+".repeat", "write a duration of at least 5m, e.g. repeat: 30m", "%q is not a repeat interval", sf.Repeat)
 			} else {
 				s.Repeat = d
 			}
+		}
+		switch clock := strings.TrimSpace(sf.RepeatClock); {
+		case clock == "" || clock == "wall":
+		case clock != "business":
+			c.problem(path+".repeat_clock", "write wall (wall-clock time, the default) or business (the target's business hours)", "%q is not a repeat clock", sf.RepeatClock)
+		case strings.TrimSpace(sf.Repeat) == "":
+			c.problem(path+".repeat_clock", "add repeat: DURATION to the step, or remove repeat_clock", "repeat_clock without repeat")
+		default:
+			s.RepeatBusiness = true
 		}
 		rank := rungRank(s.Rung)
 		if rank < 0 {

@@ -242,9 +242,12 @@ type Step struct {
 	AfterBreach Duration
 	Rung        Rung
 	Channel     string // "" when the rung only pages (Ladder.PagesOnly)
-	// Repeat re-sends the step every Repeat of wall-clock time until the
-	// goal is met or acknowledged (0: once).
-	Repeat time.Duration
+	// Repeat re-sends the step every Repeat until the goal is met or
+	// acknowledged (0: once): wall-clock time, or with RepeatBusiness
+	// business time in the calendar of the issue's target (a reminder every
+	// 2 business hours is quiet at night and over the weekend).
+	Repeat         time.Duration
+	RepeatBusiness bool
 }
 
 // Acknowledgement is the automatic reply carrying the issue number and the

@@ -192,9 +192,11 @@ type rungFile struct {
 type stepFile struct {
 	At   string `yaml:"at"`
 	Rung string `yaml:"rung"`
-	// Repeat re-sends the step every so long (wall time, e.g. 30m) until
-	// the goal is met or acknowledged.
-	Repeat string `yaml:"repeat"`
+	// Repeat re-sends the step every so long (e.g. 30m) until the goal is
+	// met or acknowledged; RepeatClock says whether that is wall-clock
+	// time (wall, the default) or business time (business).
+	Repeat      string `yaml:"repeat"`
+	RepeatClock string `yaml:"repeat_clock"`
 }
 
 type acknowledgementFile struct {
