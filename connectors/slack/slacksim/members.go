@@ -29,10 +29,12 @@ func (s *Sim) Ephemerals() []Ephemeral {
 }
 
 // members is conversations.members: the channel's member ids, paged with
-// limit and cursor (next_cursor "" at the end).
+// limit and cursor (next_cursor "" at the end). Slack takes the channel's
+// id only ("ID of the conversation"): a "#name" is channel_not_found, as
+// it is for conversations.info.
 func (s *Sim) members(p url.Values) answer {
-	c := s.resolveChannel(p.Get("channel"))
-	if c == nil || c.im {
+	c := s.lookup(p.Get("channel"))
+	if c == nil || c.im || c.id != p.Get("channel") {
 		return fail("channel_not_found")
 	}
 	limit := intParam(p, "limit", 100)

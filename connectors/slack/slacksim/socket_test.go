@@ -92,7 +92,7 @@ func TestSocketModeTokens(t *testing.T) {
 }
 
 // chat.postEphemeral reaches only a member of the channel; conversations.members
-// pages; users.info carries the e-mail.
+// pages and takes an id, not a #name; users.info carries the e-mail.
 func TestEphemeralMembersUserInfo(t *testing.T) {
 	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#leads"),
 		slacksim.WithUsers(slacksim.User{ID: "U1", Name: "lea", Email: "Lea@Example.com"}, slacksim.User{ID: "U2", Name: "olaf"}))
@@ -120,6 +120,10 @@ func TestEphemeralMembersUserInfo(t *testing.T) {
 	ids, next, err = api.GetUsersInConversationContext(ctx, &slack.GetUsersInConversationParameters{ChannelID: "C1", Limit: 1, Cursor: next})
 	if err != nil || len(ids) != 1 || ids[0] != "U2" || next != "" {
 		t.Fatalf("page 2: %v %q %v", ids, next, err)
+	}
+	// Slack's conversations.members takes the channel's id only.
+	if _, _, err := api.GetUsersInConversationContext(ctx, &slack.GetUsersInConversationParameters{ChannelID: "#leads"}); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
+		t.Errorf("conversations.members by #name: %v, want channel_not_found", err)
 	}
 	u, err := api.GetUserInfoContext(ctx, "U1")
 	if err != nil || u.Profile.Email != "Lea@Example.com" {
