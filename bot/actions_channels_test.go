@@ -1,0 +1,56 @@
+package bot_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
+)
+
+// A ladder channel slabot could not resolve at start (a private channel
+// nobody had invited the bot to) is known to Clicks only by its "#name".
+// Its members may act once the bot is invited, without a restart, as its
+// escalations go out then; while it cannot be used it grants nothing (a
+// refusal, not an error at every click), and it is looked up by name
+// once a minute, not per click.
+func TestClickInChannelUnresolvedAtStart(t *testing.T) {
+	sim := slacksim.NewServer(slacksim.WithChannel("C0SUP", "#botron-support"), slacksim.WithChannel("C0MGMT", "#botron-management"),
+		slacksim.WithUsers(slacksim.User{ID: "U0LEA", Name: "lea"}))
+	defer sim.Close()
+	sim.AddPrivateChannel("G0LEADS", "botron-leads", false)
+	sim.Join("G0LEADS", "U0LEA")
+	p, err := rules.LoadFile("../deploy/policies/botron.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Ladder.Groups = nil
+	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	store := &actions{}
+	c := &bot.Clicks{Store: store, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL()}),
+		Policies: []*rules.Policy{p}, Channels: map[string]string{"#botron-support": "C0SUP", "#botron-management": "C0MGMT"},
+		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	click := func() (string, error) {
+		return c.Click(context.Background(), outbox.Action{Kind: outbox.ActAcknowledge, Issue: "BEXP-1", Goal: "first_response", Cycle: 1, Step: "breach/team_lead", User: "U0LEA"})
+	}
+	for range 2 {
+		if r, err := click(); err != nil || !strings.Contains(r, "Only members of") || len(store.acts) != 0 {
+			t.Errorf("before the bot is invited to #botron-leads: %q, %v, %d stored", r, err, len(store.acts))
+		}
+	}
+	if n := len(sim.Calls("conversations.list")); n != 1 {
+		t.Errorf("%d conversations.list calls within a minute, want 1", n)
+	}
+	sim.SetMember("G0LEADS", true) // /invite @slabot
+	now = now.Add(61 * time.Second)
+	if r, err := click(); err != nil || !strings.Contains(r, "Acknowledged BEXP-1") || len(store.acts) != 1 {
+		t.Errorf("a member of #botron-leads once the bot is invited: %q, %v, %d stored", r, err, len(store.acts))
+	}
+}
