@@ -29,7 +29,7 @@ type Event struct {
 	Status   int // HTTP status answered
 }
 
-// Alert is the state of one dedup key.
+// Alert is the state of one dedup key in one service (routing key).
 type Alert struct {
 	DedupKey   string
 	RoutingKey string
@@ -167,11 +167,12 @@ func (s *Server) enqueue(w http.ResponseWriter, r *http.Request) {
 			ev.DedupKey = fmt.Sprintf("pdsim-%06d", s.seq)
 			rec.DedupKey = ev.DedupKey
 		}
-		a := s.alerts[ev.DedupKey]
+		k := alertKey(ev.RoutingKey, ev.DedupKey)
+		a := s.alerts[k]
 		if a == nil {
 			a = &Alert{DedupKey: ev.DedupKey, RoutingKey: ev.RoutingKey}
-			s.alerts[ev.DedupKey] = a
-			s.order = append(s.order, ev.DedupKey)
+			s.alerts[k] = a
+			s.order = append(s.order, k)
 		}
 		a.Triggers++
 		a.Status, a.Summary = "triggered", p.Summary
@@ -180,7 +181,7 @@ func (s *Server) enqueue(w http.ResponseWriter, r *http.Request) {
 			invalid("'dedup_key' is required for " + ev.Action + " events")
 			return
 		}
-		if a := s.alerts[ev.DedupKey]; a != nil && ev.Action == "resolve" {
+		if a := s.alerts[alertKey(ev.RoutingKey, ev.DedupKey)]; a != nil && ev.Action == "resolve" {
 			a.Status = "resolved"
 			a.Resolves++
 		}
@@ -190,3 +191,8 @@ func (s *Server) enqueue(w http.ResponseWriter, r *http.Request) {
 	}
 	answer(http.StatusAccepted, map[string]any{"status": "success", "message": "Event processed", "dedup_key": ev.DedupKey})
 }
+
+// alertKey identifies an alert: PagerDuty deduplicates within the service
+// a routing key belongs to, so the same dedup key sent with two routing
+// keys opens two alerts, and a resolve closes only its own service's.
+func alertKey(routingKey, dedupKey string) string { return routingKey + "\x00" + dedupKey }
