@@ -84,28 +84,59 @@ func (o *Outbox) TriggerPage(ctx context.Context, now time.Time, p Page) (insert
 		Step: PageTrigger + ":" + p.Step, Level: 1, Payload: b, DueAt: now})
 }
 
-// ResolvePages records the resolve of a goal cycle's alert, once, and only
-// if a page was triggered for it. The dispatcher sends it after the
-// triggers (a thread's rows go in order).
+// ResolvePages records the resolve of a goal cycle's alerts, once, and
+// only if a page was triggered for it: one resolve per routing key its
+// triggers used, since PagerDuty deduplicates within the service a key
+// belongs to (a team lead's rota and a management on-call that only
+// pages are two alerts, and a resolve closes only its own). The first
+// key's resolve keeps the step "resolve"; another key's is
+// "resolve:ENV". The dispatcher sends them after the triggers (a
+// thread's rows go in order).
 func (o *Outbox) ResolvePages(ctx context.Context, now time.Time, issue, goal string, cycle int) error {
-	var trig []byte
-	err := o.rows.db.QueryRow(ctx, nil, `SELECT payload FROM outbox WHERE kind = 'page' AND issue = ? AND goal = ? AND cycle = ?
-		AND step LIKE 'trigger:%' ORDER BY id LIMIT 1`, issue, goal, cycle).Scan(&trig)
+	rs, err := o.rows.db.Query(ctx, nil, `SELECT payload FROM outbox WHERE kind = 'page' AND issue = ? AND goal = ? AND cycle = ?
+		AND step LIKE 'trigger:%' ORDER BY id`, issue, goal, cycle)
 	if err != nil {
-		return nil // no page for this cycle (sql.ErrNoRows), or nothing readable to resolve
+		return o.rows.db.Wrap("resolve pages", err)
 	}
-	p, err := decodePage(trig)
+	var trig []Page
+	seen := map[string]bool{}
+	for rs.Next() {
+		var b []byte
+		if err := rs.Scan(&b); err != nil {
+			rs.Close()
+			return o.rows.db.Wrap("resolve pages", err)
+		}
+		p, err := decodePage(b)
+		if err != nil {
+			rs.Close()
+			return err
+		}
+		if !seen[p.RoutingKey] {
+			seen[p.RoutingKey] = true
+			trig = append(trig, p)
+		}
+	}
+	err = rs.Err()
+	rs.Close()
 	if err != nil {
-		return err
+		return o.rows.db.Wrap("resolve pages", err)
 	}
-	p.Action, p.Step = PageResolve, ""
-	b, err := json.Marshal(pagePayload{V: envelopeVersion, Kind: kindPageField, Page: p})
-	if err != nil {
-		return err
+	for i, p := range trig {
+		step := PageResolve
+		if i > 0 {
+			step += ":" + p.RoutingKey
+		}
+		p.Action, p.Step = PageResolve, ""
+		b, err := json.Marshal(pagePayload{V: envelopeVersion, Kind: kindPageField, Page: p})
+		if err != nil {
+			return err
+		}
+		if _, err := o.rows.enqueue(ctx, now, intent{Kind: KindPage, Issue: issue, Goal: goal, Cycle: cycle, Step: step,
+			Level: 1, Payload: b, DueAt: now.Add(time.Millisecond)}); err != nil {
+			return err
+		}
 	}
-	_, err = o.rows.enqueue(ctx, now, intent{Kind: KindPage, Issue: issue, Goal: goal, Cycle: cycle, Step: PageResolve,
-		Level: 1, Payload: b, DueAt: now.Add(time.Millisecond)})
-	return err
+	return nil
 }
 
 func decodePage(b []byte) (Page, error) {
