@@ -2,8 +2,10 @@ package slack_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slabot/slabot/bot/outbox"
 	slackc "github.com/slabot/slabot/connectors/slack"
@@ -57,5 +59,37 @@ func TestRungMessageMentionsItsGroups(t *testing.T) {
 	}
 	if n := len(sim.Calls("usergroups.list")); n != 1 {
 		t.Errorf("%d usergroups.list calls, want 1 within a minute", n)
+	}
+}
+
+// Slack not answering usergroups.list for a moment (a 500, a rate limit:
+// it is Tier 2) must not strip the mention from the next level's message,
+// whose group would then not be notified: the last list Slack gave is
+// used until it answers again.
+func TestMentionSurvivesAnUnansweredGroupList(t *testing.T) {
+	sim := slacksim.NewServer(slacksim.WithChannel("CLEAD", "#leads"),
+		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads"}))
+	defer sim.Close()
+	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
+	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, func() time.Time { return now })
+	e := esc("SUP-1", 2, "team lead", outbox.Target{Channel: "CLEAD"})
+	e.Groups = []string{"support-leads"}
+	for i, fault := range []bool{false, true, false} {
+		if fault {
+			sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "usergroups.list"})
+		}
+		_, ts, err := s.Post(context.Background(), "CLEAD", "", outbox.Message{Key: fmt.Sprint("k", i), Escalation: e, Route: outbox.Route{Channel: "CLEAD"}, Status: outbox.Status{ThisLevel: 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range sim.Messages("CLEAD") {
+			if m.TS == ts && !strings.HasPrefix(m.Text, "<!subteam^S0LEADS>") {
+				t.Errorf("post %d (usergroups.list failing: %v) has no mention: %s", i, fault, m.Text)
+			}
+		}
+		now = now.Add(61 * time.Second)
+	}
+	if n := len(sim.Calls("usergroups.list")); n != 3 {
+		t.Errorf("%d usergroups.list calls, want 3 (one a minute)", n)
 	}
 }

@@ -59,23 +59,33 @@ func (s *Sender) Update(ctx context.Context, channel, ts string, m outbox.Messag
 // resolved through usergroups.list, cached a minute. A handle no enabled
 // group has, or a list Slack will not give (no usergroups:read), costs
 // the mention only: the escalation goes out anyway, and slabot check
-// names the group.
+// names the group. When Slack does not answer for a moment (a 500, a
+// rate limit: the method is Tier 2), the last list it gave is used, so
+// the next level's message still notifies its group. Slack is asked
+// without holding the lock: posts to other channels do not wait on it.
 func (s *Sender) mentions(ctx context.Context, m outbox.Message) []string {
 	if len(m.Escalation.Groups) == 0 || m.Route.UserID != "" {
 		return nil
 	}
+	now := s.now()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if now := s.now(); s.groups == nil || now.Sub(s.groupsAt) > time.Minute {
+	groups, fresh := s.groups, s.groups != nil && now.Sub(s.groupsAt) <= time.Minute
+	s.mu.Unlock()
+	if !fresh {
 		ids, err := s.client.UserGroupIDs(ctx)
-		if err != nil {
-			ids = map[string]string{} // tried: not again within the minute
+		switch {
+		case err == nil:
+			groups = ids
+		case groups == nil || !isTransient(err):
+			groups = map[string]string{} // tried: not again within the minute
 		}
-		s.groups, s.groupsAt = ids, now
+		s.mu.Lock()
+		s.groups, s.groupsAt = groups, now
+		s.mu.Unlock()
 	}
 	var out []string
 	for _, h := range m.Escalation.Groups {
-		if id, ok := s.groups[h]; ok {
+		if id, ok := groups[h]; ok {
 			out = append(out, id)
 		}
 	}
