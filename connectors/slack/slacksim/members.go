@@ -33,8 +33,8 @@ func (s *Sim) Ephemerals() []Ephemeral {
 // id only ("ID of the conversation"): a "#name" is channel_not_found, as
 // it is for conversations.info.
 func (s *Sim) members(p url.Values) answer {
-	c := s.lookup(p.Get("channel"))
-	if c == nil || c.im || c.id != p.Get("channel") {
+	c := s.byID(p.Get("channel"))
+	if c == nil || c.im {
 		return fail("channel_not_found")
 	}
 	limit := intParam(p, "limit", 100)

@@ -216,7 +216,7 @@ func page(msgs []*Message, p url.Values) (out []*Message, next string) {
 }
 
 func (s *Sim) history(p url.Values) answer {
-	c := s.lookup(p.Get("channel"))
+	c := s.byID(p.Get("channel"))
 	if c == nil {
 		return fail("channel_not_found")
 	}
@@ -233,7 +233,7 @@ func (s *Sim) history(p url.Values) answer {
 }
 
 func (s *Sim) replies(p url.Values) answer {
-	c := s.lookup(p.Get("channel"))
+	c := s.byID(p.Get("channel"))
 	if c == nil {
 		return fail("channel_not_found")
 	}
@@ -274,7 +274,7 @@ func (s *Sim) listing(c *channel, msgs []*Message, p url.Values) answer {
 
 // info answers conversations.info: whether the bot is a member (may post).
 func (s *Sim) info(p url.Values) answer {
-	c := s.resolveChannel(p.Get("channel"))
+	c := s.byID(p.Get("channel"))
 	if c == nil {
 		return fail("channel_not_found")
 	}

@@ -339,6 +339,16 @@ func (s *Sim) lookup(ref string) *channel {
 	return c
 }
 
+// byID finds a conversation by its id alone, as Slack's conversations.*
+// methods other than posting do ("ID of the conversation": a "#name" is
+// channel_not_found), as the bot sees it. Caller holds s.mu.
+func (s *Sim) byID(id string) *channel {
+	if c := s.chans[id]; c != nil && s.lookup(id) != nil {
+		return c
+	}
+	return nil
+}
+
 // openIM returns (creating) the IM with a user. Caller holds s.mu.
 func (s *Sim) openIM(userID string) *channel {
 	if c := s.imOf[userID]; c != nil {

@@ -92,7 +92,7 @@ func TestSocketModeTokens(t *testing.T) {
 }
 
 // chat.postEphemeral reaches only a member of the channel; conversations.members
-// pages and takes an id, not a #name; users.info carries the e-mail.
+// pages; conversations.* take an id, not a #name; users.info carries the e-mail.
 func TestEphemeralMembersUserInfo(t *testing.T) {
 	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#leads"),
 		slacksim.WithUsers(slacksim.User{ID: "U1", Name: "lea", Email: "Lea@Example.com"}, slacksim.User{ID: "U2", Name: "olaf"}))
@@ -121,9 +121,22 @@ func TestEphemeralMembersUserInfo(t *testing.T) {
 	if err != nil || len(ids) != 1 || ids[0] != "U2" || next != "" {
 		t.Fatalf("page 2: %v %q %v", ids, next, err)
 	}
-	// Slack's conversations.members takes the channel's id only.
+	// Slack's conversations.* methods take the channel's id only (posting
+	// alone takes a name).
 	if _, _, err := api.GetUsersInConversationContext(ctx, &slack.GetUsersInConversationParameters{ChannelID: "#leads"}); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
 		t.Errorf("conversations.members by #name: %v, want channel_not_found", err)
+	}
+	if _, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: "#leads"}); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
+		t.Errorf("conversations.info by #name: %v, want channel_not_found", err)
+	}
+	if _, err := api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: "leads"}); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
+		t.Errorf("conversations.history by name: %v, want channel_not_found", err)
+	}
+	if _, _, _, err := api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: "#leads", Timestamp: "1.000001"}); err == nil || !strings.Contains(err.Error(), "channel_not_found") {
+		t.Errorf("conversations.replies by #name: %v, want channel_not_found", err)
+	}
+	if _, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: "C1"}); err != nil {
+		t.Errorf("conversations.info by id: %v", err)
 	}
 	u, err := api.GetUserInfoContext(ctx, "U1")
 	if err != nil || u.Profile.Email != "Lea@Example.com" {
