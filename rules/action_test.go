@@ -106,6 +106,21 @@ func TestPageRungCompile(t *testing.T) {
 	if _, err := rules.Load("botron.yaml", with("R0UT1NGKEY0123456789abcdefABCDEF")); err == nil || !strings.Contains(err.Error(), "environment variable") {
 		t.Errorf("a routing key pasted into the policy: %v", err)
 	}
+	if len(p.Warnings) != 0 {
+		t.Errorf("one paging rung: warnings %v", p.Warnings)
+	}
+	// Two rungs on one routing key: PagerDuty deduplicates within the
+	// service, so management's page would merge into team_lead's alert and
+	// notify no one new. It loads (a warning names the line and the fix).
+	both := strings.Replace(string(with("SLABOT_PAGERDUTY_BOTRON")), `team_lead: {channel: "#botron-leads"`, `team_lead: {page: SLABOT_PAGERDUTY_BOTRON, channel: "#botron-leads"`, 1)
+	p, err = rules.Load("botron.yaml", []byte(both))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "rungs team_lead and management page the same routing key SLABOT_PAGERDUTY_BOTRON: PagerDuty merges management's page into the alert team_lead's opened, so it notifies no one new"
+	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings.Error(), want) || p.Warnings[0].Path != "ladder.rungs.management.page" || p.Warnings[0].Line == 0 {
+		t.Errorf("warnings %v, want one at ladder.rungs.management.page: %q", p.Warnings, want)
+	}
 }
 
 // "Digest: per product, on a schedule in the policy, one message to a

@@ -740,6 +740,7 @@ func (c *compiler) ladder(p *Policy, f *policyFile) {
 			l.Groups[r] = hs
 		}
 	}
+	c.warnSharedPages(&l)
 	if len(lf.Goals) > 0 {
 		l.Goals = map[string]bool{}
 		for i, gn := range lf.Goals {
@@ -1160,5 +1161,27 @@ func mapJira[T any](c *compiler, path, what string, names []string, term T, inde
 		}
 		index[k] = term
 		index[jn] = term
+	}
+}
+
+// warnSharedPages warns of rungs that page one routing key. Every page of
+// a goal cycle carries one dedup key and PagerDuty deduplicates within the
+// service the routing key belongs to, so the later rung's trigger merges
+// into the alert the earlier rung opened: PagerDuty notifies no one new,
+// and the escalation the ladder promises does not happen there.
+func (c *compiler) warnSharedPages(l *Ladder) {
+	first := map[string]Rung{}
+	for _, r := range []Rung{RungAgent, RungTeamLead, RungManagement} {
+		key := l.Pages[r]
+		if key == "" {
+			continue
+		}
+		if earlier, ok := first[key]; ok {
+			c.warning("ladder.rungs."+string(r)+".page",
+				fmt.Sprintf("give %s the routing key of another PagerDuty service (or escalate within the service's own escalation policy and page from %s only)", r, earlier),
+				"rungs %s and %s page the same routing key %s: PagerDuty merges %s's page into the alert %s's opened, so it notifies no one new", earlier, r, key, r, earlier)
+			continue
+		}
+		first[key] = r
 	}
 }
