@@ -156,6 +156,9 @@ func (c *Client) Verify(ctx context.Context, names []string, overrides map[strin
 			case errors.As(err, &ce):
 			case errors.As(err, &ae) && ae.Code == "channel_not_found":
 				err = &ChannelError{Name: n, ID: ids[n], Problem: "not found: if it is private, " + invite(n) + "; otherwise fix the channel id in SLABOT_SLACK_CHANNELS or the policy"}
+			case errors.As(err, &ae) && !ae.NeedsPerson():
+				// Slack's own failure (internal_error...): not the channel's,
+				// and it may pass; WaitReady asks again.
 			case errors.As(err, &ae) || !isTransient(err):
 				err = &ChannelError{Name: n, ID: ids[n], Problem: strings.TrimPrefix(err.Error(), "slack: ")}
 			}
@@ -211,7 +214,12 @@ func anyTransient(err error) bool {
 	var ae *APIError
 	var ce *ChannelError
 	var se *ScopeError
-	return !errors.As(err, &ae) && !errors.As(err, &ce) && !errors.As(err, &se)
+	if errors.As(err, &ce) || errors.As(err, &se) {
+		return false
+	}
+	// An API error without a fix a person can make (internal_error,
+	// fatal_error, service_unavailable...) is Slack's own trouble.
+	return !errors.As(err, &ae) || !ae.NeedsPerson()
 }
 
 func isTransient(err error) bool {

@@ -276,6 +276,38 @@ func TestVerifyPrivateChannelsAndScopes(t *testing.T) {
 	}
 }
 
+// Slack's own failures come as a 200 with ok:false (internal_error,
+// fatal_error...): at start they are no channel problem a person must
+// fix but trouble that passes, so WaitReady asks again instead of
+// reporting "#support: internal_error" as the channel's fix; a channel
+// the bot is not in stays a person's problem.
+func TestVerifySlackInternalErrorIsTransient(t *testing.T) {
+	sim := slacksim.NewServer(slacksim.WithChannel("C0100", "#support"), slacksim.WithScopes("xoxb-test", RequiredScopes...))
+	defer sim.Close()
+	sim.AddChannel("C0300", "#outside", false)
+	c := NewClient("xoxb-test", ClientOptions{APIURL: sim.APIURL()})
+	ctx := context.Background()
+	for _, tc := range []struct{ method, code string }{
+		{"conversations.info", "internal_error"},
+		{"conversations.list", "fatal_error"},
+		{"auth.test", "service_unavailable"},
+	} {
+		sim.Inject(slacksim.Fault{Kind: slacksim.ErrorCode, Method: tc.method, Code: tc.code})
+		_, err := c.Verify(ctx, []string{"#support"}, nil)
+		var ce *ChannelError
+		if err == nil || errors.As(err, &ce) || !anyTransient(err) {
+			t.Errorf("%s answering %s: %v (channel problem %v), want a transient error", tc.method, tc.code, err, errors.As(err, &ce))
+		}
+		if ids, err := c.Verify(ctx, []string{"#support"}, nil); err != nil || ids["#support"] != "C0100" {
+			t.Errorf("after the %s: %v %v", tc.code, ids, err)
+		}
+	}
+	_, err := c.Verify(ctx, []string{"#outside"}, nil)
+	if ce := (*ChannelError)(nil); !errors.As(err, &ce) || anyTransient(err) {
+		t.Errorf("a channel without the bot: %v, want a person's problem", err)
+	}
+}
+
 // A wrong token: Verify fails with Slack's code and the fix, and the
 // reason carries no token.
 func TestVerifyWrongToken(t *testing.T) {

@@ -18,6 +18,10 @@ const (
 	// closes the connection without answering: the client cannot tell
 	// whether it worked.
 	DropAfterAccept
+	// ErrorCode answers 200 with {"ok":false,"error":Code} and stores
+	// nothing: Slack's own failures (internal_error, fatal_error,
+	// service_unavailable, request_timeout) come this way, not as a 5xx.
+	ErrorCode
 )
 
 func (k FaultKind) String() string {
@@ -28,6 +32,8 @@ func (k FaultKind) String() string {
 		return "500"
 	case DropAfterAccept:
 		return "drop-after-accept"
+	case ErrorCode:
+		return "error-code"
 	}
 	return "none"
 }
@@ -38,6 +44,7 @@ type Fault struct {
 	Method     string        // "" matches every method
 	Channel    string        // "" matches every channel (matched against the channel parameter as sent)
 	RetryAfter time.Duration // for RateLimit; sent in whole seconds, rounded up
+	Code       string        // for ErrorCode: Slack's error, e.g. internal_error
 	Times      int           // how many calls it hits; 0 means 1
 }
 
@@ -83,15 +90,16 @@ func (s *Sim) SetChaos(c Chaos) {
 	s.chaos = &chaos{Chaos: c, rng: rand.New(rand.NewPCG(c.Seed, c.Seed^0x9e3779b97f4a7c15))}
 }
 
-// pickFault returns the fault for this call, if any. Caller holds s.mu.
-func (s *Sim) pickFault(method, channel string) (FaultKind, time.Duration) {
+// pickFault returns the fault for this call, if any, with its Retry-After
+// and error code. Caller holds s.mu.
+func (s *Sim) pickFault(method, channel string) (FaultKind, time.Duration, string) {
 	for i, f := range s.faults {
 		if (f.Method == "" || f.Method == method) && (f.Channel == "" || f.Channel == channel) {
 			f.Times--
 			if f.Times == 0 {
 				s.faults = append(s.faults[:i], s.faults[i+1:]...)
 			}
-			return f.Kind, f.RetryAfter
+			return f.Kind, f.RetryAfter, f.Code
 		}
 	}
 	if c := s.chaos; c != nil {
@@ -102,13 +110,13 @@ func (s *Sim) pickFault(method, channel string) (FaultKind, time.Duration) {
 			x := c.rng.Float64()
 			switch {
 			case x < c.RateLimit:
-				return RateLimit, c.RetryAfter
+				return RateLimit, c.RetryAfter, ""
 			case x < c.RateLimit+c.ServerError:
-				return ServerError, 0
+				return ServerError, 0, ""
 			case x < c.RateLimit+c.ServerError+c.DropAfterAccept:
-				return DropAfterAccept, 0
+				return DropAfterAccept, 0, ""
 			}
 		}
 	}
-	return 0, 0
+	return 0, 0, ""
 }

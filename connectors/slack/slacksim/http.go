@@ -107,8 +107,12 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// app-level token calls nothing else.
 		a = fail("not_allowed_token_type")
 	default:
-		kind, retry = s.pickFault(method, p.Get("channel"))
-		if kind != RateLimit && kind != ServerError {
+		var code string
+		kind, retry, code = s.pickFault(method, p.Get("channel"))
+		if kind == ErrorCode {
+			a = fail(code)
+		}
+		if kind != RateLimit && kind != ServerError && kind != ErrorCode {
 			s.reqHost = r.Host
 			granted, checked := s.scopes[token]
 			s.granted = nil
@@ -139,7 +143,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusInternalServerError
 	case DropAfterAccept:
 		status = 0
-	default:
+	default: // ErrorCode too: a 200 with Slack's error
 		if !known {
 			status = http.StatusNotFound
 		}
