@@ -3,6 +3,7 @@ module github.com/slabot/slabot
 go 1.26.0
 
 require (
+	github.com/PagerDuty/go-pagerduty v1.8.0
 	github.com/andygrunwald/go-jira v1.17.0
 	github.com/arran4/golang-ical v0.3.2
 	github.com/caarlos0/env/v11 v11.4.2
@@ -19,7 +20,6 @@ require (
 )
 
 require (
-	github.com/PagerDuty/go-pagerduty v1.8.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect

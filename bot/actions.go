@@ -51,6 +51,8 @@ type Clicks struct {
 	MembersTTL time.Duration
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// Metrics counts the clicks (Metrics.Clicks); nil: not counted.
+	Metrics *Metrics
 
 	mu       sync.Mutex
 	members  map[string]memberList // by channel id, or groupKey + user group id
@@ -78,9 +80,11 @@ func (c *Clicks) Click(ctx context.Context, a outbox.Action) (string, error) {
 	}
 	ok, err := c.mayAct(ctx, p, a.User, now())
 	if err != nil {
+		c.count(p, a, "error")
 		return "", fmt.Errorf("checking who may act on %s: %w", p.Product, err)
 	}
 	if !ok {
+		c.count(p, a, "refused")
 		c.log().Info("click refused: not a member of the ladder's channels or groups", "product", p.Product, "issue", a.Issue, "user", a.User, "action", a.Kind)
 		who := strings.Join(ladderChannelNames(p), ", ")
 		if hs := p.Ladder.GroupHandles(); len(hs) > 0 {
@@ -100,7 +104,13 @@ func (c *Clicks) Click(ctx context.Context, a outbox.Action) (string, error) {
 	}
 	inserted, prior, err := c.Store.RecordAction(ctx, now(), a)
 	if err != nil {
+		c.count(p, a, "error")
 		return "", err
+	}
+	if inserted {
+		c.count(p, a, "recorded")
+	} else {
+		c.count(p, a, "repeated")
 	}
 	goal := goalTitle(p, a.Goal)
 	switch a.Kind {
@@ -118,6 +128,13 @@ func (c *Clicks) Click(ctx context.Context, a outbox.Action) (string, error) {
 		return fmt.Sprintf("Snoozed %s (%s) for %s: reminders wait until then, never past the deadline.", a.Issue, goal, a.Snooze), nil
 	}
 	return "", nil
+}
+
+// count adds the click to Metrics.Clicks.
+func (c *Clicks) count(p *rules.Policy, a outbox.Action, result string) {
+	if c.Metrics != nil && c.Metrics.Clicks != nil {
+		c.Metrics.Clicks.WithLabelValues(p.Product, string(a.Kind), result).Inc()
+	}
 }
 
 func who(a outbox.Action) string {

@@ -24,6 +24,12 @@ type Metrics struct {
 	// on the edit screen, option missing, wrong type); the rest of the
 	// issue's write went through.
 	FieldRefusals *prometheus.CounterVec
+	// Clicks counts presses of the Slack buttons by product, action and
+	// result (recorded, repeated: the same fact already stored, refused:
+	// not a member of the ladder's channels or groups, error: not stored,
+	// the person is asked to try again). A support manager sees whether
+	// the buttons are used and whether the wrong people are pressing them.
+	Clicks *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: none).
@@ -57,9 +63,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		FieldRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "slabot_field_refusals_total", Help: "Fields Jira refused to set on an issue (not on the edit screen, option missing, wrong type), by policy field name; the issue's other fields, labels and comments were written.",
 		}, []string{"product", "field"}),
+		Clicks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "slabot_clicks_total", Help: "Presses of the Slack buttons, by product, action (acknowledge, claim, snooze) and result (recorded, repeated, refused, error).",
+		}, []string{"product", "action", "result"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.CycleDuration, m.Cycles, m.Writes, m.Issues, m.Escalations, m.LastSuccess, m.StaleCalendars, m.FeedRefreshes, m.FieldRefusals)
+		reg.MustRegister(m.CycleDuration, m.Cycles, m.Writes, m.Issues, m.Escalations, m.LastSuccess, m.StaleCalendars, m.FeedRefreshes, m.FieldRefusals, m.Clicks)
 	}
 	return m
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
@@ -505,5 +506,17 @@ func TestUserGroupMemberAcknowledges(t *testing.T) {
 	}
 	if acts, _ := e.outbox.Actions(context.Background(), "BEXP"); len(acts) != 1 || acts[0].User != greta {
 		t.Errorf("stored clicks %+v, want Greta's acknowledgement alone", acts)
+	}
+	e.press(greta, m, "slabot.ack") // a double click: the same fact
+	e.waitReplies(greta, 2)
+	clicks := e.clicks.Metrics.Clicks
+	for result, want := range map[string]float64{"refused": 1, "recorded": 1, "repeated": 1, "error": 0} {
+		var m dto.Metric
+		if err := clicks.WithLabelValues("Botron Support", "acknowledge", result).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.GetCounter().GetValue(); got != want {
+			t.Errorf("slabot_clicks_total{result=%q} = %v, want %v", result, got, want)
+		}
 	}
 }

@@ -222,12 +222,13 @@ func (d *demoEnv) start(ctx context.Context) error {
 		return err
 	}
 	d.reg.MustRegister(newConnectorCollector(d.jira), outbox.NewCollector(d.outbox))
+	metrics := bot.NewMetrics(d.reg)
 	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: d.jira, Writer: d.jira,
 		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL, Actions: d.outbox, Pages: d.outbox, Digests: d.outbox,
 		Schedules:    demoSchedules(d.policies, d.tick),
-		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: bot.NewMetrics(d.reg), ResyncEvery: d.resyncEvery})
+		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: metrics, ResyncEvery: d.resyncEvery})
 	d.clicks = &bot.Clicks{Store: d.outbox, Workspace: sc, Policies: d.policies, Channels: demoChannels(d.policies),
-		Now: d.clock.Now, Logger: d.log}
+		Now: d.clock.Now, Logger: d.log, Metrics: metrics}
 	return err
 }
 

@@ -109,7 +109,7 @@ func newApp(ctx context.Context, cfg config, channels map[string]string, reg *pr
 		return nil, err
 	}
 	if cfg.SlackAppToken != "" && cfg.SlackToken != "" {
-		a.clicks = &bot.Clicks{Store: a.outbox, Workspace: sc, Policies: a.policies, Channels: channels, Directory: directory, Logger: a.log}
+		a.clicks = &bot.Clicks{Store: a.outbox, Workspace: sc, Policies: a.policies, Channels: channels, Directory: directory, Logger: a.log, Metrics: metrics}
 	}
 	a.reg.MustRegister(newConnectorCollector(a.jira), outbox.NewCollector(a.outbox),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
