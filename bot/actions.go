@@ -27,8 +27,10 @@ type Workspace interface {
 	// UserGroupIDs maps the handles of the enabled user groups to their ids.
 	UserGroupIDs(ctx context.Context) (map[string]string, error)
 	UserGroupMembers(ctx context.Context, id string) ([]string, error)
-	// ResolveChannels maps "#name"s to channel ids (conversations.list).
-	ResolveChannels(ctx context.Context, names []string, overrides map[string]string) (map[string]string, error)
+	// ChannelID resolves a "#name" to its channel id (conversations.list),
+	// caching the answer; an error that needs a person says so
+	// (NeedsPerson).
+	ChannelID(ctx context.Context, name string) (string, error)
 }
 
 // Clicks decides what a press of Acknowledge, Claim or Snooze does: it
@@ -58,7 +60,6 @@ type Clicks struct {
 	members  map[string]memberList // by channel id, or groupKey + user group id
 	groups   map[string]string     // user group handle -> id
 	groupsAt time.Time
-	named    map[string]namedChannel // "#name" not in Channels -> its id, or why not
 	warned   map[string]bool         // problems logged once
 }
 
@@ -182,7 +183,7 @@ func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now t
 	}
 	var errs []error
 	for _, name := range ladderChannelNames(p) {
-		id, err := c.channelID(ctx, name, now)
+		id, err := c.channelID(ctx, name)
 		if needsPerson(err) {
 			c.warnOnce("channel:"+name, "ladder channel cannot be used: its members cannot act until it is fixed (slabot check says how)",
 				"product", p.Product, "channel", name, "err", err)
@@ -254,45 +255,17 @@ func (c *Clicks) inGroup(ctx context.Context, p *rules.Policy, handles []string,
 	return false, nil
 }
 
-// namedChannel is a "#name" resolved through Slack at a moment.
-type namedChannel struct {
-	id  string
-	err error
-	at  time.Time
-}
-
 // channelID is the id of a ladder channel as the policy names it: from
-// Channels, an id as it is, and a "#name" slabot could not resolve at
-// start (a private channel nobody had invited the bot to) through
-// conversations.list, trusted for MembersTTL, failures too. Slack's
-// conversations.members takes ids only, and the outbox delivers to such
-// a channel once the bot is invited, so its members must be able to act
-// then, without a restart.
-func (c *Clicks) channelID(ctx context.Context, name string, now time.Time) (string, error) {
+// Channels, else through the workspace's name cache (a "#name" slabot
+// could not resolve at start, such as a private channel nobody had invited
+// the bot to). Slack's conversations.members takes ids only, and the
+// outbox delivers to such a channel once the bot is invited, so its
+// members must be able to act then, without a restart.
+func (c *Clicks) channelID(ctx context.Context, name string) (string, error) {
 	if id, ok := c.Channels[name]; ok {
 		return id, nil
 	}
-	if !strings.HasPrefix(name, "#") {
-		return name, nil
-	}
-	c.mu.Lock()
-	n, ok := c.named[name]
-	c.mu.Unlock()
-	if ok && now.Sub(n.at) <= c.ttl() {
-		return n.id, n.err
-	}
-	ids, err := c.Workspace.ResolveChannels(ctx, []string{name}, nil)
-	if err != nil && !needsPerson(err) {
-		return "", err // no answer: asked again at the next click
-	}
-	n = namedChannel{id: ids[name], err: err, at: now}
-	c.mu.Lock()
-	if c.named == nil {
-		c.named = map[string]namedChannel{}
-	}
-	c.named[name] = n
-	c.mu.Unlock()
-	return n.id, n.err
+	return c.Workspace.ChannelID(ctx, name)
 }
 
 // groupKey prefixes a user group's id in the member cache, beside channel ids.

@@ -34,9 +34,10 @@ func TestClickInChannelUnresolvedAtStart(t *testing.T) {
 	p.Ladder.Groups = nil
 	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
 	store := &actions{}
-	c := &bot.Clicks{Store: store, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL()}),
+	clock := func() time.Time { return now }
+	c := &bot.Clicks{Store: store, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL(), Now: clock}),
 		Policies: []*rules.Policy{p}, Channels: map[string]string{"#botron-support": "C0SUP", "#botron-management": "C0MGMT"},
-		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Now: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	click := func() (string, error) {
 		return c.Click(context.Background(), outbox.Action{Kind: outbox.ActAcknowledge, Issue: "BEXP-1", Goal: "first_response", Cycle: 1, Step: "breach/team_lead", User: "U0LEA"})
 	}

@@ -107,7 +107,7 @@ func newEnvDir(t testing.TB, directory map[string]string, tweak func(*outbox.Opt
 
 // outbox opens another outbox (another process, say) on the env's store.
 func (e *env) outbox(tweak func(*outbox.Options)) *outbox.Outbox {
-	return e.outboxWith(slackc.NewClient(token, slackc.ClientOptions{APIURL: e.sim.APIURL(), Timeout: 10 * time.Second}), tweak)
+	return e.outboxWith(slackc.NewClient(token, slackc.ClientOptions{APIURL: e.sim.APIURL(), Timeout: 10 * time.Second, Now: e.clock.Now}), tweak)
 }
 
 func (e *env) outboxWith(client *slackc.Client, tweak func(*outbox.Options)) *outbox.Outbox {

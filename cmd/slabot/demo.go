@@ -207,7 +207,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 	if err := d.jira.Connect(ctx); err != nil {
 		return err
 	}
-	sc := slack.NewClient("xoxb-demo", slack.ClientOptions{APIURL: d.ssim.APIURL(), AppToken: "xapp-demo"})
+	sc := slack.NewClient("xoxb-demo", slack.ClientOptions{APIURL: d.ssim.APIURL(), AppToken: "xapp-demo", Now: d.clock.Now})
 	d.slack = sc
 	d.reg = prometheus.NewRegistry()
 	sender := slack.NewSender(sc, nil, d.clock.Now)

@@ -126,6 +126,54 @@ func (c *Client) ResolveChannels(ctx context.Context, names []string, overrides 
 	return out, errors.Join(errs...)
 }
 
+// needsPerson: only a person can fix err (a NeedsPerson method says so).
+func needsPerson(err error) bool {
+	var p interface{ NeedsPerson() bool }
+	return errors.As(err, &p) && p.NeedsPerson()
+}
+
+// namedChannel is a channel name resolved through Slack at a moment.
+type namedChannel struct {
+	id  string
+	err error
+	at  time.Time
+}
+
+// namedTTL is how long a channel name's resolution is trusted: a person
+// may invite the bot, unarchive or rename a channel at any time, and a
+// blocked row is tried again every few minutes.
+const namedTTL = time.Minute
+
+// ChannelID resolves a channel a policy names as "#name" (one slabot
+// could not use when it started: a private channel nobody had invited the
+// bot to, an archived one) through conversations.list; an id passes as it
+// is. An answer, or a problem only a person can fix (a *ChannelError), is
+// trusted for namedTTL; Slack not answering is not remembered. Delivery
+// (Resolver) and the buttons' membership check (bot.Clicks) share this
+// cache, so a name costs one conversations.list scan a minute, not one
+// per caller.
+func (c *Client) ChannelID(ctx context.Context, name string) (string, error) {
+	if !strings.HasPrefix(name, "#") {
+		return name, nil
+	}
+	now := c.now()
+	c.mu.Lock()
+	n, ok := c.named[name]
+	c.mu.Unlock()
+	if ok && now.Sub(n.at) <= namedTTL {
+		return n.id, n.err
+	}
+	ids, err := c.ResolveChannels(ctx, []string{name}, nil)
+	if err != nil && !needsPerson(err) {
+		return "", err
+	}
+	n = namedChannel{id: ids[name], err: err, at: now}
+	c.mu.Lock()
+	c.named[name] = n
+	c.mu.Unlock()
+	return n.id, n.err
+}
+
 // Verify checks what every escalation needs before the first one is due:
 // the token works (auth.test) with every scope slabot uses, each ladder
 // channel resolves, and the bot can post to it. It returns the channel

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -16,10 +17,15 @@ import (
 // Client is the slice of the Slack Web API slabot uses, on top of
 // slack-go, with errors classified (APIError, RateLimitError,
 // UncertainError). It does not retry: the Dispatcher decides, because a
-// blind retry of a post is how duplicates happen.
+// blind retry of a post is how duplicates happen. Its only state is the
+// cache of channel names (ChannelID), shared by delivery and the buttons.
 type Client struct {
 	api *slack.Client
 	hc  *http.Client // also answers interactions through their response_url
+	now func() time.Time
+
+	mu    sync.Mutex
+	named map[string]namedChannel // "#name" -> its id, or why it cannot be used
 }
 
 // ClientOptions configure NewClient. The zero value talks to Slack.
@@ -34,6 +40,8 @@ type ClientOptions struct {
 	// AppToken is the app-level token (xapp-...) that opens Socket Mode
 	// connections (Listen); empty: no interactivity.
 	AppToken string
+	// Now is the clock of ChannelID's cache (default time.Now).
+	Now func() time.Time
 }
 
 // NewClient returns a client for a bot token (xoxb-...).
@@ -56,7 +64,10 @@ func NewClient(token string, o ClientOptions) *Client {
 		}
 		opts = append(opts, slack.OptionAPIURL(u))
 	}
-	return &Client{api: slack.New(token, opts...), hc: hc}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Client{api: slack.New(token, opts...), hc: hc, now: o.Now, named: map[string]namedChannel{}}
 }
 
 // Identity is who the token authenticates as. Scopes are the token's

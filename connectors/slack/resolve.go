@@ -26,21 +26,8 @@ type Resolver struct {
 
 	mu     sync.Mutex
 	byMail map[string]lookup
-	dms    map[string]string       // user id -> DM channel id
-	named  map[string]namedChannel // "#name" -> its id, or why it cannot be used
+	dms    map[string]string // user id -> DM channel id
 }
-
-// namedChannel is a channel name resolved through Slack at a moment.
-type namedChannel struct {
-	id  string
-	err error
-	at  time.Time
-}
-
-// namedTTL is how long a channel name's resolution is trusted: a person
-// may invite the bot, unarchive or rename a channel at any time, and a
-// blocked row is tried again every few minutes.
-const namedTTL = time.Minute
 
 type lookup struct {
 	user string // "" when Slack has no such user
@@ -66,7 +53,7 @@ func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, 
 		dir[k] = v
 	}
 	return &Resolver{client: c, directory: dir, ttl: missTTL, now: now,
-		byMail: map[string]lookup{}, dms: map[string]string{}, named: map[string]namedChannel{}}
+		byMail: map[string]lookup{}, dms: map[string]string{}}
 }
 
 // Resolve returns where to post. Errors are Slack errors from the lookup
@@ -81,7 +68,7 @@ func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, 
 func (r *Resolver) Resolve(ctx context.Context, t outbox.Target) (outbox.Route, error) {
 	for _, ch := range []*string{&t.Channel, &t.FallbackChannel} {
 		if strings.HasPrefix(*ch, "#") {
-			id, err := r.channel(ctx, *ch)
+			id, err := r.client.ChannelID(ctx, *ch)
 			if err != nil {
 				return outbox.Route{}, err
 			}
@@ -147,26 +134,6 @@ func (r *Resolver) userFor(ctx context.Context, t outbox.Target) (string, error)
 	r.byMail[email] = lookup{user: user, at: r.now()}
 	r.mu.Unlock()
 	return user, nil
-}
-
-// channel resolves a "#name" through conversations.list, trusting an
-// answer for namedTTL.
-func (r *Resolver) channel(ctx context.Context, name string) (string, error) {
-	r.mu.Lock()
-	n, ok := r.named[name]
-	r.mu.Unlock()
-	if ok && r.now().Sub(n.at) < namedTTL {
-		return n.id, n.err
-	}
-	ids, err := r.client.ResolveChannels(ctx, []string{name}, nil)
-	if err != nil && isTransient(err) {
-		return "", err
-	}
-	n = namedChannel{id: ids[name], err: err, at: r.now()}
-	r.mu.Lock()
-	r.named[name] = n
-	r.mu.Unlock()
-	return n.id, n.err
 }
 
 func (r *Resolver) dm(ctx context.Context, user string) (outbox.Route, error) {

@@ -106,6 +106,7 @@ func exerciseClient(t *testing.T, scopes []string) []string {
 		},
 		"FindFile":        func() error { _, _, err := c.FindFile(ctx, "C1", "", "r.md", time.Now().Add(-time.Hour)); return err },
 		"ResolveChannels": func() error { _, err := c.ResolveChannels(ctx, []string{"#support", "#leads"}, nil); return err },
+		"ChannelID":       func() error { _, err := c.ChannelID(ctx, "#leads"); return err },
 		"Verify":          func() error { _, err := c.Verify(ctx, []string{"#support", "#leads"}, nil); return err },
 		"WaitReady": func() error {
 			wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond) // a missing scope is retried: give up
