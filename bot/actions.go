@@ -60,7 +60,7 @@ type Clicks struct {
 	members  map[string]memberList // by channel id, or groupKey + user group id
 	groups   map[string]string     // user group handle -> id
 	groupsAt time.Time
-	warned   map[string]bool         // problems logged once
+	warned   map[string]bool // problems logged once
 }
 
 type memberList struct {
