@@ -24,7 +24,8 @@ type ActionStore interface {
 type Workspace interface {
 	Members(ctx context.Context, channel string) ([]string, error)
 	UserEmail(ctx context.Context, user string) (string, error)
-	// UserGroupIDs maps the handles of the enabled user groups to their ids.
+	// UserGroupIDs maps the handles of the enabled user groups to their
+	// ids, caching the list.
 	UserGroupIDs(ctx context.Context) (map[string]string, error)
 	UserGroupMembers(ctx context.Context, id string) ([]string, error)
 	// ChannelID resolves a "#name" to its channel id (conversations.list),
@@ -48,19 +49,18 @@ type Clicks struct {
 	// Directory is the assignee mapping used for DMs (Jira accountId or
 	// e-mail -> Slack user id); Claim reads it backwards.
 	Directory map[string]string
-	// MembersTTL is how long a channel's or user group's member list, and
-	// the list of user groups, is trusted (default 1m).
+	// MembersTTL is how long a channel's or user group's member list is
+	// trusted (default 1m); the workspace caches channel names and the
+	// list of user groups itself.
 	MembersTTL time.Duration
 	Now        func() time.Time
 	Logger     *slog.Logger
 	// Metrics counts the clicks (Metrics.Clicks); nil: not counted.
 	Metrics *Metrics
 
-	mu       sync.Mutex
-	members  map[string]memberList // by channel id, or groupKey + user group id
-	groups   map[string]string     // user group handle -> id
-	groupsAt time.Time
-	warned   map[string]bool // problems logged once
+	mu      sync.Mutex
+	members map[string]memberList // by channel id, or groupKey + user group id
+	warned  map[string]bool       // problems logged once
 }
 
 type memberList struct {
@@ -225,7 +225,7 @@ func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now t
 // down) is an error: the click is not refused for it, the person is told
 // to try again.
 func (c *Clicks) inGroup(ctx context.Context, p *rules.Policy, handles []string, user string, now time.Time) (bool, error) {
-	ids, err := c.groupIDs(ctx, now)
+	ids, err := c.Workspace.UserGroupIDs(ctx)
 	if needsPerson(err) {
 		c.warnOnce("usergroups", "slack user groups cannot be read: they grant nothing until fixed (slabot check says how)", "product", p.Product, "err", err)
 		return false, nil
@@ -303,25 +303,6 @@ func (c *Clicks) cached(key string, now time.Time, fetch func() ([]string, error
 	c.members[key] = ml
 	c.mu.Unlock()
 	return ml, nil
-}
-
-// groupIDs is the workspace's enabled user groups by handle, cached like
-// member lists.
-func (c *Clicks) groupIDs(ctx context.Context, now time.Time) (map[string]string, error) {
-	c.mu.Lock()
-	ids, at := c.groups, c.groupsAt
-	c.mu.Unlock()
-	if ids != nil && now.Sub(at) <= c.ttl() {
-		return ids, nil
-	}
-	ids, err := c.Workspace.UserGroupIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.groups, c.groupsAt = ids, now
-	c.mu.Unlock()
-	return ids, nil
 }
 
 // warnOnce logs a problem the first time it is seen (by key) in this

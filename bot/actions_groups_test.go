@@ -53,7 +53,7 @@ func TestClickByUserGroupMember(t *testing.T) {
 	var logs bytes.Buffer
 	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
 	store := &actions{}
-	c := &bot.Clicks{Store: store, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL()}),
+	c := &bot.Clicks{Store: store, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL(), Now: func() time.Time { return now }}),
 		Policies: []*rules.Policy{p}, Channels: botronChannels,
 		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	ctx := context.Background()

@@ -18,14 +18,18 @@ import (
 // slack-go, with errors classified (APIError, RateLimitError,
 // UncertainError). It does not retry: the Dispatcher decides, because a
 // blind retry of a post is how duplicates happen. Its only state is the
-// cache of channel names (ChannelID), shared by delivery and the buttons.
+// caches of channel names (ChannelID) and user group handles
+// (UserGroupIDs), shared by delivery and the buttons.
 type Client struct {
 	api *slack.Client
 	hc  *http.Client // also answers interactions through their response_url
 	now func() time.Time
 
-	mu    sync.Mutex
-	named map[string]namedChannel // "#name" -> its id, or why it cannot be used
+	mu        sync.Mutex
+	named     map[string]namedChannel // "#name" -> its id, or why it cannot be used
+	groups    map[string]string       // enabled user groups: handle -> id
+	groupsErr error                   // why Slack would not list them (a person must act)
+	groupsAt  time.Time
 }
 
 // ClientOptions configure NewClient. The zero value talks to Slack.
@@ -40,7 +44,8 @@ type ClientOptions struct {
 	// AppToken is the app-level token (xapp-...) that opens Socket Mode
 	// connections (Listen); empty: no interactivity.
 	AppToken string
-	// Now is the clock of ChannelID's cache (default time.Now).
+	// Now is the clock of the ChannelID and UserGroupIDs caches (default
+	// time.Now).
 	Now func() time.Time
 }
 

@@ -71,7 +71,8 @@ func TestMentionSurvivesAnUnansweredGroupList(t *testing.T) {
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads"}))
 	defer sim.Close()
 	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
-	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, func() time.Time { return now })
+	clock := func() time.Time { return now }
+	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL(), Now: clock}), nil, clock)
 	e := esc("SUP-1", 2, "team lead", outbox.Target{Channel: "CLEAD"})
 	e.Groups = []string{"support-leads"}
 	for i, fault := range []bool{false, true, false} {

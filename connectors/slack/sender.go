@@ -2,7 +2,6 @@ package slack
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/slabot/slabot/bot/outbox"
@@ -15,11 +14,6 @@ type Sender struct {
 	client   *Client
 	resolver *Resolver
 	buttons  bool
-	now      func() time.Time
-
-	mu       sync.Mutex
-	groups   map[string]string // user group handle -> id, for mentions
-	groupsAt time.Time
 }
 
 // EnableButtons puts Acknowledge, Claim and Snooze buttons on ladder
@@ -31,10 +25,7 @@ var _ outbox.Sender = (*Sender)(nil)
 // NewSender wires a client and the assignee directory (Jira accountIds
 // and e-mails to Slack user ids; see NewResolver).
 func NewSender(c *Client, directory map[string]string, now func() time.Time) *Sender {
-	if now == nil {
-		now = time.Now
-	}
-	return &Sender{client: c, resolver: NewResolver(c, directory, time.Hour, now), now: now}
+	return &Sender{client: c, resolver: NewResolver(c, directory, time.Hour, now)}
 }
 
 // Resolve says where a rung's message goes.
@@ -55,34 +46,16 @@ func (s *Sender) Update(ctx context.Context, channel, ts string, m outbox.Messag
 }
 
 // mentions are the ids of the rung's user groups, for a message to a
-// channel (a DM to the assignee mentions nobody else). The handles are
-// resolved through usergroups.list, cached a minute. A handle no enabled
-// group has, or a list Slack will not give (no usergroups:read), costs
-// the mention only: the escalation goes out anyway, and slabot check
-// names the group. When Slack does not answer for a moment (a 500, a
-// rate limit: the method is Tier 2), the last list it gave is used, so
-// the next level's message still notifies its group. Slack is asked
-// without holding the lock: posts to other channels do not wait on it.
+// channel (a DM to the assignee mentions nobody else), from the client's
+// cached list (UserGroupIDs). A handle no enabled group has, or a list
+// Slack will not give (no usergroups:read, or no answer and no earlier
+// list), costs the mention only: the escalation goes out anyway, and
+// slabot check names the group.
 func (s *Sender) mentions(ctx context.Context, m outbox.Message) []string {
 	if len(m.Escalation.Groups) == 0 || m.Route.UserID != "" {
 		return nil
 	}
-	now := s.now()
-	s.mu.Lock()
-	groups, fresh := s.groups, s.groups != nil && now.Sub(s.groupsAt) <= time.Minute
-	s.mu.Unlock()
-	if !fresh {
-		ids, err := s.client.UserGroupIDs(ctx)
-		switch {
-		case err == nil:
-			groups = ids
-		case groups == nil || !isTransient(err):
-			groups = map[string]string{} // tried: not again within the minute
-		}
-		s.mu.Lock()
-		s.groups, s.groupsAt = groups, now
-		s.mu.Unlock()
-	}
+	groups, _ := s.client.UserGroupIDs(ctx)
 	var out []string
 	for _, h := range m.Escalation.Groups {
 		if id, ok := groups[h]; ok {

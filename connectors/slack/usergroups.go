@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -30,22 +31,51 @@ func (e *GroupError) Error() string {
 // ErrorCode is the class of the problem, for logs and metrics.
 func (e *GroupError) ErrorCode() string { return "usergroup_unusable" }
 
+// groupsTTL is how long the list of user groups is trusted.
+const groupsTTL = time.Minute
+
 // UserGroupIDs maps the handle of every enabled user group of the
 // workspace to its id (usergroups.list, scope usergroups:read). Disabled
 // groups are left out: mentioning one notifies nobody, so its members are
-// not "the leads" any more.
+// not "the leads" any more. The answer is trusted for groupsTTL, shared
+// by the mentions in messages (Sender) and the buttons' membership check
+// (bot.Clicks): the method is Tier 2. So is a refusal only a person can
+// fix (no usergroups:read, a plan without user groups). When Slack does
+// not answer for a moment (a 500, a rate limit) the last list it gave is
+// used, so the next level's message still notifies its group; with no
+// list yet the error is returned and Slack asked again next time. Slack
+// is asked without holding the lock.
 func (c *Client) UserGroupIDs(ctx context.Context) (map[string]string, error) {
+	now := c.now()
+	c.mu.Lock()
+	groups, gerr, at := c.groups, c.groupsErr, c.groupsAt
+	c.mu.Unlock()
+	if !at.IsZero() && now.Sub(at) <= groupsTTL {
+		return groups, gerr
+	}
 	gs, err := c.api.GetUserGroupsContext(ctx)
 	if err != nil {
-		return nil, classify("usergroups.list", "", err)
-	}
-	out := make(map[string]string, len(gs))
-	for _, g := range gs {
-		if g.DateDelete == 0 {
-			out[g.Handle] = g.ID
+		err = classify("usergroups.list", "", err)
+		if !needsPerson(err) {
+			if groups == nil {
+				return nil, err
+			}
+			err = nil // keep the last list for another minute
+		} else {
+			groups = nil
+		}
+	} else {
+		groups = make(map[string]string, len(gs))
+		for _, g := range gs {
+			if g.DateDelete == 0 {
+				groups[g.Handle] = g.ID
+			}
 		}
 	}
-	return out, nil
+	c.mu.Lock()
+	c.groups, c.groupsErr, c.groupsAt = groups, err, now
+	c.mu.Unlock()
+	return groups, err
 }
 
 // UserGroupMembers lists the members of a user group, by its id
