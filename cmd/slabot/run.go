@@ -162,21 +162,10 @@ func slackChannels(ctx context.Context, cfg config, wait bool, report func(error
 		return sc.WaitReady(ctx, ladderChannels(policies), overrides, report)
 	}
 	ids, err = sc.Verify(ctx, ladderChannels(policies), overrides)
-	if err != nil && (ids == nil || anyTransientSlack(err)) {
+	if err != nil && (ids == nil || slack.AnyTransient(err)) {
 		return nil, nil, errors.New(slack.Reason(err))
 	}
 	return ids, err, nil
-}
-
-// anyTransientSlack reports whether a Verify error holds a failure that
-// may go away by itself (no answer, 5xx, 429).
-func anyTransientSlack(err error) bool {
-	for _, e := range unjoin(err) {
-		if transient(e) {
-			return true
-		}
-	}
-	return false
 }
 
 // runOnce is `slabot once`: one cycle of every product and one delivery

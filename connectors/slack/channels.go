@@ -231,7 +231,7 @@ func (c *Client) WaitReady(ctx context.Context, names []string, overrides map[st
 	delay := 5 * time.Second
 	for {
 		ids, err := c.Verify(ctx, names, overrides)
-		if err == nil || (ids != nil && !anyTransient(err)) {
+		if err == nil || (ids != nil && !AnyTransient(err)) {
 			report(err)
 			return ids, err, nil
 		}
@@ -248,12 +248,13 @@ func (c *Client) WaitReady(ctx context.Context, names []string, overrides map[st
 	}
 }
 
-// anyTransient reports whether any of the errors joined in err may go
-// away by itself.
-func anyTransient(err error) bool {
+// AnyTransient reports whether any of the errors joined in err (Verify's)
+// may go away by itself: no answer, a 5xx, a 429, or Slack's own failure
+// (internal_error...), as opposed to what only a person can fix.
+func AnyTransient(err error) bool {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
-			if anyTransient(e) {
+			if AnyTransient(e) {
 				return true
 			}
 		}

@@ -296,7 +296,7 @@ func TestVerifySlackInternalErrorIsTransient(t *testing.T) {
 		sim.Inject(slacksim.Fault{Kind: slacksim.ErrorCode, Method: tc.method, Code: tc.code})
 		_, err := c.Verify(ctx, []string{"#support"}, nil)
 		var ce *ChannelError
-		if err == nil || errors.As(err, &ce) || !anyTransient(err) {
+		if err == nil || errors.As(err, &ce) || !AnyTransient(err) {
 			t.Errorf("%s answering %s: %v (channel problem %v), want a transient error", tc.method, tc.code, err, errors.As(err, &ce))
 		}
 		if ids, err := c.Verify(ctx, []string{"#support"}, nil); err != nil || ids["#support"] != "C0100" {
@@ -304,7 +304,7 @@ func TestVerifySlackInternalErrorIsTransient(t *testing.T) {
 		}
 	}
 	_, err := c.Verify(ctx, []string{"#outside"}, nil)
-	if ce := (*ChannelError)(nil); !errors.As(err, &ce) || anyTransient(err) {
+	if ce := (*ChannelError)(nil); !errors.As(err, &ce) || AnyTransient(err) {
 		t.Errorf("a channel without the bot: %v, want a person's problem", err)
 	}
 }
