@@ -166,7 +166,7 @@ func (c *Clicks) policyOf(issue string) *rules.Policy {
 
 func ladderChannelNames(p *rules.Policy) []string {
 	var out []string
-	for _, r := range []rules.Rung{rules.RungAgent, rules.RungTeamLead, rules.RungManagement} {
+	for _, r := range rules.Rungs() {
 		if ch, ok := p.Ladder.Channels[r]; ok && ch != "" {
 			out = append(out, ch)
 		}

@@ -1171,7 +1171,7 @@ func mapJira[T any](c *compiler, path, what string, names []string, term T, inde
 // and the escalation the ladder promises does not happen there.
 func (c *compiler) warnSharedPages(l *Ladder) {
 	first := map[string]Rung{}
-	for _, r := range []Rung{RungAgent, RungTeamLead, RungManagement} {
+	for _, r := range Rungs() {
 		key := l.Pages[r]
 		if key == "" {
 			continue

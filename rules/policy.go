@@ -179,6 +179,10 @@ const (
 	RungManagement Rung = "management"
 )
 
+// Rungs are the ladder's rungs from the bottom up: agent, team_lead,
+// management (the order steps climb and lists of rungs are shown in).
+func Rungs() []Rung { return []Rung{RungAgent, RungTeamLead, RungManagement} }
+
 func rungRank(r Rung) int {
 	switch r {
 	case RungAgent:
@@ -217,7 +221,7 @@ type Ladder struct {
 // order (agent, team_lead, management), as the policy writes them.
 func (l Ladder) GroupHandles() []string {
 	var out []string
-	for _, r := range []Rung{RungAgent, RungTeamLead, RungManagement} {
+	for _, r := range Rungs() {
 		for _, h := range l.Groups[r] {
 			if !slices.Contains(out, h) {
 				out = append(out, h)

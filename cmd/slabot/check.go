@@ -333,7 +333,7 @@ func checkGroups(ctx context.Context, sc *slack.Client, policies []*rules.Policy
 	where := map[string][]string{} // handle -> "file (ladder.rungs.RUNG.groups)"
 	var handles []string
 	for _, p := range policies {
-		for _, rung := range []rules.Rung{rules.RungAgent, rules.RungTeamLead, rules.RungManagement} {
+		for _, rung := range rules.Rungs() {
 			for _, h := range p.Ladder.Groups[rung] {
 				if _, seen := where[h]; !seen {
 					handles = append(handles, h)
@@ -401,7 +401,7 @@ func ladderChannels(policies []*rules.Policy) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, p := range policies {
-		for _, r := range []rules.Rung{rules.RungAgent, rules.RungTeamLead, rules.RungManagement} {
+		for _, r := range rules.Rungs() {
 			if ch, ok := p.Ladder.Channels[r]; ok && !seen[ch] {
 				seen[ch] = true
 				out = append(out, ch)

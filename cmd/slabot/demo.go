@@ -95,7 +95,7 @@ func (m manualSlackClock) Sleep(ctx context.Context, d time.Duration) error {
 func demoChannels(policies []*rules.Policy) map[string]string {
 	ids := map[string]string{}
 	for _, p := range policies {
-		for _, r := range []rules.Rung{rules.RungAgent, rules.RungTeamLead, rules.RungManagement} {
+		for _, r := range rules.Rungs() {
 			if ch, ok := p.Ladder.Channels[r]; ok {
 				if _, seen := ids[ch]; !seen {
 					ids[ch] = fmt.Sprintf("C%04d", len(ids)+1)
