@@ -51,3 +51,24 @@ func TestRepeatDueWallAndBusinessTime(t *testing.T) {
 		})
 	}
 }
+
+// Real due instants carry milliseconds (a deadline computed from a
+// created stamp such as 08:00:00.412): a business-time repeat falls due
+// exactly two working hours later, to the millisecond, not at the minute.
+func TestRepeatDueBusinessTimeKeepsMilliseconds(t *testing.T) {
+	p := rulestest.Seed(t, "hydra")
+	p.Ladder.Steps[0].Repeat = 2 * time.Hour
+	p.Ladder.Steps[0].RepeatBusiness = true
+	at := rulestest.Local(t, "Europe/Moscow", "2026-11-06 18:00").Add(412 * time.Millisecond)
+	e := rules.Escalation{Goal: "first_response", Cycle: 1, Level: 1, Rung: rules.RungAgent, At: at}
+	esc := outbox.Escalation{Step: "first_response/1/75%/agent", DueAt: at}
+	want := rulestest.Local(t, "Europe/Moscow", "2026-11-09 11:00").Add(412 * time.Millisecond)
+	if _, ok := repeatDue(p, p.DefaultCalendar, e, esc, nil, want.Add(-time.Millisecond)); ok {
+		t.Errorf("a repeat due a millisecond before %s", want)
+	}
+	rep, ok := repeatDue(p, p.DefaultCalendar, e, esc, nil, want)
+	if !ok || !rep.DueAt.Equal(want) || rep.Step != esc.Step+"#1" {
+		t.Errorf("at %s: %+v %v, want %s#1 due then", want, rep, ok, esc.Step)
+	}
+}
+
