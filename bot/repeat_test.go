@@ -71,4 +71,3 @@ func TestRepeatDueBusinessTimeKeepsMilliseconds(t *testing.T) {
 		t.Errorf("at %s: %+v %v, want %s#1 due then", want, rep, ok, esc.Step)
 	}
 }
-
