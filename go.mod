@@ -2,6 +2,8 @@ module github.com/slabot/slabot
 
 go 1.26.0
 
+toolchain go1.27.3
+
 require (
 	github.com/PagerDuty/go-pagerduty v1.8.0
 	github.com/andygrunwald/go-jira v1.17.0
