@@ -234,5 +234,59 @@ func repeatDue(p *rules.Policy, cal *calendar.Calendar, e rules.Escalation, esc 
 	rep := esc
 	rep.Step = fmt.Sprintf("%s#%d", esc.Step, k)
 	rep.DueAt = at
+	rep.Hold = repeatHold
+	return rep, true
+}
+
+// repeatHold is what holds a repeat back: any acknowledgement of its goal
+// cycle, made before the repeat is sent.
+var repeatHold = &outbox.Hold{Rule: "repeats stop once the goal cycle is acknowledged"}
+
+// nextRepeat returns the next repeat of a step that repeats, after the
+// latest one due at now (the first when none is), to hand over ahead of
+// its instant: "STEP#k" due k*Repeat after At (in wall or business time,
+// as repeatDue counts), its time left as of that instant (the goal's
+// clock running until then, or standing still while paused). None once
+// the cycle is acknowledged (repeats stop; the row carries that hold for
+// a click made before its instant); a snooze is the dispatcher's to
+// apply at the instant.
+func nextRepeat(p *rules.Policy, cal *calendar.Calendar, gs *rules.GoalStatus, e rules.Escalation, esc outbox.Escalation, cs clicks, now time.Time) (outbox.Escalation, bool) {
+	if esc.Skip != "" || e.Level < 1 || e.Level > len(p.Ladder.Steps) || gs == nil {
+		return outbox.Escalation{}, false
+	}
+	step := p.Ladder.Steps[e.Level-1]
+	every := step.Repeat
+	if every <= 0 {
+		return outbox.Escalation{}, false
+	}
+	if _, acked := cs.ack(e.Goal, e.Cycle); acked {
+		return outbox.Escalation{}, false
+	}
+	var k int
+	var at time.Time
+	if step.RepeatBusiness && cal != nil {
+		if e.At.Before(now) {
+			k = int(cal.Between(e.At, now) / every)
+		}
+		at = cal.Add(e.At, time.Duration(k+1)*every)
+	} else {
+		if e.At.Before(now) {
+			k = int(now.Sub(e.At) / every)
+		}
+		at = e.At.Add(time.Duration(k+1) * every)
+	}
+	rep := esc
+	rep.Step = fmt.Sprintf("%s#%d", esc.Step, k+1)
+	rep.DueAt, rep.AsOf = at, at
+	rep.Remaining = gs.Remaining
+	if gs.State != rules.StatePaused && cal != nil && len(gs.Running) > 0 && gs.Running[len(gs.Running)-1].To.IsZero() {
+		rep.Remaining = gs.Remaining - cal.Between(now, at)
+	}
+	rep.Status = "at risk"
+	if rep.Remaining <= 0 {
+		rep.Status = "breached"
+	}
+	rep.Earlier = nil
+	rep.Hold = repeatHold
 	return rep, true
 }

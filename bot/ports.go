@@ -54,9 +54,15 @@ func isIssueGone(err error) bool {
 // cycle until the goal stops, and the same met goal more than once.
 // Delivery itself runs on its own loop (see Run), never inside a cycle.
 type Escalator interface {
-	// Escalate records a due step, unique per (issue, goal, cycle, step);
-	// inserted reports whether this call recorded it.
+	// Escalate records a step, unique per (issue, goal, cycle, step):
+	// one due, or one ahead of its instant (DueAt after now), which it
+	// holds until then and updates when handed over again while still
+	// ahead; inserted reports whether this call recorded it.
 	Escalate(ctx context.Context, now time.Time, e outbox.Escalation) (inserted bool, err error)
+	// Withdraw cancels the steps recorded ahead of their instant for the
+	// projects' issues that this cycle no longer foresees (standing holds
+	// the keys, outbox.Key, of every step it handed over).
+	Withdraw(ctx context.Context, now time.Time, projects []string, standing map[string]bool) (int, error)
 	// GoalMet says a goal's cycle stopped: pending steps are cancelled and
 	// posted threads are updated.
 	GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error

@@ -36,6 +36,9 @@ func (rptNop) Write(context.Context, rules.Patch) (map[string]string, error) { r
 func (rptNop) Escalate(context.Context, time.Time, outbox.Escalation) (bool, error) {
 	return false, nil
 }
+func (rptNop) Withdraw(context.Context, time.Time, []string, map[string]bool) (int, error) {
+	return 0, nil
+}
 func (rptNop) GoalMet(context.Context, time.Time, string, string, int) error { return nil }
 func (rptNop) Cursor(context.Context, string) (string, bool, error)          { return "", false, nil }
 func (rptNop) SetCursor(context.Context, time.Time, string, string) error    { return nil }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // Config wires a Worker.
@@ -66,6 +67,11 @@ type Config struct {
 	// Feeds keeps the policies' holiday feeds current (nil: feeds keep
 	// whatever copy they have, or none).
 	Feeds *FeedFetcher
+	// WriteBudget bounds how long a cycle spends writing to Jira (default
+	// DefaultWriteBudget): the notices are handed over before any write,
+	// and the writes not done when it runs out are retried next cycle, so
+	// a Jira whose writes hang delays the writes only.
+	WriteBudget time.Duration
 	// Keep is how long closed issues stay cached after their last update
 	// (met goals still update Slack threads, and credits count the month).
 	// Default 35 days, or ReportKeep for a product whose policy asks for a
@@ -131,6 +137,9 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.ResyncEvery == 0 {
 		cfg.ResyncEvery = time.Hour
 	}
+	if cfg.WriteBudget <= 0 {
+		cfg.WriteBudget = DefaultWriteBudget
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -181,6 +190,13 @@ func New(cfg Config) (*Worker, error) {
 // Products lists the product names in policy order.
 func (w *Worker) Products() []string { return w.order }
 
+// DefaultWriteBudget is how long a cycle may spend on Jira writes unless
+// Config.WriteBudget says otherwise: two of the Jira client's 30-second
+// request timeouts, so a hanging Jira costs a cycle at most a minute of
+// writes, and a product on the default two-minute schedule still has
+// room for its poll.
+const DefaultWriteBudget = time.Minute
+
 // ErrBusy is returned when a product's previous cycle is still running.
 var ErrBusy = errors.New("previous cycle still running")
 
@@ -201,6 +217,10 @@ type Stats struct {
 	Writes      int // change sets written (or logged in dry-run)
 	WriteErrors int
 	Escalations int // due steps handed to the escalator
+	Upcoming    int // steps handed over ahead of their instant
+	// WritesDeferred counts the issues with a change left unwritten
+	// because the cycle's write budget ran out (written next cycle).
+	WritesDeferred int
 }
 
 // Cycle runs one cycle of the named product as of now.
@@ -232,7 +252,7 @@ func (w *Worker) Cycle(ctx context.Context, name string, now time.Time) (Stats, 
 	}
 	pr.mu.Unlock()
 	attrs := []any{"product", name, "fetched", st.Fetched, "issues", st.Cached, "writes", st.Writes,
-		"write_errors", st.WriteErrors, "escalations", st.Escalations, "took", time.Since(start).Round(time.Millisecond)}
+		"write_errors", st.WriteErrors, "writes_deferred", st.WritesDeferred, "escalations", st.Escalations, "upcoming", st.Upcoming, "took", time.Since(start).Round(time.Millisecond)}
 	if err != nil {
 		w.log.Error("cycle failed", append(attrs, "err", err)...)
 	} else {
@@ -287,6 +307,10 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 	acts := w.loadActions(ctx, p)
 	known := &emails{cache: pr.cache}
 
+	// The notices first, all of them, before any write: a step is handed
+	// over (and posted by the dispatcher at its instant) whatever Jira's
+	// writes are doing.
+	standing := map[string]bool{}
 	for i := range ev.Outcomes {
 		o := &ev.Outcomes[i]
 		if ctx.Err() != nil {
@@ -302,22 +326,53 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 				}
 			}
 		}
-		cs := acts[o.Issue.Key]
-		w.ackComments(p, o, cs, jc.account)
-		if fetchErr == nil {
-			w.write(ctx, jc, pr, o, now, &st)
-			w.claims(ctx, jc, pr, o.Issue, cs, now)
-		}
-		if err := w.escalate(ctx, pr, o, cs, known, now, stale, &st); err != nil {
+		if err := w.escalate(ctx, pr, o, acts[o.Issue.Key], known, now, stale, standing, &st); err != nil {
 			return st, err
 		}
 	}
+	if !w.cfg.DryRun {
+		if _, err := w.cfg.Escalator.Withdraw(ctx, now, p.Projects, standing); err != nil {
+			return st, fmt.Errorf("withdraw steps no longer foreseen: %w", err)
+		}
+	}
 	w.digest(ctx, p, ev, acts, now)
+
+	// Then the writes, within the write budget: what is left when it runs
+	// out comes up again next cycle (the cache still holds Jira's values).
+	if fetchErr == nil {
+		w.writeAll(ctx, jc, pr, ev, acts, now, &st)
+	}
 	if fetchErr != nil {
 		return st, fetchErr
 	}
 	w.monthlyReport(ctx, pr, issues, now, jc.account)
 	return st, nil
+}
+
+// writeAll writes every outcome's patch (and applies the claims made in
+// Slack) until the cycle's write budget (Config.WriteBudget) is spent;
+// the outcomes not reached are counted in Stats.WritesDeferred and come
+// up again next cycle.
+func (w *Worker) writeAll(ctx context.Context, jc *jiraConn, pr *product, ev *rules.Evaluation, acts map[string]clicks, now time.Time, st *Stats) {
+	wctx, cancel := context.WithTimeout(ctx, w.cfg.WriteBudget)
+	defer cancel()
+	for i := range ev.Outcomes {
+		o := &ev.Outcomes[i]
+		cs := acts[o.Issue.Key]
+		w.ackComments(pr.policy, o, cs, jc.account)
+		if wctx.Err() != nil {
+			if !pr.policy.Patch(o).Empty() {
+				st.WritesDeferred++
+			}
+			continue
+		}
+		w.write(wctx, jc, pr, o, now, st)
+		w.claims(wctx, jc, pr, o.Issue, cs, now)
+	}
+	if st.WritesDeferred > 0 && ctx.Err() == nil {
+		w.log.Warn("write budget spent: the remaining issue writes wait for the next cycle", "product", pr.policy.Product,
+			"budget", w.cfg.WriteBudget, "deferred", st.WritesDeferred, "written", st.Writes, "write_errors", st.WriteErrors)
+	}
 }
 
 // fetch brings the cache up to date: incrementally from each project's
@@ -407,31 +462,31 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 	}
 }
 
-// escalate records due ladder steps and tells the escalator about goals
-// that stopped after a step fired (so threads are updated, pending steps
-// cancelled). stale, when set, is the last successful poll the cache
-// reflects (Jira could not be read this cycle).
+// escalate records due ladder steps, hands over the upcoming ones ahead of
+// their instant, and tells the escalator about goals that stopped after a
+// step fired (so threads are updated, pending steps cancelled). stale,
+// when set, is the last successful poll the cache reflects (Jira could not
+// be read this cycle). The key of every step handed over goes into
+// standing (steps recorded ahead and missing from it are withdrawn).
 //
 // Clicks on the thread (cs) shape it: a step the acknowledgement rule
 // holds back is recorded as skipped; a step falling due while the cycle
-// is snoozed waits until the snooze ends (never past the deadline).
+// is snoozed waits until the snooze ends (never past the deadline). A
+// step handed over ahead carries its hold (Escalation.Hold), and the
+// dispatcher applies the clicks made by its instant.
 //
 // The agent rung goes to the current assignee; when the issue changed
 // hands since the step fell due, the step also names the people who held
 // it since (Escalation.Earlier, e-mails from known), so the outbox can
 // look in their DMs for a message that may already be there.
-func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, known *emails, now, stale time.Time, st *Stats) error {
+func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, known *emails, now, stale time.Time, standing map[string]bool, st *Stats) error {
 	p := pr.policy
 	iss := o.Issue
+	cal := func(goal string) *calendar.Calendar { return goalCalendar(p, o, goal) }
 	for _, e := range o.Escalations {
 		gs := o.Goal(e.Goal)
-		step := outbox.StepID(e.Trigger, string(e.Rung))
-		esc := outbox.Escalation{
-			IssueKey: iss.Key, IssueURL: w.issueURL(iss.Key), Goal: e.Goal, GoalTitle: gs.Goal.Title, Cycle: e.Cycle, Step: step, Level: e.Level,
-			Rung: rungName(e.Rung), Summary: iss.Summary, Customer: customerName(o), Plan: planName(o), Priority: iss.Priority,
-			Deadline: gs.Deadline, Remaining: gs.Remaining, AsOf: now, Status: "at risk", DueAt: e.At, DataAsOf: stale,
-			Skip: w.catchUp(pr, step, e.At), Groups: p.Ladder.Groups[e.Rung],
-		}
+		esc := w.escalation(pr, o, e, now, stale)
+		esc.Remaining, esc.AsOf = gs.Remaining, now
 		if gs.Remaining <= 0 {
 			esc.Status = "breached"
 		}
@@ -442,24 +497,21 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			esc.Skip = held(p, e, cs)
 		}
 		if e.Rung == rules.RungAgent {
-			esc.Target = agentTarget(e.Channel, iss.Assignee)
 			esc.Earlier = earlierTargets(iss, e.At, e.Channel, known)
-		} else {
-			esc.Target.Channel = e.Channel
 		}
 		st.Escalations++
 		pageOnly := p.Ladder.PagesOnly(e.Rung)
 		if w.cfg.DryRun {
 			if pageOnly {
-				w.log.Info("dry run: would page (the rung only pages)", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level)
+				w.log.Info("dry run: would page (the rung only pages)", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", esc.Step, "level", e.Level)
 			} else {
-				w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level, "channel", e.Channel)
+				w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", esc.Step, "level", e.Level, "channel", e.Channel)
 			}
 			continue
 		}
 		paged, err := w.page(ctx, p, e, esc, now)
 		if err != nil {
-			return fmt.Errorf("page %s %s %s: %w", iss.Key, e.Goal, step, err)
+			return fmt.Errorf("page %s %s %s: %w", iss.Key, e.Goal, esc.Step, err)
 		}
 		if pageOnly {
 			// The page row is the step's only record: no Slack message, so
@@ -471,20 +523,46 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			}
 			continue
 		}
-		inserted, err := w.cfg.Escalator.Escalate(ctx, now, esc)
-		if err != nil {
-			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "error").Inc()
-			return fmt.Errorf("escalate %s %s %s: %w", iss.Key, e.Goal, step, err)
+		if err := w.handOver(ctx, p.Product, now, esc, standing); err != nil {
+			return err
 		}
-		if inserted {
-			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
-		}
-		if rep, ok := repeatDue(p, goalCalendar(p, o, e.Goal), e, esc, cs, now); ok {
+		if rep, ok := repeatDue(p, cal(e.Goal), e, esc, cs, now); ok {
 			if e.Rung == rules.RungAgent {
 				rep.Earlier = earlierTargets(iss, rep.DueAt, e.Channel, known)
 			}
 			if _, err := w.cfg.Escalator.Escalate(ctx, now, rep); err != nil {
 				return fmt.Errorf("escalate %s %s %s: %w", iss.Key, e.Goal, rep.Step, err)
+			}
+			standing[outbox.Key(rep.IssueKey, rep.Goal, rep.Cycle, rep.Step)] = true
+		}
+		if next, ok := nextRepeat(p, cal(e.Goal), gs, e, esc, cs, now); ok {
+			st.Upcoming++
+			if err := w.handOver(ctx, p.Product, now, next, standing); err != nil {
+				return err
+			}
+		}
+	}
+	// The steps not due yet, with their instants: recorded ahead, posted
+	// by the dispatcher at the instant. A page-only rung's step pages when
+	// due (it has no row to hold ahead). In a dry run nothing is recorded.
+	for _, e := range o.Upcoming {
+		if w.cfg.DryRun || p.Ladder.PagesOnly(e.Rung) {
+			continue
+		}
+		gs := o.Goal(e.Goal)
+		esc := w.escalation(pr, o, e, now, stale)
+		esc.Remaining, esc.AsOf = e.Left, e.At
+		if e.Left <= 0 {
+			esc.Status = "breached"
+		}
+		st.Upcoming++
+		if err := w.handOver(ctx, p.Product, now, esc, standing); err != nil {
+			return err
+		}
+		if next, ok := nextRepeat(p, cal(e.Goal), gs, e, esc, cs, now); ok {
+			st.Upcoming++
+			if err := w.handOver(ctx, p.Product, now, next, standing); err != nil {
+				return err
 			}
 		}
 	}
@@ -501,6 +579,49 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 				return fmt.Errorf("resolve pages %s %s: %w", iss.Key, gs.Goal.Name, err)
 			}
 		}
+	}
+	return nil
+}
+
+// escalation is the outbox's record of ladder step e of o: what the step
+// is, who it goes to, the issue's facts and the acknowledgement's hold.
+// Remaining, AsOf and Status are the caller's: as of now for a step due,
+// as of its instant for one handed over ahead.
+func (w *Worker) escalation(pr *product, o *rules.Outcome, e rules.Escalation, now, stale time.Time) outbox.Escalation {
+	p := pr.policy
+	iss := o.Issue
+	gs := o.Goal(e.Goal)
+	step := outbox.StepID(e.Trigger, string(e.Rung))
+	esc := outbox.Escalation{
+		IssueKey: iss.Key, IssueURL: w.issueURL(iss.Key), Goal: e.Goal, GoalTitle: gs.Goal.Title, Cycle: e.Cycle, Step: step, Level: e.Level,
+		Rung: rungName(e.Rung), Summary: iss.Summary, Customer: customerName(o), Plan: planName(o), Priority: iss.Priority,
+		Deadline: gs.Deadline, Status: "at risk", DueAt: e.At, DataAsOf: stale,
+		Skip: w.catchUp(pr, step, e.At), Groups: p.Ladder.Groups[e.Rung],
+	}
+	if e.Level >= 1 && e.Level <= len(p.Ladder.Steps) {
+		if after, holds := p.Ladder.Ack.HeldAfter(p.Ladder.Steps[e.Level-1], e.At); holds {
+			esc.Hold = &outbox.Hold{After: after, Rule: p.Ladder.Ack.Describe()}
+		}
+	}
+	if e.Rung == rules.RungAgent {
+		esc.Target = agentTarget(e.Channel, iss.Assignee)
+	} else {
+		esc.Target.Channel = e.Channel
+	}
+	return esc
+}
+
+// handOver records one step (due, or ahead of its instant) and notes its
+// key in standing.
+func (w *Worker) handOver(ctx context.Context, product string, now time.Time, esc outbox.Escalation, standing map[string]bool) error {
+	standing[outbox.Key(esc.IssueKey, esc.Goal, esc.Cycle, esc.Step)] = true
+	inserted, err := w.cfg.Escalator.Escalate(ctx, now, esc)
+	if err != nil {
+		w.cfg.Metrics.Escalations.WithLabelValues(product, strconv.Itoa(esc.Level), "error").Inc()
+		return fmt.Errorf("escalate %s %s %s: %w", esc.IssueKey, esc.Goal, esc.Step, err)
+	}
+	if inserted {
+		w.cfg.Metrics.Escalations.WithLabelValues(product, strconv.Itoa(esc.Level), "recorded").Inc()
 	}
 	return nil
 }

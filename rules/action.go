@@ -98,19 +98,27 @@ func (c *compiler) ackRule(f *acknowledgeRuleFile) AckRule {
 // holds every step, and a duration holds the steps due before ackAt plus
 // that duration.
 func (r AckRule) Held(s Step, at, ackAt time.Time) bool {
-	if ackAt.IsZero() {
-		return false
-	}
+	after, holds := r.HeldAfter(s, at)
+	return holds && !ackAt.IsZero() && ackAt.After(after)
+}
+
+// HeldAfter is Held for an acknowledgement not made yet: the step falling
+// due at at is held back by any acknowledgement of its goal cycle made
+// after the instant after (zero: any acknowledgement), and never when
+// holds is false. A step recorded ahead of its instant carries it, so the
+// dispatcher can tell, just before sending, whether a click since holds it.
+func (r AckRule) HeldAfter(s Step, at time.Time) (after time.Time, holds bool) {
 	if s.Rung == RungManagement && r.Management {
-		return false
+		return time.Time{}, false
 	}
 	switch r.Hold {
 	case HoldUntilMet:
-		return true
+		return time.Time{}, true
 	case HoldFor:
-		return at.Before(ackAt.Add(r.For))
+		// at < ackAt + For, i.e. ackAt > at - For
+		return at.Add(-r.For), true
 	}
-	return s.Share > 0
+	return time.Time{}, s.Share > 0
 }
 
 // Describe says the rule in one sentence, for the click's reply.

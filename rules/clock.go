@@ -60,6 +60,14 @@ type StepStatus struct {
 	Step *Step
 	At   time.Time // when it fires (or fired); zero if it never will
 	Due  bool
+	// Upcoming is set for a step not due yet whose instant is known: the
+	// cycle's clock is running (not paused, not stopped), so At is when it
+	// will fall due unless the issue changes. While paused, At is only the
+	// projection if the clock resumed now, and moves with every evaluation.
+	Upcoming bool
+	// Left is the goal's business time left at At (negative: over by that
+	// much after the deadline), what a message sent at At says.
+	Left time.Duration
 }
 
 // measure runs cycle cy's clock on cal as of now and returns the business

@@ -42,6 +42,11 @@ type Outcome struct {
 	SetPriority string
 	// Escalations are the ladder steps due now for goals still running.
 	Escalations []Escalation
+	// Upcoming are the ladder steps not due yet of goals whose clock is
+	// running, each with the instant it falls due (StepStatus.Upcoming):
+	// the outbox holds them and sends each at its instant, whatever the
+	// poll schedule. Re-evaluating moves or withdraws them.
+	Upcoming []Escalation
 
 	Flags   []Flag
 	Missing []string // qualification items not supplied
@@ -69,7 +74,10 @@ type Escalation struct {
 	Trigger string // the step's "at" as the policy writes it: "75%", "breach", "breach+2h"
 	Rung    Rung
 	Channel string
-	At      time.Time // when it fell due
+	At      time.Time // when it fell due (an upcoming step: when it falls due)
+	// Left is the goal's business time left at At (negative after the
+	// deadline): what a message about the step says when it is sent at At.
+	Left time.Duration
 }
 
 // Flag is a finding that needs a person's attention, with its reason.
@@ -432,7 +440,9 @@ func (p *Policy) evaluateGoal(gs *GoalStatus, g *Goal, tl *timeline, o *Outcome,
 		gs.Steps = sc.steps.take(len(steps))
 		for i := range steps {
 			t := fired[next+i]
-			gs.Steps[i] = StepStatus{Step: &steps[i], At: t, Due: cy.stop.IsZero() && !t.IsZero() && !t.After(now)}
+			open := cy.stop.IsZero() && !t.IsZero()
+			gs.Steps[i] = StepStatus{Step: &steps[i], At: t, Due: open && !t.After(now),
+				Upcoming: open && cy.pausedAt == "" && t.After(now), Left: gs.Target - th[next+i]}
 		}
 	}
 }
@@ -453,8 +463,9 @@ func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 	}
 
 	o.Fields = make(map[string]FieldValue, 2*len(o.Goals)+1)
-	if n := dueSteps(o.Goals); n > 0 {
-		o.Escalations = sc.escalations.take(n)[:0]
+	if n, m := dueSteps(o.Goals); n+m > 0 {
+		all := sc.escalations.take(n + m)
+		o.Escalations, o.Upcoming = all[:0:n], all[n:n]
 	}
 	for i := range o.Goals {
 		gs := &o.Goals[i]
@@ -474,9 +485,13 @@ func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 			o.Fields[g.StateField] = v
 		}
 		for _, st := range gs.Steps {
-			if st.Due {
-				o.Escalations = append(o.Escalations, Escalation{Goal: g.Name, Cycle: gs.Cycle, Level: st.Step.Level,
-					Trigger: st.Step.At, Rung: st.Step.Rung, Channel: st.Step.Channel, At: st.At})
+			e := Escalation{Goal: g.Name, Cycle: gs.Cycle, Level: st.Step.Level,
+				Trigger: st.Step.At, Rung: st.Step.Rung, Channel: st.Step.Channel, At: st.At, Left: st.Left}
+			switch {
+			case st.Due:
+				o.Escalations = append(o.Escalations, e)
+			case st.Upcoming:
+				o.Upcoming = append(o.Upcoming, e)
 			}
 		}
 	}
@@ -512,18 +527,20 @@ func (p *Policy) finish(o *Outcome, sc *scratch) {
 	o.Labels = compactStrings(labels)
 }
 
-// dueSteps counts the ladder steps due over all goals, so the escalations
-// are allocated once.
-func dueSteps(goals []GoalStatus) int {
-	n := 0
+// dueSteps counts the ladder steps due (n) and upcoming (m) over all
+// goals, so the escalations are allocated once.
+func dueSteps(goals []GoalStatus) (n, m int) {
 	for i := range goals {
 		for _, st := range goals[i].Steps {
-			if st.Due {
+			switch {
+			case st.Due:
 				n++
+			case st.Upcoming:
+				m++
 			}
 		}
 	}
-	return n
+	return n, m
 }
 
 func (o *Outcome) goal(name string) *GoalStatus {

@@ -209,3 +209,30 @@ func (o *Outbox) threadActions(ctx context.Context, issue, goal string, cycle in
 		}
 	}
 }
+
+// threadSnooze returns the latest snooze click of a goal cycle (the one
+// whose At is latest), if any.
+func (o *Outbox) threadSnooze(ctx context.Context, issue, goal string, cycle int) (Action, bool) {
+	rs, err := o.rows.db.Query(ctx, nil, `SELECT payload FROM outbox WHERE kind = 'action' AND issue = ? AND goal = ? AND cycle = ? AND step LIKE 'snooze@%'`,
+		issue, goal, cycle)
+	if err != nil {
+		return Action{}, false
+	}
+	defer rs.Close()
+	var latest Action
+	found := false
+	for rs.Next() {
+		var b []byte
+		if rs.Scan(&b) != nil {
+			continue
+		}
+		a, err := decodeAction(b)
+		if err != nil || a.Kind != ActSnooze {
+			continue
+		}
+		if !found || !a.At.Before(latest.At) {
+			latest, found = a, true
+		}
+	}
+	return latest, found
+}

@@ -55,10 +55,13 @@ type job struct {
 	earlier []Route
 }
 
-// Run makes a pass every Options.Interval (at once again after a full
-// batch) until ctx is done, and prunes rows older than the retention once
-// an hour. It needs only the store and the sender: Jira's health does not
-// enter into it.
+// Run makes passes until ctx is done: after each it sleeps until the next
+// due row (a step recorded ahead of its instant, a retry, a lease running
+// out; at most Options.Interval), or until a row is recorded, so a step is
+// posted at its instant rather than at a fixed tick. A full batch is
+// followed at once by another pass. It prunes rows older than the
+// retention once an hour. It needs only the store and the sender: Jira's
+// health does not enter into it.
 func (o *Outbox) Run(ctx context.Context) error {
 	var lastPrune time.Time
 	for {
@@ -69,7 +72,8 @@ func (o *Outbox) Run(ctx context.Context) error {
 		if err != nil {
 			o.log.Error("outbox pass failed", "err", err)
 		}
-		if now := o.opt.Clock.Now(); now.Sub(lastPrune) >= time.Hour && !rep.Standby {
+		now := o.opt.Clock.Now()
+		if now.Sub(lastPrune) >= time.Hour && !rep.Standby {
 			lastPrune = now
 			if n, err := o.Prune(ctx, now); err != nil {
 				o.log.Error("outbox: pruning failed", "err", err)
@@ -80,7 +84,11 @@ func (o *Outbox) Run(ctx context.Context) error {
 		if rep.Claimed >= o.opt.Batch {
 			continue
 		}
-		if err := o.opt.Clock.Sleep(ctx, o.opt.Interval); err != nil {
+		next := now.Add(o.opt.Interval)
+		if !rep.Standby {
+			next = o.nextWake(ctx, now)
+		}
+		if err := o.sleepUntil(ctx, next); err != nil {
 			return nil
 		}
 	}

@@ -68,6 +68,19 @@ type Escalation struct {
 	// Skip records the step as cancelled with this reason instead of
 	// sending it (the catch-up rule for steps a policy edit made due).
 	Skip string `json:"-"`
+	// Hold is how an acknowledgement of the goal cycle holds this step
+	// back (rules.AckRule.HeldAfter), nil when none does. The dispatcher
+	// checks it just before sending, so a click made after the step was
+	// recorded (ahead of its instant, say) still holds it.
+	Hold *Hold `json:"hold,omitempty"`
+}
+
+// Hold says which acknowledgement holds a step back: one made after After
+// (zero: any); Rule is the policy's acknowledgement rule in words
+// (rules.AckRule.Describe), for the reason recorded on the row.
+type Hold struct {
+	After time.Time `json:"after,omitzero"`
+	Rule  string    `json:"rule"`
 }
 
 // Target says where a rung's message goes. For the agent rung fill the

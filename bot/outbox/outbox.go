@@ -20,8 +20,11 @@ type Options struct {
 	// Owner names this process in row leases and the writer lease
 	// (default host-pid-random).
 	Owner string
-	// Interval is how often Run makes a pass (default 10s). A step is
-	// posted within about one interval of being recorded.
+	// Interval is the longest Run sleeps between passes (default 10s).
+	// Run wakes earlier for the next due row (a step recorded ahead of its
+	// instant, a retry) and at once when a row is recorded, so a step is
+	// posted at its instant; the interval only bounds how long a row
+	// written by another process (slabot once, say) waits.
 	Interval time.Duration
 	// Lease is how long a claimed row is reserved (default 10m). A row
 	// whose dispatcher died comes back after it, flagged uncertain.
@@ -86,6 +89,10 @@ type Outbox struct {
 	horizon time.Time // steps due before it are looked for in Slack before posting
 
 	lease writerLease
+
+	// wake is signalled when a row is recorded or moved (notify): the
+	// dispatch loop sleeps until the next due row or until then.
+	wake chan struct{}
 }
 
 // horizonName is the store value holding the outbox's horizon.
@@ -142,7 +149,7 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 		return nil, err
 	}
 	o := &Outbox{rows: rows{db: db}, sender: s, pacer: newPacer(opt.Clock, opt.PerChannelInterval), opt: opt,
-		log: opt.Logger.With("component", "outbox", "owner", opt.Owner), m: opt.Metrics}
+		log: opt.Logger.With("component", "outbox", "owner", opt.Owner), m: opt.Metrics, wake: make(chan struct{}, 1)}
 	o.lease = writerLease{db: db, owner: opt.Owner, ttl: opt.WriterLease}
 	if err := db.QueryRow(ctx, nil, `SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'escalation' AND step GLOB 'L[0-9]*')`).Scan(&o.rows.legacy); err != nil {
 		return nil, db.Wrap("open outbox", err)
@@ -209,11 +216,17 @@ func (o *Outbox) channelRoute(ctx context.Context, channel string) (Route, error
 	return o.sender.Resolve(ctx, Target{Channel: channel})
 }
 
-// Escalate records a due step, unique per (issue, goal, cycle, step): call
-// it at every tick where the step is due; only the first call stores
-// anything, and inserted says so. Nothing is sent until a pass picks it
-// up. A step due before the horizon is looked for in Slack by its key
-// before it is posted.
+// Escalate records a step, unique per (issue, goal, cycle, step): call it
+// at every tick where the step is due or foreseen; only the first call
+// stores anything, and inserted says so. Nothing is sent until a pass
+// picks it up. A step due before the horizon is looked for in Slack by its
+// key before it is posted.
+//
+// A step whose DueAt is after now is recorded ahead of its instant: its
+// first attempt is at DueAt, and the dispatch loop wakes for it then (see
+// ahead.go). Handing it over again while it is still ahead updates its
+// instant and content, or, with Skip, cancels it; a row withdrawn
+// (Withdraw) is taken up again.
 //
 // When the issue changed hands since the step fell due (e.Earlier is set),
 // a row still pending is re-pointed at e.Target: a reminder not sent yet
@@ -235,23 +248,38 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (ins
 	}
 	in := intent{Kind: KindEscalation, Issue: e.IssueKey, Goal: e.Goal, Cycle: e.Cycle, Step: e.Step, Level: e.Level,
 		Payload: p, DueAt: e.DueAt, Skip: e.Skip}
+	if e.DueAt.After(now) {
+		in.NotBefore = e.DueAt
+	}
 	in.Uncertain = !e.DueAt.IsZero() && e.DueAt.Before(o.Horizon())
 	inserted, err = o.rows.enqueue(ctx, now, in)
+	key := Key(e.IssueKey, e.Goal, e.Cycle, e.Step)
+	if err == nil && !inserted {
+		var moved bool
+		if moved, err = o.rows.reschedule(ctx, now, in, key); moved {
+			o.notify()
+			if e.Skip != "" {
+				o.log.Info("outbox: step recorded ahead cancelled before its instant", "key", key, "reason", e.Skip)
+			}
+			return false, err
+		}
+	}
 	if err == nil && !inserted && len(e.Earlier) > 0 {
 		var moved bool
 		if moved, err = o.rows.retarget(ctx, now, in, e.Target, e.Earlier); moved {
 			o.log.Info("outbox: the issue changed hands before its step was sent: it goes to the new assignee",
-				"key", Key(e.IssueKey, e.Goal, e.Cycle, e.Step), "assignee", e.Target.AssigneeLabel())
+				"key", key, "assignee", e.Target.AssigneeLabel())
 		}
 	}
 	if inserted {
+		o.notify()
 		result := "recorded"
 		if e.Skip != "" {
 			result = "skipped"
 		}
 		o.m.Steps.WithLabelValues(strconv.Itoa(e.Level), result).Inc()
 		if e.Skip != "" {
-			o.log.Info("outbox: step recorded as skipped", "key", Key(e.IssueKey, e.Goal, e.Cycle, e.Step), "reason", e.Skip)
+			o.log.Info("outbox: step recorded as skipped", "key", key, "reason", e.Skip)
 		}
 	}
 	return inserted, err

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // maxRateLimitRetries bounds in-place retries of one post after 429s.
@@ -97,6 +99,9 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 			return
 		}
 		rep.add(func(x *Pass) { x.Cancelled++ })
+		return
+	}
+	if !o.stands(ctx, rep, r, e, st) {
 		return
 	}
 
@@ -395,4 +400,38 @@ func (t Target) AssigneeLabel() string {
 		return "Jira account " + t.AssigneeAccountID
 	}
 	return "unassigned"
+}
+
+// stands checks, just before a step is posted, the clicks made since it
+// was recorded (it may have been recorded ahead of its instant, before
+// anyone could click): an acknowledgement that holds it back (e.Hold)
+// cancels it with the reason, as the worker records a held step; a snooze
+// of the goal cycle that its instant falls in puts it back until the
+// snooze ends (never past the deadline: rules.SnoozeUntil). It reports
+// whether the step goes out now.
+func (o *Outbox) stands(ctx context.Context, rep *pass, r Row, e Escalation, st Status) bool {
+	now := o.opt.Clock.Now()
+	bg := context.WithoutCancel(ctx)
+	if h := e.Hold; h != nil && !st.AckAt.IsZero() && st.AckAt.After(h.After) {
+		reason := "held back: acknowledged in Slack by <@" + st.AckBy + "> at " + st.AckAt.UTC().Format(time.RFC3339) + " (" + h.Rule + ")"
+		if err := o.rows.markCancelled(bg, now, r.ID, o.opt.Owner, reason); err != nil {
+			o.log.Error("outbox: could not cancel row", "key", r.Key, "err", err)
+			return false
+		}
+		o.log.Info("outbox: step held back by an acknowledgement made after it was recorded", "key", r.Key, "reason", reason)
+		o.m.Steps.WithLabelValues(level(r), "skipped").Inc()
+		rep.add(func(x *Pass) { x.Cancelled++ })
+		return false
+	}
+	if a, ok := o.threadSnooze(ctx, r.Issue, r.Goal, r.Cycle); ok {
+		due := r.DueAt
+		if due.IsZero() {
+			due = r.CreatedAt
+		}
+		if until := rules.SnoozeUntil(a.At, a.Snooze, e.Deadline); now.Before(until) && due.Before(until) {
+			o.putBack(ctx, rep, []job{{row: r}}, until, "snoozed in Slack by <@"+a.User+"> until "+until.UTC().Format(time.RFC3339))
+			return false
+		}
+	}
+	return true
 }
