@@ -116,6 +116,7 @@ type product struct {
 	warned     map[string]bool      // issue+flag already logged
 	reported   map[string]bool      // report periods handed over (or given up) by this process
 	staleDay   string               // the policy-zone day stale calendars were last judged
+	writeFrom  string               // the first issue whose write the last cycle's budget left undone ("" for none)
 
 	mu          sync.Mutex // guards the fields below (read by /readyz)
 	lastSuccess time.Time
@@ -352,16 +353,24 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 // writeAll writes every outcome's patch (and applies the claims made in
 // Slack) until the cycle's write budget (Config.WriteBudget) is spent;
 // the outcomes not reached are counted in Stats.WritesDeferred and come
-// up again next cycle.
+// up again next cycle, which starts with the first of them (issue key
+// order, wrapping around), so a Jira that answers slowly still sees
+// every issue's writes in turn.
 func (w *Worker) writeAll(ctx context.Context, jc *jiraConn, pr *product, ev *rules.Evaluation, acts map[string]clicks, now time.Time, st *Stats) {
 	wctx, cancel := context.WithTimeout(ctx, w.cfg.WriteBudget)
 	defer cancel()
-	for i := range ev.Outcomes {
-		o := &ev.Outcomes[i]
+	n := len(ev.Outcomes)
+	first := sort.Search(n, func(i int) bool { return ev.Outcomes[i].Issue.Key >= pr.writeFrom })
+	pr.writeFrom = ""
+	for k := range n {
+		o := &ev.Outcomes[(first+k)%n]
 		cs := acts[o.Issue.Key]
 		w.ackComments(pr.policy, o, cs, jc.account)
 		if wctx.Err() != nil {
 			if !pr.policy.Patch(o).Empty() {
+				if st.WritesDeferred == 0 {
+					pr.writeFrom = o.Issue.Key
+				}
 				st.WritesDeferred++
 			}
 			continue

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"time"
@@ -116,16 +117,29 @@ func (o *Outbox) Withdraw(ctx context.Context, now time.Time, projects []string,
 // elsewhere, say): it keeps a pass that finds nothing to do from spinning.
 const minWake = 100 * time.Millisecond
 
-// nextWake is when the dispatcher should make its next pass: the earliest
-// next attempt of a pending row that a pass could claim (one held back
-// behind an earlier step of its thread waits for that step instead), the
-// end of a lease of a row whose dispatcher may have died, or a stale
-// parent's next status-line update; at the latest now+Interval, and not
-// before now+minWake.
+// nextWake is when the dispatcher should make its next pass: NextDue, at
+// the latest now+Interval, and not before now+minWake.
 func (o *Outbox) nextWake(ctx context.Context, now time.Time) time.Time {
 	latest := now.Add(o.opt.Interval)
-	var next int64
-	err := o.rows.db.QueryRow(ctx, nil, `SELECT COALESCE(MIN(t), 0) FROM (
+	t, ok := o.NextDue(ctx)
+	switch {
+	case !ok || t.After(latest):
+		return latest
+	case t.Before(now.Add(minWake)):
+		return now.Add(minWake)
+	}
+	return t
+}
+
+// NextDue is when a pass next has something to do: the earliest next
+// attempt of a pending row that a pass could claim (one held back behind
+// an earlier step of its thread waits for that step instead), the end of
+// a lease of a row whose dispatcher may have died, or a stale parent's
+// next status-line update. ok is false when nothing waits. Run sleeps
+// until then; a simulation on a stepped clock (the demo) steps to it.
+func (o *Outbox) NextDue(ctx context.Context) (at time.Time, ok bool) {
+	var next sql.NullInt64 // NULL: nothing waits; 0 (a status line never tried): due now
+	err := o.rows.db.QueryRow(ctx, nil, `SELECT MIN(t) FROM (
 	SELECT o.next_attempt_at AS t FROM outbox o
 	WHERE o.state = 'pending' AND o.kind != 'action' AND NOT EXISTS (
 		SELECT 1 FROM outbox p
@@ -134,17 +148,10 @@ func (o *Outbox) nextWake(ctx context.Context, now time.Time) time.Time {
 		  AND p.state IN ('pending', 'sending') AND p.blocked = 0)
 	UNION ALL SELECT lease_until FROM outbox WHERE state = 'sending'
 	UNION ALL SELECT update_next_at FROM outbox WHERE state = 'sent' AND update_gen > shown_gen)`).Scan(&next)
-	if err != nil || next == 0 {
-		return latest
+	if err != nil || !next.Valid {
+		return time.Time{}, false
 	}
-	t := time.UnixMilli(next).UTC()
-	switch {
-	case t.After(latest):
-		return latest
-	case t.Before(now.Add(minWake)):
-		return now.Add(minWake)
-	}
-	return t
+	return time.UnixMilli(next.Int64).UTC(), true
 }
 
 // notify wakes the dispatch loop: a row was recorded or moved, and may be

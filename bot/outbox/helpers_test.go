@@ -26,6 +26,11 @@ type fakeClock struct {
 	mu     sync.Mutex
 	t      time.Time
 	sleeps []time.Duration
+	// sleeping, once set (blockSleeps), makes Sleep wait for the test to
+	// move the clock instead of moving it: each sleeper's wake-up instant
+	// is sent on it first. moved is closed whenever the clock moves.
+	sleeping chan time.Time
+	moved    chan struct{}
 }
 
 func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
@@ -38,6 +43,9 @@ func (c *fakeClock) Now() time.Time {
 
 func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
+	if c.sleeping != nil {
+		return c.blockedSleep(ctx, d) // unlocks
+	}
 	defer c.mu.Unlock()
 	c.sleeps = append(c.sleeps, d)
 	if wake := c.t.Add(d); wake.After(c.t) {
@@ -50,6 +58,10 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+	if c.moved != nil {
+		close(c.moved)
+		c.moved = make(chan struct{})
+	}
 }
 
 func (c *fakeClock) Sleeps() []time.Duration {

@@ -168,8 +168,14 @@ func slackChannels(ctx context.Context, cfg config, wait bool, report func(error
 	return ids, err, nil
 }
 
-// runOnce is `slabot once`: one cycle of every product and one delivery
-// pass, then exit (for a cron job). It writes only while it holds the
+// onceMaxPasses bounds the delivery passes of `slabot once`: each pass
+// sends the next due level of every thread, and a ladder has a handful of
+// levels (each repeat of a step is one more).
+const onceMaxPasses = 50
+
+// runOnce is `slabot once`: one cycle of every product, then delivery of
+// every due level of every thread in ladder order (steps foreseen for
+// later stay recorded for a later run), then exit (for a cron job). It writes only while it holds the
 // database's writer lease: next to a running daemon it refuses.
 func runOnce(args []string, stdout, stderr io.Writer) int {
 	cfg, code, ok := workerConfig("once", args, stdout, stderr)
@@ -208,7 +214,7 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 		// The cycles may have outlasted the lease: renew it before sending.
 		if held, h, err := a.outbox.Acquire(ctx, time.Now()); err != nil || !held {
 			cycleErr = errors.Join(cycleErr, err, fmt.Errorf("writer lease lost to %s during the cycles: nothing sent", h.Owner))
-		} else if _, err := a.outbox.RunOnce(ctx); err != nil {
+		} else if _, err := a.outbox.DeliverDue(ctx, onceMaxPasses); err != nil {
 			cycleErr = errors.Join(cycleErr, err)
 		}
 	}
