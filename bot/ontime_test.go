@@ -358,3 +358,42 @@ func TestStepsOnTimeWhileJiraWritesHang(t *testing.T) {
 		t.Errorf("no write deferred by the budget (%d cycles, %d with writes): the hanging PUTs were not in the way", len(s.stats), len(atFirstWrite))
 	}
 }
+
+// The trade-off of posting at the instant: what happens in Jira between
+// two polls is known at the next poll. SAN-2 is answered at 07:44, a
+// minute before its 75 % instant, between the polls of 07:35 and 07:50:
+// the reminder foreseen at 07:35 goes out at 07:45:00.585; the poll at
+// 07:50 sees the answer, withdraws the breach and management steps
+// recorded ahead (nothing more is posted), and rewrites the reminder's
+// status line (its buttons go: the goal stopped), although no step fell
+// due before the stop.
+func TestAnswerBetweenPollsStopsTheThread(t *testing.T) {
+	t0 := time.Date(2026, 11, 3, 7, 5, 0, 0, time.UTC)
+	s := newSanSite(t, t0, 0)
+	created := time.Date(2026, 11, 3, 7, 0, 0, 585e6, time.UTC)
+	key := s.create("Website Issue", created)
+	s.at(created.Add(44*time.Minute), func() error {
+		_, err := s.jsim.AddComment(key, sanAgent, "On it.", false, s.clock.Now())
+		return err
+	})
+	s.run(created.Add(4 * time.Hour))
+
+	posts := s.posts()
+	s.onTime(posts, outbox.Key(key, "first_response", 1, "75%/agent"), "C0SUP", created.Add(45*time.Minute))
+	if len(posts) != 1 {
+		t.Errorf("%d steps posted; want the reminder only", len(posts))
+	}
+	for _, step := range []string{"breach/team_lead", "breach+2h/management"} {
+		r, err := s.ob.Get(context.Background(), outbox.Key(key, "first_response", 1, step))
+		if err != nil || r.State != outbox.StateCancelled || r.SentAt != (time.Time{}) {
+			t.Errorf("%s: %s %q %v; want cancelled, never sent", step, r.State, r.LastError, err)
+		}
+	}
+	ups := s.ssim.Calls("chat.update")
+	if poll := t0.Add(45 * time.Minute); len(ups) == 0 || ups[0].At.Before(poll) {
+		t.Fatalf("status line updates %+v; want the reminder's rewritten after the 07:50 poll", ups)
+	}
+	if msgs := s.ssim.Messages("C0SUP"); len(msgs) != 1 || strings.Contains(string(msgs[0].Blocks), "slabot.ack") {
+		t.Errorf("the reminder still offers its buttons after the goal stopped: %s", msgs[0].Blocks)
+	}
+}

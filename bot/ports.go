@@ -63,6 +63,9 @@ type Escalator interface {
 	// projects' issues that this cycle no longer foresees (standing holds
 	// the keys, outbox.Key, of every step it handed over).
 	Withdraw(ctx context.Context, now time.Time, projects []string, standing map[string]bool) (int, error)
+	// OpenThreads lists the threads (outbox.ThreadKey) of the projects'
+	// issues with a step recorded and the goal not yet said to be met.
+	OpenThreads(ctx context.Context, projects []string) (map[string]bool, error)
 	// GoalMet says a goal's cycle stopped: pending steps are cancelled and
 	// posted threads are updated.
 	GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error

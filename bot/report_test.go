@@ -39,9 +39,10 @@ func (rptNop) Escalate(context.Context, time.Time, outbox.Escalation) (bool, err
 func (rptNop) Withdraw(context.Context, time.Time, []string, map[string]bool) (int, error) {
 	return 0, nil
 }
-func (rptNop) GoalMet(context.Context, time.Time, string, string, int) error { return nil }
-func (rptNop) Cursor(context.Context, string) (string, bool, error)          { return "", false, nil }
-func (rptNop) SetCursor(context.Context, time.Time, string, string) error    { return nil }
+func (rptNop) OpenThreads(context.Context, []string) (map[string]bool, error) { return nil, nil }
+func (rptNop) GoalMet(context.Context, time.Time, string, string, int) error  { return nil }
+func (rptNop) Cursor(context.Context, string) (string, bool, error)           { return "", false, nil }
+func (rptNop) SetCursor(context.Context, time.Time, string, string) error     { return nil }
 
 type rptReporter struct {
 	mu   sync.Mutex

@@ -311,7 +311,13 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 	// The notices first, all of them, before any write: a step is handed
 	// over (and posted by the dispatcher at its instant) whatever Jira's
 	// writes are doing.
-	standing := map[string]bool{}
+	hand := handover{standing: map[string]bool{}}
+	if !w.cfg.DryRun {
+		var err error
+		if hand.open, err = w.cfg.Escalator.OpenThreads(ctx, p.Projects); err != nil {
+			return st, fmt.Errorf("read open threads: %w", err)
+		}
+	}
 	for i := range ev.Outcomes {
 		o := &ev.Outcomes[i]
 		if ctx.Err() != nil {
@@ -327,12 +333,12 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 				}
 			}
 		}
-		if err := w.escalate(ctx, pr, o, acts[o.Issue.Key], known, now, stale, standing, &st); err != nil {
+		if err := w.escalate(ctx, pr, o, acts[o.Issue.Key], known, now, stale, hand, &st); err != nil {
 			return st, err
 		}
 	}
 	if !w.cfg.DryRun {
-		if _, err := w.cfg.Escalator.Withdraw(ctx, now, p.Projects, standing); err != nil {
+		if _, err := w.cfg.Escalator.Withdraw(ctx, now, p.Projects, hand.standing); err != nil {
 			return st, fmt.Errorf("withdraw steps no longer foreseen: %w", err)
 		}
 	}
@@ -476,7 +482,7 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 // step fired (so threads are updated, pending steps cancelled). stale,
 // when set, is the last successful poll the cache reflects (Jira could not
 // be read this cycle). The key of every step handed over goes into
-// standing (steps recorded ahead and missing from it are withdrawn).
+// hand.standing (steps recorded ahead and missing from it are withdrawn).
 //
 // Clicks on the thread (cs) shape it: a step the acknowledgement rule
 // holds back is recorded as skipped; a step falling due while the cycle
@@ -488,7 +494,8 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 // hands since the step fell due, the step also names the people who held
 // it since (Escalation.Earlier, e-mails from known), so the outbox can
 // look in their DMs for a message that may already be there.
-func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, known *emails, now, stale time.Time, standing map[string]bool, st *Stats) error {
+func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, known *emails, now, stale time.Time, hand handover, st *Stats) error {
+	standing := hand.standing
 	p := pr.policy
 	iss := o.Issue
 	cal := func(goal string) *calendar.Calendar { return goalCalendar(p, o, goal) }
@@ -577,7 +584,7 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 	}
 	for i := range o.Goals {
 		gs := &o.Goals[i]
-		if !gs.Stopped() || !stepFiredBeforeStop(gs) || w.cfg.DryRun {
+		if !gs.Stopped() || !(stepFiredBeforeStop(gs) || hand.open[outbox.ThreadKey(iss.Key, gs.Goal.Name, gs.Cycle)]) || w.cfg.DryRun {
 			continue
 		}
 		if err := w.cfg.Escalator.GoalMet(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {
@@ -590,6 +597,14 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		}
 	}
 	return nil
+}
+
+// handover is what one cycle's hand-over of the notices keeps: the key of
+// every step handed over (standing), and the outbox's open threads (open,
+// outbox.ThreadKey) read at the start, so a goal that stopped is told to
+// the outbox when a message of its thread may exist.
+type handover struct {
+	standing, open map[string]bool
 }
 
 // escalation is the outbox's record of ladder step e of o: what the step
@@ -654,7 +669,9 @@ func rungName(r rules.Rung) string {
 }
 
 // stepFiredBeforeStop reports whether any ladder step of the stopped cycle
-// fell due before the clock stopped: only then can a Slack thread exist.
+// fell due before the clock stopped: then a Slack thread may exist. (So
+// may one for a step recorded ahead and sent at its instant between the
+// stop and the cycle that saw it: the outbox's open threads say so.)
 func stepFiredBeforeStop(gs *rules.GoalStatus) bool {
 	for _, s := range gs.Steps {
 		if !s.At.IsZero() && !s.At.After(gs.Stop) {

@@ -77,6 +77,10 @@ func (e *fakeEscalator) Withdraw(context.Context, time.Time, []string, map[strin
 	return 0, nil
 }
 
+func (e *fakeEscalator) OpenThreads(context.Context, []string) (map[string]bool, error) {
+	return nil, nil
+}
+
 func (e *fakeEscalator) GoalMet(context.Context, time.Time, string, string, int) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

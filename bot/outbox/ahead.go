@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -110,6 +111,38 @@ func (o *Outbox) Withdraw(ctx context.Context, now time.Time, projects []string,
 		}
 	}
 	return n, nil
+}
+
+// ThreadKey names one thread: an (issue, goal, cycle).
+func ThreadKey(issue, goal string, cycle int) string {
+	return fmt.Sprintf("%s|%s|%d", issue, goal, cycle)
+}
+
+// OpenThreads lists the threads (ThreadKey) of the given Jira projects'
+// issues that hold a step not cancelled and whose goal is not recorded as
+// met (GoalMet). A step recorded ahead can be sent at its instant after
+// the goal stopped and before a cycle saw the stop (an answer between two
+// polls): such a thread has a message although no step fell due before
+// the stop, and the worker tells GoalMet about it all the same.
+func (o *Outbox) OpenThreads(ctx context.Context, projects []string) (map[string]bool, error) {
+	rs, err := o.rows.db.Query(ctx, nil, `SELECT DISTINCT issue, goal, cycle FROM outbox
+		WHERE kind = 'escalation' AND met_at = 0 AND state IN ('pending', 'sending', 'sent')`)
+	if err != nil {
+		return nil, o.rows.db.Wrap("open threads", err)
+	}
+	defer rs.Close()
+	out := map[string]bool{}
+	for rs.Next() {
+		var issue, goal string
+		var cycle int
+		if err := rs.Scan(&issue, &goal, &cycle); err != nil {
+			return nil, o.rows.db.Wrap("open threads", err)
+		}
+		if project, _, _ := strings.Cut(issue, "-"); slices.Contains(projects, project) {
+			out[ThreadKey(issue, goal, cycle)] = true
+		}
+	}
+	return out, o.rows.db.Wrap("open threads", rs.Err())
 }
 
 // minWake is the shortest the dispatcher sleeps between passes when a row

@@ -228,6 +228,11 @@ func TestAheadRowStillStandsAtItsInstant(t *testing.T) {
 	if r.State != outbox.StatePending || !r.NextAttemptAt.Equal(snoozed.Deadline) || !strings.Contains(r.LastError, "snoozed") {
 		t.Fatalf("snoozed row: %s next %v %q; want pending until the deadline %v", r.State, r.NextAttemptAt, r.LastError, snoozed.Deadline)
 	}
+	// A thread whose goal is recorded as met, or whose only step was
+	// cancelled, is not open; the snoozed one is.
+	if open, err := e.ob.OpenThreads(ctx, []string{"SAN"}); err != nil || len(open) != 1 || !open[outbox.ThreadKey("SAN-3", snoozed.Goal, 1)] {
+		t.Fatalf("open threads %v %v; want SAN-3's only", open, err)
+	}
 	e.clock.Advance(snoozed.Deadline.Sub(e.clock.Now()))
 	e.pass()
 	posts := e.sim.Calls("chat.postMessage")

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,14 +12,34 @@ import (
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 )
 
-// slabot once --dry-run writes nothing; slabot once writes the SLA fields.
+// slabot once --dry-run writes nothing; slabot once writes the SLA fields,
+// and delivers every due level of every thread, in order, before it exits
+// (issue 21: "`slabot once` delivers every due level of every thread in
+// order"): a critical issue opened 4 h ago on a ladder of four steps
+// (Sanarise's, with a breach+1h step to the team leads) gets all four in
+// one run, where a run used to deliver one level per thread.
 func TestOnceAgainstSimulators(t *testing.T) {
 	sites := newTestSites(t, func(seed *jirasim.Seed) {
 		seed.Issues = []jirasim.Issue{{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
-			Summary: "Banner", Created: time.Now().Add(-time.Hour), Status: "Open"}}
+			Summary: "Banner", Created: time.Now().Add(-time.Hour), Status: "Open"},
+			{Project: "SAN", Type: "Cannot Access Website/Database", Priority: "Critical", Reporter: sanariseCust,
+				Summary: "Database down", Created: time.Now().Add(-4 * time.Hour), Status: "Open"}}
 	}, "")
 	sim := sites.jira
-	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	policies := t.TempDir()
+	for _, name := range []string{"botron", "hydra", "b2bee", "sanarise"} {
+		b, err := os.ReadFile("../../deploy/policies/" + name + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "sanarise" {
+			b = bytes.Replace(b, []byte("    - {at: breach, rung: team_lead}\n"), []byte("    - {at: breach, rung: team_lead}\n    - {at: breach+1h, rung: team_lead}\n"), 1)
+		}
+		if err := os.WriteFile(filepath.Join(policies, name+".yaml"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("SLABOT_POLICIES", policies)
 	t.Setenv("SLABOT_DB", filepath.Join(t.TempDir(), "slabot.db"))
 	t.Setenv("SLABOT_LOG_LEVEL", "error")
 
@@ -35,6 +57,23 @@ func TestOnceAgainstSimulators(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "once"); code != 0 || writes() == 0 {
 		t.Fatalf("once: exit %d, %d writes\n%s", code, writes(), errs)
+	}
+	var steps []string
+	for _, m := range sites.slack.AllMessages() {
+		if m.Metadata != nil {
+			if k, _ := m.Metadata.EventPayload["key"].(string); strings.HasPrefix(k, "SAN-2|first_response|") {
+				steps = append(steps, k)
+			}
+		}
+	}
+	want := []string{"75%/agent", "breach/team_lead", "breach+1h/team_lead", "breach+2h/management"}
+	if len(steps) != len(want) {
+		t.Fatalf("one run posted %q; want the four levels %q", steps, want)
+	}
+	for i, w := range want {
+		if steps[i] != "SAN-2|first_response|1|"+w {
+			t.Errorf("message %d is %s; want step %s (ladder order)", i+1, steps[i], w)
+		}
 	}
 	is, _ := sim.Issue(sim.IssueKeys()[0])
 	if is.Fields["First response due"] == nil || is.Fields["First response SLA"] != "running" || len(is.Comments) != 1 {
