@@ -81,7 +81,7 @@ type Collector struct {
 func NewCollector(o *Outbox) *Collector {
 	return &Collector{o: o, now: o.opt.Clock.Now,
 		rows:   prometheus.NewDesc("slabot_outbox_rows", "Outbox rows by state (pending and sending are the backlog; uncertain and blocked are subsets of it).", []string{"state"}, nil),
-		oldest: prometheus.NewDesc("slabot_outbox_oldest_pending_seconds", "Age of the oldest outbox row not yet sent.", nil, nil),
+		oldest: prometheus.NewDesc("slabot_outbox_oldest_pending_seconds", "Seconds the oldest outbox row due and not yet sent has waited (a row recorded ahead of its instant counts from the instant).", nil, nil),
 	}
 }
 

@@ -126,6 +126,13 @@ func TestAheadRowMovesWithdrawsAndReturns(t *testing.T) {
 	x := aheadEsc()
 	key := outbox.Key(x.IssueKey, x.Goal, x.Cycle, x.Step)
 	e.enqueue(x)
+	// Not due yet: no backlog (slabot_outbox_oldest_pending_seconds).
+	if _, ok, err := e.ob.OldestPending(ctx); ok || err != nil {
+		t.Fatalf("a row ahead of its instant counts as backlog: %v %v", ok, err)
+	}
+	if c, _ := e.ob.Counts(ctx); c["ahead"] != 1 || c[outbox.StatePending] != 1 {
+		t.Fatalf("counts %v; want the row pending and ahead", c)
+	}
 
 	moved := x
 	moved.DueAt = x.DueAt.Add(20 * time.Minute)
@@ -167,6 +174,9 @@ func TestAheadRowMovesWithdrawsAndReturns(t *testing.T) {
 		t.Fatalf("sent a millisecond before its instant: %+v", rep)
 	}
 	e.clock.Advance(time.Millisecond)
+	if got, ok, _ := e.ob.OldestPending(ctx); !ok || !got.Equal(back.DueAt) {
+		t.Fatalf("oldest pending at the instant: %v %v; want it waiting since %v", got, ok, back.DueAt)
+	}
 	if rep := e.pass(); rep.Sent != 1 {
 		t.Fatalf("not sent at its instant: %+v", rep)
 	}

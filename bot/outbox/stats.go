@@ -8,35 +8,41 @@ import (
 
 // Counts returns the number of rows per state, plus "uncertain" and
 // "blocked" (rows not yet sent carrying that flag): the outbox backlog
-// for metrics.
+// for metrics; and "ahead": the pending rows recorded ahead of their
+// instant (not due yet, so no backlog).
 func (o *Outbox) Counts(ctx context.Context) (map[string]int, error) {
-	out := map[string]int{StatePending: 0, StateSending: 0, StateSent: 0, StateCancelled: 0, "uncertain": 0, "blocked": 0}
-	rs, err := o.rows.db.Query(ctx, nil, `SELECT state, COUNT(*), SUM(uncertain), SUM(blocked) FROM outbox GROUP BY state`)
+	out := map[string]int{StatePending: 0, StateSending: 0, StateSent: 0, StateCancelled: 0, "uncertain": 0, "blocked": 0, "ahead": 0}
+	rs, err := o.rows.db.Query(ctx, nil, `SELECT state, COUNT(*), SUM(uncertain), SUM(blocked),
+		SUM(CASE WHEN state = 'pending' AND due_at > ? THEN 1 ELSE 0 END) FROM outbox GROUP BY state`, ms(o.opt.Clock.Now()))
 	if err != nil {
 		return nil, o.rows.db.Wrap("counts", err)
 	}
 	defer rs.Close()
 	for rs.Next() {
 		var state string
-		var n, unc, blk int
-		if err := rs.Scan(&state, &n, &unc, &blk); err != nil {
+		var n, unc, blk, ahead int
+		if err := rs.Scan(&state, &n, &unc, &blk, &ahead); err != nil {
 			return nil, o.rows.db.Wrap("counts", err)
 		}
 		out[state] = n
 		if state == StatePending || state == StateSending {
 			out["uncertain"] += unc
 			out["blocked"] += blk
+			out["ahead"] += ahead
 		}
 	}
 	return out, o.rows.db.Wrap("counts", rs.Err())
 }
 
-// OldestPending returns when the oldest row not yet sent (pending or being
-// sent) was recorded; ok is false when the backlog is empty. A growing age
+// OldestPending returns since when the oldest row due and not yet sent
+// (pending or being sent) has waited: since it was recorded, or since its
+// instant for a row recorded ahead of it; ok is false when the backlog is
+// empty. A row whose instant has not come is no backlog. A growing age
 // means Slack is not taking messages.
 func (o *Outbox) OldestPending(ctx context.Context) (created time.Time, ok bool, err error) {
 	var v sql.NullInt64
-	row := o.rows.db.QueryRow(ctx, nil, `SELECT MIN(created_at) FROM outbox WHERE state IN ('pending', 'sending')`)
+	row := o.rows.db.QueryRow(ctx, nil, `SELECT MIN(CASE WHEN due_at > created_at THEN due_at ELSE created_at END) FROM outbox
+		WHERE state IN ('pending', 'sending') AND due_at <= ?`, ms(o.opt.Clock.Now()))
 	if err := row.Scan(&v); err != nil {
 		return time.Time{}, false, o.rows.db.Wrap("oldest pending", err)
 	}
