@@ -397,3 +397,30 @@ func TestAnswerBetweenPollsStopsTheThread(t *testing.T) {
 		t.Errorf("the reminder still offers its buttons after the goal stopped: %s", msgs[0].Blocks)
 	}
 }
+
+// "Rows recorded for a future instant must be cancelled/updated when the
+// issue changes": SAN-2 waits for the customer from 07:20 to 07:40, so its
+// first response deadline moves 20 minutes (Sanarise: "Waiting for
+// Customer" pauses it). The reminder foreseen for 07:45:00.585 at the
+// 07:05 and 07:20 polls is withdrawn by the 07:35 poll (paused: its
+// instant is unknown) and handed over again by the 07:50 one for
+// 08:05:00.585, when it posts; nothing is posted at 07:45.
+func TestPauseMovesTheStepsRecordedAhead(t *testing.T) {
+	t0 := time.Date(2026, 11, 3, 7, 5, 0, 0, time.UTC)
+	s := newSanSite(t, t0, 0)
+	created := time.Date(2026, 11, 3, 7, 0, 0, 585e6, time.UTC)
+	key := s.create("Cannot Access Website/Database", created)
+	s.at(created.Add(20*time.Minute), func() error { return s.jsim.Transition(key, "Waiting for customer", sanAgent, s.clock.Now()) })
+	s.at(created.Add(40*time.Minute), func() error { return s.jsim.Transition(key, "Open", sanCustomer, s.clock.Now()) })
+	s.run(created.Add(70 * time.Minute))
+
+	posts := s.posts()
+	s.onTime(posts, outbox.Key(key, "first_response", 1, "75%/agent"), "C0SUP", created.Add(65*time.Minute))
+	if len(posts) != 1 {
+		t.Errorf("posted %v; want the reminder only (the breach is at 08:20:00.585)", posts)
+	}
+	r, err := s.ob.Get(context.Background(), outbox.Key(key, "first_response", 1, "breach/team_lead"))
+	if err != nil || r.State != outbox.StatePending || !r.DueAt.Equal(created.Add(80*time.Minute)) {
+		t.Errorf("breach step: %s due %v %v; want pending at %v", r.State, r.DueAt, err, created.Add(80*time.Minute))
+	}
+}

@@ -2,8 +2,10 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -117,6 +119,7 @@ type product struct {
 	reported   map[string]bool      // report periods handed over (or given up) by this process
 	staleDay   string               // the policy-zone day stale calendars were last judged
 	writeFrom  string               // the first issue whose write the last cycle's budget left undone ("" for none)
+	handed     map[string]uint64    // step key -> fingerprint of the step last handed over ahead of its instant
 
 	mu          sync.Mutex // guards the fields below (read by /readyz)
 	lastSuccess time.Time
@@ -182,7 +185,8 @@ func New(cfg Config) (*Worker, error) {
 		default:
 			keep = DefaultKeep
 		}
-		w.products[p.Product] = &product{policy: p, keep: keep, cache: map[string]*rules.Issue{}, warned: map[string]bool{}, reported: map[string]bool{}}
+		w.products[p.Product] = &product{policy: p, keep: keep, cache: map[string]*rules.Issue{}, warned: map[string]bool{}, reported: map[string]bool{},
+			handed: map[string]uint64{}}
 		w.order = append(w.order, p.Product)
 	}
 	return w, nil
@@ -340,6 +344,11 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 	if !w.cfg.DryRun {
 		if _, err := w.cfg.Escalator.Withdraw(ctx, now, p.Projects, hand.standing); err != nil {
 			return st, fmt.Errorf("withdraw steps no longer foreseen: %w", err)
+		}
+		for k := range pr.handed {
+			if !hand.standing[k] {
+				delete(pr.handed, k)
+			}
 		}
 	}
 	w.digest(ctx, p, ev, acts, now)
@@ -539,7 +548,7 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			}
 			continue
 		}
-		if err := w.handOver(ctx, p.Product, now, esc, standing); err != nil {
+		if err := w.handOver(ctx, pr, now, esc, standing); err != nil {
 			return err
 		}
 		if rep, ok := repeatDue(p, cal(e.Goal), e, esc, cs, now); ok {
@@ -553,7 +562,7 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		}
 		if next, ok := nextRepeat(p, cal(e.Goal), gs, e, esc, cs, now); ok {
 			st.Upcoming++
-			if err := w.handOver(ctx, p.Product, now, next, standing); err != nil {
+			if err := w.handOver(ctx, pr, now, next, standing); err != nil {
 				return err
 			}
 		}
@@ -572,12 +581,12 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			esc.Status = "breached"
 		}
 		st.Upcoming++
-		if err := w.handOver(ctx, p.Product, now, esc, standing); err != nil {
+		if err := w.handOver(ctx, pr, now, esc, standing); err != nil {
 			return err
 		}
 		if next, ok := nextRepeat(p, cal(e.Goal), gs, e, esc, cs, now); ok {
 			st.Upcoming++
-			if err := w.handOver(ctx, p.Product, now, next, standing); err != nil {
+			if err := w.handOver(ctx, pr, now, next, standing); err != nil {
 				return err
 			}
 		}
@@ -636,16 +645,35 @@ func (w *Worker) escalation(pr *product, o *rules.Outcome, e rules.Escalation, n
 }
 
 // handOver records one step (due, or ahead of its instant) and notes its
-// key in standing.
-func (w *Worker) handOver(ctx context.Context, product string, now time.Time, esc outbox.Escalation, standing map[string]bool) error {
-	standing[outbox.Key(esc.IssueKey, esc.Goal, esc.Cycle, esc.Step)] = true
+// key in standing. A step ahead of its instant is handed over again only
+// when it changed since this process last handed it over (pr.handed): a
+// quiet product's cycles cost the outbox nothing for the steps they
+// foresee.
+func (w *Worker) handOver(ctx context.Context, pr *product, now time.Time, esc outbox.Escalation, standing map[string]bool) error {
+	key := outbox.Key(esc.IssueKey, esc.Goal, esc.Cycle, esc.Step)
+	standing[key] = true
+	var print uint64
+	if esc.DueAt.After(now) {
+		h := fnv.New64a()
+		b, _ := json.Marshal(esc)
+		h.Write(b)
+		h.Write([]byte(esc.Skip))
+		if print = h.Sum64(); pr.handed[key] == print {
+			return nil
+		}
+	}
 	inserted, err := w.cfg.Escalator.Escalate(ctx, now, esc)
 	if err != nil {
-		w.cfg.Metrics.Escalations.WithLabelValues(product, strconv.Itoa(esc.Level), "error").Inc()
+		w.cfg.Metrics.Escalations.WithLabelValues(pr.policy.Product, strconv.Itoa(esc.Level), "error").Inc()
 		return fmt.Errorf("escalate %s %s %s: %w", esc.IssueKey, esc.Goal, esc.Step, err)
 	}
+	if print != 0 {
+		pr.handed[key] = print
+	} else {
+		delete(pr.handed, key)
+	}
 	if inserted {
-		w.cfg.Metrics.Escalations.WithLabelValues(product, strconv.Itoa(esc.Level), "recorded").Inc()
+		w.cfg.Metrics.Escalations.WithLabelValues(pr.policy.Product, strconv.Itoa(esc.Level), "recorded").Inc()
 	}
 	return nil
 }
