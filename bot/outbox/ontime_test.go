@@ -146,6 +146,15 @@ func TestAheadRowMovesWithdrawsAndReturns(t *testing.T) {
 	if at, ok := e.ob.NextDue(ctx); !ok || !at.Equal(moved.DueAt) {
 		t.Fatalf("next due %v %v; want %v", at, ok, moved.DueAt)
 	}
+	// Reassigned before its instant: the row ahead goes to the new owner.
+	reassigned := moved
+	reassigned.Target = outbox.Target{AssigneeAccountID: "acc-bob", AssigneeEmail: "bob@example.com", FallbackChannel: "C1"}
+	if _, err := e.ob.Escalate(ctx, e.clock.Now(), reassigned); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := e.ob.Get(ctx, key); !strings.Contains(string(r.Payload), "bob@example.com") {
+		t.Fatalf("row ahead not re-pointed at the new assignee: %s", r.Payload)
+	}
 
 	// The clock paused: the evaluation no longer foresees the step.
 	if n, err := e.ob.Withdraw(ctx, e.clock.Now(), []string{"SAN"}, map[string]bool{}); err != nil || n != 1 {
