@@ -288,7 +288,7 @@ func TestStepsPostAtTheirInstantOnA15MinuteSchedule(t *testing.T) {
 
 	posts := s.posts()
 	reminder := s.onTime(posts, outbox.Key(key, "first_response", 1, "75%/agent"), "C0SUP", created.Add(45*time.Minute))
-	if strings.Contains(reminder.text, "less than a minute") || !strings.Contains(reminder.text, "due in 15m") {
+	if strings.Contains(reminder.text, "due in less than a minute") || !strings.Contains(reminder.text, "due in 15m") {
 		t.Errorf("75%% reminder %q; want the 15 minutes left at its instant", reminder.text)
 	}
 	s.onTime(posts, outbox.Key(key, "first_response", 1, "breach/team_lead"), "C0LEAD", created.Add(time.Hour))
