@@ -22,7 +22,7 @@ import (
 // refusal, not an error at every click), and it is looked up by name
 // once a minute, not per click.
 func TestClickInChannelUnresolvedAtStart(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C0SUP", "#botron-support"), slacksim.WithChannel("C0MGMT", "#botron-management"),
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C0SUP", "#botron-support"), slacksim.WithChannel("C0MGMT", "#botron-management"),
 		slacksim.WithUsers(slacksim.User{ID: "U0LEA", Name: "lea"}))
 	defer sim.Close()
 	sim.AddPrivateChannel("G0LEADS", "botron-leads", false)

@@ -40,7 +40,7 @@ var botronChannels = map[string]string{"#botron-leads": "C0LEADS", "#botron-supp
 // nothing and is logged once, not per click; the group list and its
 // members are asked once a minute, not per click.
 func TestClickByUserGroupMember(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C0LEADS", "#botron-leads"), slacksim.WithChannel("C0SUP", "#botron-support"), slacksim.WithChannel("C0MGMT", "#botron-management"),
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C0LEADS", "#botron-leads"), slacksim.WithChannel("C0SUP", "#botron-support"), slacksim.WithChannel("C0MGMT", "#botron-management"),
 		slacksim.WithUsers(slacksim.User{ID: "U0LEA", Name: "lea"}, slacksim.User{ID: "U0OLAF", Name: "olaf"}),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads", Users: []string{"U0LEA"}}),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0OLD", Handle: "old-leads", Users: []string{"U0OLAF"}, Disabled: true}))

@@ -89,6 +89,7 @@ func TestReportToUninvitedPrivateChannelWaits(t *testing.T) {
 	if rep := e.pass(); rep.Sent != 1 {
 		t.Fatalf("after the invite %+v", rep)
 	}
+	e.sim.FlushShares()
 	if msgs := e.sim.Messages("GMGMT"); len(msgs) != 1 || len(msgs[0].Files) != 1 {
 		t.Errorf("#vip-management: %+v", msgs)
 	}

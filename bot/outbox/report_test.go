@@ -43,6 +43,7 @@ func TestReportPostedOnceAsFile(t *testing.T) {
 	if rep := e.drain(3); rep.Sent != 2 {
 		t.Fatalf("report %+v", rep)
 	}
+	e.sim.FlushShares() // Slack shares asynchronously: the share lands later
 	msgs := e.sim.Messages("CMGMT")
 	if len(msgs) != 1 || len(msgs[0].Files) != 1 || !strings.HasPrefix(msgs[0].Text, "*Acme Support: SLA report for February 2026*") {
 		t.Fatalf("management channel: %+v", msgs)
@@ -52,8 +53,10 @@ func TestReportPostedOnceAsFile(t *testing.T) {
 		files[0].Channel != "CMGMT" || files[0].Title != "Acme Support SLA report February 2026" {
 		t.Fatalf("files %+v", files)
 	}
+	// The share was not in the channel yet when the upload finished, so
+	// the row holds the file id in place of the share's ts.
 	r := e.reportRow()
-	if r.State != outbox.StateSent || r.Channel != "CMGMT" || r.TS != msgs[0].TS {
+	if r.State != outbox.StateSent || r.Channel != "CMGMT" || r.TS != "file:"+files[0].ID {
 		t.Fatalf("row %+v, message ts %s", r, msgs[0].TS)
 	}
 	if n := len(e.sim.Messages("CLEAD")); n != 1 {
@@ -85,6 +88,8 @@ func TestReportUncertainUploadReconciled(t *testing.T) {
 	if r := e.reportRow(); !r.Uncertain || r.Channel != "CMGMT" {
 		t.Fatalf("row after the drop %+v", r)
 	}
+	// The share lands asynchronously: a look-up that misses it does not
+	// upload again, a later one finds it.
 	sum := e.drain(10)
 	if sum.Reconciled != 1 {
 		t.Fatalf("passes %+v", sum)
@@ -112,6 +117,7 @@ func TestReportRetriedAfterFailedUploadURL(t *testing.T) {
 		t.Fatalf("first pass %+v", rep)
 	}
 	e.drain(10)
+	e.sim.FlushShares()
 	if n := len(e.sim.Messages("CMGMT")); n != 1 {
 		t.Fatalf("%d messages", n)
 	}

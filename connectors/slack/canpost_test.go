@@ -9,7 +9,7 @@ import (
 )
 
 func TestCanPost(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#support"))
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C1", "#support"))
 	defer sim.Close()
 	sim.AddChannel("C2", "#leads", false)
 	c := NewClient("xoxb-test", ClientOptions{APIURL: sim.APIURL()})

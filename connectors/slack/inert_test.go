@@ -19,7 +19,7 @@ import (
 // priority or assignee name written to trigger a mention or a disguised
 // link reaches Slack inert, in both places, over the real client.
 func TestCustomerTextIsInert(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#support"))
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C1", "#support"))
 	defer sim.Close()
 	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
 

@@ -17,7 +17,7 @@ import (
 // and its edits; a handle no enabled group has costs the mention, not the
 // message; a DM mentions no group; the groups are listed once a minute.
 func TestRungMessageMentionsItsGroups(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("CLEAD", "#leads"), slacksim.WithUsers(slacksim.User{ID: "U1", Name: "ana"}),
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("CLEAD", "#leads"), slacksim.WithUsers(slacksim.User{ID: "U1", Name: "ana"}),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads", Users: []string{"U1"}}))
 	defer sim.Close()
 	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
@@ -67,7 +67,7 @@ func TestRungMessageMentionsItsGroups(t *testing.T) {
 // whose group would then not be notified: the last list Slack gave is
 // used until it answers again.
 func TestMentionSurvivesAnUnansweredGroupList(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("CLEAD", "#leads"),
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("CLEAD", "#leads"),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads"}))
 	defer sim.Close()
 	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
