@@ -37,17 +37,17 @@ func render(e outbox.Escalation, r outbox.Route, st outbox.Status, withButtons b
 		field(remainingLabel(e.Remaining), remainingValue(e.Remaining)+" (business time, as of "+dateToken(e.AsOf)+")"),
 	}
 	if e.Customer != "" {
-		cust := esc(e.Customer)
+		cust := esc(clip(e.Customer, maxFieldValue))
 		if e.Plan != "" {
-			cust += " · " + esc(e.Plan)
+			cust += " · " + esc(clip(e.Plan, maxFieldValue))
 		}
 		fields = append(fields, field("Customer", cust))
 	}
 	if e.Priority != "" {
-		fields = append(fields, field("Priority", esc(e.Priority)))
+		fields = append(fields, field("Priority", esc(clip(e.Priority, maxFieldValue))))
 	}
 	if r.Fallback {
-		fields = append(fields, field("Assignee", esc(e.Target.AssigneeLabel())))
+		fields = append(fields, field("Assignee", esc(clip(e.Target.AssigneeLabel(), maxFieldValue))))
 	}
 	blocks := []slack.Block{
 		slack.NewSectionBlock(mrkdwn(header), nil, nil),
@@ -185,16 +185,16 @@ func plainText(e outbox.Escalation, r outbox.Route, st outbox.Status) string {
 	}
 	fmt.Fprintf(&b, " (deadline %s)", utc(e.Deadline))
 	if e.Customer != "" {
-		fmt.Fprintf(&b, ". Customer %s", esc(e.Customer))
+		fmt.Fprintf(&b, ". Customer %s", esc(clip(e.Customer, maxFieldValue)))
 		if e.Plan != "" {
-			fmt.Fprintf(&b, " (%s)", esc(e.Plan))
+			fmt.Fprintf(&b, " (%s)", esc(clip(e.Plan, maxFieldValue)))
 		}
 	}
 	if e.Priority != "" {
-		fmt.Fprintf(&b, ", priority %s", esc(e.Priority))
+		fmt.Fprintf(&b, ", priority %s", esc(clip(e.Priority, maxFieldValue)))
 	}
 	if r.Fallback {
-		fmt.Fprintf(&b, ". Assignee: %s", esc(e.Target.AssigneeLabel()))
+		fmt.Fprintf(&b, ". Assignee: %s", esc(clip(e.Target.AssigneeLabel(), maxFieldValue)))
 	}
 	if !e.DataAsOf.IsZero() {
 		fmt.Fprintf(&b, ". Jira data as of %s (Jira unreachable)", utc(e.DataAsOf))
@@ -268,6 +268,12 @@ func titleCase(s string) string {
 // maxSummary keeps the header well inside Slack's 3,000-character limit
 // for a section's text, whatever the issue summary.
 const maxSummary = 300
+
+// maxFieldValue bounds a Jira value shown in a field (customer, plan,
+// priority, assignee: a custom field may hold a paragraph) well inside
+// Slack's 2,000 characters per field (limits.go) even once escaped; the
+// cut shows "…", and the whole value is on the issue the header links.
+const maxFieldValue = 200
 
 // clip shortens s to at most n runes, marking the cut.
 func clip(s string, n int) string {
