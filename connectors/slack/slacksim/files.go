@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // File is an uploaded file. Slack's external upload takes three calls:
@@ -36,6 +37,7 @@ const uploadPath = "/upload/"
 func (s *Sim) Files() []File {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.landShares(0, s.now())
 	out := make([]File, 0, len(s.fileOrder))
 	for _, id := range s.fileOrder {
 		f := *s.files[id]
@@ -146,12 +148,15 @@ func (s *Sim) completeUpload(p url.Values) answer {
 			return fail("thread_not_found")
 		}
 	}
-	m := &Message{Channel: c.id, Text: text}
+	// The share's ts is the instant Slack accepted it; the message shows
+	// up in the channel later, in its ts order.
+	m := &Message{Channel: c.id, Text: text, TS: s.nextTS()}
 	for _, f := range files {
 		m.Files = append(m.Files, MessageFile{ID: f.ID, Name: f.Name, Title: f.Title, Size: len(f.Data)})
 		f.completed = true
 	}
-	s.pending = append(s.pending, &pendingShare{c: c, m: m, threadTS: threadTS, files: files, due: len(s.calls) + 1 + s.shareLag})
+	s.pending = append(s.pending, &pendingShare{c: c, m: m, threadTS: threadTS, files: files,
+		due: len(s.calls) + 1 + s.shareLag, at: s.now().Add(s.shareDelay)})
 	a := ok(map[string]any{"files": out})
 	a.channel = c.id
 	return a
@@ -163,41 +168,49 @@ func (s *Sim) completeUpload(p url.Values) answer {
 // time-consuming tasks on the server side (e.g., security scans on the
 // files). Therefore, in many cases, the API response does not yet have
 // complete \"shares\" in it": a Slack SDK maintainer, slackapi/bolt-js
-// issue #2115, August 2024). slacksim lands a share once shareLag further
-// Web API requests have been answered after the completing one (default
-// 1: a history lookup made right after the completion does not see it,
-// the one after does), or at FlushShares.
+// issue #2115, August 2024). How long it takes is not documented;
+// slacksim lands a share once shareLag further Web API requests have been
+// answered after the completing one (default 1: a history lookup made
+// right after the completion does not see it, the one after does), or
+// once its clock is shareDelay past the completion (default a second,
+// slacksim's own figure: a demo stepping its clock sees the report), or
+// at FlushShares. The message's ts is the completion's.
 type pendingShare struct {
 	c        *channel
 	m        *Message
 	threadTS string
 	files    []*File
-	due      int // lands before answering a request with a larger Seq
+	due      int       // lands before answering a request with a larger Seq
+	at       time.Time // or once the clock reaches this
 }
 
 // WithShareLag sets how many Web API requests answered after a
 // files.completeUploadExternal the share stays invisible (default 1; 0:
-// visible from the next request on).
-func WithShareLag(n int) Option { return func(s *Sim) { s.shareLag = n } }
+// visible from the next request on) and how long on the simulator's
+// clock (default a second).
+func WithShareLag(requests int, d time.Duration) Option {
+	return func(s *Sim) { s.shareLag, s.shareDelay = requests, d }
+}
 
 // FlushShares lands every pending share now (a test that reads
 // Messages directly, with no further request to let time pass).
 func (s *Sim) FlushShares() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.landShares(int(^uint(0) >> 1))
+	s.landShares(int(^uint(0)>>1), time.Time{})
 }
 
-// landShares posts the shares due before request seq. Caller holds s.mu.
-func (s *Sim) landShares(seq int) {
+// landShares posts the shares due before request seq or by now (zero:
+// every share). Caller holds s.mu.
+func (s *Sim) landShares(seq int, now time.Time) {
 	kept := s.pending[:0]
 	for _, ps := range s.pending {
-		if ps.due >= seq {
+		if ps.due >= seq && !now.IsZero() && now.Before(ps.at) {
 			kept = append(kept, ps)
 			continue
 		}
-		if s.appendMessage(ps.c, ps.m, ps.threadTS) != "" {
-			continue // its thread vanished meanwhile: Slack drops such a share silently
+		if s.insertMessage(ps.c, ps.m, ps.threadTS) != "" {
+			continue // its thread vanished meanwhile: the share is dropped
 		}
 		for _, f := range ps.files {
 			f.Channel, f.TS = ps.c.id, ps.m.TS

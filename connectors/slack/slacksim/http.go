@@ -91,7 +91,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	call := Call{Seq: len(s.calls) + 1, At: s.now(), Method: method, Params: p}
-	s.landShares(call.Seq)
+	s.landShares(call.Seq, call.At)
 	h, known := methods[method]
 	var kind FaultKind
 	var retry time.Duration

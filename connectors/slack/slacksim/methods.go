@@ -340,6 +340,30 @@ func (s *Sim) appendMessage(c *channel, m *Message, threadTS string) string {
 	return ""
 }
 
+// insertMessage adds m, whose ts was given earlier, to c in ts order (as
+// a reply in the thread of threadTS when set). It returns the Slack
+// error code, or "".
+func (s *Sim) insertMessage(c *channel, m *Message, threadTS string) string {
+	if threadTS != "" {
+		parent := find(c, threadTS)
+		if parent == nil || parent.IsReply() {
+			return "thread_not_found"
+		}
+		parent.ThreadTS = parent.TS
+		m.ThreadTS = parent.TS
+	}
+	at, _ := tsMicro(m.TS)
+	i := len(c.msgs)
+	for i > 0 {
+		if prev, _ := tsMicro(c.msgs[i-1].TS); prev < at {
+			break
+		}
+		i--
+	}
+	c.msgs = slices.Insert(c.msgs, i, m)
+	return ""
+}
+
 // postable resolves the channel a message is posted to, or returns the
 // error code Slack gives: channel_not_found (no such channel, or a private
 // one the bot is not in), is_archived, not_in_channel (a public channel the

@@ -102,11 +102,12 @@ type Sim struct {
 	responses  map[string]*responseURL // response_url id -> its click
 	addr       string                  // host:port the server listens on (NewServer)
 
-	files     map[string]*File // uploads by id
-	pending   []*pendingShare  // completed uploads whose share has not landed yet
-	shareLag  int
-	fileOrder []string
-	reqHost   string // Host of the request being answered (upload URLs point back at it)
+	files      map[string]*File // uploads by id
+	pending    []*pendingShare  // completed uploads whose share has not landed yet
+	shareLag   int
+	shareDelay time.Duration
+	fileOrder  []string
+	reqHost    string // Host of the request being answered (upload URLs point back at it)
 
 	scopes  map[string][]string // bot scopes by token (scopes.go); a token not in it is not checked
 	granted []string            // the scopes of the request being answered; nil: not checked
@@ -162,18 +163,19 @@ func WithChannel(id, name string) Option { return func(s *Sim) { s.addChannel(id
 // New returns an empty workspace (team T0SIM, bot user U0BOT).
 func New(opts ...Option) *Sim {
 	s := &Sim{
-		now:       time.Now,
-		tokens:    map[string]bool{},
-		appTokens: map[string]bool{},
-		users:     map[string]*User{},
-		byEmail:   map[string]*User{},
-		chans:     map[string]*channel{},
-		byName:    map[string]*channel{},
-		imOf:      map[string]*channel{},
-		teamID:    "T0SIM",
-		botUser:   "U0BOT",
-		botID:     "B0BOT",
-		shareLag:  1,
+		now:        time.Now,
+		tokens:     map[string]bool{},
+		appTokens:  map[string]bool{},
+		users:      map[string]*User{},
+		byEmail:    map[string]*User{},
+		chans:      map[string]*channel{},
+		byName:     map[string]*channel{},
+		imOf:       map[string]*channel{},
+		teamID:     "T0SIM",
+		botUser:    "U0BOT",
+		botID:      "B0BOT",
+		shareLag:   1,
+		shareDelay: time.Second,
 	}
 	for _, o := range opts {
 		o(s)
@@ -258,6 +260,7 @@ func (s *Sim) DMChannel(userID string) (string, bool) {
 func (s *Sim) Messages(channelID string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.landShares(0, s.now())
 	c := s.chans[channelID]
 	if c == nil {
 		return nil
@@ -273,6 +276,7 @@ func (s *Sim) Messages(channelID string) []Message {
 func (s *Sim) AllMessages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.landShares(0, s.now())
 	var out []Message
 	for _, c := range s.chans {
 		for _, m := range c.msgs {
