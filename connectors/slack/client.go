@@ -334,7 +334,7 @@ func (c *Client) findKeys(ctx context.Context, channel string, oldest time.Time,
 func (c *Client) scanMessages(ctx context.Context, channel, threadTS string, oldest time.Time, visit func(slack.Message) bool) (found bool, err error) {
 	cursor := ""
 	oldestTS := ""
-	if !oldest.IsZero() {
+	if oldest.After(time.Unix(0, 0)) { // before 1970 is no bound; Slack refuses a negative oldest (invalid_ts_oldest)
 		oldestTS = formatTS(oldest)
 	}
 	for range maxFindPages {
