@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/store"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // Kind says what a row delivers.
@@ -32,7 +34,7 @@ const (
 // Row is one stored delivery. Times are UTC, zero when unset.
 type Row struct {
 	ID    int64
-	Key   string // travels with the Slack message as metadata; see Key
+	Key   string // travels with the Slack message as metadata; see rules.NoticeKey
 	Kind  Kind
 	Issue string // the issue key; a report's project key
 	Goal  string // the goal's name; a report's period
@@ -92,22 +94,8 @@ type failure struct {
 	ThreadTS  string
 }
 
-// Key is the key of one escalation step. It is stable across releases and
-// policy edits: it is written into the Slack message's metadata and looked
-// for when an uncertain send is reconciled or the database was lost.
-func Key(issue, goal string, cycle int, step string) string {
-	return fmt.Sprintf("%s|%s|%d|%s", issue, goal, cycle, step)
-}
-
 // ReportKey is the key of a product's report of one period.
 func ReportKey(project, period string) string { return "report|" + project + "|" + period }
-
-// StepID names a ladder step by what it is: its trigger as the policy
-// writes it (spaces removed) and its rung. Inserting, removing or
-// reordering other steps does not change it.
-func StepID(trigger, rung string) string {
-	return strings.ReplaceAll(trigger, " ", "") + "/" + rung
-}
 
 // rows is the outbox table on the store's handle.
 type rows struct {
@@ -171,7 +159,7 @@ func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted b
 	if in.Payload == nil {
 		in.Payload = []byte{}
 	}
-	key := Key(in.Issue, in.Goal, in.Cycle, in.Step)
+	key := rules.NoticeKey(in.Issue, in.Goal, in.Cycle, in.Step)
 	switch in.Kind {
 	case KindReport:
 		key = ReportKey(in.Issue, in.Goal)
@@ -202,12 +190,12 @@ ON CONFLICT DO NOTHING`,
 }
 
 // retarget points the pending escalation row of in at t and adds earlier
-// to the places it may have gone (Escalation.Earlier), when that changes
+// to the places it may have gone (rules.Notice.Earlier), when that changes
 // anything; moved reports whether it did. A row being sent, sent or
 // cancelled is left as it is: its message exists, is on its way, or will
 // never be. The update is conditional on the payload read, so a
 // dispatcher claiming the row in between wins.
-func (s rows) retarget(ctx context.Context, now time.Time, in intent, t Target, earlier []Target) (moved bool, err error) {
+func (s rows) retarget(ctx context.Context, now time.Time, in intent, t rules.Recipient, earlier []rules.Recipient) (moved bool, err error) {
 	var id int64
 	var payload []byte
 	err = s.db.QueryRow(ctx, nil, `SELECT id, payload FROM outbox WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND step = ? AND state = 'pending'`,
@@ -222,20 +210,20 @@ func (s rows) retarget(ctx context.Context, now time.Time, in intent, t Target, 
 	if err != nil {
 		return false, nil // the dispatcher blocks it and says why
 	}
-	was := e.Target
-	all := append([]Target(nil), e.Earlier...)
+	was := e.Recipient
+	all := append([]rules.Recipient(nil), e.Earlier...)
 	for _, x := range earlier {
-		if i := slices.IndexFunc(all, x.samePlace); i >= 0 {
+		if i := slices.IndexFunc(all, func(u rules.Recipient) bool { return samePlace(x, u) }); i >= 0 {
 			all[i] = x // the newer description (an e-mail learned since)
 		} else {
 			all = append(all, x)
 		}
 	}
-	all = slices.DeleteFunc(all, t.samePlace)
+	all = slices.DeleteFunc(all, func(u rules.Recipient) bool { return samePlace(t, u) })
 	if was == t && slices.Equal(all, e.Earlier) {
 		return false, nil
 	}
-	e.Target, e.Earlier = t, all
+	e.Recipient, e.Earlier = t, all
 	p, err := encodeEscalation(e)
 	if err != nil {
 		return false, s.db.Fail("retarget", nil, err)
@@ -246,7 +234,7 @@ func (s rows) retarget(ctx context.Context, now time.Time, in intent, t Target, 
 		return false, s.db.Wrap("retarget", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1 && !was.samePlace(t), s.db.Wrap("retarget", err)
+	return n == 1 && !samePlace(was, t), s.db.Wrap("retarget", err)
 }
 
 // claimDue leases up to limit rows that are due at now to owner until

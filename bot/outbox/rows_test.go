@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/store"
+
+	"github.com/slabot/slabot/rules"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -98,7 +100,7 @@ func TestClaimRespectsLadderOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := keys(rows); len(got) != 2 || got[0] != Key("SUP-1", "resolution", 1, "L1") || got[1] != Key("SUP-2", "resolution", 1, "L1") {
+	if got := keys(rows); len(got) != 2 || got[0] != rules.NoticeKey("SUP-1", "resolution", 1, "L1") || got[1] != rules.NoticeKey("SUP-2", "resolution", 1, "L1") {
 		t.Fatalf("claimed %v; want the two level-1 rows", got)
 	}
 	if rows[0].State != StateSending || rows[0].Owner != "a" || rows[0].Attempts != 1 || rows[0].Uncertain {
@@ -111,7 +113,7 @@ func TestClaimRespectsLadderOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	next, _ := s.claimDue(ctx, t0, "b", time.Minute, 10)
-	if got := keys(next); len(got) != 1 || got[0] != Key("SUP-1", "resolution", 1, "L2") {
+	if got := keys(next); len(got) != 1 || got[0] != rules.NoticeKey("SUP-1", "resolution", 1, "L2") {
 		t.Fatalf("after level 1 sent, claimed %v; want level 2", got)
 	}
 }
@@ -129,10 +131,10 @@ func TestBlockedLevelDoesNotHoldBackNext(t *testing.T) {
 		t.Fatal(err)
 	}
 	next, _ := s.claimDue(ctx, t0, "a", time.Minute, 10)
-	if got := keys(next); len(got) != 1 || got[0] != Key("SUP-1", "resolution", 1, "L2") {
+	if got := keys(next); len(got) != 1 || got[0] != rules.NoticeKey("SUP-1", "resolution", 1, "L2") {
 		t.Fatalf("claimed %v; want level 2", got)
 	}
-	r, _ := s.get(ctx, Key("SUP-1", "resolution", 1, "L1"))
+	r, _ := s.get(ctx, rules.NoticeKey("SUP-1", "resolution", 1, "L1"))
 	if r.State != StatePending || !r.Blocked || r.LastError != "channel_not_found" || !r.NextAttemptAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("blocked row = %+v", r)
 	}
@@ -228,7 +230,7 @@ func TestGoalMetCancelsUnsentAndFlagsParents(t *testing.T) {
 	}
 	// An intent arriving for a met thread is kept as a record, cancelled.
 	mustEnqueue(t, s, t0, step("SUP-1", 4))
-	if r, _ := s.get(ctx, Key("SUP-1", "resolution", 1, "L4")); r.State != StateCancelled {
+	if r, _ := s.get(ctx, rules.NoticeKey("SUP-1", "resolution", 1, "L4")); r.State != StateCancelled {
 		t.Fatalf("late intent state = %s", r.State)
 	}
 	c, _ := o.Counts(ctx)

@@ -2,8 +2,9 @@
 // bot token): it renders Block Kit messages, resolves ladder rungs to
 // channels or DMs, posts, finds a message by the key it carries as
 // metadata, updates status lines, uploads report files, and classifies
-// Slack's errors (rate limited, no answer, needs a person, gone). Sender
-// implements bot/outbox's Sender interface; the delivery guarantee (rows,
+// Slack's errors (rate limited, no answer, needs a person, gone). It
+// renders rules' notice types and does not import bot/outbox; Sender
+// has the methods bot/outbox's Sender interface asks for. The delivery guarantee (rows,
 // leases, retries, pacing, reconciliation) is bot/outbox's, and this
 // package keeps no state about rows.
 //
