@@ -50,10 +50,10 @@ func (w *Worker) digest(ctx context.Context, p *rules.Policy, ev *rules.Evaluati
 			state := ""
 			switch {
 			case gs.State == rules.StateBreached:
-				state = "breached"
+				state = rules.WordBreached
 				d.Breached++
 			case gs.AtRisk:
-				state = "at risk"
+				state = rules.WordAtRisk
 				d.AtRisk++
 			default:
 				continue
@@ -75,8 +75,8 @@ func (w *Worker) digest(ctx context.Context, p *rules.Policy, ev *rules.Evaluati
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
-		if (rows[i].it.State == "breached") != (rows[j].it.State == "breached") {
-			return rows[i].it.State == "breached"
+		if (rows[i].it.State == rules.WordBreached) != (rows[j].it.State == rules.WordBreached) {
+			return rows[i].it.State == rules.WordBreached
 		}
 		return rows[i].deadline.Before(rows[j].deadline)
 	})

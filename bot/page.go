@@ -27,7 +27,7 @@ func (w *Worker) page(ctx context.Context, p *rules.Policy, esc rules.Notice, no
 		return false, nil
 	}
 	sev := "error"
-	if esc.Status == "breached" {
+	if esc.Status == rules.WordBreached {
 		sev = "critical"
 	}
 	summary := fmt.Sprintf("[%s] %s %s %s: %s", p.Product, esc.IssueKey, esc.GoalTitle, esc.Status, esc.Summary)

@@ -56,9 +56,10 @@ type Escalator interface {
 	// Escalate records a due step, unique per (issue, goal, cycle, step);
 	// inserted reports whether this call recorded it.
 	Escalate(ctx context.Context, now time.Time, e rules.Notice) (inserted bool, err error)
-	// GoalMet says a goal's cycle stopped: pending steps are cancelled and
-	// posted threads are updated.
-	GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error
+	// GoalStopped says a goal's cycle stopped, and how (rules' Stop: the
+	// clock's instant, met or breached): pending steps are cancelled and
+	// posted threads are updated to say so.
+	GoalStopped(ctx context.Context, now time.Time, issueKey, goal string, cycle int, stop rules.Stop) error
 }
 
 // Reporter delivers scheduled reports (policy key report.monthly). It must

@@ -35,9 +35,11 @@ func (rptNop) Write(context.Context, rules.Patch) (map[string]string, error) { r
 func (rptNop) Escalate(context.Context, time.Time, rules.Notice) (bool, error) {
 	return false, nil
 }
-func (rptNop) GoalMet(context.Context, time.Time, string, string, int) error { return nil }
-func (rptNop) Cursor(context.Context, string) (string, bool, error)          { return "", false, nil }
-func (rptNop) SetCursor(context.Context, time.Time, string, string) error    { return nil }
+func (rptNop) GoalStopped(context.Context, time.Time, string, string, int, rules.Stop) error {
+	return nil
+}
+func (rptNop) Cursor(context.Context, string) (string, bool, error)       { return "", false, nil }
+func (rptNop) SetCursor(context.Context, time.Time, string, string) error { return nil }
 
 type rptReporter struct {
 	mu   sync.Mutex

@@ -429,10 +429,10 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		esc := e
 		esc.IssueKey, esc.IssueURL, esc.GoalTitle = iss.Key, w.issueURL(iss.Key), gs.Goal.Title
 		esc.Summary, esc.Customer, esc.Plan, esc.Priority = iss.Summary, customerName(o), planName(o), iss.Priority
-		esc.Deadline, esc.Remaining, esc.AsOf, esc.Status, esc.DataAsOf = gs.Deadline, gs.Remaining, now, "at risk", stale
+		esc.Deadline, esc.Remaining, esc.AsOf, esc.Status, esc.DataAsOf = gs.Deadline, gs.Remaining, now, rules.WordAtRisk, stale
 		esc.Skip, esc.Groups = w.catchUp(pr, step, e.DueAt), p.Ladder.Groups[e.Rung]
 		if gs.Remaining <= 0 {
-			esc.Status = "breached"
+			esc.Status = rules.WordBreached
 		}
 		if until := cs.snoozedUntil(e.Goal, e.Cycle, gs.Deadline); now.Before(until) && e.DueAt.Before(until) {
 			continue
@@ -463,7 +463,7 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		if pageOnly {
 			// The page row is the step's only record: no Slack message, so
 			// no thread, no repeat (the loader refuses one) and nothing
-			// for GoalMet to update; the resolve below still closes the
+			// for GoalStopped to update; the resolve below still closes the
 			// alert. A held-back or caught-up step leaves no row at all.
 			if paged {
 				w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
@@ -492,8 +492,8 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		if !gs.Stopped() || !stepFiredBeforeStop(gs) || w.cfg.DryRun {
 			continue
 		}
-		if err := w.cfg.Escalator.GoalMet(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {
-			return fmt.Errorf("goal met %s %s: %w", iss.Key, gs.Goal.Name, err)
+		if err := w.cfg.Escalator.GoalStopped(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle, gs.Stopping()); err != nil {
+			return fmt.Errorf("goal stopped %s %s: %w", iss.Key, gs.Goal.Name, err)
 		}
 		if w.cfg.Pages != nil {
 			if err := w.cfg.Pages.ResolvePages(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {

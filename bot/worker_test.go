@@ -72,7 +72,7 @@ func (e *fakeEscalator) Escalate(_ context.Context, _ time.Time, x rules.Notice)
 	return true, nil
 }
 
-func (e *fakeEscalator) GoalMet(context.Context, time.Time, string, string, int) error {
+func (e *fakeEscalator) GoalStopped(context.Context, time.Time, string, string, int, rules.Stop) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.met++

@@ -129,7 +129,10 @@ type Route struct {
 // parent message's line is rewritten as the thread moves on, so whoever
 // opens it sees where the escalation stands without reading the thread.
 type ThreadStatus struct {
-	MetAt     time.Time // the goal stopped: no further escalation
+	// Stop is how the goal's cycle ended (zero while it runs): no further
+	// escalation. Its instant is when the goal stopped, not when slabot
+	// noticed; its outcome says met or breached.
+	Stop      Stop
 	Level     int       // highest level sent so far in the thread
 	Rung      Rung      // its rung
 	LevelAt   time.Time // when that level was sent

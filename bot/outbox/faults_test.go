@@ -237,7 +237,7 @@ func TestGoalMetWhileUncertain(t *testing.T) {
 		t.Fatalf("first pass %+v", rep)
 	}
 	for _, issue := range []string{"SUP-42", "SUP-43"} {
-		if err := e.ob.GoalMet(ctx, e.clock.Now(), issue, "resolution", 1); err != nil {
+		if err := e.ob.GoalStopped(ctx, e.clock.Now(), issue, "resolution", 1, rules.Stop{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -260,7 +260,7 @@ func TestBlockedUncertainGivenUpAfterGoalMet(t *testing.T) {
 	if r := e.row("SUP-71", 1); !r.Blocked {
 		t.Fatalf("not blocked: %+v", r)
 	}
-	if err := e.ob.GoalMet(ctx, e.clock.Now(), "SUP-71", "resolution", 1); err != nil {
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), "SUP-71", "resolution", 1, rules.Stop{}); err != nil {
 		t.Fatal(err)
 	}
 	for range 30 {

@@ -93,7 +93,7 @@ func TestGoalMetAfterSendingUpdatesParent(t *testing.T) {
 	e.drain(5)
 	e.clock.Advance(10 * 60e9)
 	e.enqueue(esc("SUP-3", 2, "management", rules.Recipient{Channel: "CLEAD"}))
-	if err := e.ob.GoalMet(ctx, e.clock.Now(), "SUP-3", "resolution", 1); err != nil {
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), "SUP-3", "resolution", 1, rules.Stop{}); err != nil {
 		t.Fatal(err)
 	}
 	rep := e.drain(5)
@@ -119,7 +119,7 @@ func TestGoalMetAfterSendingUpdatesParent(t *testing.T) {
 func TestGoalMetBeforeSendingCancels(t *testing.T) {
 	e := newEnv(t, nil)
 	e.enqueue(esc("SUP-4", 1, "team lead", rules.Recipient{Channel: "CLEAD"}))
-	if err := e.ob.GoalMet(context.Background(), e.clock.Now(), "SUP-4", "resolution", 1); err != nil {
+	if err := e.ob.GoalStopped(context.Background(), e.clock.Now(), "SUP-4", "resolution", 1, rules.Stop{}); err != nil {
 		t.Fatal(err)
 	}
 	e.drain(3)

@@ -266,11 +266,16 @@ func (o *Outbox) targetIDs(t rules.Recipient) rules.Recipient {
 	return t
 }
 
-// GoalMet records that the goal's cycle stopped: unsent steps are
+// GoalStopped records that the goal's cycle stopped, and how (stop: the
+// clock's instant and met or breached, from rules): unsent steps are
 // cancelled (no ping), and parent messages already in Slack get their
-// status line rewritten at the next pass.
-func (o *Outbox) GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error {
-	_, err := o.rows.markGoalMet(ctx, now, issueKey, goal, cycle)
+// status line rewritten at the next pass, saying the outcome and the
+// instant the goal stopped. Only the first call for a cycle counts.
+func (o *Outbox) GoalStopped(ctx context.Context, now time.Time, issueKey, goal string, cycle int, stop rules.Stop) error {
+	if stop.IsZero() {
+		stop = rules.Stop{At: now, Outcome: rules.StateMet}
+	}
+	_, err := o.rows.markGoalMet(ctx, now, issueKey, goal, cycle, stop)
 	return err
 }
 

@@ -98,7 +98,7 @@ func simulateYear(t testing.TB, issuesPerDay int) (rows int, size int64) {
 		// Yesterday's goals are met; the parents' status lines updated.
 		for i := range issuesPerDay {
 			issue := fmt.Sprintf("SUP-%d", (day-1)*issuesPerDay+i)
-			if _, err := o.rows.markGoalMet(ctx, now, issue, "resolution", 1); err != nil {
+			if _, err := o.rows.markGoalMet(ctx, now, issue, "resolution", 1, rules.Stop{}); err != nil {
 				t.Fatal(err)
 			}
 		}

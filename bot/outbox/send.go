@@ -93,8 +93,8 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 		}
 		r.Uncertain = false // settled: Slack does not have it
 	}
-	if !r.MetAt.IsZero() || !st.MetAt.IsZero() {
-		if err := o.rows.markCancelled(context.WithoutCancel(ctx), o.opt.Clock.Now(), r.ID, o.opt.Owner, "goal met before sending"); err != nil {
+	if !r.MetAt.IsZero() || !st.Stop.IsZero() {
+		if err := o.rows.markCancelled(context.WithoutCancel(ctx), o.opt.Clock.Now(), r.ID, o.opt.Owner, "goal stopped before sending"); err != nil {
 			o.log.Error("outbox: could not cancel row", "key", r.Key, "err", err)
 			return
 		}
@@ -358,8 +358,8 @@ func parentIn(thread []Row, channel string, r Row) string {
 func threadStatus(thread []Row, thisLevel int) rules.ThreadStatus {
 	st := rules.ThreadStatus{ThisLevel: thisLevel}
 	for _, t := range thread {
-		if !t.MetAt.IsZero() {
-			st.MetAt = t.MetAt
+		if !t.Stop.IsZero() {
+			st.Stop = t.Stop
 		}
 		if t.State == StateSent && t.Level > st.Level {
 			st.Level, st.LevelAt = t.Level, t.SentAt

@@ -30,7 +30,7 @@ var snoozes = []struct {
 // buttons is the actions block of a ladder message: none once the goal
 // is met; Acknowledge and Claim only until someone did.
 func buttons(e rules.Notice, st rules.ThreadStatus) slack.Block {
-	if !st.MetAt.IsZero() {
+	if !st.Stop.IsZero() {
 		return nil
 	}
 	step := e.Step

@@ -39,7 +39,7 @@ func RenderDigest(d rules.Digest) Outgoing {
 			break
 		}
 		emoji := ":large_orange_circle:"
-		if it.State == "breached" {
+		if it.State == rules.WordBreached {
 			emoji = ":red_circle:"
 		}
 		line := fmt.Sprintf("%s %s %s\n%s *%s* · due %s · %s", emoji, digestLink(it), esc(clip(it.Summary, 150)),

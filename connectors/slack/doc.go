@@ -11,7 +11,7 @@
 // Level 1 of an (issue, goal, cycle) opens a message in its rung's
 // channel; the outbox makes a later level reply in the thread when its
 // rung resolves to the same channel. Every parent message carries a status
-// line ("escalated to level 3", "met") that the outbox has rewritten with
+// line ("escalated to level 3", "met", "breached") that the outbox has rewritten with
 // chat.update.
 //
 // The bot token's scopes are RequiredScopes (scopes.go), granted by the

@@ -132,11 +132,11 @@ func remainingValue(d time.Duration) string {
 	if deadlineJustReached(d) {
 		return "no time left"
 	}
-	return fmtDuration(d)
+	return rules.Margin(d)
 }
 
 // deadlineJustReached: at or past the deadline by less than what
-// fmtDuration can show (it rounds to minutes).
+// rules.Margin can show (it rounds to minutes).
 func deadlineJustReached(d time.Duration) bool {
 	return d <= 0 && d > -30*time.Second
 }
@@ -144,8 +144,8 @@ func deadlineJustReached(d time.Duration) bool {
 // statusLine says where the whole thread stands.
 func statusLine(e rules.Notice, st rules.ThreadStatus) string {
 	switch {
-	case !st.MetAt.IsZero():
-		return fmt.Sprintf(":white_check_mark: *%s met* %s — no further escalation.", esc(titleCase(goalTitle(e))), dateToken(st.MetAt))
+	case !st.Stop.IsZero():
+		return stopLine(e, st.Stop)
 	case pagedBeyond(st):
 		return fmt.Sprintf(":rotating_light: Paged on-call: *level %d · %s* %s.", st.PagedLevel, esc(titleCase(rules.RungTitle(st.PagedRung))), dateToken(st.PagedAt))
 	case st.Level > st.ThisLevel && st.ThisLevel > 0:
@@ -156,6 +156,18 @@ func statusLine(e rules.Notice, st rules.ThreadStatus) string {
 		s = "open"
 	}
 	return fmt.Sprintf(":hourglass_flowing_sand: Status: *%s*.", esc(s))
+}
+
+// stopLine is the status line of a thread whose goal stopped: rules'
+// outcome word (a goal answered after its deadline is breached, never
+// met), the instant the goal stopped (the answer, not the poll that saw
+// it) and, for a breach, by how much.
+func stopLine(e rules.Notice, stop rules.Stop) string {
+	goal := esc(titleCase(goalTitle(e)))
+	if stop.Outcome == rules.StateBreached {
+		return fmt.Sprintf(":red_circle: *%s %s* %s — over by %s, no further escalation.", goal, stop.Word(), dateToken(stop.At), rules.Margin(stop.Over))
+	}
+	return fmt.Sprintf(":white_check_mark: *%s %s* %s — no further escalation.", goal, stop.Word(), dateToken(stop.At))
 }
 
 // pagedBeyond: the thread went further than its messages show, to a step
@@ -179,9 +191,9 @@ func plainText(e rules.Notice, r rules.Route, st rules.ThreadStatus) string {
 	case deadlineJustReached(e.Remaining):
 		fmt.Fprintf(&b, ": %s deadline reached, overdue now", goal)
 	case e.Remaining < 0:
-		fmt.Fprintf(&b, ": %s overdue by %s", goal, fmtDuration(e.Remaining))
+		fmt.Fprintf(&b, ": %s overdue by %s", goal, rules.Margin(e.Remaining))
 	default:
-		fmt.Fprintf(&b, ": %s due in %s", goal, fmtDuration(e.Remaining))
+		fmt.Fprintf(&b, ": %s due in %s", goal, rules.Margin(e.Remaining))
 	}
 	fmt.Fprintf(&b, " (deadline %s)", utc(e.Deadline))
 	if e.Customer != "" {
@@ -200,8 +212,12 @@ func plainText(e rules.Notice, r rules.Route, st rules.ThreadStatus) string {
 		fmt.Fprintf(&b, ". Jira data as of %s (Jira unreachable)", utc(e.DataAsOf))
 	}
 	switch {
-	case !st.MetAt.IsZero():
-		fmt.Fprintf(&b, ". Met %s.", utc(st.MetAt))
+	case !st.Stop.IsZero():
+		fmt.Fprintf(&b, ". %s %s", titleCase(st.Stop.Word()), utc(st.Stop.At))
+		if st.Stop.Outcome == rules.StateBreached {
+			fmt.Fprintf(&b, ", over by %s", rules.Margin(st.Stop.Over))
+		}
+		b.WriteString(".")
 	case pagedBeyond(st):
 		fmt.Fprintf(&b, ". Paged on-call (level %d, %s).", st.PagedLevel, esc(rules.RungTitle(st.PagedRung)))
 	case st.Level > st.ThisLevel && st.ThisLevel > 0:
@@ -226,29 +242,6 @@ func utc(t time.Time) string {
 		return "unknown"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
-}
-
-// fmtDuration renders the magnitude of d as "2d 3h", "4h 5m", "12m".
-func fmtDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	d = d.Round(time.Minute)
-	days, d := d/(24*time.Hour), d%(24*time.Hour)
-	hours, mins := d/time.Hour, (d%time.Hour)/time.Minute
-	switch {
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%dd", days)
-	case hours > 0 && mins > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	case hours > 0:
-		return fmt.Sprintf("%dh", hours)
-	case mins > 0:
-		return fmt.Sprintf("%dm", mins)
-	}
-	return "less than a minute"
 }
 
 // mrkdwnEscaper is built once: a Replacer builds its lookup table on first
