@@ -18,10 +18,10 @@ import (
 
 type fakeDigests struct {
 	mu  sync.Mutex
-	got []outbox.Digest
+	got []rules.Digest
 }
 
-func (f *fakeDigests) DeliverDigest(_ context.Context, _ time.Time, d outbox.Digest) (bool, error) {
+func (f *fakeDigests) DeliverDigest(_ context.Context, _ time.Time, d rules.Digest) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.got = append(f.got, d)

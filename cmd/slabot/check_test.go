@@ -13,6 +13,7 @@ import (
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // slabot check against a site that lacks a field the policies write, has
@@ -192,8 +193,8 @@ func TestCheckShowsBlockedOutboxRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ob.Escalate(ctx, time.Now(), outbox.Escalation{IssueKey: "HYD-7", Goal: "first_response", Cycle: 1,
-		Step: "75%/agent", Level: 1, Rung: "agent", Target: outbox.Target{Channel: ch}}); err != nil {
+	if _, err := ob.Escalate(ctx, time.Now(), rules.Notice{IssueKey: "HYD-7", Goal: "first_response", Cycle: 1,
+		Step: "75%/agent", Level: 1, Rung: rules.RungAgent, Recipient: rules.Recipient{Channel: ch}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ob.RunOnce(ctx); err != nil {

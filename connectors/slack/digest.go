@@ -8,7 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // A digest lists every goal at risk or breached, however many: one
@@ -40,7 +40,7 @@ const digestLookback = time.Hour
 // digest method), as one message or several (RenderDigest), skipping the
 // parts an interrupted earlier attempt already posted. It returns the
 // channel and the ts of the message carrying key (the last part).
-func (s *Sender) PostDigest(ctx context.Context, channel, key string, d outbox.Digest) (string, string, error) {
+func (s *Sender) PostDigest(ctx context.Context, channel, key string, d rules.Digest) (string, string, error) {
 	parts := RenderDigest(d)
 	keys := make([]string, len(parts))
 	for i := range parts {
@@ -87,7 +87,7 @@ func digestPartKey(key string, i, n int) string {
 // limits need (at most maxBlocks blocks and maxBlockText characters of
 // block text each). Summaries and names are escaped like every customer-
 // or agent-controlled text.
-func RenderDigest(d outbox.Digest) []Outgoing {
+func RenderDigest(d rules.Digest) []Outgoing {
 	lines := make([]string, len(d.Items))
 	for i, it := range d.Items {
 		lines[i] = digestLine(it)
@@ -127,7 +127,7 @@ func RenderDigest(d outbox.Digest) []Outgoing {
 
 // digestHeader is part's first block: the title and counts, and which
 // part of how many when there are several.
-func digestHeader(d outbox.Digest, part, parts int) string {
+func digestHeader(d rules.Digest, part, parts int) string {
 	h := ":bar_chart: *SLA digest — " + esc(d.Title) + "*"
 	if parts > 1 {
 		h += fmt.Sprintf(" · part %d of %d", part, parts)
@@ -137,7 +137,7 @@ func digestHeader(d outbox.Digest, part, parts int) string {
 
 // digestFallback is a part's notification text: the counts, and the
 // first few issues of the part (items from..to of the digest).
-func digestFallback(d outbox.Digest, part, parts, from, to int) string {
+func digestFallback(d rules.Digest, part, parts, from, to int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "SLA digest %s: %d breached, %d at risk", esc(d.Title), d.Breached, d.AtRisk)
 	if parts > 1 {
@@ -150,7 +150,7 @@ func digestFallback(d outbox.Digest, part, parts, from, to int) string {
 }
 
 // digestLine is one issue goal's section text.
-func digestLine(it outbox.DigestItem) string {
+func digestLine(it rules.DigestItem) string {
 	emoji := ":large_orange_circle:"
 	if it.State == "breached" {
 		emoji = ":red_circle:"
@@ -166,6 +166,6 @@ func digestLine(it outbox.DigestItem) string {
 	return line
 }
 
-func digestLink(it outbox.DigestItem) string {
-	return issueLink(outbox.Escalation{IssueKey: it.Key, IssueURL: it.URL})
+func digestLink(it rules.DigestItem) string {
+	return issueLink(rules.Notice{IssueKey: it.Key, IssueURL: it.URL})
 }

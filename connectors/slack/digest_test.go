@@ -10,9 +10,9 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/slabot/slabot/bot/outbox"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // The limits stated in connectors/slack/limits.go, each with its source.
@@ -26,8 +26,8 @@ const (
 // bigDigest is a digest of n goals as untidy as a real site's: summaries
 // at Jira's 255 characters full of characters escaping lengthens,
 // non-ASCII names, long goal titles, levels and acknowledgements.
-func bigDigest(n int) outbox.Digest {
-	d := outbox.Digest{Product: "Botron Support", Period: "2026-11-02T09:00:00+01:00", Title: "Botron Support, Mon 2 Nov 2026 09:00 CET",
+func bigDigest(n int) rules.Digest {
+	d := rules.Digest{Product: "Botron Support", Period: "2026-11-02T09:00:00+01:00", Title: "Botron Support, Mon 2 Nov 2026 09:00 CET",
 		Channel: "CLEAD", DueAt: time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)}
 	for i := range n {
 		state := "at risk"
@@ -38,7 +38,7 @@ func bigDigest(n int) outbox.Digest {
 			d.AtRisk++
 		}
 		sum := fmt.Sprintf("SUP-%d: Ошибка <billing> & \"invoices\" 💥 %s", i+1, strings.Repeat("R&D <export> ", 30))[:255]
-		it := outbox.DigestItem{Key: fmt.Sprintf("SUP-%d", i+1), URL: fmt.Sprintf("https://botron.atlassian.net/browse/SUP-%d", i+1),
+		it := rules.DigestItem{Key: fmt.Sprintf("SUP-%d", i+1), URL: fmt.Sprintf("https://botron.atlassian.net/browse/SUP-%d", i+1),
 			Summary: sum, Goal: "Time to first response (business hours, Europe/Sofia calendar)", State: state,
 			Deadline: "Tue 3 Nov 14:30 EET", Owner: "Zoë Åkesson-Łukasiewicz", Level: i % 4}
 		if i%5 == 0 {

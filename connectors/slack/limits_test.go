@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slabot/slabot/bot/outbox"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // A ladder message whose Jira values are as long as Jira lets them be (a
@@ -21,12 +21,12 @@ func TestLadderMessageWithLongValuesWithinLimits(t *testing.T) {
 	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C1", "#support"))
 	defer sim.Close()
 	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
-	e := esc("SUP-1", 1, "agent", outbox.Target{AssigneeName: strings.Repeat("Łukasz <&> ", 100), FallbackChannel: "C1"})
+	e := esc("SUP-1", 1, "agent", rules.Recipient{AssigneeName: strings.Repeat("Łukasz <&> ", 100), FallbackChannel: "C1"})
 	e.Summary = strings.Repeat("<&>", 85)
 	e.Customer = strings.Repeat("&", 32767)
 	e.Plan, e.Priority = strings.Repeat("Gold & <Platinum> ", 300), strings.Repeat("P1 <urgent> ", 50)
-	_, ts, err := s.Post(context.Background(), "C1", "", outbox.Message{Key: "k1", Escalation: e,
-		Route: outbox.Route{Channel: "C1", Fallback: true, Why: "no Slack user for the assignee"}, Status: outbox.Status{ThisLevel: 1}})
+	_, ts, err := s.Post(context.Background(), "C1", "", rules.Message{Key: "k1", Notice: e,
+		Route: rules.Route{Channel: "C1", Fallback: true, Why: "no Slack user for the assignee"}, Status: rules.ThreadStatus{ThisLevel: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
