@@ -20,9 +20,13 @@ type refusingWriter struct {
 
 type editRefusedErr struct{ posted []string }
 
-func (e editRefusedErr) Error() string            { return "jira: 403 you may not edit this issue. Fix: grant Edit issues" }
+func (e editRefusedErr) Error() string {
+	return "jira: 403 you may not edit this issue. Fix: grant Edit issues"
+}
 func (e editRefusedErr) PostedComments() []string { return e.posted }
-func (e editRefusedErr) RefusalKey() string       { return "403 You do not have permission to edit this issue." }
+func (e editRefusedErr) RefusalKey() string {
+	return "403 You do not have permission to edit this issue."
+}
 
 func (w *refusingWriter) Write(_ context.Context, ch rules.Patch) (map[string]string, error) {
 	w.mu.Lock()
