@@ -288,9 +288,12 @@ func (r CommentRestriction) String() string {
 }
 
 // WritesInternalComments reports whether the policy may post an internal
-// comment (so the restriction must be usable on its projects).
+// comment (so the restriction must be usable on its projects): the note
+// an Acknowledge click in Slack leaves (ladder.acknowledge.comment,
+// internal by default), or an internal acknowledgement, priority or
+// missing-information comment.
 func (p *Policy) WritesInternalComments() bool {
-	return (p.Acknowledgement.Enabled && p.Acknowledgement.Internal) ||
+	return p.Ladder.Ack.Internal || (p.Acknowledgement.Enabled && p.Acknowledgement.Internal) ||
 		(p.PriorityRule.Mode != PriorityRuleOff && p.PriorityRule.Internal) ||
 		(len(p.Qualification.Items) > 0 && p.Qualification.Internal)
 }

@@ -274,7 +274,29 @@ func checkJira(ctx context.Context, cfg config, policies []*rules.Policy, r *che
 			case len(uncovered) == 0:
 				r.ok("jira project %s: slabot's fields are on the edit screen", proj)
 			}
+			if p.WritesInternalComments() {
+				checkInternalComments(ctx, cl, proj, r)
+			}
 		}
+	}
+}
+
+// checkInternalComments: slabot can keep the policy's internal comments
+// internal in the project (a JSM internal note, or the visibility of
+// internal_comments, which slabot's account must be able to use); when it
+// cannot, it withholds them, and check says so with the fix.
+func checkInternalComments(ctx context.Context, cl *jira.Client, project string, r *checkReport) {
+	ok, detail, err := cl.InternalCommentProblem(ctx, project)
+	var unverified *jira.UnverifiedError
+	switch {
+	case errors.As(err, &unverified):
+		r.warn("jira: %v", err)
+	case err != nil:
+		r.problem(err)
+	case ok:
+		r.ok("jira %s", detail)
+	default:
+		r.fail("jira: internal comments: %s", detail)
 	}
 }
 

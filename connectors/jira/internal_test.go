@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,7 +37,7 @@ func nonJSMSite(t *testing.T, tweak func(*Config), dropRoles ...string) *site {
 	for i := range seed.Roles {
 		for _, r := range dropRoles {
 			if seed.Roles[i].Name == r {
-				seed.Roles[i].Members = []string{jirasim.AgentID, jirasim.LeadID}
+				seed.Roles[i].Staff, seed.Roles[i].Members = false, []string{jirasim.AgentID, jirasim.LeadID}
 			}
 		}
 	}
@@ -249,5 +250,39 @@ func TestApplyKeepsWithinJiraLimits(t *testing.T) {
 	}
 	if len(snap.Comments) != 1 || !strings.HasSuffix(snap.Comments[0].Body, "\n\n[slabot:missing-info]") || utf16Len(snap.Comments[0].Body) > 32767 {
 		t.Errorf("comment of %d characters, want at most 32,767 ending in its marker", utf16Len(snap.Comments[0].Body))
+	}
+}
+
+// "a sensible default that slabot setup creates": on a site without the
+// default role, setup creates it and makes its account an actor on the
+// non-JSM project (not on the service desk, which needs none); a second
+// run changes nothing, and the acknowledgement is then posted restricted.
+func TestSetupCreatesTheInternalRole(t *testing.T) {
+	seed := seedWith(jirasim.Issue{Key: "ENG-1", Project: "ENG", Type: "Bug", Summary: "s", Reporter: jirasim.CustomerID, Created: t0})
+	seed.Projects = append(seed.Projects, jirasim.Project{Key: "ENG", Name: "Engineering"})
+	seed.Roles = slices.DeleteFunc(seed.Roles, func(r jirasim.Role) bool { return r.Name == rules.DefaultInternalRole })
+	s := newSite(t, seed, jirasim.Options{}, nil)
+	if ok, detail, _ := s.client.InternalCommentProblem(ctx(t), "ENG"); ok {
+		t.Fatalf("check before setup: ok (%s)", detail)
+	}
+	role := &rules.CommentRestriction{Role: rules.DefaultInternalRole}
+	projects := []SetupProject{{Key: "ENG", Internal: role}, {Key: "SUP", Internal: role}}
+	res, err := s.client.Setup(ctx(t), projects, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := strings.Join(res.Changes, "\n")
+	if !strings.Contains(changes, `create project role "Support Agents"`) || !strings.Contains(changes, `role "Support Agents" in project ENG`) ||
+		strings.Contains(changes, "project SUP") || len(res.Notes) == 0 {
+		t.Errorf("setup changes:\n%s\nnotes %q", changes, res.Notes)
+	}
+	if ok, detail, err := s.client.InternalCommentProblem(ctx(t), "ENG"); !ok || err != nil {
+		t.Errorf("check after setup: %v %q %v", ok, detail, err)
+	}
+	if again, err := s.client.Setup(ctx(t), projects, false); err != nil || len(again.Changes) != 0 {
+		t.Errorf("second setup: %q %v, want no change", again.Changes, err)
+	}
+	if done, err := s.client.Apply(ctx(t), ackPatch("ENG-1")); err != nil || len(done.Posted) != 1 {
+		t.Errorf("Apply after setup: %+v %v", done, err)
 	}
 }

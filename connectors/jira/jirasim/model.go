@@ -48,12 +48,17 @@ type Role struct {
 	Name     string   `json:"name"`
 	Members  []string `json:"members,omitempty"` // account ids
 	Projects []string `json:"projects,omitempty"`
+	// Staff puts every account that is not a customer in the role too, so
+	// a seed that replaces DefaultSeed's users keeps its staff roles.
+	Staff bool `json:"staff,omitempty"`
 }
 
-// Group is a site group and its members (account ids).
+// Group is a site group and its members (account ids); Staff adds every
+// account that is not a customer.
 type Group struct {
 	Name    string   `json:"name"`
 	Members []string `json:"members,omitempty"`
+	Staff   bool     `json:"staff,omitempty"`
 }
 
 // Project is a Jira project. ServiceDesk projects report jsdPublic on

@@ -62,7 +62,16 @@ func (s *Server) loadRoles(seed Seed) error {
 	s.rs.actors = map[string]map[int64][]roleActor{}
 	s.rs.groups = map[string]*group{}
 	s.rs.nextID = 10000
+	var staff []string
+	for _, u := range seed.Users {
+		if !u.Customer {
+			staff = append(staff, u.AccountID)
+		}
+	}
 	for _, g := range seed.Groups {
+		if g.Staff {
+			g.Members = append(slices.Clone(g.Members), staff...)
+		}
 		if g.Name == "" {
 			return fmt.Errorf("jirasim: a group has no name")
 		}
@@ -76,6 +85,9 @@ func (s *Server) loadRoles(seed Seed) error {
 	for _, r := range seed.Roles {
 		if r.Name == "" {
 			return fmt.Errorf("jirasim: a role has no name")
+		}
+		if r.Staff {
+			r.Members = append(slices.Clone(r.Members), staff...)
 		}
 		ro := s.roleNamed(r.Name)
 		if ro == nil {

@@ -93,13 +93,13 @@ func DefaultSeed() Seed {
 		// notes to by default outside Jira Service Management.
 		Roles: []Role{
 			{Name: "Administrators", Members: []string{BotAccountID}},
-			{Name: "Developers", Members: []string{BotAccountID, AgentID, LeadID}},
-			{Name: "Service Desk Team", Members: []string{BotAccountID, AgentID, LeadID}},
-			{Name: "Support Agents", Members: []string{BotAccountID, AgentID, LeadID}},
+			{Name: "Developers", Staff: true},
+			{Name: "Service Desk Team", Staff: true},
+			{Name: "Support Agents", Staff: true},
 		},
 		Groups: []Group{
-			{Name: "staff", Members: []string{BotAccountID, AgentID, LeadID}},
-			{Name: "jira-servicedesk-users", Members: []string{BotAccountID, AgentID, LeadID}},
+			{Name: "staff", Staff: true},
+			{Name: "jira-servicedesk-users", Staff: true},
 		},
 	}
 }
