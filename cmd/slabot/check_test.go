@@ -11,9 +11,9 @@ import (
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
-	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // slabot check against a site that lacks a field the policies write, has
