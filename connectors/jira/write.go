@@ -225,6 +225,9 @@ func editRefused(issue string, err error) *EditRefusedError {
 	}
 	var fix string
 	switch {
+	case ae.Status == 403 && strings.Contains(strings.ToLower(reason), "notification"):
+		fix = "grant slabot's account Administer Projects in the project (Jira refuses notifyUsers=false without it), or set " +
+			"SLABOT_JIRA_QUIET=false; slabot edits the issue on a later cycle"
 	case ae.Status == 403:
 		fix = "grant slabot's account the Edit issues permission in the project's permission scheme (it may comment but not edit); " +
 			"slabot edits the issue on a later cycle"
