@@ -8,10 +8,11 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
-func reportFile() outbox.Report {
-	return outbox.Report{
+func reportFile() rules.ReportDelivery {
+	return rules.ReportDelivery{
 		Product: "Acme Support", Project: "SUP", Period: "2026-02", Title: "February 2026",
 		Summary:  "*Acme Support: SLA report for February 2026*\nIssues opened 3, resolved 2.",
 		FileName: "sla-report-SUP-2026-02.html", Content: []byte("<!doctype html><title>report</title>"),
@@ -39,7 +40,7 @@ func TestReportPostedOnceAsFile(t *testing.T) {
 		}
 	}
 	// An escalation in the same pass still goes out as before.
-	e.enqueue(esc("SUP-1", 1, "team lead", outbox.Target{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-1", 1, "team lead", rules.Recipient{Channel: "CLEAD"}))
 	if rep := e.drain(3); rep.Sent != 2 {
 		t.Fatalf("report %+v", rep)
 	}
@@ -120,12 +121,12 @@ func TestReportRetriedAfterFailedUploadURL(t *testing.T) {
 func TestReportValidate(t *testing.T) {
 	f := reportFile()
 	f.Channel = ""
-	if err := f.Validate(); err == nil || !strings.Contains(err.Error(), "no channel") {
+	if err := outbox.ValidateReport(f); err == nil || !strings.Contains(err.Error(), "no channel") {
 		t.Errorf("no channel accepted: %v", err)
 	}
 	f = reportFile()
 	f.Content = nil
-	if err := f.Validate(); err == nil {
+	if err := outbox.ValidateReport(f); err == nil {
 		t.Error("empty file accepted")
 	}
 }

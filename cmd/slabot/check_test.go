@@ -208,8 +208,8 @@ func TestCheckShowsBlockedOutboxRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ob.Escalate(ctx, time.Now(), outbox.Escalation{IssueKey: "HYD-7", Goal: "first_response", Cycle: 1,
-		Step: "75%/agent", Level: 1, Rung: "agent", Target: outbox.Target{Channel: ch}}); err != nil {
+	if _, err := ob.Escalate(ctx, time.Now(), rules.Notice{IssueKey: "HYD-7", Goal: "first_response", Cycle: 1,
+		Step: "75%/agent", Level: 1, Rung: rules.RungAgent, Recipient: rules.Recipient{Channel: ch}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ob.RunOnce(ctx); err != nil {

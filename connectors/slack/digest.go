@@ -7,7 +7,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // maxDigestItems keeps a digest inside Slack's 50 blocks.
@@ -15,7 +15,7 @@ const maxDigestItems = 40
 
 // PostDigest posts a digest tagged with key (outbox.Sender's optional
 // digest method): the counts at the top, then one line per issue.
-func (s *Sender) PostDigest(ctx context.Context, channel, key string, d outbox.Digest) (string, string, error) {
+func (s *Sender) PostDigest(ctx context.Context, channel, key string, d rules.Digest) (string, string, error) {
 	out := RenderDigest(d)
 	out.Key = key
 	return s.client.Post(ctx, channel, "", out)
@@ -23,7 +23,7 @@ func (s *Sender) PostDigest(ctx context.Context, channel, key string, d outbox.D
 
 // RenderDigest builds a digest's blocks and fallback text. Summaries and
 // names are escaped like every customer- or agent-controlled text.
-func RenderDigest(d outbox.Digest) Outgoing {
+func RenderDigest(d rules.Digest) Outgoing {
 	counts := fmt.Sprintf("*%d breached* · *%d at risk*", d.Breached, d.AtRisk)
 	blocks := []slack.Block{
 		slack.NewSectionBlock(mrkdwn(":bar_chart: *SLA digest — "+esc(d.Title)+"*\n"+counts), nil, nil),
@@ -39,7 +39,7 @@ func RenderDigest(d outbox.Digest) Outgoing {
 			break
 		}
 		emoji := ":large_orange_circle:"
-		if it.State == "breached" {
+		if it.State == rules.WordBreached {
 			emoji = ":red_circle:"
 		}
 		line := fmt.Sprintf("%s %s %s\n%s *%s* · due %s · %s", emoji, digestLink(it), esc(clip(it.Summary, 150)),
@@ -58,6 +58,6 @@ func RenderDigest(d outbox.Digest) Outgoing {
 	return Outgoing{Text: text.String(), Blocks: blocks}
 }
 
-func digestLink(it outbox.DigestItem) string {
-	return issueLink(outbox.Escalation{IssueKey: it.Key, IssueURL: it.URL})
+func digestLink(it rules.DigestItem) string {
+	return issueLink(rules.Notice{IssueKey: it.Key, IssueURL: it.URL})
 }
