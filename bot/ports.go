@@ -26,6 +26,12 @@ type IssueSource interface {
 // the field lacks, a value of the wrong type) does not stop the rest: the
 // other fields, labels and comments are written, and refused names each
 // refused field (the policy's name) with Jira's reason and the fix.
+//
+// A write that fails after posting some of its comments says which with an
+// error that has a PostedComments() []string method (the comment keys), so
+// the worker never posts them again; a whole edit Jira refuses (no field to
+// leave out) has a RefusalKey() string method too, and is reported once per
+// project and reason (refused.go).
 type IssueWriter interface {
 	Write(ctx context.Context, pt rules.Patch) (refused map[string]string, err error)
 }

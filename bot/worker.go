@@ -114,6 +114,7 @@ type product struct {
 	lastSuccess time.Time
 	lastErr     error
 	refused     map[refusalKey]refusal // fields Jira refuses, per project
+	editRefused map[refusalKey]bool    // whole edits Jira refuses, by reason and project
 }
 
 // New returns a worker for cfg's policies.
@@ -395,8 +396,20 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 			w.log.Info("issue gone (deleted or moved away); dropped from the cache", "product", p.Product, "issue", ch.Key, "err", err)
 			return
 		}
+		// Comments Jira took before the write failed (its edit refused, a
+		// later comment failing) are on the issue: the cache learns them,
+		// so they are never proposed, nor posted, again.
+		if posted := postedComments(err); len(posted) > 0 {
+			if iss := pr.cache[o.Issue.ID]; iss != nil {
+				applyToCache(iss, onlyComments(ch, posted), jc.account, now)
+			}
+		}
 		st.WriteErrors++
 		w.cfg.Metrics.Writes.WithLabelValues(p.Product, "error").Inc()
+		if key, ok := editRefusal(err); ok {
+			w.noteEditRefused(pr, o.Issue.Project, ch.Key, key, err)
+			return
+		}
 		w.log.Warn("issue write failed; retrying next cycle", "product", p.Product, "issue", ch.Key, "err", err)
 		return
 	}

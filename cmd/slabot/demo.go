@@ -208,7 +208,8 @@ func (d *demoEnv) start(ctx context.Context) error {
 	}
 	d.jira, err = jira.New(jira.Config{BaseURL: d.jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs,
 		Quiet: true, ManagedLabelPrefixes: labelPrefixes(d.policies), Now: d.clock.Now, IndexLag: d.jiraIndexLag,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+		InternalVisibility: internalVisibility(d.policies),
+		Sleep:              func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
 	if err != nil {
 		return err
 	}
