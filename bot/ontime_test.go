@@ -287,15 +287,15 @@ func TestStepsPostAtTheirInstantOnA15MinuteSchedule(t *testing.T) {
 	s.run(created.Add(4 * time.Hour))
 
 	posts := s.posts()
-	reminder := s.onTime(posts, outbox.Key(key, "first_response", 1, "75%/agent"), "C0SUP", created.Add(45*time.Minute))
+	reminder := s.onTime(posts, rules.NoticeKey(key, "first_response", 1, "75%/agent"), "C0SUP", created.Add(45*time.Minute))
 	if strings.Contains(reminder.text, "due in less than a minute") || !strings.Contains(reminder.text, "due in 15m") {
 		t.Errorf("75%% reminder %q; want the 15 minutes left at its instant", reminder.text)
 	}
-	s.onTime(posts, outbox.Key(key, "first_response", 1, "breach/team_lead"), "C0LEAD", created.Add(time.Hour))
-	if ps := posts[outbox.Key(key, "first_response", 1, "breach+2h/management")]; len(ps) != 0 {
+	s.onTime(posts, rules.NoticeKey(key, "first_response", 1, "breach/team_lead"), "C0LEAD", created.Add(time.Hour))
+	if ps := posts[rules.NoticeKey(key, "first_response", 1, "breach+2h/management")]; len(ps) != 0 {
 		t.Errorf("management told of a goal answered 2 h before: %+v", ps)
 	}
-	r, err := s.ob.Get(context.Background(), outbox.Key(key, "first_response", 1, "breach+2h/management"))
+	r, err := s.ob.Get(context.Background(), rules.NoticeKey(key, "first_response", 1, "breach+2h/management"))
 	if err != nil || r.State != outbox.StateCancelled {
 		t.Errorf("management step recorded ahead: %+v %v; want cancelled once the answer was seen", r, err)
 	}
@@ -346,9 +346,9 @@ func TestStepsOnTimeWhileJiraWritesHang(t *testing.T) {
 
 	posts := s.posts()
 	for i, key := range keys {
-		s.onTime(posts, outbox.Key(key, "first_response", 1, "75%/agent"), "C0SUP", created[i].Add(45*time.Minute))
-		s.onTime(posts, outbox.Key(key, "first_response", 1, "breach/team_lead"), "C0LEAD", created[i].Add(time.Hour))
-		s.onTime(posts, outbox.Key(key, "first_response", 1, "breach+2h/management"), "C0MGMT", created[i].Add(3*time.Hour))
+		s.onTime(posts, rules.NoticeKey(key, "first_response", 1, "75%/agent"), "C0SUP", created[i].Add(45*time.Minute))
+		s.onTime(posts, rules.NoticeKey(key, "first_response", 1, "breach/team_lead"), "C0LEAD", created[i].Add(time.Hour))
+		s.onTime(posts, rules.NoticeKey(key, "first_response", 1, "breach+2h/management"), "C0MGMT", created[i].Add(3*time.Hour))
 	}
 	deferred := 0
 	for _, st := range s.stats {
@@ -379,12 +379,12 @@ func TestAnswerBetweenPollsStopsTheThread(t *testing.T) {
 	s.run(created.Add(4 * time.Hour))
 
 	posts := s.posts()
-	s.onTime(posts, outbox.Key(key, "first_response", 1, "75%/agent"), "C0SUP", created.Add(45*time.Minute))
+	s.onTime(posts, rules.NoticeKey(key, "first_response", 1, "75%/agent"), "C0SUP", created.Add(45*time.Minute))
 	if len(posts) != 1 {
 		t.Errorf("%d steps posted; want the reminder only", len(posts))
 	}
 	for _, step := range []string{"breach/team_lead", "breach+2h/management"} {
-		r, err := s.ob.Get(context.Background(), outbox.Key(key, "first_response", 1, step))
+		r, err := s.ob.Get(context.Background(), rules.NoticeKey(key, "first_response", 1, step))
 		if err != nil || r.State != outbox.StateCancelled || r.SentAt != (time.Time{}) {
 			t.Errorf("%s: %s %q %v; want cancelled, never sent", step, r.State, r.LastError, err)
 		}
@@ -415,11 +415,11 @@ func TestPauseMovesTheStepsRecordedAhead(t *testing.T) {
 	s.run(created.Add(70 * time.Minute))
 
 	posts := s.posts()
-	s.onTime(posts, outbox.Key(key, "first_response", 1, "75%/agent"), "C0SUP", created.Add(65*time.Minute))
+	s.onTime(posts, rules.NoticeKey(key, "first_response", 1, "75%/agent"), "C0SUP", created.Add(65*time.Minute))
 	if len(posts) != 1 {
 		t.Errorf("posted %v; want the reminder only (the breach is at 08:20:00.585)", posts)
 	}
-	r, err := s.ob.Get(context.Background(), outbox.Key(key, "first_response", 1, "breach/team_lead"))
+	r, err := s.ob.Get(context.Background(), rules.NoticeKey(key, "first_response", 1, "breach/team_lead"))
 	if err != nil || r.State != outbox.StatePending || !r.DueAt.Equal(created.Add(80*time.Minute)) {
 		t.Errorf("breach step: %s due %v %v; want pending at %v", r.State, r.DueAt, err, created.Add(80*time.Minute))
 	}

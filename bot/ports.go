@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -27,6 +26,12 @@ type IssueSource interface {
 // the field lacks, a value of the wrong type) does not stop the rest: the
 // other fields, labels and comments are written, and refused names each
 // refused field (the policy's name) with Jira's reason and the fix.
+//
+// A write that fails after posting some of its comments says which with an
+// error that has a PostedComments() []string method (the comment keys), so
+// the worker never posts them again; a whole edit Jira refuses (no field to
+// leave out) has a RefusalKey() string method too, and is reported once per
+// project and reason (refused.go).
 type IssueWriter interface {
 	Write(ctx context.Context, pt rules.Patch) (refused map[string]string, err error)
 }
@@ -58,24 +63,25 @@ type Escalator interface {
 	// one due, or one ahead of its instant (DueAt after now), which it
 	// holds until then and updates when handed over again while still
 	// ahead; inserted reports whether this call recorded it.
-	Escalate(ctx context.Context, now time.Time, e outbox.Escalation) (inserted bool, err error)
+	Escalate(ctx context.Context, now time.Time, e rules.Notice) (inserted bool, err error)
 	// Withdraw cancels the steps recorded ahead of their instant for the
 	// projects' issues that this cycle no longer foresees (standing holds
-	// the keys, outbox.Key, of every step it handed over).
+	// the keys, rules.NoticeKey, of every step it handed over).
 	Withdraw(ctx context.Context, now time.Time, projects []string, standing map[string]bool) (int, error)
 	// OpenThreads lists the threads (outbox.ThreadKey) of the projects'
-	// issues with a step recorded and the goal not yet said to be met.
+	// issues with a step recorded and the goal not yet said to have stopped.
 	OpenThreads(ctx context.Context, projects []string) (map[string]bool, error)
-	// GoalMet says a goal's cycle stopped: pending steps are cancelled and
-	// posted threads are updated.
-	GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error
+	// GoalStopped says a goal's cycle stopped, and how (rules' Stop: the
+	// clock's instant, met or breached): pending steps are cancelled and
+	// posted threads are updated to say so.
+	GoalStopped(ctx context.Context, now time.Time, issueKey, goal string, cycle int, stop rules.Stop) error
 }
 
 // Reporter delivers scheduled reports (policy key report.monthly). It must
 // be idempotent per (project, period): after a restart the worker hands
 // over the same report again while it is due.
 type Reporter interface {
-	DeliverReport(ctx context.Context, now time.Time, r outbox.Report) error
+	DeliverReport(ctx context.Context, now time.Time, r rules.ReportDelivery) error
 }
 
 // CursorStore keeps each project's polling cursor across restarts.

@@ -125,6 +125,7 @@ type product struct {
 	lastSuccess time.Time
 	lastErr     error
 	refused     map[refusalKey]refusal // fields Jira refuses, per project
+	editRefused map[refusalKey]bool    // whole edits Jira refuses, by reason and project
 }
 
 // New returns a worker for cfg's policies.
@@ -475,8 +476,20 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 			w.log.Info("issue gone (deleted or moved away); dropped from the cache", "product", p.Product, "issue", ch.Key, "err", err)
 			return
 		}
+		// Comments Jira took before the write failed (its edit refused, a
+		// later comment failing) are on the issue: the cache learns them,
+		// so they are never proposed, nor posted, again.
+		if posted := postedComments(err); len(posted) > 0 {
+			if iss := pr.cache[o.Issue.ID]; iss != nil {
+				applyToCache(iss, onlyComments(ch, posted), jc.account, now)
+			}
+		}
 		st.WriteErrors++
 		w.cfg.Metrics.Writes.WithLabelValues(p.Product, "error").Inc()
+		if key, ok := editRefusal(err); ok {
+			w.noteEditRefused(pr, o.Issue.Project, ch.Key, key, err)
+			return
+		}
 		w.log.Warn("issue write failed; retrying next cycle", "product", p.Product, "issue", ch.Key, "err", err)
 		return
 	}
@@ -501,28 +514,28 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 //
 // The agent rung goes to the current assignee; when the issue changed
 // hands since the step fell due, the step also names the people who held
-// it since (Escalation.Earlier, e-mails from known), so the outbox can
+// it since (rules.Notice.Earlier, e-mails from known), so the outbox can
 // look in their DMs for a message that may already be there.
 func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, known *emails, now, stale time.Time, hand handover, st *Stats) error {
 	standing := hand.standing
 	p := pr.policy
 	iss := o.Issue
 	cal := func(goal string) *calendar.Calendar { return goalCalendar(p, o, goal) }
-	for _, e := range o.Escalations {
+	for _, e := range o.Notices {
 		gs := o.Goal(e.Goal)
-		esc := w.escalation(pr, o, e, now, stale)
+		esc := w.notice(pr, o, e, stale)
 		esc.Remaining, esc.AsOf = gs.Remaining, now
 		if gs.Remaining <= 0 {
-			esc.Status = "breached"
+			esc.Status = rules.WordBreached
 		}
-		if until := cs.snoozedUntil(e.Goal, e.Cycle, gs.Deadline); now.Before(until) && e.At.Before(until) {
+		if until := cs.snoozedUntil(e.Goal, e.Cycle, gs.Deadline); now.Before(until) && e.DueAt.Before(until) {
 			continue
 		}
 		if esc.Skip == "" {
 			esc.Skip = held(p, e, cs)
 		}
 		if e.Rung == rules.RungAgent {
-			esc.Earlier = earlierTargets(iss, e.At, e.Channel, known)
+			esc.Earlier = earlierTargets(iss, e.DueAt, e.Recipient.FallbackChannel, known)
 		}
 		st.Escalations++
 		pageOnly := p.Ladder.PagesOnly(e.Rung)
@@ -530,18 +543,19 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			if pageOnly {
 				w.log.Info("dry run: would page (the rung only pages)", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", esc.Step, "level", e.Level)
 			} else {
-				w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", esc.Step, "level", e.Level, "channel", e.Channel)
+				w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", esc.Step, "level", e.Level,
+					"channel", e.Recipient.Channel+e.Recipient.FallbackChannel)
 			}
 			continue
 		}
-		paged, err := w.page(ctx, p, e, esc, now)
+		paged, err := w.page(ctx, p, esc, now)
 		if err != nil {
 			return fmt.Errorf("page %s %s %s: %w", iss.Key, e.Goal, esc.Step, err)
 		}
 		if pageOnly {
 			// The page row is the step's only record: no Slack message, so
 			// no thread, no repeat (the loader refuses one) and nothing
-			// for GoalMet to update; the resolve below still closes the
+			// for GoalStopped to update; the resolve below still closes the
 			// alert. A held-back or caught-up step leaves no row at all.
 			if paged {
 				w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
@@ -551,16 +565,16 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		if err := w.handOver(ctx, pr, now, esc, standing); err != nil {
 			return err
 		}
-		if rep, ok := repeatDue(p, cal(e.Goal), e, esc, cs, now); ok {
+		if rep, ok := repeatDue(p, cal(e.Goal), esc, cs, now); ok {
 			if e.Rung == rules.RungAgent {
-				rep.Earlier = earlierTargets(iss, rep.DueAt, e.Channel, known)
+				rep.Earlier = earlierTargets(iss, rep.DueAt, e.Recipient.FallbackChannel, known)
 			}
 			if _, err := w.cfg.Escalator.Escalate(ctx, now, rep); err != nil {
 				return fmt.Errorf("escalate %s %s %s: %w", iss.Key, e.Goal, rep.Step, err)
 			}
-			standing[outbox.Key(rep.IssueKey, rep.Goal, rep.Cycle, rep.Step)] = true
+			standing[rules.NoticeKey(rep.IssueKey, rep.Goal, rep.Cycle, rep.Step)] = true
 		}
-		if next, ok := nextRepeat(p, cal(e.Goal), gs, e, esc, cs, now); ok {
+		if next, ok := nextRepeat(p, cal(e.Goal), gs, esc, cs, now); ok {
 			st.Upcoming++
 			if err := w.handOver(ctx, pr, now, next, standing); err != nil {
 				return err
@@ -575,16 +589,16 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			continue
 		}
 		gs := o.Goal(e.Goal)
-		esc := w.escalation(pr, o, e, now, stale)
-		esc.Remaining, esc.AsOf = e.Left, e.At
+		esc := w.notice(pr, o, e, stale)
+		esc.Remaining, esc.AsOf = e.Left, e.DueAt
 		if e.Left <= 0 {
-			esc.Status = "breached"
+			esc.Status = rules.WordBreached
 		}
 		st.Upcoming++
 		if err := w.handOver(ctx, pr, now, esc, standing); err != nil {
 			return err
 		}
-		if next, ok := nextRepeat(p, cal(e.Goal), gs, e, esc, cs, now); ok {
+		if next, ok := nextRepeat(p, cal(e.Goal), gs, esc, cs, now); ok {
 			st.Upcoming++
 			if err := w.handOver(ctx, pr, now, next, standing); err != nil {
 				return err
@@ -596,8 +610,8 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		if !gs.Stopped() || !(stepFiredBeforeStop(gs) || hand.open[outbox.ThreadKey(iss.Key, gs.Goal.Name, gs.Cycle)]) || w.cfg.DryRun {
 			continue
 		}
-		if err := w.cfg.Escalator.GoalMet(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {
-			return fmt.Errorf("goal met %s %s: %w", iss.Key, gs.Goal.Name, err)
+		if err := w.cfg.Escalator.GoalStopped(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle, gs.Stopping()); err != nil {
+			return fmt.Errorf("goal stopped %s %s: %w", iss.Key, gs.Goal.Name, err)
 		}
 		if w.cfg.Pages != nil {
 			if err := w.cfg.Pages.ResolvePages(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {
@@ -616,30 +630,27 @@ type handover struct {
 	standing, open map[string]bool
 }
 
-// escalation is the outbox's record of ladder step e of o: what the step
-// is, who it goes to, the issue's facts and the acknowledgement's hold.
-// Remaining, AsOf and Status are the caller's: as of now for a step due,
-// as of its instant for one handed over ahead.
-func (w *Worker) escalation(pr *product, o *rules.Outcome, e rules.Escalation, now, stale time.Time) outbox.Escalation {
+// notice is ladder step e of o as the outbox records it: the notice as
+// rules made it, with the issue's details, the resolved recipient and the
+// acknowledgement's hold added. Remaining, AsOf and Status are the
+// caller's: as of now for a step due, as of its instant for one handed
+// over ahead.
+func (w *Worker) notice(pr *product, o *rules.Outcome, e rules.Notice, stale time.Time) rules.Notice {
 	p := pr.policy
 	iss := o.Issue
 	gs := o.Goal(e.Goal)
-	step := outbox.StepID(e.Trigger, string(e.Rung))
-	esc := outbox.Escalation{
-		IssueKey: iss.Key, IssueURL: w.issueURL(iss.Key), Goal: e.Goal, GoalTitle: gs.Goal.Title, Cycle: e.Cycle, Step: step, Level: e.Level,
-		Rung: rungName(e.Rung), Summary: iss.Summary, Customer: customerName(o), Plan: planName(o), Priority: iss.Priority,
-		Deadline: gs.Deadline, Status: "at risk", DueAt: e.At, DataAsOf: stale,
-		Skip: w.catchUp(pr, step, e.At), Groups: p.Ladder.Groups[e.Rung],
-	}
+	esc := e
+	esc.IssueKey, esc.IssueURL, esc.GoalTitle = iss.Key, w.issueURL(iss.Key), gs.Goal.Title
+	esc.Summary, esc.Customer, esc.Plan, esc.Priority = iss.Summary, customerName(o), planName(o), iss.Priority
+	esc.Deadline, esc.Status, esc.DataAsOf = gs.Deadline, rules.WordAtRisk, stale
+	esc.Skip, esc.Groups = w.catchUp(pr, e.Step, e.DueAt), p.Ladder.Groups[e.Rung]
 	if e.Level >= 1 && e.Level <= len(p.Ladder.Steps) {
-		if after, holds := p.Ladder.Ack.HeldAfter(p.Ladder.Steps[e.Level-1], e.At); holds {
-			esc.Hold = &outbox.Hold{After: after, Rule: p.Ladder.Ack.Describe()}
+		if after, holds := p.Ladder.Ack.HeldAfter(p.Ladder.Steps[e.Level-1], e.DueAt); holds {
+			esc.Hold = &rules.Hold{After: after, Rule: p.Ladder.Ack.Describe()}
 		}
 	}
 	if e.Rung == rules.RungAgent {
-		esc.Target = agentTarget(e.Channel, iss.Assignee)
-	} else {
-		esc.Target.Channel = e.Channel
+		esc.Recipient = agentTarget(e.Recipient.FallbackChannel, iss.Assignee)
 	}
 	return esc
 }
@@ -649,8 +660,8 @@ func (w *Worker) escalation(pr *product, o *rules.Outcome, e rules.Escalation, n
 // when it changed since this process last handed it over (pr.handed): a
 // quiet product's cycles cost the outbox nothing for the steps they
 // foresee.
-func (w *Worker) handOver(ctx context.Context, pr *product, now time.Time, esc outbox.Escalation, standing map[string]bool) error {
-	key := outbox.Key(esc.IssueKey, esc.Goal, esc.Cycle, esc.Step)
+func (w *Worker) handOver(ctx context.Context, pr *product, now time.Time, esc rules.Notice, standing map[string]bool) error {
+	key := rules.NoticeKey(esc.IssueKey, esc.Goal, esc.Cycle, esc.Step)
 	standing[key] = true
 	var print uint64
 	if esc.DueAt.After(now) {
@@ -683,17 +694,6 @@ func (w *Worker) issueURL(key string) string {
 		return ""
 	}
 	return strings.TrimSuffix(w.cfg.JiraURL, "/") + "/browse/" + key
-}
-
-// rungName is how a message names a rung.
-func rungName(r rules.Rung) string {
-	switch r {
-	case rules.RungTeamLead:
-		return "team lead"
-	case rules.RungManagement:
-		return "management"
-	}
-	return "agent"
 }
 
 // stepFiredBeforeStop reports whether any ladder step of the stopped cycle

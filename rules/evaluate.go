@@ -40,13 +40,14 @@ type Outcome struct {
 	// SetPriority is the Jira priority the issue should be changed to
 	// (priority rule in fix mode); empty for none.
 	SetPriority string
-	// Escalations are the ladder steps due now for goals still running.
-	Escalations []Escalation
+	// Notices are the ladder steps due now for goals still running.
+	Notices []Notice
 	// Upcoming are the ladder steps not due yet of goals whose clock is
-	// running, each with the instant it falls due (StepStatus.Upcoming):
-	// the outbox holds them and sends each at its instant, whatever the
-	// poll schedule. Re-evaluating moves or withdraws them.
-	Upcoming []Escalation
+	// running, each with the instant it falls due (StepStatus.Upcoming)
+	// and the time left then (Notice.Left): the outbox holds them and
+	// sends each at its instant, whatever the poll schedule.
+	// Re-evaluating moves or withdraws them.
+	Upcoming []Notice
 
 	Flags   []Flag
 	Missing []string // qualification items not supplied
@@ -62,22 +63,6 @@ type NewComment struct {
 	Key      string
 	Body     string
 	Internal bool
-}
-
-// Escalation is a ladder step that is due. The outbox knows it by what it
-// is, (issue, goal, cycle, trigger, rung), not by Level, its position on
-// the ladder, which a policy edit may change.
-type Escalation struct {
-	Goal    string
-	Cycle   int
-	Level   int
-	Trigger string // the step's "at" as the policy writes it: "75%", "breach", "breach+2h"
-	Rung    Rung
-	Channel string
-	At      time.Time // when it fell due (an upcoming step: when it falls due)
-	// Left is the goal's business time left at At (negative after the
-	// deadline): what a message about the step says when it is sent at At.
-	Left time.Duration
 }
 
 // Flag is a finding that needs a person's attention, with its reason.
@@ -464,8 +449,8 @@ func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 
 	o.Fields = make(map[string]FieldValue, 2*len(o.Goals)+1)
 	if n, m := dueSteps(o.Goals); n+m > 0 {
-		all := sc.escalations.take(n + m)
-		o.Escalations, o.Upcoming = all[:0:n], all[n:n]
+		all := sc.notices.take(n + m)
+		o.Notices, o.Upcoming = all[:0:n], all[n:n]
 	}
 	for i := range o.Goals {
 		gs := &o.Goals[i]
@@ -485,13 +470,20 @@ func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 			o.Fields[g.StateField] = v
 		}
 		for _, st := range gs.Steps {
-			e := Escalation{Goal: g.Name, Cycle: gs.Cycle, Level: st.Step.Level,
-				Trigger: st.Step.At, Rung: st.Step.Rung, Channel: st.Step.Channel, At: st.At, Left: st.Left}
-			switch {
-			case st.Due:
-				o.Escalations = append(o.Escalations, e)
-			case st.Upcoming:
-				o.Upcoming = append(o.Upcoming, e)
+			if !st.Due && !st.Upcoming {
+				continue
+			}
+			n := Notice{Goal: g.Name, Cycle: gs.Cycle, Level: st.Step.Level, Trigger: st.Step.At,
+				Step: StepID(st.Step.At, st.Step.Rung), Rung: st.Step.Rung, DueAt: st.At, Left: st.Left}
+			if st.Step.Rung == RungAgent {
+				n.Recipient.FallbackChannel = st.Step.Channel // the assignee's DM first
+			} else {
+				n.Recipient.Channel = st.Step.Channel
+			}
+			if st.Due {
+				o.Notices = append(o.Notices, n)
+			} else {
+				o.Upcoming = append(o.Upcoming, n)
 			}
 		}
 	}

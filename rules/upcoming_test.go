@@ -13,7 +13,7 @@ import (
 // Issue 21: "Evaluation knows each future step's instant." Sanarise's
 // critical first response (1 h on the 24/7 calendar) of an issue opened at
 // 07:00:00.585: every ladder step of a running goal is listed with the
-// instant it falls due, due ones in Escalations and the rest in Upcoming,
+// instant it falls due, due ones in Notices and the rest in Upcoming,
 // each with the goal's business time left at its instant (what a message
 // sent then says); a paused clock's instants are projections, so it
 // foresees nothing; a stopped one has nothing more to fall due.
@@ -28,11 +28,11 @@ func TestUpcomingStepsWithTheirInstants(t *testing.T) {
 	step := func(trigger string, d, left time.Duration) string {
 		return fmt.Sprintf("%s@%s left %v", trigger, at(d).Format("15:04:05.000"), left)
 	}
-	list := func(es []rules.Escalation) string {
+	list := func(es []rules.Notice) string {
 		var out []string
 		for _, e := range es {
 			if e.Goal == "first_response" {
-				out = append(out, fmt.Sprintf("%s@%s left %v", e.Trigger, e.At.UTC().Format("15:04:05.000"), e.Left))
+				out = append(out, fmt.Sprintf("%s@%s left %v", e.Trigger, e.DueAt.UTC().Format("15:04:05.000"), e.Left))
 			}
 		}
 		return strings.Join(out, ", ")
@@ -55,7 +55,7 @@ func TestUpcomingStepsWithTheirInstants(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := evalOne(t, p, tc.iss, tc.now)
-			if got := list(o.Escalations); got != tc.due {
+			if got := list(o.Notices); got != tc.due {
 				t.Errorf("due: %s\nwant %s", got, tc.due)
 			}
 			if got := list(o.Upcoming); got != tc.upcoming {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // blockSleeps makes the clock's sleepers wait for the test (see
@@ -59,8 +60,8 @@ func nextSleep(t *testing.T, sleeping <-chan time.Time) time.Time {
 // aheadEsc is a 75% reminder of SAN-2 (critical, 1 h) recorded at start
 // for its instant, 45 minutes and 585 ms later: the time left in it is as
 // of that instant.
-func aheadEsc() outbox.Escalation {
-	x := esc("SAN-2", 1, "agent", outbox.Target{Channel: "C1"})
+func aheadEsc() rules.Notice {
+	x := esc("SAN-2", 1, "agent", rules.Recipient{Channel: "C1"})
 	x.Goal, x.Step = "first_response", "75%/agent"
 	x.DueAt = start.Add(45*time.Minute + 585*time.Millisecond)
 	x.Deadline = start.Add(time.Hour + 585*time.Millisecond)
@@ -109,7 +110,7 @@ func TestRunWakesForTheNextDueRow(t *testing.T) {
 	if len(msgs) != 1 || strings.Contains(msgs[0].Text, "less than a minute") || !strings.Contains(msgs[0].Text, "15m") {
 		t.Fatalf("message %q; want the time left as of the instant (15m), not as of the poll after it", msgs[0].Text)
 	}
-	if r, _ := e.ob.Get(ctx, outbox.Key("SAN-2", "first_response", 1, "75%/agent")); r.State != outbox.StateSent || !r.DueAt.Equal(x.DueAt) {
+	if r, _ := e.ob.Get(ctx, rules.NoticeKey("SAN-2", "first_response", 1, "75%/agent")); r.State != outbox.StateSent || !r.DueAt.Equal(x.DueAt) {
 		t.Fatalf("row %+v", r)
 	}
 }
@@ -124,7 +125,7 @@ func TestAheadRowMovesWithdrawsAndReturns(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	x := aheadEsc()
-	key := outbox.Key(x.IssueKey, x.Goal, x.Cycle, x.Step)
+	key := rules.NoticeKey(x.IssueKey, x.Goal, x.Cycle, x.Step)
 	e.enqueue(x)
 	// Not due yet: no backlog (slabot_outbox_oldest_pending_seconds).
 	if _, ok, err := e.ob.OldestPending(ctx); ok || err != nil {
@@ -148,7 +149,7 @@ func TestAheadRowMovesWithdrawsAndReturns(t *testing.T) {
 	}
 	// Reassigned before its instant: the row ahead goes to the new owner.
 	reassigned := moved
-	reassigned.Target = outbox.Target{AssigneeAccountID: "acc-bob", AssigneeEmail: "bob@example.com", FallbackChannel: "C1"}
+	reassigned.Recipient = rules.Recipient{AssigneeAccountID: "acc-bob", AssigneeEmail: "bob@example.com", FallbackChannel: "C1"}
 	if _, err := e.ob.Escalate(ctx, e.clock.Now(), reassigned); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func TestAheadRowStillStandsAtItsInstant(t *testing.T) {
 	rule := "reminders before the deadline are held back; the breach steps still fire"
 
 	held := aheadEsc()
-	held.Hold = &outbox.Hold{Rule: rule}
+	held.Hold = &rules.Hold{Rule: rule}
 	e.enqueue(held)
 	snoozed := aheadEsc()
 	snoozed.IssueKey, snoozed.IssueURL = "SAN-3", "https://acme.atlassian.net/browse/SAN-3"
@@ -217,15 +218,15 @@ func TestAheadRowStillStandsAtItsInstant(t *testing.T) {
 	e.enqueue(met)
 
 	clickAt := start.Add(10 * time.Minute)
-	if _, _, err := e.ob.RecordAction(ctx, clickAt, outbox.Action{Kind: outbox.ActAcknowledge, Issue: "SAN-2", Goal: held.Goal, Cycle: 1,
+	if _, _, err := e.ob.RecordAction(ctx, clickAt, rules.Click{Kind: rules.ClickAcknowledge, Issue: "SAN-2", Goal: held.Goal, Cycle: 1,
 		Step: held.Step, User: "UANA", Name: "Ana Ruiz", Channel: "C1", At: clickAt}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.ob.RecordAction(ctx, clickAt, outbox.Action{Kind: outbox.ActSnooze, Issue: "SAN-3", Goal: snoozed.Goal, Cycle: 1,
+	if _, _, err := e.ob.RecordAction(ctx, clickAt, rules.Click{Kind: rules.ClickSnooze, Issue: "SAN-3", Goal: snoozed.Goal, Cycle: 1,
 		Step: snoozed.Step, User: "UBOB", Channel: "C1", ActionTS: "1.1", At: clickAt, Snooze: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.ob.GoalMet(ctx, clickAt, "SAN-4", met.Goal, 1); err != nil {
+	if err := e.ob.GoalStopped(ctx, clickAt, "SAN-4", met.Goal, 1, rules.Stop{At: clickAt, Outcome: rules.StateMet}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -234,16 +235,16 @@ func TestAheadRowStillStandsAtItsInstant(t *testing.T) {
 	if n := len(e.sim.Calls("chat.postMessage")); n != 0 {
 		t.Fatalf("%d posts at the instant; want none (held, snoozed, met)", n)
 	}
-	r, _ := e.ob.Get(ctx, outbox.Key("SAN-2", held.Goal, 1, held.Step))
+	r, _ := e.ob.Get(ctx, rules.NoticeKey("SAN-2", held.Goal, 1, held.Step))
 	if r.State != outbox.StateCancelled || !strings.Contains(r.LastError, "held back: acknowledged in Slack by <@UANA>") || !strings.Contains(r.LastError, rule) {
 		t.Fatalf("acknowledged row: %s %q", r.State, r.LastError)
 	}
-	r, _ = e.ob.Get(ctx, outbox.Key("SAN-4", met.Goal, 1, met.Step))
+	r, _ = e.ob.Get(ctx, rules.NoticeKey("SAN-4", met.Goal, 1, met.Step))
 	if r.State != outbox.StateCancelled {
 		t.Fatalf("row of a met goal: %s %q", r.State, r.LastError)
 	}
 	// The snooze ends at the deadline (before clickAt + 1h): never past it.
-	r, _ = e.ob.Get(ctx, outbox.Key("SAN-3", snoozed.Goal, 1, snoozed.Step))
+	r, _ = e.ob.Get(ctx, rules.NoticeKey("SAN-3", snoozed.Goal, 1, snoozed.Step))
 	if r.State != outbox.StatePending || !r.NextAttemptAt.Equal(snoozed.Deadline) || !strings.Contains(r.LastError, "snoozed") {
 		t.Fatalf("snoozed row: %s next %v %q; want pending until the deadline %v", r.State, r.NextAttemptAt, r.LastError, snoozed.Deadline)
 	}
@@ -269,7 +270,7 @@ func TestAheadRowStillStandsAtItsInstant(t *testing.T) {
 func TestDeliverDueSendsEveryLevelInOrder(t *testing.T) {
 	e := newEnv(t, nil)
 	for lvl := 1; lvl <= 4; lvl++ {
-		x := esc("SAN-7", lvl, "team lead", outbox.Target{Channel: "C1"})
+		x := esc("SAN-7", lvl, "team lead", rules.Recipient{Channel: "C1"})
 		x.DueAt = start.Add(time.Duration(lvl-5) * time.Hour)
 		e.enqueue(x)
 	}
