@@ -572,8 +572,8 @@ func TestExplainTellsTheChain(t *testing.T) {
 		"paused Fri 2026-11-20 12:00 GMT to Mon 2026-11-23 09:00 GMT",
 		"business time elapsed 3h, remaining 13h",
 		"deadline Tue 2026-11-24 07:00 GMT",
-		"step 1 (75%, agent -> #botron-support): fires",
-		"step 2 (breach, team_lead -> #botron-leads): fires Tue 2026-11-24 07:00 GMT",
+		"step 1 (75%, agent -> #botron-support): due at",
+		"step 2 (breach, team_lead -> #botron-leads): due at Tue 2026-11-24 07:00 GMT",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("explanation lacks %q:\n%s", want, text)

@@ -8,13 +8,28 @@ import (
 
 // Explain writes the outcome as a chain of plain sentences: which goal and
 // target matched and why, when the clock started, each pause, the business
-// time elapsed, the deadline, and each ladder step with the instant it
-// fires. Times are shown in each goal's calendar zone.
+// time elapsed, the deadline, and each ladder step with the instant it is
+// due. Times are shown in each goal's calendar zone. It is the computation
+// alone: whether a step was sent is the ledger's to say (ExplainLedger).
 func (o *Outcome) Explain(p *Policy, now time.Time) string {
+	return o.explain(p, now, nil)
+}
+
+// ExplainLedger is Explain with the ledger beside the computation: under
+// each ladder step, what happened to it (recorded, held by whose
+// acknowledgement, snoozed until when, skipped by which rule, sent where
+// and when, blocked, cancelled), then the clicks. A ledger that is not
+// available is said to be, and no step is called sent.
+func (o *Outcome) ExplainLedger(p *Policy, now time.Time, lg Ledger) string {
+	return o.explain(p, now, &lg)
+}
+
+func (o *Outcome) explain(p *Policy, now time.Time, lg *Ledger) string {
 	var b strings.Builder
 	iss := o.Issue
 	fmt.Fprintf(&b, "%s %q (policy %s, %s)\n", iss.Key, iss.Summary, p.Product, p.File)
 	fmt.Fprintf(&b, "  as of %s\n", now.In(p.Location).Format(time.RFC3339))
+	explainLedgerHead(&b, lg)
 	fmt.Fprintf(&b, "  priority: Jira %q -> %s\n", iss.Priority, orUnknown(nameOf(o.Priority)))
 	fmt.Fprintf(&b, "  type: Jira %q -> %s\n", iss.Type, orUnknown(nameOf(o.Type)))
 	switch {
@@ -27,7 +42,7 @@ func (o *Outcome) Explain(p *Policy, now time.Time) string {
 		fmt.Fprintf(&b, "  plan: %s\n", o.Plan.Name)
 	}
 	for i := range o.Goals {
-		o.explainGoal(&b, &o.Goals[i], &p.Ladder, now)
+		o.explainGoal(&b, &o.Goals[i], &p.Ladder, now, lg)
 	}
 	if o.Credit != nil {
 		c := o.Credit
@@ -58,7 +73,7 @@ func (o *Outcome) Explain(p *Policy, now time.Time) string {
 	return b.String()
 }
 
-func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now time.Time) {
+func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now time.Time, lg *Ledger) {
 	g := gs.Goal
 	loc := gs.Calendar.Location()
 	ts := func(t time.Time) string { return t.In(loc).Format("Mon 2006-01-02 15:04 MST") }
@@ -100,18 +115,29 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 	if !gs.Deadline.IsZero() {
 		fmt.Fprintf(b, "  deadline %s\n", ts(gs.Deadline))
 	}
-	for _, st := range gs.Steps {
+	var records []StepRecord
+	var other []LedgerEntry
+	if lg != nil && lg.Available {
+		records, other = gs.StepRecords(l, lg.Entries)
+	}
+	for i, st := range gs.Steps {
+		// The computation says when a step is due, never that it was
+		// sent: that is the ledger's (below each step).
 		switch {
 		case st.At.IsZero():
-			fmt.Fprintf(b, "  step %d (%s, %s): never fires, the clock stopped first\n", st.Step.Level, st.Step.At, st.Step.Rung)
+			fmt.Fprintf(b, "  step %d (%s, %s): never due, the clock stopped first\n", st.Step.Level, st.Step.At, st.Step.Rung)
 		case st.Due:
 			fmt.Fprintf(b, "  step %d (%s, %s -> %s): due since %s\n", st.Step.Level, st.Step.At, st.Step.Rung, l.Reaches(*st.Step), ts(st.At))
 		case gs.Stopped():
-			fmt.Fprintf(b, "  step %d (%s, %s): fired %s before the goal stopped\n", st.Step.Level, st.Step.At, st.Step.Rung, ts(st.At))
+			fmt.Fprintf(b, "  step %d (%s, %s): was due %s, before the goal stopped\n", st.Step.Level, st.Step.At, st.Step.Rung, ts(st.At))
 		default:
-			fmt.Fprintf(b, "  step %d (%s, %s -> %s): fires %s\n", st.Step.Level, st.Step.At, st.Step.Rung, l.Reaches(*st.Step), ts(st.At))
+			fmt.Fprintf(b, "  step %d (%s, %s -> %s): due at %s\n", st.Step.Level, st.Step.At, st.Step.Rung, l.Reaches(*st.Step), ts(st.At))
+		}
+		if records != nil {
+			explainStepLedger(b, records[i], loc)
 		}
 	}
+	explainOtherEntries(b, other, gs, loc)
 }
 
 func rowText(t *Target) string {

@@ -129,7 +129,11 @@ ON CONFLICT DO NOTHING`, key, string(KindAction), a.Issue, a.Goal, a.Cycle, acti
 			return false, Action{}, o.rows.db.Wrap("record action", err)
 		}
 	}
-	return true, a, o.rows.db.Wrap("record action", tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return false, Action{}, o.rows.db.Wrap("record action", err)
+	}
+	o.noteClick(ctx, a)
+	return true, a, nil
 }
 
 func decodeAction(b []byte) (Action, error) {

@@ -123,9 +123,9 @@ type Status struct {
 }
 
 // Report is a scheduled report to post as a file, with a short summary as
-// the message that shares it; one row per (project, period).
+// the message that shares it; one row per (product, period).
 type Report struct {
-	Product string `json:"product"`
+	Product string `json:"product"` // the policy's product: what the row is keyed by
 	Project string `json:"project"` // first Jira project key of the product
 	Period  string `json:"period"`  // "2026-10"
 	Title   string `json:"title"`   // "October 2026"
@@ -171,8 +171,8 @@ func (e Escalation) Validate() error {
 // Validate reports what is missing for the report to be deliverable.
 func (f Report) Validate() error {
 	var errs []error
-	if f.Project == "" || f.Period == "" {
-		errs = append(errs, errors.New("project or period is empty"))
+	if f.Product == "" || f.Project == "" || f.Period == "" {
+		errs = append(errs, errors.New("product, project or period is empty"))
 	}
 	if f.FileName == "" || len(f.Content) == 0 {
 		errs = append(errs, errors.New("file name or content is empty"))
@@ -181,7 +181,7 @@ func (f Report) Validate() error {
 		errs = append(errs, errors.New("no channel"))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w: report %s %s: %w", ErrInvalid, f.Project, f.Period, err)
+		return fmt.Errorf("%w: report %s (%s) %s: %w", ErrInvalid, f.Product, f.Project, f.Period, err)
 	}
 	return nil
 }

@@ -245,6 +245,7 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (ins
 		}
 	}
 	if inserted {
+		o.noteRecorded(ctx, now, in)
 		result := "recorded"
 		if e.Skip != "" {
 			result = "skipped"
@@ -268,11 +269,16 @@ func (o *Outbox) targetIDs(t Target) Target {
 // cancelled (no ping), and parent messages already in Slack get their
 // status line rewritten at the next pass.
 func (o *Outbox) GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error {
-	_, err := o.rows.markGoalMet(ctx, now, issueKey, goal, cycle)
+	n, err := o.rows.markGoalMet(ctx, now, issueKey, goal, cycle)
+	if n > 0 {
+		o.noteCancelled(ctx, now, issueKey, goal, cycle)
+	}
 	return err
 }
 
-// DeliverReport records a report to post, once per (project, period).
+// DeliverReport records a report to post, once per (product, period): two
+// products on one Jira project each get theirs. Rows the previous release
+// keyed by project were given their product by schema version 5.
 func (o *Outbox) DeliverReport(ctx context.Context, now time.Time, r Report) error {
 	r.Channel = o.channel(r.Channel)
 	if err := r.Validate(); err != nil {
@@ -282,7 +288,7 @@ func (o *Outbox) DeliverReport(ctx context.Context, now time.Time, r Report) err
 	if err != nil {
 		return err
 	}
-	_, err = o.rows.enqueue(ctx, now, intent{Kind: KindReport, Issue: r.Project, Goal: r.Period, Step: "report", Level: 1,
+	_, err = o.rows.enqueue(ctx, now, intent{Kind: KindReport, Issue: r.Product, Goal: r.Period, Step: "report", Level: 1,
 		Payload: p, DueAt: r.DueAt, Uncertain: !r.DueAt.IsZero() && r.DueAt.Before(o.Horizon())})
 	return err
 }

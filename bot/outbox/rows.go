@@ -34,7 +34,7 @@ type Row struct {
 	ID    int64
 	Key   string // travels with the Slack message as metadata; see Key
 	Kind  Kind
-	Issue string // the issue key; a report's project key
+	Issue string // the issue key; a report's or a digest's product
 	Goal  string // the goal's name; a report's period
 	Cycle int
 	// Step is what the step is on the ladder: its trigger and rung
@@ -99,8 +99,9 @@ func Key(issue, goal string, cycle int, step string) string {
 	return fmt.Sprintf("%s|%s|%d|%s", issue, goal, cycle, step)
 }
 
-// ReportKey is the key of a product's report of one period.
-func ReportKey(project, period string) string { return "report|" + project + "|" + period }
+// ReportKey is the key of a product's report of one period. Rows written
+// before reports were keyed by product keep their "report|PROJECT|PERIOD".
+func ReportKey(product, period string) string { return "report|" + product + "|" + period }
 
 // StepID names a ladder step by what it is: its trigger as the policy
 // writes it (spaces removed) and its rung. Inserting, removing or
