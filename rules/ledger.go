@@ -75,7 +75,7 @@ type LedgerEntry struct {
 	By     string    `json:"by,omitempty"`
 	ByName string    `json:"by_name,omitempty"`
 	ByAt   time.Time `json:"by_at,omitzero"`
-	Until  time.Time `json:"until,omitzero"` // snoozed until; a snooze click: until when it asked
+	Until  time.Time `json:"until,omitzero"`  // snoozed until; a snooze click: until when it asked
 	Click  string    `json:"click,omitempty"` // acknowledge, claim or snooze
 
 	// Where a sent notice went: Channel is the id Slack answered with

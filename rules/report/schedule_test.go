@@ -50,7 +50,7 @@ func TestFileNameAndSummary(t *testing.T) {
 	// Two products on one project: each file is named after its product
 	// too (an uncertain upload is looked for by its name).
 	for product, want := range map[string]string{
-		"Sanarise Odoo Support": "sla-report-SAN-sanarise-odoo-support-2026-10.csv",
+		"Sanarise Odoo Support":   "sla-report-SAN-sanarise-odoo-support-2026-10.csv",
 		"  Şirket / Destek 24x7 ": "sla-report-SAN-şirket-destek-24x7-2026-10.csv",
 	} {
 		if got := SharedFileName("SAN", product, MonthPeriod(2026, 10), CSV); got != want {
