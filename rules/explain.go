@@ -137,7 +137,9 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 			explainStepLedger(b, records[i], loc)
 		}
 	}
-	explainOtherEntries(b, other, gs, loc)
+	if records != nil {
+		explainOtherEntries(b, other, gs, lg, loc)
+	}
 }
 
 func rowText(t *Target) string {

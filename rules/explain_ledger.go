@@ -32,21 +32,35 @@ func explainStepLedger(b *strings.Builder, r StepRecord, loc *time.Location) {
 	for _, e := range r.Entries {
 		fmt.Fprintf(b, "    %s\n", entryLine(e, r.DueAt, loc))
 	}
-	if len(r.Entries) == 0 && r.Due {
+	switch {
+	case len(r.Entries) == 0 && r.Due:
 		b.WriteString("    nothing in the ledger: not recorded, not sent\n")
+	case r.Outcome == LedgerRecorded:
+		b.WriteString("    not sent yet: waiting in the outbox\n")
 	}
 }
 
 // explainOtherEntries writes the goal cycle's clicks and the entries of
 // no current ladder step (a step since removed, a resolved alert), then
-// how many entries earlier cycles have.
-func explainOtherEntries(b *strings.Builder, other []LedgerEntry, gs *GoalStatus, loc *time.Location) {
-	if len(other) == 0 {
+// how many entries the goal's earlier cycles have (a reopened issue).
+func explainOtherEntries(b *strings.Builder, other []LedgerEntry, gs *GoalStatus, lg *Ledger, loc *time.Location) {
+	if len(other) > 0 {
+		fmt.Fprintf(b, "  clicks and other ledger entries of cycle %d:\n", gs.Cycle)
+		for _, e := range other {
+			fmt.Fprintf(b, "    %s\n", entryLine(e, time.Time{}, loc))
+		}
+	}
+	if lg == nil {
 		return
 	}
-	fmt.Fprintf(b, "  clicks and other ledger entries of cycle %d:\n", gs.Cycle)
-	for _, e := range other {
-		fmt.Fprintf(b, "    %s\n", entryLine(e, time.Time{}, loc))
+	earlier := 0
+	for _, e := range lg.Entries {
+		if e.Goal == gs.Goal.Name && e.Cycle != gs.Cycle {
+			earlier++
+		}
+	}
+	if earlier > 0 {
+		fmt.Fprintf(b, "  %d ledger entries of other cycles of this goal (--json lists them)\n", earlier)
 	}
 }
 
