@@ -295,3 +295,66 @@ func (o *Outbox) noteFailure(ctx context.Context, now time.Time, r Row, f failur
 		o.noteCancelled(ctx, now, r.Issue, r.Goal, r.Cycle)
 	}
 }
+
+// ledgerFromRowsName is the store value saying the ledger was filled from
+// the rows a release without a ledger wrote.
+const ledgerFromRowsName = "outbox:ledger-from-rows"
+
+// fillLedgerFromRows gives the steps and clicks stored before the ledger
+// existed their history, once per file, from what their rows say:
+// recorded at creation; then sent (when, where, ts), cancelled or blocked
+// (with the row's reason), or held or skipped when the row was stored not
+// to be sent (the previous release's reasons name which rule). Without it
+// explain would call a step the previous release sent "not sent". The
+// entries carry the keys the live ones use, so nothing is entered twice.
+func (o *Outbox) fillLedgerFromRows(ctx context.Context, now time.Time) error {
+	db := o.rows.db
+	if _, done, err := db.Cursor(ctx, ledgerFromRowsName); err != nil || done {
+		return err
+	}
+	rs, err := db.Query(ctx, nil, "SELECT "+rowColumns+` FROM outbox WHERE kind IN ('escalation', 'page', 'action') ORDER BY id`)
+	if err != nil {
+		return db.Wrap("fill ledger", err)
+	}
+	old, err := collect(rs)
+	if err != nil {
+		return db.Wrap("fill ledger", err)
+	}
+	for _, r := range old {
+		if r.Kind == KindAction {
+			if a, err := decodeAction(r.Payload); err == nil {
+				o.noteClick(ctx, a)
+			}
+			continue
+		}
+		notSent := r.State == StateCancelled && r.Attempts == 0 && r.LastError != "" && r.LastError != goalMetReason
+		if !notSent {
+			o.appendEntry(ctx, rowEntry(r, rules.LedgerRecorded, r.CreatedAt, ""), string(r.Kind)+"|"+r.Key+"|recorded")
+		}
+		switch {
+		case r.State == StateSent:
+			o.noteSent(ctx, r.SentAt, r, r.Channel, r.TS, r.ThreadTS)
+		case notSent:
+			e := rowEntry(r, rules.LedgerSkipped, r.CreatedAt, r.LastError)
+			switch {
+			case strings.HasPrefix(r.LastError, "held back:"):
+				e.Event, e.Rule = rules.LedgerHeld, rules.RuleAcknowledgement
+			case strings.HasPrefix(r.LastError, "catch-up rule:"):
+				e.Rule = rules.RuleCatchUp
+			}
+			o.appendEntry(ctx, e, Key(e.Issue, e.Goal, e.Cycle, e.Step)+"|"+string(e.Event))
+		case r.State == StateCancelled:
+			at := r.MetAt // the goal stopped then; a row given up later says so in its reason
+			if at.IsZero() {
+				at = r.CreatedAt
+			}
+			o.appendEntry(ctx, rowEntry(r, rules.LedgerCancelled, at, r.LastError), string(r.Kind)+"|"+r.Key+"|cancelled")
+		case r.Blocked:
+			o.appendEntry(ctx, rowEntry(r, rules.LedgerBlocked, r.FirstAttemptAt, r.LastError), "")
+		}
+	}
+	if len(old) > 0 {
+		o.log.Info("outbox: ledger filled from the rows written before it existed", "rows", len(old))
+	}
+	return db.SetCursor(ctx, now, ledgerFromRowsName, "1")
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -208,5 +209,66 @@ func TestLedgerPrunedWithItsThread(t *testing.T) {
 		if len(lg) != want {
 			t.Errorf("%s: %d entries after pruning, want %d: %+v", issue, len(lg), want, lg)
 		}
+	}
+}
+
+// A database written by the previous release has rows and no ledger: the
+// upgraded outbox fills the ledger from them once, so explain does not
+// call "not sent" a step the previous release sent to the assignee's DM,
+// and later notes of the same facts add nothing.
+func TestLedgerFilledFromThePreviousReleasesRows(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	due := start.Add(-time.Hour)
+	e.enqueue(step("SUP-8", 1, "75%/agent", "agent", outbox.Target{AssigneeEmail: "ana@example.com", AssigneeName: "Ana Ruiz", FallbackChannel: "C1"}, due))
+	held := step("SUP-8", 2, "breach/team_lead", "team lead", outbox.Target{Channel: "CLEAD"}, due.Add(30*time.Minute))
+	held.Skip = "held back: acknowledged in Slack by <@UBOB> at 2026-03-02T08:40:00Z (reminders are held back)"
+	e.enqueue(held)
+	caught := step("SUP-8", 3, "breach+2h/management", "management", outbox.Target{Channel: "CMGMT"}, due.Add(45*time.Minute))
+	caught.Skip = "catch-up rule: step breach+2h/management was added to the policy after its instant for this issue"
+	e.enqueue(caught)
+	e.drain(5)
+	// What the previous release left: the same rows, schema 3, no ledger.
+	for _, q := range []string{`DROP TABLE ledger`, `DELETE FROM schema_migrations WHERE version > 3`, `DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`} {
+		if _, err := e.store.Exec(ctx, nil, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := e.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, e.path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	e.store = st
+	for range 2 { // a second start fills nothing more
+		e.ob = e.outbox(nil)
+	}
+	// The worker goes on recording the same steps and noting the held one.
+	for _, x := range []outbox.Escalation{step("SUP-8", 1, "75%/agent", "agent", outbox.Target{AssigneeEmail: "ana@example.com", FallbackChannel: "C1"}, due), held} {
+		if _, err := e.ob.Escalate(ctx, e.clock.Now(), x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.ob.Note(ctx, e.clock.Now(), rules.LedgerEntry{Issue: "SUP-8", Goal: "resolution", Cycle: 1, Step: "breach/team_lead", Event: rules.LedgerHeld}); err != nil {
+		t.Fatal(err)
+	}
+	lg, err := e.ob.Ledger(ctx, "SUP-8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s, want := range map[string]string{"75%/agent": "recorded sent", "breach/team_lead": "held", "breach+2h/management": "skipped"} {
+		if got := strings.Join(events(lg, "resolution", s), " "); got != want {
+			t.Errorf("step %s: %q, want %q", s, got, want)
+		}
+	}
+	dm, _ := e.sim.DMChannel("UANA")
+	if s := entry(t, lg, "75%/agent", rules.LedgerSent); s.Channel != dm || s.DMName != "Ana Ruiz (ana@example.com)" || s.At.IsZero() {
+		t.Errorf("sent entry from the old row %+v", s)
+	}
+	if s := entry(t, lg, "breach+2h/management", rules.LedgerSkipped); s.Rule != rules.RuleCatchUp {
+		t.Errorf("skipped entry from the old row %+v", s)
 	}
 }

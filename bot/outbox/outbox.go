@@ -167,6 +167,9 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 		}
 		o.horizon = now.UTC().Truncate(time.Millisecond)
 	}
+	if err := o.fillLedgerFromRows(ctx, opt.Clock.Now()); err != nil {
+		o.log.Warn("outbox: could not fill the ledger from the rows written before it; retried at the next start", "err", err)
+	}
 	return o, nil
 }
 

@@ -64,6 +64,7 @@ func TestReportRowOfThePreviousReleaseNotPostedAgain(t *testing.T) {
 		`UPDATE outbox SET issue = 'SUP', key = 'report|SUP|2026-02' WHERE kind = 'report'`,
 		`DROP TABLE ledger`,
 		`DELETE FROM schema_migrations WHERE version > 3`,
+		`DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`,
 	} {
 		if _, err := e.store.Exec(ctx, nil, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
