@@ -66,10 +66,14 @@ func TestLedgerRecordsWhatHappenedToEachStep(t *testing.T) {
 		DueAt: due.Add(-time.Hour), Rule: rules.RuleCatchUp, Reason: "catch-up rule: step 50%/agent was added after its instant"}
 	// A step waiting for a snooze: no row yet.
 	snoozed := rules.LedgerEntry{Issue: "SUP-3", Goal: "resolution", Cycle: 1, Step: "breach+4h/management", Level: 4, Event: rules.LedgerSnoozed,
-		DueAt: start.Add(-time.Minute), By: "UBOB", ByName: "Bob Stone", Until: start.Add(50 * time.Minute)}
-	// The worker offers its notes at every cycle: twice here.
-	for range 2 {
-		for _, n := range []rules.LedgerEntry{heldNote, caught, snoozed} {
+		DueAt: start.Add(-time.Minute), By: "UBOB", ByName: "Bob Stone", ByAt: start.Add(-5 * time.Minute), Until: start.Add(50 * time.Minute)}
+	// The worker offers its notes at every cycle: twice here. The second
+	// time the snooze's end moved (a paused goal's projected deadline caps
+	// it): still the same snooze, entered once.
+	for i := range 2 {
+		moved := snoozed
+		moved.Until = moved.Until.Add(time.Duration(i) * time.Minute)
+		for _, n := range []rules.LedgerEntry{heldNote, caught, moved} {
 			if err := e.ob.Note(ctx, e.clock.Now(), n); err != nil {
 				t.Fatal(err)
 			}

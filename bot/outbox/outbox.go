@@ -248,7 +248,6 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (ins
 		}
 	}
 	if inserted {
-		o.noteRecorded(ctx, now, in)
 		result := "recorded"
 		if e.Skip != "" {
 			result = "skipped"

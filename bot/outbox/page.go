@@ -80,12 +80,8 @@ func (o *Outbox) TriggerPage(ctx context.Context, now time.Time, p Page) (insert
 	if err != nil {
 		return false, err
 	}
-	in := intent{Kind: KindPage, Issue: p.Issue, Goal: p.Goal, Cycle: p.Cycle,
-		Step: PageTrigger + ":" + p.Step, Level: 1, Payload: b, DueAt: now}
-	if inserted, err = o.rows.enqueue(ctx, now, in); inserted {
-		o.noteRecorded(ctx, now, in)
-	}
-	return inserted, err
+	return o.rows.enqueue(ctx, now, intent{Kind: KindPage, Issue: p.Issue, Goal: p.Goal, Cycle: p.Cycle,
+		Step: PageTrigger + ":" + p.Step, Level: 1, Payload: b, DueAt: now})
 }
 
 // ResolvePages records the resolve of a goal cycle's alerts, once, and

@@ -176,7 +176,6 @@ func (o *Outbox) recordSent(ctx context.Context, rep *pass, r Row, ch, ts, threa
 		rep.err("store")
 		return
 	}
-	o.noteSent(ctx, o.opt.Clock.Now(), r, ch, ts, threadTS)
 	o.m.Steps.WithLabelValues(level(r), "sent").Inc()
 	rep.add(func(x *Pass) {
 		x.Sent++

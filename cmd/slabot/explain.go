@@ -124,7 +124,8 @@ func readLedger(key string) rules.Ledger {
 		return rules.Ledger{Why: err.Error()}
 	}
 	defer db.Close()
-	entries, err := outbox.ReadLedger(ctx, db, key)
+	channels, _ := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels) // names only: a bad list is run's and check's to report
+	entries, err := outbox.ReadLedger(ctx, db, key, channels)
 	if err != nil {
 		return rules.Ledger{Why: err.Error()}
 	}
