@@ -285,7 +285,7 @@ func (c *compiler) calendarSpec(path string, cf calendarFile, fallback *time.Loc
 			c.problem(op+".date", "write the date as YYYY-MM-DD", "%v", err)
 			continue
 		}
-		spec.Overrides = append(spec.Overrides, calendar.DayOverride{Date: d, Name: of.Name, Hours: c.windows(op+".hours", of.Hours)})
+		spec.Overrides = append(spec.Overrides, calendar.DayOverride{Date: d, Name: of.Name, Source: strings.TrimSpace(of.Source), Hours: c.windows(op+".hours", of.Hours)})
 	}
 	if cf.File != "" && path == "" {
 		c.problem("file", "a calendar file cannot name another: copy what it needs", "nested calendar file %q", cf.File)
@@ -330,7 +330,7 @@ func (c *compiler) sharedCalendar(path, name string, fallback *time.Location) (c
 }
 
 func (c *compiler) holiday(path string, hf holidayFile) (calendar.Holiday, bool) {
-	h := calendar.Holiday{Name: hf.Name}
+	h := calendar.Holiday{Name: hf.Name, Source: strings.TrimSpace(hf.Source)}
 	if hf.Name == "" {
 		c.problem(path+".name", "name the holiday, e.g. name: Christmas", "holiday without a name")
 	}

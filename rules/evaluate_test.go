@@ -606,3 +606,28 @@ func TestHydraFixedPriorityAfterStop(t *testing.T) {
 		t.Errorf("stopped clock measured as %s: %s, want normal: met", g.Priority, g.State)
 	}
 }
+
+// Explain names the holidays that moved a deadline and where their dates
+// come from (issue 22: "shown by calendar --month and explain"). A Hydra
+// question raised on Wednesday 30 Dec 2026 at 18:00 Moscow time (1bd = 9h)
+// runs 1h that day, then skips Dec 31 (the 2026 decree's transferred day),
+// Jan 1-8 (Labour Code art. 112) and the weekend.
+func TestExplainShowsTheHolidaysOnTheWay(t *testing.T) {
+	p := seed(t, "hydra")
+	created := rulestest.RFC3339(t, "2026-12-30T18:00:00+03:00")
+	iss := rulestest.Issue("HYD-7", "Medium", "Question", created)
+	text := evalOne(t, p, iss, created).Explain(p, created)
+	for _, want := range []string{
+		"deadline Mon 2027-01-11 18:00 MSK",
+		"2026-12-31 Thu closed: Transferred days off 2026; source: Decree of the Government of the Russian Federation No. 1466 of 24 Sep 2025",
+		"2027-01-07 Thu closed: Orthodox Christmas\n",
+		"2027-01-08 Fri closed: New Year holidays\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "2027-01-02") {
+		t.Errorf("a holiday on a weekend changed nothing and is not listed:\n%s", text)
+	}
+}

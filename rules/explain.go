@@ -2,8 +2,11 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // Explain writes the outcome as a chain of plain sentences: which goal and
@@ -100,6 +103,7 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 	if !gs.Deadline.IsZero() {
 		fmt.Fprintf(b, "  deadline %s\n", ts(gs.Deadline))
 	}
+	explainDays(b, gs, now)
 	for _, st := range gs.Steps {
 		switch {
 		case st.At.IsZero():
@@ -111,6 +115,52 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 		default:
 			fmt.Fprintf(b, "  step %d (%s, %s -> %s): fires %s\n", st.Step.Level, st.Step.At, st.Step.Rung, l.Reaches(*st.Step), ts(st.At))
 		}
+	}
+}
+
+// explainDaysShown is how many holidays and overrides explain lists for one
+// goal; a longer span says how many more there are.
+const explainDaysShown = 10
+
+// explainDays lists the holidays, substitute days and overrides that
+// changed a day's hours between the cycle's start and its stop (or the
+// later of now and the deadline), each with the source its entry names, so
+// a reader can check the dates the deadline rests on.
+func explainDays(b *strings.Builder, gs *GoalStatus, now time.Time) {
+	cal := gs.Calendar
+	loc := cal.Location()
+	end := gs.Stop
+	if end.IsZero() {
+		end = now
+		if gs.Deadline.After(end) {
+			end = gs.Deadline
+		}
+	}
+	first, last := calendar.DateOf(gs.Start.In(loc)), calendar.DateOf(end.In(loc))
+	week := cal.Spec().Week
+	shown, more := 0, 0
+	for d, n := first, 0; !last.Before(d) && n < 366; d, n = d.AddDays(1), n+1 {
+		ws, why := cal.Day(d)
+		if why.Name == "" || slices.Equal(ws, week[d.Weekday()]) {
+			continue // the week alone shapes the day, or the entry changed nothing
+		}
+		if shown == explainDaysShown {
+			more++
+			continue
+		}
+		shown++
+		hours := "closed"
+		if len(ws) > 0 {
+			parts := make([]string, len(ws))
+			for i, w := range ws {
+				parts[i] = w.String()
+			}
+			hours = strings.Join(parts, ", ")
+		}
+		fmt.Fprintf(b, "  %s %s %s: %s\n", d, d.Weekday().String()[:3], hours, why)
+	}
+	if more > 0 {
+		fmt.Fprintf(b, "  and %d more such days (slabot calendar --month lists them)\n", more)
 	}
 }
 
