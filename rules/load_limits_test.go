@@ -122,7 +122,7 @@ func TestLoadDirReadsNoLinkOut(t *testing.T) {
 // and values under the value limit, wherever they are.
 func TestErrorsQuoteAFewDozenCharactersOfAValue(t *testing.T) {
 	big := strings.Repeat("A", 1_000_000) // 1 MB, inside the file limit
-	long := strings.Repeat("B", 4000) // under MaxValueChars: reaches the checks that quote it
+	long := strings.Repeat("B", 4000)     // under MaxValueChars: reaches the checks that quote it
 	cases := []struct{ name, yaml, want string }{
 		{"1 MB where a mapping belongs", "product: X\nprojects: [BOT]\nagents: " + big + "\n", "over the limit of 4096"},
 		{"1 MB in a list", "product: X\nprojects: [" + big + "]\n", "over the limit of 4096"},
