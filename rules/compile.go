@@ -712,7 +712,8 @@ func (c *compiler) goals(p *Policy, f *policyFile) {
 			}
 			g.AtRisk = share
 		}
-		c.targets(p, g, path, gf.Targets, PriorityRuleMode(f.PriorityRule.Mode) == PriorityRuleFix)
+		mode := PriorityRuleMode(f.PriorityRule.Mode)
+		c.targets(p, g, path, gf.Targets, mode == PriorityRuleFix || mode == PriorityRuleFlag)
 		p.Goals = append(p.Goals, g)
 	}
 }
