@@ -37,13 +37,13 @@ type compiler struct {
 func (c *compiler) warning(path, fix, format string, args ...any) {
 	line, col := c.pos.at(path)
 	c.warnings = append(c.warnings, Problem{File: c.file, Line: line, Column: col, Path: path,
-		Message: fmt.Sprintf(format, boundArgs(args)...), Fix: fix})
+		Message: fmt.Sprintf(format, c.boundArgs(args)...), Fix: fix})
 }
 
 func (c *compiler) problem(path, fix, format string, args ...any) {
 	line, col := c.pos.at(path)
 	c.problems = append(c.problems, Problem{File: c.file, Line: line, Column: col, Path: path,
-		Message: fmt.Sprintf(format, boundArgs(args)...), Fix: fix})
+		Message: fmt.Sprintf(format, c.boundArgs(args)...), Fix: fix})
 }
 
 func (c *compiler) compile(f *policyFile) *Policy {

@@ -54,13 +54,22 @@ func shortenTo(s string, n int) string {
 }
 
 // boundArgs shortens the strings and errors a problem's message is built
-// from (the values people wrote, or errors quoting them).
-func boundArgs(args []any) []any {
+// from (the values people wrote, or errors quoting them). The file's own
+// name is kept whole, and a YAML path of the file is shortened key by key.
+func (c *compiler) boundArgs(args []any) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
 		switch v := a.(type) {
 		case string:
-			out[i] = shorten(v)
+			_, isPath := c.pos[v]
+			switch {
+			case v == c.file:
+				out[i] = v
+			case isPath:
+				out[i] = shortPath(v)
+			default:
+				out[i] = shorten(v)
+			}
 		case error:
 			out[i] = shortenTo(v.Error(), quoteErrChars)
 		default:
