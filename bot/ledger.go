@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -30,14 +29,14 @@ func (w *Worker) note(ctx context.Context, now time.Time, e rules.LedgerEntry) {
 }
 
 // stepEntry is the ledger entry of event for esc, the step as handed over.
-func stepEntry(esc outbox.Escalation, event rules.LedgerEvent, now time.Time) rules.LedgerEntry {
+func stepEntry(esc rules.Notice, event rules.LedgerEvent, now time.Time) rules.LedgerEntry {
 	return rules.LedgerEntry{Issue: esc.IssueKey, Goal: esc.Goal, Cycle: esc.Cycle, Step: esc.Step, Level: esc.Level,
 		Event: event, At: now, DueAt: esc.DueAt}
 }
 
 // noteSnoozed enters that esc waits for the goal cycle's latest snooze,
 // until until (never past the deadline).
-func (w *Worker) noteSnoozed(ctx context.Context, now time.Time, esc outbox.Escalation, cs clicks, until time.Time) {
+func (w *Worker) noteSnoozed(ctx context.Context, now time.Time, esc rules.Notice, cs clicks, until time.Time) {
 	e := stepEntry(esc, rules.LedgerSnoozed, now)
 	e.Until = until
 	if a, ok := cs.snooze(esc.Goal, esc.Cycle); ok {
@@ -52,7 +51,7 @@ func (w *Worker) noteSnoozed(ctx context.Context, now time.Time, esc outbox.Esca
 
 // noteNotSent enters why esc, recorded with a Skip, is not sent: the
 // catch-up rule (caughtUp), or the acknowledgement that holds it back.
-func (w *Worker) noteNotSent(ctx context.Context, now time.Time, p *rules.Policy, esc outbox.Escalation, caughtUp bool, cs clicks) {
+func (w *Worker) noteNotSent(ctx context.Context, now time.Time, p *rules.Policy, esc rules.Notice, caughtUp bool, cs clicks) {
 	if esc.Skip == "" {
 		return
 	}
@@ -69,11 +68,11 @@ func (w *Worker) noteNotSent(ctx context.Context, now time.Time, p *rules.Policy
 
 // snooze returns the latest snooze click of a goal cycle, if any (the one
 // snoozedUntil reads).
-func (cs clicks) snooze(goal string, cycle int) (outbox.Action, bool) {
-	var last outbox.Action
+func (cs clicks) snooze(goal string, cycle int) (rules.Click, bool) {
+	var last rules.Click
 	found := false
 	for _, a := range cs {
-		if a.Kind == outbox.ActSnooze && a.Goal == goal && a.Cycle == cycle && (!found || !a.At.Before(last.At)) {
+		if a.Kind == rules.ClickSnooze && a.Goal == goal && a.Cycle == cycle && (!found || !a.At.Before(last.At)) {
 			last, found = a, true
 		}
 	}

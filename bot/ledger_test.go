@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -25,9 +24,9 @@ func (e *notingEscalator) Note(_ context.Context, _ time.Time, n rules.LedgerEnt
 	return nil
 }
 
-type fixedClicks []outbox.Action
+type fixedClicks []rules.Click
 
-func (c fixedClicks) Actions(context.Context, ...string) ([]outbox.Action, error) { return c, nil }
+func (c fixedClicks) Actions(context.Context, ...string) ([]rules.Click, error) { return c, nil }
 
 // The worker enters in the ledger the steps it does not hand over, and
 // why. Sanarise: "acknowledge: {hold: until_breach ...}" ("reminders
@@ -38,9 +37,9 @@ func (c fixedClicks) Actions(context.Context, ...string) ([]outbox.Action, error
 func TestWorkerNotesHeldSnoozedAndSkippedSteps(t *testing.T) {
 	at75 := created.Add(90 * time.Minute)
 	now := created.Add(105 * time.Minute) // 11:45, the deadline is 12:00
-	ack := outbox.Action{Kind: outbox.ActAcknowledge, Issue: "SAN-1", Goal: "first_response", Cycle: 1, Step: "75%/agent",
+	ack := rules.Click{Kind: rules.ClickAcknowledge, Issue: "SAN-1", Goal: "first_response", Cycle: 1, Step: "75%/agent",
 		User: "U0LEAD", Name: "Mehmet Öz", At: created.Add(10 * time.Minute)}
-	snooze := outbox.Action{Kind: outbox.ActSnooze, Issue: "SAN-2", Goal: "first_response", Cycle: 1, Step: "75%/agent",
+	snooze := rules.Click{Kind: rules.ClickSnooze, Issue: "SAN-2", Goal: "first_response", Cycle: 1, Step: "75%/agent",
 		User: "U0LEAD", Name: "Mehmet Öz", At: created.Add(60 * time.Minute), Snooze: 2 * time.Hour, ActionTS: "1.2"}
 	cases := []struct {
 		name    string

@@ -30,7 +30,10 @@ func TestMonthlyReportsOfTwoProductsOnOneProject(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	client := slack.NewClient("xoxb-t", slack.ClientOptions{APIURL: sim.APIURL()})
-	ob, err := outbox.Open(ctx, db, slack.NewSender(client, nil, time.Now), outbox.Options{PerChannelInterval: -1,
+	due := rulestest.RFC3339(t, "2026-11-02T06:00:00Z") // Monday 09:00 Istanbul, the first opening of November
+	// The outbox lives at the report's due instant (a file created then:
+	// its reports are not looked for in Slack first).
+	ob, err := outbox.Open(ctx, db, slack.NewSender(client, nil, time.Now), outbox.Options{PerChannelInterval: -1, Clock: fixedClock{due},
 		Channels: map[string]string{"#sanarise-management": "C0MGMT"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -46,25 +49,34 @@ func TestMonthlyReportsOfTwoProductsOnOneProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	due := rulestest.RFC3339(t, "2026-11-02T06:00:00Z") // Monday 09:00 Istanbul, the first opening of November
 	for _, p := range w.Products() {
 		if _, err := w.Cycle(ctx, p, due); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := ob.RunOnce(ctx); err != nil {
-		t.Fatal(err)
+	if rep, err := ob.RunOnce(ctx); err != nil || rep.Sent != 2 {
+		t.Fatalf("dispatch %+v, %v", rep, err)
 	}
+	// Slack shares an uploaded file asynchronously (slacksim too): the
+	// uploads are the simulator's, the channel and ts the outbox's rows.
 	got := map[string]bool{}
 	for _, f := range sim.Files() {
-		got[f.Name] = f.Channel == "C0MGMT"
+		got[f.Name] = true
 	}
-	for _, name := range []string{"sla-report-SAN-sanarise-odoo-support-2026-10.html", "sla-report-SAN-sanarise-hosting-2026-10.html"} {
-		if !got[name] {
-			t.Errorf("%s not posted to #sanarise-management; files %v", name, got)
+	for product, name := range map[string]string{"Sanarise Odoo Support": "sla-report-SAN-sanarise-odoo-support-2026-10.html",
+		"Sanarise Hosting": "sla-report-SAN-sanarise-hosting-2026-10.html"} {
+		r, err := ob.Get(ctx, outbox.ReportKey(product, "2026-10"))
+		if !got[name] || err != nil || r.State != outbox.StateSent || r.Channel != "C0MGMT" || r.TS == "" {
+			t.Errorf("%s: %s uploaded %v; row %+v, %v", product, name, got[name], r, err)
 		}
 	}
 	if len(got) != 2 {
 		t.Errorf("files %v, want the two products' reports", got)
 	}
 }
+
+// fixedClock is the outbox's clock stopped at one instant.
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time                                   { return c.t }
+func (c fixedClock) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }

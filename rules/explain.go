@@ -2,8 +2,11 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // Explain writes the outcome as a chain of plain sentences: which goal and
@@ -77,7 +80,7 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 	g := gs.Goal
 	loc := gs.Calendar.Location()
 	ts := func(t time.Time) string { return t.In(loc).Format("Mon 2006-01-02 15:04 MST") }
-	fmt.Fprintf(b, "goal %s (%s): %s\n", g.Name, g.Title, gs.State)
+	fmt.Fprintf(b, "goal %s (%s): %s\n", g.Name, g.Title, gs.Word())
 	if gs.Cycle == 0 {
 		b.WriteString("  the clock has not started: no start condition has happened yet\n")
 		return
@@ -100,21 +103,22 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 			fmt.Fprintf(b, "  paused %s to %s\n", ts(ps.From), ts(ps.To))
 		}
 	}
-	if gs.Stopped() {
-		fmt.Fprintf(b, "  stopped %s\n", ts(gs.Stop))
+	if stop := gs.Stopping(); !stop.IsZero() {
+		fmt.Fprintf(b, "  stopped %s: %s\n", ts(stop.At), stop.Word())
 	}
 	fmt.Fprintf(b, "  business time elapsed %s", formatSpan(gs.Elapsed))
 	if !gs.Row.None {
-		if gs.Remaining >= 0 {
-			fmt.Fprintf(b, ", remaining %s", formatSpan(gs.Remaining))
+		if gs.State == StateBreached {
+			fmt.Fprintf(b, ", over by %s", Margin(gs.Remaining))
 		} else {
-			fmt.Fprintf(b, ", over by %s", formatSpan(-gs.Remaining))
+			fmt.Fprintf(b, ", remaining %s", Margin(gs.Remaining))
 		}
 	}
 	b.WriteString("\n")
 	if !gs.Deadline.IsZero() {
 		fmt.Fprintf(b, "  deadline %s\n", ts(gs.Deadline))
 	}
+	explainDays(b, gs, now)
 	var records []StepRecord
 	var other []LedgerEntry
 	if lg != nil && lg.Available {
@@ -139,6 +143,52 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 	}
 	if records != nil {
 		explainOtherEntries(b, other, gs, lg, loc)
+	}
+}
+
+// explainDaysShown is how many holidays and overrides explain lists for one
+// goal; a longer span says how many more there are.
+const explainDaysShown = 10
+
+// explainDays lists the holidays, substitute days and overrides that
+// changed a day's hours between the cycle's start and its stop (or the
+// later of now and the deadline), each with the source its entry names, so
+// a reader can check the dates the deadline rests on.
+func explainDays(b *strings.Builder, gs *GoalStatus, now time.Time) {
+	cal := gs.Calendar
+	loc := cal.Location()
+	end := gs.Stop
+	if end.IsZero() {
+		end = now
+		if gs.Deadline.After(end) {
+			end = gs.Deadline
+		}
+	}
+	first, last := calendar.DateOf(gs.Start.In(loc)), calendar.DateOf(end.In(loc))
+	week := cal.Spec().Week
+	shown, more := 0, 0
+	for d, n := first, 0; !last.Before(d) && n < 366; d, n = d.AddDays(1), n+1 {
+		ws, why := cal.Day(d)
+		if why.Name == "" || slices.Equal(ws, week[d.Weekday()]) {
+			continue // the week alone shapes the day, or the entry changed nothing
+		}
+		if shown == explainDaysShown {
+			more++
+			continue
+		}
+		shown++
+		hours := "closed"
+		if len(ws) > 0 {
+			parts := make([]string, len(ws))
+			for i, w := range ws {
+				parts[i] = w.String()
+			}
+			hours = strings.Join(parts, ", ")
+		}
+		fmt.Fprintf(b, "  %s %s %s: %s\n", d, d.Weekday().String()[:3], hours, why)
+	}
+	if more > 0 {
+		fmt.Fprintf(b, "  and %d more such days (slabot calendar --month lists them)\n", more)
 	}
 }
 

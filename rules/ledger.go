@@ -104,14 +104,6 @@ type Ledger struct {
 	Entries   []LedgerEntry `json:"entries,omitempty"`
 }
 
-// StepID names a ladder step by what it is: its trigger as the policy
-// writes it (spaces removed) and its rung. Inserting, removing or
-// reordering other steps does not change it. It is the step part of the
-// outbox's keys and of the ledger's entries.
-func StepID(trigger, rung string) string {
-	return strings.ReplaceAll(trigger, " ", "") + "/" + rung
-}
-
 // Destination says where a sent notice went, naming the real place: the
 // person's DM when it went to a DM, not the rung's channel.
 func (e LedgerEntry) Destination() string {
@@ -165,7 +157,7 @@ type StepRecord struct {
 func (gs *GoalStatus) StepRecords(l *Ladder, lg []LedgerEntry) (steps []StepRecord, other []LedgerEntry) {
 	byStep := map[string]int{}
 	for _, st := range gs.Steps {
-		id := StepID(st.Step.At, string(st.Step.Rung))
+		id := StepID(st.Step.At, st.Step.Rung)
 		byStep[id] = len(steps)
 		steps = append(steps, StepRecord{Level: st.Step.Level, Step: id, Trigger: st.Step.At, Rung: string(st.Step.Rung),
 			Reaches: l.Reaches(*st.Step), DueAt: st.At, Due: st.Due})

@@ -6,27 +6,28 @@ package rules
 // reference documents each key; keep the two in step.
 
 type policyFile struct {
-	Product         string                  `yaml:"product"`
-	Projects        []string                `yaml:"projects"`
-	Timezone        string                  `yaml:"timezone"`
-	DefaultCalendar string                  `yaml:"default_calendar"`
-	Calendars       map[string]calendarFile `yaml:"calendars"`
-	Priorities      []priorityFile          `yaml:"priorities"`
-	Types           []typeFile              `yaml:"types"`
-	Plans           []planFile              `yaml:"plans"`
-	Customers       customersFile           `yaml:"customers"`
-	Agents          agentsFile              `yaml:"agents"`
-	Goals           []goalFile              `yaml:"goals"`
-	Ladder          ladderFile              `yaml:"ladder"`
-	Acknowledgement acknowledgementFile     `yaml:"acknowledgement"`
-	PriorityRule    priorityRuleFile        `yaml:"priority_rule"`
-	Qualification   qualificationFile       `yaml:"qualification"`
-	Review          reviewFile              `yaml:"review"`
-	Billing         billingFile             `yaml:"billing"`
-	Labels          labelsFile              `yaml:"labels"`
-	Report          reportFile              `yaml:"report"`
-	Digest          *digestFile             `yaml:"digest"`
-	Schedule        string                  `yaml:"schedule"`
+	Product          string                  `yaml:"product"`
+	Projects         []string                `yaml:"projects"`
+	Timezone         string                  `yaml:"timezone"`
+	DefaultCalendar  string                  `yaml:"default_calendar"`
+	Calendars        map[string]calendarFile `yaml:"calendars"`
+	Priorities       []priorityFile          `yaml:"priorities"`
+	Types            []typeFile              `yaml:"types"`
+	Plans            []planFile              `yaml:"plans"`
+	Customers        customersFile           `yaml:"customers"`
+	Agents           agentsFile              `yaml:"agents"`
+	Goals            []goalFile              `yaml:"goals"`
+	Ladder           ladderFile              `yaml:"ladder"`
+	Acknowledgement  acknowledgementFile     `yaml:"acknowledgement"`
+	PriorityRule     priorityRuleFile        `yaml:"priority_rule"`
+	Qualification    qualificationFile       `yaml:"qualification"`
+	Review           reviewFile              `yaml:"review"`
+	Billing          billingFile             `yaml:"billing"`
+	Labels           labelsFile              `yaml:"labels"`
+	InternalComments internalCommentsFile    `yaml:"internal_comments"`
+	Report           reportFile              `yaml:"report"`
+	Digest           *digestFile             `yaml:"digest"`
+	Schedule         string                  `yaml:"schedule"`
 }
 
 type calendarFile struct {
@@ -69,12 +70,17 @@ type holidayFile struct {
 	Hours   []string `yaml:"hours"`
 	// Substitute: none (default), next_working_day or nearest_weekday.
 	Substitute string `yaml:"substitute"`
+	// Source says where the dates come from: a URL, or a document's name
+	// and date (a decree, a published calendar). calendar --month and
+	// explain show it beside the day.
+	Source string `yaml:"source"`
 }
 
 type overrideFile struct {
-	Date  string   `yaml:"date"`
-	Name  string   `yaml:"name"`
-	Hours []string `yaml:"hours"`
+	Date   string   `yaml:"date"`
+	Name   string   `yaml:"name"`
+	Hours  []string `yaml:"hours"`
+	Source string   `yaml:"source"` // as holidayFile.Source
 }
 
 type priorityFile struct {
@@ -239,6 +245,13 @@ type reportFile struct {
 	Monthly bool   `yaml:"monthly"`
 	Rung    string `yaml:"rung"`
 	Format  string `yaml:"format"`
+}
+
+// internalCommentsFile names who may read slabot's internal comments on a
+// project outside Jira Service Management: a project role or a group.
+type internalCommentsFile struct {
+	Role  string `yaml:"role"`
+	Group string `yaml:"group"`
 }
 
 type labelsFile struct {

@@ -36,7 +36,7 @@ import (
 
 // goalMetReason is why the outbox cancels a step not sent when its goal
 // stops (qCancelUnsent, send).
-const goalMetReason = "goal met before sending"
+const goalMetReason = "goal stopped before sending"
 
 const ledgerColumns = `issue, goal, cycle, step, level, event, at, due_at, rule, reason, by_user, by_name, by_at, until_at,
 	click, channel, channel_name, dm_user, dm_name, fallback, ts, thread_ts, page`
@@ -93,7 +93,7 @@ func (o *Outbox) Note(ctx context.Context, now time.Time, e rules.LedgerEntry) e
 	if e.At.IsZero() {
 		e.At = now
 	}
-	key := Key(e.Issue, e.Goal, e.Cycle, e.Step)
+	key := rules.NoticeKey(e.Issue, e.Goal, e.Cycle, e.Step)
 	var once, unless string
 	switch e.Event {
 	case rules.LedgerHeld, rules.LedgerSkipped:
@@ -211,7 +211,7 @@ func rowEntry(r Row, event rules.LedgerEvent, now time.Time, reason string) rule
 		DueAt: r.DueAt, Reason: reason}
 	if r.Kind == KindPage {
 		e.Page, e.Level = true, 0
-		if s, ok := strings.CutPrefix(r.Step, PageTrigger+":"); ok {
+		if s, ok := strings.CutPrefix(r.Step, rules.PageTrigger+":"); ok {
 			e.Step = s
 			if p, err := decodePage(r.Payload); err == nil {
 				e.Level = p.Level
@@ -240,7 +240,7 @@ func sentEntry(r Row, channels map[string]string) rules.LedgerEntry {
 	if err != nil {
 		return e
 	}
-	t := esc.Target
+	t := esc.Recipient
 	route := sentRoute(t, r.Channel)
 	e.Fallback = route.Fallback
 	assignee := t.AssigneeAccountID != "" || t.AssigneeEmail != ""
@@ -280,7 +280,7 @@ func (o *Outbox) noteCancelled(ctx context.Context, now time.Time, issue, goal s
 	}
 	for _, r := range cancelled {
 		why := r.LastError
-		if !strings.HasPrefix(why, "goal met") {
+		if why != goalMetReason && !strings.HasPrefix(why, "goal met") {
 			why = goalMetReason + "; the last attempt had failed: " + why
 		}
 		o.appendEntry(ctx, rowEntry(r, rules.LedgerCancelled, now, why), string(r.Kind)+"|"+r.Key+"|cancelled")
@@ -288,10 +288,10 @@ func (o *Outbox) noteCancelled(ctx context.Context, now time.Time, issue, goal s
 }
 
 // noteClick enters a click just stored.
-func (o *Outbox) noteClick(ctx context.Context, a Action) {
+func (o *Outbox) noteClick(ctx context.Context, a rules.Click) {
 	e := rules.LedgerEntry{Issue: a.Issue, Goal: a.Goal, Cycle: a.Cycle, Step: a.Step, Event: rules.LedgerClicked, At: a.At.UTC(),
 		By: a.User, ByName: a.Name, Click: string(a.Kind)}
-	if a.Kind == ActSnooze {
+	if a.Kind == rules.ClickSnooze {
 		e.Until = a.At.Add(a.Snooze).UTC()
 		e.Reason = "asked for " + a.Snooze.String() + "; a snooze never runs past the deadline"
 	}
@@ -379,7 +379,7 @@ func (o *Outbox) fillLedgerFromRows(ctx context.Context, now time.Time) error {
 			case strings.HasPrefix(r.LastError, "catch-up rule:"):
 				e.Rule = rules.RuleCatchUp
 			}
-			o.appendEntry(ctx, e, Key(e.Issue, e.Goal, e.Cycle, e.Step)+"|"+string(e.Event))
+			o.appendEntry(ctx, e, rules.NoticeKey(e.Issue, e.Goal, e.Cycle, e.Step)+"|"+string(e.Event))
 		case r.State == StateCancelled:
 			at := r.MetAt // the goal stopped then; a row given up later says so in its reason
 			if at.IsZero() {

@@ -12,7 +12,7 @@ import (
 )
 
 // step is esc with a step identity and a due instant.
-func step(issue string, level int, id, rung string, target outbox.Target, due time.Time) outbox.Escalation {
+func step(issue string, level int, id, rung string, target rules.Recipient, due time.Time) rules.Notice {
 	x := esc(issue, level, rung, target)
 	x.Step, x.DueAt = id, due
 	return x
@@ -51,12 +51,12 @@ func TestLedgerRecordsWhatHappenedToEachStep(t *testing.T) {
 	ctx := context.Background()
 	due := start.Add(-90 * time.Minute).Add(250 * time.Millisecond)
 	// 75%/agent goes to the assignee's DM; breach/team_lead to the leads' channel.
-	e.enqueue(step("SUP-3", 1, "75%/agent", "agent", outbox.Target{AssigneeEmail: "ana@example.com", AssigneeName: "Ana Ruiz", FallbackChannel: "C1"}, due))
-	e.enqueue(step("SUP-3", 2, "breach/team_lead", "team lead", outbox.Target{Channel: "#support-leads"}, due.Add(30*time.Minute)))
+	e.enqueue(step("SUP-3", 1, "75%/agent", "agent", rules.Recipient{AssigneeEmail: "ana@example.com", AssigneeName: "Ana Ruiz", FallbackChannel: "C1"}, due))
+	e.enqueue(step("SUP-3", 2, "breach/team_lead", "team lead", rules.Recipient{Channel: "#support-leads"}, due.Add(30*time.Minute)))
 	// breach+2h/management is held back by an acknowledgement: the worker
 	// records it with a Skip and notes why.
 	ack := start.Add(-10 * time.Minute)
-	held := step("SUP-3", 3, "breach+2h/management", "management", outbox.Target{Channel: "CMGMT"}, due.Add(time.Hour))
+	held := step("SUP-3", 3, "breach+2h/management", "management", rules.Recipient{Channel: "CMGMT"}, due.Add(time.Hour))
 	held.Skip = "held back: acknowledged in Slack by <@UBOB>"
 	e.enqueue(held)
 	heldNote := rules.LedgerEntry{Issue: "SUP-3", Goal: "resolution", Cycle: 1, Step: held.Step, Level: 3, Event: rules.LedgerHeld,
@@ -79,7 +79,7 @@ func TestLedgerRecordsWhatHappenedToEachStep(t *testing.T) {
 			}
 		}
 	}
-	if _, _, err := e.ob.RecordAction(ctx, ack, outbox.Action{Kind: outbox.ActAcknowledge, Issue: "SUP-3", Goal: "resolution", Cycle: 1,
+	if _, _, err := e.ob.RecordAction(ctx, ack, rules.Click{Kind: rules.ClickAcknowledge, Issue: "SUP-3", Goal: "resolution", Cycle: 1,
 		Step: "75%/agent", User: "UBOB", Name: "Bob Stone", Channel: "CLEAD", At: ack}); err != nil {
 		t.Fatal(err)
 	}
@@ -150,10 +150,10 @@ func TestLedgerRecordsWhatHappenedToEachStep(t *testing.T) {
 func TestLedgerRecordsBlockedAndCancelled(t *testing.T) {
 	e := newEnv(t, func(o *outbox.Options) { o.BlockedRetry = 5 * time.Minute })
 	ctx := context.Background()
-	e.enqueue(step("SUP-4", 1, "75%/agent", "agent", outbox.Target{Channel: "CGONE"}, start))
-	e.enqueue(step("SUP-5", 1, "75%/agent", "agent", outbox.Target{Channel: "C1"}, start))
-	e.enqueue(step("SUP-5", 2, "breach/team_lead", "team lead", outbox.Target{Channel: "CLEAD"}, start.Add(time.Minute)))
-	if err := e.ob.GoalMet(ctx, e.clock.Now(), "SUP-5", "resolution", 1); err != nil {
+	e.enqueue(step("SUP-4", 1, "75%/agent", "agent", rules.Recipient{Channel: "CGONE"}, start))
+	e.enqueue(step("SUP-5", 1, "75%/agent", "agent", rules.Recipient{Channel: "C1"}, start))
+	e.enqueue(step("SUP-5", 2, "breach/team_lead", "team lead", rules.Recipient{Channel: "CLEAD"}, start.Add(time.Minute)))
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), "SUP-5", "resolution", 1, rules.Stop{}); err != nil {
 		t.Fatal(err)
 	}
 	if rep := e.pass(); rep.Blocked != 1 || rep.Sent != 0 {
@@ -177,12 +177,12 @@ func TestLedgerRecordsBlockedAndCancelled(t *testing.T) {
 		if got := strings.Join(events(lg, "resolution", s), " "); got != "recorded cancelled" {
 			t.Errorf("step %s: %q, want recorded cancelled", s, got)
 		}
-		if c := entry(t, lg, s, rules.LedgerCancelled); c.Reason != "goal met before sending" {
+		if c := entry(t, lg, s, rules.LedgerCancelled); c.Reason != "goal stopped before sending" {
 			t.Errorf("cancelled entry %+v", c)
 		}
 	}
 	// A step recorded after the goal stopped is entered as cancelled.
-	e.enqueue(step("SUP-5", 3, "breach+2h/management", "management", outbox.Target{Channel: "CMGMT"}, start.Add(2*time.Minute)))
+	e.enqueue(step("SUP-5", 3, "breach+2h/management", "management", rules.Recipient{Channel: "CMGMT"}, start.Add(2*time.Minute)))
 	lg, _ = e.ob.Ledger(ctx, "SUP-5")
 	if got := strings.Join(events(lg, "resolution", "breach+2h/management"), " "); got != "cancelled" {
 		t.Errorf("step recorded after the stop: %q", got)
@@ -194,10 +194,10 @@ func TestLedgerRecordsBlockedAndCancelled(t *testing.T) {
 func TestLedgerPrunedWithItsThread(t *testing.T) {
 	e := newEnv(t, func(o *outbox.Options) { o.Retention = 24 * time.Hour })
 	ctx := context.Background()
-	e.enqueue(step("SUP-6", 1, "75%/agent", "agent", outbox.Target{Channel: "C1"}, start))
-	e.enqueue(step("SUP-7", 1, "75%/agent", "agent", outbox.Target{Channel: "C1"}, start))
+	e.enqueue(step("SUP-6", 1, "75%/agent", "agent", rules.Recipient{Channel: "C1"}, start))
+	e.enqueue(step("SUP-7", 1, "75%/agent", "agent", rules.Recipient{Channel: "C1"}, start))
 	e.drain(5)
-	if err := e.ob.GoalMet(ctx, e.clock.Now(), "SUP-6", "resolution", 1); err != nil {
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), "SUP-6", "resolution", 1, rules.Stop{}); err != nil {
 		t.Fatal(err)
 	}
 	e.drain(5)
@@ -224,16 +224,16 @@ func TestLedgerFilledFromThePreviousReleasesRows(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	due := start.Add(-time.Hour)
-	e.enqueue(step("SUP-8", 1, "75%/agent", "agent", outbox.Target{AssigneeEmail: "ana@example.com", AssigneeName: "Ana Ruiz", FallbackChannel: "C1"}, due))
-	held := step("SUP-8", 2, "breach/team_lead", "team lead", outbox.Target{Channel: "CLEAD"}, due.Add(30*time.Minute))
+	e.enqueue(step("SUP-8", 1, "75%/agent", "agent", rules.Recipient{AssigneeEmail: "ana@example.com", AssigneeName: "Ana Ruiz", FallbackChannel: "C1"}, due))
+	held := step("SUP-8", 2, "breach/team_lead", "team lead", rules.Recipient{Channel: "CLEAD"}, due.Add(30*time.Minute))
 	held.Skip = "held back: acknowledged in Slack by <@UBOB> at 2026-03-02T08:40:00Z (reminders are held back)"
 	e.enqueue(held)
-	caught := step("SUP-8", 3, "breach+2h/management", "management", outbox.Target{Channel: "CMGMT"}, due.Add(45*time.Minute))
+	caught := step("SUP-8", 3, "breach+2h/management", "management", rules.Recipient{Channel: "CMGMT"}, due.Add(45*time.Minute))
 	caught.Skip = "catch-up rule: step breach+2h/management was added to the policy after its instant for this issue"
 	e.enqueue(caught)
 	e.drain(5)
-	// What the previous release left: the same rows, schema 3, no ledger.
-	for _, q := range []string{`DROP TABLE ledger`, `DELETE FROM schema_migrations WHERE version > 3`, `DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`} {
+	// What the previous release left: the same rows, schema 4, no ledger.
+	for _, q := range []string{`DROP TABLE ledger`, `DELETE FROM schema_migrations WHERE version > 4`, `DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`} {
 		if _, err := e.store.Exec(ctx, nil, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -251,7 +251,7 @@ func TestLedgerFilledFromThePreviousReleasesRows(t *testing.T) {
 		e.ob = e.outbox(nil)
 	}
 	// The worker goes on recording the same steps and noting the held one.
-	for _, x := range []outbox.Escalation{step("SUP-8", 1, "75%/agent", "agent", outbox.Target{AssigneeEmail: "ana@example.com", FallbackChannel: "C1"}, due), held} {
+	for _, x := range []rules.Notice{step("SUP-8", 1, "75%/agent", "agent", rules.Recipient{AssigneeEmail: "ana@example.com", FallbackChannel: "C1"}, due), held} {
 		if _, err := e.ob.Escalate(ctx, e.clock.Now(), x); err != nil {
 			t.Fatal(err)
 		}

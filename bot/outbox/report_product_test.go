@@ -6,11 +6,12 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/rules"
 )
 
 // secondProduct is another product's report of the same period on the same
 // Jira project, under its own file name (report.SharedFileName).
-func secondProduct() outbox.Report {
+func secondProduct() rules.ReportDelivery {
 	r := reportFile()
 	r.Product, r.FileName = "Acme Billing", "sla-report-SUP-acme-billing-2026-02.html"
 	r.Summary = "*Acme Billing: SLA report for February 2026*"
@@ -25,7 +26,7 @@ func TestReportsOfTwoProductsOnOneProject(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	for range 2 {
-		for _, r := range []outbox.Report{reportFile(), secondProduct()} {
+		for _, r := range []rules.ReportDelivery{reportFile(), secondProduct()} {
 			if err := e.ob.DeliverReport(ctx, e.clock.Now(), r); err != nil {
 				t.Fatal(err)
 			}
@@ -47,8 +48,8 @@ func TestReportsOfTwoProductsOnOneProject(t *testing.T) {
 
 // "A database written by the previous release, then the new binary over
 // the same site: zero re-sends." The previous release keyed the report row
-// by project ("report|SUP|2026-02", issue SUP) at schema version 3; the
-// upgrade (schema 5) gives it its product, so the same report handed over
+// by project ("report|SUP|2026-02", issue SUP) at schema version 4; the
+// upgrade (schema 6) gives it its product, so the same report handed over
 // again is not posted again, while the other product on the project gets
 // its own.
 func TestReportRowOfThePreviousReleaseNotPostedAgain(t *testing.T) {
@@ -59,11 +60,11 @@ func TestReportRowOfThePreviousReleaseNotPostedAgain(t *testing.T) {
 	}
 	e.drain(5)
 	// Make the file what the previous release left: its row keyed by
-	// project, the schema at version 3 (no ledger).
+	// project, the schema at version 4 (no ledger).
 	for _, q := range []string{
 		`UPDATE outbox SET issue = 'SUP', key = 'report|SUP|2026-02' WHERE kind = 'report'`,
 		`DROP TABLE ledger`,
-		`DELETE FROM schema_migrations WHERE version > 3`,
+		`DELETE FROM schema_migrations WHERE version > 4`,
 		`DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`,
 	} {
 		if _, err := e.store.Exec(ctx, nil, q); err != nil {
@@ -83,7 +84,7 @@ func TestReportRowOfThePreviousReleaseNotPostedAgain(t *testing.T) {
 	}
 	e.store = st
 	e.ob = e.outbox(nil)
-	for _, r := range []outbox.Report{reportFile(), secondProduct()} {
+	for _, r := range []rules.ReportDelivery{reportFile(), secondProduct()} {
 		if err := e.ob.DeliverReport(ctx, e.clock.Now(), r); err != nil {
 			t.Fatal(err)
 		}

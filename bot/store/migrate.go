@@ -171,13 +171,25 @@ CREATE INDEX outbox_updates ON outbox (state, update_next_at) WHERE update_gen >
 CREATE INDEX outbox_thread ON outbox (issue, goal, cycle);
 CREATE INDEX outbox_prune ON outbox (state, updated_at);
 `},
-	// Version 4 adds the ledger: per issue and goal cycle, the append-only
+	// Version 4 records how a goal's cycle stopped, beside met_at (when
+	// the outbox learned of it, which the delivery rules go by): the
+	// instant the clock stopped, whether that met or breached the target
+	// and by how much business time it was over, so a thread's parent says "breached" for a goal answered
+	// late and shows the answer's time. Rows of earlier versions have
+	// neither (0 and ''): their stop reads as it always did, "met" at
+	// met_at.
+	{4, "stop instant and outcome", `
+ALTER TABLE outbox ADD COLUMN stopped_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN stop_outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN stop_over_ms INTEGER NOT NULL DEFAULT 0;
+`},
+	// Version 5 adds the ledger: per issue and goal cycle, the append-only
 	// history of its notices (recorded, held, snoozed, skipped, sent,
 	// blocked, cancelled) and the clicks on them, which bot/outbox writes
 	// and explain reads. once, when set, makes an entry that the worker
 	// would otherwise append at every cycle (a snooze, a held step) appear
 	// once; NULLs are distinct, so other entries append freely.
-	{4, "ledger", `
+	{5, "ledger", `
 CREATE TABLE ledger (
 	id           INTEGER PRIMARY KEY,
 	issue        TEXT    NOT NULL,
@@ -207,7 +219,7 @@ CREATE TABLE ledger (
 );
 CREATE INDEX ledger_thread ON ledger (issue, goal, cycle, id);
 `},
-	// Version 5 keys report rows by product, not by Jira project: two
+	// Version 6 keys report rows by product, not by Jira project: two
 	// products on one project each get their report. A row the previous
 	// release wrote (issue = the project) takes the product its payload
 	// names, so the same report is not posted again after the upgrade. Its
@@ -217,7 +229,7 @@ CREATE INDEX ledger_thread ON ledger (issue, goal, cycle, id);
 	// IGNORE: should two rows of one period name the same product (its
 	// first project changed in between), one takes the product and the
 	// other keeps its project; either keeps the period from a re-post.
-	{5, "report rows keyed by product", `
+	{6, "report rows keyed by product", `
 UPDATE OR IGNORE outbox SET issue = json_extract(CAST(payload AS TEXT), '$.report.product')
 WHERE kind = 'report' AND json_valid(CAST(payload AS TEXT))
   AND json_type(CAST(payload AS TEXT), '$.report.product') = 'text'

@@ -295,8 +295,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 }
 
-// A file written by the previous release (schema 3) keyed report rows by
-// Jira project. Version 5 gives each the product its payload names (two
+// A file written by a release before schema 4 keyed report rows by
+// Jira project. Version 6 gives each the product its payload names (two
 // products on one project each get their own row from then on), leaves
 // a row whose payload names none as it was, and keeps every key.
 func TestMigrateReportRowsToProduct(t *testing.T) {

@@ -221,8 +221,8 @@ func writeLedger(t *testing.T, db, key string) {
 		t.Fatal(err)
 	}
 	due := time.Date(2026, 11, 16, 16, 0, 0, 0, time.UTC)
-	if _, err := ob.Escalate(ctx, due.Add(time.Second), outbox.Escalation{IssueKey: key, Goal: "first_response", Cycle: 1, Step: "75%/agent", Level: 1,
-		Rung: "agent", Target: outbox.Target{FallbackChannel: "#botron-support"}, DueAt: due}); err != nil {
+	if _, err := ob.Escalate(ctx, due.Add(time.Second), rules.Notice{IssueKey: key, Goal: "first_response", Cycle: 1, Step: "75%/agent", Level: 1,
+		Rung: rules.RungAgent, Recipient: rules.Recipient{FallbackChannel: "#botron-support"}, DueAt: due}); err != nil {
 		t.Fatal(err)
 	}
 	ack := due.Add(time.Hour)
