@@ -267,8 +267,9 @@ func (s *sanSite) onTime(posts map[string][]post, key, channel string, instant t
 }
 
 // Issue 21: "A step posts within 2 seconds of its instant while Slack
-// answers, whatever the product's poll schedule." The demo's SAN-2:
-// critical (first response 1 h, 24/7), opened 07:00:00.585, answered
+// answers, whatever the product's poll schedule." SAN-2 as the issue
+// found it in the demo: critical (first response 1 h, 24/7; an access
+// issue, a type critical applies to), opened 07:00:00.585, answered
 // 08:00:00.677, 92 ms late; the product polls every 15 minutes
 // (07:05, 07:20, ...), so no cycle runs at any step's instant. Its 75 %
 // reminder goes out at 07:45:00.585 saying the 15 minutes left then (it
@@ -279,7 +280,7 @@ func TestStepsPostAtTheirInstantOnA15MinuteSchedule(t *testing.T) {
 	t0 := time.Date(2026, 11, 3, 7, 5, 0, 0, time.UTC)
 	s := newSanSite(t, t0, 0)
 	created := time.Date(2026, 11, 3, 7, 0, 0, 585e6, time.UTC)
-	key := s.create("Website Issue", created)
+	key := s.create("Cannot Access Website/Database", created)
 	s.at(created.Add(time.Hour+677*time.Millisecond), func() error {
 		_, err := s.jsim.AddComment(key, sanAgent, "Looking at the CSS.", false, s.clock.Now())
 		return err
@@ -371,7 +372,7 @@ func TestAnswerBetweenPollsStopsTheThread(t *testing.T) {
 	t0 := time.Date(2026, 11, 3, 7, 5, 0, 0, time.UTC)
 	s := newSanSite(t, t0, 0)
 	created := time.Date(2026, 11, 3, 7, 0, 0, 585e6, time.UTC)
-	key := s.create("Website Issue", created)
+	key := s.create("Cannot Access Website/Database", created)
 	s.at(created.Add(44*time.Minute), func() error {
 		_, err := s.jsim.AddComment(key, sanAgent, "On it.", false, s.clock.Now())
 		return err
