@@ -58,8 +58,8 @@ type Alert struct {
 type Server struct {
 	URL string // the events API endpoint: pass it as the pager's endpoint
 
-	mu      sync.Mutex
-	now     func() time.Time
+	mu   sync.Mutex
+	now  func() time.Time
 	keys map[string]bool
 	// open is the alert each (routing key, dedup key) has open now; all
 	// lists every alert in the order opened.
