@@ -31,9 +31,13 @@ type Seed struct {
 	IssueTypes []IssueType `json:"issueTypes"`
 	Priorities []Priority  `json:"priorities"`
 	Statuses   []Status    `json:"statuses"`
-	Fields     []Field     `json:"fields"`
-	Users      []User      `json:"users"`
-	Issues     []Issue     `json:"issues"`
+	// Resolutions are the site's resolution names. "Done", which the
+	// simulator sets when an issue enters a done status without one, is
+	// always among them. JQL refuses any other value.
+	Resolutions []string `json:"resolutions,omitempty"`
+	Fields      []Field  `json:"fields"`
+	Users       []User   `json:"users"`
+	Issues      []Issue  `json:"issues"`
 }
 
 // Project is a Jira project. ServiceDesk projects report jsdPublic on
