@@ -153,14 +153,14 @@ func TestJQLStartOfDay(t *testing.T) {
 	wantKeys(t, srv, "project = SUP AND created >= startOfDay() ORDER BY key", "SUP-1", "SUP-3")
 	wantKeys(t, srv, "project = SUP AND created < startOfDay()", "SUP-2")
 	for jql, msg := range map[string]string{
-		"created > nextTuesday()":         "Unable to find JQL function 'nextTuesday()'.",
-		"created > echo(HSP)":             "Unable to find JQL function 'echo(HSP)'.",
-		"created > now(1)":                "Function 'now' expected '0' arguments but received '1'.",
-		"created > startOfDay(1, 2)":      "Function 'startOfDay' expected between '0' and '1' arguments but received '2'.",
-		"created > currentUser()":         "A date for the field 'created' provided by the function 'currentUser' is not valid.",
-		"assignee = now()":                "A value provided by the function 'now' is invalid for the field 'assignee'.",
-		"status = currentUser()":          "A value provided by the function 'currentUser' is invalid for the field 'status'.",
-		"created > startOfWeek()":         "jirasim: startOfWeek() is not simulated",
+		"created > nextTuesday()":        "Unable to find JQL function 'nextTuesday()'.",
+		"created > echo(HSP)":            "Unable to find JQL function 'echo(HSP)'.",
+		"created > now(1)":               "Function 'now' expected '0' arguments but received '1'.",
+		"created > startOfDay(1, 2)":     "Function 'startOfDay' expected between '0' and '1' arguments but received '2'.",
+		"created > currentUser()":        "A date for the field 'created' provided by the function 'currentUser' is not valid.",
+		"assignee = now()":               "A value provided by the function 'now' is invalid for the field 'assignee'.",
+		"status = currentUser()":         "A value provided by the function 'currentUser' is invalid for the field 'status'.",
+		"created > startOfWeek()":        "jirasim: startOfWeek() is not simulated",
 		`created > startOfDay("-1 day")`: "is not an increment",
 	} {
 		if got := searchError(t, srv, jql); !strings.Contains(got, msg) {
