@@ -54,7 +54,8 @@ type demoEnv struct {
 	// resyncEvery overrides the worker's full-resync period (zero: the
 	// default hour).
 	resyncEvery time.Duration
-	// jiraIndexLag is the client's SLABOT_JIRA_INDEX_LAG (zero: none).
+	// jiraIndexLag is the client's SLABOT_JIRA_INDEX_LAG (the demo's:
+	// demoClientIndexLag).
 	jiraIndexLag time.Duration
 
 	tick         time.Duration // simulated time between cycles
@@ -158,6 +159,15 @@ func newDemoEnvSim(ctx context.Context, dir string, log *slog.Logger, tick time.
 		tweak(&seed)
 	}
 	simOpts.Now = d.clock.Now
+	// The site's search lag and rate limits (demo_site.go), unless the
+	// caller set its own.
+	if simOpts.IndexLag == 0 {
+		simOpts.IndexLag = demoIndexLag
+	}
+	if simOpts.Limits.Burst == 0 && len(simOpts.Limits.IssueWrites) == 0 {
+		simOpts.Limits = demoLimits()
+	}
+	d.jiraIndexLag = demoClientIndexLag
 	if d.jsim, err = jirasim.New(seed, simOpts); err != nil {
 		return nil, err
 	}
@@ -200,7 +210,9 @@ func (d *demoEnv) start(ctx context.Context) error {
 	}
 	d.jira, err = jira.New(jira.Config{BaseURL: d.jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs,
 		Quiet: true, ManagedLabelPrefixes: labelPrefixes(d.policies), Now: d.clock.Now, IndexLag: d.jiraIndexLag,
-		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+		// A wait (Retry-After, backoff) passes on the simulated clock, as
+		// time passes for a real process: the site sees the retry after it.
+		Sleep: func(ctx context.Context, wait time.Duration) error { d.clock.Advance(wait); return ctx.Err() }})
 	if err != nil {
 		return err
 	}
@@ -255,7 +267,11 @@ func (d *demoEnv) close() {
 
 // play runs the script from..to: at every tick it applies the events that
 // happened since the last tick, at their own instants, then runs one cycle
-// of every product.
+// of every product. People act at their own instants: an event due while
+// slabot was waiting out a Retry-After (the waits pass on the simulated
+// clock) keeps its instant, as a person's change on a real site does not
+// wait for slabot. A cycle starts at its tick, or when the waits of the
+// previous one are over.
 func (d *demoEnv) play(ctx context.Context, script []scriptEvent, from, to time.Time, tick time.Duration) error {
 	next := 0
 	for now := from; !now.After(to); now = now.Add(tick) {
@@ -273,8 +289,12 @@ func (d *demoEnv) play(ctx context.Context, script []scriptEvent, from, to time.
 			}
 			next++
 		}
-		d.clock.Set(now)
-		if err := d.cycleAll(ctx, now); err != nil {
+		at := now
+		if busy := d.clock.Now(); busy.After(at) {
+			at = busy // the previous cycle ran late
+		}
+		d.clock.Set(at)
+		if err := d.cycleAll(ctx, at); err != nil {
 			return err
 		}
 	}
@@ -568,6 +588,8 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	end := demoStart.Add(14 * 24 * time.Hour)
 	fmt.Fprintf(stdout, "slabot demo: four products, %s to %s, a cycle every %s of simulated time\n",
 		demoStart.Format("Mon 2 Jan 2006"), end.Format("Mon 2 Jan 2006"), *tick)
+	fmt.Fprintf(stdout, "The Jira site: search lags %s behind changes, the API rate-limits (Retry-After), slabot's account is in %s (rehearsal settings, demo_site.go)\n",
+		demoIndexLag, demoBotZone)
 	started := time.Now()
 	if err := d.play(ctx, demoScript(), demoStart, end, *tick); err != nil {
 		fmt.Fprintln(stderr, "slabot demo:", err)
@@ -580,8 +602,8 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "slabot demo: reports:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "\n%d Jira requests, %d Slack calls, %d failed cycles, %s wall time\n",
-		d.jira.TotalRequests(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "\n%d Jira requests (%d answered 429 and were retried after Retry-After, %d too early), %d Slack calls, %d failed cycles, %s wall time\n",
+		d.jira.TotalRequests(), d.jsim.RateLimited(), d.jsim.EarlyRetries(), len(d.ssim.Calls()), d.failedCycles, time.Since(started).Round(time.Millisecond))
 	if *serve {
 		// The fortnight is over: the simulators go on on the wall clock, and
 		// this process's slabot stops, so a `slabot run` pointed at them
