@@ -12,8 +12,8 @@ import (
 
 // The JQL subset slabot needs and admins write: project, key, id, status,
 // statusCategory, priority, issuetype, labels, resolution, assignee,
-// reporter, created, updated and resolved, summary and description (text
-// search, jql_text.go), and custom fields by name ("Customer Tier") or
+// reporter, created, updated and resolved, summary, description and text
+// (text search, jql_text.go), and custom fields by name ("Customer Tier") or
 // number (cf[10010], jql_custom.go), with = != > >= < <= ~ !~ IN / NOT IN
 // / IS [NOT] EMPTY, AND/OR/NOT, parentheses and ORDER BY. Dates are
 // absolute ("yyyy-MM-dd HH:mm", "yyyy/MM/dd", ...) in the searching user's
@@ -320,7 +320,7 @@ func (p *jqlParser) clause() (func(*issue) bool, error) {
 	field := canonicalField(t.text)
 	switch field {
 	case "project", "key", "id", "status", "statuscategory", "statusCategory", "priority", "issuetype", "labels",
-		"resolution", "assignee", "reporter", "created", "updated", "resolved", "summary", "description":
+		"resolution", "assignee", "reporter", "created", "updated", "resolved", "summary", "description", "text":
 	default:
 		if custom = p.customField(t.text); custom == nil {
 			return nil, jqlError(fmt.Sprintf("Field '%s' does not exist or you do not have permission to view it.", t.text))
@@ -403,13 +403,8 @@ func (p *jqlParser) clause() (func(*issue) bool, error) {
 		return p.customClause(custom, field, op, neg, vals)
 	case field == "created" || field == "updated" || field == "resolved":
 		return p.dateClause(field, op, neg, vals, systemDate(field))
-	case field == "summary" || field == "description":
-		return p.textClause(field, op, vals, func(i *issue) string {
-			if field == "summary" {
-				return i.summary
-			}
-			return i.description
-		})
+	case field == "summary" || field == "description" || field == "text":
+		return p.textClause(field, op, vals, p.textOf(field))
 	}
 	if op != "=" && op != "!=" && op != "in" {
 		return nil, jqlError(fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", op, field))

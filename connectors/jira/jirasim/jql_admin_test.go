@@ -126,6 +126,10 @@ func TestJQLTextSearch(t *testing.T) {
 	wantKeys(t, srv, `project = SUP AND summary !~ fire ORDER BY key`, "SUP-1", "SUP-3")
 	wantKeys(t, srv, `description ~ "\"full screen\""`, "SUP-3")
 	wantKeys(t, srv, `description ~ "\"screen full\""`)
+	// text: summary, description, public comments and text fields.
+	wantKeys(t, srv, `text ~ "looking"`, "SUP-1")
+	wantKeys(t, srv, `text ~ "internal"`)
+	wantKeys(t, srv, `text ~ "2026 flickers"`, "SUP-3")
 	if msg := searchError(t, srv, `summary = "VPN down"`); msg != "The operator '=' is not supported by the 'summary' field." {
 		t.Errorf(`summary = "VPN down": %q`, msg)
 	}

@@ -38,6 +38,34 @@ func (p *jqlParser) textClause(field, op string, vals []value, get func(*issue) 
 	}, nil
 }
 
+// textOf reads summary, description, or all of an issue's text for the
+// "text" field ("To perform a search of all text fields, use text ~
+// ...", same page): summary, description, public comments (a restricted
+// one is left out whoever searches: the simulator finds no more than Jira
+// would), and text custom fields.
+func (p *jqlParser) textOf(field string) func(*issue) string {
+	switch field {
+	case "summary":
+		return func(i *issue) string { return i.summary }
+	case "description":
+		return func(i *issue) string { return i.description }
+	}
+	return func(i *issue) string {
+		parts := []string{i.summary, i.description}
+		for _, c := range i.comments {
+			if !c.internal && c.vis == nil {
+				parts = append(parts, c.body)
+			}
+		}
+		for _, f := range p.s.fields {
+			if v, ok := i.fields[f.ID].(string); ok && f.Type == FieldText {
+				parts = append(parts, v)
+			}
+		}
+		return strings.Join(parts, "\n")
+	}
+}
+
 // textTerm is one word (prefix: it ended in * or ?) or a phrase.
 type textTerm struct {
 	words  []string
