@@ -45,8 +45,8 @@ const (
 //     does not publish the per-endpoint burst limit ("REST API rate limits
 //     are not published", developer.atlassian.com/cloud/jira/platform/rate-limiting),
 //     so the demo's bucket is sized to be met: 3 requests per endpoint and
-//     method at once, one more each second. The four products poll at the
-//     same instant, so the fourth search of a tick answers 429 with
+//     method at once, refilled at 10 a second. The four products poll at
+//     the same instant, so the fourth search of a tick answers 429 with
 //     Retry-After: 1 and slabot waits it out, as a real site makes it do.
 //   - Time zones: each vendor's people in their country's zone, customers
 //     in zones of their own, the site's default zone Europe/Sofia, and
@@ -66,8 +66,15 @@ const (
 // demoLimits are the demo site's rate limits (see above).
 func demoLimits() jirasim.Limits {
 	l := jirasim.CloudLimits()
-	l.Burst, l.PerSecond = 3, 1
+	l.Burst, l.PerSecond = 3, 10
 	return l
+}
+
+// demoSite is the demo's Jira site options: its search lag and rate
+// limits (the zones are in demoSeed). `slabot demo`, `demo --serve` and
+// the tests of the demo's fortnight run on it.
+func demoSite() jirasim.Options {
+	return jirasim.Options{IndexLag: demoIndexLag, Limits: demoLimits()}
 }
 
 // demoStart is the first instant of the simulated fortnight: Monday 2
