@@ -9,14 +9,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
 // ActionStore keeps the clicks on ladder messages (bot/outbox).
 type ActionStore interface {
-	RecordAction(ctx context.Context, now time.Time, a outbox.Action) (inserted bool, prior outbox.Action, err error)
-	Actions(ctx context.Context, projects ...string) ([]outbox.Action, error)
+	RecordAction(ctx context.Context, now time.Time, a rules.Click) (inserted bool, prior rules.Click, err error)
+	Actions(ctx context.Context, projects ...string) ([]rules.Click, error)
 }
 
 // Workspace is what the click handler asks Slack: who is in a channel or
@@ -70,7 +69,7 @@ type memberList struct {
 
 // Click handles one press (connectors/slack calls it before acknowledging
 // the envelope). The reply goes to the presser alone.
-func (c *Clicks) Click(ctx context.Context, a outbox.Action) (string, error) {
+func (c *Clicks) Click(ctx context.Context, a rules.Click) (string, error) {
 	now := time.Now
 	if c.Now != nil {
 		now = c.Now
@@ -95,7 +94,7 @@ func (c *Clicks) Click(ctx context.Context, a outbox.Action) (string, error) {
 		return fmt.Sprintf("Only members of %s's escalation channels (%s) can act on %s. Nothing was done.",
 			p.Product, who, a.Issue), nil
 	}
-	if a.Kind == outbox.ActClaim {
+	if a.Kind == rules.ClickClaim {
 		a.Account, a.Email = c.fromDirectory(a.User)
 		if a.Email == "" && c.Workspace != nil {
 			if email, err := c.Workspace.UserEmail(ctx, a.User); err == nil {
@@ -115,30 +114,30 @@ func (c *Clicks) Click(ctx context.Context, a outbox.Action) (string, error) {
 	}
 	goal := goalTitle(p, a.Goal)
 	switch a.Kind {
-	case outbox.ActAcknowledge:
+	case rules.ClickAcknowledge:
 		if !inserted {
 			return fmt.Sprintf("%s (%s) was already acknowledged by %s.", a.Issue, goal, who(prior)), nil
 		}
 		return fmt.Sprintf("Acknowledged %s (%s): %s. An internal comment says so in Jira.", a.Issue, goal, p.Ladder.Ack.Describe()), nil
-	case outbox.ActClaim:
+	case rules.ClickClaim:
 		if !inserted {
 			return fmt.Sprintf("%s was already claimed by %s.", a.Issue, who(prior)), nil
 		}
 		return fmt.Sprintf("Claimed %s: it will be assigned to you in Jira within a cycle.", a.Issue), nil
-	case outbox.ActSnooze:
+	case rules.ClickSnooze:
 		return fmt.Sprintf("Snoozed %s (%s) for %s: reminders wait until then, never past the deadline.", a.Issue, goal, a.Snooze), nil
 	}
 	return "", nil
 }
 
 // count adds the click to Metrics.Clicks.
-func (c *Clicks) count(p *rules.Policy, a outbox.Action, result string) {
+func (c *Clicks) count(p *rules.Policy, a rules.Click, result string) {
 	if c.Metrics != nil && c.Metrics.Clicks != nil {
 		c.Metrics.Clicks.WithLabelValues(p.Product, string(a.Kind), result).Inc()
 	}
 }
 
-func who(a outbox.Action) string {
+func who(a rules.Click) string {
 	if a.User != "" {
 		return "<@" + a.User + ">"
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot"
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
@@ -22,7 +21,7 @@ import (
 // refusal, not an error at every click), and it is looked up by name
 // once a minute, not per click.
 func TestClickInChannelUnresolvedAtStart(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C0SUP", "#botron-support"), slacksim.WithChannel("C0MGMT", "#botron-management"),
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C0SUP", "#botron-support"), slacksim.WithChannel("C0MGMT", "#botron-management"),
 		slacksim.WithUsers(slacksim.User{ID: "U0LEA", Name: "lea"}))
 	defer sim.Close()
 	sim.AddPrivateChannel("G0LEADS", "botron-leads", false)
@@ -39,7 +38,7 @@ func TestClickInChannelUnresolvedAtStart(t *testing.T) {
 		Policies: []*rules.Policy{p}, Channels: map[string]string{"#botron-support": "C0SUP", "#botron-management": "C0MGMT"},
 		Now: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	click := func() (string, error) {
-		return c.Click(context.Background(), outbox.Action{Kind: outbox.ActAcknowledge, Issue: "BEXP-1", Goal: "first_response", Cycle: 1, Step: "breach/team_lead", User: "U0LEA"})
+		return c.Click(context.Background(), rules.Click{Kind: rules.ClickAcknowledge, Issue: "BEXP-1", Goal: "first_response", Cycle: 1, Step: "breach/team_lead", User: "U0LEA"})
 	}
 	for range 2 {
 		if r, err := click(); err != nil || !strings.Contains(r, "Only members of") || len(store.acts) != 0 {

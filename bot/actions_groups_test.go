@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot"
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
@@ -20,17 +19,17 @@ import (
 // tests are about: bot/outbox tests it on SQLite).
 type actions struct {
 	mu   sync.Mutex
-	acts []outbox.Action
+	acts []rules.Click
 }
 
-func (s *actions) RecordAction(_ context.Context, _ time.Time, a outbox.Action) (bool, outbox.Action, error) {
+func (s *actions) RecordAction(_ context.Context, _ time.Time, a rules.Click) (bool, rules.Click, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.acts = append(s.acts, a)
-	return true, outbox.Action{}, nil
+	return true, rules.Click{}, nil
 }
 
-func (s *actions) Actions(context.Context, ...string) ([]outbox.Action, error) { return nil, nil }
+func (s *actions) Actions(context.Context, ...string) ([]rules.Click, error) { return nil, nil }
 
 var botronChannels = map[string]string{"#botron-leads": "C0LEADS", "#botron-support": "C0SUP", "#botron-management": "C0MGMT"}
 
@@ -40,7 +39,7 @@ var botronChannels = map[string]string{"#botron-leads": "C0LEADS", "#botron-supp
 // nothing and is logged once, not per click; the group list and its
 // members are asked once a minute, not per click.
 func TestClickByUserGroupMember(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C0LEADS", "#botron-leads"), slacksim.WithChannel("C0SUP", "#botron-support"), slacksim.WithChannel("C0MGMT", "#botron-management"),
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C0LEADS", "#botron-leads"), slacksim.WithChannel("C0SUP", "#botron-support"), slacksim.WithChannel("C0MGMT", "#botron-management"),
 		slacksim.WithUsers(slacksim.User{ID: "U0LEA", Name: "lea"}, slacksim.User{ID: "U0OLAF", Name: "olaf"}),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads", Users: []string{"U0LEA"}}),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0OLD", Handle: "old-leads", Users: []string{"U0OLAF"}, Disabled: true}))
@@ -59,7 +58,7 @@ func TestClickByUserGroupMember(t *testing.T) {
 	ctx := context.Background()
 	click := func(user string) string {
 		t.Helper()
-		reply, err := c.Click(ctx, outbox.Action{Kind: outbox.ActAcknowledge, Issue: "BEXP-1", Goal: "first_response", Cycle: 1, Step: "breach/team_lead", User: user})
+		reply, err := c.Click(ctx, rules.Click{Kind: rules.ClickAcknowledge, Issue: "BEXP-1", Goal: "first_response", Cycle: 1, Step: "breach/team_lead", User: user})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,7 +106,7 @@ func TestClickWithoutUserGroupScope(t *testing.T) {
 		Policies: []*rules.Policy{p}, Channels: botronChannels, MembersTTL: -1,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	for range 2 {
-		r, err := c.Click(context.Background(), outbox.Action{Kind: outbox.ActAcknowledge, Issue: "BEXP-1", Goal: "first_response", Cycle: 1, User: "U0LEA"})
+		r, err := c.Click(context.Background(), rules.Click{Kind: rules.ClickAcknowledge, Issue: "BEXP-1", Goal: "first_response", Cycle: 1, User: "U0LEA"})
 		if err != nil || !strings.Contains(r, "Only members of") {
 			t.Errorf("reply %q, err %v", r, err)
 		}

@@ -7,14 +7,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/calendar"
 )
 
 // ActionSource lists the stored clicks on ladder messages (bot/outbox).
 type ActionSource interface {
-	Actions(ctx context.Context, projects ...string) ([]outbox.Action, error)
+	Actions(ctx context.Context, projects ...string) ([]rules.Click, error)
 }
 
 // Assigner is what a Claim needs from Jira; the IssueWriter implements it
@@ -45,7 +44,7 @@ func isNoAccount(err error) bool {
 }
 
 // clicks are one issue's stored clicks.
-type clicks []outbox.Action
+type clicks []rules.Click
 
 // loadActions reads the product's clicks once per cycle, by issue key.
 func (w *Worker) loadActions(ctx context.Context, p *rules.Policy) map[string]clicks {
@@ -64,13 +63,13 @@ func (w *Worker) loadActions(ctx context.Context, p *rules.Policy) map[string]cl
 }
 
 // ack returns the acknowledgement of a goal cycle, if any.
-func (cs clicks) ack(goal string, cycle int) (outbox.Action, bool) {
+func (cs clicks) ack(goal string, cycle int) (rules.Click, bool) {
 	for _, a := range cs {
-		if a.Kind == outbox.ActAcknowledge && a.Goal == goal && a.Cycle == cycle {
+		if a.Kind == rules.ClickAcknowledge && a.Goal == goal && a.Cycle == cycle {
 			return a, true
 		}
 	}
-	return outbox.Action{}, false
+	return rules.Click{}, false
 }
 
 // snoozedUntil is when the latest snooze of a goal cycle ends (never past
@@ -79,7 +78,7 @@ func (cs clicks) snoozedUntil(goal string, cycle int, deadline time.Time) time.T
 	var until time.Time
 	var at time.Time
 	for _, a := range cs {
-		if a.Kind == outbox.ActSnooze && a.Goal == goal && a.Cycle == cycle && !a.At.Before(at) {
+		if a.Kind == rules.ClickSnooze && a.Goal == goal && a.Cycle == cycle && !a.At.Before(at) {
 			at, until = a.At, rules.SnoozeUntil(a.At, a.Snooze, deadline)
 		}
 	}
@@ -91,7 +90,7 @@ func (cs clicks) snoozedUntil(goal string, cycle int, deadline time.Time) time.T
 // again by its marker after a restart, retried while Jira refuses it.
 func (w *Worker) ackComments(p *rules.Policy, o *rules.Outcome, cs clicks, bot string) {
 	for _, a := range cs {
-		if a.Kind != outbox.ActAcknowledge {
+		if a.Kind != rules.ClickAcknowledge {
 			continue
 		}
 		loc := time.UTC
@@ -125,10 +124,10 @@ func (w *Worker) claims(ctx context.Context, jc *jiraConn, pr *product, iss *rul
 		return
 	}
 	for _, a := range cs {
-		if a.Kind != outbox.ActClaim {
+		if a.Kind != rules.ClickClaim {
 			continue
 		}
-		done := "claim:" + outbox.ActionKey(a)
+		done := "claim:" + rules.ClickKey(a)
 		if _, ok, err := w.cfg.Cursors.Cursor(ctx, done); err != nil || ok {
 			continue
 		}
@@ -173,12 +172,12 @@ func (w *Worker) claims(ctx context.Context, jc *jiraConn, pr *product, iss *rul
 
 // held says why a due step is not posted: the goal cycle was acknowledged
 // and the policy's rule holds this step back ("" when it goes out).
-func held(p *rules.Policy, e rules.Escalation, cs clicks) string {
+func held(p *rules.Policy, e rules.Notice, cs clicks) string {
 	a, ok := cs.ack(e.Goal, e.Cycle)
 	if !ok || e.Level < 1 || e.Level > len(p.Ladder.Steps) {
 		return ""
 	}
-	if !p.Ladder.Ack.Held(p.Ladder.Steps[e.Level-1], e.At, a.At) {
+	if !p.Ladder.Ack.Held(p.Ladder.Steps[e.Level-1], e.DueAt, a.At) {
 		return ""
 	}
 	return fmt.Sprintf("held back: acknowledged in Slack by %s at %s (%s)", who(a), a.At.UTC().Format(time.RFC3339), p.Ladder.Ack.Describe())
@@ -204,32 +203,33 @@ func goalCalendar(p *rules.Policy, o *rules.Outcome, goal string) *calendar.Cale
 // recorded, so a bot that was down does not send the missed ones in a
 // burst. Repeats stop when the goal is met (the step is no longer due),
 // when the cycle is acknowledged, and wait while it is snoozed.
-func repeatDue(p *rules.Policy, cal *calendar.Calendar, e rules.Escalation, esc outbox.Escalation, cs clicks, now time.Time) (outbox.Escalation, bool) {
+func repeatDue(p *rules.Policy, cal *calendar.Calendar, esc rules.Notice, cs clicks, now time.Time) (rules.Notice, bool) {
+	e := esc
 	if esc.Skip != "" || e.Level < 1 || e.Level > len(p.Ladder.Steps) {
-		return outbox.Escalation{}, false
+		return rules.Notice{}, false
 	}
 	step := p.Ladder.Steps[e.Level-1]
 	every := step.Repeat
 	if every <= 0 {
-		return outbox.Escalation{}, false
+		return rules.Notice{}, false
 	}
 	var k int
 	var at time.Time
 	if step.RepeatBusiness && cal != nil {
-		if k = int(cal.Between(e.At, now) / every); k > 0 {
-			at = cal.Add(e.At, time.Duration(k)*every)
+		if k = int(cal.Between(e.DueAt, now) / every); k > 0 {
+			at = cal.Add(e.DueAt, time.Duration(k)*every)
 		}
-	} else if k = int(now.Sub(e.At) / every); k > 0 {
-		at = e.At.Add(time.Duration(k) * every)
+	} else if k = int(now.Sub(e.DueAt) / every); k > 0 {
+		at = e.DueAt.Add(time.Duration(k) * every)
 	}
 	if k <= 0 {
-		return outbox.Escalation{}, false
+		return rules.Notice{}, false
 	}
 	if _, acked := cs.ack(e.Goal, e.Cycle); acked {
-		return outbox.Escalation{}, false
+		return rules.Notice{}, false
 	}
 	if until := cs.snoozedUntil(e.Goal, e.Cycle, esc.Deadline); now.Before(until) && at.Before(until) {
-		return outbox.Escalation{}, false
+		return rules.Notice{}, false
 	}
 	rep := esc
 	rep.Step = fmt.Sprintf("%s#%d", esc.Step, k)

@@ -4,14 +4,13 @@ import (
 	"slices"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
 // agentTarget is where the agent rung goes while a holds the issue: a's
 // DM, or the fallback channel (nil: unassigned, or no Slack user).
-func agentTarget(fallback string, a *rules.User) outbox.Target {
-	t := outbox.Target{FallbackChannel: fallback}
+func agentTarget(fallback string, a *rules.User) rules.Recipient {
+	t := rules.Recipient{FallbackChannel: fallback}
 	if a != nil {
 		t.AssigneeAccountID, t.AssigneeEmail, t.AssigneeName = a.AccountID, a.Email, a.DisplayName
 	}
@@ -22,8 +21,8 @@ func agentTarget(fallback string, a *rules.User) outbox.Target {
 // gone for each person who held the issue since then other than its
 // current assignee (rules.Issue.AssigneesSince): the places it may already
 // be in Slack. None when the issue has not changed hands since.
-func earlierTargets(iss *rules.Issue, due time.Time, fallback string, known *emails) []outbox.Target {
-	var out []outbox.Target
+func earlierTargets(iss *rules.Issue, due time.Time, fallback string, known *emails) []rules.Recipient {
+	var out []rules.Recipient
 	for _, h := range iss.AssigneesSince(due) {
 		if h == nil && iss.Assignee == nil || h != nil && iss.Assignee != nil && h.AccountID == iss.Assignee.AccountID {
 			continue

@@ -7,7 +7,7 @@ import (
 	"maps"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // The catch-up rule. A step's outbox key is what the step is (trigger and
@@ -47,7 +47,7 @@ func (w *Worker) loadIntroduced(ctx context.Context, pr *product, now time.Time)
 	next := map[string]int64{}
 	intro := map[string]time.Time{}
 	for _, s := range pr.policy.Ladder.Steps {
-		id := outbox.StepID(s.At, string(s.Rung))
+		id := rules.StepID(s.At, s.Rung)
 		t, ok := seen[id]
 		if !ok && known {
 			t = now.UnixMilli()

@@ -5,13 +5,12 @@ import (
 	"sort"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
 // Digests records the per-period digests (bot/outbox).
 type Digests interface {
-	DeliverDigest(ctx context.Context, now time.Time, d outbox.Digest) (inserted bool, err error)
+	DeliverDigest(ctx context.Context, now time.Time, d rules.Digest) (inserted bool, err error)
 }
 
 // digestWindow: a digest whose period began longer ago than this (the
@@ -34,10 +33,10 @@ func (w *Worker) digest(ctx context.Context, p *rules.Policy, ev *rules.Evaluati
 	if loc == nil {
 		loc = time.UTC
 	}
-	d := outbox.Digest{Product: p.Product, Period: start.In(loc).Format(time.RFC3339), Channel: p.Digest.Channel,
+	d := rules.Digest{Product: p.Product, Period: start.In(loc).Format(time.RFC3339), Channel: p.Digest.Channel,
 		Title: p.Product + ", " + start.In(loc).Format("Mon 2 Jan 2006 15:04 MST"), DueAt: start}
 	type row struct {
-		it       outbox.DigestItem
+		it       rules.DigestItem
 		deadline time.Time
 	}
 	var rows []row
@@ -51,20 +50,20 @@ func (w *Worker) digest(ctx context.Context, p *rules.Policy, ev *rules.Evaluati
 			state := ""
 			switch {
 			case gs.State == rules.StateBreached:
-				state = "breached"
+				state = rules.WordBreached
 				d.Breached++
 			case gs.AtRisk:
-				state = "at risk"
+				state = rules.WordAtRisk
 				d.AtRisk++
 			default:
 				continue
 			}
-			it := outbox.DigestItem{Key: o.Issue.Key, URL: w.issueURL(o.Issue.Key), Summary: o.Issue.Summary, Goal: gs.Goal.Title,
+			it := rules.DigestItem{Key: o.Issue.Key, URL: w.issueURL(o.Issue.Key), Summary: o.Issue.Summary, Goal: gs.Goal.Title,
 				State: state, Deadline: gs.Deadline.In(loc).Format("Mon 2 Jan 15:04 MST"), Owner: "unassigned"}
 			if a := o.Issue.Assignee; a != nil && a.DisplayName != "" {
 				it.Owner = a.DisplayName
 			}
-			for _, e := range o.Escalations {
+			for _, e := range o.Notices {
 				if e.Goal == gs.Goal.Name && e.Cycle == gs.Cycle && e.Level > it.Level {
 					it.Level = e.Level
 				}
@@ -76,8 +75,8 @@ func (w *Worker) digest(ctx context.Context, p *rules.Policy, ev *rules.Evaluati
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
-		if (rows[i].it.State == "breached") != (rows[j].it.State == "breached") {
-			return rows[i].it.State == "breached"
+		if (rows[i].it.State == rules.WordBreached) != (rows[j].it.State == rules.WordBreached) {
+			return rows[i].it.State == rules.WordBreached
 		}
 		return rows[i].deadline.Before(rows[j].deadline)
 	})

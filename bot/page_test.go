@@ -8,17 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
 type fakePages struct {
 	mu       sync.Mutex
-	triggers []outbox.Page
+	triggers []rules.Page
 	resolves int
 }
 
-func (f *fakePages) TriggerPage(_ context.Context, _ time.Time, p outbox.Page) (bool, error) {
+func (f *fakePages) TriggerPage(_ context.Context, _ time.Time, p rules.Page) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.triggers = append(f.triggers, p)
@@ -32,9 +31,9 @@ func (f *fakePages) ResolvePages(context.Context, time.Time, string, string, int
 	return nil
 }
 
-type fakeActions []outbox.Action
+type fakeActions []rules.Click
 
-func (a fakeActions) Actions(context.Context, ...string) ([]outbox.Action, error) { return a, nil }
+func (a fakeActions) Actions(context.Context, ...string) ([]rules.Click, error) { return a, nil }
 
 // pageOnlySanarise is the Sanarise seed with its team lead rung paging
 // on-call instead of posting (ladder.rungs.team_lead: {page: ...}, no
@@ -110,12 +109,12 @@ func TestPageOnlyRungStep(t *testing.T) {
 		if paged(pages, "first_response") == 0 || len(pages.triggers) != paged(pages, "first_response") {
 			t.Errorf("pages %+v: want the first response's team lead step", pages.triggers)
 		}
-		if p := pages.triggers[0]; p.Severity != "critical" || !strings.Contains(p.Summary, "SAN-1") || !p.Only || p.Level != 2 || p.Rung != "team lead" {
+		if p := pages.triggers[0]; p.Severity != "critical" || !strings.Contains(p.Summary, "SAN-1") || !p.Only || p.Level != 2 || p.Rung != rules.RungTeamLead {
 			t.Errorf("page %+v", p)
 		}
 	})
 	t.Run("held back by an acknowledgement", func(t *testing.T) {
-		ack := fakeActions{{Kind: outbox.ActAcknowledge, Issue: "SAN-1", Goal: "first_response", Cycle: 1, User: "U0LEAD", At: created.Add(10 * time.Minute)}}
+		ack := fakeActions{{Kind: rules.ClickAcknowledge, Issue: "SAN-1", Goal: "first_response", Cycle: 1, User: "U0LEAD", At: created.Add(10 * time.Minute)}}
 		esc, pages := run(t, ack, map[string]string{}, rules.AckRule{Hold: rules.HoldUntilMet, Management: true})
 		if lead, other := slackSteps(esc); lead != 0 || other == 0 {
 			t.Errorf("Slack steps: %d to the team lead, %d others (management fires anyway)", lead, other)

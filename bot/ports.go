@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -27,6 +26,12 @@ type IssueSource interface {
 // the field lacks, a value of the wrong type) does not stop the rest: the
 // other fields, labels and comments are written, and refused names each
 // refused field (the policy's name) with Jira's reason and the fix.
+//
+// A write that fails after posting some of its comments says which with an
+// error that has a PostedComments() []string method (the comment keys), so
+// the worker never posts them again; a whole edit Jira refuses (no field to
+// leave out) has a RefusalKey() string method too, and is reported once per
+// project and reason (refused.go).
 type IssueWriter interface {
 	Write(ctx context.Context, pt rules.Patch) (refused map[string]string, err error)
 }
@@ -56,17 +61,18 @@ func isIssueGone(err error) bool {
 type Escalator interface {
 	// Escalate records a due step, unique per (issue, goal, cycle, step);
 	// inserted reports whether this call recorded it.
-	Escalate(ctx context.Context, now time.Time, e outbox.Escalation) (inserted bool, err error)
-	// GoalMet says a goal's cycle stopped: pending steps are cancelled and
-	// posted threads are updated.
-	GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error
+	Escalate(ctx context.Context, now time.Time, e rules.Notice) (inserted bool, err error)
+	// GoalStopped says a goal's cycle stopped, and how (rules' Stop: the
+	// clock's instant, met or breached): pending steps are cancelled and
+	// posted threads are updated to say so.
+	GoalStopped(ctx context.Context, now time.Time, issueKey, goal string, cycle int, stop rules.Stop) error
 }
 
 // Reporter delivers scheduled reports (policy key report.monthly). It must
 // be idempotent per (project, period): after a restart the worker hands
 // over the same report again while it is due.
 type Reporter interface {
-	DeliverReport(ctx context.Context, now time.Time, r outbox.Report) error
+	DeliverReport(ctx context.Context, now time.Time, r rules.ReportDelivery) error
 }
 
 // CursorStore keeps each project's polling cursor across restarts.

@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -92,6 +94,68 @@ func (pr *product) degraded() []string {
 	for k := range pr.refused {
 		out = append(out, fmt.Sprintf("Jira refuses field %q in project %s (see the log for the fix)", k.field, k.project))
 	}
+	seen := map[string]bool{}
+	for k := range pr.editRefused {
+		if !seen[k.project] {
+			seen[k.project] = true
+			out = append(out, fmt.Sprintf("Jira refuses edits of issues in project %s; their comments are posted (see the log for the fix)", k.project))
+		}
+	}
 	sort.Strings(out)
 	return out
+}
+
+// A whole edit Jira refuses for a reason that names no field slabot could
+// leave out (the account may comment but not edit, a workflow validator, a
+// 400 on labels) does not hold back the issue's comments: the writer posts
+// them and says so with an error carrying PostedComments() []string (the
+// comment keys). The refusal itself stays until a person changes Jira, so
+// the worker logs it once per project and reason (the error's
+// RefusalKey() string) with the fix the error carries, counts each as a
+// write error, shows it on /readyz, and tries the edit again next cycle.
+
+// postedComments lists the comments a failed write still posted.
+func postedComments(err error) []string {
+	var p interface{ PostedComments() []string }
+	if errors.As(err, &p) {
+		return p.PostedComments()
+	}
+	return nil
+}
+
+// editRefusal reports whether err is a refused edit, and its reason.
+func editRefusal(err error) (string, bool) {
+	var r interface{ RefusalKey() string }
+	if errors.As(err, &r) {
+		return r.RefusalKey(), true
+	}
+	return "", false
+}
+
+// onlyComments is the part of pt that posted: the named comments.
+func onlyComments(pt rules.Patch, keys []string) rules.Patch {
+	out := rules.Patch{Key: pt.Key}
+	for _, c := range pt.Comments {
+		if slices.Contains(keys, c.Key) {
+			out.Comments = append(out.Comments, c)
+		}
+	}
+	return out
+}
+
+// noteEditRefused logs a refused edit the first time its reason is seen
+// in the project.
+func (w *Worker) noteEditRefused(pr *product, project, issue, key string, err error) {
+	k := refusalKey{key, project}
+	pr.mu.Lock()
+	known := pr.editRefused[k]
+	if pr.editRefused == nil {
+		pr.editRefused = map[refusalKey]bool{}
+	}
+	pr.editRefused[k] = true
+	pr.mu.Unlock()
+	if !known {
+		w.log.Warn("Jira refuses the edit of an issue; its comments were posted, the edit is tried again each cycle (logged once per project and reason)",
+			"product", pr.policy.Product, "project", project, "issue", issue, "err", err)
+	}
 }

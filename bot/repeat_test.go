@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/rulestest"
 )
@@ -20,8 +19,7 @@ func TestRepeatDueWallAndBusinessTime(t *testing.T) {
 	p := rulestest.Seed(t, "hydra")
 	p.Ladder.Steps[0].Repeat = 2 * time.Hour
 	msk := func(s string) time.Time { return rulestest.Local(t, "Europe/Moscow", s) }
-	e := rules.Escalation{Goal: "first_response", Cycle: 1, Level: 1, Rung: rules.RungAgent, At: msk("2026-11-06 18:00")}
-	esc := outbox.Escalation{Step: "first_response/1/75%/agent", DueAt: e.At}
+	esc := rules.Notice{Goal: "first_response", Cycle: 1, Level: 1, Rung: rules.RungAgent, Step: "first_response/1/75%/agent", DueAt: msk("2026-11-06 18:00")}
 	cases := []struct {
 		name     string
 		business bool
@@ -40,7 +38,7 @@ func TestRepeatDueWallAndBusinessTime(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p.Ladder.Steps[0].RepeatBusiness = tc.business
-			rep, ok := repeatDue(p, p.DefaultCalendar, e, esc, nil, msk(tc.now))
+			rep, ok := repeatDue(p, p.DefaultCalendar, esc, nil, msk(tc.now))
 			got := ""
 			if ok {
 				got = rep.Step[len(esc.Step):] + " " + rep.DueAt.In(p.DefaultCalendar.Location()).Format("2006-01-02 15:04")
@@ -60,13 +58,12 @@ func TestRepeatDueBusinessTimeKeepsMilliseconds(t *testing.T) {
 	p.Ladder.Steps[0].Repeat = 2 * time.Hour
 	p.Ladder.Steps[0].RepeatBusiness = true
 	at := rulestest.Local(t, "Europe/Moscow", "2026-11-06 18:00").Add(412 * time.Millisecond)
-	e := rules.Escalation{Goal: "first_response", Cycle: 1, Level: 1, Rung: rules.RungAgent, At: at}
-	esc := outbox.Escalation{Step: "first_response/1/75%/agent", DueAt: at}
+	esc := rules.Notice{Goal: "first_response", Cycle: 1, Level: 1, Rung: rules.RungAgent, Step: "first_response/1/75%/agent", DueAt: at}
 	want := rulestest.Local(t, "Europe/Moscow", "2026-11-09 11:00").Add(412 * time.Millisecond)
-	if _, ok := repeatDue(p, p.DefaultCalendar, e, esc, nil, want.Add(-time.Millisecond)); ok {
+	if _, ok := repeatDue(p, p.DefaultCalendar, esc, nil, want.Add(-time.Millisecond)); ok {
 		t.Errorf("a repeat due a millisecond before %s", want)
 	}
-	rep, ok := repeatDue(p, p.DefaultCalendar, e, esc, nil, want)
+	rep, ok := repeatDue(p, p.DefaultCalendar, esc, nil, want)
 	if !ok || !rep.DueAt.Equal(want) || rep.Step != esc.Step+"#1" {
 		t.Errorf("at %s: %+v %v, want %s#1 due then", want, rep, ok, esc.Step)
 	}

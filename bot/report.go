@@ -5,7 +5,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/report"
 )
@@ -64,7 +63,7 @@ func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.
 		log.Error("monthly report could not be rendered", "err", err)
 		return
 	}
-	d := outbox.Report{
+	d := rules.ReportDelivery{
 		Product: p.Product, Project: p.Projects[0], Period: key, Title: period.Title(), Channel: p.Report.Channel,
 		FileName: report.FileName(p.Projects[0], period, format), Content: buf.Bytes(), Summary: r.Summary(), DueAt: due,
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/rulestest"
 )
@@ -33,20 +32,22 @@ func (s rptSource) Changed(_ context.Context, projects []string, _ string, _ tim
 type rptNop struct{}
 
 func (rptNop) Write(context.Context, rules.Patch) (map[string]string, error) { return nil, nil }
-func (rptNop) Escalate(context.Context, time.Time, outbox.Escalation) (bool, error) {
+func (rptNop) Escalate(context.Context, time.Time, rules.Notice) (bool, error) {
 	return false, nil
 }
-func (rptNop) GoalMet(context.Context, time.Time, string, string, int) error { return nil }
-func (rptNop) Cursor(context.Context, string) (string, bool, error)          { return "", false, nil }
-func (rptNop) SetCursor(context.Context, time.Time, string, string) error    { return nil }
+func (rptNop) GoalStopped(context.Context, time.Time, string, string, int, rules.Stop) error {
+	return nil
+}
+func (rptNop) Cursor(context.Context, string) (string, bool, error)       { return "", false, nil }
+func (rptNop) SetCursor(context.Context, time.Time, string, string) error { return nil }
 
 type rptReporter struct {
 	mu   sync.Mutex
-	got  []outbox.Report
+	got  []rules.ReportDelivery
 	fail error
 }
 
-func (r *rptReporter) DeliverReport(_ context.Context, _ time.Time, d outbox.Report) error {
+func (r *rptReporter) DeliverReport(_ context.Context, _ time.Time, d rules.ReportDelivery) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.fail != nil {
@@ -56,10 +57,10 @@ func (r *rptReporter) DeliverReport(_ context.Context, _ time.Time, d outbox.Rep
 	return nil
 }
 
-func (r *rptReporter) calls() []outbox.Report {
+func (r *rptReporter) calls() []rules.ReportDelivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]outbox.Report(nil), r.got...)
+	return append([]rules.ReportDelivery(nil), r.got...)
 }
 
 // rptPolicy is a shipped policy (rulestest.Seed).

@@ -13,7 +13,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -115,6 +114,7 @@ type product struct {
 	lastSuccess time.Time
 	lastErr     error
 	refused     map[refusalKey]refusal // fields Jira refuses, per project
+	editRefused map[refusalKey]bool    // whole edits Jira refuses, by reason and project
 }
 
 // New returns a worker for cfg's policies.
@@ -396,8 +396,20 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 			w.log.Info("issue gone (deleted or moved away); dropped from the cache", "product", p.Product, "issue", ch.Key, "err", err)
 			return
 		}
+		// Comments Jira took before the write failed (its edit refused, a
+		// later comment failing) are on the issue: the cache learns them,
+		// so they are never proposed, nor posted, again.
+		if posted := postedComments(err); len(posted) > 0 {
+			if iss := pr.cache[o.Issue.ID]; iss != nil {
+				applyToCache(iss, onlyComments(ch, posted), jc.account, now)
+			}
+		}
 		st.WriteErrors++
 		w.cfg.Metrics.Writes.WithLabelValues(p.Product, "error").Inc()
+		if key, ok := editRefusal(err); ok {
+			w.noteEditRefused(pr, o.Issue.Project, ch.Key, key, err)
+			return
+		}
 		w.log.Warn("issue write failed; retrying next cycle", "product", p.Product, "issue", ch.Key, "err", err)
 		return
 	}
@@ -418,34 +430,33 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 //
 // The agent rung goes to the current assignee; when the issue changed
 // hands since the step fell due, the step also names the people who held
-// it since (Escalation.Earlier, e-mails from known), so the outbox can
+// it since (rules.Notice.Earlier, e-mails from known), so the outbox can
 // look in their DMs for a message that may already be there.
 func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, known *emails, now, stale time.Time, st *Stats) error {
 	p := pr.policy
 	iss := o.Issue
-	for _, e := range o.Escalations {
+	for _, e := range o.Notices {
 		gs := o.Goal(e.Goal)
-		step := outbox.StepID(e.Trigger, string(e.Rung))
-		esc := outbox.Escalation{
-			IssueKey: iss.Key, IssueURL: w.issueURL(iss.Key), Goal: e.Goal, GoalTitle: gs.Goal.Title, Cycle: e.Cycle, Step: step, Level: e.Level,
-			Rung: rungName(e.Rung), Summary: iss.Summary, Customer: customerName(o), Plan: planName(o), Priority: iss.Priority,
-			Deadline: gs.Deadline, Remaining: gs.Remaining, AsOf: now, Status: "at risk", DueAt: e.At, DataAsOf: stale,
-			Skip: w.catchUp(pr, step, e.At), Groups: p.Ladder.Groups[e.Rung],
-		}
+		step := e.Step
+		// The notice as rules made it, with the issue's details added.
+		esc := e
+		esc.IssueKey, esc.IssueURL, esc.GoalTitle = iss.Key, w.issueURL(iss.Key), gs.Goal.Title
+		esc.Summary, esc.Customer, esc.Plan, esc.Priority = iss.Summary, customerName(o), planName(o), iss.Priority
+		esc.Deadline, esc.Remaining, esc.AsOf, esc.Status, esc.DataAsOf = gs.Deadline, gs.Remaining, now, rules.WordAtRisk, stale
+		esc.Skip, esc.Groups = w.catchUp(pr, step, e.DueAt), p.Ladder.Groups[e.Rung]
 		if gs.Remaining <= 0 {
-			esc.Status = "breached"
+			esc.Status = rules.WordBreached
 		}
-		if until := cs.snoozedUntil(e.Goal, e.Cycle, gs.Deadline); now.Before(until) && e.At.Before(until) {
+		if until := cs.snoozedUntil(e.Goal, e.Cycle, gs.Deadline); now.Before(until) && e.DueAt.Before(until) {
 			continue
 		}
 		if esc.Skip == "" {
 			esc.Skip = held(p, e, cs)
 		}
 		if e.Rung == rules.RungAgent {
-			esc.Target = agentTarget(e.Channel, iss.Assignee)
-			esc.Earlier = earlierTargets(iss, e.At, e.Channel, known)
-		} else {
-			esc.Target.Channel = e.Channel
+			fallback := e.Recipient.FallbackChannel
+			esc.Recipient = agentTarget(fallback, iss.Assignee)
+			esc.Earlier = earlierTargets(iss, e.DueAt, fallback, known)
 		}
 		st.Escalations++
 		pageOnly := p.Ladder.PagesOnly(e.Rung)
@@ -453,18 +464,19 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			if pageOnly {
 				w.log.Info("dry run: would page (the rung only pages)", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level)
 			} else {
-				w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level, "channel", e.Channel)
+				w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", step, "level", e.Level,
+					"channel", e.Recipient.Channel+e.Recipient.FallbackChannel)
 			}
 			continue
 		}
-		paged, err := w.page(ctx, p, e, esc, now)
+		paged, err := w.page(ctx, p, esc, now)
 		if err != nil {
 			return fmt.Errorf("page %s %s %s: %w", iss.Key, e.Goal, step, err)
 		}
 		if pageOnly {
 			// The page row is the step's only record: no Slack message, so
 			// no thread, no repeat (the loader refuses one) and nothing
-			// for GoalMet to update; the resolve below still closes the
+			// for GoalStopped to update; the resolve below still closes the
 			// alert. A held-back or caught-up step leaves no row at all.
 			if paged {
 				w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
@@ -479,9 +491,9 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		if inserted {
 			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
 		}
-		if rep, ok := repeatDue(p, goalCalendar(p, o, e.Goal), e, esc, cs, now); ok {
+		if rep, ok := repeatDue(p, goalCalendar(p, o, e.Goal), esc, cs, now); ok {
 			if e.Rung == rules.RungAgent {
-				rep.Earlier = earlierTargets(iss, rep.DueAt, e.Channel, known)
+				rep.Earlier = earlierTargets(iss, rep.DueAt, e.Recipient.FallbackChannel, known)
 			}
 			if _, err := w.cfg.Escalator.Escalate(ctx, now, rep); err != nil {
 				return fmt.Errorf("escalate %s %s %s: %w", iss.Key, e.Goal, rep.Step, err)
@@ -493,8 +505,8 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 		if !gs.Stopped() || !stepFiredBeforeStop(gs) || w.cfg.DryRun {
 			continue
 		}
-		if err := w.cfg.Escalator.GoalMet(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {
-			return fmt.Errorf("goal met %s %s: %w", iss.Key, gs.Goal.Name, err)
+		if err := w.cfg.Escalator.GoalStopped(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle, gs.Stopping()); err != nil {
+			return fmt.Errorf("goal stopped %s %s: %w", iss.Key, gs.Goal.Name, err)
 		}
 		if w.cfg.Pages != nil {
 			if err := w.cfg.Pages.ResolvePages(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {
@@ -510,17 +522,6 @@ func (w *Worker) issueURL(key string) string {
 		return ""
 	}
 	return strings.TrimSuffix(w.cfg.JiraURL, "/") + "/browse/" + key
-}
-
-// rungName is how a message names a rung.
-func rungName(r rules.Rung) string {
-	switch r {
-	case rules.RungTeamLead:
-		return "team lead"
-	case rules.RungManagement:
-		return "management"
-	}
-	return "agent"
 }
 
 // stepFiredBeforeStop reports whether any ladder step of the stopped cycle

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/rulestest"
 )
@@ -62,18 +61,18 @@ func (w *fakeWriter) Write(_ context.Context, ch rules.Patch) (map[string]string
 
 type fakeEscalator struct {
 	mu  sync.Mutex
-	got []outbox.Escalation
+	got []rules.Notice
 	met int
 }
 
-func (e *fakeEscalator) Escalate(_ context.Context, _ time.Time, x outbox.Escalation) (bool, error) {
+func (e *fakeEscalator) Escalate(_ context.Context, _ time.Time, x rules.Notice) (bool, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.got = append(e.got, x)
 	return true, nil
 }
 
-func (e *fakeEscalator) GoalMet(context.Context, time.Time, string, string, int) error {
+func (e *fakeEscalator) GoalStopped(context.Context, time.Time, string, string, int, rules.Stop) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.met++

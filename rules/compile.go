@@ -891,6 +891,17 @@ func stepAfter(s, prev Step, cals map[string]*calendar.Calendar) bool {
 }
 
 func (c *compiler) rules(p *Policy, f *policyFile) {
+	ic := f.InternalComments
+	switch {
+	case ic.Role != "" && ic.Group != "":
+		c.problem("internal_comments", "name a role or a group, not both", "both role %q and group %q", ic.Role, ic.Group)
+	case ic.Group != "":
+		p.InternalComments = CommentRestriction{Group: ic.Group}
+	case ic.Role != "":
+		p.InternalComments = CommentRestriction{Role: ic.Role}
+	default:
+		p.InternalComments = CommentRestriction{Role: DefaultInternalRole}
+	}
 	ack := f.Acknowledgement
 	p.Acknowledgement = Acknowledgement{Enabled: ack.Enabled, Goal: ack.Goal, Internal: ack.Internal}
 	if ack.Enabled {

@@ -40,8 +40,8 @@ type Outcome struct {
 	// SetPriority is the Jira priority the issue should be changed to
 	// (priority rule in fix mode); empty for none.
 	SetPriority string
-	// Escalations are the ladder steps due now for goals still running.
-	Escalations []Escalation
+	// Notices are the ladder steps due now for goals still running.
+	Notices []Notice
 
 	Flags   []Flag
 	Missing []string // qualification items not supplied
@@ -57,19 +57,6 @@ type NewComment struct {
 	Key      string
 	Body     string
 	Internal bool
-}
-
-// Escalation is a ladder step that is due. The outbox knows it by what it
-// is, (issue, goal, cycle, trigger, rung), not by Level, its position on
-// the ladder, which a policy edit may change.
-type Escalation struct {
-	Goal    string
-	Cycle   int
-	Level   int
-	Trigger string // the step's "at" as the policy writes it: "75%", "breach", "breach+2h"
-	Rung    Rung
-	Channel string
-	At      time.Time // when it fell due
 }
 
 // Flag is a finding that needs a person's attention, with its reason.
@@ -454,7 +441,7 @@ func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 
 	o.Fields = make(map[string]FieldValue, 2*len(o.Goals)+1)
 	if n := dueSteps(o.Goals); n > 0 {
-		o.Escalations = sc.escalations.take(n)[:0]
+		o.Notices = sc.notices.take(n)[:0]
 	}
 	for i := range o.Goals {
 		gs := &o.Goals[i]
@@ -475,8 +462,14 @@ func (p *Policy) settle(o *Outcome, opts Options, sc *scratch) {
 		}
 		for _, st := range gs.Steps {
 			if st.Due {
-				o.Escalations = append(o.Escalations, Escalation{Goal: g.Name, Cycle: gs.Cycle, Level: st.Step.Level,
-					Trigger: st.Step.At, Rung: st.Step.Rung, Channel: st.Step.Channel, At: st.At})
+				n := Notice{Goal: g.Name, Cycle: gs.Cycle, Level: st.Step.Level, Trigger: st.Step.At,
+					Step: StepID(st.Step.At, st.Step.Rung), Rung: st.Step.Rung, DueAt: st.At}
+				if st.Step.Rung == RungAgent {
+					n.Recipient.FallbackChannel = st.Step.Channel // the assignee's DM first
+				} else {
+					n.Recipient.Channel = st.Step.Channel
+				}
+				o.Notices = append(o.Notices, n)
 			}
 		}
 	}

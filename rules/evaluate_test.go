@@ -184,8 +184,8 @@ func TestPriorityChangeMidCycle(t *testing.T) {
 	if !g.AtRisk || !hasLabel(o, "sla-first_response-at-risk") {
 		t.Errorf("want at risk at 10:30, labels %v", o.Labels)
 	}
-	if len(o.Escalations) != 1 || o.Escalations[0].Rung != rules.RungAgent || o.Escalations[0].Level != 1 {
-		t.Errorf("escalations %+v, want level 1 to the agent", o.Escalations)
+	if len(o.Notices) != 1 || o.Notices[0].Rung != rules.RungAgent || o.Notices[0].Level != 1 {
+		t.Errorf("escalations %+v, want level 1 to the agent", o.Notices)
 	}
 }
 
@@ -528,7 +528,7 @@ func TestLadderClimbsAndStops(t *testing.T) {
 	for _, tc := range cases {
 		o := evalOne(t, p, iss, ist(tc.now))
 		var got []int
-		for _, e := range o.Escalations {
+		for _, e := range o.Notices {
 			if e.Goal == "first_response" {
 				got = append(got, e.Level)
 			}
@@ -538,16 +538,17 @@ func TestLadderClimbsAndStops(t *testing.T) {
 		}
 	}
 	o := evalOne(t, p, iss, ist("2026-11-16T13:00:00"))
-	for _, e := range o.Escalations {
+	for _, e := range o.Notices {
 		want := map[int]string{1: "#sanarise-support", 2: "#sanarise-leads", 3: "#sanarise-management"}[e.Level]
-		if e.Channel != want || e.Cycle != 1 {
-			t.Errorf("level %d to %s cycle %d, want %s cycle 1", e.Level, e.Channel, e.Cycle, want)
+		ch := e.Recipient.Channel + e.Recipient.FallbackChannel // the agent rung's channel is its fallback
+		if ch != want || e.Cycle != 1 {
+			t.Errorf("level %d to %s cycle %d, want %s cycle 1", e.Level, ch, e.Cycle, want)
 		}
 	}
 	answered := iss
 	rulestest.Comment(ist("2026-11-16T11:30:00"), "ayse@sanarise.com", true)(&answered)
 	o = evalOne(t, p, answered, ist("2026-11-16T14:00:00"))
-	for _, e := range o.Escalations {
+	for _, e := range o.Notices {
 		if e.Goal == "first_response" {
 			t.Errorf("met goal still escalates: %+v", e)
 		}

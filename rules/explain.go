@@ -62,7 +62,7 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 	g := gs.Goal
 	loc := gs.Calendar.Location()
 	ts := func(t time.Time) string { return t.In(loc).Format("Mon 2006-01-02 15:04 MST") }
-	fmt.Fprintf(b, "goal %s (%s): %s\n", g.Name, g.Title, gs.State)
+	fmt.Fprintf(b, "goal %s (%s): %s\n", g.Name, g.Title, gs.Word())
 	if gs.Cycle == 0 {
 		b.WriteString("  the clock has not started: no start condition has happened yet\n")
 		return
@@ -85,15 +85,15 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 			fmt.Fprintf(b, "  paused %s to %s\n", ts(ps.From), ts(ps.To))
 		}
 	}
-	if gs.Stopped() {
-		fmt.Fprintf(b, "  stopped %s\n", ts(gs.Stop))
+	if stop := gs.Stopping(); !stop.IsZero() {
+		fmt.Fprintf(b, "  stopped %s: %s\n", ts(stop.At), stop.Word())
 	}
 	fmt.Fprintf(b, "  business time elapsed %s", formatSpan(gs.Elapsed))
 	if !gs.Row.None {
-		if gs.Remaining >= 0 {
-			fmt.Fprintf(b, ", remaining %s", formatSpan(gs.Remaining))
+		if gs.State == StateBreached {
+			fmt.Fprintf(b, ", over by %s", Margin(gs.Remaining))
 		} else {
-			fmt.Fprintf(b, ", over by %s", formatSpan(-gs.Remaining))
+			fmt.Fprintf(b, ", remaining %s", Margin(gs.Remaining))
 		}
 	}
 	b.WriteString("\n")

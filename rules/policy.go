@@ -3,6 +3,7 @@ package rules
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,9 +40,14 @@ type Policy struct {
 
 	Acknowledgement Acknowledgement
 	PriorityRule    PriorityRule
-	Qualification   Qualification
-	Review          Review
-	Billing         Billing
+	// InternalComments restricts the internal comments (Acknowledgement,
+	// PriorityRule and Qualification with Internal set) on projects outside
+	// Jira Service Management, where the JSM internal-note property means
+	// nothing and only a comment's visibility keeps it from the customer.
+	InternalComments CommentRestriction
+	Qualification    Qualification
+	Review           Review
+	Billing          Billing
 	// LabelPrefix marks the labels slabot owns; labels without it are never
 	// removed.
 	LabelPrefix string
@@ -260,6 +266,36 @@ type Acknowledgement struct {
 	Enabled  bool
 	Goal     string
 	Internal bool
+}
+
+// CommentRestriction is the project role or the group (exactly one is
+// set) that may read a restricted comment.
+type CommentRestriction struct {
+	Role  string
+	Group string
+}
+
+// DefaultInternalRole is the project role internal comments are
+// restricted to when the policy names none; `slabot setup` creates it.
+const DefaultInternalRole = "Support Agents"
+
+// String names the restriction as Jira's UI does ("role X", "group Y").
+func (r CommentRestriction) String() string {
+	if r.Group != "" {
+		return "group " + strconv.Quote(r.Group)
+	}
+	return "role " + strconv.Quote(r.Role)
+}
+
+// WritesInternalComments reports whether the policy may post an internal
+// comment (so the restriction must be usable on its projects): the note
+// an Acknowledge click in Slack leaves (ladder.acknowledge.comment,
+// internal by default), or an internal acknowledgement, priority or
+// missing-information comment.
+func (p *Policy) WritesInternalComments() bool {
+	return p.Ladder.Ack.Internal || (p.Acknowledgement.Enabled && p.Acknowledgement.Internal) ||
+		(p.PriorityRule.Mode != PriorityRuleOff && p.PriorityRule.Internal) ||
+		(len(p.Qualification.Items) > 0 && p.Qualification.Internal)
 }
 
 // PriorityRuleMode is what happens to a priority not allowed for the type.

@@ -6,27 +6,28 @@ package rules
 // reference documents each key; keep the two in step.
 
 type policyFile struct {
-	Product         string                  `yaml:"product"`
-	Projects        []string                `yaml:"projects"`
-	Timezone        string                  `yaml:"timezone"`
-	DefaultCalendar string                  `yaml:"default_calendar"`
-	Calendars       map[string]calendarFile `yaml:"calendars"`
-	Priorities      []priorityFile          `yaml:"priorities"`
-	Types           []typeFile              `yaml:"types"`
-	Plans           []planFile              `yaml:"plans"`
-	Customers       customersFile           `yaml:"customers"`
-	Agents          agentsFile              `yaml:"agents"`
-	Goals           []goalFile              `yaml:"goals"`
-	Ladder          ladderFile              `yaml:"ladder"`
-	Acknowledgement acknowledgementFile     `yaml:"acknowledgement"`
-	PriorityRule    priorityRuleFile        `yaml:"priority_rule"`
-	Qualification   qualificationFile       `yaml:"qualification"`
-	Review          reviewFile              `yaml:"review"`
-	Billing         billingFile             `yaml:"billing"`
-	Labels          labelsFile              `yaml:"labels"`
-	Report          reportFile              `yaml:"report"`
-	Digest          *digestFile             `yaml:"digest"`
-	Schedule        string                  `yaml:"schedule"`
+	Product          string                  `yaml:"product"`
+	Projects         []string                `yaml:"projects"`
+	Timezone         string                  `yaml:"timezone"`
+	DefaultCalendar  string                  `yaml:"default_calendar"`
+	Calendars        map[string]calendarFile `yaml:"calendars"`
+	Priorities       []priorityFile          `yaml:"priorities"`
+	Types            []typeFile              `yaml:"types"`
+	Plans            []planFile              `yaml:"plans"`
+	Customers        customersFile           `yaml:"customers"`
+	Agents           agentsFile              `yaml:"agents"`
+	Goals            []goalFile              `yaml:"goals"`
+	Ladder           ladderFile              `yaml:"ladder"`
+	Acknowledgement  acknowledgementFile     `yaml:"acknowledgement"`
+	PriorityRule     priorityRuleFile        `yaml:"priority_rule"`
+	Qualification    qualificationFile       `yaml:"qualification"`
+	Review           reviewFile              `yaml:"review"`
+	Billing          billingFile             `yaml:"billing"`
+	Labels           labelsFile              `yaml:"labels"`
+	InternalComments internalCommentsFile    `yaml:"internal_comments"`
+	Report           reportFile              `yaml:"report"`
+	Digest           *digestFile             `yaml:"digest"`
+	Schedule         string                  `yaml:"schedule"`
 }
 
 type calendarFile struct {
@@ -239,6 +240,13 @@ type reportFile struct {
 	Monthly bool   `yaml:"monthly"`
 	Rung    string `yaml:"rung"`
 	Format  string `yaml:"format"`
+}
+
+// internalCommentsFile names who may read slabot's internal comments on a
+// project outside Jira Service Management: a project role or a group.
+type internalCommentsFile struct {
+	Role  string `yaml:"role"`
+	Group string `yaml:"group"`
 }
 
 type labelsFile struct {

@@ -22,13 +22,13 @@ type scratch struct {
 	// cycle's are turned into Spans.
 	running, pauses []spanAt
 
-	goals       slab[GoalStatus]
-	spans       slab[Span]
-	steps       slab[StepStatus]
-	labels      slab[string]
-	flags       slab[Flag]
-	escalations slab[Escalation]
-	credits     slab[CreditUse]
+	goals   slab[GoalStatus]
+	spans   slab[Span]
+	steps   slab[StepStatus]
+	labels  slab[string]
+	flags   slab[Flag]
+	notices slab[Notice]
+	credits slab[CreditUse]
 
 	// notAllowed caches the reason of the priority-not-allowed flag: it
 	// depends only on the priority and the type, and issues share a few

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // KindAction rows are the clicks of team leads on ladder messages
@@ -20,138 +21,96 @@ import (
 // flight" except the row.
 const KindAction Kind = "action"
 
-// ActionKind is what the button did.
-type ActionKind string
-
-// Action kinds.
-const (
-	ActAcknowledge ActionKind = "acknowledge"
-	ActClaim       ActionKind = "claim"
-	ActSnooze      ActionKind = "snooze"
-)
-
-// Action is one click, as stored.
-type Action struct {
-	Kind  ActionKind `json:"kind"`
-	Issue string     `json:"issue"`
-	Goal  string     `json:"goal"`
-	Cycle int        `json:"cycle"`
-	Step  string     `json:"step"` // the step of the message clicked
-	// User is the Slack user who clicked; Name how Slack names them.
-	User string `json:"user"`
-	Name string `json:"name,omitempty"`
-	// Email is the clicker's Slack e-mail (Claim maps it to a Jira account).
-	Email string `json:"email,omitempty"`
-	// Account is the clicker's Jira account when the DM directory maps
-	// one to their Slack user (it wins over Email).
-	Account   string        `json:"account,omitempty"`
-	Channel   string        `json:"channel"`
-	MessageTS string        `json:"message_ts"`
-	ActionTS  string        `json:"action_ts"` // Slack's id of the click: a redelivery carries the same
-	At        time.Time     `json:"at"`
-	Snooze    time.Duration `json:"snooze,omitempty"`
-}
-
-// ActionKey is the row key of an action. Acknowledge and Claim count once
-// per goal cycle (the first click wins, a double click is the same
-// fact); each snooze click is its own row (the same click delivered
-// twice has the same action_ts).
-func ActionKey(a Action) string {
-	return "action|" + Key(a.Issue, a.Goal, a.Cycle, actionStep(a))
-}
-
-func actionStep(a Action) string {
-	if a.Kind == ActSnooze {
-		return string(a.Kind) + "@" + a.ActionTS
-	}
-	return string(a.Kind)
-}
-
-// ParseKey splits a step key (Key) into its parts.
-func ParseKey(key string) (issue, goal string, cycle int, step string, err error) {
-	parts := strings.SplitN(key, "|", 4)
-	if len(parts) != 4 {
-		return "", "", 0, "", fmt.Errorf("outbox: %q is not an issue|goal|cycle|step key", key)
-	}
-	cycle, err = strconv.Atoi(parts[2])
-	if err != nil {
-		return "", "", 0, "", fmt.Errorf("outbox: key %q: cycle: %w", key, err)
-	}
-	return parts[0], parts[1], cycle, parts[3], nil
-}
-
 const kindActionField = "action"
 
+// actionV2 is a rules.Click as stored in the version 2 envelope.
+type actionV2 struct {
+	Kind      rules.ClickKind `json:"kind"`
+	Issue     string          `json:"issue"`
+	Goal      string          `json:"goal"`
+	Cycle     int             `json:"cycle"`
+	Step      string          `json:"step"`
+	User      string          `json:"user"`
+	Name      string          `json:"name,omitempty"`
+	Email     string          `json:"email,omitempty"`
+	Account   string          `json:"account,omitempty"`
+	Channel   string          `json:"channel"`
+	MessageTS string          `json:"message_ts"`
+	ActionTS  string          `json:"action_ts"`
+	At        time.Time       `json:"at"`
+	Snooze    time.Duration   `json:"snooze,omitempty"`
+}
+
 type actionPayload struct {
-	V      int    `json:"v"`
-	Kind   string `json:"kind"`
-	Action Action `json:"action"`
+	V      int      `json:"v"`
+	Kind   string   `json:"kind"`
+	Action actionV2 `json:"action"`
 }
 
 // RecordAction stores a click once; inserted is false when the same fact
 // is already stored (a double click, a redelivered envelope), and prior
 // is then the stored one (whose click counts). An acknowledgement or a
 // claim marks the thread's parent messages for a status-line update.
-func (o *Outbox) RecordAction(ctx context.Context, now time.Time, a Action) (inserted bool, prior Action, err error) {
-	if a.Issue == "" || a.Goal == "" || a.User == "" || a.Kind == "" || (a.Kind == ActSnooze && (a.Snooze <= 0 || a.ActionTS == "")) {
-		return false, Action{}, fmt.Errorf("%w: action %+v lacks an issue, goal, user, kind or snooze", ErrInvalid, a)
+func (o *Outbox) RecordAction(ctx context.Context, now time.Time, a rules.Click) (inserted bool, prior rules.Click, err error) {
+	if a.Issue == "" || a.Goal == "" || a.User == "" || a.Kind == "" || (a.Kind == rules.ClickSnooze && (a.Snooze <= 0 || a.ActionTS == "")) {
+		return false, rules.Click{}, fmt.Errorf("%w: action %+v lacks an issue, goal, user, kind or snooze", ErrInvalid, a)
 	}
-	p, err := json.Marshal(actionPayload{V: envelopeVersion, Kind: kindActionField, Action: a})
+	p, err := json.Marshal(actionPayload{V: envelopeVersion, Kind: kindActionField, Action: actionV2(a)})
 	if err != nil {
-		return false, Action{}, err
+		return false, rules.Click{}, err
 	}
-	key := ActionKey(a)
+	key := rules.ClickKey(a)
 	tx, err := o.rows.db.Begin(ctx)
 	if err != nil {
-		return false, Action{}, o.rows.db.Wrap("record action", err)
+		return false, rules.Click{}, o.rows.db.Wrap("record action", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	res, err := o.rows.db.Exec(ctx, tx, `
 INSERT INTO outbox (key, kind, issue, goal, cycle, step, level, payload, state, uncertain, last_error, created_at, updated_at,
 	due_at, next_attempt_at, met_at, channel, ts, sent_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, 'sent', 0, '', ?8, ?8, ?8, ?8, 0, ?9, ?10, ?8)
-ON CONFLICT DO NOTHING`, key, string(KindAction), a.Issue, a.Goal, a.Cycle, actionStep(a), p, ms(now), a.Channel, a.MessageTS)
+ON CONFLICT DO NOTHING`, key, string(KindAction), a.Issue, a.Goal, a.Cycle, rules.ClickStep(a), p, ms(now), a.Channel, a.MessageTS)
 	if err != nil {
-		return false, Action{}, o.rows.db.Wrap("record action", err)
+		return false, rules.Click{}, o.rows.db.Wrap("record action", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var stored []byte
 		if err := o.rows.db.QueryRow(ctx, tx, `SELECT payload FROM outbox WHERE key = ?`, key).Scan(&stored); err != nil {
-			return false, Action{}, o.rows.db.Wrap("record action", err)
+			return false, rules.Click{}, o.rows.db.Wrap("record action", err)
 		}
 		prior, err := decodeAction(stored)
 		return false, prior, err
 	}
-	if a.Kind != ActSnooze {
+	if a.Kind != rules.ClickSnooze {
 		if _, err := o.rows.db.Exec(ctx, tx, `UPDATE outbox SET update_gen = update_gen + 1, updated_at = ?
 			WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND state = 'sent' AND thread_ts = ''`,
 			ms(now), a.Issue, a.Goal, a.Cycle); err != nil {
-			return false, Action{}, o.rows.db.Wrap("record action", err)
+			return false, rules.Click{}, o.rows.db.Wrap("record action", err)
 		}
 	}
 	return true, a, o.rows.db.Wrap("record action", tx.Commit())
 }
 
-func decodeAction(b []byte) (Action, error) {
+func decodeAction(b []byte) (rules.Click, error) {
 	var p actionPayload
 	if err := json.Unmarshal(b, &p); err != nil {
-		return Action{}, fmt.Errorf("stored action is not valid JSON: %w", err)
+		return rules.Click{}, fmt.Errorf("stored action is not valid JSON: %w", err)
 	}
 	if p.V != envelopeVersion || p.Kind != kindActionField {
-		return Action{}, fmt.Errorf("stored payload is %q v%d, not an action", p.Kind, p.V)
+		return rules.Click{}, fmt.Errorf("stored payload is %q v%d, not an action", p.Kind, p.V)
 	}
-	return p.Action, nil
+	return rules.Click(p.Action), nil
 }
 
 // Actions returns the stored clicks on issues of the given Jira projects
 // (all when none are given), oldest first.
-func (o *Outbox) Actions(ctx context.Context, projects ...string) ([]Action, error) {
+func (o *Outbox) Actions(ctx context.Context, projects ...string) ([]rules.Click, error) {
 	rs, err := o.rows.db.Query(ctx, nil, `SELECT payload FROM outbox WHERE kind = 'action' ORDER BY id`)
 	if err != nil {
 		return nil, o.rows.db.Wrap("actions", err)
 	}
 	defer rs.Close()
-	var out []Action
+	var out []rules.Click
 	var errs []error
 	for rs.Next() {
 		var b []byte
@@ -185,7 +144,7 @@ func inProjects(issue string, projects []string) bool {
 
 // threadActions is what the status line says about clicks: who
 // acknowledged and who claimed the thread's issue.
-func (o *Outbox) threadActions(ctx context.Context, issue, goal string, cycle int, st *Status) {
+func (o *Outbox) threadActions(ctx context.Context, issue, goal string, cycle int, st *rules.ThreadStatus) {
 	rs, err := o.rows.db.Query(ctx, nil, `SELECT payload FROM outbox WHERE kind = 'action' AND issue = ? AND goal = ? AND cycle = ? AND step IN ('acknowledge', 'claim')`,
 		issue, goal, cycle)
 	if err != nil {
@@ -202,9 +161,9 @@ func (o *Outbox) threadActions(ctx context.Context, issue, goal string, cycle in
 			continue
 		}
 		switch a.Kind {
-		case ActAcknowledge:
+		case rules.ClickAcknowledge:
 			st.AckBy, st.AckAt = a.User, a.At
-		case ActClaim:
+		case rules.ClickClaim:
 			st.ClaimBy, st.ClaimAt = a.User, a.At
 		}
 	}

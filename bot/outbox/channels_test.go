@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // A ladder step to a channel the bot cannot use is never dropped: a
@@ -23,10 +24,10 @@ func TestUnusableChannelsBlockOnlyTheirSteps(t *testing.T) {
 	e.sim.AddChannel("COLD", "old", true)
 	e.sim.Archive("COLD")
 	e.sim.AddChannel("COUT", "outside", false)
-	e.enqueue(esc("SUP-1", 1, "agent", outbox.Target{Channel: "#support"}))
-	e.enqueue(esc("SUP-2", 1, "team lead", outbox.Target{Channel: "#vip-leads"}))
-	e.enqueue(esc("SUP-3", 1, "team lead", outbox.Target{Channel: "#old"}))
-	e.enqueue(esc("SUP-4", 1, "team lead", outbox.Target{Channel: "COUT"}))
+	e.enqueue(esc("SUP-1", 1, "agent", rules.Recipient{Channel: "#support"}))
+	e.enqueue(esc("SUP-2", 1, "team lead", rules.Recipient{Channel: "#vip-leads"}))
+	e.enqueue(esc("SUP-3", 1, "team lead", rules.Recipient{Channel: "#old"}))
+	e.enqueue(esc("SUP-4", 1, "team lead", rules.Recipient{Channel: "COUT"}))
 
 	rep := e.pass()
 	if rep.Sent != 1 || rep.Blocked != 3 || len(e.sim.Messages("C1")) != 1 {
@@ -55,7 +56,7 @@ func TestUnusableChannelsBlockOnlyTheirSteps(t *testing.T) {
 	if r := e.row("SUP-2", 1); r.State != outbox.StateSent || r.Blocked || r.Channel != "GVIP" {
 		t.Errorf("SUP-2 after the invite: %+v", r)
 	}
-	e.enqueue(esc("SUP-2", 2, "team lead", outbox.Target{Channel: "#vip-leads"}))
+	e.enqueue(esc("SUP-2", 2, "team lead", rules.Recipient{Channel: "#vip-leads"}))
 	e.pass()
 	msgs := e.sim.Messages("GVIP")
 	if len(msgs) != 2 || !msgs[1].IsReply() || msgs[1].ThreadTS != msgs[0].TS {
@@ -89,6 +90,7 @@ func TestReportToUninvitedPrivateChannelWaits(t *testing.T) {
 	if rep := e.pass(); rep.Sent != 1 {
 		t.Fatalf("after the invite %+v", rep)
 	}
+	e.sim.FlushShares()
 	if msgs := e.sim.Messages("GMGMT"); len(msgs) != 1 || len(msgs[0].Files) != 1 {
 		t.Errorf("#vip-management: %+v", msgs)
 	}

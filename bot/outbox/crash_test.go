@@ -18,6 +18,7 @@ import (
 	"github.com/slabot/slabot/bot/store"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // Environment of the helper process (the standard re-exec of the test
@@ -34,7 +35,7 @@ const (
 // outbox recording it.
 type hangAfterPost struct{ *slackc.Sender }
 
-func (h hangAfterPost) Post(ctx context.Context, channel, threadTS string, m outbox.Message) (string, string, error) {
+func (h hangAfterPost) Post(ctx context.Context, channel, threadTS string, m rules.Message) (string, string, error) {
 	if _, _, err := h.Sender.Post(ctx, channel, threadTS, m); err != nil {
 		return "", "", err
 	}
@@ -47,10 +48,10 @@ func (h hangAfterPost) Post(ctx context.Context, channel, threadTS string, m out
 // rows and before posting: the outbox resolves a claimed row's rung first.
 type hangAfterClaim struct{ *slackc.Sender }
 
-func (hangAfterClaim) Resolve(context.Context, outbox.Target) (outbox.Route, error) {
+func (hangAfterClaim) Resolve(context.Context, rules.Recipient) (rules.Route, error) {
 	fmt.Println("CLAIMED 1")
 	time.Sleep(time.Hour)
-	return outbox.Route{}, nil
+	return rules.Route{}, nil
 }
 
 // TestHelperProcess is not a test: it is the dispatcher process that the
@@ -140,7 +141,7 @@ func crashWorld(t *testing.T) (*slacksim.Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Escalate(context.Background(), time.Now(), esc("SUP-50", 1, "team lead", outbox.Target{Channel: "C1"})); err != nil {
+	if _, err := d.Escalate(context.Background(), time.Now(), esc("SUP-50", 1, "team lead", rules.Recipient{Channel: "C1"})); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {
@@ -259,7 +260,7 @@ func TestKillLoopExactlyOnce(t *testing.T) {
 	rungs := []string{"agent", "team lead", "management"}
 	for i := range issues {
 		for lvl := 1; lvl <= 3; lvl++ {
-			x := esc(fmt.Sprintf("SUP-%d", 100+i), lvl, rungs[lvl-1], outbox.Target{Channel: channels[(i+lvl)%len(channels)]})
+			x := esc(fmt.Sprintf("SUP-%d", 100+i), lvl, rungs[lvl-1], rules.Recipient{Channel: channels[(i+lvl)%len(channels)]})
 			if _, err := setup.Escalate(ctx, time.Now(), x); err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // KindDigest rows are per-period digests: one message per (product,
@@ -14,58 +16,66 @@ import (
 // key as metadata, so an uncertain post is looked up, not repeated.
 const KindDigest Kind = "digest"
 
-// Digest is one digest message.
-type Digest struct {
-	Product string `json:"product"`
-	Period  string `json:"period"` // the period's start, RFC 3339 in the product's zone
-	Title   string `json:"title"`  // "Botron Support, Tue 3 Nov 09:00 GMT"
-	// Channel as the policy names it ("#botron-leads") or its id.
-	Channel  string       `json:"channel"`
-	AtRisk   int          `json:"at_risk"`
-	Breached int          `json:"breached"`
-	Items    []DigestItem `json:"items"`
-	// DueAt is the period's start: a digest due before the outbox's
-	// horizon (a lost or new database) is looked for in Slack first.
-	DueAt time.Time `json:"due_at,omitzero"`
-}
-
-// DigestItem is one issue's goal in a digest.
-type DigestItem struct {
-	Key      string `json:"key"`
-	URL      string `json:"url,omitempty"`
-	Summary  string `json:"summary"`
-	Goal     string `json:"goal"`     // the goal's title
-	State    string `json:"state"`    // "at risk" or "breached"
-	Deadline string `json:"deadline"` // in the product's zone, as the reader should see it
-	Owner    string `json:"owner"`    // assignee's name, or "unassigned"
-	Level    int    `json:"level"`    // highest ladder level due (0: none yet)
-	AckBy    string `json:"ack_by,omitempty"`
-}
-
 // DigestKey is a digest's row key.
 func DigestKey(product, period string) string { return "digest|" + product + "|" + period }
 
 // digestSender is what a Sender offers to post digests (connectors/slack's
 // does); a sender without it blocks digest rows with the reason.
 type digestSender interface {
-	PostDigest(ctx context.Context, channel, key string, d Digest) (ch, ts string, err error)
+	PostDigest(ctx context.Context, channel, key string, d rules.Digest) (ch, ts string, err error)
 }
 
 const kindDigestField = "digest"
 
+// digestV2 and digestItemV2 are a rules.Digest as stored in the version
+// 2 envelope.
+type digestV2 struct {
+	Product  string         `json:"product"`
+	Period   string         `json:"period"`
+	Title    string         `json:"title"`
+	Channel  string         `json:"channel"`
+	AtRisk   int            `json:"at_risk"`
+	Breached int            `json:"breached"`
+	Items    []digestItemV2 `json:"items"`
+	DueAt    time.Time      `json:"due_at,omitzero"`
+}
+
+type digestItemV2 struct {
+	Key      string `json:"key"`
+	URL      string `json:"url,omitempty"`
+	Summary  string `json:"summary"`
+	Goal     string `json:"goal"`
+	State    string `json:"state"`
+	Deadline string `json:"deadline"`
+	Owner    string `json:"owner"`
+	Level    int    `json:"level"`
+	AckBy    string `json:"ack_by,omitempty"`
+}
+
 type digestPayload struct {
-	V      int    `json:"v"`
-	Kind   string `json:"kind"`
-	Digest Digest `json:"digest"`
+	V      int      `json:"v"`
+	Kind   string   `json:"kind"`
+	Digest digestV2 `json:"digest"`
+}
+
+func encodeDigest(d rules.Digest) ([]byte, error) {
+	v := digestV2{Product: d.Product, Period: d.Period, Title: d.Title, Channel: d.Channel, AtRisk: d.AtRisk, Breached: d.Breached, DueAt: d.DueAt}
+	if d.Items != nil {
+		v.Items = make([]digestItemV2, len(d.Items))
+	}
+	for i, it := range d.Items {
+		v.Items[i] = digestItemV2(it)
+	}
+	return json.Marshal(digestPayload{V: envelopeVersion, Kind: kindDigestField, Digest: v})
 }
 
 // DeliverDigest records a digest once per (product, period).
-func (o *Outbox) DeliverDigest(ctx context.Context, now time.Time, d Digest) (inserted bool, err error) {
+func (o *Outbox) DeliverDigest(ctx context.Context, now time.Time, d rules.Digest) (inserted bool, err error) {
 	d.Channel = o.channel(d.Channel)
 	if d.Product == "" || d.Period == "" || d.Channel == "" {
 		return false, fmt.Errorf("%w: digest %s %s needs a product, a period and a channel (got %q)", ErrInvalid, d.Product, d.Period, d.Channel)
 	}
-	b, err := json.Marshal(digestPayload{V: envelopeVersion, Kind: kindDigestField, Digest: d})
+	b, err := encodeDigest(d)
 	if err != nil {
 		return false, err
 	}
@@ -73,15 +83,23 @@ func (o *Outbox) DeliverDigest(ctx context.Context, now time.Time, d Digest) (in
 		Step: "digest", Level: 1, Payload: b, DueAt: d.DueAt, Uncertain: !d.DueAt.IsZero() && d.DueAt.Before(o.Horizon())})
 }
 
-func decodeDigest(b []byte) (Digest, error) {
+func decodeDigest(b []byte) (rules.Digest, error) {
 	var p digestPayload
 	if err := json.Unmarshal(b, &p); err != nil {
-		return Digest{}, fmt.Errorf("stored digest is not valid JSON: %w", err)
+		return rules.Digest{}, fmt.Errorf("stored digest is not valid JSON: %w", err)
 	}
 	if p.V != envelopeVersion || p.Kind != kindDigestField {
-		return Digest{}, fmt.Errorf("stored payload is %q v%d, not a digest", p.Kind, p.V)
+		return rules.Digest{}, fmt.Errorf("stored payload is %q v%d, not a digest", p.Kind, p.V)
 	}
-	return p.Digest, nil
+	v := p.Digest
+	d := rules.Digest{Product: v.Product, Period: v.Period, Title: v.Title, Channel: v.Channel, AtRisk: v.AtRisk, Breached: v.Breached, DueAt: v.DueAt}
+	if v.Items != nil {
+		d.Items = make([]rules.DigestItem, len(v.Items))
+	}
+	for i, it := range v.Items {
+		d.Items[i] = rules.DigestItem(it)
+	}
+	return d, nil
 }
 
 var errNoDigestSender = errors.New("the sender cannot post digests")
@@ -91,17 +109,17 @@ var errNoDigestSender = errors.New("the sender cannot post digests")
 func (o *Outbox) sendDigest(ctx context.Context, rep *pass, r Row, claimedAt time.Time) {
 	d, err := decodeDigest(r.Payload)
 	if err != nil {
-		o.fail(ctx, rep, r, Route{}, "", err, true)
+		o.fail(ctx, rep, r, rules.Route{}, "", err, true)
 		return
 	}
 	ds, ok := o.sender.(digestSender)
 	if !ok {
-		o.fail(ctx, rep, r, Route{}, "", errNoDigestSender, true)
+		o.fail(ctx, rep, r, rules.Route{}, "", errNoDigestSender, true)
 		return
 	}
 	route, err := o.channelRoute(ctx, d.Channel)
 	if err != nil {
-		o.fail(ctx, rep, r, Route{Channel: d.Channel}, "", err, false)
+		o.fail(ctx, rep, r, rules.Route{Channel: d.Channel}, "", err, false)
 		return
 	}
 	d.Channel = route.Channel

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // Pass counts what one dispatch pass did, for logs and metrics.
@@ -46,13 +48,13 @@ func (r *pass) err(code string) {
 // parent whose status line to rewrite.
 type job struct {
 	row    Row
-	esc    Escalation
-	file   *Report // set for a report row (esc is then empty)
-	route  Route
+	esc    rules.Notice
+	file   *rules.ReportDelivery // set for a report row (esc is then empty)
+	route  rules.Route
 	update bool
 	// earlier are the routes of esc.Earlier, resolved for an uncertain
 	// row only: where else to look for it before posting.
-	earlier []Route
+	earlier []rules.Route
 }
 
 // Run makes a pass every Options.Interval (at once again after a full
@@ -132,28 +134,28 @@ func (o *Outbox) RunOnce(ctx context.Context) (Pass, error) {
 		}
 		e, file, err := decodeRow(r.Payload)
 		if err != nil {
-			o.fail(ctx, rep, r, Route{}, "", err, true)
+			o.fail(ctx, rep, r, rules.Route{}, "", err, true)
 			continue
 		}
 		if file != nil {
 			route, err := o.channelRoute(ctx, file.Channel)
 			if err != nil {
-				o.fail(ctx, rep, r, Route{Channel: file.Channel}, "", err, false)
+				o.fail(ctx, rep, r, rules.Route{Channel: file.Channel}, "", err, false)
 				continue
 			}
 			push(route.Channel, job{row: r, file: file, route: route})
 			continue
 		}
-		route, err := o.sender.Resolve(ctx, e.Target)
-		var earlier []Route
+		route, err := o.sender.Resolve(ctx, e.Recipient)
+		var earlier []rules.Route
 		for i := 0; err == nil && r.Uncertain && i < len(e.Earlier); i++ {
-			var er Route
+			var er rules.Route
 			if er, err = o.sender.Resolve(ctx, e.Earlier[i]); err == nil {
 				earlier = append(earlier, er)
 			}
 		}
 		if err != nil {
-			o.fail(ctx, rep, r, Route{}, "", err, false)
+			o.fail(ctx, rep, r, rules.Route{}, "", err, false)
 			continue
 		}
 		push(route.Channel, job{row: r, esc: e, route: route, earlier: earlier})

@@ -44,7 +44,7 @@
 //     at the new assignee. A step that may already be in Slack (uncertain,
 //     or re-created in a new file) is looked for where it went, where it
 //     would go now, and in the DM of everyone who held the issue since it
-//     fell due (Escalation.Earlier), and posted only if none has it.
+//     fell due (rules.Notice.Earlier), and posted only if none has it.
 //   - One writer. With Options.WriterLease a process sends only while it
 //     holds the writer lease (Acquire), re-checked before every attempt;
 //     a second process on the same file waits as a standby.

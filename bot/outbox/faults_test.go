@@ -12,6 +12,7 @@ import (
 	"github.com/slabot/slabot/bot/outbox"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // A 429 is waited out for its Retry-After before the same channel is
@@ -19,7 +20,7 @@ import (
 func TestRateLimitHonoured(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.RateLimit, Method: "chat.postMessage", Channel: "C1", RetryAfter: 7 * time.Second})
-	e.enqueue(esc("SUP-20", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-20", 1, "team lead", rules.Recipient{Channel: "C1"}))
 	rep := e.pass()
 	if rep.Sent != 1 || rep.RateLimited != 1 {
 		t.Fatalf("report %+v", rep)
@@ -41,8 +42,8 @@ func TestRateLimitHonoured(t *testing.T) {
 func TestLongRetryAfterPutsRowBack(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.RateLimit, Method: "chat.postMessage", RetryAfter: 120 * time.Second})
-	e.enqueue(esc("SUP-21", 1, "team lead", outbox.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-22", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-21", 1, "team lead", rules.Recipient{Channel: "C1"}))
+	e.enqueue(esc("SUP-22", 1, "team lead", rules.Recipient{Channel: "C1"}))
 	before := e.clock.Now()
 	rep := e.pass()
 	if rep.Sent != 0 || rep.RateLimited != 1 || rep.Retried != 2 {
@@ -65,9 +66,9 @@ func TestLongRetryAfterPutsRowBack(t *testing.T) {
 // Once the channel exists the row goes out.
 func TestChannelNotFoundDoesNotBlockOthers(t *testing.T) {
 	e := newEnv(t, func(o *outbox.Options) { o.BlockedRetry = 5 * time.Minute })
-	e.enqueue(esc("SUP-30", 1, "agent", outbox.Target{Channel: "CGONE"}))
-	e.enqueue(esc("SUP-30", 2, "team lead", outbox.Target{Channel: "CLEAD"}))
-	e.enqueue(esc("SUP-31", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-30", 1, "agent", rules.Recipient{Channel: "CGONE"}))
+	e.enqueue(esc("SUP-30", 2, "team lead", rules.Recipient{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-31", 1, "team lead", rules.Recipient{Channel: "C1"}))
 	rep := e.pass()
 	if rep.Sent != 1 || rep.Blocked != 1 || rep.Errors["channel_not_found"] != 1 {
 		t.Fatalf("first pass %+v", rep)
@@ -105,7 +106,7 @@ func TestInvalidAuthIsClear(t *testing.T) {
 	}
 	var logs bytes.Buffer
 	d := e.outboxWith(client, func(o *outbox.Options) { o.Owner = "x"; o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
-	e.enqueue(esc("SUP-32", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-32", 1, "team lead", rules.Recipient{Channel: "C1"}))
 	rep, err := d.RunOnce(context.Background())
 	if err != nil || rep.Blocked != 1 || rep.Errors["invalid_auth"] != 1 {
 		t.Fatalf("report %+v, %v", rep, err)
@@ -127,8 +128,8 @@ func TestNotInChannelIsClearAndKeepsRow(t *testing.T) {
 		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
 	e.sim.AddChannel("CPRIV", "vip-support", false)
-	e.enqueue(esc("SUP-33", 1, "team lead", outbox.Target{Channel: "CPRIV"}))
-	e.enqueue(esc("SUP-34", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-33", 1, "team lead", rules.Recipient{Channel: "CPRIV"}))
+	e.enqueue(esc("SUP-34", 1, "team lead", rules.Recipient{Channel: "C1"}))
 	rep := e.pass()
 	if rep.Sent != 1 || rep.Blocked != 1 || rep.Errors["not_in_channel"] != 1 {
 		t.Fatalf("report %+v", rep)
@@ -176,8 +177,8 @@ func assertLogLine(t *testing.T, logs string, parts ...string) {
 func TestAcceptThenDropExactlyOnce(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "chat.postMessage", Times: 2})
-	e.enqueue(esc("SUP-40", 1, "team lead", outbox.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-40", 2, "management", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-40", 1, "team lead", rules.Recipient{Channel: "C1"}))
+	e.enqueue(esc("SUP-40", 2, "management", rules.Recipient{Channel: "C1"}))
 	rep := e.pass()
 	if rep.Uncertain != 1 || rep.Sent != 0 {
 		t.Fatalf("first pass %+v", rep)
@@ -212,7 +213,7 @@ func TestAcceptThenDropExactlyOnce(t *testing.T) {
 func TestServerErrorRepostsAfterLooking(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "chat.postMessage"})
-	e.enqueue(esc("SUP-41", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-41", 1, "team lead", rules.Recipient{Channel: "C1"}))
 	sum := e.drain(5)
 	if sum.Uncertain != 1 || sum.Sent != 1 || sum.Reconciled != 0 {
 		t.Fatalf("report %+v", sum)
@@ -230,13 +231,13 @@ func TestGoalMetWhileUncertain(t *testing.T) {
 	e := newEnv(t, nil)
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "chat.postMessage", Channel: "C1"})
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "chat.postMessage", Channel: "CLEAD"})
-	e.enqueue(esc("SUP-42", 1, "team lead", outbox.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-43", 1, "team lead", outbox.Target{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-42", 1, "team lead", rules.Recipient{Channel: "C1"}))
+	e.enqueue(esc("SUP-43", 1, "team lead", rules.Recipient{Channel: "CLEAD"}))
 	if rep := e.pass(); rep.Uncertain != 2 {
 		t.Fatalf("first pass %+v", rep)
 	}
 	for _, issue := range []string{"SUP-42", "SUP-43"} {
-		if err := e.ob.GoalMet(ctx, e.clock.Now(), issue, "resolution", 1); err != nil {
+		if err := e.ob.GoalStopped(ctx, e.clock.Now(), issue, "resolution", 1, rules.Stop{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -264,7 +265,7 @@ func TestGoalMetWhileUncertain(t *testing.T) {
 func TestRowsReleasedBeforeLeaseExpires(t *testing.T) {
 	e := newEnv(t, func(o *outbox.Options) { o.Lease = 10 * time.Second })
 	for i := range 20 {
-		e.enqueue(esc(fmt.Sprintf("SUP-6%02d", i), 1, "team lead", outbox.Target{Channel: "C1"}))
+		e.enqueue(esc(fmt.Sprintf("SUP-6%02d", i), 1, "team lead", rules.Recipient{Channel: "C1"}))
 	}
 	rep := e.pass()
 	if rep.Sent == 0 || rep.Sent >= 20 || rep.Retried != 20-rep.Sent {

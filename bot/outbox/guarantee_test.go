@@ -14,6 +14,7 @@ import (
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // "No ladder waits forever": level 1's post is accepted by Slack but the
@@ -28,7 +29,7 @@ func TestUncertainSendBoundedThenBlocked(t *testing.T) {
 	e := newEnv(t, func(o *outbox.Options) { o.UncertainLimit = 20 * time.Minute; o.Metrics = m })
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "chat.postMessage", Channel: "C1"})
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "conversations.history", Channel: "C1", Times: 100000})
-	e.enqueue(esc("SUP-70", 1, "agent", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-70", 1, "agent", rules.Recipient{Channel: "C1"}))
 	if rep := e.pass(); rep.Uncertain != 1 {
 		t.Fatalf("first pass %+v", rep)
 	}
@@ -64,7 +65,7 @@ func TestUncertainSendBoundedThenBlocked(t *testing.T) {
 	}
 
 	// Level 2 falls due now: it goes out in this pass.
-	e.enqueue(esc("SUP-70", 2, "team lead", outbox.Target{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-70", 2, "team lead", rules.Recipient{Channel: "CLEAD"}))
 	if rep := e.pass(); rep.Sent != 1 {
 		t.Fatalf("level 2 pass %+v", rep)
 	}
@@ -83,8 +84,8 @@ func TestUncertainSendBoundedThenBlocked(t *testing.T) {
 func TestFreshDatabaseLooksBeforePosting(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil)
-	old := func(issue string, level int) outbox.Escalation {
-		x := esc(issue, level, "team lead", outbox.Target{Channel: "C1"})
+	old := func(issue string, level int) rules.Notice {
+		x := esc(issue, level, "team lead", rules.Recipient{Channel: "C1"})
 		x.Step = "breach/team_lead"
 		x.DueAt = start.Add(-3 * time.Hour)
 		return x
@@ -113,7 +114,7 @@ func TestFreshDatabaseLooksBeforePosting(t *testing.T) {
 	if h := e.ob.Horizon(); !h.Equal(e.clock.Now()) {
 		t.Fatalf("horizon of the new file %v, want its creation %v", h, e.clock.Now())
 	}
-	for _, x := range []outbox.Escalation{old("SUP-80", 1), old("SUP-81", 1)} {
+	for _, x := range []rules.Notice{old("SUP-80", 1), old("SUP-81", 1)} {
 		if _, err := e.ob.Escalate(ctx, e.clock.Now(), x); err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +124,7 @@ func TestFreshDatabaseLooksBeforePosting(t *testing.T) {
 		t.Fatalf("after the loss %+v: want SUP-80 found, SUP-81 posted", sum)
 	}
 	got := byKey(e.sim.Messages("C1"))
-	for _, k := range []string{outbox.Key("SUP-80", "resolution", 1, "breach/team_lead"), outbox.Key("SUP-81", "resolution", 1, "breach/team_lead")} {
+	for _, k := range []string{rules.NoticeKey("SUP-80", "resolution", 1, "breach/team_lead"), rules.NoticeKey("SUP-81", "resolution", 1, "breach/team_lead")} {
 		if len(got[k]) != 1 {
 			t.Errorf("%s posted %d times", k, len(got[k]))
 		}
@@ -147,19 +148,19 @@ func TestFreshDatabaseLooksBeforePosting(t *testing.T) {
 func TestStepIdentitySurvivesRenumbering(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil)
-	step := func(level int, trigger, rung string, ch string) outbox.Escalation {
-		x := esc("SUP-90", level, rung, outbox.Target{Channel: ch})
-		x.Step = outbox.StepID(trigger, strings.ReplaceAll(rung, " ", "_"))
+	step := func(level int, trigger, rung string, ch string) rules.Notice {
+		x := esc("SUP-90", level, rung, rules.Recipient{Channel: ch})
+		x.Step = rules.StepID(trigger, x.Rung)
 		return x
 	}
-	for _, x := range []outbox.Escalation{step(1, "75%", "agent", "C1"), step(2, "breach", "team lead", "CLEAD")} {
+	for _, x := range []rules.Notice{step(1, "75%", "agent", "C1"), step(2, "breach", "team lead", "CLEAD")} {
 		if _, err := e.ob.Escalate(ctx, e.clock.Now(), x); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.drain(5)
 	// A 50% step is inserted: breach is level 3 now, 75% level 2.
-	for _, x := range []outbox.Escalation{step(2, "75%", "agent", "C1"), step(3, "breach", "team lead", "CLEAD")} {
+	for _, x := range []rules.Notice{step(2, "75%", "agent", "C1"), step(3, "breach", "team lead", "CLEAD")} {
 		if ok, err := e.ob.Escalate(ctx, e.clock.Now(), x); err != nil || ok {
 			t.Fatalf("re-recorded %s after renumbering: %v %v", x.Step, ok, err)
 		}
@@ -174,10 +175,10 @@ func TestStepIdentitySurvivesRenumbering(t *testing.T) {
 func TestLegacyRowAdopted(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil)
-	e.enqueue(esc("SUP-91", 1, "team lead", outbox.Target{Channel: "C1"})) // Step "" -> "L1", as v1 rows are migrated
+	e.enqueue(esc("SUP-91", 1, "team lead", rules.Recipient{Channel: "C1"})) // Step "" -> "L1", as v1 rows are migrated
 	e.drain(3)
 	e.ob = e.outbox(nil) // the upgraded release opens the file
-	x := esc("SUP-91", 1, "team lead", outbox.Target{Channel: "C1"})
+	x := esc("SUP-91", 1, "team lead", rules.Recipient{Channel: "C1"})
 	x.Step = "breach/team_lead"
 	if ok, err := e.ob.Escalate(ctx, e.clock.Now(), x); err != nil || ok {
 		t.Fatalf("legacy row not adopted: inserted=%v err=%v", ok, err)
@@ -204,7 +205,7 @@ func TestWriterLease(t *testing.T) {
 	if held || err != nil || h.Owner != "first" {
 		t.Fatalf("second acquire while the first holds it: held=%v holder=%+v err=%v", held, h, err)
 	}
-	e.enqueue(esc("SUP-95", 1, "team lead", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-95", 1, "team lead", rules.Recipient{Channel: "C1"}))
 	if rep, err := second.RunOnce(ctx); err != nil || !rep.Standby || rep.Claimed != 0 {
 		t.Fatalf("standby pass %+v %v", rep, err)
 	}
@@ -251,7 +252,7 @@ func TestBlockedUncertainGivenUpAfterGoalMet(t *testing.T) {
 	e := newEnv(t, func(o *outbox.Options) { o.UncertainLimit = time.Minute })
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "chat.postMessage", Channel: "C1"})
 	e.sim.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "conversations.history", Channel: "C1", Times: 100000})
-	e.enqueue(esc("SUP-71", 1, "agent", outbox.Target{Channel: "C1"}))
+	e.enqueue(esc("SUP-71", 1, "agent", rules.Recipient{Channel: "C1"}))
 	for range 30 {
 		e.pass()
 		e.clock.Advance(time.Minute)
@@ -259,7 +260,7 @@ func TestBlockedUncertainGivenUpAfterGoalMet(t *testing.T) {
 	if r := e.row("SUP-71", 1); !r.Blocked {
 		t.Fatalf("not blocked: %+v", r)
 	}
-	if err := e.ob.GoalMet(ctx, e.clock.Now(), "SUP-71", "resolution", 1); err != nil {
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), "SUP-71", "resolution", 1, rules.Stop{}); err != nil {
 		t.Fatal(err)
 	}
 	for range 30 {

@@ -14,7 +14,12 @@ import (
 	"github.com/slabot/slabot/bot/store"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
+
+// The senders implement what the outbox declares it needs (they do not
+// import the outbox: the notice types are rules').
+var _ outbox.Sender = (*slackc.Sender)(nil)
 
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
@@ -130,19 +135,19 @@ func (e *env) outboxWith(client *slackc.Client, tweak func(*outbox.Options)) *ou
 // lkey is the key of a step recorded without a step identity (the tests'
 // esc): "L<level>".
 func lkey(issue, goal string, cycle, level int) string {
-	return outbox.Key(issue, goal, cycle, "L"+strconv.Itoa(level))
+	return rules.NoticeKey(issue, goal, cycle, "L"+strconv.Itoa(level))
 }
 
-func esc(issue string, level int, rung string, target outbox.Target) outbox.Escalation {
-	return outbox.Escalation{
+func esc(issue string, level int, rung string, target rules.Recipient) rules.Notice {
+	return rules.Notice{
 		IssueKey: issue, IssueURL: "https://acme.atlassian.net/browse/" + issue,
-		Goal: "resolution", Cycle: 1, Level: level, Rung: rung, Target: target,
+		Goal: "resolution", Cycle: 1, Level: level, Rung: rules.RungOfTitle(rung), Recipient: target,
 		Summary: "Checkout fails <for> EU & US", Customer: "Acme", Plan: "Gold", Priority: "High",
 		Deadline: start.Add(-2 * time.Hour), Remaining: -2*time.Hour - 5*time.Minute, AsOf: start, Status: "breached",
 	}
 }
 
-func (e *env) enqueue(x outbox.Escalation) {
+func (e *env) enqueue(x rules.Notice) {
 	e.t.Helper()
 	if ok, err := e.ob.Escalate(context.Background(), e.clock.Now(), x); err != nil || !ok {
 		e.t.Fatalf("enqueue %s L%d: inserted=%v err=%v", x.IssueKey, x.Level, ok, err)

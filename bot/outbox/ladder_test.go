@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // All three rungs post to the support channel: level 1 opens the message,
@@ -14,9 +15,9 @@ import (
 // outbox holds level 2 back until level 1 is in Slack.
 func TestLadderThreadRepliesInOrder(t *testing.T) {
 	e := newEnv(t, nil)
-	e.enqueue(esc("SUP-1", 3, "management", outbox.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-1", 2, "team lead", outbox.Target{Channel: "C1"}))
-	e.enqueue(esc("SUP-1", 1, "agent", outbox.Target{AssigneeEmail: "nobody@example.com", AssigneeName: "Nia Obi", FallbackChannel: "C1"}))
+	e.enqueue(esc("SUP-1", 3, "management", rules.Recipient{Channel: "C1"}))
+	e.enqueue(esc("SUP-1", 2, "team lead", rules.Recipient{Channel: "C1"}))
+	e.enqueue(esc("SUP-1", 1, "agent", rules.Recipient{AssigneeEmail: "nobody@example.com", AssigneeName: "Nia Obi", FallbackChannel: "C1"}))
 	rep := e.drain(10)
 	if rep.Sent != 3 || rep.Replies != 2 {
 		t.Fatalf("report %+v; want 3 sent, 2 replies", rep)
@@ -54,9 +55,9 @@ func TestLadderThreadRepliesInOrder(t *testing.T) {
 // say how far the escalation went.
 func TestLadderAcrossTargets(t *testing.T) {
 	e := newEnv(t, nil)
-	e.enqueue(esc("SUP-2", 1, "agent", outbox.Target{AssigneeEmail: "ana@example.com", FallbackChannel: "C1"}))
-	e.enqueue(esc("SUP-2", 2, "team lead", outbox.Target{Channel: "CLEAD"}))
-	e.enqueue(esc("SUP-2", 3, "management", outbox.Target{Channel: "CMGMT"}))
+	e.enqueue(esc("SUP-2", 1, "agent", rules.Recipient{AssigneeEmail: "ana@example.com", FallbackChannel: "C1"}))
+	e.enqueue(esc("SUP-2", 2, "team lead", rules.Recipient{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-2", 3, "management", rules.Recipient{Channel: "CMGMT"}))
 	rep := e.drain(10)
 	if rep.Sent != 3 || rep.Replies != 0 {
 		t.Fatalf("report %+v", rep)
@@ -88,11 +89,11 @@ func TestLadderAcrossTargets(t *testing.T) {
 func TestGoalMetAfterSendingUpdatesParent(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil)
-	e.enqueue(esc("SUP-3", 1, "team lead", outbox.Target{Channel: "CLEAD"}))
+	e.enqueue(esc("SUP-3", 1, "team lead", rules.Recipient{Channel: "CLEAD"}))
 	e.drain(5)
 	e.clock.Advance(10 * 60e9)
-	e.enqueue(esc("SUP-3", 2, "management", outbox.Target{Channel: "CLEAD"}))
-	if err := e.ob.GoalMet(ctx, e.clock.Now(), "SUP-3", "resolution", 1); err != nil {
+	e.enqueue(esc("SUP-3", 2, "management", rules.Recipient{Channel: "CLEAD"}))
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), "SUP-3", "resolution", 1, rules.Stop{}); err != nil {
 		t.Fatal(err)
 	}
 	rep := e.drain(5)
@@ -117,8 +118,8 @@ func TestGoalMetAfterSendingUpdatesParent(t *testing.T) {
 // The goal met before anything went out: nothing is sent at all.
 func TestGoalMetBeforeSendingCancels(t *testing.T) {
 	e := newEnv(t, nil)
-	e.enqueue(esc("SUP-4", 1, "team lead", outbox.Target{Channel: "CLEAD"}))
-	if err := e.ob.GoalMet(context.Background(), e.clock.Now(), "SUP-4", "resolution", 1); err != nil {
+	e.enqueue(esc("SUP-4", 1, "team lead", rules.Recipient{Channel: "CLEAD"}))
+	if err := e.ob.GoalStopped(context.Background(), e.clock.Now(), "SUP-4", "resolution", 1, rules.Stop{}); err != nil {
 		t.Fatal(err)
 	}
 	e.drain(3)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/store"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // Options tune an Outbox. Zero values are production defaults.
@@ -202,11 +204,11 @@ func (o *Outbox) channel(name string) string {
 
 // channelRoute is where a report or digest for channel goes: an id as it
 // is, a "#name" through the Sender (Resolve).
-func (o *Outbox) channelRoute(ctx context.Context, channel string) (Route, error) {
+func (o *Outbox) channelRoute(ctx context.Context, channel string) (rules.Route, error) {
 	if !strings.HasPrefix(channel, "#") {
-		return Route{Channel: channel}, nil
+		return rules.Route{Channel: channel}, nil
 	}
-	return o.sender.Resolve(ctx, Target{Channel: channel})
+	return o.sender.Resolve(ctx, rules.Recipient{Channel: channel})
 }
 
 // Escalate records a due step, unique per (issue, goal, cycle, step): call
@@ -216,17 +218,17 @@ func (o *Outbox) channelRoute(ctx context.Context, channel string) (Route, error
 // before it is posted.
 //
 // When the issue changed hands since the step fell due (e.Earlier is set),
-// a row still pending is re-pointed at e.Target: a reminder not sent yet
-// goes to whoever owns the issue now (see Escalation.Earlier).
-func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (inserted bool, err error) {
-	e.Target = o.targetIDs(e.Target)
+// a row still pending is re-pointed at e.Recipient: a reminder not sent yet
+// goes to whoever owns the issue now (see rules.Notice.Earlier).
+func (o *Outbox) Escalate(ctx context.Context, now time.Time, e rules.Notice) (inserted bool, err error) {
+	e.Recipient = o.targetIDs(e.Recipient)
 	for i := range e.Earlier {
 		e.Earlier[i] = o.targetIDs(e.Earlier[i])
 	}
 	if e.Step == "" {
 		e.Step = "L" + strconv.Itoa(e.Level)
 	}
-	if err := e.Validate(); err != nil {
+	if err := validateNotice(e); err != nil {
 		return false, err
 	}
 	p, err := encodeEscalation(e)
@@ -239,9 +241,9 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (ins
 	inserted, err = o.rows.enqueue(ctx, now, in)
 	if err == nil && !inserted && len(e.Earlier) > 0 {
 		var moved bool
-		if moved, err = o.rows.retarget(ctx, now, in, e.Target, e.Earlier); moved {
+		if moved, err = o.rows.retarget(ctx, now, in, e.Recipient, e.Earlier); moved {
 			o.log.Info("outbox: the issue changed hands before its step was sent: it goes to the new assignee",
-				"key", Key(e.IssueKey, e.Goal, e.Cycle, e.Step), "assignee", e.Target.AssigneeLabel())
+				"key", rules.NoticeKey(e.IssueKey, e.Goal, e.Cycle, e.Step), "assignee", e.Recipient.AssigneeLabel())
 		}
 	}
 	if inserted {
@@ -251,31 +253,36 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e Escalation) (ins
 		}
 		o.m.Steps.WithLabelValues(strconv.Itoa(e.Level), result).Inc()
 		if e.Skip != "" {
-			o.log.Info("outbox: step recorded as skipped", "key", Key(e.IssueKey, e.Goal, e.Cycle, e.Step), "reason", e.Skip)
+			o.log.Info("outbox: step recorded as skipped", "key", rules.NoticeKey(e.IssueKey, e.Goal, e.Cycle, e.Step), "reason", e.Skip)
 		}
 	}
 	return inserted, err
 }
 
 // targetIDs maps the channels of t as a policy names them to their ids.
-func (o *Outbox) targetIDs(t Target) Target {
+func (o *Outbox) targetIDs(t rules.Recipient) rules.Recipient {
 	t.Channel = o.channel(t.Channel)
 	t.FallbackChannel = o.channel(t.FallbackChannel)
 	return t
 }
 
-// GoalMet records that the goal's cycle stopped: unsent steps are
+// GoalStopped records that the goal's cycle stopped, and how (stop: the
+// clock's instant and met or breached, from rules): unsent steps are
 // cancelled (no ping), and parent messages already in Slack get their
-// status line rewritten at the next pass.
-func (o *Outbox) GoalMet(ctx context.Context, now time.Time, issueKey, goal string, cycle int) error {
-	_, err := o.rows.markGoalMet(ctx, now, issueKey, goal, cycle)
+// status line rewritten at the next pass, saying the outcome and the
+// instant the goal stopped. Only the first call for a cycle counts.
+func (o *Outbox) GoalStopped(ctx context.Context, now time.Time, issueKey, goal string, cycle int, stop rules.Stop) error {
+	if stop.IsZero() {
+		stop = rules.Stop{At: now, Outcome: rules.StateMet}
+	}
+	_, err := o.rows.markGoalMet(ctx, now, issueKey, goal, cycle, stop)
 	return err
 }
 
 // DeliverReport records a report to post, once per (project, period).
-func (o *Outbox) DeliverReport(ctx context.Context, now time.Time, r Report) error {
+func (o *Outbox) DeliverReport(ctx context.Context, now time.Time, r rules.ReportDelivery) error {
 	r.Channel = o.channel(r.Channel)
-	if err := r.Validate(); err != nil {
+	if err := validateReport(r); err != nil {
 		return err
 	}
 	p, err := encodeReport(r)

@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/slabot/slabot/bot/store"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // KindPage rows are pages to an on-call service (PagerDuty Events API v2):
@@ -17,71 +18,64 @@ import (
 // DedupKey, so a retry after an unknown outcome adds nothing.
 const KindPage Kind = "page"
 
-// Page actions.
-const (
-	PageTrigger = "trigger"
-	PageResolve = "resolve"
-)
-
-// Page is one event to send.
-type Page struct {
-	Action string `json:"action"` // trigger or resolve
-	// RoutingKey names the environment variable holding the routing key
-	// (the key itself is a secret and is never stored).
-	RoutingKey string `json:"routing_key_env"`
-	// DedupKey is the same for every event of one (issue, goal, cycle): a
-	// second paging step adds to the open alert, the resolve closes it.
-	DedupKey string `json:"dedup_key"`
-	Summary  string `json:"summary,omitempty"`
-	Source   string `json:"source,omitempty"`
-	Severity string `json:"severity,omitempty"` // critical, error, warning, info
-	Link     string `json:"link,omitempty"`
-	Issue    string `json:"issue"`
-	Goal     string `json:"goal"`
-	Cycle    int    `json:"cycle"`
-	Step     string `json:"step,omitempty"`  // the ladder step that paged
-	Level    int    `json:"level,omitempty"` // its ladder level
-	Rung     string `json:"rung,omitempty"`  // how a message names its rung
-	// Only: the step's rung pages instead of posting, so no message of
-	// the thread says it happened; once the trigger is sent the thread's
-	// parent messages are re-rendered to show it (Status.PagedLevel).
-	Only bool `json:"only,omitempty"`
-}
-
-// PageDedupKey is the dedup key of a goal cycle's alert.
-func PageDedupKey(issue, goal string, cycle int) string {
-	return "slabot/" + issue + "/" + goal + "/" + strconv.Itoa(cycle)
-}
-
 // Pager sends page events (connectors/pagerduty). Its errors are
 // classified like a Sender's (RetryIn, NeedsPerson ...).
 type Pager interface {
-	Send(ctx context.Context, p Page) error
+	Send(ctx context.Context, p rules.Page) error
 }
 
 const kindPageField = "page"
 
+// pageV2 is a rules.Page as stored in the version 2 envelope. Rung is
+// stored as a message names it ("team lead").
+type pageV2 struct {
+	Action     string `json:"action"`
+	RoutingKey string `json:"routing_key_env"`
+	DedupKey   string `json:"dedup_key"`
+	Summary    string `json:"summary,omitempty"`
+	Source     string `json:"source,omitempty"`
+	Severity   string `json:"severity,omitempty"`
+	Link       string `json:"link,omitempty"`
+	Issue      string `json:"issue"`
+	Goal       string `json:"goal"`
+	Cycle      int    `json:"cycle"`
+	Step       string `json:"step,omitempty"`
+	Level      int    `json:"level,omitempty"`
+	Rung       string `json:"rung,omitempty"`
+	Only       bool   `json:"only,omitempty"`
+}
+
 type pagePayload struct {
 	V    int    `json:"v"`
 	Kind string `json:"kind"`
-	Page Page   `json:"page"`
+	Page pageV2 `json:"page"`
+}
+
+func encodePage(p rules.Page) ([]byte, error) {
+	rung := ""
+	if p.Rung != "" {
+		rung = rules.RungTitle(p.Rung)
+	}
+	return json.Marshal(pagePayload{V: envelopeVersion, Kind: kindPageField, Page: pageV2{Action: p.Action, RoutingKey: p.RoutingKey,
+		DedupKey: p.DedupKey, Summary: p.Summary, Source: p.Source, Severity: p.Severity, Link: p.Link, Issue: p.Issue, Goal: p.Goal,
+		Cycle: p.Cycle, Step: p.Step, Level: p.Level, Rung: rung, Only: p.Only}})
 }
 
 // TriggerPage records a paging step once per (issue, goal, cycle, step).
-func (o *Outbox) TriggerPage(ctx context.Context, now time.Time, p Page) (inserted bool, err error) {
-	p.Action = PageTrigger
+func (o *Outbox) TriggerPage(ctx context.Context, now time.Time, p rules.Page) (inserted bool, err error) {
+	p.Action = rules.PageTrigger
 	if p.DedupKey == "" {
-		p.DedupKey = PageDedupKey(p.Issue, p.Goal, p.Cycle)
+		p.DedupKey = rules.PageDedupKey(p.Issue, p.Goal, p.Cycle)
 	}
 	if p.Issue == "" || p.Goal == "" || p.Step == "" || p.RoutingKey == "" || p.Summary == "" {
 		return false, fmt.Errorf("%w: page %+v lacks an issue, goal, step, routing key or summary", ErrInvalid, p)
 	}
-	b, err := json.Marshal(pagePayload{V: envelopeVersion, Kind: kindPageField, Page: p})
+	b, err := encodePage(p)
 	if err != nil {
 		return false, err
 	}
 	return o.rows.enqueue(ctx, now, intent{Kind: KindPage, Issue: p.Issue, Goal: p.Goal, Cycle: p.Cycle,
-		Step: PageTrigger + ":" + p.Step, Level: 1, Payload: b, DueAt: now})
+		Step: rules.PageTrigger + ":" + p.Step, Level: 1, Payload: b, DueAt: now})
 }
 
 // ResolvePages records the resolve of a goal cycle's alerts, once, and
@@ -112,7 +106,7 @@ func (o *Outbox) ResolvePages(ctx context.Context, now time.Time, issue, goal st
 	if err != nil {
 		return o.rows.db.Wrap("resolve pages", err)
 	}
-	var trig []Page
+	var trig []rules.Page
 	seen := map[string]bool{}
 	for rs.Next() {
 		var b []byte
@@ -136,12 +130,12 @@ func (o *Outbox) ResolvePages(ctx context.Context, now time.Time, issue, goal st
 		return o.rows.db.Wrap("resolve pages", err)
 	}
 	for i, p := range trig {
-		step := PageResolve
+		step := rules.PageResolve
 		if i > 0 {
 			step += ":" + p.RoutingKey
 		}
-		p.Action, p.Step = PageResolve, ""
-		b, err := json.Marshal(pagePayload{V: envelopeVersion, Kind: kindPageField, Page: p})
+		p.Action, p.Step = rules.PageResolve, ""
+		b, err := encodePage(p)
 		if err != nil {
 			return err
 		}
@@ -153,26 +147,32 @@ func (o *Outbox) ResolvePages(ctx context.Context, now time.Time, issue, goal st
 	return nil
 }
 
-func decodePage(b []byte) (Page, error) {
+func decodePage(b []byte) (rules.Page, error) {
 	var p pagePayload
 	if err := json.Unmarshal(b, &p); err != nil {
-		return Page{}, fmt.Errorf("stored page is not valid JSON: %w", err)
+		return rules.Page{}, fmt.Errorf("stored page is not valid JSON: %w", err)
 	}
 	if p.V != envelopeVersion || p.Kind != kindPageField {
-		return Page{}, fmt.Errorf("stored payload is %q v%d, not a page", p.Kind, p.V)
+		return rules.Page{}, fmt.Errorf("stored payload is %q v%d, not a page", p.Kind, p.V)
 	}
-	return p.Page, nil
+	g := p.Page
+	var rung rules.Rung
+	if g.Rung != "" {
+		rung = rules.RungOfTitle(g.Rung)
+	}
+	return rules.Page{Action: g.Action, RoutingKey: g.RoutingKey, DedupKey: g.DedupKey, Summary: g.Summary, Source: g.Source,
+		Severity: g.Severity, Link: g.Link, Issue: g.Issue, Goal: g.Goal, Cycle: g.Cycle, Step: g.Step, Level: g.Level, Rung: rung, Only: g.Only}, nil
 }
 
 // sendPage delivers one claimed page row through the Pager.
 func (o *Outbox) sendPage(ctx context.Context, rep *pass, r Row) {
 	p, err := decodePage(r.Payload)
 	if err != nil {
-		o.fail(ctx, rep, r, Route{}, "", err, true)
+		o.fail(ctx, rep, r, rules.Route{}, "", err, true)
 		return
 	}
 	if o.opt.Pager == nil {
-		o.fail(ctx, rep, r, Route{}, "", errNoPager, false)
+		o.fail(ctx, rep, r, rules.Route{}, "", errNoPager, false)
 		return
 	}
 	if !o.lease.holds(o.opt.Clock.Now()) {
@@ -180,7 +180,7 @@ func (o *Outbox) sendPage(ctx context.Context, rep *pass, r Row) {
 		return
 	}
 	if err := o.opt.Pager.Send(ctx, p); err != nil {
-		o.fail(ctx, rep, r, Route{}, "", err, false)
+		o.fail(ctx, rep, r, rules.Route{}, "", err, false)
 		return
 	}
 	o.recordSent(ctx, rep, r, "pagerduty", p.DedupKey+"#"+p.Action, "")
@@ -203,13 +203,13 @@ func shownInThread(r Row) bool {
 		return false
 	}
 	p, err := decodePage(r.Payload)
-	return err == nil && p.Action == PageTrigger && p.Only
+	return err == nil && p.Action == rules.PageTrigger && p.Only
 }
 
 // threadPages adds to st the highest ladder level of the goal cycle that
 // paged on-call (sent triggers), so a thread whose later step only pages
 // says so. A row it cannot read is left out: the status line is display.
-func (o *Outbox) threadPages(ctx context.Context, issue, goal string, cycle int, st *Status) {
+func (o *Outbox) threadPages(ctx context.Context, issue, goal string, cycle int, st *rules.ThreadStatus) {
 	rs, err := o.rows.db.Query(ctx, nil, `SELECT payload, sent_at FROM outbox WHERE kind = 'page' AND issue = ? AND goal = ? AND cycle = ?
 		AND step LIKE 'trigger:%' AND state = 'sent'`, issue, goal, cycle)
 	if err != nil {

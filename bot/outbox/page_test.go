@@ -7,7 +7,10 @@ import (
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/pagerduty"
 	"github.com/slabot/slabot/connectors/pagerduty/pdsim"
+	"github.com/slabot/slabot/rules"
 )
+
+var _ outbox.Pager = (*pagerduty.Pager)(nil)
 
 // Two rungs that page different PagerDuty services (the team lead's
 // rota, and a management rung that only pages its own on-call): each
@@ -22,7 +25,7 @@ func TestResolvePagesEveryService(t *testing.T) {
 		o.Pager = pagerduty.New(pd.URL, map[string]string{"SLABOT_PD_LEADS": leadKey, "SLABOT_PD_MGMT": mgmtKey}, 0)
 	})
 	ctx := context.Background()
-	for _, p := range []outbox.Page{
+	for _, p := range []rules.Page{
 		{RoutingKey: "SLABOT_PD_LEADS", Step: "breach/team_lead", Level: 2, Rung: "team lead"},
 		{RoutingKey: "SLABOT_PD_MGMT", Step: "breach+2h/management", Level: 3, Rung: "management", Only: true},
 		{RoutingKey: "SLABOT_PD_LEADS", Step: "breach+4h/team_lead", Level: 4, Rung: "team lead"},
@@ -68,7 +71,7 @@ func TestGoalMetBeforeTheTriggerWasAcceptedPagesNobody(t *testing.T) {
 		o.Pager = pagerduty.New(pd.URL, map[string]string{"SLABOT_PD_LEADS": key}, 0)
 	})
 	ctx := context.Background()
-	p := outbox.Page{RoutingKey: "SLABOT_PD_LEADS", Step: "breach/team_lead", Level: 2, Rung: "team lead",
+	p := rules.Page{RoutingKey: "SLABOT_PD_LEADS", Step: "breach/team_lead", Level: 2, Rung: "team lead",
 		Issue: "SUP-1", Goal: "resolution", Cycle: 1, Summary: "SUP-1 breached resolution", Source: "slabot/Support", Severity: "critical"}
 	if _, err := e.ob.TriggerPage(ctx, e.clock.Now(), p); err != nil {
 		t.Fatal(err)

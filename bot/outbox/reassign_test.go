@@ -10,16 +10,17 @@ import (
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 var (
-	ana = outbox.Target{AssigneeAccountID: "acc-ana", AssigneeEmail: "ana@example.com", AssigneeName: "Ana Ruiz", FallbackChannel: "C1"}
-	bob = outbox.Target{AssigneeAccountID: "acc-bob", AssigneeEmail: "bob@example.com", AssigneeName: "Bob Stone", FallbackChannel: "C1"}
+	ana = rules.Recipient{AssigneeAccountID: "acc-ana", AssigneeEmail: "ana@example.com", AssigneeName: "Ana Ruiz", FallbackChannel: "C1"}
+	bob = rules.Recipient{AssigneeAccountID: "acc-bob", AssigneeEmail: "bob@example.com", AssigneeName: "Bob Stone", FallbackChannel: "C1"}
 )
 
 // agentStep is the agent rung's 75% reminder of issue, due at due, for
 // target, the issue having been held by earlier since.
-func agentStep(issue string, due time.Time, target outbox.Target, earlier ...outbox.Target) outbox.Escalation {
+func agentStep(issue string, due time.Time, target rules.Recipient, earlier ...rules.Recipient) rules.Notice {
 	x := esc(issue, 1, "agent", target)
 	x.Step, x.DueAt, x.Earlier = "75%/agent", due, earlier
 	return x
@@ -45,7 +46,7 @@ func TestUnsentStepFollowsTheAssignee(t *testing.T) {
 	e.drain(10)
 	anaDM, _ := e.sim.DMChannel("UANA")
 	bobDM, _ := e.sim.DMChannel("UBOB")
-	key := outbox.Key("SUP-90", "resolution", 1, "75%/agent")
+	key := rules.NoticeKey("SUP-90", "resolution", 1, "75%/agent")
 	if r, _ := e.ob.Get(ctx, key); r.State != outbox.StateSent || r.Channel != bobDM || bobDM == "" {
 		t.Errorf("row %s in %q, want sent to Bob's DM %q", r.State, r.Channel, bobDM)
 	}
@@ -99,7 +100,7 @@ func TestLostDatabaseLooksInThePreviousAssigneesDM(t *testing.T) {
 	t.Cleanup(func() { _ = st.Close() })
 	e.store = st
 	e.ob = e.outbox(nil)
-	for _, x := range []outbox.Escalation{agentStep("SUP-91", due, bob, ana), agentStep("SUP-92", due.Add(time.Hour), bob, ana)} {
+	for _, x := range []rules.Notice{agentStep("SUP-91", due, bob, ana), agentStep("SUP-92", due.Add(time.Hour), bob, ana)} {
 		if ok, err := e.ob.Escalate(ctx, e.clock.Now(), x); err != nil || !ok {
 			t.Fatalf("Escalate %s: inserted=%v err=%v", x.IssueKey, ok, err)
 		}
@@ -111,8 +112,8 @@ func TestLostDatabaseLooksInThePreviousAssigneesDM(t *testing.T) {
 	bobDM, _ := e.sim.DMChannel("UBOB")
 	got := byKey(e.sim.AllMessages())
 	for k, want := range map[string]string{
-		outbox.Key("SUP-91", "resolution", 1, "75%/agent"): anaDM,
-		outbox.Key("SUP-92", "resolution", 1, "75%/agent"): bobDM,
+		rules.NoticeKey("SUP-91", "resolution", 1, "75%/agent"): anaDM,
+		rules.NoticeKey("SUP-92", "resolution", 1, "75%/agent"): bobDM,
 	} {
 		if ms := got[k]; len(ms) != 1 || ms[0].Channel != want {
 			t.Errorf("%s: %d messages (first in %v), want one in %s", k, len(ms), channels(ms), want)

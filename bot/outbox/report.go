@@ -2,7 +2,12 @@ package outbox
 
 import (
 	"context"
+	"errors"
 )
+
+// errShareNotLanded: an uncertain upload's share is not in the channel
+// yet, which does not yet mean it was never shared.
+var errShareNotLanded = errors.New("the report's file is not shared in the channel yet (Slack shares uploads asynchronously): looking again before uploading it again")
 
 // sendFile delivers a claimed report row: settle an uncertain earlier
 // upload by looking for the file name in the channel's history, then
@@ -35,6 +40,14 @@ func (o *Outbox) sendFile(ctx context.Context, rep *pass, j job) {
 			o.recordSent(ctx, rep, r, where, ts, "")
 			rep.add(func(x *Pass) { x.Reconciled++ })
 			o.log.Info("outbox: uncertain report upload found in Slack, recorded without uploading again", "key", r.Key, "channel", where, "ts", ts)
+			return
+		}
+		// Slack shares a completed upload asynchronously (after its scans
+		// of the file; how long that takes is not documented): a share not
+		// in the channel yet may still land. Keep looking until the
+		// uncertain limit since the first attempt, then upload again.
+		if since := r.FirstAttemptAt; !since.IsZero() && o.opt.Clock.Now().Sub(since) < o.opt.UncertainLimit {
+			o.failUncertain(ctx, rep, r, where, "", errShareNotLanded)
 			return
 		}
 		r.Uncertain = false

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/store"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // A simulated year: every day an issue escalates (three steps, payloads
@@ -60,9 +62,9 @@ func simulateYear(t testing.TB, issuesPerDay int) (rows int, size int64) {
 		for i := range issuesPerDay {
 			issue := fmt.Sprintf("SUP-%d", day*issuesPerDay+i)
 			for lvl := 1; lvl <= steps; lvl++ {
-				p, err := encodeEscalation(Escalation{IssueKey: issue, IssueURL: "https://acme.atlassian.net/browse/" + issue,
-					Goal: "resolution", Cycle: 1, Step: fmt.Sprintf("s%d", lvl), Level: lvl, Rung: "team lead",
-					Target: Target{Channel: "C1"}, Summary: strings.Repeat("Checkout fails for EU customers ", 8),
+				p, err := encodeEscalation(rules.Notice{IssueKey: issue, IssueURL: "https://acme.atlassian.net/browse/" + issue,
+					Goal: "resolution", Cycle: 1, Step: fmt.Sprintf("s%d", lvl), Level: lvl, Rung: rules.RungTeamLead,
+					Recipient: rules.Recipient{Channel: "C1"}, Summary: strings.Repeat("Checkout fails for EU customers ", 8),
 					Customer: "Acme Corporation", Plan: "Gold", Priority: "High", Deadline: now, AsOf: now, Status: "breached", DueAt: now})
 				if err != nil {
 					t.Fatal(err)
@@ -96,7 +98,7 @@ func simulateYear(t testing.TB, issuesPerDay int) (rows int, size int64) {
 		// Yesterday's goals are met; the parents' status lines updated.
 		for i := range issuesPerDay {
 			issue := fmt.Sprintf("SUP-%d", (day-1)*issuesPerDay+i)
-			if _, err := o.rows.markGoalMet(ctx, now, issue, "resolution", 1); err != nil {
+			if _, err := o.rows.markGoalMet(ctx, now, issue, "resolution", 1, rules.Stop{}); err != nil {
 				t.Fatal(err)
 			}
 		}

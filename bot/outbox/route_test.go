@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // The agent rung resolves by the configured mapping first (Jira accountId,
@@ -12,15 +13,15 @@ import (
 // support channel with the assignee's name written out.
 func TestAgentResolution(t *testing.T) {
 	e := newEnvDir(t, map[string]string{"acc-bob": "UBOB", "Ana.Alias@Example.com": "UANA"}, nil)
-	agent := func(issue string, tg outbox.Target) {
+	agent := func(issue string, tg rules.Recipient) {
 		tg.FallbackChannel = "C1"
 		e.enqueue(esc(issue, 1, "agent", tg))
 	}
-	agent("SUP-10", outbox.Target{AssigneeAccountID: "acc-bob", AssigneeEmail: "someone-else@example.com"}) // mapping by accountId
-	agent("SUP-11", outbox.Target{AssigneeAccountID: "acc-x", AssigneeEmail: "ana.alias@example.com"})      // mapping by e-mail
-	agent("SUP-12", outbox.Target{AssigneeAccountID: "acc-ana", AssigneeEmail: "ana@example.com"})          // lookup
-	agent("SUP-13", outbox.Target{AssigneeAccountID: "acc-ana", AssigneeEmail: "ANA@example.com"})          // lookup, cached
-	agent("SUP-14", outbox.Target{AssigneeAccountID: "acc-zoe", AssigneeEmail: "zoe@example.com", AssigneeName: "Zoe Park"})
+	agent("SUP-10", rules.Recipient{AssigneeAccountID: "acc-bob", AssigneeEmail: "someone-else@example.com"}) // mapping by accountId
+	agent("SUP-11", rules.Recipient{AssigneeAccountID: "acc-x", AssigneeEmail: "ana.alias@example.com"})      // mapping by e-mail
+	agent("SUP-12", rules.Recipient{AssigneeAccountID: "acc-ana", AssigneeEmail: "ana@example.com"})          // lookup
+	agent("SUP-13", rules.Recipient{AssigneeAccountID: "acc-ana", AssigneeEmail: "ANA@example.com"})          // lookup, cached
+	agent("SUP-14", rules.Recipient{AssigneeAccountID: "acc-zoe", AssigneeEmail: "zoe@example.com", AssigneeName: "Zoe Park"})
 	e.drain(5)
 
 	bobDM, _ := e.sim.DMChannel("UBOB")
@@ -47,7 +48,7 @@ func TestAgentResolution(t *testing.T) {
 // A mapping to a deactivated user does not swallow the escalation.
 func TestDMFailureFallsBack(t *testing.T) {
 	e := newEnvDir(t, map[string]string{"acc-gone": "UGONE"}, nil)
-	e.enqueue(esc("SUP-15", 1, "agent", outbox.Target{AssigneeAccountID: "acc-gone", AssigneeName: "Gus", FallbackChannel: "C1"}))
+	e.enqueue(esc("SUP-15", 1, "agent", rules.Recipient{AssigneeAccountID: "acc-gone", AssigneeName: "Gus", FallbackChannel: "C1"}))
 	e.drain(5)
 	m := e.sim.Messages("C1")
 	if len(m) != 1 || !strings.Contains(string(m[0].Blocks), "Could not message the assignee Gus (Slack user UGONE: user_not_found)") {

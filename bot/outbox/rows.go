@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/store"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // Kind says what a row delivers.
@@ -32,7 +34,7 @@ const (
 // Row is one stored delivery. Times are UTC, zero when unset.
 type Row struct {
 	ID    int64
-	Key   string // travels with the Slack message as metadata; see Key
+	Key   string // travels with the Slack message as metadata; see rules.NoticeKey
 	Kind  Kind
 	Issue string // the issue key; a report's project key
 	Goal  string // the goal's name; a report's period
@@ -59,7 +61,11 @@ type Row struct {
 	NextAttemptAt  time.Time
 	LeaseUntil     time.Time
 	SentAt         time.Time
-	MetAt          time.Time // the goal was met (for every row of the thread)
+	MetAt          time.Time // when the outbox learned the goal stopped (for every row of the thread)
+	// Stop is how the goal stopped (set with MetAt): the clock's instant
+	// and met or breached. A row written before stops were recorded reads
+	// as it always did: met, at MetAt.
+	Stop rules.Stop
 
 	// UpdateGen > ShownGen means this sent parent message shows a stale
 	// status line and needs a chat.update.
@@ -92,22 +98,8 @@ type failure struct {
 	ThreadTS  string
 }
 
-// Key is the key of one escalation step. It is stable across releases and
-// policy edits: it is written into the Slack message's metadata and looked
-// for when an uncertain send is reconciled or the database was lost.
-func Key(issue, goal string, cycle int, step string) string {
-	return fmt.Sprintf("%s|%s|%d|%s", issue, goal, cycle, step)
-}
-
 // ReportKey is the key of a product's report of one period.
 func ReportKey(project, period string) string { return "report|" + project + "|" + period }
-
-// StepID names a ladder step by what it is: its trigger as the policy
-// writes it (spaces removed) and its rung. Inserting, removing or
-// reordering other steps does not change it.
-func StepID(trigger, rung string) string {
-	return strings.ReplaceAll(trigger, " ", "") + "/" + rung
-}
 
 // rows is the outbox table on the store's handle.
 type rows struct {
@@ -119,20 +111,22 @@ type rows struct {
 
 const rowColumns = `id, key, kind, issue, goal, cycle, step, level, payload, state, attempts, uncertain, blocked,
 	owner, channel, ts, thread_ts, last_error, created_at, due_at, first_attempt_at, next_attempt_at,
-	lease_until, sent_at, met_at, update_gen, shown_gen`
+	lease_until, sent_at, met_at, update_gen, shown_gen, stopped_at, stop_outcome, stop_over_ms`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanRow(sc scanner) (Row, error) {
 	var r Row
 	var kind string
-	var created, due, first, next, lease, sent, met int64
+	var created, due, first, next, lease, sent, met, stopped, over int64
+	var outcome string
 	err := sc.Scan(&r.ID, &r.Key, &kind, &r.Issue, &r.Goal, &r.Cycle, &r.Step, &r.Level, &r.Payload, &r.State,
 		&r.Attempts, &r.Uncertain, &r.Blocked, &r.Owner, &r.Channel, &r.TS, &r.ThreadTS, &r.LastError,
-		&created, &due, &first, &next, &lease, &sent, &met, &r.UpdateGen, &r.ShownGen)
+		&created, &due, &first, &next, &lease, &sent, &met, &r.UpdateGen, &r.ShownGen, &stopped, &outcome, &over)
 	r.Kind = Kind(kind)
 	r.CreatedAt, r.DueAt, r.FirstAttemptAt, r.NextAttemptAt = store.FromMS(created), store.FromMS(due), store.FromMS(first), store.FromMS(next)
 	r.LeaseUntil, r.SentAt, r.MetAt = store.FromMS(lease), store.FromMS(sent), store.FromMS(met)
+	r.Stop = storedStop(r.MetAt, stopped, outcome, over)
 	return r, err
 }
 
@@ -171,7 +165,7 @@ func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted b
 	if in.Payload == nil {
 		in.Payload = []byte{}
 	}
-	key := Key(in.Issue, in.Goal, in.Cycle, in.Step)
+	key := rules.NoticeKey(in.Issue, in.Goal, in.Cycle, in.Step)
 	switch in.Kind {
 	case KindReport:
 		key = ReportKey(in.Issue, in.Goal)
@@ -186,10 +180,13 @@ func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted b
 		}
 	}
 	res, err := s.db.Exec(ctx, nil, `
-INSERT INTO outbox (key, kind, issue, goal, cycle, step, level, payload, state, uncertain, last_error, created_at, updated_at, due_at, next_attempt_at, met_at)
+INSERT INTO outbox (key, kind, issue, goal, cycle, step, level, payload, state, uncertain, last_error, created_at, updated_at, due_at, next_attempt_at, met_at,
+	stopped_at, stop_outcome, stop_over_ms)
 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
-       CASE WHEN m.met > 0 OR ?12 != '' THEN 'cancelled' ELSE 'pending' END, ?9, ?12, ?10, ?10, ?13, ?11, m.met
-FROM (SELECT COALESCE(MAX(met_at), 0) AS met FROM outbox WHERE kind = ?2 AND issue = ?3 AND goal = ?4 AND cycle = ?5) AS m
+       CASE WHEN m.met > 0 OR ?12 != '' THEN 'cancelled' ELSE 'pending' END, ?9, ?12, ?10, ?10, ?13, ?11, m.met, m.stopped, m.outcome, m.over
+FROM (SELECT COALESCE(MAX(met_at), 0) AS met, COALESCE(MAX(stopped_at), 0) AS stopped, COALESCE(MAX(stop_outcome), '') AS outcome,
+		COALESCE(MAX(stop_over_ms), 0) AS over
+	FROM outbox WHERE kind = ?2 AND issue = ?3 AND goal = ?4 AND cycle = ?5) AS m
 WHERE true
 ON CONFLICT DO NOTHING`,
 		key, string(in.Kind), in.Issue, in.Goal, in.Cycle, in.Step, in.Level, in.Payload, in.Uncertain,
@@ -202,12 +199,12 @@ ON CONFLICT DO NOTHING`,
 }
 
 // retarget points the pending escalation row of in at t and adds earlier
-// to the places it may have gone (Escalation.Earlier), when that changes
+// to the places it may have gone (rules.Notice.Earlier), when that changes
 // anything; moved reports whether it did. A row being sent, sent or
 // cancelled is left as it is: its message exists, is on its way, or will
 // never be. The update is conditional on the payload read, so a
 // dispatcher claiming the row in between wins.
-func (s rows) retarget(ctx context.Context, now time.Time, in intent, t Target, earlier []Target) (moved bool, err error) {
+func (s rows) retarget(ctx context.Context, now time.Time, in intent, t rules.Recipient, earlier []rules.Recipient) (moved bool, err error) {
 	var id int64
 	var payload []byte
 	err = s.db.QueryRow(ctx, nil, `SELECT id, payload FROM outbox WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND step = ? AND state = 'pending'`,
@@ -222,20 +219,20 @@ func (s rows) retarget(ctx context.Context, now time.Time, in intent, t Target, 
 	if err != nil {
 		return false, nil // the dispatcher blocks it and says why
 	}
-	was := e.Target
-	all := append([]Target(nil), e.Earlier...)
+	was := e.Recipient
+	all := append([]rules.Recipient(nil), e.Earlier...)
 	for _, x := range earlier {
-		if i := slices.IndexFunc(all, x.samePlace); i >= 0 {
+		if i := slices.IndexFunc(all, func(u rules.Recipient) bool { return samePlace(x, u) }); i >= 0 {
 			all[i] = x // the newer description (an e-mail learned since)
 		} else {
 			all = append(all, x)
 		}
 	}
-	all = slices.DeleteFunc(all, t.samePlace)
+	all = slices.DeleteFunc(all, func(u rules.Recipient) bool { return samePlace(t, u) })
 	if was == t && slices.Equal(all, e.Earlier) {
 		return false, nil
 	}
-	e.Target, e.Earlier = t, all
+	e.Recipient, e.Earlier = t, all
 	p, err := encodeEscalation(e)
 	if err != nil {
 		return false, s.db.Fail("retarget", nil, err)
@@ -246,7 +243,7 @@ func (s rows) retarget(ctx context.Context, now time.Time, in intent, t Target, 
 		return false, s.db.Wrap("retarget", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1 && !was.samePlace(t), s.db.Wrap("retarget", err)
+	return n == 1 && !samePlace(was, t), s.db.Wrap("retarget", err)
 }
 
 // claimDue leases up to limit rows that are due at now to owner until
@@ -300,10 +297,10 @@ const (
 		WHERE id = ?`
 	qFlagParents = `UPDATE outbox SET update_gen = update_gen + 1, updated_at = ?
 		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND id != ? AND state = 'sent' AND thread_ts = ''`
-	qGoalMet = `UPDATE outbox SET met_at = ?, updated_at = ?,
+	qGoalMet = `UPDATE outbox SET met_at = ?, updated_at = ?, stopped_at = ?, stop_outcome = ?, stop_over_ms = ?,
 		update_gen = CASE WHEN state = 'sent' AND thread_ts = '' THEN update_gen + 1 ELSE update_gen END
 		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND met_at = 0`
-	qCancelUnsent = `UPDATE outbox SET state = 'cancelled', last_error = 'goal met before sending', updated_at = ?
+	qCancelUnsent = `UPDATE outbox SET state = 'cancelled', last_error = 'goal stopped before sending', updated_at = ?
 		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND state = 'pending' AND uncertain = 0`
 )
 
@@ -395,13 +392,13 @@ func (s rows) checkLease(op string, res sql.Result, err error, id int64) error {
 // dispatcher settles them). Sent parent messages are marked for a
 // status-line update. It returns how many rows it cancelled; calling it
 // again is harmless.
-func (s rows) markGoalMet(ctx context.Context, now time.Time, issue, goal string, cycle int) (cancelled int, err error) {
+func (s rows) markGoalMet(ctx context.Context, now time.Time, issue, goal string, cycle int, stop rules.Stop) (cancelled int, err error) {
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return 0, s.db.Wrap("mark goal met", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	res, err := s.db.Exec(ctx, tx, qGoalMet, ms(now), ms(now), issue, goal, cycle)
+	res, err := s.db.Exec(ctx, tx, qGoalMet, ms(now), ms(now), ms(stop.At), string(stop.Outcome), stop.Over.Milliseconds(), issue, goal, cycle)
 	if err != nil {
 		return 0, s.db.Wrap("mark goal met", err)
 	}
@@ -414,6 +411,23 @@ func (s rows) markGoalMet(ctx context.Context, now time.Time, issue, goal string
 	}
 	n, _ := res.RowsAffected()
 	return int(n), s.db.Wrap("mark goal met", tx.Commit())
+}
+
+// storedStop is how a row says its goal stopped: the recorded instant and
+// outcome, or, for a row written before they were recorded, "met" at
+// met_at, as that release showed it.
+func storedStop(met time.Time, stopped int64, outcome string, overMS int64) rules.Stop {
+	if met.IsZero() {
+		return rules.Stop{}
+	}
+	st := rules.Stop{At: store.FromMS(stopped), Outcome: rules.GoalState(outcome), Over: time.Duration(overMS) * time.Millisecond}
+	if st.At.IsZero() {
+		st.At = met
+	}
+	if st.Outcome == "" {
+		st.Outcome = rules.StateMet
+	}
+	return st
 }
 
 // thread returns every escalation row of one (issue, goal, cycle), in

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/store"
+
+	"github.com/slabot/slabot/rules"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -98,7 +100,7 @@ func TestClaimRespectsLadderOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := keys(rows); len(got) != 2 || got[0] != Key("SUP-1", "resolution", 1, "L1") || got[1] != Key("SUP-2", "resolution", 1, "L1") {
+	if got := keys(rows); len(got) != 2 || got[0] != rules.NoticeKey("SUP-1", "resolution", 1, "L1") || got[1] != rules.NoticeKey("SUP-2", "resolution", 1, "L1") {
 		t.Fatalf("claimed %v; want the two level-1 rows", got)
 	}
 	if rows[0].State != StateSending || rows[0].Owner != "a" || rows[0].Attempts != 1 || rows[0].Uncertain {
@@ -111,7 +113,7 @@ func TestClaimRespectsLadderOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	next, _ := s.claimDue(ctx, t0, "b", time.Minute, 10)
-	if got := keys(next); len(got) != 1 || got[0] != Key("SUP-1", "resolution", 1, "L2") {
+	if got := keys(next); len(got) != 1 || got[0] != rules.NoticeKey("SUP-1", "resolution", 1, "L2") {
 		t.Fatalf("after level 1 sent, claimed %v; want level 2", got)
 	}
 }
@@ -129,10 +131,10 @@ func TestBlockedLevelDoesNotHoldBackNext(t *testing.T) {
 		t.Fatal(err)
 	}
 	next, _ := s.claimDue(ctx, t0, "a", time.Minute, 10)
-	if got := keys(next); len(got) != 1 || got[0] != Key("SUP-1", "resolution", 1, "L2") {
+	if got := keys(next); len(got) != 1 || got[0] != rules.NoticeKey("SUP-1", "resolution", 1, "L2") {
 		t.Fatalf("claimed %v; want level 2", got)
 	}
-	r, _ := s.get(ctx, Key("SUP-1", "resolution", 1, "L1"))
+	r, _ := s.get(ctx, rules.NoticeKey("SUP-1", "resolution", 1, "L1"))
 	if r.State != StatePending || !r.Blocked || r.LastError != "channel_not_found" || !r.NextAttemptAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("blocked row = %+v", r)
 	}
@@ -194,11 +196,11 @@ func TestGoalMetCancelsUnsentAndFlagsParents(t *testing.T) {
 	if err := s.markSent(ctx, t0, rows[0].ID, "C1", "1.1", ""); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.markGoalMet(ctx, t0.Add(time.Minute), "SUP-1", "resolution", 1)
+	n, err := s.markGoalMet(ctx, t0.Add(time.Minute), "SUP-1", "resolution", 1, rules.Stop{})
 	if err != nil || n != 2 {
 		t.Fatalf("MarkGoalMet = %d, %v; want 2 cancelled", n, err)
 	}
-	if n, _ := s.markGoalMet(ctx, t0.Add(2*time.Minute), "SUP-1", "resolution", 1); n != 0 {
+	if n, _ := s.markGoalMet(ctx, t0.Add(2*time.Minute), "SUP-1", "resolution", 1, rules.Stop{}); n != 0 {
 		t.Fatalf("second MarkGoalMet cancelled %d", n)
 	}
 	thread, _ := s.thread(ctx, "SUP-1", "resolution", 1)
@@ -228,7 +230,7 @@ func TestGoalMetCancelsUnsentAndFlagsParents(t *testing.T) {
 	}
 	// An intent arriving for a met thread is kept as a record, cancelled.
 	mustEnqueue(t, s, t0, step("SUP-1", 4))
-	if r, _ := s.get(ctx, Key("SUP-1", "resolution", 1, "L4")); r.State != StateCancelled {
+	if r, _ := s.get(ctx, rules.NoticeKey("SUP-1", "resolution", 1, "L4")); r.State != StateCancelled {
 		t.Fatalf("late intent state = %s", r.State)
 	}
 	c, _ := o.Counts(ctx)
@@ -251,7 +253,7 @@ func TestGoalMetKeepsUncertainAndInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, issue := range []string{"SUP-1", "SUP-2"} {
-		if _, err := s.markGoalMet(ctx, t0, issue, "resolution", 1); err != nil {
+		if _, err := s.markGoalMet(ctx, t0, issue, "resolution", 1, rules.Stop{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -322,5 +324,40 @@ func TestOldestPending(t *testing.T) {
 	_ = s.markSent(ctx, t0, rows[0].ID, "C1", "1.1", "")
 	if got, _, _ := o.OldestPending(ctx); !got.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("oldest after send = %v", got)
+	}
+}
+
+// A stop is stored with its instant and outcome (a goal answered after its
+// deadline is breached, at the answer's time, not when the outbox heard of
+// it), and a row the outbox marked before outcomes were recorded (met_at
+// set, no outcome) reads as it did then: met, at met_at. A step recorded
+// after the stop inherits it.
+func TestGoalStoppedKeepsInstantAndOutcome(t *testing.T) {
+	ctx := context.Background()
+	o := openTemp(t)
+	s := o.rows
+	mustEnqueue(t, s, t0, step("SUP-1", 1))
+	mustEnqueue(t, s, t0, step("SUP-2", 1))
+	answer := t0.Add(-time.Hour).Add(677 * time.Millisecond)
+	late := rules.Stop{At: answer, Outcome: rules.StateBreached, Over: 92 * time.Millisecond}
+	if _, err := s.markGoalMet(ctx, t0.Add(time.Minute), "SUP-1", "resolution", 1, late); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.markGoalMet(ctx, t0.Add(time.Minute), "SUP-2", "resolution", 1, rules.Stop{}); err != nil { // as the previous release
+		t.Fatal(err)
+	}
+	mustEnqueue(t, s, t0.Add(2*time.Minute), step("SUP-1", 2))
+	thread, _ := s.thread(ctx, "SUP-1", "resolution", 1)
+	for _, r := range thread {
+		if r.Stop != late || !r.MetAt.Equal(t0.Add(time.Minute)) {
+			t.Errorf("%s: stop %+v met_at %s, want %+v and the instant the outbox heard of it", r.Key, r.Stop, r.MetAt, late)
+		}
+	}
+	old, _ := s.thread(ctx, "SUP-2", "resolution", 1)
+	if st := old[0].Stop; st.Outcome != rules.StateMet || !st.At.Equal(t0.Add(time.Minute)) || st.Word() != "met" {
+		t.Errorf("an old row's stop reads %+v (%s), want met at its met_at", st, st.Word())
+	}
+	if st := threadStatus(thread, 1).Stop; st != late {
+		t.Errorf("thread status stop %+v", st)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // maxRateLimitRetries bounds in-place retries of one post after 429s.
@@ -91,8 +93,8 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 		}
 		r.Uncertain = false // settled: Slack does not have it
 	}
-	if !r.MetAt.IsZero() || !st.MetAt.IsZero() {
-		if err := o.rows.markCancelled(context.WithoutCancel(ctx), o.opt.Clock.Now(), r.ID, o.opt.Owner, "goal met before sending"); err != nil {
+	if !r.MetAt.IsZero() || !st.Stop.IsZero() {
+		if err := o.rows.markCancelled(context.WithoutCancel(ctx), o.opt.Clock.Now(), r.ID, o.opt.Owner, "goal stopped before sending"); err != nil {
 			o.log.Error("outbox: could not cancel row", "key", r.Key, "err", err)
 			return
 		}
@@ -100,7 +102,7 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 		return
 	}
 
-	m := Message{Key: r.Key, Escalation: e, Route: route, Status: st,
+	m := rules.Message{Key: r.Key, Notice: e, Route: route, Status: st,
 		Extra: map[string]any{"issue": r.Issue, "goal": r.Goal, "cycle": r.Cycle, "level": r.Level, "step": r.Step}}
 	for try := 0; ; try++ {
 		if err := o.pacer.wait(ctx, route.Channel); err != nil {
@@ -148,9 +150,9 @@ type place struct{ channel, thread string }
 // lookIn lists, each channel once, where an uncertain step may be in
 // Slack: where its earlier attempt went (recorded on the row), where it
 // would go now, and where it would have gone for each earlier holder of
-// the issue (see Escalation.Earlier). In a channel holding a parent of
+// the issue (see rules.Notice.Earlier). In a channel holding a parent of
 // the thread the step would have been that parent's reply.
-func lookIn(r Row, route Route, parentTS string, earlier []Route, thread []Row) []place {
+func lookIn(r Row, route rules.Route, parentTS string, earlier []rules.Route, thread []Row) []place {
 	var out []place
 	add := func(ch, th string) {
 		if ch != "" && !slices.ContainsFunc(out, func(p place) bool { return p.channel == ch }) {
@@ -187,7 +189,7 @@ func (o *Outbox) recordSent(ctx context.Context, rep *pass, r Row, ch, ts, threa
 // fail records a failed attempt with the right retry policy. Posts
 // without an answer go to failUncertain; decodeErr marks payloads this
 // build cannot read, which only a person can sort out.
-func (o *Outbox) fail(ctx context.Context, rep *pass, r Row, route Route, threadTS string, err error, decodeErr bool) {
+func (o *Outbox) fail(ctx context.Context, rep *pass, r Row, route rules.Route, threadTS string, err error, decodeErr bool) {
 	now := o.opt.Clock.Now()
 	if isUncertain(err) {
 		o.failUncertain(ctx, rep, r, route.Channel, threadTS, err)
@@ -311,7 +313,7 @@ func (o *Outbox) update(ctx context.Context, rep *pass, j job) {
 	st := threadStatus(thread, r.Level)
 	o.threadActions(ctx, r.Issue, r.Goal, r.Cycle, &st)
 	o.threadPages(ctx, r.Issue, r.Goal, r.Cycle, &st)
-	err = o.sender.Update(ctx, r.Channel, r.TS, Message{Escalation: e, Route: sentRoute(e.Target, r.Channel), Status: st})
+	err = o.sender.Update(ctx, r.Channel, r.TS, rules.Message{Notice: e, Route: sentRoute(e.Recipient, r.Channel), Status: st})
 	o.pacer.done(r.Channel)
 	now = o.opt.Clock.Now()
 	d, limited := retryIn(err)
@@ -353,11 +355,11 @@ func parentIn(thread []Row, channel string, r Row) string {
 }
 
 // threadStatus summarises the thread for a status line.
-func threadStatus(thread []Row, thisLevel int) Status {
-	st := Status{ThisLevel: thisLevel}
+func threadStatus(thread []Row, thisLevel int) rules.ThreadStatus {
+	st := rules.ThreadStatus{ThisLevel: thisLevel}
 	for _, t := range thread {
-		if !t.MetAt.IsZero() {
-			st.MetAt = t.MetAt
+		if !t.Stop.IsZero() {
+			st.Stop = t.Stop
 		}
 		if t.State == StateSent && t.Level > st.Level {
 			st.Level, st.LevelAt = t.Level, t.SentAt
@@ -371,28 +373,12 @@ func threadStatus(thread []Row, thisLevel int) Status {
 
 // sentRoute reconstructs, for re-rendering, whether a sent message went to
 // the fallback channel instead of the assignee.
-func sentRoute(t Target, channel string) Route {
-	r := Route{Channel: channel}
+func sentRoute(t rules.Recipient, channel string) rules.Route {
+	r := rules.Route{Channel: channel}
 	if (t.AssigneeAccountID != "" || t.AssigneeEmail != "") && channel != "" &&
 		(channel == t.FallbackChannel || (t.FallbackChannel == "" && channel == t.Channel)) {
 		r.Fallback = true
 		r.Why = "No direct message could be sent to the assignee " + t.AssigneeLabel() + ": posted here instead."
 	}
 	return r
-}
-
-// AssigneeLabel is how a message names the assignee when it cannot
-// mention them.
-func (t Target) AssigneeLabel() string {
-	switch {
-	case t.AssigneeName != "" && t.AssigneeEmail != "":
-		return t.AssigneeName + " (" + t.AssigneeEmail + ")"
-	case t.AssigneeName != "":
-		return t.AssigneeName
-	case t.AssigneeEmail != "":
-		return t.AssigneeEmail
-	case t.AssigneeAccountID != "":
-		return "Jira account " + t.AssigneeAccountID
-	}
-	return "unassigned"
 }

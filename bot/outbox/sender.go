@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/slabot/slabot/rules"
 )
 
 // Sender is what the outbox needs from a chat service: it posts, finds by
@@ -12,29 +14,19 @@ import (
 type Sender interface {
 	// Resolve says where a rung's message goes (an assignee's DM, a
 	// channel, or the fallback channel with the reason).
-	Resolve(ctx context.Context, t Target) (Route, error)
+	Resolve(ctx context.Context, t rules.Recipient) (rules.Route, error)
 	// Post renders m and posts it to channel (a reply when threadTS is
 	// set), tagged with m.Key; it returns the channel id and ts.
-	Post(ctx context.Context, channel, threadTS string, m Message) (ch, ts string, err error)
+	Post(ctx context.Context, channel, threadTS string, m rules.Message) (ch, ts string, err error)
 	// Update rewrites a posted message (its tag is kept).
-	Update(ctx context.Context, channel, ts string, m Message) error
+	Update(ctx context.Context, channel, ts string, m rules.Message) error
 	// FindByKey looks for the message tagged key in channel since oldest
 	// (among threadTS's replies when set).
 	FindByKey(ctx context.Context, channel, threadTS, key string, oldest time.Time) (ts string, found bool, err error)
 	// Upload shares a report file in channel with its summary.
-	Upload(ctx context.Context, channel string, r Report) (ch, ts string, err error)
+	Upload(ctx context.Context, channel string, r rules.ReportDelivery) (ch, ts string, err error)
 	// FindFile looks for the message sharing a file named name since oldest.
 	FindFile(ctx context.Context, channel, name string, oldest time.Time) (ts string, found bool, err error)
-}
-
-// Message is one escalation message to render: the step, where it goes
-// and where its thread stands.
-type Message struct {
-	Key        string // the row's key, carried as message metadata ("" on update)
-	Escalation Escalation
-	Route      Route
-	Status     Status
-	Extra      map[string]any // more metadata (issue, goal, cycle, level)
 }
 
 // A Sender's errors say what kind of failure they are through these

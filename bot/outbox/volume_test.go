@@ -8,6 +8,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // 1,000 escalations (500 issues, levels 1 and 2, level 2 replying in level
@@ -33,8 +34,8 @@ func TestThousandEscalationsFiftyChannels(t *testing.T) {
 	for i := range issues {
 		ch := fmt.Sprintf("CV%02d", i%channels)
 		issue := fmt.Sprintf("VOL-%d", i)
-		e.enqueue(esc(issue, 1, "team lead", outbox.Target{Channel: ch}))
-		e.enqueue(esc(issue, 2, "management", outbox.Target{Channel: ch}))
+		e.enqueue(esc(issue, 1, "team lead", rules.Recipient{Channel: ch}))
+		e.enqueue(esc(issue, 2, "management", rules.Recipient{Channel: ch}))
 	}
 	sum := e.drain(300)
 	elapsed := time.Since(wall)
@@ -93,7 +94,7 @@ func BenchmarkDispatch(b *testing.B) {
 	e := newEnv(b, func(o *outbox.Options) { o.PerChannelInterval = -1; o.Batch = 100 }, chOpts...)
 	b.ResetTimer()
 	for i := range b.N {
-		e.enqueue(esc(fmt.Sprintf("BEN-%d", i), 1, "team lead", outbox.Target{Channel: fmt.Sprintf("CB%d", i%10)}))
+		e.enqueue(esc(fmt.Sprintf("BEN-%d", i), 1, "team lead", rules.Recipient{Channel: fmt.Sprintf("CB%d", i%10)}))
 		if i%100 == 99 || i == b.N-1 {
 			if _, err := e.ob.RunOnce(context.Background()); err != nil {
 				b.Fatal(err)

@@ -171,6 +171,18 @@ CREATE INDEX outbox_updates ON outbox (state, update_next_at) WHERE update_gen >
 CREATE INDEX outbox_thread ON outbox (issue, goal, cycle);
 CREATE INDEX outbox_prune ON outbox (state, updated_at);
 `},
+	// Version 4 records how a goal's cycle stopped, beside met_at (when
+	// the outbox learned of it, which the delivery rules go by): the
+	// instant the clock stopped, whether that met or breached the target
+	// and by how much business time it was over, so a thread's parent says "breached" for a goal answered
+	// late and shows the answer's time. Rows of earlier versions have
+	// neither (0 and ''): their stop reads as it always did, "met" at
+	// met_at.
+	{4, "stop instant and outcome", `
+ALTER TABLE outbox ADD COLUMN stopped_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN stop_outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN stop_over_ms INTEGER NOT NULL DEFAULT 0;
+`},
 }
 
 // SchemaVersion is the schema version this build writes.

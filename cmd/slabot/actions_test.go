@@ -110,7 +110,7 @@ func (e *buttonsEnv) ticks(n int) {
 // message returns the message of one step of the issue's first response
 // ladder, if posted.
 func (e *buttonsEnv) message(issue, step string) (slacksim.Message, bool) {
-	key := outbox.Key(issue, "first_response", 1, step)
+	key := rules.NoticeKey(issue, "first_response", 1, step)
 	for _, m := range e.ssim.AllMessages() {
 		if m.Metadata != nil && m.Metadata.EventPayload["key"] == key {
 			return m, true
@@ -278,7 +278,7 @@ func TestAcknowledgeFromSlack(t *testing.T) {
 	if m, _ := e.message(key, "breach/team_lead"); !strings.HasPrefix(m.Text, "<!subteam^S0001> ") {
 		t.Errorf("the team lead's message does not mention @support-leads: %s", m.Text)
 	}
-	row, err := e.outbox.Get(context.Background(), outbox.Key(key, "first_response", 1, "75%/agent"))
+	row, err := e.outbox.Get(context.Background(), rules.NoticeKey(key, "first_response", 1, "75%/agent"))
 	if err != nil || row.State != outbox.StateCancelled || !strings.Contains(row.LastError, "held back: acknowledged in Slack by <@"+leadUser+">") {
 		t.Errorf("75%% step row: %+v %v", row, err)
 	}
@@ -327,7 +327,7 @@ func TestClaimAndSnoozeFromSlack(t *testing.T) {
 		t.Errorf("reply %q (all: %q)", r, e.replies(leadUser))
 	}
 	e.tickUntil("the 75% reminder", 400, func() bool { _, ok := e.message(key, "75%/agent"); return ok })
-	r75, _ := e.outbox.Get(context.Background(), outbox.Key(key, "first_response", 1, "75%/agent"))
+	r75, _ := e.outbox.Get(context.Background(), rules.NoticeKey(key, "first_response", 1, "75%/agent"))
 	if r75.SentAt.Before(until) || !r75.DueAt.Equal(at75) {
 		t.Errorf("75%% reminder due %s, sent %s: the snooze should have held it until %s", r75.DueAt, r75.SentAt, until)
 	}
@@ -338,7 +338,7 @@ func TestClaimAndSnoozeFromSlack(t *testing.T) {
 	m75, _ := e.message(key, "75%/agent")
 	e.press(leadUser, m75, "slabot.snooze.1h")
 	e.tickUntil("the breach step", 400, func() bool { _, ok := e.message(key, "breach/team_lead"); return ok })
-	rb, _ := e.outbox.Get(context.Background(), outbox.Key(key, "first_response", 1, "breach/team_lead"))
+	rb, _ := e.outbox.Get(context.Background(), rules.NoticeKey(key, "first_response", 1, "breach/team_lead"))
 	if rb.SentAt.After(deadline) {
 		t.Errorf("breach step sent %s, deadline %s: a snooze delayed it past the deadline", rb.SentAt, deadline)
 	}
@@ -383,7 +383,7 @@ func TestPageTriggeredOnceResolvedWhenMet(t *testing.T) {
 	e.tickUntil("the management step", 600, func() bool { _, ok := e.message(key, "breach+1bd/management"); return ok })
 	e.restart()
 	e.ticks(4)
-	dedup := outbox.PageDedupKey(key, "first_response", 1)
+	dedup := rules.PageDedupKey(key, "first_response", 1)
 	alerts := e.pd.Alerts()
 	if len(alerts) != 1 || alerts[0].DedupKey != dedup || alerts[0].Triggers != 1 || alerts[0].Status != "triggered" {
 		t.Fatalf("alerts after the management step and a restart: %+v", alerts)

@@ -232,6 +232,7 @@ func checkJira(ctx context.Context, cfg config, policies []*rules.Policy, r *che
 	}
 	r.ok("jira %s as account %s: every policy field found with its type", cfg.JiraURL, cl.AccountID())
 	readContexts := true
+	var unverified []string // projects whose internal-comment role could not be read
 	for _, p := range policies {
 		var names []string
 		if fs, err := rules.FieldsOf([]*rules.Policy{p}); err == nil { // checkPolicies reported an error
@@ -274,8 +275,38 @@ func checkJira(ctx context.Context, cfg config, policies []*rules.Policy, r *che
 			case len(uncovered) == 0:
 				r.ok("jira project %s: slabot's fields are on the edit screen", proj)
 			}
+			if p.WritesInternalComments() && checkInternalComments(ctx, cl, proj, r) {
+				unverified = append(unverified, proj)
+			}
 		}
 	}
+	if len(unverified) > 0 {
+		r.warn("jira: could not verify that slabot's account acts in the role internal comments are restricted to in %s (reading a "+
+			"project's roles needs Administer Projects there): where it does not, slabot withholds those comments and logs why",
+			strings.Join(unverified, ", "))
+	}
+}
+
+// checkInternalComments: slabot can keep the policy's internal comments
+// internal in the project (a JSM internal note, or the visibility of
+// internal_comments, which slabot's account must be able to use); when it
+// cannot, it withholds them, and check says so with the fix. It reports
+// whether the account may not read the project's roles (warned once for
+// all such projects).
+func checkInternalComments(ctx context.Context, cl *jira.Client, project string, r *checkReport) (unverified bool) {
+	ok, detail, err := cl.InternalCommentProblem(ctx, project)
+	var ue *jira.UnverifiedError
+	switch {
+	case errors.As(err, &ue):
+		return true
+	case err != nil:
+		r.problem(err)
+	case ok:
+		r.ok("jira %s", detail)
+	default:
+		r.fail("jira: internal comments: %s", detail)
+	}
+	return false
 }
 
 // checkSlack: the bot token works, each ladder channel resolves (by name

@@ -13,6 +13,7 @@ import (
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // slabot check against a site that lacks a field the policies write, has
@@ -30,6 +31,7 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 		hide     string // a project the bot may not browse
 		remove   string // a project the site does not have
 		plain    bool   // the bot account is not a Jira administrator
+		outside  string // a project that is not a service desk, where the bot is not in the internal role
 		wantErr  string
 		wantCode int
 	}{
@@ -41,6 +43,10 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 		{name: "a project the bot may not browse", hide: "HYD", wantErr: "jira: project HYD cannot be searched", wantCode: exitSite},
 		{name: "a project the site does not have", remove: "BEXP", wantErr: "jira: project BEXP cannot be searched", wantCode: exitSite},
 		{name: "a bot account that may not read field contexts", plain: true, wantErr: "warn  jira: field contexts not checked", wantCode: exitOK},
+		// Issue 22: "with no usable role or group, nothing is posted and
+		// check says why".
+		{name: "internal comments that cannot be restricted", outside: "HYD",
+			wantErr: `jira: internal comments: project HYD (software, not a service desk) would show internal comments to the customer`, wantCode: exitSite},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			newTestSites(t, func(seed *jirasim.Seed) {
@@ -63,6 +69,16 @@ func TestCheckAgainstJiraSite(t *testing.T) {
 					}
 				}
 				seed.Projects = projects
+				for i := range seed.Projects {
+					if seed.Projects[i].Key == tc.outside {
+						seed.Projects[i].ServiceDesk = false
+						for j := range seed.Roles {
+							if seed.Roles[j].Name == rules.DefaultInternalRole {
+								seed.Roles[j].Staff, seed.Roles[j].Members = false, nil
+							}
+						}
+					}
+				}
 				for i := range seed.Users {
 					if seed.Users[i].AccountID == jirasim.BotAccountID && (tc.hide != "" || tc.remove != "") {
 						seed.Users[i].Projects = browse
@@ -192,8 +208,8 @@ func TestCheckShowsBlockedOutboxRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ob.Escalate(ctx, time.Now(), outbox.Escalation{IssueKey: "HYD-7", Goal: "first_response", Cycle: 1,
-		Step: "75%/agent", Level: 1, Rung: "agent", Target: outbox.Target{Channel: ch}}); err != nil {
+	if _, err := ob.Escalate(ctx, time.Now(), rules.Notice{IssueKey: "HYD-7", Goal: "first_response", Cycle: 1,
+		Step: "75%/agent", Level: 1, Rung: rules.RungAgent, Recipient: rules.Recipient{Channel: ch}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ob.RunOnce(ctx); err != nil {

@@ -132,7 +132,7 @@ func TestJiraOutageAcrossABreach(t *testing.T) {
 		t.Fatalf("%d failed cycles during the outage: the fault did not apply", d.failedCycles-failed)
 	}
 
-	want := outbox.Key(key, "first_response", 1, "breach/team_lead")
+	want := rules.NoticeKey(key, "first_response", 1, "breach/team_lead")
 	ms := postedOnce(t, d.ssim)[want]
 	if len(ms) != 1 {
 		t.Fatalf("breach step %s posted %d times during the outage", want, len(ms))
@@ -272,7 +272,7 @@ func TestPolicyEditInsertsStep(t *testing.T) {
 		if !strings.HasPrefix(k, "B") || strings.HasPrefix(k, "B2B") {
 			continue
 		}
-		r, err := d.outbox.Get(ctx, outbox.Key(k, "first_response", 1, "50%/agent"))
+		r, err := d.outbox.Get(ctx, rules.NoticeKey(k, "first_response", 1, "50%/agent"))
 		if err != nil {
 			continue // not due (yet), or no target
 		}

@@ -192,7 +192,7 @@ func newDemoEnvSim(ctx context.Context, dir string, log *slog.Logger, tick time.
 		chans = append(chans, slacksim.WithChannel(id, name))
 	}
 	chans = append(chans, demoUserGroups(policies)...)
-	d.ssim = slacksim.NewServer(append(chans, slacksim.WithClock(d.clock.Now),
+	d.ssim = slacksim.NewServer(append(chans, slacksim.WithClock(d.clock.Now), slacksim.WithToken(demoSlackToken), slacksim.WithAppToken(demoAppToken),
 		slacksim.WithUsers(slacksim.User{ID: "U0BOTRON", Name: "boris", Real: "Boris Botron", Email: "boris@botronsoft.com"}))...)
 	if err := d.start(ctx); err != nil {
 		d.close()
@@ -200,6 +200,14 @@ func newDemoEnvSim(ctx context.Context, dir string, log *slog.Logger, tick time.
 	}
 	return d, nil
 }
+
+// The demo workspace's tokens: slacksim accepts only these (any other
+// answers invalid_auth, as Slack does), and demo --serve prints the bot
+// token for curl and a second slabot.
+const (
+	demoSlackToken = "xoxb-demo"
+	demoAppToken   = "xapp-demo"
+)
 
 // start (re)creates everything that lives in the slabot process: the
 // store, the connectors and the worker. The demo and the end-to-end test
@@ -215,6 +223,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 	}
 	d.jira, err = jira.New(jira.Config{BaseURL: d.jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs,
 		Quiet: true, ManagedLabelPrefixes: labelPrefixes(d.policies), Now: d.clock.Now, IndexLag: d.jiraIndexLag,
+		InternalVisibility: internalVisibility(d.policies),
 		Sleep: func(ctx context.Context, wait time.Duration) error {
 			if d.waitsPass {
 				d.clock.Advance(wait)
@@ -227,7 +236,7 @@ func (d *demoEnv) start(ctx context.Context) error {
 	if err := d.jira.Connect(ctx); err != nil {
 		return err
 	}
-	sc := slack.NewClient("xoxb-demo", slack.ClientOptions{APIURL: d.ssim.APIURL(), AppToken: "xapp-demo", Now: d.clock.Now})
+	sc := slack.NewClient(demoSlackToken, slack.ClientOptions{APIURL: d.ssim.APIURL(), AppToken: demoAppToken, Now: d.clock.Now})
 	d.slack = sc
 	d.reg = prometheus.NewRegistry()
 	sender := slack.NewSender(sc, nil, d.clock.Now)

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // The demo's team lead presses buttons on ladder messages at scripted
@@ -34,7 +34,7 @@ type demoClick struct {
 // replaces them).
 type clickRouter struct{ d *demoEnv }
 
-func (r clickRouter) Click(ctx context.Context, a outbox.Action) (string, error) {
+func (r clickRouter) Click(ctx context.Context, a rules.Click) (string, error) {
 	return r.d.clicks.Click(ctx, a)
 }
 
@@ -93,7 +93,7 @@ func (d *demoEnv) press(ctx context.Context, issue, button string, at time.Time)
 			continue
 		}
 		k, _ := x.Metadata.EventPayload["key"].(string)
-		if is, _, _, _, err := outbox.ParseKey(k); err != nil || is != issue {
+		if is, _, _, _, err := rules.ParseNoticeKey(k); err != nil || is != issue {
 			continue
 		}
 		if !found || tsAfter(x.TS, m.TS) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // "Demo: the scripted fortnight shows an acknowledgement, a claim, a
@@ -24,14 +24,14 @@ func TestDemoFortnightClicks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := map[outbox.ActionKind]int{}
+	count := map[rules.ClickKind]int{}
 	for _, a := range acts {
 		if a.Issue != key || a.User != demoLeadUser {
 			t.Errorf("unexpected stored click: %+v", a)
 		}
 		count[a.Kind]++
 	}
-	for _, k := range []outbox.ActionKind{outbox.ActAcknowledge, outbox.ActClaim, outbox.ActSnooze} {
+	for _, k := range []rules.ClickKind{rules.ClickAcknowledge, rules.ClickClaim, rules.ClickSnooze} {
 		if count[k] != 1 {
 			t.Errorf("%d %s clicks stored, want 1 (all: %+v)", count[k], k, acts)
 		}

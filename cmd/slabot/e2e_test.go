@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/rules"
 )
@@ -133,9 +132,9 @@ func TestEndToEndTwoWeeks(t *testing.T) {
 		}
 	}
 	want := []string{
-		outbox.Key(d.keys["bot-climb"], "first_response", 1, "75%/agent"),
-		outbox.Key(d.keys["bot-climb"], "first_response", 1, "breach/team_lead"),
-		outbox.Key(d.keys["bot-climb"], "first_response", 1, "breach+1bd/management"),
+		rules.NoticeKey(d.keys["bot-climb"], "first_response", 1, "75%/agent"),
+		rules.NoticeKey(d.keys["bot-climb"], "first_response", 1, "breach/team_lead"),
+		rules.NoticeKey(d.keys["bot-climb"], "first_response", 1, "breach+1bd/management"),
 	}
 	for _, m := range d.ssim.AllMessages() {
 		if m.Metadata == nil {

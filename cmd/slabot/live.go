@@ -32,7 +32,20 @@ func newJiraClient(c config, policies []*rules.Policy) (*jira.Client, error) {
 		return nil, err
 	}
 	return jira.New(jira.Config{BaseURL: c.JiraURL, Email: c.JiraEmail, APIToken: c.JiraToken, Fields: specs,
-		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefixes: labelPrefixes(policies), IndexLag: c.JiraIndexLag})
+		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefixes: labelPrefixes(policies), IndexLag: c.JiraIndexLag,
+		InternalVisibility: internalVisibility(policies), Logger: c.logger()})
+}
+
+// internalVisibility is, per project, who reads the internal comments of
+// its policy outside Jira Service Management (internal_comments).
+func internalVisibility(policies []*rules.Policy) map[string]rules.CommentRestriction {
+	out := map[string]rules.CommentRestriction{}
+	for _, p := range policies {
+		for _, k := range p.Projects {
+			out[k] = p.InternalComments
+		}
+	}
+	return out
 }
 
 // labelPrefixes lists each policy's label prefix once: the Jira client

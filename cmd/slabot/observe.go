@@ -19,6 +19,7 @@ type connectorCollector struct {
 	jira     *jira.Client
 	requests *prometheus.Desc
 	skipped  *prometheus.Desc
+	withheld *prometheus.Desc
 }
 
 func newConnectorCollector(j *jira.Client) *connectorCollector {
@@ -26,12 +27,16 @@ func newConnectorCollector(j *jira.Client) *connectorCollector {
 		requests: prometheus.NewDesc("slabot_jira_requests_total", "Jira REST requests by method, endpoint and HTTP status (0: no response).", []string{"method", "endpoint", "status"}, nil),
 		skipped: prometheus.NewDesc("slabot_jira_skipped_total", "Projects and issues polls left out, by reason (project_unavailable, issue_gone, issue_unreadable) and project.",
 			[]string{"reason", "project"}, nil),
+		withheld: prometheus.NewDesc("slabot_jira_internal_comments_withheld_total",
+			"Internal comments not posted because Jira refused to restrict them (outside Jira Service Management), by project: slabot never posts them unrestricted.",
+			[]string{"project"}, nil),
 	}
 }
 
 func (c *connectorCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.requests
 	ch <- c.skipped
+	ch <- c.withheld
 }
 
 func (c *connectorCollector) Collect(ch chan<- prometheus.Metric) {
@@ -40,6 +45,9 @@ func (c *connectorCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for k, n := range c.jira.Skipped() {
 		ch <- prometheus.MustNewConstMetric(c.skipped, prometheus.CounterValue, float64(n), k.Reason, k.Project)
+	}
+	for k, n := range c.jira.Withheld() {
+		ch <- prometheus.MustNewConstMetric(c.withheld, prometheus.CounterValue, float64(n), k.Project)
 	}
 }
 

@@ -43,7 +43,7 @@ func TestPageOnlyRungPagesAndPostsNothing(t *testing.T) {
 	e.restart() // the process starts with the edited policy
 	e.clock.Set(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC))
 	key := e.openIssue("Billing export hangs")
-	dedup := outbox.PageDedupKey(key, "first_response", 1)
+	dedup := rules.PageDedupKey(key, "first_response", 1)
 	alert := func() (a struct{ triggers, resolves int }) {
 		for _, x := range e.pd.Alerts() {
 			if x.DedupKey == dedup {
@@ -70,10 +70,10 @@ func TestPageOnlyRungPagesAndPostsNothing(t *testing.T) {
 		t.Errorf("%d messages in the management channel, want none: %s", len(msgs), msgs[0].Text)
 	}
 	ctx := context.Background()
-	if r, err := e.outbox.Get(ctx, outbox.Key(key, "first_response", 1, "breach+1bd/management")); !errors.Is(err, store.ErrNotFound) {
+	if r, err := e.outbox.Get(ctx, rules.NoticeKey(key, "first_response", 1, "breach+1bd/management")); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a Slack row for the page-only step: %s %s, %v", r.Key, r.State, err)
 	}
-	if r, err := e.outbox.Get(ctx, outbox.Key(key, "first_response", 1, "trigger:breach+1bd/management")); err != nil || r.State != outbox.StateSent {
+	if r, err := e.outbox.Get(ctx, rules.NoticeKey(key, "first_response", 1, "trigger:breach+1bd/management")); err != nil || r.State != outbox.StateSent {
 		t.Errorf("page row %s %s, %v: want it sent", r.Key, r.State, err)
 	}
 	if _, err := e.jsim.AddComment(key, botronAgent, "Looking at it now.", false, e.clock.Now()); err != nil {

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // "Never double-pings", across a reassignment and a lost database. The
@@ -49,7 +49,7 @@ func TestReassignedThenDatabaseLost(t *testing.T) {
 	posted := func(step string) []string {
 		var out []string
 		for _, m := range d.ssim.AllMessages() {
-			if m.Metadata != nil && m.Metadata.EventPayload["key"] == outbox.Key(key, "first_response", 1, step) {
+			if m.Metadata != nil && m.Metadata.EventPayload["key"] == rules.NoticeKey(key, "first_response", 1, step) {
 				out = append(out, m.Channel)
 			}
 		}

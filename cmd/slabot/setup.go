@@ -60,8 +60,12 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 		for _, s := range ps {
 			names = append(names, s.Name)
 		}
+		var internal *rules.CommentRestriction
+		if p.WritesInternalComments() {
+			internal = &p.InternalComments
+		}
 		for _, k := range p.Projects {
-			projects = append(projects, jira.SetupProject{Key: k, Fields: names})
+			projects = append(projects, jira.SetupProject{Key: k, Fields: names, Internal: internal})
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -76,6 +80,9 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, p := range res.Problems {
 		fmt.Fprintf(stderr, "FAIL  %s\n", p)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(stdout, "note  %s\n", n)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -41,7 +41,7 @@ func newTestSites(t *testing.T, tweak func(*jirasim.Seed), outsider string) *tes
 	}
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	ss := slacksim.NewServer(demoUserGroups(policies)...)
+	ss := slacksim.NewServer(append(demoUserGroups(policies), slacksim.WithToken("xoxb-test"))...)
 	t.Cleanup(ss.Close)
 	var pairs []string
 	for name, id := range demoChannels(policies) {

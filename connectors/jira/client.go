@@ -36,7 +36,10 @@ type Client struct {
 	gates   gates
 	metrics metrics
 	skips   skips
-	noBulk  atomic.Bool // the site has no bulk changelog endpoint
+	// internal is what slabot knows of each project's way to keep a
+	// comment internal (internal.go).
+	internal internalState
+	noBulk   atomic.Bool // the site has no bulk changelog endpoint
 
 	mu        sync.RWMutex
 	connected bool

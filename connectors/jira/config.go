@@ -54,6 +54,15 @@ type Config struct {
 	// one of these prefixes (one per policy: products may choose their
 	// own), so labels people set are never removed.
 	ManagedLabelPrefixes []string
+	// InternalVisibility restricts internal comments on projects outside
+	// Jira Service Management, by project key (the policy's
+	// internal_comments); a project missing here uses the role
+	// rules.DefaultInternalRole.
+	InternalVisibility map[string]rules.CommentRestriction
+	// RestrictionRetry is how long internal comments of a project whose
+	// restriction Jira refused are withheld without asking Jira again
+	// (default 1 h, a choice: one refused request per project and hour).
+	RestrictionRetry time.Duration
 
 	// MaxRetries bounds retries of idempotent calls on 5xx and network
 	// errors (default 3).
@@ -112,6 +121,9 @@ func (c *Config) defaults() {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 30 * time.Second
+	}
+	if c.RestrictionRetry <= 0 {
+		c.RestrictionRetry = time.Hour
 	}
 	if c.Now == nil {
 		c.Now = time.Now

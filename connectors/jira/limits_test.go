@@ -176,7 +176,12 @@ func TestServerErrorsRetriedThenSucceed(t *testing.T) {
 	if _, _, err := s.client.Issue(ctx(t), "SUP-2"); err != nil {
 		t.Errorf("dropped GET not retried: %v", err)
 	}
-	if len(s.slept) < 3 {
+	// Two backoffs for the 503s. The dropped GET is retried either by the
+	// client's backoff or, when it went out on a reused connection, by
+	// net/http's Transport itself (it resends an idempotent request whose
+	// reused connection closed before any answer), so a third wait is not
+	// guaranteed: the GET succeeding above is what proves the retry.
+	if len(s.slept) < 2 {
 		t.Errorf("backoff waits = %v", s.slept)
 	}
 	for i := 1; i < 2; i++ {

@@ -27,6 +27,11 @@ const SetupPermission = "the Administer Jira global permission (Settings > Syste
 type SetupProject struct {
 	Key    string
 	Fields []string
+	// Internal, when the project's policy posts internal comments, is the
+	// role or group they are restricted to outside Jira Service
+	// Management: setup creates a missing role and makes the account it
+	// runs as an actor of it in the project.
+	Internal *rules.CommentRestriction
 }
 
 // SetupResult is what Setup did (or, in a dry run, would do) and what it
@@ -34,6 +39,8 @@ type SetupProject struct {
 type SetupResult struct {
 	Changes  []string
 	Problems []string
+	// Notes are steps left to a person that do not stop slabot.
+	Notes []string
 }
 
 // customTypeKeys are the Jira custom field type and searcher of each
@@ -111,6 +118,9 @@ func (c *Client) Setup(ctx context.Context, projects []SetupProject, dryRun bool
 	if err := c.setupScreens(ctx, projs, fieldIDs, dryRun, &res); err != nil {
 		return res, c.setupErr(err)
 	}
+	if err := c.setupInternalRoles(ctx, projs, dryRun, &res); err != nil {
+		return res, c.setupErr(err)
+	}
 	return res, nil
 }
 
@@ -118,8 +128,10 @@ func (c *Client) Setup(ctx context.Context, projects []SetupProject, dryRun bool
 // policies name.
 type setupProject struct {
 	key, id    string
-	simplified bool // team-managed: its fields are its own, not the site's
+	simplified bool   // team-managed: its fields are its own, not the site's
+	typ        string // projectTypeKey
 	fields     []string
+	internal   *rules.CommentRestriction
 }
 
 // setupProjects reads each project once (a project several policies name
@@ -130,6 +142,9 @@ func (c *Client) setupProjects(ctx context.Context, projects []SetupProject, res
 	byKey := map[string]*setupProject{}
 	for _, p := range projects {
 		if sp := byKey[p.Key]; sp != nil {
+			if sp.internal == nil {
+				sp.internal = p.Internal
+			}
 			for _, f := range p.Fields {
 				if !slices.Contains(sp.fields, f) {
 					sp.fields = append(sp.fields, f)
@@ -138,14 +153,15 @@ func (c *Client) setupProjects(ctx context.Context, projects []SetupProject, res
 			continue
 		}
 		var proj struct {
-			ID         string `json:"id"`
-			Simplified bool   `json:"simplified"`
+			ID             string `json:"id"`
+			Simplified     bool   `json:"simplified"`
+			ProjectTypeKey string `json:"projectTypeKey"`
 		}
 		if _, err := c.call(ctx, op{method: "GET", path: "rest/api/2/project/" + url.PathEscape(p.Key), endpoint: "/rest/api/2/project/{projectIdOrKey}",
 			idempotent: true, out: &proj}); err != nil {
 			return nil, err
 		}
-		sp := &setupProject{key: p.Key, id: proj.ID, simplified: proj.Simplified, fields: slices.Clone(p.Fields)}
+		sp := &setupProject{key: p.Key, id: proj.ID, simplified: proj.Simplified, typ: proj.ProjectTypeKey, fields: slices.Clone(p.Fields), internal: p.Internal}
 		byKey[p.Key] = sp
 		out = append(out, sp)
 	}
@@ -425,6 +441,96 @@ func (c *Client) readScreen(ctx context.Context, sc *editScreen) error {
 		}
 		for _, f := range fields {
 			sc.fields[f.ID] = true
+		}
+	}
+	return nil
+}
+
+// setupInternalRoles makes the role internal comments are restricted to
+// usable on each governed project outside Jira Service Management (on a
+// service desk they are internal notes and need no role): it creates the
+// role when the site lacks it ("although a new project role is available
+// to all projects upon creation", Atlassian's description of POST
+// /rest/api/3/role, it starts with no actors) and adds the account setup
+// runs as to the role's actors in the project. Who else reads internal
+// comments (the agents) is a person's choice: a note says where to add
+// them. A group is not created: group membership is user management.
+func (c *Client) setupInternalRoles(ctx context.Context, projects []*setupProject, dryRun bool, res *SetupResult) error {
+	var me struct {
+		AccountID string `json:"accountId"`
+	}
+	roleIDs := map[string]string{} // role name -> id, from the first project's role list
+	listed := false
+	for _, p := range projects {
+		if p.internal == nil || p.typ == ServiceDesk {
+			continue
+		}
+		if p.internal.Group != "" {
+			res.Notes = append(res.Notes, fmt.Sprintf("project %s: internal comments are restricted to group %q: make sure slabot's account "+
+				"and the agents are in it (slabot check verifies the account)", p.key, p.internal.Group))
+			continue
+		}
+		role := p.internal.Role
+		if me.AccountID == "" {
+			if _, err := c.call(ctx, op{method: "GET", path: "rest/api/2/myself", endpoint: "/rest/api/2/myself", idempotent: true, out: &me}); err != nil {
+				return err
+			}
+		}
+		if !listed {
+			var roles map[string]string // name -> URL
+			if _, err := c.call(ctx, op{method: "GET", path: "rest/api/2/project/" + url.PathEscape(p.key) + "/role",
+				endpoint: "/rest/api/2/project/{projectIdOrKey}/role", idempotent: true, out: &roles}); err != nil {
+				return err
+			}
+			for name, u := range roles {
+				roleIDs[name] = u[strings.LastIndex(u, "/")+1:]
+			}
+			listed = true
+		}
+		if _, ok := roleIDs[role]; !ok {
+			res.Changes = append(res.Changes, fmt.Sprintf("create project role %q (internal comments outside Jira Service Management are restricted to it)", role))
+			roleIDs[role] = ""
+			if !dryRun {
+				var made struct {
+					ID int64 `json:"id"`
+				}
+				body := map[string]string{"name": role, "description": "People who read slabot's internal comments (acknowledgements, " +
+					"missing-information and priority notes) on projects outside Jira Service Management. Created by slabot setup."}
+				if _, err := c.call(ctx, op{method: "POST", path: "rest/api/2/role", endpoint: "/rest/api/2/role", body: body, out: &made}); err != nil {
+					return err
+				}
+				roleIDs[role] = strconv.FormatInt(made.ID, 10)
+			}
+		}
+		id := roleIDs[role]
+		inRole := false
+		if id != "" {
+			var pr struct {
+				Actors []struct {
+					ActorUser *struct {
+						AccountID string `json:"accountId"`
+					} `json:"actorUser"`
+				} `json:"actors"`
+			}
+			if _, err := c.call(ctx, op{method: "GET", path: "rest/api/2/project/" + url.PathEscape(p.key) + "/role/" + id,
+				endpoint: "/rest/api/2/project/{projectIdOrKey}/role/{id}", idempotent: true, out: &pr}); err != nil {
+				return err
+			}
+			for _, a := range pr.Actors {
+				inRole = inRole || (a.ActorUser != nil && a.ActorUser.AccountID == me.AccountID)
+			}
+		}
+		if !inRole {
+			res.Changes = append(res.Changes, fmt.Sprintf("add the account setup runs as to role %q in project %s", role, p.key))
+			if !dryRun {
+				body := map[string][]string{"user": {me.AccountID}}
+				if _, err := c.call(ctx, op{method: "POST", path: "rest/api/2/project/" + url.PathEscape(p.key) + "/role/" + id,
+					endpoint: "/rest/api/2/project/{projectIdOrKey}/role/{id}", body: body}); err != nil {
+					return err
+				}
+			}
+			res.Notes = append(res.Notes, fmt.Sprintf("project %s: add the agents who should read slabot's internal comments to role %q "+
+				"(Project settings > People), and slabot's account if setup did not run as it", p.key, role))
 		}
 	}
 	return nil

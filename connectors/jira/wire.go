@@ -61,8 +61,9 @@ type commentPage struct {
 }
 
 type newCommentBody struct {
-	Body       string         `json:"body"`
-	Properties []wireProperty `json:"properties,omitempty"`
+	Body       string          `json:"body"`
+	Visibility *visibilityBody `json:"visibility,omitempty"`
+	Properties []wireProperty  `json:"properties,omitempty"`
 }
 
 type wireProperty struct {

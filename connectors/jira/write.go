@@ -48,7 +48,11 @@ func wire(k rules.FieldKind, v rules.FieldValue) (any, error) {
 type Applied struct {
 	Edited     bool     // the PUT went through (perhaps without refused fields)
 	CommentIDs []string // ids of the comments posted, in order
-	Requests   int      // HTTP requests made, retries included
+	Posted     []string // keys (rules.NewComment.Key) of the comments posted, in order
+	// Withheld are the keys of internal comments not posted because Jira
+	// would not restrict them (internal.go); never posted unrestricted.
+	Withheld []string
+	Requests int // HTTP requests made, retries included
 	// Refused are the fields Jira would not set on this issue; everything
 	// else in the patch was written without them.
 	Refused []Refusal
@@ -75,8 +79,17 @@ func (r Refusal) String() string {
 // One field Jira refuses (not on the issue's edit screen, an option the
 // field lacks, a value of the wrong type) does not hold back the rest: the
 // PUT is sent again without the refused fields, and the labels and
-// comments go through; the refusals come back in Applied.Refused. When the
-// PUT fails for any other reason, no comment is posted.
+// comments go through; the refusals come back in Applied.Refused.
+//
+// The comments do not wait for the edit either: when Jira refuses the
+// whole edit for a reason that names no field slabot can leave out (the
+// account may comment but not edit, a workflow validator, a 400 on the
+// labels), the comments are still posted, and the error is an
+// *EditRefusedError saying why with the fix. Whenever Apply fails after
+// posting comments, its error has a PostedComments method listing them
+// (a *PartialWriteError), so the caller can record them and never post
+// them twice. When the edit fails otherwise (rate limited, no answer, the
+// issue gone) nothing is posted: the next cycle tries again.
 func (c *Client) Apply(ctx context.Context, pt rules.Patch) (Applied, error) {
 	var done Applied
 	if err := c.ready(); err != nil {
@@ -89,7 +102,9 @@ func (c *Client) Apply(ctx context.Context, pt rules.Patch) (Applied, error) {
 		// (omitempty), so the query is built here.
 		p += "?notifyUsers=false"
 	}
+	pt, done.Refused = withoutLongLabels(pt)
 	refused := map[string]bool{} // field ids, and "priority"
+	var editErr *EditRefusedError
 	for {
 		body, ids, err := c.editBody(pt, refused)
 		if err != nil {
@@ -106,25 +121,153 @@ func (c *Client) Apply(ctx context.Context, pt rules.Patch) (Applied, error) {
 		}
 		more := c.refusals(err, ids, refused)
 		if len(more) == 0 {
-			return done, err
+			if editErr = editRefused(pt.Key, err); editErr == nil {
+				return done, err
+			}
+			break
 		}
 		done.Refused = append(done.Refused, more...)
 	}
+	project, _, _ := strings.Cut(pt.Key, "-")
 	for _, cm := range pt.Comments {
-		nb := newCommentBody{Body: cm.Body}
-		if cm.Internal {
-			nb.Properties = []wireProperty{{Key: "sd.public.comment", Value: map[string]bool{"internal": true}}}
+		nb, withheld, err := c.commentBody(ctx, project, cm)
+		if err != nil {
+			return done, done.partial(err)
+		}
+		if withheld != "" {
+			c.withhold(ctx, pt.Key, project, withheld, false)
+			done.Withheld = append(done.Withheld, cm.Key)
+			continue
 		}
 		var out gojira.Comment
 		resp, err := c.call(ctx, op{method: "POST", path: path + "/comment", endpoint: "/rest/api/2/issue/{key}/comment",
 			body: nb, out: &out, issue: pt.Key, write: true})
 		done.Requests += attempts(resp)
+		if reason, ok := restrictionRefused(err); ok && nb.Visibility != nil {
+			c.withhold(ctx, pt.Key, project, reason, true)
+			done.Withheld = append(done.Withheld, cm.Key)
+			continue
+		}
 		if err != nil {
-			return done, err
+			return done, done.partial(err)
 		}
 		done.CommentIDs = append(done.CommentIDs, out.ID)
+		done.Posted = append(done.Posted, cm.Key)
+	}
+	if editErr != nil {
+		return done, done.partial(editErr)
 	}
 	return done, nil
+}
+
+// partial wraps err with the comments already posted, if any.
+func (done Applied) partial(err error) error {
+	if len(done.Posted) == 0 {
+		return err
+	}
+	return &PartialWriteError{Posted: done.Posted, Err: err}
+}
+
+// PartialWriteError is a write that failed after some of its comments
+// were posted: the caller records those (PostedComments) so they are never
+// posted again.
+type PartialWriteError struct {
+	Posted []string // comment keys
+	Err    error
+}
+
+func (e *PartialWriteError) Error() string {
+	return fmt.Sprintf("%v (comments posted: %s)", e.Err, strings.Join(e.Posted, ", "))
+}
+
+func (e *PartialWriteError) Unwrap() error { return e.Err }
+
+// PostedComments lists the keys of the comments that were posted.
+func (e *PartialWriteError) PostedComments() []string { return e.Posted }
+
+// EditRefusedError is Jira refusing an issue's whole edit for a reason that
+// names no field slabot could leave out; its comments were posted all the
+// same.
+type EditRefusedError struct {
+	Issue  string
+	Status int
+	Reason string // Jira's message
+	Fix    string
+	Err    error
+}
+
+func (e *EditRefusedError) Error() string {
+	return fmt.Sprintf("%v; the edit of %s is refused, its comments are posted all the same. Fix: %s", e.Err, e.Issue, e.Fix)
+}
+
+func (e *EditRefusedError) Unwrap() error { return e.Err }
+
+// ErrorCode names the class for /readyz and logs.
+func (e *EditRefusedError) ErrorCode() string { return "jira_edit_refused" }
+
+// RefusalKey identifies the refusal without the issue, so it is reported
+// once per project and reason, not once per issue.
+func (e *EditRefusedError) RefusalKey() string { return fmt.Sprintf("%d %s", e.Status, e.Reason) }
+
+// editRefused reads a definitive refusal of an edit: 400 (a validator, the
+// labels, a field the account may not edit), 403 (the account may comment
+// but not edit) or 422 ("a configuration problem prevents the issue being
+// updated", Atlassian's description of PUT /rest/api/3/issue/{key}). Any
+// other failure (rate limit, no answer, 404, 409) is not one.
+func editRefused(issue string, err error) *EditRefusedError {
+	var ae *APIError
+	if !errors.As(err, &ae) || (ae.Status != 400 && ae.Status != 403 && ae.Status != 422) {
+		return nil
+	}
+	reason := strings.TrimPrefix(detail(ae.Messages, ae.Fields), ": ")
+	if reason == "" {
+		reason = "no reason given"
+	}
+	var fix string
+	switch {
+	case ae.Status == 403 && strings.Contains(strings.ToLower(reason), "notification"):
+		fix = "grant slabot's account Administer Projects in the project (Jira refuses notifyUsers=false without it), or set " +
+			"SLABOT_JIRA_QUIET=false; slabot edits the issue on a later cycle"
+	case ae.Status == 403:
+		fix = "grant slabot's account the Edit issues permission in the project's permission scheme (it may comment but not edit); " +
+			"slabot edits the issue on a later cycle"
+	case ae.Fields["labels"] != "":
+		fix = "Jira refuses slabot's labels on this issue: check that the Labels field is on the issue type's edit screen and that " +
+			"no app or automation restricts labels; slabot edits the issue again on a later cycle"
+	case ae.Status == 422:
+		fix = "a configuration problem in the project stops every edit (Jira's message above): fix it in Project settings; slabot edits the issue again on a later cycle"
+	default:
+		fix = "Jira's message names the cause: a workflow validator or condition, a required field, or a field slabot's account may not " +
+			"edit; change the workflow or screens (Project settings > Workflows, Screens) so an edit of these fields passes; slabot edits the issue again on a later cycle"
+	}
+	return &EditRefusedError{Issue: issue, Status: ae.Status, Reason: reason, Fix: fix, Err: err}
+}
+
+// maxLabelLength is the longest label Jira accepts: 400 "The label '...'
+// exceeds the maximum length for a single label of 255 characters"
+// (reported from Jira Cloud in github.com/prometheus-community/jiralert
+// issue 146; not in Atlassian's OpenAPI description).
+const maxLabelLength = 255
+
+// withoutLongLabels leaves out of the patch the labels Jira would refuse
+// for their length (which would fail the whole edit) and reports each as a
+// refusal of the labels field.
+func withoutLongLabels(pt rules.Patch) (rules.Patch, []Refusal) {
+	var out []Refusal
+	var keep []string
+	for _, l := range pt.AddLabels {
+		if utf16Len(l) > maxLabelLength {
+			out = append(out, Refusal{Field: "labels", ID: "labels",
+				Reason: fmt.Sprintf("label %.40q... has %d characters; Jira accepts at most 255", l, utf16Len(l)),
+				Fix:    "shorten the policy's labels.prefix or the goal's name, which make up slabot's labels"})
+			continue
+		}
+		keep = append(keep, l)
+	}
+	if len(out) > 0 {
+		pt.AddLabels = keep
+	}
+	return pt, out
 }
 
 // refusals reads a 400 that names fields of the edit (ids: field id ->

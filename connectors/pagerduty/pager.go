@@ -1,5 +1,6 @@
 // Package pagerduty pages on-call people through PagerDuty's Events API v2
-// (github.com/PagerDuty/go-pagerduty): it implements bot/outbox's Pager.
+// (github.com/PagerDuty/go-pagerduty): it has the method bot/outbox's Pager
+// interface asks for (the notice types are rules'; no import of bot/outbox).
 // A trigger and a resolve carry the same dedup key, so PagerDuty keeps one
 // alert per (issue, goal, cycle) however often an event is retried.
 package pagerduty
@@ -13,7 +14,7 @@ import (
 
 	pd "github.com/PagerDuty/go-pagerduty"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // Pager sends events; it keeps no state about them.
@@ -21,8 +22,6 @@ type Pager struct {
 	client *pd.Client
 	keys   map[string]string // environment variable name -> routing key
 }
-
-var _ outbox.Pager = (*Pager)(nil)
 
 // New returns a pager posting to endpoint (empty: PagerDuty's
 // https://events.pagerduty.com; a pdsim URL in tests and the demo). keys
@@ -43,14 +42,14 @@ func New(endpoint string, keys map[string]string, timeout time.Duration) *Pager 
 }
 
 // Send triggers or resolves the page's alert.
-func (p *Pager) Send(ctx context.Context, pg outbox.Page) error {
+func (p *Pager) Send(ctx context.Context, pg rules.Page) error {
 	key := p.keys[pg.RoutingKey]
 	if key == "" {
 		return &Error{Code: "no_routing_key", Person: true,
 			Err: fmt.Errorf("%s is not set: put the PagerDuty integration's routing key in it", pg.RoutingKey)}
 	}
 	ev := &pd.V2Event{RoutingKey: key, Action: pg.Action, DedupKey: pg.DedupKey, Client: "slabot"}
-	if pg.Action == outbox.PageTrigger {
+	if pg.Action == rules.PageTrigger {
 		ev.Payload = &pd.V2Payload{Summary: clip(pg.Summary, 1024), Source: pg.Source, Severity: pg.Severity,
 			Component: pg.Goal, Group: pg.Issue, Class: "sla"}
 		if pg.Link != "" {

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/pagerduty"
 	"github.com/slabot/slabot/connectors/pagerduty/pdsim"
+	"github.com/slabot/slabot/rules"
 )
 
 const key = "R0UT1NGKEY0123456789abcdefABCDEF" // 32 characters, as PagerDuty's
@@ -21,14 +21,14 @@ func TestTriggerRetriggerResolve(t *testing.T) {
 	defer sim.Close()
 	p := pagerduty.New(sim.URL, map[string]string{"SLABOT_PD_KEY": key}, 0)
 	ctx := context.Background()
-	pg := outbox.Page{Action: outbox.PageTrigger, RoutingKey: "SLABOT_PD_KEY", DedupKey: outbox.PageDedupKey("SUP-1", "resolution", 1),
+	pg := rules.Page{Action: rules.PageTrigger, RoutingKey: "SLABOT_PD_KEY", DedupKey: rules.PageDedupKey("SUP-1", "resolution", 1),
 		Summary: "SUP-1 <b>breached</b> resolution", Source: "slabot", Severity: "critical", Issue: "SUP-1", Goal: "resolution", Cycle: 1, Link: "https://x.atlassian.net/browse/SUP-1"}
 	for range 2 { // a retry after an unknown outcome adds to the same alert
 		if err := p.Send(ctx, pg); err != nil {
 			t.Fatal(err)
 		}
 	}
-	pg.Action = outbox.PageResolve
+	pg.Action = rules.PageResolve
 	if err := p.Send(ctx, pg); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestErrorsAreClassified(t *testing.T) {
 	sim := pdsim.NewServer(nil, key)
 	defer sim.Close()
 	ctx := context.Background()
-	pg := outbox.Page{Action: outbox.PageTrigger, RoutingKey: "SLABOT_PD_KEY", DedupKey: "d", Summary: "s", Source: "slabot", Severity: "critical"}
+	pg := rules.Page{Action: rules.PageTrigger, RoutingKey: "SLABOT_PD_KEY", DedupKey: "d", Summary: "s", Source: "slabot", Severity: "critical"}
 	var person interface{ NeedsPerson() bool }
 	err := pagerduty.New(sim.URL, map[string]string{}, 0).Send(ctx, pg)
 	if !errors.As(err, &person) || !person.NeedsPerson() || !strings.Contains(err.Error(), "SLABOT_PD_KEY is not set") {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // Action ids of the buttons on ladder messages. The button's value is the
@@ -29,15 +29,15 @@ var snoozes = []struct {
 
 // buttons is the actions block of a ladder message: none once the goal
 // is met; Acknowledge and Claim only until someone did.
-func buttons(e outbox.Escalation, st outbox.Status) slack.Block {
-	if !st.MetAt.IsZero() {
+func buttons(e rules.Notice, st rules.ThreadStatus) slack.Block {
+	if !st.Stop.IsZero() {
 		return nil
 	}
 	step := e.Step
 	if step == "" {
 		step = "L" + strconv.Itoa(e.Level)
 	}
-	value := outbox.Key(e.IssueKey, e.Goal, e.Cycle, step)
+	value := rules.NoticeKey(e.IssueKey, e.Goal, e.Cycle, step)
 	btn := func(id, label string) *slack.ButtonBlockElement {
 		return slack.NewButtonBlockElement(id, value, slack.NewTextBlockObject(slack.PlainTextType, label, false, false))
 	}
@@ -75,7 +75,7 @@ func mention(user string) string {
 }
 
 // actionLine says who acknowledged and who claimed the issue.
-func actionLine(st outbox.Status) string {
+func actionLine(st rules.ThreadStatus) string {
 	var parts []string
 	if st.AckBy != "" {
 		parts = append(parts, ":eyes: Acknowledged by "+mention(st.AckBy)+" "+dateToken(st.AckAt))
@@ -88,12 +88,12 @@ func actionLine(st outbox.Status) string {
 
 // parseAction reads a button press: what it does, the step key it names
 // and, for a snooze, for how long.
-func parseAction(actionID string) (kind outbox.ActionKind, snooze time.Duration, ok bool) {
+func parseAction(actionID string) (kind rules.ClickKind, snooze time.Duration, ok bool) {
 	switch {
 	case actionID == actionAck:
-		return outbox.ActAcknowledge, 0, true
+		return rules.ClickAcknowledge, 0, true
 	case actionID == actionClaim:
-		return outbox.ActClaim, 0, true
+		return rules.ClickClaim, 0, true
 	case strings.HasPrefix(actionID, actionSnooze):
 		d, err := time.ParseDuration(strings.TrimPrefix(actionID, actionSnooze))
 		if err != nil || d <= 0 {
@@ -101,7 +101,7 @@ func parseAction(actionID string) (kind outbox.ActionKind, snooze time.Duration,
 		}
 		for _, s := range snoozes {
 			if s.d == d {
-				return outbox.ActSnooze, d, true
+				return rules.ClickSnooze, d, true
 			}
 		}
 	}

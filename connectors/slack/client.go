@@ -149,6 +149,9 @@ func (m Outgoing) options() []slack.MsgOption {
 // Post sends a message to channel (a reply in the thread when threadTS is
 // set) and returns the channel id and ts Slack assigned.
 func (c *Client) Post(ctx context.Context, channel, threadTS string, m Outgoing) (string, string, error) {
+	if err := checkLimits(m); err != nil {
+		return "", "", err
+	}
 	opts := m.options()
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
@@ -162,6 +165,9 @@ func (c *Client) Post(ctx context.Context, channel, threadTS string, m Outgoing)
 
 // Update replaces a message's text and blocks (its metadata is kept).
 func (c *Client) Update(ctx context.Context, channel, ts string, m Outgoing) error {
+	if err := checkLimits(m); err != nil {
+		return err
+	}
 	m.Key = "" // chat.update keeps the metadata the post set
 	_, _, _, err := c.api.UpdateMessageContext(ctx, channel, ts, m.options()...)
 	return classify("chat.update", channel, err)
@@ -257,6 +263,9 @@ func (c *Client) FindFile(ctx context.Context, channel, fileID, fileName string,
 // is looked up in the channel's history by the file id; when it is not
 // there yet, "file:<id>" stands in for the ts.
 func (c *Client) UploadFile(ctx context.Context, channel, name, title, comment string, data []byte) (string, string, error) {
+	if err := checkLimits(Outgoing{Text: comment}); err != nil {
+		return "", "", err
+	}
 	u, err := c.api.GetUploadURLExternalContext(ctx, slack.GetUploadURLExternalParameters{FileName: name, FileSize: len(data)})
 	if err != nil {
 		return "", "", classify("files.getUploadURLExternal", channel, err)
@@ -281,9 +290,51 @@ func (c *Client) UploadFile(ctx context.Context, channel, name, title, comment s
 // findMessage pages a channel's history (or a thread's replies) since
 // oldest for the first message match accepts.
 func (c *Client) findMessage(ctx context.Context, channel, threadTS string, oldest time.Time, match func(slack.Message) bool) (string, bool, error) {
+	ts := ""
+	found, err := c.scanMessages(ctx, channel, threadTS, oldest, func(m slack.Message) bool {
+		if match(m) {
+			ts = m.Timestamp
+			return true
+		}
+		return false
+	})
+	return ts, found, err
+}
+
+// findKeys looks for slabot's messages carrying any of keys in a
+// channel's history since oldest, in one pass over it; it returns the ts
+// of each one found, by key.
+func (c *Client) findKeys(ctx context.Context, channel string, oldest time.Time, keys []string) (map[string]string, error) {
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
+	}
+	found := map[string]string{}
+	_, err := c.scanMessages(ctx, channel, "", oldest, func(m slack.Message) bool {
+		if m.Metadata.EventType != metadataEventType {
+			return false
+		}
+		if k, _ := m.Metadata.EventPayload["key"].(string); want[k] {
+			if _, dup := found[k]; !dup {
+				found[k] = m.Timestamp
+			}
+		}
+		return len(found) == len(want)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return found, nil
+}
+
+// scanMessages pages a channel's history (or a thread's replies) since
+// oldest, handing each message to visit until it returns true (then
+// found is true). More history than maxFindPages pages without visit
+// done is an UncertainError: what was looked for may be further back.
+func (c *Client) scanMessages(ctx context.Context, channel, threadTS string, oldest time.Time, visit func(slack.Message) bool) (found bool, err error) {
 	cursor := ""
 	oldestTS := ""
-	if !oldest.IsZero() {
+	if oldest.After(time.Unix(0, 0)) { // before 1970 is no bound; Slack refuses a negative oldest (invalid_ts_oldest)
 		oldestTS = formatTS(oldest)
 	}
 	for range maxFindPages {
@@ -293,28 +344,28 @@ func (c *Client) findMessage(ctx context.Context, channel, threadTS string, olde
 			m, _, nc, err := c.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
 				ChannelID: channel, Timestamp: threadTS, Cursor: cursor, Limit: 200, Oldest: oldestTS, IncludeAllMetadata: true})
 			if err != nil {
-				return "", false, classify("conversations.replies", channel, err)
+				return false, classify("conversations.replies", channel, err)
 			}
 			msgs, next = m, nc
 		} else {
 			h, err := c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
 				ChannelID: channel, Cursor: cursor, Limit: 200, Oldest: oldestTS, IncludeAllMetadata: true})
 			if err != nil {
-				return "", false, classify("conversations.history", channel, err)
+				return false, classify("conversations.history", channel, err)
 			}
 			msgs, next = h.Messages, h.ResponseMetaData.NextCursor
 		}
 		for _, m := range msgs {
-			if match(m) {
-				return m.Timestamp, true, nil
+			if visit(m) {
+				return true, nil
 			}
 		}
 		if next == "" {
-			return "", false, nil
+			return false, nil
 		}
 		cursor = next
 	}
-	return "", false, &UncertainError{Method: "conversations.history", Channel: channel,
+	return false, &UncertainError{Method: "conversations.history", Channel: channel,
 		Err: errTooMuchHistory}
 }
 

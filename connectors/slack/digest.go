@@ -4,60 +4,168 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
-// maxDigestItems keeps a digest inside Slack's 50 blocks.
-const maxDigestItems = 40
+// A digest lists every goal at risk or breached, however many: one
+// message when it fits Slack's limits (limits.go), otherwise several
+// messages in the channel, "part 1 of 4" ... "part 4 of 4", each within
+// them, in the digest's order (breached first, then by deadline). Nothing
+// is left out; a summary is shortened to digestSummary characters with a
+// visible "…" next to the issue's link.
+//
+// Each part carries its own key as metadata ("KEY|part 1", ...); the last
+// part carries the digest row's key itself, so finding the row's key in
+// the channel (the outbox's look-up of an uncertain post) means every
+// part is there. A post interrupted after some parts (a 429, a dropped
+// connection, a crash) resumes: PostDigest first looks in the channel for
+// the parts already posted and posts only the others.
+
+// digestSummary bounds an issue's summary in a digest line; the whole
+// summary is one click away on the linked issue.
+const digestSummary = 150
+
+// digestName bounds a goal's title and an owner's name in a digest line.
+const digestName = 80
+
+// digestLookback widens the search for parts already posted to before
+// the period began, for a host clock ahead of Slack's.
+const digestLookback = time.Hour
 
 // PostDigest posts a digest tagged with key (outbox.Sender's optional
-// digest method): the counts at the top, then one line per issue.
-func (s *Sender) PostDigest(ctx context.Context, channel, key string, d outbox.Digest) (string, string, error) {
-	out := RenderDigest(d)
-	out.Key = key
-	return s.client.Post(ctx, channel, "", out)
+// digest method), as one message or several (RenderDigest), skipping the
+// parts an interrupted earlier attempt already posted. It returns the
+// channel and the ts of the message carrying key (the last part).
+func (s *Sender) PostDigest(ctx context.Context, channel, key string, d rules.Digest) (string, string, error) {
+	parts := RenderDigest(d)
+	keys := make([]string, len(parts))
+	for i := range parts {
+		keys[i] = digestPartKey(key, i, len(parts))
+	}
+	posted := map[string]string{}
+	if len(parts) > 1 {
+		oldest := time.Time{}
+		if !d.DueAt.IsZero() {
+			oldest = d.DueAt.Add(-digestLookback)
+		}
+		var err error
+		if posted, err = s.client.findKeys(ctx, channel, oldest, keys); err != nil {
+			return "", "", err
+		}
+	}
+	ch, ts := channel, ""
+	for i, p := range parts {
+		p.Key = keys[i]
+		if t, ok := posted[p.Key]; ok {
+			ts = t
+			continue
+		}
+		c, t, err := s.client.Post(ctx, channel, "", p)
+		if err != nil {
+			return "", "", err
+		}
+		ch, ts = c, t
+	}
+	return ch, ts, nil
 }
 
-// RenderDigest builds a digest's blocks and fallback text. Summaries and
-// names are escaped like every customer- or agent-controlled text.
-func RenderDigest(d outbox.Digest) Outgoing {
-	counts := fmt.Sprintf("*%d breached* · *%d at risk*", d.Breached, d.AtRisk)
-	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(":bar_chart: *SLA digest — "+esc(d.Title)+"*\n"+counts), nil, nil),
+// digestPartKey is part i's key (0-based) of n: the last is the row's
+// key itself.
+func digestPartKey(key string, i, n int) string {
+	if i == n-1 {
+		return key
 	}
-	var text strings.Builder
-	fmt.Fprintf(&text, "SLA digest %s: %d breached, %d at risk", esc(d.Title), d.Breached, d.AtRisk)
-	if len(d.Items) == 0 {
-		blocks = append(blocks, slack.NewContextBlock("none", mrkdwn(":white_check_mark: Nothing at risk or breached.")))
-	}
+	return fmt.Sprintf("%s|part %d", key, i+1)
+}
+
+// RenderDigest builds a digest's messages: the counts at the top of the
+// first, then one section per issue goal, as many messages as Slack's
+// limits need (at most maxBlocks blocks and maxBlockText characters of
+// block text each). Summaries and names are escaped like every customer-
+// or agent-controlled text.
+func RenderDigest(d rules.Digest) []Outgoing {
+	lines := make([]string, len(d.Items))
 	for i, it := range d.Items {
-		if i == maxDigestItems {
-			blocks = append(blocks, slack.NewContextBlock("more", mrkdwn(fmt.Sprintf("… and %d more.", len(d.Items)-i))))
-			break
-		}
-		emoji := ":large_orange_circle:"
-		if it.State == "breached" {
-			emoji = ":red_circle:"
-		}
-		line := fmt.Sprintf("%s %s %s\n%s *%s* · due %s · %s", emoji, digestLink(it), esc(clip(it.Summary, 150)),
-			esc(it.Goal), esc(it.State), esc(it.Deadline), esc(it.Owner))
-		if it.Level > 0 {
-			line += fmt.Sprintf(" · level %d", it.Level)
-		}
-		if it.AckBy != "" {
-			line += " · acknowledged by " + mention(it.AckBy)
-		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, nil))
-		if i < 5 {
-			fmt.Fprintf(&text, "; %s %s", esc(it.Key), esc(it.State))
-		}
+		lines[i] = digestLine(it)
 	}
-	return Outgoing{Text: text.String(), Blocks: blocks}
+	// The header's length grows with the part numbers: reserve the
+	// longest it can be, with as many parts as there are items.
+	reserve := length(digestHeader(d, len(d.Items)+1, len(d.Items)+1))
+	var groups [][]string
+	var cur []string
+	used := reserve
+	for _, l := range lines {
+		if len(cur) > 0 && (len(cur)+1 >= maxBlocks || used+length(l) > maxBlockText) {
+			groups = append(groups, cur)
+			cur, used = nil, reserve
+		}
+		cur = append(cur, l)
+		used += length(l)
+	}
+	groups = append(groups, cur)
+
+	out := make([]Outgoing, len(groups))
+	first := 0
+	for g, group := range groups {
+		n := len(groups)
+		blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(digestHeader(d, g+1, n)), nil, nil)}
+		if len(d.Items) == 0 {
+			blocks = append(blocks, slack.NewContextBlock("none", mrkdwn(":white_check_mark: Nothing at risk or breached.")))
+		}
+		for _, l := range group {
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(l), nil, nil))
+		}
+		out[g] = Outgoing{Text: digestFallback(d, g+1, n, first, first+len(group)), Blocks: blocks}
+		first += len(group)
+	}
+	return out
 }
 
-func digestLink(it outbox.DigestItem) string {
-	return issueLink(outbox.Escalation{IssueKey: it.Key, IssueURL: it.URL})
+// digestHeader is part's first block: the title and counts, and which
+// part of how many when there are several.
+func digestHeader(d rules.Digest, part, parts int) string {
+	h := ":bar_chart: *SLA digest — " + esc(d.Title) + "*"
+	if parts > 1 {
+		h += fmt.Sprintf(" · part %d of %d", part, parts)
+	}
+	return h + fmt.Sprintf("\n*%d breached* · *%d at risk*", d.Breached, d.AtRisk)
+}
+
+// digestFallback is a part's notification text: the counts, and the
+// first few issues of the part (items from..to of the digest).
+func digestFallback(d rules.Digest, part, parts, from, to int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "SLA digest %s: %d breached, %d at risk", esc(d.Title), d.Breached, d.AtRisk)
+	if parts > 1 {
+		fmt.Fprintf(&b, " (part %d of %d: items %d to %d)", part, parts, from+1, to)
+	}
+	for i := from; i < to && i < from+5; i++ {
+		fmt.Fprintf(&b, "; %s %s", esc(d.Items[i].Key), esc(d.Items[i].State))
+	}
+	return b.String()
+}
+
+// digestLine is one issue goal's section text.
+func digestLine(it rules.DigestItem) string {
+	emoji := ":large_orange_circle:"
+	if it.State == "breached" {
+		emoji = ":red_circle:"
+	}
+	line := fmt.Sprintf("%s %s %s\n%s *%s* · due %s · %s", emoji, digestLink(it), esc(clip(it.Summary, digestSummary)),
+		esc(clip(it.Goal, digestName)), esc(it.State), esc(it.Deadline), esc(clip(it.Owner, digestName)))
+	if it.Level > 0 {
+		line += fmt.Sprintf(" · level %d", it.Level)
+	}
+	if it.AckBy != "" {
+		line += " · acknowledged by " + mention(it.AckBy)
+	}
+	return line
+}
+
+func digestLink(it rules.DigestItem) string {
+	return issueLink(rules.Notice{IssueKey: it.Key, IssueURL: it.URL})
 }

@@ -79,6 +79,8 @@ var hints = map[string]string{
 	"cannot_dm_bot":           "the target user is a bot: map the assignee to a person",
 	"user_disabled":           "the target Slack user is deactivated: fix the user mapping",
 	"invalid_blocks":          "slabot built a message Slack rejects: report this as a bug",
+	"invalid_blocks_format":   "slabot built a message Slack rejects: report this as a bug",
+	"msg_blocks_too_long":     "slabot built a message with more block text than Slack takes: report this as a bug",
 	"invalid_metadata_format": "slabot built message metadata Slack rejects: report this as a bug",
 	"msg_too_long":            "the message is too long: shorten the issue summary template",
 	"no_text":                 "slabot built an empty message: report this as a bug",

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slabot/slabot/bot/outbox"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
+	"github.com/slabot/slabot/rules"
 )
 
 // "Escape every customer- or agent-controlled string for mrkdwn (&, <, >),
@@ -19,15 +19,15 @@ import (
 // priority or assignee name written to trigger a mention or a disguised
 // link reaches Slack inert, in both places, over the real client.
 func TestCustomerTextIsInert(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#support"))
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C1", "#support"))
 	defer sim.Close()
 	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
 
 	hostile := "<!channel> ping <@U123> <!subteam^S1> see <https://evil.example/sso|Reset your SSO> & @here"
-	e := esc("SUP-1", 1, "agent", outbox.Target{AssigneeName: "Mallory <!everyone>", FallbackChannel: "C1"})
+	e := esc("SUP-1", 1, "agent", rules.Recipient{AssigneeName: "Mallory <!everyone>", FallbackChannel: "C1"})
 	e.Summary, e.Customer, e.Plan, e.Priority = hostile, "Acme <@U999>", "Gold <!here>", "High <#C42>"
-	_, ts, err := s.Post(context.Background(), "C1", "", outbox.Message{Key: "k1", Escalation: e,
-		Route: outbox.Route{Channel: "C1", Fallback: true, Why: "no Slack user for <@U7>"}, Status: outbox.Status{ThisLevel: 1}})
+	_, ts, err := s.Post(context.Background(), "C1", "", rules.Message{Key: "k1", Notice: e,
+		Route: rules.Route{Channel: "C1", Fallback: true, Why: "no Slack user for <@U7>"}, Status: rules.ThreadStatus{ThisLevel: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // ClickHandler decides what a button press does and answers the person
@@ -20,7 +20,7 @@ import (
 // quickly: the envelope is acknowledged after it returns, and Slack wants
 // that within 3 seconds.
 type ClickHandler interface {
-	Click(ctx context.Context, a outbox.Action) (reply string, err error)
+	Click(ctx context.Context, a rules.Click) (reply string, err error)
 }
 
 // clickBudget bounds the handler so the acknowledgement goes out inside
@@ -94,7 +94,7 @@ func (c *Client) event(ctx context.Context, sm *socketmode.Client, evt socketmod
 		if !ok {
 			continue
 		}
-		issue, goal, cycle, step, err := outbox.ParseKey(ba.Value)
+		issue, goal, cycle, step, err := rules.ParseNoticeKey(ba.Value)
 		if err != nil {
 			log.Warn("slack: button press with an unreadable value", "action", ba.ActionID, "err", err)
 			continue
@@ -103,7 +103,7 @@ func (c *Client) event(ctx context.Context, sm *socketmode.Client, evt socketmod
 		if channel == "" {
 			channel = cb.Channel.ID
 		}
-		a := outbox.Action{Kind: kind, Issue: issue, Goal: goal, Cycle: cycle, Step: step, User: cb.User.ID, Name: cb.User.Name,
+		a := rules.Click{Kind: kind, Issue: issue, Goal: goal, Cycle: cycle, Step: step, User: cb.User.ID, Name: cb.User.Name,
 			Channel: channel, MessageTS: cb.Container.MessageTs, ActionTS: ba.ActionTs, At: now().UTC(), Snooze: snooze}
 		hctx, cancel := context.WithTimeout(ctx, clickBudget)
 		text, err := h.Click(hctx, a)

@@ -7,13 +7,13 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // Render builds the Block Kit message and its plain-text fallback.
 // Times use Slack's <!date^...> token so every reader sees their own time
 // zone; the token's fallback text is UTC.
-func Render(e outbox.Escalation, r outbox.Route, st outbox.Status) Outgoing {
+func Render(e rules.Notice, r rules.Route, st rules.ThreadStatus) Outgoing {
 	return render(e, r, st, false, nil)
 }
 
@@ -21,8 +21,8 @@ func Render(e outbox.Escalation, r outbox.Route, st outbox.Status) Outgoing {
 // withButtons (only when something listens for their clicks), and
 // mentioning the user groups whose ids are groupIDs (the rung's groups,
 // resolved by the Sender).
-func render(e outbox.Escalation, r outbox.Route, st outbox.Status, withButtons bool, groupIDs []string) Outgoing {
-	header := fmt.Sprintf("%s *Level %d · %s* — %s", levelEmoji(e.Level), e.Level, esc(titleCase(e.Rung)), issueLink(e))
+func render(e rules.Notice, r rules.Route, st rules.ThreadStatus, withButtons bool, groupIDs []string) Outgoing {
+	header := fmt.Sprintf("%s *Level %d · %s* — %s", levelEmoji(e.Level), e.Level, esc(titleCase(rules.RungTitle(e.Rung))), issueLink(e))
 	if e.Summary != "" {
 		header += " " + esc(clip(e.Summary, maxSummary))
 	}
@@ -37,17 +37,17 @@ func render(e outbox.Escalation, r outbox.Route, st outbox.Status, withButtons b
 		field(remainingLabel(e.Remaining), remainingValue(e.Remaining)+" (business time, as of "+dateToken(e.AsOf)+")"),
 	}
 	if e.Customer != "" {
-		cust := esc(e.Customer)
+		cust := esc(clip(e.Customer, maxFieldValue))
 		if e.Plan != "" {
-			cust += " · " + esc(e.Plan)
+			cust += " · " + esc(clip(e.Plan, maxFieldValue))
 		}
 		fields = append(fields, field("Customer", cust))
 	}
 	if e.Priority != "" {
-		fields = append(fields, field("Priority", esc(e.Priority)))
+		fields = append(fields, field("Priority", esc(clip(e.Priority, maxFieldValue))))
 	}
 	if r.Fallback {
-		fields = append(fields, field("Assignee", esc(e.Target.AssigneeLabel())))
+		fields = append(fields, field("Assignee", esc(clip(e.Recipient.AssigneeLabel(), maxFieldValue))))
 	}
 	blocks := []slack.Block{
 		slack.NewSectionBlock(mrkdwn(header), nil, nil),
@@ -88,7 +88,7 @@ func mrkdwn(text string) *slack.TextBlockObject {
 // ("First response"), not its internal name (first_response). Rows
 // written before titles were carried derive it from the name as the
 // policy compiler does.
-func goalTitle(e outbox.Escalation) string {
+func goalTitle(e rules.Notice) string {
 	if e.GoalTitle != "" {
 		return e.GoalTitle
 	}
@@ -106,7 +106,7 @@ func levelEmoji(level int) string {
 	}
 }
 
-func issueLink(e outbox.Escalation) string {
+func issueLink(e rules.Notice) string {
 	if e.IssueURL == "" || strings.ContainsAny(e.IssueURL, "|<> ") {
 		return "*" + esc(e.IssueKey) + "*"
 	}
@@ -132,24 +132,24 @@ func remainingValue(d time.Duration) string {
 	if deadlineJustReached(d) {
 		return "no time left"
 	}
-	return fmtDuration(d)
+	return rules.Margin(d)
 }
 
 // deadlineJustReached: at or past the deadline by less than what
-// fmtDuration can show (it rounds to minutes).
+// rules.Margin can show (it rounds to minutes).
 func deadlineJustReached(d time.Duration) bool {
 	return d <= 0 && d > -30*time.Second
 }
 
 // statusLine says where the whole thread stands.
-func statusLine(e outbox.Escalation, st outbox.Status) string {
+func statusLine(e rules.Notice, st rules.ThreadStatus) string {
 	switch {
-	case !st.MetAt.IsZero():
-		return fmt.Sprintf(":white_check_mark: *%s met* %s — no further escalation.", esc(titleCase(goalTitle(e))), dateToken(st.MetAt))
+	case !st.Stop.IsZero():
+		return stopLine(e, st.Stop)
 	case pagedBeyond(st):
-		return fmt.Sprintf(":rotating_light: Paged on-call: *level %d · %s* %s.", st.PagedLevel, esc(titleCase(st.PagedRung)), dateToken(st.PagedAt))
+		return fmt.Sprintf(":rotating_light: Paged on-call: *level %d · %s* %s.", st.PagedLevel, esc(titleCase(rules.RungTitle(st.PagedRung))), dateToken(st.PagedAt))
 	case st.Level > st.ThisLevel && st.ThisLevel > 0:
-		return fmt.Sprintf(":arrow_double_up: Escalated to *level %d · %s* %s.", st.Level, esc(titleCase(st.Rung)), dateToken(st.LevelAt))
+		return fmt.Sprintf(":arrow_double_up: Escalated to *level %d · %s* %s.", st.Level, esc(titleCase(rules.RungTitle(st.Rung))), dateToken(st.LevelAt))
 	}
 	s := e.Status
 	if s == "" {
@@ -158,9 +158,21 @@ func statusLine(e outbox.Escalation, st outbox.Status) string {
 	return fmt.Sprintf(":hourglass_flowing_sand: Status: *%s*.", esc(s))
 }
 
+// stopLine is the status line of a thread whose goal stopped: rules'
+// outcome word (a goal answered after its deadline is breached, never
+// met), the instant the goal stopped (the answer, not the poll that saw
+// it) and, for a breach, by how much.
+func stopLine(e rules.Notice, stop rules.Stop) string {
+	goal := esc(titleCase(goalTitle(e)))
+	if stop.Outcome == rules.StateBreached {
+		return fmt.Sprintf(":red_circle: *%s %s* %s — over by %s, no further escalation.", goal, stop.Word(), dateToken(stop.At), rules.Margin(stop.Over))
+	}
+	return fmt.Sprintf(":white_check_mark: *%s %s* %s — no further escalation.", goal, stop.Word(), dateToken(stop.At))
+}
+
 // pagedBeyond: the thread went further than its messages show, to a step
 // that paged on-call and posted nothing (a rung that only pages).
-func pagedBeyond(st outbox.Status) bool {
+func pagedBeyond(st rules.ThreadStatus) bool {
 	return st.PagedLevel > st.Level && st.PagedLevel > st.ThisLevel && st.ThisLevel > 0
 }
 
@@ -168,10 +180,10 @@ func pagedBeyond(st outbox.Status) bool {
 // readers and old clients show. Slack parses it as mrkdwn too, so every
 // piece of customer- or agent-controlled text is escaped exactly as in the
 // blocks: a summary reading "<!channel>" must not notify a channel.
-func plainText(e outbox.Escalation, r outbox.Route, st outbox.Status) string {
+func plainText(e rules.Notice, r rules.Route, st rules.ThreadStatus) string {
 	var b strings.Builder
 	goal := esc(goalTitle(e))
-	fmt.Fprintf(&b, "[L%d %s] %s", e.Level, esc(e.Rung), esc(e.IssueKey))
+	fmt.Fprintf(&b, "[L%d %s] %s", e.Level, esc(rules.RungTitle(e.Rung)), esc(e.IssueKey))
 	if e.Summary != "" {
 		fmt.Fprintf(&b, " %s", esc(clip(e.Summary, maxSummary)))
 	}
@@ -179,33 +191,37 @@ func plainText(e outbox.Escalation, r outbox.Route, st outbox.Status) string {
 	case deadlineJustReached(e.Remaining):
 		fmt.Fprintf(&b, ": %s deadline reached, overdue now", goal)
 	case e.Remaining < 0:
-		fmt.Fprintf(&b, ": %s overdue by %s", goal, fmtDuration(e.Remaining))
+		fmt.Fprintf(&b, ": %s overdue by %s", goal, rules.Margin(e.Remaining))
 	default:
-		fmt.Fprintf(&b, ": %s due in %s", goal, fmtDuration(e.Remaining))
+		fmt.Fprintf(&b, ": %s due in %s", goal, rules.Margin(e.Remaining))
 	}
 	fmt.Fprintf(&b, " (deadline %s)", utc(e.Deadline))
 	if e.Customer != "" {
-		fmt.Fprintf(&b, ". Customer %s", esc(e.Customer))
+		fmt.Fprintf(&b, ". Customer %s", esc(clip(e.Customer, maxFieldValue)))
 		if e.Plan != "" {
-			fmt.Fprintf(&b, " (%s)", esc(e.Plan))
+			fmt.Fprintf(&b, " (%s)", esc(clip(e.Plan, maxFieldValue)))
 		}
 	}
 	if e.Priority != "" {
-		fmt.Fprintf(&b, ", priority %s", esc(e.Priority))
+		fmt.Fprintf(&b, ", priority %s", esc(clip(e.Priority, maxFieldValue)))
 	}
 	if r.Fallback {
-		fmt.Fprintf(&b, ". Assignee: %s", esc(e.Target.AssigneeLabel()))
+		fmt.Fprintf(&b, ". Assignee: %s", esc(clip(e.Recipient.AssigneeLabel(), maxFieldValue)))
 	}
 	if !e.DataAsOf.IsZero() {
 		fmt.Fprintf(&b, ". Jira data as of %s (Jira unreachable)", utc(e.DataAsOf))
 	}
 	switch {
-	case !st.MetAt.IsZero():
-		fmt.Fprintf(&b, ". Met %s.", utc(st.MetAt))
+	case !st.Stop.IsZero():
+		fmt.Fprintf(&b, ". %s %s", titleCase(st.Stop.Word()), utc(st.Stop.At))
+		if st.Stop.Outcome == rules.StateBreached {
+			fmt.Fprintf(&b, ", over by %s", rules.Margin(st.Stop.Over))
+		}
+		b.WriteString(".")
 	case pagedBeyond(st):
-		fmt.Fprintf(&b, ". Paged on-call (level %d, %s).", st.PagedLevel, esc(st.PagedRung))
+		fmt.Fprintf(&b, ". Paged on-call (level %d, %s).", st.PagedLevel, esc(rules.RungTitle(st.PagedRung)))
 	case st.Level > st.ThisLevel && st.ThisLevel > 0:
-		fmt.Fprintf(&b, ". Escalated to level %d (%s).", st.Level, esc(st.Rung))
+		fmt.Fprintf(&b, ". Escalated to level %d (%s).", st.Level, esc(rules.RungTitle(st.Rung)))
 	default:
 		b.WriteString(".")
 	}
@@ -228,29 +244,6 @@ func utc(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 
-// fmtDuration renders the magnitude of d as "2d 3h", "4h 5m", "12m".
-func fmtDuration(d time.Duration) string {
-	if d < 0 {
-		d = -d
-	}
-	d = d.Round(time.Minute)
-	days, d := d/(24*time.Hour), d%(24*time.Hour)
-	hours, mins := d/time.Hour, (d%time.Hour)/time.Minute
-	switch {
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%dd", days)
-	case hours > 0 && mins > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	case hours > 0:
-		return fmt.Sprintf("%dh", hours)
-	case mins > 0:
-		return fmt.Sprintf("%dm", mins)
-	}
-	return "less than a minute"
-}
-
 // mrkdwnEscaper is built once: a Replacer builds its lookup table on first
 // use, and building one per call was most of what rendering allocated.
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
@@ -268,6 +261,12 @@ func titleCase(s string) string {
 // maxSummary keeps the header well inside Slack's 3,000-character limit
 // for a section's text, whatever the issue summary.
 const maxSummary = 300
+
+// maxFieldValue bounds a Jira value shown in a field (customer, plan,
+// priority, assignee: a custom field may hold a paragraph) well inside
+// Slack's 2,000 characters per field (limits.go) even once escaped; the
+// cut shows "…", and the whole value is on the issue the header links.
+const maxFieldValue = 200
 
 // clip shortens s to at most n runes, marking the cut.
 func clip(s string, n int) string {

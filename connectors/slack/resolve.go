@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules"
 )
 
 // Resolver turns a rung's Target into a Route: an explicit user or
@@ -65,12 +65,12 @@ func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, 
 // looked up by name again; while it cannot be used the error is a
 // *ChannelError saying what a person must do, so the outbox keeps the row,
 // blocked, and sends it once the channel works.
-func (r *Resolver) Resolve(ctx context.Context, t outbox.Target) (outbox.Route, error) {
+func (r *Resolver) Resolve(ctx context.Context, t rules.Recipient) (rules.Route, error) {
 	for _, ch := range []*string{&t.Channel, &t.FallbackChannel} {
 		if strings.HasPrefix(*ch, "#") {
 			id, err := r.client.ChannelID(ctx, *ch)
 			if err != nil {
-				return outbox.Route{}, err
+				return rules.Route{}, err
 			}
 			*ch = id
 		}
@@ -81,7 +81,7 @@ func (r *Resolver) Resolve(ctx context.Context, t outbox.Target) (outbox.Route, 
 	if t.AssigneeAccountID != "" || t.AssigneeEmail != "" {
 		user, err := r.userFor(ctx, t)
 		if err != nil {
-			return outbox.Route{}, err
+			return rules.Route{}, err
 		}
 		why := fmt.Sprintf("No Slack user found for the assignee %s: posted here instead of a direct message.", t.AssigneeLabel())
 		if user != "" {
@@ -98,18 +98,18 @@ func (r *Resolver) Resolve(ctx context.Context, t outbox.Target) (outbox.Route, 
 		if ch == "" {
 			ch = t.Channel
 		}
-		return outbox.Route{Channel: ch, Fallback: true, Why: why}, nil
+		return rules.Route{Channel: ch, Fallback: true, Why: why}, nil
 	}
 	if t.Channel != "" {
-		return outbox.Route{Channel: t.Channel}, nil
+		return rules.Route{Channel: t.Channel}, nil
 	}
 	if t.FallbackChannel != "" {
-		return outbox.Route{Channel: t.FallbackChannel, Fallback: true, Why: "The issue has no assignee."}, nil
+		return rules.Route{Channel: t.FallbackChannel, Fallback: true, Why: "The issue has no assignee."}, nil
 	}
-	return outbox.Route{}, errors.New("slack: target names no channel, user or assignee")
+	return rules.Route{}, errors.New("slack: target names no channel, user or assignee")
 }
 
-func (r *Resolver) userFor(ctx context.Context, t outbox.Target) (string, error) {
+func (r *Resolver) userFor(ctx context.Context, t rules.Recipient) (string, error) {
 	if u := r.directory[t.AssigneeAccountID]; t.AssigneeAccountID != "" && u != "" {
 		return u, nil
 	}
@@ -136,18 +136,18 @@ func (r *Resolver) userFor(ctx context.Context, t outbox.Target) (string, error)
 	return user, nil
 }
 
-func (r *Resolver) dm(ctx context.Context, user string) (outbox.Route, error) {
+func (r *Resolver) dm(ctx context.Context, user string) (rules.Route, error) {
 	r.mu.Lock()
 	ch, ok := r.dms[user]
 	r.mu.Unlock()
 	if !ok {
 		var err error
 		if ch, err = r.client.OpenDM(ctx, user); err != nil {
-			return outbox.Route{}, err
+			return rules.Route{}, err
 		}
 		r.mu.Lock()
 		r.dms[user] = ch
 		r.mu.Unlock()
 	}
-	return outbox.Route{Channel: ch, UserID: user}, nil
+	return rules.Route{Channel: ch, UserID: user}, nil
 }

@@ -51,7 +51,7 @@ func TestManifestScopesAreTheCodesNeeds(t *testing.T) {
 func exerciseClient(t *testing.T, scopes []string) []string {
 	t.Helper()
 	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#support"), slacksim.WithUsers(slacksim.User{ID: "U1", Name: "ana", Email: "ana@example.com"}),
-		slacksim.WithScopes("xoxb-test", scopes...),
+		slacksim.WithScopes("xoxb-test", scopes...), slacksim.WithAppToken("xapp-test"),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S1", Handle: "support-leads", Users: []string{"U1"}}))
 	defer sim.Close()
 	sim.AddPrivateChannel("G1", "#leads", true)
@@ -189,7 +189,7 @@ func manifestScopes(t *testing.T) []string {
 // lookup, ids pass as they are, and every unusable channel is named at
 // once: not found, archived, without the bot.
 func TestVerifyResolvesChannelsByName(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C0100", "#support"), slacksim.WithChannel("C0200", "#leads"))
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C0100", "#support"), slacksim.WithChannel("C0200", "#leads"))
 	defer sim.Close()
 	for i := range 450 {
 		sim.AddChannel(fmt.Sprintf("C1%04d", i), fmt.Sprintf("#noise-%d", i), i%2 == 0)

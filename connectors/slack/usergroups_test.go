@@ -14,7 +14,7 @@ import (
 // group has and a disabled group, each with the fix, and an app without
 // usergroups:read once for every handle.
 func TestUserGroupsResolveAndVerify(t *testing.T) {
-	sim := slacksim.NewServer(
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads", Users: []string{"U1", "U2"}}),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0OLD", Handle: "hydra-oncall", Users: []string{"U3"}, Disabled: true}))
 	defer sim.Close()

@@ -294,9 +294,9 @@ func (d *periodData) settle(gs *rules.GoalStatus) (counted string, completed boo
 	}
 	switch {
 	case gs.State == rules.StateMet && d.within(gs.Stop):
-		counted = "met"
+		counted = rules.WordMet
 	case gs.State == rules.StateBreached && d.within(gs.BreachedAt):
-		counted = "breached"
+		counted = rules.WordBreached
 	}
 	return counted, completed
 }
@@ -314,9 +314,9 @@ func (d *periodData) add(t *tally, gi int, gs *rules.GoalStatus, counted string,
 	}
 	for _, s := range []*statTally{&gt.all, st} {
 		switch counted {
-		case "met":
+		case rules.WordMet:
 			s.met++
-		case "breached":
+		case rules.WordBreached:
 			s.breached++
 		}
 		if completed {
@@ -326,7 +326,7 @@ func (d *periodData) add(t *tally, gi int, gs *rules.GoalStatus, counted string,
 	}
 	if counted != "" {
 		at := gs.Stop
-		if counted == "breached" {
+		if counted == rules.WordBreached {
 			at = gs.BreachedAt
 		}
 		for wi := range t.weeks {
@@ -336,7 +336,7 @@ func (d *periodData) add(t *tally, gi int, gs *rules.GoalStatus, counted string,
 			}
 			for j := range w.Goals {
 				if w.Goals[j].Goal == gs.Goal.Name {
-					if counted == "met" {
+					if counted == rules.WordMet {
 						w.Goals[j].Met++
 					} else {
 						w.Goals[j].Breached++
@@ -354,7 +354,7 @@ func (d *periodData) add(t *tally, gi int, gs *rules.GoalStatus, counted string,
 			}
 		}
 	}
-	if counted == "breached" {
+	if counted == rules.WordBreached {
 		b := Breach{Key: iss.Key, Summary: iss.Summary, Customer: customer, Goal: gs.Goal.Name,
 			Priority: gs.Priority, Cycle: gs.Cycle, Deadline: gs.BreachedAt, Overdue: max(0, -gs.Remaining)}
 		end := d.asOf

@@ -139,6 +139,7 @@ func (s *Server) registerRoutes() {
 	add(Route{Method: "POST", Path: "/rest/api/2/issue/{issueIdOrKey}/worklog", Write: true}, (*call).addWorklog)
 	add(Route{Method: "POST", Path: "/rest/api/3/changelog/bulkfetch"}, (*call).bulkChangelogs)
 	s.registerAdminRoutes(add)
+	s.registerRoleRoutes(add)
 	s.registerAssignRoutes(add)
 	s.mux.HandleFunc("GET /{$}", s.serveIndex)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

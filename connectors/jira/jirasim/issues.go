@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf16"
 )
 
 const notFoundIssue = "Issue does not exist or you do not have permission to see it."
@@ -178,8 +179,47 @@ func (c *call) editIssue() {
 		c.failFields(http.StatusBadRequest, errs)
 		return
 	}
+	// "200 Returned if the request is successful and the `returnIssue`
+	// parameter is `true`", with "the issue with fields edited in this
+	// request ... in the same format as in the Get issue API"; expand is
+	// Get issue's (Atlassian's description of PUT
+	// /rest/api/3/issue/{issueIdOrKey}).
+	if strings.EqualFold(q.Get("returnIssue"), "true") {
+		cl := -1
+		if strings.Contains(q.Get("expand"), "changelog") {
+			cl = c.s.caps.IssueChangelog
+		}
+		c.json(http.StatusOK, c.s.renderIssue(c.rc, is, fieldSel{all: true}, cl))
+		return
+	}
 	c.noContent()
 }
+
+// Jira's limits on what an edit or a comment may carry. Neither is in
+// Atlassian's OpenAPI description; both are Jira Cloud's answers as
+// reported by its users: a label over 255 characters answers 400 "The
+// label '...' exceeds the maximum length for a single label of 255
+// characters" (github.com/prometheus-community/jiralert issue 146); a
+// comment over 32,767 characters answers 400 under "comment": "The entered
+// text is too long. It exceeds the allowed limit of 32,767 characters."
+// (github.com/mozilla/jira-bugzilla-integration issue 1030;
+// github.com/jenkinsci/jira-plugin issue 667 shows the same message
+// keyed "comment"). Characters are counted as UTF-16 code units, the
+// stricter of the two readings for text outside the Basic Multilingual
+// Plane.
+const (
+	MaxLabelLength   = 255
+	MaxCommentLength = 32767
+)
+
+// textLength counts s in UTF-16 code units.
+func textLength(s string) int { return len(utf16.Encode([]rune(s))) }
+
+func labelTooLong(l string) string {
+	return "The label '" + l + "' exceeds the maximum length for a single label of 255 characters"
+}
+
+const commentTooLong = "The entered text is too long. It exceeds the allowed limit of 32,767 characters."
 
 // settable reports whether an edit (screen: through the edit screen, not
 // a create) may set custom field f on is: it exists, a context of it
@@ -216,6 +256,16 @@ func (s *Server) applyEdit(is *issue, req editRequest, author string, screen, cr
 	var labelOps []labelOp
 	var comments []string
 
+	// A field edited in both `fields` and `update` is refused: Atlassian's
+	// description of POST .../transitions lists "a field is specified in
+	// both `fields` and `update`" among its 400s, and Jira answers an
+	// edit the same way (measured against Jira Cloud; the wording here is
+	// not Jira's, which is not documented).
+	for id := range req.Update {
+		if _, both := req.Fields[id]; both {
+			errs[id] = "Field '" + id + "' is specified in both 'fields' and 'update'."
+		}
+	}
 	for id, raw := range req.Fields {
 		switch id {
 		case "summary", "description":
@@ -241,6 +291,11 @@ func (s *Server) applyEdit(is *issue, req editRequest, author string, screen, cr
 		case "labels":
 			if json.Unmarshal(raw, &labelsSet) != nil {
 				errs[id] = "Operation value must be an array of strings"
+			}
+			for _, l := range labelsSet {
+				if textLength(l) > MaxLabelLength {
+					errs[id] = labelTooLong(l)
+				}
 			}
 			labelsSetGiven = true
 		case "assignee":
@@ -286,10 +341,19 @@ func (s *Server) applyEdit(is *issue, req editRequest, author string, screen, cr
 							errs[id] = "The label '" + string(arg) + "' contains spaces which is invalid."
 							continue
 						}
+						if verb == "add" && textLength(l) > MaxLabelLength {
+							errs[id] = labelTooLong(l)
+							continue
+						}
 						labelOps = append(labelOps, labelOp{verb == "add", l})
 					case "set":
 						if json.Unmarshal(arg, &labelsSet) != nil {
 							errs[id] = "Operation value must be an array of strings"
+						}
+						for _, l := range labelsSet {
+							if textLength(l) > MaxLabelLength {
+								errs[id] = labelTooLong(l)
+							}
 						}
 						labelsSetGiven = true
 					default:
@@ -306,6 +370,10 @@ func (s *Server) applyEdit(is *issue, req editRequest, author string, screen, cr
 				}
 				if json.Unmarshal(raw, &op) != nil || op.Add.Body == "" {
 					errs[id] = "Comment body can not be empty!"
+					continue
+				}
+				if textLength(op.Add.Body) > MaxCommentLength {
+					errs[id] = commentTooLong
 					continue
 				}
 				comments = append(comments, op.Add.Body)

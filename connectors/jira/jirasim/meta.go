@@ -1,6 +1,9 @@
 package jirasim
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // removedSearchMessage is what Jira Cloud answers on the removed search
 // endpoints (CHANGE-2046).
@@ -28,7 +31,7 @@ func (c *call) serverInfo() {
 // User (the caller, e-mail always visible to themselves)
 func (c *call) myself() {
 	u := c.s.renderUser(c.rc, c.user.AccountID)
-	c.json(http.StatusOK, map[string]any{
+	out := map[string]any{
 		"self":         u.Self,
 		"accountId":    u.AccountID,
 		"accountType":  u.AccountType,
@@ -38,7 +41,13 @@ func (c *call) myself() {
 		"active":       true,
 		"timeZone":     u.TimeZone,
 		"locale":       "en_US",
-	})
+	}
+	// expand=groups: "Returns all groups, including nested groups, the
+	// user belongs to" (GET /rest/api/3/myself).
+	if strings.Contains(c.r.URL.Query().Get("expand"), "groups") {
+		out["groups"] = c.userGroups()
+	}
+	c.json(http.StatusOK, out)
 }
 
 // jFieldDetails is FieldDetails.

@@ -37,7 +37,32 @@ type Seed struct {
 	Resolutions []string `json:"resolutions,omitempty"`
 	Fields      []Field  `json:"fields"`
 	Users       []User   `json:"users"`
-	Issues      []Issue  `json:"issues"`
+	// Roles and Groups decide who may read a restricted comment and which
+	// restrictions a comment may carry (roles.go).
+	Roles  []Role  `json:"roles,omitempty"`
+	Groups []Group `json:"groups,omitempty"`
+	Issues []Issue `json:"issues"`
+}
+
+// Role is a project role (in Jira Cloud the list of roles is shared by
+// every project) and the accounts acting in it in Projects (keys; empty:
+// every project). Several entries may name one role for different
+// projects.
+type Role struct {
+	Name     string   `json:"name"`
+	Members  []string `json:"members,omitempty"` // account ids
+	Projects []string `json:"projects,omitempty"`
+	// Staff puts every account that is not a customer in the role too, so
+	// a seed that replaces DefaultSeed's users keeps its staff roles.
+	Staff bool `json:"staff,omitempty"`
+}
+
+// Group is a site group and its members (account ids); Staff adds every
+// account that is not a customer.
+type Group struct {
+	Name    string   `json:"name"`
+	Members []string `json:"members,omitempty"`
+	Staff   bool     `json:"staff,omitempty"`
 }
 
 // Project is a Jira project. ServiceDesk projects report jsdPublic on

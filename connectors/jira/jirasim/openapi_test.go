@@ -204,6 +204,9 @@ func TestRoutesAgreeWithOpenAPI(t *testing.T) {
 	for name, smp := range adminSamples(sim) {
 		samples[name] = smp
 	}
+	for name, smp := range roleSamples(sim) {
+		samples[name] = smp
+	}
 	covered := map[string]bool{}
 	for _, rt := range sim.Routes() {
 		name := rt.Method + " " + rt.Path

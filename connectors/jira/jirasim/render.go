@@ -408,10 +408,11 @@ func (s *Server) renderIssue(c rc, is *issue, sel fieldSel, changelogCap int) jI
 		return is.labels
 	})
 	put("comment", func() any {
-		n := len(is.comments)
+		visible := s.visibleComments(c.viewer, is)
+		n := len(visible)
 		take := min(n, s.caps.InlineComments)
 		p := jCommentPage{Comments: make([]jComment, 0, take), MaxResults: take, Total: n}
-		for _, cm := range is.comments[:take] {
+		for _, cm := range visible[:take] {
 			p.Comments = append(p.Comments, s.renderComment(c, is, cm))
 		}
 		return p

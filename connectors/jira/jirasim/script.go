@@ -111,6 +111,9 @@ func (s *Server) AddRestrictedComment(key, author, body string, vis Visibility, 
 	if author == "" || s.users[author] == nil {
 		return "", fmt.Errorf("jirasim: unknown account %q", author)
 	}
+	if msg := s.visibilityRefusal(author, is.project.Key, &vis); msg != "" {
+		return "", fmt.Errorf("jirasim: %s", msg)
+	}
 	cm := s.addCommentAt(is, author, body, false, &vis, s.at(at))
 	return strconv.FormatInt(cm.id, 10), nil
 }

@@ -88,5 +88,19 @@ func DefaultSeed() Seed {
 			{AccountID: LeadID, DisplayName: "Lee Lead", Email: "lee@example.com", TimeZone: "Europe/Berlin"},
 			{AccountID: CustomerID, DisplayName: "Carla Customer", Email: "carla@customer.example", HideEmail: true, Customer: true},
 		},
+		// Roles and groups of the staff, in every project: the customer is
+		// in none, so a comment restricted to any of them is hidden from
+		// her. "Support Agents" is the role slabot restricts its internal
+		// notes to by default outside Jira Service Management.
+		Roles: []Role{
+			{Name: "Administrators", Members: []string{BotAccountID}},
+			{Name: "Developers", Staff: true},
+			{Name: "Service Desk Team", Staff: true},
+			{Name: "Support Agents", Staff: true},
+		},
+		Groups: []Group{
+			{Name: "staff", Staff: true},
+			{Name: "jira-servicedesk-users", Staff: true},
+		},
 	}
 }

@@ -107,6 +107,7 @@ type Server struct {
 
 	routes []Route
 	admin  adminState
+	rs     roleState
 	log    []Request
 	faults []*faultState
 	rl     rateState
@@ -247,6 +248,9 @@ func (s *Server) load(seed Seed) error {
 		}
 	}
 	if err := s.initAdmin(); err != nil {
+		return err
+	}
+	if err := s.loadRoles(seed); err != nil {
 		return err
 	}
 	for _, is := range seed.Issues {
@@ -466,8 +470,8 @@ func (s *Server) insertIssue(in Issue) (*issue, error) {
 		if at.IsZero() {
 			at = is.created
 		}
-		if err := checkVisibility(c.Visibility); err != nil {
-			return nil, fmt.Errorf("jirasim: issue %s: comment by %s: %w", is.key, c.Author, err)
+		if msg := s.visibilityRefusal(c.Author, pr.Key, c.Visibility); msg != "" {
+			return nil, fmt.Errorf("jirasim: issue %s: comment by %s: %s (declare the role or group in Seed.Roles or Seed.Groups, with the author in it)", is.key, c.Author, msg)
 		}
 		is.comments = append(is.comments, comment{id: s.nextCommentID, author: c.Author, body: c.Body,
 			internal: c.Internal && pr.ServiceDesk && !s.users[c.Author].Customer, vis: copyVis(c.Visibility), created: at, updated: at})

@@ -113,9 +113,10 @@ func (c *call) getComments() {
 	if !ok {
 		return
 	}
-	lo, hi := window(len(is.comments), start, n)
-	p := jCommentPage{Comments: make([]jComment, 0, hi-lo), StartAt: start, MaxResults: n, Total: len(is.comments)}
-	for _, cm := range is.comments[lo:hi] {
+	visible := c.s.visibleComments(c.user, is)
+	lo, hi := window(len(visible), start, n)
+	p := jCommentPage{Comments: make([]jComment, 0, hi-lo), StartAt: start, MaxResults: n, Total: len(visible)}
+	for _, cm := range visible[lo:hi] {
 		p.Comments = append(p.Comments, c.s.renderComment(c.rc, is, cm))
 	}
 	c.json(http.StatusOK, p)
@@ -154,6 +155,10 @@ func (c *call) addComment() {
 		c.failFields(http.StatusBadRequest, map[string]string{"comment": "Comment body can not be empty!"})
 		return
 	}
+	if textLength(body) > MaxCommentLength {
+		c.failFields(http.StatusBadRequest, map[string]string{"comment": commentTooLong})
+		return
+	}
 	internal := false
 	for _, p := range req.Properties {
 		if p.Key == "sd.public.comment" {
@@ -164,8 +169,8 @@ func (c *call) addComment() {
 			internal = v.Internal
 		}
 	}
-	if err := checkVisibility(req.Visibility); err != nil {
-		c.failFields(http.StatusBadRequest, map[string]string{"commentLevel": err.Error()})
+	if msg := c.s.visibilityRefusal(c.user.AccountID, is.project.Key, req.Visibility); msg != "" {
+		c.failFields(http.StatusBadRequest, map[string]string{"commentLevel": msg})
 		return
 	}
 	cm := c.s.addCommentAt(is, c.user.AccountID, body, internal, req.Visibility, c.s.now())

@@ -7,10 +7,19 @@
 // conversations.history and conversations.replies, message metadata
 // included; files.getUploadURLExternal, the upload URL and
 // files.completeUploadExternal, which shares the file as a message whose
-// history entry lists the file) with Slack's answer shapes and error
-// codes, gives every
-// message a unique, increasing ts, and records every call so tests can
-// assert on what reached "Slack".
+// history entry lists the file, asynchronously as Slack does: files.go)
+// with Slack's answer shapes and error codes, gives every message a
+// unique, increasing ts, and records every call so tests can assert on
+// what reached "Slack".
+//
+// It is as strict as Slack where slabot could go wrong: only the tokens
+// it was given are accepted (WithToken, WithScopes, WithAppToken; any
+// other answers invalid_auth), and every bot token has scopes
+// (DefaultScopes); blocks are held to Block Kit's documented limits and
+// to the observed total beyond which Slack answers msg_blocks_too_long
+// (blocks.go); history, replies and conversations.list refuse a cursor
+// they did not issue (invalid_cursor) and an oldest or latest that is not
+// a timestamp (invalid_ts_oldest, invalid_ts_latest).
 //
 // Socket Mode (socket.go): apps.connections.open answers an app-level
 // token (xapp-) with a one-use websocket URL; the connection gets "hello"

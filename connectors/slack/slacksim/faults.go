@@ -46,6 +46,7 @@ type Fault struct {
 	RetryAfter time.Duration // for RateLimit; sent in whole seconds, rounded up
 	Code       string        // for ErrorCode: Slack's error, e.g. internal_error
 	Times      int           // how many calls it hits; 0 means 1
+	After      int           // how many matching calls it lets through first
 }
 
 // Chaos injects faults at random into calls to Methods (default
@@ -95,6 +96,10 @@ func (s *Sim) SetChaos(c Chaos) {
 func (s *Sim) pickFault(method, channel string) (FaultKind, time.Duration, string) {
 	for i, f := range s.faults {
 		if (f.Method == "" || f.Method == method) && (f.Channel == "" || f.Channel == channel) {
+			if f.After > 0 {
+				f.After--
+				continue
+			}
 			f.Times--
 			if f.Times == 0 {
 				s.faults = append(s.faults[:i], s.faults[i+1:]...)

@@ -91,6 +91,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	call := Call{Seq: len(s.calls) + 1, At: s.now(), Method: method, Params: p}
+	s.landShares(call.Seq, call.At)
 	h, known := methods[method]
 	var kind FaultKind
 	var retry time.Duration
@@ -100,9 +101,11 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a = fail("unknown_method")
 	case token == "":
 		a = fail("not_authed")
-	case len(s.tokens) > 0 && !s.tokens[token]:
+	case !s.tokens[token] && !s.appTokens[token]:
+		// A token the workspace never issued (mistyped, revoked, another
+		// workspace's): Slack answers invalid_auth to every method.
 		a = fail("invalid_auth")
-	case (method == "apps.connections.open") != strings.HasPrefix(token, "xapp-"):
+	case (method == "apps.connections.open") != s.appTokens[token]:
 		// Only an app-level token opens Socket Mode connections, and an
 		// app-level token calls nothing else.
 		a = fail("not_allowed_token_type")
@@ -114,14 +117,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if kind != RateLimit && kind != ServerError && kind != ErrorCode {
 			s.reqHost = r.Host
-			granted, checked := s.scopes[token]
 			s.granted = nil
-			if checked {
-				s.granted = granted
-				if granted == nil {
-					s.granted = []string{}
-				}
-				w.Header().Set("X-OAuth-Scopes", strings.Join(granted, ","))
+			if s.tokens[token] {
+				s.granted = s.scopesOf(token)
+				w.Header().Set("X-OAuth-Scopes", strings.Join(s.granted, ","))
 			}
 			var refused bool
 			if a, refused = s.missingScope(method, p); !refused {

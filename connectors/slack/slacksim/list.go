@@ -25,8 +25,12 @@ func (s *Sim) listChannels(p url.Values) answer {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	if cur := strings.TrimPrefix(p.Get("cursor"), "id:"); cur != "" {
-		i, _ := slices.BinarySearch(ids, cur)
+	if cur := p.Get("cursor"); cur != "" {
+		id, ok := decodeCursor(cur, "next_id:")
+		i, _ := slices.BinarySearch(ids, id)
+		if !ok || s.chans[id] == nil {
+			return fail("invalid_cursor") // the method reference's Errors (conversations.list)
+		}
 		ids = ids[i:]
 	}
 	limit := intParam(p, "limit", 100)
@@ -35,7 +39,7 @@ func (s *Sim) listChannels(p url.Values) answer {
 	}
 	next := ""
 	if len(ids) > limit {
-		next = "id:" + ids[limit]
+		next = encodeCursor("next_id:" + ids[limit])
 		ids = ids[:limit]
 	}
 	list := make([]map[string]any, 0, len(ids))

@@ -88,9 +88,9 @@ func (s *Sim) postEphemeral(p url.Values) answer {
 	if !c.im && !slices.Contains(c.users, user) {
 		return fail("user_not_in_channel")
 	}
-	text, blocks, _, code := content(p)
-	if code != "" {
-		return fail(code)
+	text, blocks, _, refused := content(p)
+	if refused != nil {
+		return *refused
 	}
 	ts := s.nextTS()
 	s.ephemerals = append(s.ephemerals, Ephemeral{Channel: c.id, User: user, TS: ts, Text: text, Blocks: json.RawMessage(blocks)})

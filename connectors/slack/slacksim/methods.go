@@ -1,6 +1,7 @@
 package slacksim
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"regexp"
@@ -55,35 +56,31 @@ func (s *Sim) messageJSON(c *channel, m *Message, withMeta bool) map[string]any 
 	return out
 }
 
-// content validates text, blocks and metadata shared by post and update.
-func content(p url.Values) (text string, blocks json.RawMessage, md *Metadata, code string) {
+// content validates text, blocks and metadata shared by post and update;
+// refused is Slack's answer when they are not acceptable.
+func content(p url.Values) (text string, blocks json.RawMessage, md *Metadata, refused *answer) {
 	text = p.Get("text")
 	if len(text) > maxText {
-		return "", nil, nil, "msg_too_long"
+		a := fail("msg_too_long")
+		return "", nil, nil, &a
 	}
 	if b := p.Get("blocks"); b != "" {
-		var arr []map[string]any
-		if json.Unmarshal([]byte(b), &arr) != nil || len(arr) > 50 {
-			return "", nil, nil, "invalid_blocks"
+		if blocks, refused = checkBlocks(b); refused != nil {
+			return "", nil, nil, refused
 		}
-		actionIDs := map[string]bool{}
-		for _, blk := range arr {
-			if t, _ := blk["type"].(string); t == "" || (t == "actions" && !validActions(blk, actionIDs)) {
-				return "", nil, nil, "invalid_blocks"
-			}
-		}
-		blocks = json.RawMessage(b)
 	}
 	if text == "" && len(blocks) == 0 {
-		return "", nil, nil, "no_text"
+		a := fail("no_text")
+		return "", nil, nil, &a
 	}
 	if m := p.Get("metadata"); m != "" {
 		md = &Metadata{}
 		if json.Unmarshal([]byte(m), md) != nil || !eventTypeRE.MatchString(md.EventType) {
-			return "", nil, nil, "invalid_metadata_format"
+			a := fail("invalid_metadata_format")
+			return "", nil, nil, &a
 		}
 	}
-	return text, blocks, md, ""
+	return text, blocks, md, nil
 }
 
 func (s *Sim) postMessage(p url.Values) answer {
@@ -91,9 +88,9 @@ func (s *Sim) postMessage(p url.Values) answer {
 	if code != "" {
 		return fail(code)
 	}
-	text, blocks, md, code := content(p)
-	if code != "" {
-		return fail(code)
+	text, blocks, md, refused := content(p)
+	if refused != nil {
+		return *refused
 	}
 	m := &Message{Channel: c.id, Text: text, Blocks: blocks, Metadata: md}
 	if code := s.appendMessage(c, m, p.Get("thread_ts")); code != "" {
@@ -122,9 +119,9 @@ func (s *Sim) update(p url.Values) answer {
 	if m == nil {
 		return fail("message_not_found")
 	}
-	text, blocks, md, code := content(p)
-	if code != "" {
-		return fail(code)
+	text, blocks, md, refused := content(p)
+	if refused != nil {
+		return *refused
 	}
 	m.Edits = append(m.Edits, m.Text)
 	m.Text, m.Blocks = text, blocks
@@ -196,23 +193,58 @@ func inRange(ts string, p url.Values) bool {
 	return true
 }
 
-// page cuts msgs (already filtered and ordered) at the cursor (the ts of
-// the last message of the previous page) and limit.
-func page(msgs []*Message, p url.Values) (out []*Message, next string) {
-	if cur := strings.TrimPrefix(p.Get("cursor"), "ts:"); cur != "" {
-		i := slices.IndexFunc(msgs, func(m *Message) bool { return m.TS == cur })
-		if i >= 0 {
-			msgs = msgs[i+1:]
+// page cuts msgs (already filtered and ordered) at the cursor and limit.
+// A cursor is opaque, as Slack's are (base64 of "next_ts:" and the ts of
+// the next page's first message, the form of the next_cursor in Slack's
+// conversations.history example); one this listing did not issue answers
+// invalid_cursor ("Value passed for cursor was not valid or is no longer
+// valid", the method reference's Errors:
+// https://docs.slack.dev/reference/methods/conversations.history).
+func page(msgs []*Message, p url.Values) (out []*Message, next string, refused *answer) {
+	if cur := p.Get("cursor"); cur != "" {
+		ts, ok := decodeCursor(cur, "next_ts:")
+		i := slices.IndexFunc(msgs, func(m *Message) bool { return m.TS == ts })
+		if !ok || i < 0 {
+			a := fail("invalid_cursor")
+			return nil, "", &a
 		}
+		msgs = msgs[i:]
 	}
 	limit := intParam(p, "limit", 100)
 	if limit <= 0 || limit > 999 {
 		limit = 100
 	}
 	if len(msgs) > limit {
-		return msgs[:limit], "ts:" + msgs[limit-1].TS
+		return msgs[:limit], encodeCursor("next_ts:" + msgs[limit].TS), nil
 	}
-	return msgs, ""
+	return msgs, "", nil
+}
+
+func encodeCursor(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// decodeCursor reads a cursor this simulator issued with prefix.
+func decodeCursor(cur, prefix string) (string, bool) {
+	b, err := base64.StdEncoding.DecodeString(cur)
+	if err != nil || !strings.HasPrefix(string(b), prefix) {
+		return "", false
+	}
+	return strings.TrimPrefix(string(b), prefix), true
+}
+
+// badRange is Slack's answer to an oldest or latest that is not a
+// timestamp (invalid_ts_oldest, invalid_ts_latest: "Value passed for
+// oldest was invalid", the method reference's Errors for
+// conversations.history and conversations.replies), or nil.
+func badRange(p url.Values) *answer {
+	for _, b := range []struct{ param, code string }{{"oldest", "invalid_ts_oldest"}, {"latest", "invalid_ts_latest"}} {
+		if v := p.Get(b.param); v != "" {
+			if us, ok := tsMicro(v); !ok || us < 0 {
+				a := fail(b.code)
+				return &a
+			}
+		}
+	}
+	return nil
 }
 
 func (s *Sim) history(p url.Values) answer {
@@ -222,6 +254,9 @@ func (s *Sim) history(p url.Values) answer {
 	}
 	if !c.member {
 		return fail("not_in_channel")
+	}
+	if refused := badRange(p); refused != nil {
+		return *refused
 	}
 	var msgs []*Message
 	for i := len(c.msgs) - 1; i >= 0; i-- { // newest first; thread replies are not in history
@@ -239,6 +274,9 @@ func (s *Sim) replies(p url.Values) answer {
 	}
 	if !c.member {
 		return fail("not_in_channel")
+	}
+	if refused := badRange(p); refused != nil {
+		return *refused
 	}
 	parent := find(c, p.Get("ts"))
 	if parent == nil {
@@ -258,7 +296,10 @@ func (s *Sim) replies(p url.Values) answer {
 }
 
 func (s *Sim) listing(c *channel, msgs []*Message, p url.Values) answer {
-	msgs, next := page(msgs, p)
+	msgs, next, refused := page(msgs, p)
+	if refused != nil {
+		return *refused
+	}
 	withMeta := boolParam(p, "include_all_metadata")
 	list := make([]map[string]any, 0, len(msgs))
 	for _, m := range msgs {
@@ -296,6 +337,30 @@ func (s *Sim) appendMessage(c *channel, m *Message, threadTS string) string {
 	}
 	m.TS = s.nextTS()
 	c.msgs = append(c.msgs, m)
+	return ""
+}
+
+// insertMessage adds m, whose ts was given earlier, to c in ts order (as
+// a reply in the thread of threadTS when set). It returns the Slack
+// error code, or "".
+func (s *Sim) insertMessage(c *channel, m *Message, threadTS string) string {
+	if threadTS != "" {
+		parent := find(c, threadTS)
+		if parent == nil || parent.IsReply() {
+			return "thread_not_found"
+		}
+		parent.ThreadTS = parent.TS
+		m.ThreadTS = parent.TS
+	}
+	at, _ := tsMicro(m.TS)
+	i := len(c.msgs)
+	for i > 0 {
+		if prev, _ := tsMicro(c.msgs[i-1].TS); prev < at {
+			break
+		}
+		i--
+	}
+	c.msgs = slices.Insert(c.msgs, i, m)
 	return ""
 }
 

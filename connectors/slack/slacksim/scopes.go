@@ -17,8 +17,8 @@ import (
 // conversation's type: channels:* for a public channel, groups:* for a
 // private one, im:* for a direct message; conversations.list needs the
 // read scope of every type it is asked for (types, default
-// public_channel). A token whose scopes were never set is not checked
-// (but see has).
+// public_channel). Every bot token has scopes (DefaultScopes unless
+// WithScopes says otherwise), so every method can answer missing_scope.
 
 // conversation kinds, as scope tables key them.
 const (
@@ -50,8 +50,27 @@ var methodScopes = map[string]map[string]string{
 	"usergroups.users.list":        {"": "usergroups:read"},
 }
 
-// WithScopes installs the app on a token with these bot scopes: methods
-// needing another answer missing_scope.
+// DefaultScopes are the bot scopes of a token installed with WithToken:
+// every scope methodScopes names, so each method slacksim implements may
+// be called, but not chat:write.public (an app installed with the usual
+// chat:write posts only where the bot was invited: a public channel it is
+// not in answers not_in_channel).
+var DefaultScopes = func() []string {
+	var out []string
+	for _, byKind := range methodScopes {
+		for _, sc := range byKind {
+			if !slices.Contains(out, sc) {
+				out = append(out, sc)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}()
+
+// WithScopes installs the app on a bot token with exactly these scopes
+// (the token is then accepted, as WithToken does): methods needing
+// another answer missing_scope.
 func WithScopes(token string, scopes ...string) Option {
 	return func(s *Sim) { s.setScopes(token, scopes) }
 }
@@ -68,18 +87,25 @@ func (s *Sim) setScopes(token string, scopes []string) {
 	if s.scopes == nil {
 		s.scopes = map[string][]string{}
 	}
+	s.tokens[token] = true
 	s.scopes[token] = slices.Sorted(slices.Values(scopes))
+	if s.scopes[token] == nil {
+		s.scopes[token] = []string{}
+	}
 }
 
-// has reports whether the token of the request being answered has scope.
-// A token whose scopes were never set has every scope but
-// chat:write.public, like an app installed with the usual chat:write: a
-// public channel the bot is not in answers not_in_channel. Caller holds
-// s.mu.
-func (s *Sim) has(scope string) bool {
-	if s.granted == nil {
-		return scope != "chat:write.public"
+// scopesOf is an installed bot token's scopes: those WithScopes or
+// SetScopes gave it, else DefaultScopes. Caller holds s.mu.
+func (s *Sim) scopesOf(token string) []string {
+	if sc, ok := s.scopes[token]; ok {
+		return sc
 	}
+	return DefaultScopes
+}
+
+// has reports whether the token of the request being answered has scope
+// (every bot token has scopes: scopesOf). Caller holds s.mu.
+func (s *Sim) has(scope string) bool {
 	return slices.Contains(s.granted, scope)
 }
 

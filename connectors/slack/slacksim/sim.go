@@ -78,32 +78,36 @@ type channel struct {
 // Sim is the simulated workspace and its Web API handler. All methods are
 // safe for concurrent use.
 type Sim struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	tokens   map[string]bool
-	users    map[string]*User // by id
-	byEmail  map[string]*User // lower-cased e-mail
-	chans    map[string]*channel
-	byName   map[string]*channel
-	imOf     map[string]*channel // user id -> IM
-	lastTS   int64               // unix microseconds of the newest ts
-	calls    []Call
-	faults   []*Fault
-	chaos    *chaos
-	imSeq    int
-	teamID   string
-	botUser  string
-	botID    string
-	hostname string
+	mu        sync.Mutex
+	now       func() time.Time
+	tokens    map[string]bool  // bot tokens the app is installed on (WithToken, WithScopes)
+	appTokens map[string]bool  // app-level tokens (WithAppToken)
+	users     map[string]*User // by id
+	byEmail   map[string]*User // lower-cased e-mail
+	chans     map[string]*channel
+	byName    map[string]*channel
+	imOf      map[string]*channel // user id -> IM
+	lastTS    int64               // unix microseconds of the newest ts
+	calls     []Call
+	faults    []*Fault
+	chaos     *chaos
+	imSeq     int
+	teamID    string
+	botUser   string
+	botID     string
+	hostname  string
 
 	sock       socketState
 	ephemerals []Ephemeral
 	responses  map[string]*responseURL // response_url id -> its click
 	addr       string                  // host:port the server listens on (NewServer)
 
-	files     map[string]*File // uploads by id
-	fileOrder []string
-	reqHost   string // Host of the request being answered (upload URLs point back at it)
+	files      map[string]*File // uploads by id
+	pending    []*pendingShare  // completed uploads whose share has not landed yet
+	shareLag   int
+	shareDelay time.Duration
+	fileOrder  []string
+	reqHost    string // Host of the request being answered (upload URLs point back at it)
 
 	scopes  map[string][]string // bot scopes by token (scopes.go); a token not in it is not checked
 	granted []string            // the scopes of the request being answered; nil: not checked
@@ -120,12 +124,26 @@ type Option func(*Sim)
 // timestamps.
 func WithClock(now func() time.Time) Option { return func(s *Sim) { s.now = now } }
 
-// WithToken accepts only the given tokens (otherwise any non-empty token is
-// accepted).
+// WithToken installs the app on the given bot tokens (xoxb-...) with
+// DefaultScopes (WithScopes sets others). A workspace knows its tokens: a
+// token it was never given answers invalid_auth on every method, as
+// Slack does for a revoked or mistyped token, so a wrong token can be
+// rehearsed; a simulator with no token accepts nothing.
 func WithToken(tokens ...string) Option {
 	return func(s *Sim) {
 		for _, t := range tokens {
 			s.tokens[t] = true
+		}
+	}
+}
+
+// WithAppToken accepts the given app-level tokens (xapp-...) for
+// apps.connections.open (Socket Mode); any other app-level token answers
+// invalid_auth.
+func WithAppToken(tokens ...string) Option {
+	return func(s *Sim) {
+		for _, t := range tokens {
+			s.appTokens[t] = true
 		}
 	}
 }
@@ -145,16 +163,19 @@ func WithChannel(id, name string) Option { return func(s *Sim) { s.addChannel(id
 // New returns an empty workspace (team T0SIM, bot user U0BOT).
 func New(opts ...Option) *Sim {
 	s := &Sim{
-		now:     time.Now,
-		tokens:  map[string]bool{},
-		users:   map[string]*User{},
-		byEmail: map[string]*User{},
-		chans:   map[string]*channel{},
-		byName:  map[string]*channel{},
-		imOf:    map[string]*channel{},
-		teamID:  "T0SIM",
-		botUser: "U0BOT",
-		botID:   "B0BOT",
+		now:        time.Now,
+		tokens:     map[string]bool{},
+		appTokens:  map[string]bool{},
+		users:      map[string]*User{},
+		byEmail:    map[string]*User{},
+		chans:      map[string]*channel{},
+		byName:     map[string]*channel{},
+		imOf:       map[string]*channel{},
+		teamID:     "T0SIM",
+		botUser:    "U0BOT",
+		botID:      "B0BOT",
+		shareLag:   1,
+		shareDelay: time.Second,
 	}
 	for _, o := range opts {
 		o(s)
@@ -239,6 +260,7 @@ func (s *Sim) DMChannel(userID string) (string, bool) {
 func (s *Sim) Messages(channelID string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.landShares(0, s.now())
 	c := s.chans[channelID]
 	if c == nil {
 		return nil
@@ -254,6 +276,7 @@ func (s *Sim) Messages(channelID string) []Message {
 func (s *Sim) AllMessages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.landShares(0, s.now())
 	var out []Message
 	for _, c := range s.chans {
 		for _, m := range c.msgs {

@@ -19,7 +19,7 @@ import (
 // receives a button press on a posted message as block_actions, and its
 // acknowledgement reaches the simulator.
 func TestSocketModeBlockActions(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#leads"),
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-bot"), slacksim.WithAppToken("xapp-1-test"), slacksim.WithChannel("C1", "#leads"),
 		slacksim.WithUsers(slacksim.User{ID: "U1", Name: "lea", Email: "lea@example.com"}))
 	defer sim.Close()
 	api := slack.New("xoxb-bot", slack.OptionAPIURL(sim.APIURL()), slack.OptionAppLevelToken("xapp-1-test"))
@@ -75,7 +75,7 @@ func TestSocketModeBlockActions(t *testing.T) {
 }
 
 func TestSocketModeTokens(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#leads"))
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-bot"), slacksim.WithAppToken("xapp-1-test"), slacksim.WithChannel("C1", "#leads"))
 	defer sim.Close()
 	ctx := context.Background()
 	bot := slack.New("xoxb-bot", slack.OptionAPIURL(sim.APIURL()), slack.OptionAppLevelToken("xoxb-bot"))
@@ -94,7 +94,7 @@ func TestSocketModeTokens(t *testing.T) {
 // chat.postEphemeral reaches only a member of the channel; conversations.members
 // pages; conversations.* take an id, not a #name; users.info carries the e-mail.
 func TestEphemeralMembersUserInfo(t *testing.T) {
-	sim := slacksim.NewServer(slacksim.WithChannel("C1", "#leads"),
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-bot"), slacksim.WithChannel("C1", "#leads"),
 		slacksim.WithUsers(slacksim.User{ID: "U1", Name: "lea", Email: "Lea@Example.com"}, slacksim.User{ID: "U2", Name: "olaf"}))
 	defer sim.Close()
 	sim.Join("C1", "U1")
