@@ -86,9 +86,23 @@ func (o *Outbox) TriggerPage(ctx context.Context, now time.Time, p rules.Page) (
 // key's resolve keeps the step "resolve"; another key's is
 // "resolve:ENV". The dispatcher sends them after the triggers (a
 // thread's rows go in order).
+//
+// A trigger not sent yet (waiting for a retry, or blocked) is cancelled
+// first, and gets no resolve: sent now it would page on-call for a goal
+// already met, and sent after the resolve it would open a new alert
+// that nothing resolves (PagerDuty never reopens a resolved alert: "If
+// there are no open incidents with this key, PagerDuty creates a new
+// incident", PagerDuty Knowledge Base, Event Management). A trigger
+// whose send is uncertain may have been accepted: it stays, and is
+// resolved.
 func (o *Outbox) ResolvePages(ctx context.Context, now time.Time, issue, goal string, cycle int) error {
+	if _, err := o.rows.db.Exec(ctx, nil, `UPDATE outbox SET state = 'cancelled', last_error = 'goal met before paging', updated_at = ?
+		WHERE kind = 'page' AND issue = ? AND goal = ? AND cycle = ? AND step LIKE 'trigger:%' AND state = 'pending' AND uncertain = 0`,
+		ms(now), issue, goal, cycle); err != nil {
+		return o.rows.db.Wrap("resolve pages", err)
+	}
 	rs, err := o.rows.db.Query(ctx, nil, `SELECT payload FROM outbox WHERE kind = 'page' AND issue = ? AND goal = ? AND cycle = ?
-		AND step LIKE 'trigger:%' ORDER BY id`, issue, goal, cycle)
+		AND step LIKE 'trigger:%' AND state != 'cancelled' ORDER BY id`, issue, goal, cycle)
 	if err != nil {
 		return o.rows.db.Wrap("resolve pages", err)
 	}

@@ -56,3 +56,42 @@ func TestResolvePagesEveryService(t *testing.T) {
 		}
 	}
 }
+
+// A trigger PagerDuty has not accepted yet (a 429: it waits for its retry)
+// when the goal is met is never sent: PagerDuty would open an alert, and
+// page on-call, for a goal already met. A trigger sent after the resolve
+// would even open a new alert that nothing resolves: "If there are no
+// open incidents with this key, PagerDuty creates a new incident"
+// (PagerDuty Knowledge Base, Event Management), and pdsim does so.
+func TestGoalMetBeforeTheTriggerWasAcceptedPagesNobody(t *testing.T) {
+	const key = "LEADKEY0123456789abcdefABCDEF012"
+	pd := pdsim.NewServer(nil, key)
+	defer pd.Close()
+	e := newEnv(t, func(o *outbox.Options) {
+		o.Pager = pagerduty.New(pd.URL, map[string]string{"SLABOT_PD_LEADS": key}, 0)
+	})
+	ctx := context.Background()
+	p := rules.Page{RoutingKey: "SLABOT_PD_LEADS", Step: "breach/team_lead", Level: 2, Rung: "team lead",
+		Issue: "SUP-1", Goal: "resolution", Cycle: 1, Summary: "SUP-1 breached resolution", Source: "slabot/Support", Severity: "critical"}
+	if _, err := e.ob.TriggerPage(ctx, e.clock.Now(), p); err != nil {
+		t.Fatal(err)
+	}
+	pd.RateLimit(1)
+	if rep := e.pass(); rep.Sent != 0 {
+		t.Fatalf("the trigger was sent through a 429: %+v", rep)
+	}
+	if err := e.ob.ResolvePages(ctx, e.clock.Now(), "SUP-1", "resolution", 1); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(10)
+	for _, ev := range pd.Events() {
+		if ev.Action == "trigger" && ev.Status == 202 {
+			t.Errorf("a trigger was accepted after the goal was met: %+v", ev)
+		}
+	}
+	for _, a := range pd.Alerts() {
+		if a.Status != "resolved" {
+			t.Errorf("alert left %s: %+v", a.Status, a)
+		}
+	}
+}

@@ -14,7 +14,7 @@ import (
 // Socket Mode, are stored once, and their effects reach Slack and Jira.
 func TestDemoFortnightClicks(t *testing.T) {
 	ctx := context.Background()
-	d := newTestDemo(t, ctx)
+	d := newTestDemoSite(t, ctx)
 	end := demoStart.Add(14 * 24 * time.Hour)
 	if err := d.play(ctx, demoScript(), demoStart, end, d.tick); err != nil {
 		t.Fatal(err)

@@ -34,6 +34,9 @@ func printLiveDemo(w io.Writer, d *demoEnv) {
 	fmt.Fprintf(w, `
 The simulators now run on the wall clock (the fortnight's issues stay as they are).
 What they hold: %s/ (projects, issues, fields) and %s/ (channels, messages).
+The Jira site is the fortnight's: its search lags %s behind changes (SLABOT_JIRA_INDEX_LAG's
+default, 1m, covers it), it answers 429 with Retry-After past %d requests at once per endpoint,
+and slabot's account is in %s (JQL date literals are read in that zone).
 In another terminal, point slabot at them, with the demo's database:
 
   export SLABOT_JIRA_URL=%s SLABOT_JIRA_EMAIL=%s SLABOT_JIRA_TOKEN=%s
@@ -54,6 +57,6 @@ account's API token is %q:
   curl -s -H 'Authorization: Bearer xoxb-demo' '%sconversations.history?channel=CHANNEL-ID'
 
 Ctrl-C stops the simulators.
-`, jira, d.ssim.URL, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveDemoPassword,
+`, jira, d.ssim.URL, demoIndexLag, demoLimits().Burst, demoBotZone, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveDemoPassword,
 		jira, jira, jira, jira, jira, d.ssim.APIURL())
 }

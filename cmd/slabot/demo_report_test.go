@@ -15,7 +15,7 @@ import (
 // through the outbox.
 func TestDemoPostsMonthlyReport(t *testing.T) {
 	ctx := context.Background()
-	d := newTestDemo(t, ctx)
+	d := newTestDemoSite(t, ctx)
 	until := demoStart.Add(7 * time.Hour)
 	var script []scriptEvent
 	for _, ev := range demoScript() {
@@ -69,7 +69,7 @@ func TestDemoPostsMonthlyReport(t *testing.T) {
 func TestDemoWritesReports(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir()) // writeReports keeps its directory
 	ctx := context.Background()
-	d := newTestDemo(t, ctx)
+	d := newTestDemoSite(t, ctx)
 	now := demoStart.Add(2 * time.Hour)
 	if err := d.play(ctx, nil, demoStart, now, time.Hour); err != nil {
 		t.Fatal(err)

@@ -22,6 +22,13 @@ func newTestDemo(t *testing.T, ctx context.Context, tweaks ...func(*jirasim.Seed
 	return newTestDemoWith(t, ctx, jirasim.Options{}, tweaks...)
 }
 
+// newTestDemoSite is newTestDemo on the demo's own site (demoSite: search
+// lag and rate limits), for the tests of the demo's fortnight.
+func newTestDemoSite(t *testing.T, ctx context.Context, tweaks ...func(*jirasim.Seed)) *demoEnv {
+	t.Helper()
+	return newTestDemoWith(t, ctx, demoSite(), tweaks...)
+}
+
 // newTestDemoWith is newTestDemo over a Jira site with the given options.
 func newTestDemoWith(t *testing.T, ctx context.Context, simOpts jirasim.Options, tweaks ...func(*jirasim.Seed)) *demoEnv {
 	t.Helper()

@@ -15,14 +15,15 @@ import (
 
 // TestEndToEndTwoWeeks runs the four seed products over two simulated weeks
 // over real HTTP (jirasim, slacksim), a real SQLite outbox and an injected
-// clock, with a restart halfway, a 10-minute Jira outage and a burst of
+// clock, on the demo's site (search lag, rate limits, accounts in several
+// zones), with a restart halfway, a 10-minute Jira outage and a burst of
 // 429s, and checks the result against the engine.
 func TestEndToEndTwoWeeks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two simulated weeks")
 	}
 	ctx := context.Background()
-	d, err := newDemoEnv(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, err := newDemoEnvWith(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), demoSite()) // the demo's site
 	if err != nil {
 		t.Fatal(err)
 	}

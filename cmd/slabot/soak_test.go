@@ -264,9 +264,11 @@ func runSoak(tb testing.TB, cfg soakConfig) soakFigures {
 	}
 	defer d.close()
 	// Search lags three minutes (more than the two-minute overlap alone
-	// covers); slabot is told so.
+	// covers); slabot is told so. The API rate-limits as the demo's does.
 	const lag = 3 * time.Minute
 	d.jsim.SetIndexLag(lag)
+	d.jsim.SetLimits(demoLimits())
+	d.waitsPass = true
 	d.stop()
 	d.jiraIndexLag = lag
 	if err := d.start(ctx); err != nil {

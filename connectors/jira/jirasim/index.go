@@ -2,6 +2,7 @@ package jirasim
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 )
@@ -44,6 +45,7 @@ func (s *Server) indexed(is *issue, now time.Time) *issue {
 	if !is.capturedAt.Equal(is.updated) || is.capturedKey != is.key || len(is.versions) == 0 {
 		snap := *is
 		snap.versions = nil
+		snap.fields = maps.Clone(is.fields) // JQL reads custom fields as indexed
 		is.versions = append(is.versions, indexVersion{visible: is.updated.Add(lag), snap: &snap})
 		is.capturedAt, is.capturedKey = is.updated, is.key
 	}

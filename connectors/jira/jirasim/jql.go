@@ -10,12 +10,18 @@ import (
 	"unicode"
 )
 
-// The JQL subset slabot needs: project, key, id, status, statusCategory,
-// priority, issuetype, labels, resolution, assignee, reporter, created,
-// updated and resolved, with = != > >= < <= IN / NOT IN / IS [NOT] EMPTY,
-// AND/OR/NOT, parentheses and ORDER BY. Dates are absolute ("yyyy-MM-dd
-// HH:mm", "yyyy/MM/dd", ...) in the searching user's zone, relative
-// ("-15m", "-2d", "1w"), epoch milliseconds or now().
+// The JQL subset slabot needs and admins write: project, key, id, status,
+// statusCategory, priority, issuetype, labels, resolution, assignee,
+// reporter, created, updated and resolved, summary, description and text
+// (text search, jql_text.go), and custom fields by name ("Customer Tier") or
+// number (cf[10010], jql_custom.go), with = != > >= < <= ~ !~ IN / NOT IN
+// / IS [NOT] EMPTY, AND/OR/NOT, parentheses and ORDER BY. Dates are
+// absolute ("yyyy-MM-dd HH:mm", "yyyy/MM/dd", ...) in the searching user's
+// zone, relative ("-15m", "-2d", "1w"), epoch milliseconds, now() or a
+// start/end-of-period function (jql_functions.go). Values of project,
+// status, priority, issuetype, statusCategory, resolution, assignee and
+// reporter must exist: Jira answers 400 "The value 'x' does not exist for
+// the field 'f'." otherwise.
 
 type jqlQuery struct {
 	where func(*issue) bool // nil when unbounded
@@ -72,7 +78,7 @@ func lexJQL(q string) ([]token, error) {
 			i = j + 1
 		case strings.ContainsRune("=!<>~", rune(ch)):
 			j := i + 1
-			if j < len(q) && q[j] == '=' {
+			if j < len(q) && (q[j] == '=' || (ch == '!' && q[j] == '~')) {
 				j++
 			}
 			op := q[i:j]
@@ -263,11 +269,14 @@ func canonicalField(f string) string {
 	return strings.ToLower(f)
 }
 
-// value is one right-hand operand: its text and whether it was quoted.
+// value is one right-hand operand: its text and whether it was quoted, or
+// a function call with its arguments.
 type value struct {
 	text   string
 	quoted bool
-	fn     string // function name without parentheses, e.g. "now"
+	fn     string   // function name without parentheses, lower-cased, e.g. "now"
+	fnName string   // the function's name as written
+	args   []string // the function's arguments, unquoted
 }
 
 func (p *jqlParser) value() (value, error) {
@@ -276,9 +285,28 @@ func (p *jqlParser) value() (value, error) {
 		return value{}, p.errf("Expecting a value")
 	}
 	v := value{text: t.text, quoted: t.kind == 's'}
-	if t.kind == 'w' && p.p+1 < len(p.toks) && p.toks[p.p].kind == '(' && p.toks[p.p+1].kind == ')' {
-		p.p += 2
-		v.fn = strings.ToLower(t.text)
+	if t.kind == 'w' && p.p < len(p.toks) && p.toks[p.p].kind == '(' {
+		p.p++
+		v.fn, v.fnName = strings.ToLower(t.text), t.text
+		for first := true; ; first = false {
+			a, ok := p.next()
+			if !ok {
+				return value{}, p.errf("Expecting ')' after the arguments of function '%s'", t.text)
+			}
+			if a.kind == ')' && first {
+				break
+			}
+			if a.kind != 'w' && a.kind != 's' {
+				return value{}, p.errf("Expecting an argument of function '%s'", t.text)
+			}
+			v.args = append(v.args, a.text)
+			if a, ok = p.next(); !ok || (a.kind != ',' && a.kind != ')') {
+				return value{}, p.errf("Expecting ',' or ')' in the arguments of function '%s'", t.text)
+			}
+			if a.kind == ')' {
+				break
+			}
+		}
 	}
 	return v, nil
 }
@@ -288,12 +316,16 @@ func (p *jqlParser) clause() (func(*issue) bool, error) {
 	if !ok || (t.kind != 'w' && t.kind != 's') {
 		return nil, p.errf("Expecting a field name")
 	}
+	var custom *field
 	field := canonicalField(t.text)
 	switch field {
 	case "project", "key", "id", "status", "statuscategory", "statusCategory", "priority", "issuetype", "labels",
-		"resolution", "assignee", "reporter", "created", "updated", "resolved":
+		"resolution", "assignee", "reporter", "created", "updated", "resolved", "summary", "description", "text":
 	default:
-		return nil, jqlError(fmt.Sprintf("Field '%s' does not exist or you do not have permission to view it.", t.text))
+		if custom = p.customField(t.text); custom == nil {
+			return nil, jqlError(fmt.Sprintf("Field '%s' does not exist or you do not have permission to view it.", t.text))
+		}
+		field = t.text // Jira's messages name a custom field as the query does
 	}
 	if field == "statuscategory" {
 		field = "statusCategory"
@@ -311,6 +343,9 @@ func (p *jqlParser) clause() (func(*issue) bool, error) {
 		}
 		p.p++
 		get := p.getter(field)
+		if custom != nil {
+			get = customGetter(custom)
+		}
 		return func(i *issue) bool { return (len(get(i)) == 0) != neg }, nil
 	}
 	neg := false
@@ -358,15 +393,29 @@ func (p *jqlParser) clause() (func(*issue) bool, error) {
 		}
 		vals = []value{v}
 	}
-	switch field {
-	case "created", "updated", "resolved":
-		return p.dateClause(field, op, neg, vals)
+	for _, v := range vals {
+		if err := p.checkFunction(field, custom, v); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case custom != nil:
+		return p.customClause(custom, field, op, neg, vals)
+	case field == "created" || field == "updated" || field == "resolved":
+		return p.dateClause(field, op, neg, vals, systemDate(field))
+	case field == "summary" || field == "description" || field == "text":
+		return p.textClause(field, op, vals, p.textOf(field))
 	}
 	if op != "=" && op != "!=" && op != "in" {
 		return nil, jqlError(fmt.Sprintf("The operator '%s' is not supported by the '%s' field.", op, field))
 	}
 	want := map[string]bool{}
+	wantEmpty := false // EMPTY (or NULL, or resolution's Unresolved) among the operands
 	for _, v := range vals {
+		if v.isEmpty() || (field == "resolution" && v.fn == "" && !v.quoted && strings.EqualFold(v.text, "unresolved")) {
+			wantEmpty = true
+			continue
+		}
 		p.checkValue(field, v)
 		for _, n := range p.normalize(field, v) {
 			want[n] = true
@@ -377,8 +426,14 @@ func (p *jqlParser) clause() (func(*issue) bool, error) {
 	}
 	get := p.getter(field)
 	return func(i *issue) bool {
-		for _, have := range get(i) {
-			if want[strings.ToLower(have)] {
+		have := get(i)
+		if len(have) == 0 {
+			// "The != operator will not match a field that has no value"
+			// (Atlassian, JQL operators); nor does NOT IN.
+			return wantEmpty && !neg
+		}
+		for _, h := range have {
+			if want[strings.ToLower(h)] {
 				return !neg
 			}
 		}
@@ -446,6 +501,12 @@ func (p *jqlParser) getter(field string) func(*issue) []string {
 	return func(*issue) []string { return nil }
 }
 
+// isEmpty reports an unquoted EMPTY or NULL operand ("assignee = EMPTY",
+// "resolution in (Duplicate, EMPTY)"): it matches a field without value.
+func (v value) isEmpty() bool {
+	return v.fn == "" && !v.quoted && (strings.EqualFold(v.text, "empty") || strings.EqualFold(v.text, "null"))
+}
+
 // normalize maps a JQL operand to the lower-cased values getter reports.
 func (p *jqlParser) normalize(field string, v value) []string {
 	t := v.text
@@ -458,8 +519,16 @@ func (p *jqlParser) normalize(field string, v value) []string {
 				return []string{key}
 			}
 		}
-	case field == "resolution" && strings.EqualFold(t, "unresolved") && !v.quoted:
-		return nil
+	case field == "assignee" || field == "reporter":
+		// "You can search by the user's full name, ID, or email address"
+		// (Atlassian, JQL fields reference): every account a name matches.
+		var ids []string
+		for _, u := range p.s.users {
+			if u.AccountID == t || strings.EqualFold(u.DisplayName, t) || (u.Email != "" && strings.EqualFold(u.Email, t)) {
+				ids = append(ids, strings.ToLower(u.AccountID))
+			}
+		}
+		return ids
 	}
 	return []string{strings.ToLower(t)}
 }
@@ -468,8 +537,8 @@ var relDate = regexp.MustCompile(`^([+-]?)(\d+)([wdhm])$`)
 
 // date resolves a date operand in the user's zone; JQL has minute precision.
 func (p *jqlParser) date(v value) (time.Time, error) {
-	if v.fn == "now" {
-		return p.now, nil
+	if v.fn != "" {
+		return p.dateFunction(v)
 	}
 	if m := relDate.FindStringSubmatch(v.text); m != nil {
 		n, _ := strconv.Atoi(m[2])
@@ -491,8 +560,9 @@ func (p *jqlParser) date(v value) (time.Time, error) {
 	return time.Time{}, jqlError(fmt.Sprintf("Date value '%s' is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.", v.text))
 }
 
-func (p *jqlParser) dateClause(field, op string, neg bool, vals []value) (func(*issue) bool, error) {
-	get := func(i *issue) time.Time {
+// systemDate reads created, updated or resolved (zero while unresolved).
+func systemDate(field string) func(*issue) time.Time {
+	return func(i *issue) time.Time {
 		switch field {
 		case "created":
 			return i.created
@@ -504,6 +574,9 @@ func (p *jqlParser) dateClause(field, op string, neg bool, vals []value) (func(*
 		}
 		return i.resolved
 	}
+}
+
+func (p *jqlParser) dateClause(field, op string, neg bool, vals []value, get func(*issue) time.Time) (func(*issue) bool, error) {
 	var ts []time.Time
 	for _, v := range vals {
 		t, err := p.date(v)
@@ -588,9 +661,11 @@ func (s *Server) less(q *jqlQuery, a, b *issue) int {
 	return 0
 }
 
-// checkValue records an operand of project, status, priority, issuetype or
-// statusCategory that names nothing the searching user can see, with
-// Jira's message. A project the user may not browse is reported exactly
+// checkValue records an operand of project, status, priority, issuetype,
+// statusCategory, resolution, assignee or reporter that names nothing the
+// searching user can see, with Jira's message ("The value 'INVALID' does
+// not exist for the field 'project'.", Atlassian's OpenAPI description,
+// the example of POST /rest/api/3/jql/parse). A project the user may not browse is reported exactly
 // like one that does not exist: Jira does not reveal which it is.
 func (p *jqlParser) checkValue(field string, v value) {
 	if v.fn != "" {
@@ -615,6 +690,10 @@ func (p *jqlParser) checkValue(field string, v value) {
 		ok = p.s.typeNamed(t) != nil
 	case "statusCategory":
 		ok = len(p.normalize(field, v)) == 1 && categoryInfo[p.normalize(field, v)[0]].Key != ""
+	case "resolution":
+		ok = p.s.resolutionNamed(t) != ""
+	case "assignee", "reporter":
+		ok = len(p.normalize(field, v)) > 0
 	}
 	if !ok {
 		p.badValues = append(p.badValues, fmt.Sprintf("The value '%s' does not exist for the field '%s'.", t, field))

@@ -31,8 +31,12 @@ type Seed struct {
 	IssueTypes []IssueType `json:"issueTypes"`
 	Priorities []Priority  `json:"priorities"`
 	Statuses   []Status    `json:"statuses"`
-	Fields     []Field     `json:"fields"`
-	Users      []User      `json:"users"`
+	// Resolutions are the site's resolution names. "Done", which the
+	// simulator sets when an issue enters a done status without one, is
+	// always among them. JQL refuses any other value.
+	Resolutions []string `json:"resolutions,omitempty"`
+	Fields      []Field  `json:"fields"`
+	Users       []User   `json:"users"`
 	// Roles and Groups decide who may read a restricted comment and which
 	// restrictions a comment may carry (roles.go).
 	Roles  []Role  `json:"roles,omitempty"`

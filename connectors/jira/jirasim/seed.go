@@ -72,6 +72,7 @@ func DefaultSeed() Seed {
 			{Name: "Resolved", Category: CategoryDone},
 			{Name: "Closed", Category: CategoryDone},
 		},
+		Resolutions: []string{"Done", "Won't Do", "Duplicate", "Cannot Reproduce"},
 		Fields: []Field{
 			{Name: "Organizations", Type: FieldOrganizations},
 			{Name: "First Response Due", Type: FieldDatetime},

@@ -85,18 +85,19 @@ type Server struct {
 	loc  *time.Location
 	mux  *http.ServeMux
 
-	projects   map[string]*project // by key
-	projByID   map[string]*project
-	types      []*IssueType
-	priorities []*Priority
-	statuses   []*Status
-	fields     []*field
-	fieldByID  map[string]*field
-	users      map[string]*User // by account id
-	byEmail    map[string]*User
-	issues     []*issue // creation order
-	byKey      map[string]*issue
-	byID       map[int64]*issue
+	projects    map[string]*project // by key
+	projByID    map[string]*project
+	types       []*IssueType
+	priorities  []*Priority
+	statuses    []*Status
+	resolutions []string
+	fields      []*field
+	fieldByID   map[string]*field
+	users       map[string]*User // by account id
+	byEmail     map[string]*User
+	issues      []*issue // creation order
+	byKey       map[string]*issue
+	byID        map[int64]*issue
 
 	nextIssueID   int64
 	nextHistoryID int64
@@ -226,6 +227,12 @@ func (s *Server) load(seed Seed) error {
 		}
 		s.statuses = append(s.statuses, &st)
 	}
+	s.resolutions = []string{"Done"}
+	for _, r := range seed.Resolutions {
+		if s.resolutionNamed(r) == "" {
+			s.resolutions = append(s.resolutions, r)
+		}
+	}
 	for _, f := range seed.Fields {
 		if err := s.addField(f); err != nil {
 			return err
@@ -287,6 +294,17 @@ func (s *Server) fieldNamed(n string) *field {
 		}
 	}
 	return nil
+}
+
+// resolutionNamed is the site's name of resolution n (case-insensitive),
+// empty when the site has none such.
+func (s *Server) resolutionNamed(n string) string {
+	for _, r := range s.resolutions {
+		if strings.EqualFold(r, n) {
+			return r
+		}
+	}
+	return ""
 }
 
 func (s *Server) statusNamed(n string) *Status {
@@ -406,7 +424,10 @@ func (s *Server) insertIssue(in Issue) (*issue, error) {
 	}
 	is.reporter, is.assignee = in.Reporter, in.Assignee
 	is.labels = append([]string(nil), in.Labels...)
-	is.resolution = in.Resolution
+	if in.Resolution != "" && s.resolutionNamed(in.Resolution) == "" {
+		return nil, fmt.Errorf("jirasim: issue %s: unknown resolution %q (the seed's resolutions: %s)", is.key, in.Resolution, strings.Join(s.resolutions, ", "))
+	}
+	is.resolution = s.resolutionNamed(in.Resolution)
 	if is.status.Category == CategoryDone && is.resolution == "" {
 		is.resolution = "Done"
 	}

@@ -4,8 +4,21 @@
 // event; 400 "invalid event" for a routing key that is not 32 characters
 // or not an integration's, an unknown event_action, a trigger without
 // payload.summary, source or a known severity, an acknowledge or resolve
-// without dedup_key; 429 when asked to. Alerts are kept per dedup key:
-// a trigger opens one (again: adds to it), a resolve closes it.
+// without dedup_key; 429 when asked to. Alerts are kept per service
+// (routing key) and dedup key: a trigger opens one, a trigger while it is
+// open adds to it, a resolve closes it, and a trigger after the resolve
+// opens a new alert (and incident) under the same dedup key: PagerDuty
+// never reopens a resolved one. Sources: "If there are no open incidents
+// with this key, PagerDuty creates a new incident" and "If two events with
+// the same dedup_key are sent to two different integrations within the
+// same service, they are not deduplicated" (PagerDuty Knowledge Base, Event
+// Management, "Deduplicate Alerts",
+// https://support.pagerduty.com/docs/event-management); "Resolved - A
+// resolved incident has been fixed. Once an incident is resolved, no
+// additional notifications are sent and the incident cannot be triggered
+// again" (Knowledge Base, Incidents, https://support.pagerduty.com/docs/incidents).
+// An acknowledge or resolve for a key with no open alert changes nothing
+// and is still answered 202.
 package pdsim
 
 import (
@@ -29,13 +42,15 @@ type Event struct {
 	Status   int // HTTP status answered
 }
 
-// Alert is the state of one dedup key in one service (routing key).
+// Alert is one alert of a service (routing key): a dedup key's alerts
+// follow one another, each opened by a trigger after the previous one was
+// resolved.
 type Alert struct {
 	DedupKey   string
 	RoutingKey string
 	Summary    string
-	Status     string // "triggered" or "resolved"
-	Triggers   int    // trigger events received for it
+	Status     string // "triggered", "acknowledged" or "resolved"
+	Triggers   int    // trigger events received while it was open
 	Resolves   int
 }
 
@@ -43,11 +58,13 @@ type Alert struct {
 type Server struct {
 	URL string // the events API endpoint: pass it as the pager's endpoint
 
-	mu      sync.Mutex
-	now     func() time.Time
-	keys    map[string]bool
-	alerts  map[string]*Alert
-	order   []string
+	mu   sync.Mutex
+	now  func() time.Time
+	keys map[string]bool
+	// open is the alert each (routing key, dedup key) has open now; all
+	// lists every alert in the order opened.
+	open    map[string]*Alert
+	all     []*Alert
 	events  []Event
 	fail429 int
 	srv     *httptest.Server
@@ -60,7 +77,7 @@ func NewServer(now func() time.Time, routingKeys ...string) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Server{now: now, keys: map[string]bool{}, alerts: map[string]*Alert{}}
+	s := &Server{now: now, keys: map[string]bool{}, open: map[string]*Alert{}}
 	for _, k := range routingKeys {
 		s.keys[k] = true
 	}
@@ -85,9 +102,9 @@ func (s *Server) RateLimit(n int) {
 func (s *Server) Alerts() []Alert {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Alert, 0, len(s.order))
-	for _, k := range s.order {
-		out = append(out, *s.alerts[k])
+	out := make([]Alert, 0, len(s.all))
+	for _, a := range s.all {
+		out = append(out, *a)
 	}
 	return out
 }
@@ -168,22 +185,27 @@ func (s *Server) enqueue(w http.ResponseWriter, r *http.Request) {
 			rec.DedupKey = ev.DedupKey
 		}
 		k := alertKey(ev.RoutingKey, ev.DedupKey)
-		a := s.alerts[k]
-		if a == nil {
-			a = &Alert{DedupKey: ev.DedupKey, RoutingKey: ev.RoutingKey}
-			s.alerts[k] = a
-			s.order = append(s.order, k)
+		a := s.open[k]
+		if a == nil { // none, or only resolved ones: a new alert
+			a = &Alert{DedupKey: ev.DedupKey, RoutingKey: ev.RoutingKey, Status: "triggered", Summary: p.Summary}
+			s.open[k] = a
+			s.all = append(s.all, a)
 		}
 		a.Triggers++
-		a.Status, a.Summary = "triggered", p.Summary
 	case "acknowledge", "resolve":
 		if ev.DedupKey == "" {
 			invalid("'dedup_key' is required for " + ev.Action + " events")
 			return
 		}
-		if a := s.alerts[alertKey(ev.RoutingKey, ev.DedupKey)]; a != nil && ev.Action == "resolve" {
-			a.Status = "resolved"
-			a.Resolves++
+		k := alertKey(ev.RoutingKey, ev.DedupKey)
+		if a := s.open[k]; a != nil {
+			if ev.Action == "resolve" {
+				a.Status = "resolved"
+				a.Resolves++
+				delete(s.open, k)
+			} else {
+				a.Status = "acknowledged"
+			}
 		}
 	default:
 		invalid("'event_action' must be one of trigger, acknowledge or resolve")
