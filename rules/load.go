@@ -61,13 +61,9 @@ func (ps Problems) Error() string {
 
 // LoadFile reads and compiles one policy file.
 func LoadFile(path string) (*Policy, error) {
-	data, err := readFileBounded(path)
-	var ps Problems
-	switch {
-	case errors.As(err, &ps):
-		return nil, ps
-	case err != nil:
-		return nil, fmt.Errorf("read policy: %w", err)
+	data, err := readPolicyFile(path)
+	if err != nil {
+		return nil, err
 	}
 	return Load(path, data)
 }

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -186,4 +187,19 @@ func (c *compiler) readLocal(rel string) ([]byte, error) {
 	}
 	defer f.Close()
 	return readBounded(f, filepath.Join(filepath.Dir(c.file), rel))
+}
+
+// readPolicyFile reads a policy file named on a command line within the
+// size limit: an oversized file is the loader's Problems (file:line and the
+// fix), any other failure a read error.
+func readPolicyFile(path string) ([]byte, error) {
+	data, err := readFileBounded(path)
+	var ps Problems
+	switch {
+	case errors.As(err, &ps):
+		return nil, ps
+	case err != nil:
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	return data, nil
 }

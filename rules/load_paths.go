@@ -64,13 +64,9 @@ func governedTwice(policies []*Policy) Problems {
 // loadPathFile compiles one file named on a command line: a policy, or a
 // calendar file, which is checked and governs nothing.
 func loadPathFile(path string) ([]*Policy, error) {
-	data, err := readFileBounded(path)
-	var ps Problems
-	switch {
-	case errors.As(err, &ps):
-		return nil, ps
-	case err != nil:
-		return nil, fmt.Errorf("read policy: %w", err)
+	data, err := readPolicyFile(path)
+	if err != nil {
+		return nil, err
 	}
 	if IsCalendarFile(data) {
 		_, _, err := compileCalendarFile(path, data, false)
