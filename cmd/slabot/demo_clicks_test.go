@@ -17,6 +17,7 @@ import (
 // answer on Thursday): the clicks are wiring; what an acknowledgement or a
 // snooze holds is decided and tested in rules.
 func TestDemoFortnightClicks(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	ctx := context.Background()
 	d := newTestDemo(t, ctx)
 	from := demoStart.Add(7*24*time.Hour + 9*time.Hour + 45*time.Minute) // on the demo's tick

@@ -18,6 +18,7 @@ import (
 // clock, with a restart halfway, a 10-minute Jira outage and a burst of
 // 429s, and checks the result against the engine.
 func TestEndToEndTwoWeeks(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	if testing.Short() {
 		t.Skip("two simulated weeks")
 	}

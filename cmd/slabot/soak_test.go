@@ -58,6 +58,7 @@ func (f soakFigures) String() string {
 }
 
 func TestSoak30Days(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	if testing.Short() {
 		t.Skip("a simulated month")
 	}
