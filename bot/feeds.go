@@ -91,7 +91,7 @@ func (f *FeedFetcher) Refresh(ctx context.Context, feeds []*calendar.Feed, now t
 }
 
 func (f *FeedFetcher) refresh(ctx context.Context, feed *calendar.Feed, now time.Time) error {
-	data, err := f.read(ctx, feed.Source)
+	data, err := f.read(ctx, feed)
 	if err != nil {
 		return fmt.Errorf("feed %s: %w", feed.Name, err)
 	}
@@ -108,9 +108,10 @@ func (f *FeedFetcher) refresh(ctx context.Context, feed *calendar.Feed, now time
 	return nil
 }
 
-func (f *FeedFetcher) read(ctx context.Context, source string) ([]byte, error) {
+func (f *FeedFetcher) read(ctx context.Context, feed *calendar.Feed) ([]byte, error) {
+	source := feed.Source
 	if !strings.HasPrefix(source, "https://") && !strings.HasPrefix(source, "http://") {
-		return os.ReadFile(source)
+		return readFeedFile(feed)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, source, nil)
 	if err != nil {
@@ -130,6 +131,32 @@ func (f *FeedFetcher) read(ctx context.Context, source string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %s", redact(source), resp.Status)
 	}
 	return io.ReadAll(io.LimitReader(resp.Body, maxFeedBytes))
+}
+
+// readFeedFile reads a feed file inside the policy's directory (Feed.Dir,
+// through os.Root: a link swapped in after the policy was loaded cannot
+// lead out either), at most maxFeedBytes of it.
+func readFeedFile(feed *calendar.Feed) ([]byte, error) {
+	var file *os.File
+	var err error
+	if feed.Dir != "" {
+		rel, rerr := filepath.Rel(feed.Dir, feed.Source)
+		if rerr != nil {
+			return nil, rerr
+		}
+		file, err = os.OpenInRoot(feed.Dir, rel)
+	} else {
+		file, err = os.Open(feed.Source)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, maxFeedBytes+1))
+	if err == nil && len(data) > maxFeedBytes {
+		return nil, fmt.Errorf("%s is over %d bytes", feed.Source, maxFeedBytes)
+	}
+	return data, err
 }
 
 // parseFeed reads a copy over the years around now: last year (open

@@ -69,7 +69,7 @@ type Escalator interface {
 }
 
 // Reporter delivers scheduled reports (policy key report.monthly). It must
-// be idempotent per (project, period): after a restart the worker hands
+// be idempotent per (product, period): after a restart the worker hands
 // over the same report again while it is due.
 type Reporter interface {
 	DeliverReport(ctx context.Context, now time.Time, r rules.ReportDelivery) error

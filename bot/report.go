@@ -3,6 +3,7 @@ package bot
 import (
 	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/slabot/slabot/rules"
@@ -67,6 +68,9 @@ func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.
 		Product: p.Product, Project: p.Projects[0], Period: key, Title: period.Title(), Channel: p.Report.Channel,
 		FileName: report.FileName(p.Projects[0], period, format), Content: buf.Bytes(), Summary: r.Summary(), DueAt: due,
 	}
+	if w.sharesProject(p) {
+		d.FileName = report.SharedFileName(p.Projects[0], p.Product, period, format)
+	}
 	if w.cfg.DryRun {
 		pr.reported[key] = true
 		log.Info("dry run: would post the monthly report", "file", d.FileName, "bytes", len(d.Content))
@@ -78,4 +82,15 @@ func (w *Worker) monthlyReport(ctx context.Context, pr *product, issues []rules.
 	}
 	pr.reported[key] = true
 	log.Info("monthly report handed over for delivery", "file", d.FileName, "bytes", len(d.Content), "issues", len(r.Issues))
+}
+
+// sharesProject reports whether another product of this worker names p's
+// first project (the report's file is then named after the product too).
+func (w *Worker) sharesProject(p *rules.Policy) bool {
+	for _, q := range w.cfg.Policies {
+		if q != p && slices.Contains(q.Projects, p.Projects[0]) {
+			return true
+		}
+	}
+	return false
 }

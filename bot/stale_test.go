@@ -15,8 +15,8 @@ import (
 // "slabot check warns, and a metric counts, when a calendar depends on
 // dated entries or a feed and has none for the current or next year; the
 // daemon logs it once a day" (issue 13). Hydra's decree days are dated
-// through 2027 (the decree for 2028 comes out in autumn 2027): in December
-// 2027 its calendar misses 2028; Sanarise's feasts run through 2030 and are
+// through 2026 (the 2027 decree could not be read): in December 2026 its
+// calendar misses 2027; Sanarise's feasts run through 2030 and are
 // current.
 func TestStaleCalendarsGaugedAndLoggedDaily(t *testing.T) {
 	hydra, sanarise := rptPolicy(t, "hydra"), rptPolicy(t, "sanarise")
@@ -37,22 +37,22 @@ func TestStaleCalendarsGaugedAndLoggedDaily(t *testing.T) {
 			}
 		}
 	}
-	for _, at := range []string{"2027-12-02T09:00:00Z", "2027-12-02T09:02:00Z", "2027-12-02T20:59:00Z"} {
+	for _, at := range []string{"2026-12-02T09:00:00Z", "2026-12-02T09:02:00Z", "2026-12-02T20:59:00Z"} {
 		cycle(at) // 20:59 UTC is still 2 December in Moscow
 	}
 	if n := strings.Count(logs.String(), "calendar data is stale"); n != 1 {
 		t.Fatalf("%d stale-data log lines on one day, want 1:\n%s", n, logs.String())
 	}
-	if !strings.Contains(logs.String(), "product=\"Hydra Billing Support\" calendar=business missing_years=[2028]") {
-		t.Errorf("the log line does not name Hydra's calendar and 2028:\n%s", logs.String())
+	if !strings.Contains(logs.String(), "product=\"Hydra Billing Support\" calendar=business missing_years=[2027]") {
+		t.Errorf("the log line does not name Hydra's calendar and 2027:\n%s", logs.String())
 	}
 	if got := gaugeValue(t, reg, hydra.Product, "business"); got != 1 {
-		t.Errorf("hydra business gauge %v, want 1 (2028)", got)
+		t.Errorf("hydra business gauge %v, want 1 (2027)", got)
 	}
 	if got := gaugeValue(t, reg, sanarise.Product, "business"); got != 0 {
 		t.Errorf("sanarise business gauge %v, want 0", got)
 	}
-	cycle("2027-12-02T21:01:00Z") // 3 December in Moscow: said again
+	cycle("2026-12-02T21:01:00Z") // 3 December in Moscow: said again
 	if n := strings.Count(logs.String(), "calendar data is stale"); n != 2 {
 		t.Errorf("%d stale-data log lines over two days, want 2", n)
 	}

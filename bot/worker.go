@@ -448,8 +448,10 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			esc.Status = rules.WordBreached
 		}
 		if until := cs.snoozedUntil(e.Goal, e.Cycle, gs.Deadline); now.Before(until) && e.DueAt.Before(until) {
+			w.noteSnoozed(ctx, now, esc, cs, until)
 			continue
 		}
+		caughtUp := esc.Skip != ""
 		if esc.Skip == "" {
 			esc.Skip = held(p, e, cs)
 		}
@@ -469,6 +471,7 @@ func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs
 			}
 			continue
 		}
+		w.noteNotSent(ctx, now, p, esc, caughtUp, cs)
 		paged, err := w.page(ctx, p, esc, now)
 		if err != nil {
 			return fmt.Errorf("page %s %s %s: %w", iss.Key, e.Goal, step, err)

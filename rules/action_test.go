@@ -211,9 +211,9 @@ func TestPageOnlyRung(t *testing.T) {
 		now  time.Time
 		want string
 	}{
-		{created.Add(10 * time.Minute), "step 3 (breach+30m, management -> pages on-call (PagerDuty, SLABOT_PAGERDUTY_ONCALL), no Slack message): fires Sat 2026-11-21 00:30 CET"},
+		{created.Add(10 * time.Minute), "step 3 (breach+30m, management -> pages on-call (PagerDuty, SLABOT_PAGERDUTY_ONCALL), no Slack message): due at Sat 2026-11-21 00:30 CET"},
 		{created.Add(2 * time.Hour), "step 3 (breach+30m, management -> pages on-call (PagerDuty, SLABOT_PAGERDUTY_ONCALL), no Slack message): due since Sat 2026-11-21 00:30 CET"},
-		{created.Add(10 * time.Minute), "step 2 (breach, team_lead -> #night-leads): fires"},
+		{created.Add(10 * time.Minute), "step 2 (breach, team_lead -> #night-leads): due at"},
 	} {
 		if text := evalOne(t, p, iss, c.now).Explain(p, c.now); !strings.Contains(text, c.want) {
 			t.Errorf("explain lacks %q:\n%s", c.want, text)

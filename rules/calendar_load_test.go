@@ -190,7 +190,7 @@ func TestLoadDirHoldsSharedCalendarFiles(t *testing.T) {
 		}
 	}
 	// A holiday set (no week, no zone: the including policy gives both).
-	write("ru-days-off.yaml", "country: ru\nholidays:\n  - {name: Transferred days off 2027, dates: [2027-02-22, 2027-11-05, 2027-12-31]}\n")
+	write("ru-days-off.yaml", "country: ru\nholidays:\n  - {name: Transferred days off 2026, dates: [2026-01-09, 2026-12-31], source: Decree No. 1466 of 24 Sep 2025}\n")
 	write("botron.yaml", string(withCalendars(t, "  business:\n    file: ru-days-off.yaml\n    timezone: Europe/Moscow\n    week: {mon-fri: [\"10:00-19:00\"]}\n")))
 	ps, err := rules.LoadDir(dir)
 	if err != nil {
@@ -199,9 +199,9 @@ func TestLoadDirHoldsSharedCalendarFiles(t *testing.T) {
 	if len(ps) != 1 || ps[0].Product != "Botron Support" {
 		t.Fatalf("policies %v, want only Botron's", ps)
 	}
-	d, _ := calendar.ParseDate("2027-11-05")
-	if ws, _ := ps[0].Calendars["business"].Hours(d); len(ws) != 0 {
-		t.Errorf("2027-11-05 open %v, want the shared file's transferred day off", ws)
+	d, _ := calendar.ParseDate("2026-12-31")
+	if ws, why := ps[0].Calendars["business"].Day(d); len(ws) != 0 || why.Source != "Decree No. 1466 of 24 Sep 2025" {
+		t.Errorf("2026-12-31 open %v (%+v), want the shared file's transferred day off with its source", ws, why)
 	}
 	if !rules.IsCalendarFile([]byte("timezone: Europe/Moscow\nweek: {mon-fri: [\"10:00-19:00\"]}\n")) || rules.IsCalendarFile([]byte("product: X\ncalendars: {}\n")) || rules.IsCalendarFile([]byte("- a list\n")) {
 		t.Error("IsCalendarFile: a calendar is one, a file with product: or a list is not")

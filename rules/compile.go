@@ -3,9 +3,9 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
 
@@ -29,8 +30,6 @@ type compiler struct {
 	// calendars holds every calendar name the file defines, including those
 	// that failed to compile, so a reference to them adds no second problem.
 	calendarNames map[string]bool
-	// read reads a calendar file a policy names (default os.ReadFile).
-	read func(string) ([]byte, error)
 }
 
 // warning records something that loads but is probably not what the
@@ -38,13 +37,13 @@ type compiler struct {
 func (c *compiler) warning(path, fix, format string, args ...any) {
 	line, col := c.pos.at(path)
 	c.warnings = append(c.warnings, Problem{File: c.file, Line: line, Column: col, Path: path,
-		Message: fmt.Sprintf(format, args...), Fix: fix})
+		Message: fmt.Sprintf(format, c.boundArgs(args)...), Fix: fix})
 }
 
 func (c *compiler) problem(path, fix, format string, args ...any) {
 	line, col := c.pos.at(path)
 	c.problems = append(c.problems, Problem{File: c.file, Line: line, Column: col, Path: path,
-		Message: fmt.Sprintf(format, args...), Fix: fix})
+		Message: fmt.Sprintf(format, c.boundArgs(args)...), Fix: fix})
 }
 
 func (c *compiler) compile(f *policyFile) *Policy {
@@ -285,7 +284,7 @@ func (c *compiler) calendarSpec(path string, cf calendarFile, fallback *time.Loc
 			c.problem(op+".date", "write the date as YYYY-MM-DD", "%v", err)
 			continue
 		}
-		spec.Overrides = append(spec.Overrides, calendar.DayOverride{Date: d, Name: of.Name, Hours: c.windows(op+".hours", of.Hours)})
+		spec.Overrides = append(spec.Overrides, calendar.DayOverride{Date: d, Name: of.Name, Source: strings.TrimSpace(of.Source), Hours: c.windows(op+".hours", of.Hours)})
 	}
 	if cf.File != "" && path == "" {
 		c.problem("file", "a calendar file cannot name another: copy what it needs", "nested calendar file %q", cf.File)
@@ -303,20 +302,22 @@ func weekEmpty(w [7][]calendar.Window) bool {
 }
 
 // sharedCalendar reads a calendar or holiday-set file named by a policy
-// (relative to the policy's directory) and compiles it with its own file
-// name and positions, so its problems point into it.
+// (inside the policy's directory, see localFile) and compiles it with its
+// own file name and positions, so its problems point into it.
 func (c *compiler) sharedCalendar(path, name string, fallback *time.Location) (calendar.Spec, bool) {
-	full := name
-	if !filepath.IsAbs(name) {
-		full = filepath.Join(filepath.Dir(c.file), name)
+	rel, ok := c.localFile(path, name)
+	if !ok {
+		return calendar.Spec{}, false
 	}
-	read := c.read
-	if read == nil {
-		read = os.ReadFile
-	}
-	data, err := read(full)
-	if err != nil {
-		c.problem(path, "name a calendar file relative to this policy, e.g. file: calendars/turkey.yaml", "cannot read calendar file %q: %v", name, errors.Unwrap(err))
+	full := filepath.Join(filepath.Dir(c.file), rel)
+	data, err := c.readLocal(rel)
+	var ps Problems
+	switch {
+	case errors.As(err, &ps):
+		c.problems = append(c.problems, ps...)
+		return calendar.Spec{}, false
+	case err != nil:
+		c.problem(path, "name a calendar file relative to this policy, e.g. file: calendars/turkey.yaml", "cannot read calendar file %q: %v", name, unwrapPath(err))
 		return calendar.Spec{}, false
 	}
 	cf, cc, ps := decodeCalendarFile(full, data)
@@ -329,8 +330,18 @@ func (c *compiler) sharedCalendar(path, name string, fallback *time.Location) (c
 	return spec, len(cc.problems) == 0
 }
 
+// unwrapPath drops an *fs.PathError's operation and path (the problem
+// names the file as the policy wrote it) and keeps the reason.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 func (c *compiler) holiday(path string, hf holidayFile) (calendar.Holiday, bool) {
-	h := calendar.Holiday{Name: hf.Name}
+	h := calendar.Holiday{Name: hf.Name, Source: strings.TrimSpace(hf.Source)}
 	if hf.Name == "" {
 		c.problem(path+".name", "name the holiday, e.g. name: Christmas", "holiday without a name")
 	}
@@ -431,12 +442,16 @@ func (c *compiler) feed(path string, ff feedFile, loc *time.Location) *calendar.
 		}
 		f.Source = ff.URL
 	default:
-		f.Source = ff.File
-		if !filepath.IsAbs(ff.File) && c.file != "" {
-			f.Source = filepath.Join(filepath.Dir(c.file), ff.File)
+		rel, ok := c.localFile(path+".file", ff.File)
+		if !ok {
+			return nil
 		}
+		f.Dir, f.Source = filepath.Dir(c.file), filepath.Join(filepath.Dir(c.file), rel)
 	}
 	if ff.DaysOff != "" {
+		if !c.regexpFits(path+".days_off", ff.DaysOff) {
+			return nil
+		}
 		re, err := regexp.Compile("(?i)" + ff.DaysOff)
 		if err != nil {
 			c.problem(path+".days_off", "write a regular expression matched against each event's summary, description and categories, e.g. \"public holiday|bank holiday\"", "%v", err)
@@ -697,7 +712,8 @@ func (c *compiler) goals(p *Policy, f *policyFile) {
 			}
 			g.AtRisk = share
 		}
-		c.targets(p, g, path, gf.Targets, PriorityRuleMode(f.PriorityRule.Mode) == PriorityRuleFix)
+		mode := PriorityRuleMode(f.PriorityRule.Mode)
+		c.targets(p, g, path, gf.Targets, mode == PriorityRuleFix || mode == PriorityRuleFlag)
 		p.Goals = append(p.Goals, g)
 	}
 }
@@ -1054,7 +1070,7 @@ func (c *compiler) report(p *Policy, f *policyFile) {
 }
 
 func (c *compiler) regexp(path, expr string) *regexp.Regexp {
-	if expr == "" {
+	if expr == "" || !c.regexpFits(path, expr) {
 		return nil
 	}
 	re, err := regexp.Compile(expr)
@@ -1063,6 +1079,16 @@ func (c *compiler) regexp(path, expr string) *regexp.Regexp {
 		return nil
 	}
 	return re
+}
+
+// regexpFits refuses a regular expression longer than MaxRegexpChars.
+func (c *compiler) regexpFits(path, expr string) bool {
+	if n := utf8.RuneCountInString(expr); n > MaxRegexpChars {
+		c.problem(path, fmt.Sprintf("shorten it to at most %d characters (match a distinctive part, or split the item in two)", MaxRegexpChars),
+			"the regular expression is %d characters long, over the limit of %d", n, MaxRegexpChars)
+		return false
+	}
+	return true
 }
 
 func parseShare(s string) (float64, error) {

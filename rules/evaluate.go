@@ -190,13 +190,25 @@ func (o *Outcome) HasFlag(code string) bool {
 }
 
 // applyPriorityRule handles a priority not listed for the issue's type and
-// returns the priority goals should be measured against.
+// returns the priority goals should be measured against: in both modes the
+// nearest allowed one (see measuredPriority). Fix mode changes Jira's
+// priority to it; flag mode labels the issue and says so in a comment, for
+// the team to correct.
 func (p *Policy) applyPriorityRule(o *Outcome, jiraPrio, bot string, sc *scratch) *Priority {
 	pr, t := o.Priority, o.Type
 	switch p.PriorityRule.Mode {
 	case PriorityRuleFlag:
 		o.flag(sc, FlagPriorityNotAllowed, p.notAllowedReason(pr, t, sc))
-		return pr
+		to := p.nearestAllowed(pr, t.Name)
+		if to == nil {
+			return pr
+		}
+		o.propose("priority-flag:"+pr.Name+">"+to.Name, p.PriorityRule.Internal, bot, func() string {
+			return fmt.Sprintf("Priority %s does not apply to %s issues (priority %s applies only to %s issues). "+
+				"Until the priority is corrected, the SLA is measured as priority %s.",
+				jiraPrio, t.Name, pr.Name, strings.Join(p.typesFor(pr), ", "), to.Name)
+		})
+		return to
 	case PriorityRuleFix:
 		to := p.nearestAllowed(pr, t.Name)
 		if to == nil {
@@ -208,6 +220,23 @@ func (p *Policy) applyPriorityRule(o *Outcome, jiraPrio, bot string, sc *scratch
 			return fmt.Sprintf("Priority changed from %s to %s: priority %s applies only to %s issues, not to %s.",
 				jiraPrio, to.Jira[0], pr.Name, strings.Join(p.typesFor(pr), ", "), t.Name)
 		})
+		return to
+	}
+	return pr
+}
+
+// measuredPriority is the priority an issue of type typ raised as pr is
+// measured against. With the priority rule on (fix or flag), a priority the
+// type does not allow is measured as the nearest allowed one, in fix mode
+// whether or not Jira holds it yet, in flag mode while it is flagged. The
+// contracts commit to a priority's times only for its types: Sanarise lists
+// "Applicable Types:" under each priority, and Hydra says "For other types
+// of tickets, priorities are ignored by the Contractor".
+func (p *Policy) measuredPriority(pr *Priority, typ *IssueType) *Priority {
+	if p.PriorityRule.Mode == PriorityRuleOff || p.PriorityRule.Mode == "" || pr == nil || typ == nil || pr.Allows(typ.Name) {
+		return pr
+	}
+	if to := p.nearestAllowed(pr, typ.Name); to != nil {
 		return to
 	}
 	return pr
@@ -332,13 +361,7 @@ func (p *Policy) evaluateGoal(gs *GoalStatus, g *Goal, tl *timeline, o *Outcome,
 		at = cy.stop
 		prio = p.priorityOf(tl.valueAt(evPriority, tl.initialPrio, at))
 		typ = p.typeOf(tl.valueAt(evType, tl.initialType, at))
-		// In fix mode a priority the type does not allow is measured as the
-		// priority it is changed to, whether or not Jira holds it yet.
-		if p.PriorityRule.Mode == PriorityRuleFix && prio != nil && typ != nil && !prio.Allows(typ.Name) {
-			if to := p.nearestAllowed(prio, typ.Name); to != nil {
-				prio = to
-			}
-		}
+		prio = p.measuredPriority(prio, typ)
 	}
 	gs.Priority, gs.Type, gs.Plan = nameOf(prio), nameOf(typ), nameOf(o.Plan)
 	row := g.matchTarget(gs.Priority, gs.Plan, gs.Type)

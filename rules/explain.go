@@ -2,19 +2,37 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/slabot/slabot/rules/calendar"
 )
 
 // Explain writes the outcome as a chain of plain sentences: which goal and
 // target matched and why, when the clock started, each pause, the business
-// time elapsed, the deadline, and each ladder step with the instant it
-// fires. Times are shown in each goal's calendar zone.
+// time elapsed, the deadline, and each ladder step with the instant it is
+// due. Times are shown in each goal's calendar zone. It is the computation
+// alone: whether a step was sent is the ledger's to say (ExplainLedger).
 func (o *Outcome) Explain(p *Policy, now time.Time) string {
+	return o.explain(p, now, nil)
+}
+
+// ExplainLedger is Explain with the ledger beside the computation: under
+// each ladder step, what happened to it (recorded, held by whose
+// acknowledgement, snoozed until when, skipped by which rule, sent where
+// and when, blocked, cancelled), then the clicks. A ledger that is not
+// available is said to be, and no step is called sent.
+func (o *Outcome) ExplainLedger(p *Policy, now time.Time, lg Ledger) string {
+	return o.explain(p, now, &lg)
+}
+
+func (o *Outcome) explain(p *Policy, now time.Time, lg *Ledger) string {
 	var b strings.Builder
 	iss := o.Issue
 	fmt.Fprintf(&b, "%s %q (policy %s, %s)\n", iss.Key, iss.Summary, p.Product, p.File)
 	fmt.Fprintf(&b, "  as of %s\n", now.In(p.Location).Format(time.RFC3339))
+	explainLedgerHead(&b, lg)
 	fmt.Fprintf(&b, "  priority: Jira %q -> %s\n", iss.Priority, orUnknown(nameOf(o.Priority)))
 	fmt.Fprintf(&b, "  type: Jira %q -> %s\n", iss.Type, orUnknown(nameOf(o.Type)))
 	switch {
@@ -27,7 +45,7 @@ func (o *Outcome) Explain(p *Policy, now time.Time) string {
 		fmt.Fprintf(&b, "  plan: %s\n", o.Plan.Name)
 	}
 	for i := range o.Goals {
-		o.explainGoal(&b, &o.Goals[i], &p.Ladder, now)
+		o.explainGoal(&b, &o.Goals[i], &p.Ladder, now, lg)
 	}
 	if o.Credit != nil {
 		c := o.Credit
@@ -58,7 +76,7 @@ func (o *Outcome) Explain(p *Policy, now time.Time) string {
 	return b.String()
 }
 
-func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now time.Time) {
+func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now time.Time, lg *Ledger) {
 	g := gs.Goal
 	loc := gs.Calendar.Location()
 	ts := func(t time.Time) string { return t.In(loc).Format("Mon 2006-01-02 15:04 MST") }
@@ -100,17 +118,77 @@ func (o *Outcome) explainGoal(b *strings.Builder, gs *GoalStatus, l *Ladder, now
 	if !gs.Deadline.IsZero() {
 		fmt.Fprintf(b, "  deadline %s\n", ts(gs.Deadline))
 	}
-	for _, st := range gs.Steps {
+	explainDays(b, gs, now)
+	var records []StepRecord
+	var other []LedgerEntry
+	if lg != nil && lg.Available {
+		records, other = gs.StepRecords(l, lg.Entries)
+	}
+	for i, st := range gs.Steps {
+		// The computation says when a step is due, never that it was
+		// sent: that is the ledger's (below each step).
 		switch {
 		case st.At.IsZero():
-			fmt.Fprintf(b, "  step %d (%s, %s): never fires, the clock stopped first\n", st.Step.Level, st.Step.At, st.Step.Rung)
+			fmt.Fprintf(b, "  step %d (%s, %s): never due, the clock stopped first\n", st.Step.Level, st.Step.At, st.Step.Rung)
 		case st.Due:
 			fmt.Fprintf(b, "  step %d (%s, %s -> %s): due since %s\n", st.Step.Level, st.Step.At, st.Step.Rung, l.Reaches(*st.Step), ts(st.At))
 		case gs.Stopped():
-			fmt.Fprintf(b, "  step %d (%s, %s): fired %s before the goal stopped\n", st.Step.Level, st.Step.At, st.Step.Rung, ts(st.At))
+			fmt.Fprintf(b, "  step %d (%s, %s): was due %s, before the goal stopped\n", st.Step.Level, st.Step.At, st.Step.Rung, ts(st.At))
 		default:
-			fmt.Fprintf(b, "  step %d (%s, %s -> %s): fires %s\n", st.Step.Level, st.Step.At, st.Step.Rung, l.Reaches(*st.Step), ts(st.At))
+			fmt.Fprintf(b, "  step %d (%s, %s -> %s): due at %s\n", st.Step.Level, st.Step.At, st.Step.Rung, l.Reaches(*st.Step), ts(st.At))
 		}
+		if records != nil {
+			explainStepLedger(b, records[i], loc)
+		}
+	}
+	if records != nil {
+		explainOtherEntries(b, other, gs, lg, loc)
+	}
+}
+
+// explainDaysShown is how many holidays and overrides explain lists for one
+// goal; a longer span says how many more there are.
+const explainDaysShown = 10
+
+// explainDays lists the holidays, substitute days and overrides that
+// changed a day's hours between the cycle's start and its stop (or the
+// later of now and the deadline), each with the source its entry names, so
+// a reader can check the dates the deadline rests on.
+func explainDays(b *strings.Builder, gs *GoalStatus, now time.Time) {
+	cal := gs.Calendar
+	loc := cal.Location()
+	end := gs.Stop
+	if end.IsZero() {
+		end = now
+		if gs.Deadline.After(end) {
+			end = gs.Deadline
+		}
+	}
+	first, last := calendar.DateOf(gs.Start.In(loc)), calendar.DateOf(end.In(loc))
+	week := cal.Spec().Week
+	shown, more := 0, 0
+	for d, n := first, 0; !last.Before(d) && n < 366; d, n = d.AddDays(1), n+1 {
+		ws, why := cal.Day(d)
+		if why.Name == "" || slices.Equal(ws, week[d.Weekday()]) {
+			continue // the week alone shapes the day, or the entry changed nothing
+		}
+		if shown == explainDaysShown {
+			more++
+			continue
+		}
+		shown++
+		hours := "closed"
+		if len(ws) > 0 {
+			parts := make([]string, len(ws))
+			for i, w := range ws {
+				parts[i] = w.String()
+			}
+			hours = strings.Join(parts, ", ")
+		}
+		fmt.Fprintf(b, "  %s %s %s: %s\n", d, d.Weekday().String()[:3], hours, why)
+	}
+	if more > 0 {
+		fmt.Fprintf(b, "  and %d more such days (slabot calendar --month lists them)\n", more)
 	}
 }
 

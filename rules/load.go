@@ -35,7 +35,7 @@ func (p Problem) String() string {
 	}
 	b.WriteString(": ")
 	if p.Path != "" {
-		b.WriteString(p.Path)
+		b.WriteString(shortPath(p.Path))
 		b.WriteString(": ")
 	}
 	b.WriteString(p.Message)
@@ -61,8 +61,12 @@ func (ps Problems) Error() string {
 
 // LoadFile reads and compiles one policy file.
 func LoadFile(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	data, err := readFileBounded(path)
+	var ps Problems
+	switch {
+	case errors.As(err, &ps):
+		return nil, ps
+	case err != nil:
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
 	return Load(path, data)
@@ -72,8 +76,17 @@ func LoadFile(path string) (*Policy, error) {
 // returns all problems of all files together, and also checks that no Jira
 // project is governed by two policies. Calendar files among them (see
 // IsCalendarFile) are checked, not returned: they are what policies include.
+//
+// The directory is read through os.Root: a policy file that is a symbolic
+// link out of it is not read (links inside it, as a Kubernetes ConfigMap
+// mounts its files, are followed).
 func LoadDir(dir string) ([]*Policy, error) {
-	return loadFS(os.DirFS(dir), ".", func(name string) string { return filepath.Join(dir, name) })
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read policies: %w", err)
+	}
+	defer root.Close()
+	return loadFS(root.FS(), ".", func(name string) string { return filepath.Join(dir, name) })
 }
 
 // LoadFS is LoadDir over a file system (the embedded example policies).
@@ -98,9 +111,14 @@ func loadFS(fsys fs.FS, dir string, display func(string) string) ([]*Policy, err
 	var policies []*Policy
 	for _, full := range names {
 		name := display(path.Base(full))
-		data, err := fs.ReadFile(fsys, full)
-		if err != nil {
-			return nil, fmt.Errorf("read policy: %w", err)
+		data, err := readFSBounded(fsys, full, name)
+		var tooBig Problems
+		switch {
+		case errors.As(err, &tooBig):
+			all = append(all, tooBig...)
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("read policy %s: %w", name, unwrapPath(err))
 		}
 		if IsCalendarFile(data) {
 			// A shared calendar or holiday set that policies include with
@@ -139,6 +157,9 @@ func loadFS(fsys fs.FS, dir string, display func(string) string) ([]*Policy, err
 // locations. Unknown keys, bad values and dangling references are all
 // reported together as Problems.
 func Load(name string, data []byte) (*Policy, error) {
+	if len(data) > MaxFileBytes {
+		return nil, Problems{tooLarge(name, int64(len(data)))}
+	}
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, Problems{yamlProblem(name, err)}
@@ -209,10 +230,10 @@ func decodePanicProblem(name string, file *ast.File) Problem {
 }
 
 func yamlProblem(name string, err error) Problem {
-	p := Problem{File: name, Message: err.Error(), Fix: "correct the YAML syntax or value type at this position"}
+	p := Problem{File: name, Message: shortenTo(err.Error(), quoteErrChars), Fix: "correct the YAML syntax or value type at this position"}
 	var ye yaml.Error
 	if errors.As(err, &ye) {
-		p.Message = ye.GetMessage()
+		p.Message = shortenTo(ye.GetMessage(), quoteErrChars)
 		if t := ye.GetToken(); t != nil && t.Position != nil {
 			p.Line, p.Column = t.Position.Line, t.Position.Column
 		}
@@ -267,6 +288,16 @@ func walkSchema(file string, node ast.Node, t reflect.Type, path string, pos pos
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if n := scalarChars(node); n > MaxValueChars {
+		line, col := pos.at(path)
+		if tk := node.GetToken(); tk != nil && tk.Position != nil {
+			line, col = tk.Position.Line, tk.Position.Column
+		}
+		*ps = append(*ps, Problem{File: file, Line: line, Column: col, Path: path,
+			Message: fmt.Sprintf("the value is %d characters long, over the limit of %d", n, MaxValueChars),
+			Fix:     "shorten it: no key of a policy needs a value this long"})
+		return
+	}
 	custom := reflect.PointerTo(t).Implements(bytesUnmarshaler)
 	if msg, fix := typeMismatch(node, t, custom); msg != "" {
 		line, col := pos.at(path)
@@ -299,7 +330,7 @@ func walkSchema(file string, node ast.Node, t reflect.Type, path string, pos pos
 			if !ok {
 				line, col := pos.at(child)
 				*ps = append(*ps, Problem{File: file, Line: line, Column: col, Path: child,
-					Message: fmt.Sprintf("unknown key %q", key), Fix: suggestKey(key, fields)})
+					Message: fmt.Sprintf("unknown key %q", shorten(key)), Fix: suggestKey(key, fields)})
 				continue
 			}
 			walkSchema(file, mv.Value, f.Type, child, pos, ps)

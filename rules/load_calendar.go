@@ -3,7 +3,6 @@ package rules
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -80,8 +79,12 @@ func IsCalendarFile(data []byte) (ok bool) {
 // after the file) or a calendars: map with an optional timezone and
 // default_calendar. It returns the calendars by name and the default one.
 func LoadCalendarFile(path string) (map[string]*calendar.Calendar, *calendar.Calendar, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	data, err := readFileBounded(path)
+	var ps Problems
+	switch {
+	case errors.As(err, &ps):
+		return nil, nil, ps
+	case err != nil:
 		return nil, nil, fmt.Errorf("read calendar: %w", err)
 	}
 	return compileCalendarFile(path, data, true)

@@ -64,8 +64,12 @@ func governedTwice(policies []*Policy) Problems {
 // loadPathFile compiles one file named on a command line: a policy, or a
 // calendar file, which is checked and governs nothing.
 func loadPathFile(path string) ([]*Policy, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	data, err := readFileBounded(path)
+	var ps Problems
+	switch {
+	case errors.As(err, &ps):
+		return nil, ps
+	case err != nil:
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
 	if IsCalendarFile(data) {

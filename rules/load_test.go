@@ -90,7 +90,7 @@ func TestLoadReportsEveryProblemWithLine(t *testing.T) {
 		// this calendar, so breach+1bd fires before breach+20h).
 		{"impossible.yaml", []string{
 			`21: "NaN%" must be between 0% and 100%`,
-			`23: this row can never apply: priority_rule fix mode changes priority critical on question issues`,
+			`23: this row can never apply: priority_rule measures priority critical on question issues as the nearest allowed priority`,
 			`24: target 9000h is impossible to track`,
 			`26: this row can never apply: row(s) 2 already match every issue it names`,
 			`27: target 400bd is impossible to track`,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
 )
@@ -83,14 +84,33 @@ func describeNode(node ast.Node) string {
 	case *ast.SequenceNode:
 		return "a list"
 	case *ast.StringNode:
-		return fmt.Sprintf("the text %q", n.Value)
+		return fmt.Sprintf("the text %q", shorten(n.Value))
 	case *ast.LiteralNode:
 		return "a block of text"
 	case *ast.BoolNode:
 		return fmt.Sprint(n.Value)
 	}
 	if tk := node.GetToken(); tk != nil {
-		return tk.Value
+		return shorten(tk.Value)
 	}
-	return node.String()
+	return shorten(node.String())
+}
+
+// scalarChars is the length of a scalar value in characters (0 for
+// mappings and lists, whose values are checked one by one).
+func scalarChars(node ast.Node) int {
+	switch n := node.(type) {
+	case *ast.StringNode:
+		return utf8.RuneCountInString(n.Value)
+	case *ast.LiteralNode:
+		if n.Value != nil {
+			return utf8.RuneCountInString(n.Value.Value)
+		}
+	case *ast.MappingNode, *ast.MappingValueNode, *ast.SequenceNode, *ast.NullNode, *ast.AliasNode, *ast.MergeKeyNode:
+	default:
+		if tk := node.GetToken(); tk != nil {
+			return utf8.RuneCountInString(tk.Value)
+		}
+	}
+	return 0
 }

@@ -162,9 +162,9 @@ type Message struct {
 }
 
 // ReportDelivery is a scheduled report to post as a file, with a short
-// summary as the message that shares it; one per (project, period).
+// summary as the message that shares it; one per (product, period).
 type ReportDelivery struct {
-	Product string
+	Product string // the policy's product: what the outbox keys the report by
 	Project string // first Jira project key of the product
 	Period  string // "2026-10"
 	Title   string // "October 2026"

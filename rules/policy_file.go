@@ -70,12 +70,17 @@ type holidayFile struct {
 	Hours   []string `yaml:"hours"`
 	// Substitute: none (default), next_working_day or nearest_weekday.
 	Substitute string `yaml:"substitute"`
+	// Source says where the dates come from: a URL, or a document's name
+	// and date (a decree, a published calendar). calendar --month and
+	// explain show it beside the day.
+	Source string `yaml:"source"`
 }
 
 type overrideFile struct {
-	Date  string   `yaml:"date"`
-	Name  string   `yaml:"name"`
-	Hours []string `yaml:"hours"`
+	Date   string   `yaml:"date"`
+	Name   string   `yaml:"name"`
+	Hours  []string `yaml:"hours"`
+	Source string   `yaml:"source"` // as holidayFile.Source
 }
 
 type priorityFile struct {

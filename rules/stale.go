@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -50,6 +51,12 @@ func (p *Policy) StaleCalendars(now time.Time) []StaleCalendar {
 			pr.Message = fmt.Sprintf("dated holidays cover %s, none for %s", yearList(covered), yearList(missing))
 		}
 		pr.Fix = fmt.Sprintf("add the dated days off of %s (lunar feasts, the year's decree) from the source the file cites", yearList(missing))
+		if srcs := p.Calendars[name].DatedSources(); len(srcs) > 0 {
+			if len(srcs) > 3 {
+				srcs = srcs[:3]
+			}
+			pr.Fix = fmt.Sprintf("add the dated days off of %s (lunar feasts, the year's decree) with their source; the days listed so far come from: %s", yearList(missing), strings.Join(srcs, "; "))
+		}
 		out = append(out, StaleCalendar{Calendar: name, Missing: missing, Covered: covered, Problem: pr})
 	}
 	return out

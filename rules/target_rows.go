@@ -9,9 +9,10 @@ import (
 // targets compiles a goal's target table. Besides the references and the
 // durations it rejects rows no issue can ever reach: the first matching row
 // applies, so a row whose every (priority, plan, type) is already taken by
-// earlier rows, or that fix mode always re-prioritises away from, is an
-// impossible target that would silently never be used.
-func (c *compiler) targets(p *Policy, g *Goal, path string, rows []targetFile, fixMode bool) {
+// earlier rows, or that the priority rule (fix or flag: retargets) always
+// measures as another priority, is an impossible target that would
+// silently never be used.
+func (c *compiler) targets(p *Policy, g *Goal, path string, rows []targetFile, retargets bool) {
 	if len(rows) == 0 {
 		c.problem(path+".targets", "add at least one row, e.g. targets: [{target: 1bd}]", "goal %q has no targets", g.Name)
 	}
@@ -61,22 +62,22 @@ func (c *compiler) targets(p *Policy, g *Goal, path string, rows []targetFile, f
 		// Reachability is only worth reporting for a row whose terms are all
 		// known and that no catch-all above already hides.
 		if known && catchAll < 0 {
-			c.reachable(p, g, tp, t, fixMode)
+			c.reachable(p, g, tp, t, retargets)
 		}
 		if len(tf.Priority)+len(tf.Plan)+len(tf.Type) == 0 && catchAll < 0 {
 			catchAll = i
 		}
 		g.Targets = append(g.Targets, t)
 	}
-	c.uncovered(p, g, path, fixMode)
+	c.uncovered(p, g, path, retargets)
 }
 
 // uncovered warns when the table leaves a (priority, plan, type) of the
 // policy without a row: such issues have no target and show state
 // "unknown". A row "target: none" covers its combinations on purpose.
-// Combinations fix mode re-prioritises away, and types a priority does not
-// allow, need no row.
-func (c *compiler) uncovered(p *Policy, g *Goal, path string, fixMode bool) {
+// Combinations the priority rule measures as another priority, and types a
+// priority does not allow, need no row.
+func (c *compiler) uncovered(p *Policy, g *Goal, path string, retargets bool) {
 	plans, types := planNames(p), typeNames(p)
 	if len(plans) == 0 {
 		plans = []string{""}
@@ -91,7 +92,7 @@ func (c *compiler) uncovered(p *Policy, g *Goal, path string, fixMode bool) {
 		total := 0
 		for _, pl := range plans {
 			for _, ty := range types {
-				if ty != "" && (!pr.Allows(ty) || (fixMode && movedAway(p, pr.Name, ty))) {
+				if ty != "" && (!pr.Allows(ty) || (retargets && movedAway(p, pr.Name, ty))) {
 					continue
 				}
 				total++
@@ -146,7 +147,7 @@ func combination(pl, ty string) string {
 // the row names is tried against the rows above it. An empty list also
 // stands for the unknown term "", so a row is never reported merely because
 // the directory is complete.
-func (c *compiler) reachable(p *Policy, g *Goal, path string, t Target, fixMode bool) {
+func (c *compiler) reachable(p *Policy, g *Goal, path string, t Target, retargets bool) {
 	prios := termsOr(t.Priorities, priorityNames(p))
 	plans := termsOr(t.Plans, planNames(p))
 	types := termsOr(t.Types, typeNames(p))
@@ -154,7 +155,7 @@ func (c *compiler) reachable(p *Policy, g *Goal, path string, t Target, fixMode 
 	for _, pr := range prios {
 		for _, pl := range plans {
 			for _, ty := range types {
-				if fixMode && ty != "" && movedAway(p, pr, ty) {
+				if retargets && ty != "" && movedAway(p, pr, ty) {
 					continue
 				}
 				hit := -1
@@ -176,7 +177,7 @@ func (c *compiler) reachable(p *Policy, g *Goal, path string, t Target, fixMode 
 	}
 	if len(shadowing) == 0 {
 		c.problem(path, "name a type the priority is allowed on (priorities[].types), or delete the row",
-			"this row can never apply: priority_rule fix mode changes priority %s on %s issues before any goal is measured", strings.Join(t.Priorities, ", "), strings.Join(t.Types, ", "))
+			"this row can never apply: priority_rule measures priority %s on %s issues as the nearest allowed priority", strings.Join(t.Priorities, ", "), strings.Join(t.Types, ", "))
 		return
 	}
 	var above []string
@@ -191,8 +192,8 @@ func (c *compiler) reachable(p *Policy, g *Goal, path string, t Target, fixMode 
 		"this row can never apply: row(s) %s already match every issue it names", strings.Join(above, ", "))
 }
 
-// movedAway reports whether fix mode re-prioritises a priority pr issue of
-// type ty before its goals are measured (see Policy.applyPriorityRule).
+// movedAway reports whether the priority rule measures a priority pr issue
+// of type ty as another priority (see Policy.measuredPriority).
 func movedAway(p *Policy, pr, ty string) bool {
 	prio := p.priority(pr)
 	return prio != nil && !prio.Allows(ty) && p.nearestAllowed(prio, ty) != nil

@@ -88,7 +88,11 @@ ON CONFLICT DO NOTHING`, key, string(KindAction), a.Issue, a.Goal, a.Cycle, rule
 			return false, rules.Click{}, o.rows.db.Wrap("record action", err)
 		}
 	}
-	return true, a, o.rows.db.Wrap("record action", tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return false, rules.Click{}, o.rows.db.Wrap("record action", err)
+	}
+	o.noteClick(ctx, a)
+	return true, a, nil
 }
 
 func decodeAction(b []byte) (rules.Click, error) {

@@ -50,8 +50,8 @@ func validateNotice(e rules.Notice) error {
 // validateReport reports what is missing for the report to be deliverable.
 func validateReport(f rules.ReportDelivery) error {
 	var errs []error
-	if f.Project == "" || f.Period == "" {
-		errs = append(errs, errors.New("project or period is empty"))
+	if f.Product == "" || f.Project == "" || f.Period == "" {
+		errs = append(errs, errors.New("product, project or period is empty"))
 	}
 	if f.FileName == "" || len(f.Content) == 0 {
 		errs = append(errs, errors.New("file name or content is empty"))
@@ -60,7 +60,7 @@ func validateReport(f rules.ReportDelivery) error {
 		errs = append(errs, errors.New("no channel"))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w: report %s %s: %w", ErrInvalid, f.Project, f.Period, err)
+		return fmt.Errorf("%w: report %s (%s) %s: %w", ErrInvalid, f.Product, f.Project, f.Period, err)
 	}
 	return nil
 }

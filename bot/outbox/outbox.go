@@ -169,6 +169,9 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 		}
 		o.horizon = now.UTC().Truncate(time.Millisecond)
 	}
+	if err := o.fillLedgerFromRows(ctx, opt.Clock.Now()); err != nil {
+		o.log.Warn("outbox: could not fill the ledger from the rows written before it; retried at the next start", "err", err)
+	}
 	return o, nil
 }
 
@@ -275,11 +278,16 @@ func (o *Outbox) GoalStopped(ctx context.Context, now time.Time, issueKey, goal 
 	if stop.IsZero() {
 		stop = rules.Stop{At: now, Outcome: rules.StateMet}
 	}
-	_, err := o.rows.markGoalMet(ctx, now, issueKey, goal, cycle, stop)
+	n, err := o.rows.markGoalMet(ctx, now, issueKey, goal, cycle, stop)
+	if n > 0 {
+		o.noteCancelled(ctx, now, issueKey, goal, cycle)
+	}
 	return err
 }
 
-// DeliverReport records a report to post, once per (project, period).
+// DeliverReport records a report to post, once per (product, period): two
+// products on one Jira project each get theirs. Rows the previous release
+// keyed by project were given their product by schema version 6.
 func (o *Outbox) DeliverReport(ctx context.Context, now time.Time, r rules.ReportDelivery) error {
 	r.Channel = o.channel(r.Channel)
 	if err := validateReport(r); err != nil {
@@ -289,7 +297,7 @@ func (o *Outbox) DeliverReport(ctx context.Context, now time.Time, r rules.Repor
 	if err != nil {
 		return err
 	}
-	_, err = o.rows.enqueue(ctx, now, intent{Kind: KindReport, Issue: r.Project, Goal: r.Period, Step: "report", Level: 1,
+	_, err = o.rows.enqueue(ctx, now, intent{Kind: KindReport, Issue: r.Product, Goal: r.Period, Step: "report", Level: 1,
 		Payload: p, DueAt: r.DueAt, Uncertain: !r.DueAt.IsZero() && r.DueAt.Before(o.Horizon())})
 	return err
 }

@@ -22,7 +22,7 @@ func reportFile() rules.ReportDelivery {
 
 func (e *env) reportRow() outbox.Row {
 	e.t.Helper()
-	r, err := e.ob.Get(context.Background(), outbox.ReportKey("SUP", "2026-02"))
+	r, err := e.ob.Get(context.Background(), outbox.ReportKey("Acme Support", "2026-02"))
 	if err != nil {
 		e.t.Fatal(err)
 	}

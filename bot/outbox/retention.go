@@ -24,5 +24,10 @@ func (o *Outbox) Prune(ctx context.Context, now time.Time) (int, error) {
 	if n > 0 {
 		o.m.Pruned.Add(float64(n))
 	}
-	return int(n), o.rows.db.Wrap("prune", err)
+	if err != nil {
+		return int(n), o.rows.db.Wrap("prune", err)
+	}
+	// The ledger follows: a thread's history goes with its last row.
+	_, err = o.pruneLedger(ctx, cut)
+	return int(n), err
 }

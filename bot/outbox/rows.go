@@ -36,7 +36,7 @@ type Row struct {
 	ID    int64
 	Key   string // travels with the Slack message as metadata; see rules.NoticeKey
 	Kind  Kind
-	Issue string // the issue key; a report's project key
+	Issue string // the issue key; a report's or a digest's product
 	Goal  string // the goal's name; a report's period
 	Cycle int
 	// Step is what the step is on the ladder: its trigger and rung
@@ -98,8 +98,9 @@ type failure struct {
 	ThreadTS  string
 }
 
-// ReportKey is the key of a product's report of one period.
-func ReportKey(project, period string) string { return "report|" + project + "|" + period }
+// ReportKey is the key of a product's report of one period. Rows written
+// before reports were keyed by product keep their "report|PROJECT|PERIOD".
+func ReportKey(product, period string) string { return "report|" + product + "|" + period }
 
 // rows is the outbox table on the store's handle.
 type rows struct {

@@ -94,10 +94,11 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 		r.Uncertain = false // settled: Slack does not have it
 	}
 	if !r.MetAt.IsZero() || !st.Stop.IsZero() {
-		if err := o.rows.markCancelled(context.WithoutCancel(ctx), o.opt.Clock.Now(), r.ID, o.opt.Owner, "goal stopped before sending"); err != nil {
+		if err := o.rows.markCancelled(context.WithoutCancel(ctx), o.opt.Clock.Now(), r.ID, o.opt.Owner, goalMetReason); err != nil {
 			o.log.Error("outbox: could not cancel row", "key", r.Key, "err", err)
 			return
 		}
+		o.noteCancelled(ctx, o.opt.Clock.Now(), r.Issue, r.Goal, r.Cycle)
 		rep.add(func(x *Pass) { x.Cancelled++ })
 		return
 	}
@@ -228,7 +229,9 @@ func (o *Outbox) fail(ctx context.Context, rep *pass, r Row, route rules.Route, 
 		"code", code, "attempt", r.Attempts, "next", f.Next, "err", err)
 	if err := o.rows.markFailed(context.WithoutCancel(ctx), now, r.ID, o.opt.Owner, f); err != nil {
 		o.log.Error("outbox: could not record failure", "key", r.Key, "err", err)
+		return
 	}
+	o.noteFailure(ctx, now, r, f)
 }
 
 // failUncertain records an attempt whose outcome is unknown, with where it
@@ -252,6 +255,7 @@ func (o *Outbox) failUncertain(ctx context.Context, rep *pass, r Row, ch, thread
 			o.log.Error("outbox: could not give up a blocked row", "key", r.Key, "err", cerr)
 			return
 		}
+		o.noteCancelled(ctx, now, r.Issue, r.Goal, r.Cycle)
 		rep.add(func(x *Pass) { x.Cancelled++ })
 		o.log.Warn("outbox: gave up an uncertain send whose goal was met a day ago", "key", r.Key, "err", err)
 		return
@@ -285,7 +289,9 @@ func (o *Outbox) failUncertain(ctx context.Context, rep *pass, r Row, ch, thread
 	}
 	if err := o.rows.markFailed(context.WithoutCancel(ctx), now, r.ID, o.opt.Owner, f); err != nil {
 		o.log.Error("outbox: could not record failure", "key", r.Key, "err", err)
+		return
 	}
+	o.noteFailure(ctx, now, r, f)
 }
 
 // update rewrites a sent parent's status line.

@@ -183,6 +183,58 @@ ALTER TABLE outbox ADD COLUMN stopped_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN stop_outcome TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN stop_over_ms INTEGER NOT NULL DEFAULT 0;
 `},
+	// Version 5 adds the ledger: per issue and goal cycle, the append-only
+	// history of its notices (recorded, held, snoozed, skipped, sent,
+	// blocked, cancelled) and the clicks on them, which bot/outbox writes
+	// and explain reads. once, when set, makes an entry that the worker
+	// would otherwise append at every cycle (a snooze, a held step) appear
+	// once; NULLs are distinct, so other entries append freely.
+	{5, "ledger", `
+CREATE TABLE ledger (
+	id           INTEGER PRIMARY KEY,
+	issue        TEXT    NOT NULL,
+	goal         TEXT    NOT NULL,
+	cycle        INTEGER NOT NULL,
+	step         TEXT    NOT NULL,
+	level        INTEGER NOT NULL DEFAULT 0,
+	event        TEXT    NOT NULL,
+	at           INTEGER NOT NULL,
+	due_at       INTEGER NOT NULL DEFAULT 0,
+	rule         TEXT    NOT NULL DEFAULT '',
+	reason       TEXT    NOT NULL DEFAULT '',
+	by_user      TEXT    NOT NULL DEFAULT '',
+	by_name      TEXT    NOT NULL DEFAULT '',
+	by_at        INTEGER NOT NULL DEFAULT 0,
+	until_at     INTEGER NOT NULL DEFAULT 0,
+	click        TEXT    NOT NULL DEFAULT '',
+	channel      TEXT    NOT NULL DEFAULT '',
+	channel_name TEXT    NOT NULL DEFAULT '',
+	dm_user      TEXT    NOT NULL DEFAULT '',
+	dm_name      TEXT    NOT NULL DEFAULT '',
+	fallback     INTEGER NOT NULL DEFAULT 0,
+	ts           TEXT    NOT NULL DEFAULT '',
+	thread_ts    TEXT    NOT NULL DEFAULT '',
+	page         INTEGER NOT NULL DEFAULT 0,
+	once         TEXT    UNIQUE
+);
+CREATE INDEX ledger_thread ON ledger (issue, goal, cycle, id);
+`},
+	// Version 6 keys report rows by product, not by Jira project: two
+	// products on one project each get their report. A row the previous
+	// release wrote (issue = the project) takes the product its payload
+	// names, so the same report is not posted again after the upgrade. Its
+	// key stays as it was (a report is looked up in Slack by its file
+	// name, not by its key). A row whose payload names no product keeps
+	// its project; no release since reports had a kind wrote one. OR
+	// IGNORE: should two rows of one period name the same product (its
+	// first project changed in between), one takes the product and the
+	// other keeps its project; either keeps the period from a re-post.
+	{6, "report rows keyed by product", `
+UPDATE OR IGNORE outbox SET issue = json_extract(CAST(payload AS TEXT), '$.report.product')
+WHERE kind = 'report' AND json_valid(CAST(payload AS TEXT))
+  AND json_type(CAST(payload AS TEXT), '$.report.product') = 'text'
+  AND json_extract(CAST(payload AS TEXT), '$.report.product') != '';
+`},
 }
 
 // SchemaVersion is the schema version this build writes.

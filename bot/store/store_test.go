@@ -294,3 +294,59 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatalf("version %d", v)
 	}
 }
+
+// A file written by a release before schema 4 keyed report rows by
+// Jira project. Version 6 gives each the product its payload names (two
+// products on one project each get their own row from then on), leaves
+// a row whose payload names none as it was, and keeps every key.
+func TestMigrateReportRowsToProduct(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v3.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT '')`}
+	for _, m := range migrations[:3] {
+		qs = append(qs, m.sql, fmt.Sprintf(`INSERT INTO schema_migrations (version, name) VALUES (%d, '%s')`, m.version, m.name))
+	}
+	insert := `INSERT INTO outbox (key, kind, issue, goal, cycle, step, level, payload, state, created_at, updated_at, next_attempt_at)
+		VALUES ('%s', 'report', '%s', '2026-10', 0, 'report', 1, CAST('%s' AS BLOB), 'sent', 1000, 1000, 1000)`
+	qs = append(qs,
+		fmt.Sprintf(insert, "report|SAN|2026-10", "SAN", `{"v":2,"kind":"report","report":{"product":"Sanarise Odoo Support","project":"SAN","period":"2026-10"}}`),
+		fmt.Sprintf(insert, "report|HYD|2026-10", "HYD", `not json`),
+		fmt.Sprintf(insert, "report|B2B|2026-10", "B2B", `{"v":2,"kind":"report","report":{"product":"","project":"B2B"}}`),
+	)
+	for _, q := range qs {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	_ = db.Close()
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, err := s.Query(ctx, nil, `SELECT key, issue FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var key, issue string
+		if err := rows.Scan(&key, &issue); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, key+" "+issue)
+	}
+	want := []string{"report|SAN|2026-10 Sanarise Odoo Support", "report|HYD|2026-10 HYD", "report|B2B|2026-10 B2B"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("migrated rows\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	var n int
+	if err := s.QueryRow(ctx, nil, `SELECT COUNT(*) FROM ledger`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("ledger after the upgrade: %d rows, %v", n, err)
+	}
+}

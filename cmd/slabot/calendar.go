@@ -147,7 +147,7 @@ func printMonth(stdout, stderr io.Writer, cal *calendar.Calendar, month string) 
 	}
 	fmt.Fprintf(stdout, "calendar %s, %s (%s)\n", cal.Name(), first.Format("January 2006"), cal.Location())
 	for d := calendar.DateOf(first); d.Month == first.Month(); d = d.AddDays(1) {
-		ws, why := cal.Hours(d)
+		ws, why := cal.Day(d)
 		line := fmt.Sprintf("%s %s ", d, d.Weekday().String()[:3])
 		if len(ws) == 0 {
 			line += "closed"
@@ -158,8 +158,8 @@ func printMonth(stdout, stderr io.Writer, cal *calendar.Calendar, month string) 
 			}
 			line += w.String()
 		}
-		if why != "" {
-			line += "  (" + why + ")"
+		if why.Name != "" {
+			line += "  (" + why.String() + ")"
 		}
 		fmt.Fprintln(stdout, line)
 	}

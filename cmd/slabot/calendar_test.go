@@ -33,7 +33,7 @@ func TestCalendarAddInCalendarZone(t *testing.T) {
 }
 
 // --month lists every day's windows with the holiday or half-day that shaped
-// it, and the month's working time.
+// it and the source the entry names, and the month's working time.
 func TestCalendarMonthHalfDaysAndTotal(t *testing.T) {
 	code, out, errs := runCLI(t, "calendar", "--policy", "../../deploy/policies/sanarise.yaml", "--month", "2026-05")
 	if code != 0 {
@@ -43,8 +43,8 @@ func TestCalendarMonthHalfDaysAndTotal(t *testing.T) {
 		"calendar business, May 2026 (Europe/Istanbul)",
 		"2026-05-01 Fri closed  (Labour and Solidarity Day)",
 		"2026-05-19 Tue closed  (Commemoration of Atatürk, Youth and Sports Day)",
-		"2026-05-26 Tue 09:00-13:00  (Sacrifice Feast eve 2026 (half-day))",
-		"2026-05-27 Wed closed  (Sacrifice Feast 2026)",
+		"2026-05-26 Tue 09:00-13:00  (Sacrifice Feast eve 2026 (half-day); source: Diyanet İşleri Başkanlığı, Dini Günler calendar (diyanet.gov.tr))",
+		"2026-05-27 Wed closed  (Sacrifice Feast 2026; source: Diyanet İşleri Başkanlığı, Dini Günler calendar (diyanet.gov.tr))",
 		"2026-05-25 Mon 09:00-18:00\n",
 		// 21 weekdays, 5 of them holidays, one a half-day: 15 x 9h + 4h.
 		"working time: 139h0m0s",
@@ -105,6 +105,11 @@ func TestCalendarFileAloneBetweenAndUnits(t *testing.T) {
 			t.Errorf("%s: exit %d out %q err %q; want exit %d out %q err containing %q", tc.why, code, out, errs, tc.code, tc.out, tc.err)
 		}
 	}
+	// A sourced entry shows its source (issue 22).
+	code, out, errs := runCLI(t, "calendar", "--policies", "../../deploy/policies/hydra.yaml", "--month", "2026-12")
+	if code != 0 || !strings.Contains(out, "2026-12-31 Thu closed  (Transferred days off 2026; source: Decree of the Government of the Russian Federation No. 1466 of 24 Sep 2025") {
+		t.Errorf("calendar --month does not show the decree: exit %d\n%s%s", code, out, errs)
+	}
 	// A file with only calendars (no product, no goals) is a calendar file
 	// too, not a policy missing its goals.
 	dir := t.TempDir()
@@ -112,7 +117,7 @@ func TestCalendarFileAloneBetweenAndUnits(t *testing.T) {
 	if err := os.WriteFile(only, []byte("timezone: Europe/Moscow\ncalendars:\n  business:\n    week: {mon-fri: [\"10:00-19:00\"]}\n    country: ru\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := runCLI(t, "calendar", "--policies", only, "--month", "2027-05")
+	code, out, errs = runCLI(t, "calendar", "--policies", only, "--month", "2027-05")
 	if code != 0 || !strings.Contains(out, "2027-05-10 Mon closed  (") || !strings.Contains(out, "2027-05-11 Tue 10:00-19:00") {
 		t.Errorf("calendars-only file: exit %d\n%s%s", code, out, errs)
 	}

@@ -224,19 +224,22 @@ func TestCheckShowsBlockedOutboxRows(t *testing.T) {
 
 // "slabot check warns, and a metric counts, when a calendar depends on
 // dated entries or a feed and has none for the current or next year"
-// (issue 13). The shipped policies are current: no warning in 2026-2027. A copy without its 2027 feasts warns,
+// (issue 13). Hydra's 2027 decree could not be read (issue 22): the shipped
+// policies warn for Hydra's 2027 days only, say where the listed days come
+// from, and exit 0. A copy of Sanarise without its 2027 feasts warns,
 // names the file, the calendar and the year, and still exits 0.
 func TestCheckWarnsOfStaleDatedHolidays(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join("..", "..", "deploy", "policies", "sanarise.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// All four shipped policies (Sanarise's feasts through 2030, Hydra's
-	// decrees through 2027) are current for 2026-2027.
 	for _, now := range []string{"2026-01-01T00:00:00+03:00", "2026-12-31T23:00:00+03:00"} {
 		code, out, errs := runCLI(t, "check", "--offline", "--now", now, "--policies", "../../deploy/policies")
-		if code != exitOK || strings.Contains(errs, "stale") || strings.Contains(errs, "warn") {
-			t.Errorf("shipped policies at %s: exit %d, want 0 without warnings\n%s%s", now, code, out, errs)
+		if code != exitOK || strings.Count(errs, "warn") != 1 ||
+			!strings.Contains(errs, "warn  stale data: ../../deploy/policies/hydra.yaml:") ||
+			!strings.Contains(errs, "dated holidays cover 2025-2026, none for 2027") ||
+			!strings.Contains(errs, "No. 1466 of 24 Sep 2025") {
+			t.Errorf("shipped policies at %s: exit %d, want 0 with Hydra's 2027 warning naming its sources\n%s%s", now, code, out, errs)
 		}
 	}
 	var kept []string

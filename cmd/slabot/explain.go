@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,21 +10,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/rules"
 )
 
-// runExplain prints the engine's reasoning for one issue. Offline it reads
-// the issue as GET /rest/api/2/issue/KEY?expand=changelog,names returns it;
-// live (slabot explain KEY) it fetches the issue with the configured
-// credentials.
+// runExplain prints the engine's reasoning for one issue beside its
+// ledger. Offline it reads the issue as GET
+// /rest/api/2/issue/KEY?expand=changelog,names returns it, and says the
+// ledger is not available; live (slabot explain KEY) it fetches the issue
+// with the configured credentials and reads the ledger from SLABOT_DB.
 func runExplain(args []string, stdout, stderr io.Writer) int {
 	f := newVerbFlags("explain", "KEY [--at RFC3339] [--json]  |  slabot explain --issue FILE.json [--policies PATH] [--bot-account ID|EMAIL] [--at RFC3339] [--json]", stdout, stderr)
 	policyPath := f.policiesFlag()
 	issueFile := f.String("issue", "", "issue JSON as GET /rest/api/2/issue/KEY?expand=changelog,names returns it (offline)")
 	botAccount := f.String("bot-account", "", "offline: the bot's Jira account id or e-mail, so its own comments are not a first response")
 	at := f.String("at", "", "evaluate as of this RFC 3339 instant (default: now)")
-	asJSON := f.Bool("json", false, "print goals, deadlines, states, labels and the due step as JSON")
+	asJSON := f.Bool("json", false, "print goals, deadlines, states, labels, each step's due instant and its ledger as JSON")
 	keys, code, ok := f.parse(args, 0, 1)
 	if !ok {
 		return code
@@ -40,6 +44,7 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		iss    rules.Issue
 		policy *rules.Policy
 		bot    string
+		lg     rules.Ledger
 	)
 	switch {
 	case *issueFile != "" && len(keys) > 0:
@@ -77,11 +82,13 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 			return exitProblem
 		}
 		bot = botAccountID(iss, *botAccount)
+		lg.Why = "offline: the issue was read from " + *issueFile + " and no database is read; run slabot explain KEY where slabot's database is"
 	case len(keys) == 1:
 		var code int
 		if iss, policy, bot, code = liveIssue(keys[0], *policyPath, stderr); code != 0 {
 			return code
 		}
+		lg = readLedger(iss.Key)
 	default:
 		return f.usageError("give an issue KEY (live) or --issue FILE.json (offline)")
 	}
@@ -90,14 +97,39 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(explainJSON(o, &policy.Ladder, now)); err != nil {
+		if err := enc.Encode(explainJSON(o, &policy.Ladder, now, lg)); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
 		}
 		return 0
 	}
-	fmt.Fprint(stdout, o.Explain(policy, now))
+	fmt.Fprint(stdout, o.ExplainLedger(policy, now, lg))
 	return 0
+}
+
+// readLedger reads the issue's ledger from the configured database
+// (SLABOT_DB), or says why it cannot: explain never guesses what was sent.
+func readLedger(key string) rules.Ledger {
+	cfg, err := loadConfig(false, false)
+	if err != nil {
+		return rules.Ledger{Why: err.Error()}
+	}
+	if _, err := os.Stat(cfg.Database); err != nil {
+		return rules.Ledger{Why: "no database at " + cfg.Database + " (SLABOT_DB)"}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, cfg.Database, store.Options{SkipIntegrityCheck: true})
+	if err != nil {
+		return rules.Ledger{Why: err.Error()}
+	}
+	defer db.Close()
+	channels, _ := parsePairs("SLABOT_SLACK_CHANNELS", cfg.SlackChannels) // names only: a bad list is run's and check's to report
+	entries, err := outbox.ReadLedger(ctx, db, key, channels)
+	if err != nil {
+		return rules.Ledger{Why: err.Error()}
+	}
+	return rules.Ledger{Available: true, Entries: entries}
 }
 
 type goalJSON struct {
@@ -113,6 +145,11 @@ type goalJSON struct {
 	Remaining string    `json:"remaining,omitempty"`
 	DueStep   *stepJSON `json:"due_step,omitempty"`
 	NextStep  *stepJSON `json:"next_step,omitempty"`
+	// Steps are every ladder step: its due instant (the computation)
+	// beside what the ledger says happened to it (when it is available).
+	Steps []rules.StepRecord `json:"steps"`
+	// Other are the goal cycle's clicks and entries of no current step.
+	Other []rules.LedgerEntry `json:"clicks_and_other,omitempty"`
 }
 
 type stepJSON struct {
@@ -139,10 +176,14 @@ type outcomeJSON struct {
 	SetPriority string            `json:"set_priority,omitempty"`
 	Comments    []string          `json:"comments,omitempty"`
 	Flags       []rules.Flag      `json:"flags,omitempty"`
+	// Ledger says whether the ledger was read (why not, offline) and
+	// holds all of the issue's entries, every goal cycle.
+	Ledger rules.Ledger `json:"ledger"`
 }
 
-func explainJSON(o *rules.Outcome, l *rules.Ladder, now time.Time) outcomeJSON {
-	out := outcomeJSON{Key: o.Issue.Key, At: now, Labels: o.Labels, Fields: map[string]string{}, SetPriority: o.SetPriority, Flags: o.Flags}
+func explainJSON(o *rules.Outcome, l *rules.Ladder, now time.Time, lg rules.Ledger) outcomeJSON {
+	out := outcomeJSON{Key: o.Issue.Key, At: now, Labels: o.Labels, Fields: map[string]string{}, SetPriority: o.SetPriority, Flags: o.Flags,
+		Ledger: lg}
 	if out.Labels == nil {
 		out.Labels = []string{}
 	}
@@ -172,6 +213,10 @@ func explainJSON(o *rules.Outcome, l *rules.Ladder, now time.Time) outcomeJSON {
 		}
 		if g.Calendar != nil {
 			gj.Calendar = g.Calendar.Name()
+		}
+		gj.Steps, gj.Other = g.StepRecords(l, lg.Entries)
+		if gj.Steps == nil {
+			gj.Steps = []rules.StepRecord{}
 		}
 		for _, s := range g.Steps {
 			sj := &stepJSON{Level: s.Step.Level, Rung: string(s.Step.Rung), Channel: s.Step.Channel, Page: l.Pages[s.Step.Rung], At: s.At}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules"
 )
 
 // slabot explain --policy --issue --at works on an issue saved from Jira
@@ -40,7 +44,8 @@ func TestExplainOffline(t *testing.T) {
 	}
 	args := []string{"explain", "--policies", "../../deploy/policies/sanarise.yaml", "--issue", file, "--at", "2026-11-16T07:45:00Z"}
 	code, out, errs := runCLI(t, args...)
-	if code != 0 || !strings.Contains(out, "deadline Mon 2026-11-16 11:00 +03") || !strings.Contains(out, "step 1 (75%, agent -> #sanarise-support): due since") {
+	if code != 0 || !strings.Contains(out, "deadline Mon 2026-11-16 11:00 +03") || !strings.Contains(out, "step 1 (75%, agent -> #sanarise-support): due since") ||
+		!strings.Contains(out, "ledger: not available (offline: the issue was read from") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	code, out, errs = runCLI(t, append(args, "--json")...)
@@ -58,6 +63,9 @@ func TestExplainOffline(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(got.Labels, " "), "sla-first_response-at-risk") {
 		t.Errorf("labels %v", got.Labels)
+	}
+	if got.Ledger.Available || got.Ledger.Why == "" || len(fr.Steps) != 3 || fr.Steps[0].DueAt.IsZero() || fr.Steps[0].Outcome != "" {
+		t.Errorf("offline json: ledger %+v, steps %+v", got.Ledger, fr.Steps)
 	}
 }
 
@@ -135,9 +143,31 @@ func TestExplainLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db := filepath.Join(t.TempDir(), "slabot.db")
+	t.Setenv("SLABOT_DB", db)
 	code, out, errs := runCLI(t, "explain", key, "--at", "2026-11-14T12:00:00Z")
-	if code != 0 || !strings.Contains(out, key) || !strings.Contains(out, "Mon 2026-11-16 20:00") {
+	if code != 0 || !strings.Contains(out, key) || !strings.Contains(out, "Mon 2026-11-16 20:00") ||
+		!strings.Contains(out, "ledger: not available (no database at "+db) {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	// With the database the worker keeps, explain reads the issue's ledger
+	// (bot/outbox) and lists it under the steps: here the 75% reminder
+	// recorded, the breach step held back by an acknowledgement.
+	writeLedger(t, db, key)
+	code, out, errs = runCLI(t, "explain", key, "--at", "2026-11-17T12:00:00Z")
+	if code != 0 || !strings.Contains(out, "ledger: 2 entries") || !strings.Contains(out, "    recorded Mon 2026-11-16 16:00:01 GMT") ||
+		!strings.Contains(out, "    held back Mon 2026-11-16 20:00:01 GMT, not sent: acknowledged by Ana Lead (Slack user U0LEAD)") ||
+		strings.Contains(out, "    sent ") || strings.Contains(out, "fired") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "explain", key, "--at", "2026-11-17T12:00:00Z", "--json")
+	var got outcomeJSON
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
+		t.Fatalf("exit %d %v\n%s%s", code, err, out, errs)
+	}
+	if st := got.Goals[0].Steps; !got.Ledger.Available || len(got.Ledger.Entries) != 2 || len(st) != 3 ||
+		st[0].Outcome != "recorded" || st[1].Outcome != "held" || !st[1].SentAt.IsZero() || st[1].DueAt.IsZero() {
+		t.Errorf("json ledger %+v steps %+v", got.Ledger, got.Goals[0].Steps)
 	}
 	if code, _, errs := runCLI(t, "explain", "NOPE-1"); code == 0 || !strings.Contains(errs, "NOPE") {
 		t.Errorf("an unknown issue: exit %d, %s", code, errs)
@@ -172,5 +202,32 @@ func TestExplainOfflineRefusesAnIssueWithoutCreated(t *testing.T) {
 		if code == 0 || !strings.Contains(errs, want) {
 			t.Errorf("%s: exit %d, want an error saying %q\n%s%s", data, code, want, out, errs)
 		}
+	}
+}
+
+// writeLedger records in db, as the worker and the outbox do, Botron's
+// 75% reminder for key (due Monday 16:00) and its breach step held back by
+// an acknowledgement (due Monday 20:00).
+func writeLedger(t *testing.T, db, key string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ob, err := outbox.Open(ctx, st, nil, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 11, 16, 16, 0, 0, 0, time.UTC)
+	if _, err := ob.Escalate(ctx, due.Add(time.Second), rules.Notice{IssueKey: key, Goal: "first_response", Cycle: 1, Step: "75%/agent", Level: 1,
+		Rung: rules.RungAgent, Recipient: rules.Recipient{FallbackChannel: "#botron-support"}, DueAt: due}); err != nil {
+		t.Fatal(err)
+	}
+	ack := due.Add(time.Hour)
+	if err := ob.Note(ctx, due.Add(4*time.Hour+time.Second), rules.LedgerEntry{Issue: key, Goal: "first_response", Cycle: 1, Step: "breach/team_lead", Level: 2,
+		Event: rules.LedgerHeld, DueAt: due.Add(4 * time.Hour), Rule: rules.RuleAcknowledgement, By: "U0LEAD", ByName: "Ana Lead", ByAt: ack}); err != nil {
+		t.Fatal(err)
 	}
 }

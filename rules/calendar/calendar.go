@@ -117,7 +117,10 @@ const (
 // Substitute says where the day off goes when the holiday falls on a day
 // the week keeps closed.
 type Holiday struct {
-	Name       string
+	Name string
+	// Source is where the dates come from (a URL, or a document's name
+	// and date), shown beside the day so a reader can check it.
+	Source     string
 	Kind       HolidayKind
 	Month      time.Month
 	Day        int
@@ -225,9 +228,26 @@ func easter(y int) Date {
 // DayOverride replaces the windows of one date: an extra working day, or
 // special hours. Empty Hours means closed. Overrides win over holidays.
 type DayOverride struct {
-	Date  Date
-	Hours []Window
-	Name  string
+	Date   Date
+	Hours  []Window
+	Name   string
+	Source string // where the day comes from (a URL, or a document's name and date)
+}
+
+// Note is what shaped a day's windows: the holiday, substitute day, feed
+// event or override (Name), and where its dates come from (Source, empty
+// when the entry names none). The zero Note is a day the week alone shapes.
+type Note struct {
+	Name   string
+	Source string
+}
+
+// String is the name, followed by the source when there is one.
+func (n Note) String() string {
+	if n.Source == "" {
+		return n.Name
+	}
+	return n.Name + "; source: " + n.Source
 }
 
 // Spec describes a calendar; New validates and indexes it.
@@ -357,6 +377,43 @@ func (c *Calendar) DatedYears() (years []int, depends bool) {
 	return years, depends
 }
 
+// DatedSources lists the sources named by the calendar's dated holidays
+// and overrides, the latest year's first, each once: where days of the
+// next year are published too (the next decree, the next edition of the
+// published calendar).
+func (c *Calendar) DatedSources() []string {
+	last := map[string]int{}
+	note := func(src string, y int) {
+		if src != "" && y > last[src] {
+			last[src] = y
+		}
+	}
+	for _, h := range c.spec.Holidays {
+		switch h.Kind {
+		case HolidayDates:
+			for _, d := range h.Dates {
+				note(h.Source, d.Year)
+			}
+		case HolidayRange:
+			note(h.Source, h.To.Year)
+		}
+	}
+	for _, o := range c.spec.Overrides {
+		note(o.Source, o.Date.Year)
+	}
+	out := make([]string, 0, len(last))
+	for src := range last {
+		out = append(out, src)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if last[out[i]] != last[out[j]] {
+			return last[out[i]] > last[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
 // Spec returns the calendar's description (shared: do not modify it).
 func (c *Calendar) Spec() Spec { return c.spec }
 
@@ -372,33 +429,39 @@ func (c *Calendar) Location() *time.Location { return c.spec.Location }
 //     a closed Saturday);
 //  4. otherwise the week's windows.
 func (c *Calendar) Hours(d Date) ([]Window, string) {
+	ws, why := c.Day(d)
+	return ws, why.Name
+}
+
+// Day is Hours with the whole note: what shaped the day and its source.
+func (c *Calendar) Day(d Date) ([]Window, Note) {
 	for _, o := range c.spec.Overrides {
 		if o.Date == d {
-			return o.Hours, o.Name
+			return o.Hours, Note{o.Name, o.Source}
 		}
 	}
-	if name, closed := c.closure(d); closed {
-		return nil, name
+	if why, closed := c.closure(d); closed {
+		return nil, why
 	}
-	if name, ok := c.substitutes(d.Year)[d]; ok {
-		return nil, name
+	if why, ok := c.substitutes(d.Year)[d]; ok {
+		return nil, why
 	}
 	return c.narrowed(d)
 }
 
 // closure returns the first full-day holiday (listed or from a feed) on d.
-func (c *Calendar) closure(d Date) (string, bool) {
+func (c *Calendar) closure(d Date) (Note, bool) {
 	for i := range c.spec.Holidays {
 		if h := &c.spec.Holidays[i]; len(h.Hours) == 0 && h.Matches(d) {
-			return h.Name, true
+			return Note{h.Name, h.Source}, true
 		}
 	}
 	for _, f := range c.spec.Feeds {
 		if fd, ok := f.day(d); ok && fd.Closed == nil {
-			return fd.Name, true
+			return Note{Name: fd.Name}, true // no source: a feed's URL may carry its secret
 		}
 	}
-	return "", false
+	return Note{}, false
 }
 
 // reset drops the index and the substitutes (a feed changed): the next
@@ -411,29 +474,29 @@ func (c *Calendar) reset() {
 }
 
 // narrowed is the week's windows of d cut to every half-day on d.
-func (c *Calendar) narrowed(d Date) ([]Window, string) {
+func (c *Calendar) narrowed(d Date) ([]Window, Note) {
 	ws := c.spec.Week[d.Weekday()]
 	if len(ws) == 0 {
-		return nil, ""
+		return nil, Note{}
 	}
-	name := ""
+	var why Note
 	for i := range c.spec.Holidays {
 		if h := &c.spec.Holidays[i]; len(h.Hours) > 0 && h.Matches(d) {
 			ws = intersect(ws, h.Hours)
-			if name == "" {
-				name = h.Name
+			if why.Name == "" {
+				why = Note{h.Name, h.Source}
 			}
 		}
 	}
 	for _, f := range c.spec.Feeds {
 		if fd, ok := f.day(d); ok {
 			ws = subtract(ws, fd.Closed)
-			if name == "" {
-				name = fd.Name
+			if why.Name == "" {
+				why = Note{Name: fd.Name}
 			}
 		}
 	}
-	return ws, name
+	return ws, why
 }
 
 // subtract returns the parts of a outside every window of b.
@@ -484,14 +547,14 @@ func (c *Calendar) working(d Date) bool {
 // of the holidays of y, of the last weeks of y-1 (moving forward into y) and
 // of the first week of y+1 (moving back into y). Computed once a year
 // and cached; the map is never written after it is published.
-func (c *Calendar) substitutes(y int) map[Date]string {
+func (c *Calendar) substitutes(y int) map[Date]Note {
 	if !c.hasSubs {
 		return nil
 	}
 	if m, ok := c.subs.Load(y); ok {
-		return m.(map[Date]string)
+		return m.(map[Date]Note)
 	}
-	m := map[Date]string{}
+	m := map[Date]Note{}
 	taken := map[Date]bool{}
 	last := Date{y + 1, time.January, 7}
 	for d := (Date{y - 1, time.December, 1}); d.Before(last); d = d.AddDays(1) {
@@ -513,7 +576,7 @@ func (c *Calendar) substitutes(y int) map[Date]string {
 			}
 			taken[sub] = true
 			if sub.Year == y {
-				m[sub] = h.Name + " (substitute day)"
+				m[sub] = Note{h.Name + " (substitute day)", h.Source}
 			}
 		}
 	}

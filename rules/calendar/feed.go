@@ -20,8 +20,11 @@ import (
 // package bot); until the first copy arrives the feed adds nothing and the
 // calendar counts as depending on data it does not have (stale).
 type Feed struct {
-	Name     string         // where the policy defines it, for messages
-	Source   string         // https URL or file path
+	Name   string // where the policy defines it, for messages
+	Source string // https URL or file path
+	// Dir is the policy directory a file Source lies in: the file is read
+	// through os.Root there, so it cannot lead out (empty for a URL).
+	Dir      string
 	Location *time.Location // where the feed's floating and timed events are placed
 	DaysOff  *regexp.Regexp // events whose summary, description or categories match are days off; nil: all
 	Refresh  time.Duration  // how often the fetcher reloads it

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/slabot/slabot/rules"
 )
@@ -45,6 +46,29 @@ func (f Format) Extension() string {
 // outbox reconciles an uncertain upload by it).
 func FileName(project string, period Period, f Format) string {
 	return "sla-report-" + project + "-" + period.String() + f.Extension()
+}
+
+// SharedFileName is FileName for a product that shares its first Jira
+// project with another product: the product's name follows the project
+// ("sla-report-SAN-sanarise-odoo-support-2026-10.html"), so each product's
+// file has its own name and an uncertain upload is looked for by it, not
+// mistaken for the other product's. Letters and digits are kept (lower
+// case), every other run of characters is one dash.
+func SharedFileName(project, product string, period Period, f Format) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(product) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	return FileName(project+"-"+b.String(), period, f)
 }
 
 // Summary is the short message posted with the report file: the totals and

@@ -47,6 +47,16 @@ func TestFileNameAndSummary(t *testing.T) {
 	if got := FileName("SAN", MonthPeriod(2026, 10), HTML); got != "sla-report-SAN-2026-10.html" {
 		t.Errorf("file name %q", got)
 	}
+	// Two products on one project: each file is named after its product
+	// too (an uncertain upload is looked for by its name).
+	for product, want := range map[string]string{
+		"Sanarise Odoo Support":   "sla-report-SAN-sanarise-odoo-support-2026-10.csv",
+		"  Şirket / Destek 24x7 ": "sla-report-SAN-şirket-destek-24x7-2026-10.csv",
+	} {
+		if got := SharedFileName("SAN", product, MonthPeriod(2026, 10), CSV); got != want {
+			t.Errorf("SharedFileName(%q) = %q, want %q", product, got, want)
+		}
+	}
 	p := seed(t, "sanarise")
 	r := Build(p, nil, MonthPeriod(2026, 10), at(t, "Europe/Istanbul", "2026-11-02 09:00"), rules.Options{})
 	s := r.Summary()
