@@ -58,11 +58,18 @@ func (f soakFigures) String() string {
 }
 
 func TestSoak30Days(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	if testing.Short() {
 		t.Skip("a simulated month")
 	}
-	f := runSoak(t, soakConfig{issues: 80, days: 30, tick: 2 * time.Hour, checkEvery: 1, seed: 12})
+	// Small: 30 issues, checked every third day. The 2-hour tick must stay:
+	// the hour of 503s (day 12, 10:00) must fail a cycle. The seed is one
+	// whose month deletes, moves and reopens issues.
+	f := runSoak(t, soakConfig{issues: 30, days: 30, tick: 2 * time.Hour, checkEvery: 3, seed: 104})
 	t.Log(f)
+	if f.deleted == 0 || f.moved == 0 || f.reopened == 0 || f.restricted == 0 || f.internal == 0 {
+		t.Errorf("the small soak no longer deletes, moves and reopens issues and writes restricted and internal comments (%v): choose another seed", f)
+	}
 }
 
 // BenchmarkSoak30Days is the large soak: 1,000 issues over 30 days with a

@@ -18,8 +18,10 @@ import (
 // DESIGN.md: "a steady state makes zero writes, on data as untidy as a real
 // site's (millisecond timestamps, fields kept at seconds or minutes)".
 func TestSteadyStateWritesNothing(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	for _, tc := range sitePrecisions {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			d := newTestDemoWith(t, ctx, jirasim.Options{DatetimePrecision: tc.keep}, benchIssues(40))
 			now := benchEnd
@@ -206,6 +208,7 @@ func refusals(t *testing.T, d *demoEnv, field string) float64 {
 func TestRestartKeepsSteadyState(t *testing.T) {
 	for _, tc := range sitePrecisions {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
 			d := newTestDemoWith(t, ctx, jirasim.Options{DatetimePrecision: tc.keep}, benchIssues(40))
 			now := benchEnd
