@@ -112,16 +112,16 @@ func (c *Clicks) Click(ctx context.Context, a rules.Click) (string, error) {
 	} else {
 		c.count(p, a, "repeated")
 	}
-	goal := goalTitle(p, a.Goal)
+	goal := p.GoalTitle(a.Goal)
 	switch a.Kind {
 	case rules.ClickAcknowledge:
 		if !inserted {
-			return fmt.Sprintf("%s (%s) was already acknowledged by %s.", a.Issue, goal, who(prior)), nil
+			return fmt.Sprintf("%s (%s) was already acknowledged by %s.", a.Issue, goal, prior.Who()), nil
 		}
 		return fmt.Sprintf("Acknowledged %s (%s): %s. An internal comment says so in Jira.", a.Issue, goal, p.Ladder.Ack.Describe()), nil
 	case rules.ClickClaim:
 		if !inserted {
-			return fmt.Sprintf("%s was already claimed by %s.", a.Issue, who(prior)), nil
+			return fmt.Sprintf("%s was already claimed by %s.", a.Issue, prior.Who()), nil
 		}
 		return fmt.Sprintf("Claimed %s: it will be assigned to you in Jira within a cycle.", a.Issue), nil
 	case rules.ClickSnooze:
@@ -135,13 +135,6 @@ func (c *Clicks) count(p *rules.Policy, a rules.Click, result string) {
 	if c.Metrics != nil && c.Metrics.Clicks != nil {
 		c.Metrics.Clicks.WithLabelValues(p.Product, string(a.Kind), result).Inc()
 	}
-}
-
-func who(a rules.Click) string {
-	if a.User != "" {
-		return "<@" + a.User + ">"
-	}
-	return a.Name
 }
 
 func (c *Clicks) log() *slog.Logger {
@@ -341,13 +334,4 @@ func (c *Clicks) fromDirectory(user string) (account, email string) {
 		}
 	}
 	return account, email
-}
-
-func goalTitle(p *rules.Policy, name string) string {
-	for _, g := range p.Goals {
-		if g.Name == name && g.Title != "" {
-			return g.Title
-		}
-	}
-	return strings.ReplaceAll(name, "_", " ")
 }

@@ -10,17 +10,11 @@ import (
 	"github.com/slabot/slabot/rules"
 )
 
-// The catch-up rule. A step's outbox key is what the step is (trigger and
-// rung), so editing a policy never sends a step again. But a step that an
-// edit adds (a new "50%" step) is at once due for every issue already past
-// its instant, some of them breached and escalated to management long ago:
-// pinging their agents now would be noise. So the worker remembers, per
-// product and in the database, when it first saw each step of the ladder;
-// a step whose instant for an issue came more than Config.CatchUpGrace
-// before it was first seen is recorded as skipped (a cancelled row with the
-// reason) and not sent. Steps seen on the very first run of a database
-// count as always known: a new installation (or a lost database, which the
-// outbox covers by looking in Slack) escalates everything due.
+// What the catch-up rule (rules.CatchUp) reads: when this database first
+// saw each step of a product's ladder. Steps seen on the very first run of
+// a database count as always known: a new installation (or a lost
+// database, which the outbox covers by looking in Slack) escalates
+// everything due.
 
 // ladderName is the stored value with a product's known ladder steps.
 func ladderName(product string) string { return "ladder:" + product }
@@ -71,14 +65,4 @@ func (w *Worker) loadIntroduced(ctx context.Context, pr *product, now time.Time)
 	}
 	pr.introduced = intro
 	return nil
-}
-
-// catchUp returns why a step due at at is skipped, or "".
-func (w *Worker) catchUp(pr *product, step string, at time.Time) string {
-	t := pr.introduced[step]
-	if t.IsZero() || !at.Before(t.Add(-w.cfg.CatchUpGrace)) {
-		return ""
-	}
-	return fmt.Sprintf("catch-up rule: step %s was added to the policy (first seen %s) after its instant for this issue (%s)",
-		step, t.Format(time.RFC3339), at.UTC().Format(time.RFC3339))
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
-	"github.com/slabot/slabot/rules/calendar"
 )
 
 // Config wires a Worker.
@@ -311,23 +310,8 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 	ev := rules.Evaluate(p, issues, now, rules.Options{BotAccountID: jc.account})
 	w.gaugeStates(p.Product, ev)
 	acts := w.loadActions(ctx, p)
-	known := &emails{cache: pr.cache}
-
-	// The notices first, all of them, before any write: a step is handed
-	// over (and posted by the dispatcher at its instant) whatever Jira's
-	// writes are doing.
-	hand := handover{standing: map[string]bool{}}
-	if !w.cfg.DryRun {
-		var err error
-		if hand.open, err = w.cfg.Escalator.OpenThreads(ctx, p.Projects); err != nil {
-			return st, fmt.Errorf("read open threads: %w", err)
-		}
-	}
 	for i := range ev.Outcomes {
 		o := &ev.Outcomes[i]
-		if ctx.Err() != nil {
-			return st, ctx.Err()
-		}
 		for _, f := range o.Flags {
 			if f.Code == rules.FlagUnknownPriority || f.Code == rules.FlagUnknownType || f.Code == rules.FlagUnknownCustomer || f.Code == rules.FlagUnknownPlan {
 				// Once per issue and finding per process: the label stays on
@@ -338,21 +322,16 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 				}
 			}
 		}
-		if err := w.escalate(ctx, pr, o, acts[o.Issue.Key], known, now, stale, hand, &st); err != nil {
-			return st, err
-		}
 	}
-	if !w.cfg.DryRun {
-		if _, err := w.cfg.Escalator.Withdraw(ctx, now, p.Projects, hand.standing); err != nil {
-			return st, fmt.Errorf("withdraw steps no longer foreseen: %w", err)
-		}
-		for k := range pr.handed {
-			if !hand.standing[k] {
-				delete(pr.handed, k)
-			}
-		}
+
+	// The notices first, all of them, before any write: a step is handed
+	// over (and posted by the dispatcher at its instant) whatever Jira's
+	// writes are doing. Every ladder decision is rules'.
+	in := rules.PlanInput{Now: now, Clicks: acts, Introduced: pr.introduced, CatchUpGrace: w.cfg.CatchUpGrace, JiraURL: w.cfg.JiraURL, DataAsOf: stale}
+	if err := w.handOverPlan(ctx, pr, rules.PlanLadder(p, ev, in), now, &st); err != nil {
+		return st, err
 	}
-	w.digest(ctx, p, ev, acts, now)
+	w.digest(ctx, p, ev, in)
 
 	// Then the writes, within the write budget: what is left when it runs
 	// out comes up again next cycle (the cache still holds Jira's values).
@@ -372,7 +351,7 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 // up again next cycle, which starts with the first of them (issue key
 // order, wrapping around), so a Jira that answers slowly still sees
 // every issue's writes in turn.
-func (w *Worker) writeAll(ctx context.Context, jc *jiraConn, pr *product, ev *rules.Evaluation, acts map[string]clicks, now time.Time, st *Stats) {
+func (w *Worker) writeAll(ctx context.Context, jc *jiraConn, pr *product, ev *rules.Evaluation, acts map[string][]rules.Click, now time.Time, st *Stats) {
 	wctx, cancel := context.WithTimeout(ctx, w.cfg.WriteBudget)
 	defer cancel()
 	n := len(ev.Outcomes)
@@ -381,7 +360,7 @@ func (w *Worker) writeAll(ctx context.Context, jc *jiraConn, pr *product, ev *ru
 	for k := range n {
 		o := &ev.Outcomes[(first+k)%n]
 		cs := acts[o.Issue.Key]
-		w.ackComments(pr.policy, o, cs, jc.account)
+		pr.policy.ProposeAckComments(o, cs, jc.account)
 		if wctx.Err() != nil {
 			if !pr.policy.Patch(o).Empty() {
 				if st.WritesDeferred == 0 {
@@ -499,163 +478,78 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 	}
 }
 
-// escalate records due ladder steps, hands over the upcoming ones ahead of
-// their instant, and tells the escalator about goals that stopped after a
-// step fired (so threads are updated, pending steps cancelled). stale,
-// when set, is the last successful poll the cache reflects (Jira could not
-// be read this cycle). The key of every step handed over goes into
-// hand.standing (steps recorded ahead and missing from it are withdrawn).
-//
-// Clicks on the thread (cs) shape it: a step the acknowledgement rule
-// holds back is recorded as skipped; a step falling due while the cycle
-// is snoozed waits until the snooze ends (never past the deadline). A
-// step handed over ahead carries its hold (Escalation.Hold), and the
-// dispatcher applies the clicks made by its instant.
-//
-// The agent rung goes to the current assignee; when the issue changed
-// hands since the step fell due, the step also names the people who held
-// it since (rules.Notice.Earlier, e-mails from known), so the outbox can
-// look in their DMs for a message that may already be there.
-func (w *Worker) escalate(ctx context.Context, pr *product, o *rules.Outcome, cs clicks, known *emails, now, stale time.Time, hand handover, st *Stats) error {
-	standing := hand.standing
+// handOverPlan hands the cycle's ladder plan (rules.PlanLadder) to the
+// outbox: the ledger entries of the steps not sent, the pages, every
+// notice (due, or ahead of its instant), the goals that stopped, and the
+// withdrawal of steps recorded ahead that the plan no longer foresees. A
+// dry run logs the due steps and records nothing.
+func (w *Worker) handOverPlan(ctx context.Context, pr *product, pl rules.LadderPlan, now time.Time, st *Stats) error {
 	p := pr.policy
-	iss := o.Issue
-	cal := func(goal string) *calendar.Calendar { return goalCalendar(p, o, goal) }
-	for _, e := range o.Notices {
-		gs := o.Goal(e.Goal)
-		esc := w.notice(pr, o, e, stale)
-		esc.Remaining, esc.AsOf = gs.Remaining, now
-		if gs.Remaining <= 0 {
-			esc.Status = rules.WordBreached
+	st.Escalations += pl.Due
+	st.Upcoming += pl.Ahead
+	if w.cfg.DryRun {
+		for _, pg := range pl.Pages {
+			w.log.Info("dry run: would page", "product", p.Product, "issue", pg.Issue, "goal", pg.Goal, "step", pg.Step, "level", pg.Level, "only", pg.Only)
 		}
-		if until := cs.snoozedUntil(e.Goal, e.Cycle, gs.Deadline); now.Before(until) && e.DueAt.Before(until) {
-			w.noteSnoozed(ctx, now, esc, cs, until)
-			continue
-		}
-		caughtUp := esc.Skip != ""
-		if esc.Skip == "" {
-			esc.Skip = held(p, e, cs)
-		}
-		if e.Rung == rules.RungAgent {
-			esc.Earlier = earlierTargets(iss, e.DueAt, e.Recipient.FallbackChannel, known)
-		}
-		st.Escalations++
-		pageOnly := p.Ladder.PagesOnly(e.Rung)
-		if w.cfg.DryRun {
-			if pageOnly {
-				w.log.Info("dry run: would page (the rung only pages)", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", esc.Step, "level", e.Level)
-			} else {
-				w.log.Info("dry run: would escalate", "product", p.Product, "issue", iss.Key, "goal", e.Goal, "step", esc.Step, "level", e.Level,
-					"channel", e.Recipient.Channel+e.Recipient.FallbackChannel)
+		for _, n := range pl.Notices {
+			if !n.DueAt.After(now) {
+				w.log.Info("dry run: would escalate", "product", p.Product, "issue", n.IssueKey, "goal", n.Goal, "step", n.Step, "level", n.Level,
+					"channel", n.Recipient.Channel+n.Recipient.FallbackChannel, "skip", n.Skip)
 			}
-			continue
 		}
-		w.noteNotSent(ctx, now, p, esc, caughtUp, cs)
-		paged, err := w.page(ctx, p, esc, now)
+		return nil
+	}
+	open, err := w.cfg.Escalator.OpenThreads(ctx, p.Projects)
+	if err != nil {
+		return fmt.Errorf("read open threads: %w", err)
+	}
+	for _, e := range pl.Ledger {
+		w.note(ctx, now, e)
+	}
+	for _, pg := range pl.Pages {
+		if w.cfg.Pages == nil {
+			break
+		}
+		inserted, err := w.cfg.Pages.TriggerPage(ctx, now, pg)
 		if err != nil {
-			return fmt.Errorf("page %s %s %s: %w", iss.Key, e.Goal, esc.Step, err)
+			return fmt.Errorf("page %s %s %s: %w", pg.Issue, pg.Goal, pg.Step, err)
 		}
-		if pageOnly {
-			// The page row is the step's only record: no Slack message, so
-			// no thread, no repeat (the loader refuses one) and nothing
-			// for GoalStopped to update; the resolve below still closes the
-			// alert. A held-back or caught-up step leaves no row at all.
-			if paged {
-				w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(e.Level), "recorded").Inc()
-			}
-			continue
-		}
-		if err := w.handOver(ctx, pr, now, esc, standing); err != nil {
-			return err
-		}
-		if rep, ok := repeatDue(p, cal(e.Goal), esc, cs, now); ok {
-			if e.Rung == rules.RungAgent {
-				rep.Earlier = earlierTargets(iss, rep.DueAt, e.Recipient.FallbackChannel, known)
-			}
-			if _, err := w.cfg.Escalator.Escalate(ctx, now, rep); err != nil {
-				return fmt.Errorf("escalate %s %s %s: %w", iss.Key, e.Goal, rep.Step, err)
-			}
-			standing[rules.NoticeKey(rep.IssueKey, rep.Goal, rep.Cycle, rep.Step)] = true
-		}
-		if next, ok := nextRepeat(p, cal(e.Goal), gs, esc, cs, now); ok {
-			st.Upcoming++
-			if err := w.handOver(ctx, pr, now, next, standing); err != nil {
-				return err
-			}
+		if pg.Only && inserted {
+			// The page row is the step's only record.
+			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(pg.Level), "recorded").Inc()
 		}
 	}
-	// The steps not due yet, with their instants: recorded ahead, posted
-	// by the dispatcher at the instant. A page-only rung's step pages when
-	// due (it has no row to hold ahead). In a dry run nothing is recorded.
-	for _, e := range o.Upcoming {
-		if w.cfg.DryRun || p.Ladder.PagesOnly(e.Rung) {
-			continue
+	standing := map[string]bool{}
+	for _, n := range pl.Notices {
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		gs := o.Goal(e.Goal)
-		esc := w.notice(pr, o, e, stale)
-		esc.Remaining, esc.AsOf = e.Left, e.DueAt
-		if e.Left <= 0 {
-			esc.Status = rules.WordBreached
-		}
-		st.Upcoming++
-		if err := w.handOver(ctx, pr, now, esc, standing); err != nil {
+		if err := w.handOver(ctx, pr, now, n, standing); err != nil {
 			return err
 		}
-		if next, ok := nextRepeat(p, cal(e.Goal), gs, esc, cs, now); ok {
-			st.Upcoming++
-			if err := w.handOver(ctx, pr, now, next, standing); err != nil {
-				return err
-			}
-		}
 	}
-	for i := range o.Goals {
-		gs := &o.Goals[i]
-		if !gs.Stopped() || !(stepFiredBeforeStop(gs) || hand.open[outbox.ThreadKey(iss.Key, gs.Goal.Name, gs.Cycle)]) || w.cfg.DryRun {
+	for _, s := range pl.Stops {
+		if !s.Fired && !open[outbox.ThreadKey(s.Issue, s.Goal, s.Cycle)] {
 			continue
 		}
-		if err := w.cfg.Escalator.GoalStopped(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle, gs.Stopping()); err != nil {
-			return fmt.Errorf("goal stopped %s %s: %w", iss.Key, gs.Goal.Name, err)
+		if err := w.cfg.Escalator.GoalStopped(ctx, now, s.Issue, s.Goal, s.Cycle, s.Stop); err != nil {
+			return fmt.Errorf("goal stopped %s %s: %w", s.Issue, s.Goal, err)
 		}
 		if w.cfg.Pages != nil {
-			if err := w.cfg.Pages.ResolvePages(ctx, now, iss.Key, gs.Goal.Name, gs.Cycle); err != nil {
-				return fmt.Errorf("resolve pages %s %s: %w", iss.Key, gs.Goal.Name, err)
+			if err := w.cfg.Pages.ResolvePages(ctx, now, s.Issue, s.Goal, s.Cycle); err != nil {
+				return fmt.Errorf("resolve pages %s %s: %w", s.Issue, s.Goal, err)
 			}
+		}
+	}
+	if _, err := w.cfg.Escalator.Withdraw(ctx, now, p.Projects, standing); err != nil {
+		return fmt.Errorf("withdraw steps no longer foreseen: %w", err)
+	}
+	for k := range pr.handed {
+		if !standing[k] {
+			delete(pr.handed, k)
 		}
 	}
 	return nil
-}
-
-// handover is what one cycle's hand-over of the notices keeps: the key of
-// every step handed over (standing), and the outbox's open threads (open,
-// outbox.ThreadKey) read at the start, so a goal that stopped is told to
-// the outbox when a message of its thread may exist.
-type handover struct {
-	standing, open map[string]bool
-}
-
-// notice is ladder step e of o as the outbox records it: the notice as
-// rules made it, with the issue's details, the resolved recipient and the
-// acknowledgement's hold added. Remaining, AsOf and Status are the
-// caller's: as of now for a step due, as of its instant for one handed
-// over ahead.
-func (w *Worker) notice(pr *product, o *rules.Outcome, e rules.Notice, stale time.Time) rules.Notice {
-	p := pr.policy
-	iss := o.Issue
-	gs := o.Goal(e.Goal)
-	esc := e
-	esc.IssueKey, esc.IssueURL, esc.GoalTitle = iss.Key, w.issueURL(iss.Key), gs.Goal.Title
-	esc.Summary, esc.Customer, esc.Plan, esc.Priority = iss.Summary, customerName(o), planName(o), iss.Priority
-	esc.Deadline, esc.Status, esc.DataAsOf = gs.Deadline, rules.WordAtRisk, stale
-	esc.Skip, esc.Groups = w.catchUp(pr, e.Step, e.DueAt), p.Ladder.Groups[e.Rung]
-	if e.Level >= 1 && e.Level <= len(p.Ladder.Steps) {
-		if after, holds := p.Ladder.Ack.HeldAfter(p.Ladder.Steps[e.Level-1], e.DueAt); holds {
-			esc.Hold = &rules.Hold{After: after, Rule: p.Ladder.Ack.Describe()}
-		}
-	}
-	if e.Rung == rules.RungAgent {
-		esc.Recipient = agentTarget(e.Recipient.FallbackChannel, iss.Assignee)
-	}
-	return esc
 }
 
 // handOver records one step (due, or ahead of its instant) and notes its
@@ -690,40 +584,6 @@ func (w *Worker) handOver(ctx context.Context, pr *product, now time.Time, esc r
 		w.cfg.Metrics.Escalations.WithLabelValues(pr.policy.Product, strconv.Itoa(esc.Level), "recorded").Inc()
 	}
 	return nil
-}
-
-func (w *Worker) issueURL(key string) string {
-	if w.cfg.JiraURL == "" {
-		return ""
-	}
-	return strings.TrimSuffix(w.cfg.JiraURL, "/") + "/browse/" + key
-}
-
-// stepFiredBeforeStop reports whether any ladder step of the stopped cycle
-// fell due before the clock stopped: then a Slack thread may exist. (So
-// may one for a step recorded ahead and sent at its instant between the
-// stop and the cycle that saw it: the outbox's open threads say so.)
-func stepFiredBeforeStop(gs *rules.GoalStatus) bool {
-	for _, s := range gs.Steps {
-		if !s.At.IsZero() && !s.At.After(gs.Stop) {
-			return true
-		}
-	}
-	return false
-}
-
-func customerName(o *rules.Outcome) string {
-	if o.Customer != nil {
-		return o.Customer.Name
-	}
-	return ""
-}
-
-func planName(o *rules.Outcome) string {
-	if o.Plan != nil {
-		return o.Plan.Name
-	}
-	return ""
 }
 
 // judgeCalendars sets the stale-calendar gauge and logs each stale

@@ -1,4 +1,4 @@
-package bot
+package rules_test
 
 import (
 	"testing"
@@ -38,7 +38,7 @@ func TestRepeatDueWallAndBusinessTime(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p.Ladder.Steps[0].RepeatBusiness = tc.business
-			rep, ok := repeatDue(p, p.DefaultCalendar, esc, nil, msk(tc.now))
+			rep, ok := rules.RepeatDue(p, p.DefaultCalendar, esc, nil, msk(tc.now))
 			got := ""
 			if ok {
 				got = rep.Step[len(esc.Step):] + " " + rep.DueAt.In(p.DefaultCalendar.Location()).Format("2006-01-02 15:04")
@@ -60,10 +60,10 @@ func TestRepeatDueBusinessTimeKeepsMilliseconds(t *testing.T) {
 	at := rulestest.Local(t, "Europe/Moscow", "2026-11-06 18:00").Add(412 * time.Millisecond)
 	esc := rules.Notice{Goal: "first_response", Cycle: 1, Level: 1, Rung: rules.RungAgent, Step: "first_response/1/75%/agent", DueAt: at}
 	want := rulestest.Local(t, "Europe/Moscow", "2026-11-09 11:00").Add(412 * time.Millisecond)
-	if _, ok := repeatDue(p, p.DefaultCalendar, esc, nil, want.Add(-time.Millisecond)); ok {
+	if _, ok := rules.RepeatDue(p, p.DefaultCalendar, esc, nil, want.Add(-time.Millisecond)); ok {
 		t.Errorf("a repeat due a millisecond before %s", want)
 	}
-	rep, ok := repeatDue(p, p.DefaultCalendar, esc, nil, want)
+	rep, ok := rules.RepeatDue(p, p.DefaultCalendar, esc, nil, want)
 	if !ok || !rep.DueAt.Equal(want) || rep.Step != esc.Step+"#1" {
 		t.Errorf("at %s: %+v %v, want %s#1 due then", want, rep, ok, esc.Step)
 	}
