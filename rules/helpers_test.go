@@ -41,3 +41,14 @@ func hasLabel(o *rules.Outcome, l string) bool {
 	}
 	return false
 }
+
+// ownSeed is a private copy of a shipped policy, for a test that changes
+// it (seed's copy is shared by the package's tests).
+func ownSeed(t testing.TB, name string) *rules.Policy {
+	t.Helper()
+	p, err := rules.LoadFile(rulestest.SeedPath(name))
+	if err != nil {
+		t.Fatalf("load %s: %v", name, err)
+	}
+	return p
+}

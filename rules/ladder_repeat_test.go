@@ -16,7 +16,7 @@ import (
 // when two working hours have passed: Friday 18:00-19:00 and Monday
 // 10:00-11:00, so Monday 11:00.
 func TestRepeatDueWallAndBusinessTime(t *testing.T) {
-	p := rulestest.Seed(t, "hydra")
+	p := ownSeed(t, "hydra")
 	p.Ladder.Steps[0].Repeat = 2 * time.Hour
 	msk := func(s string) time.Time { return rulestest.Local(t, "Europe/Moscow", s) }
 	esc := rules.Notice{Goal: "first_response", Cycle: 1, Level: 1, Rung: rules.RungAgent, Step: "first_response/1/75%/agent", DueAt: msk("2026-11-06 18:00")}
@@ -54,7 +54,7 @@ func TestRepeatDueWallAndBusinessTime(t *testing.T) {
 // created stamp such as 08:00:00.412): a business-time repeat falls due
 // exactly two working hours later, to the millisecond, not at the minute.
 func TestRepeatDueBusinessTimeKeepsMilliseconds(t *testing.T) {
-	p := rulestest.Seed(t, "hydra")
+	p := ownSeed(t, "hydra")
 	p.Ladder.Steps[0].Repeat = 2 * time.Hour
 	p.Ladder.Steps[0].RepeatBusiness = true
 	at := rulestest.Local(t, "Europe/Moscow", "2026-11-06 18:00").Add(412 * time.Millisecond)
