@@ -6,8 +6,13 @@
 // One cycle (Worker.Cycle): fetch what changed since the durable cursor (a
 // full resync on start and every hour), merge it into the cache of open
 // and recent issues, evaluate every cached issue with rules.Evaluate (so
-// at-risk and breach happen without anyone touching the issue), write only
-// the differences back, and record due steps in the outbox. When Jira
+// at-risk and breach happen without anyone touching the issue), let
+// rules.PlanLadder decide the ladder's notices (which steps are due or
+// foreseen and at what instant, held by an acknowledgement, snoozed,
+// skipped by the catch-up rule, repeated, where each goes, what pages,
+// which goals stopped) and hand them to the outbox before any write, then
+// write only the differences back within the write budget. The package
+// decides none of the ladder: it is the loop around rules. When Jira
 // cannot be read, the cache is still evaluated as of now and due steps
 // recorded (saying the data is as of the last successful poll); only the
 // writes wait.
