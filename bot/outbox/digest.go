@@ -22,7 +22,7 @@ func DigestKey(product, period string) string { return "digest|" + product + "|"
 // digestSender is what a Sender offers to post digests (connectors/slack's
 // does); a sender without it blocks digest rows with the reason.
 type digestSender interface {
-	PostDigest(ctx context.Context, channel, key string, d rules.Digest) (ch, ts string, err error)
+	PostDigest(ctx context.Context, channel, key string, d rules.Digest, pace func(context.Context) error) (ch, ts string, err error)
 }
 
 const kindDigestField = "digest"
@@ -142,7 +142,13 @@ func (o *Outbox) sendDigest(ctx context.Context, rep *pass, r Row, claimedAt tim
 		o.putBack(ctx, rep, []job{{row: r}}, o.opt.Clock.Now(), "writer lease lost before posting the digest")
 		return
 	}
-	ch, ts, err := ds.PostDigest(ctx, d.Channel, r.Key, d)
+	// The parts of a digest too big for one message keep the channel's
+	// pace between them, as separate rows would.
+	pace := func(ctx context.Context) error {
+		o.pacer.done(d.Channel)
+		return o.pacer.wait(ctx, d.Channel)
+	}
+	ch, ts, err := ds.PostDigest(ctx, d.Channel, r.Key, d, pace)
 	o.pacer.done(d.Channel)
 	if err != nil {
 		if dl, ok := retryIn(err); ok {

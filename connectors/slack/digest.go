@@ -38,9 +38,14 @@ const digestLookback = time.Hour
 
 // PostDigest posts a digest tagged with key (outbox.Sender's optional
 // digest method), as one message or several (RenderDigest), skipping the
-// parts an interrupted earlier attempt already posted. It returns the
-// channel and the ts of the message carrying key (the last part).
-func (s *Sender) PostDigest(ctx context.Context, channel, key string, d rules.Digest) (string, string, error) {
+// parts an interrupted earlier attempt already posted. Before each part
+// after the first it posts, it calls pace (when not nil): "chat.postMessage
+// generally allows posting one message per second per channel" (Slack,
+// Rate limits, https://api.slack.com/docs/rate-limits), and the outbox's
+// per-channel pacer keeps to it, so a digest of ten parts is not ten
+// posts in a burst. It returns the channel
+// and the ts of the message carrying key (the last part).
+func (s *Sender) PostDigest(ctx context.Context, channel, key string, d rules.Digest, pace func(context.Context) error) (string, string, error) {
 	parts := RenderDigest(d)
 	keys := make([]string, len(parts))
 	for i := range parts {
@@ -58,12 +63,19 @@ func (s *Sender) PostDigest(ctx context.Context, channel, key string, d rules.Di
 		}
 	}
 	ch, ts := channel, ""
+	sent := 0
 	for i, p := range parts {
 		p.Key = keys[i]
 		if t, ok := posted[p.Key]; ok {
 			ts = t
 			continue
 		}
+		if sent > 0 && pace != nil {
+			if err := pace(ctx); err != nil {
+				return "", "", err
+			}
+		}
+		sent++
 		c, t, err := s.client.Post(ctx, channel, "", p)
 		if err != nil {
 			return "", "", err

@@ -109,7 +109,7 @@ func keysIn(t *testing.T, msgs []slacksim.Message) []string {
 func TestDigestOfTwoHundredItemsWithinLimits(t *testing.T) {
 	sim, s := digestEnv(t)
 	d := bigDigest(200)
-	ch, ts, err := s.PostDigest(context.Background(), "CLEAD", "digest|Botron Support|2026-11-02", d)
+	ch, ts, err := s.PostDigest(context.Background(), "CLEAD", "digest|Botron Support|2026-11-02", d, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestDigestOfTwoHundredItemsWithinLimits(t *testing.T) {
 // A digest that fits is one message with the row's key, as before.
 func TestSmallDigestIsOneMessage(t *testing.T) {
 	sim, s := digestEnv(t)
-	if _, _, err := s.PostDigest(context.Background(), "CLEAD", "digest|k", bigDigest(3)); err != nil {
+	if _, _, err := s.PostDigest(context.Background(), "CLEAD", "digest|k", bigDigest(3), nil); err != nil {
 		t.Fatal(err)
 	}
 	msgs := sim.Messages("CLEAD")
@@ -185,11 +185,11 @@ func TestDigestResumesWithoutDuplicates(t *testing.T) {
 			d := bigDigest(200)
 			// The first attempt's third post fails.
 			sim.Inject(slacksim.Fault{Kind: kind, Method: "chat.postMessage", After: 2, RetryAfter: time.Second})
-			if _, _, err := s.PostDigest(ctx, "CLEAD", "digest|k", d); err == nil {
+			if _, _, err := s.PostDigest(ctx, "CLEAD", "digest|k", d, nil); err == nil {
 				t.Fatal("interrupted post succeeded")
 			}
 			before := len(sim.Messages("CLEAD"))
-			if _, _, err := s.PostDigest(ctx, "CLEAD", "digest|k", d); err != nil {
+			if _, _, err := s.PostDigest(ctx, "CLEAD", "digest|k", d, nil); err != nil {
 				t.Fatal(err)
 			}
 			msgs := sim.Messages("CLEAD")
@@ -226,5 +226,44 @@ func TestMessageBeyondLimitsNotPosted(t *testing.T) {
 	}
 	if n := len(sim.Calls("chat.postMessage")); n != 0 {
 		t.Errorf("%d posts reached Slack", n)
+	}
+}
+
+// The parts of a digest keep the channel's pace: "chat.postMessage
+// generally allows posting one message per second per channel" (Slack,
+// Rate limits). pace is called before every part after the first, after
+// the previous part was posted, and an error from it (the context ended)
+// stops the post with nothing more sent.
+func TestDigestPartsArePaced(t *testing.T) {
+	sim, s := digestEnv(t)
+	var at []int // posts made when pace was called
+	pace := func(context.Context) error {
+		at = append(at, len(sim.Calls("chat.postMessage")))
+		return nil
+	}
+	if _, _, err := s.PostDigest(context.Background(), "CLEAD", "digest|k", bigDigest(200), pace); err != nil {
+		t.Fatal(err)
+	}
+	n := len(sim.Messages("CLEAD"))
+	if n < 2 || len(at) != n-1 {
+		t.Fatalf("%d parts, pace called %d times (%v), want one call between each two", n, len(at), at)
+	}
+	for i, posts := range at {
+		if posts != i+1 {
+			t.Errorf("pace call %d came after %d posts, want %d", i+1, posts, i+1)
+		}
+	}
+
+	sim2, s2 := digestEnv(t)
+	stop := errors.New("context ended")
+	calls := 0
+	_, _, err := s2.PostDigest(context.Background(), "CLEAD", "digest|k", bigDigest(200), func(context.Context) error {
+		if calls++; calls == 2 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || len(sim2.Messages("CLEAD")) != 2 {
+		t.Errorf("pace refused the third part: err %v, %d parts posted, want 2", err, len(sim2.Messages("CLEAD")))
 	}
 }
