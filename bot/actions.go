@@ -91,6 +91,7 @@ func (c *Clicks) Click(ctx context.Context, a rules.Click) (string, error) {
 			// @handle in plain text: a mention (<!subteam^ID>) would notify the group.
 			who += ") or of its user groups (@" + strings.Join(hs, ", @")
 		}
+		c.noteRefused(ctx, now(), a, "refused: "+a.User+" is not a member of "+p.Product+"'s escalation channels ("+who+"); nothing was done")
 		return fmt.Sprintf("Only members of %s's escalation channels (%s) can act on %s. Nothing was done.",
 			p.Product, who, a.Issue), nil
 	}
@@ -128,6 +129,28 @@ func (c *Clicks) Click(ctx context.Context, a rules.Click) (string, error) {
 		return fmt.Sprintf("Snoozed %s (%s) for %s: reminders wait until then, never past the deadline.", a.Issue, goal, a.Snooze), nil
 	}
 	return "", nil
+}
+
+// noteRefused enters a refused click in the ledger, when the store keeps
+// one (bot/outbox's Outbox does): explain then says why the press did
+// nothing. A failure is logged; the ledger never changes the answer.
+func (c *Clicks) noteRefused(ctx context.Context, now time.Time, a rules.Click, reason string) {
+	n, ok := c.Store.(LedgerNotes)
+	if !ok || a.Issue == "" || a.Goal == "" {
+		return
+	}
+	at := a.At
+	if at.IsZero() {
+		at = now
+	}
+	e := rules.LedgerEntry{Issue: a.Issue, Goal: a.Goal, Cycle: a.Cycle, Step: a.Step, Event: rules.LedgerClicked, At: at.UTC(),
+		By: a.User, ByName: a.Name, Click: string(a.Kind), Reason: reason}
+	if e.Step == "" {
+		e.Step = string(a.Kind)
+	}
+	if err := n.Note(ctx, now, e); err != nil {
+		c.log().Warn("could not enter a refused click in the ledger", "issue", a.Issue, "user", a.User, "err", err)
+	}
 }
 
 // count adds the click to Metrics.Clicks.

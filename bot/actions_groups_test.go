@@ -18,8 +18,16 @@ import (
 // actions records the clicks Clicks stores (the store is not what these
 // tests are about: bot/outbox tests it on SQLite).
 type actions struct {
-	mu   sync.Mutex
-	acts []rules.Click
+	mu    sync.Mutex
+	acts  []rules.Click
+	notes []rules.LedgerEntry // refused clicks (bot.LedgerNotes)
+}
+
+func (s *actions) Note(_ context.Context, _ time.Time, e rules.LedgerEntry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.notes = append(s.notes, e)
+	return nil
 }
 
 func (s *actions) RecordAction(_ context.Context, _ time.Time, a rules.Click) (bool, rules.Click, error) {
@@ -72,6 +80,12 @@ func TestClickByUserGroupMember(t *testing.T) {
 		if r := click("U0OLAF"); !strings.Contains(r, "Only members of") || !strings.Contains(r, "@support-leads") || len(store.acts) != 1 {
 			t.Errorf("a member of a disabled group only: %q, %d stored", r, len(store.acts))
 		}
+	}
+	// Each refusal goes to the ledger with its reason, so explain can say
+	// why the press did nothing (the ledger keeps one per press).
+	if len(store.notes) != 3 || store.notes[0].Event != rules.LedgerClicked || store.notes[0].By != "U0OLAF" ||
+		!strings.Contains(store.notes[0].Reason, "refused: U0OLAF is not a member of Botron") || store.notes[0].Step != "breach/team_lead" {
+		t.Errorf("ledger notes %+v, want the three refusals with the reason", store.notes)
 	}
 	if n := strings.Count(logs.String(), "group=@suport-leads"); n != 1 {
 		t.Errorf("the unknown handle was logged %d times, want once:\n%s", n, logs.String())

@@ -80,7 +80,8 @@ func appendLedger(ctx context.Context, db *store.Store, e rules.LedgerEntry, onc
 
 // Note records what the worker decided about a step it did not hand over
 // to be sent: held by an acknowledgement, skipped by a rule, or waiting
-// for a snooze (rules.LedgerHeld, LedgerSkipped, LedgerSnoozed). The worker
+// for a snooze (rules.LedgerHeld, LedgerSkipped, LedgerSnoozed); and a
+// click bot.Clicks refused (rules.LedgerClicked with the reason). The worker
 // calls it at every cycle where the decision stands; the entry is stored
 // once (per snooze, for a snooze), and only while it is true of the
 // outbox: a held or skipped step has no row, or a row stored as not to be
@@ -111,8 +112,17 @@ func (o *Outbox) Note(ctx context.Context, now time.Time, e rules.LedgerEntry) e
 		}
 		once = key + "|snoozed|" + fmt.Sprint(ms(at))
 		unless = `true`
+	case rules.LedgerClicked:
+		// A click that was refused (Reason says why): it is stored nowhere
+		// else, and "why was my Acknowledge ignored?" needs it. Once per
+		// press: a redelivered envelope carries the same instant.
+		if e.Reason == "" || e.Click == "" {
+			return fmt.Errorf("%w: a click is noted only when refused, with the reason", ErrInvalid)
+		}
+		once = key + "|refused|" + e.Click + "|" + e.By + "|" + fmt.Sprint(ms(e.At))
+		unless = `false`
 	default:
-		return fmt.Errorf("%w: the worker notes held, skipped or snoozed steps, not %q", ErrInvalid, e.Event)
+		return fmt.Errorf("%w: the worker notes held, skipped or snoozed steps and refused clicks, not %q", ErrInvalid, e.Event)
 	}
 	q := `INSERT INTO ledger (` + ledgerColumns + `, once) SELECT ` + placeholders(24) + `
 		WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE kind IN ('escalation', 'page') AND issue = ?1 AND goal = ?2 AND cycle = ?3

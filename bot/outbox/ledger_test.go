@@ -276,3 +276,42 @@ func TestLedgerFilledFromThePreviousReleasesRows(t *testing.T) {
 		t.Errorf("skipped entry from the old row %+v", s)
 	}
 }
+
+// A click bot.Clicks refused (not a member of the ladder's channels or
+// groups) is stored nowhere else: the ledger keeps it with the reason,
+// once per press however often Slack redelivers it, so explain can print
+// it under its step and "why did my Acknowledge do nothing?" has an
+// answer. An entry without the reason is refused (a click that was taken
+// is entered by RecordAction).
+func TestLedgerKeepsRefusedClicks(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	at := e.clock.Now().Add(-time.Minute).UTC()
+	refused := rules.LedgerEntry{Issue: "SUP-9", Goal: "resolution", Cycle: 1, Step: "breach/team_lead", Event: rules.LedgerClicked, At: at,
+		By: "U0EVE", ByName: "eve", Click: string(rules.ClickAcknowledge), Reason: "refused: U0EVE is not a member of Support's escalation channels (#support-leads); nothing was done"}
+	for range 2 {
+		if err := e.ob.Note(ctx, e.clock.Now(), refused); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := refused
+	later.At = at.Add(10 * time.Second)
+	if err := e.ob.Note(ctx, e.clock.Now(), later); err != nil {
+		t.Fatal(err)
+	}
+	noReason := refused
+	noReason.Reason = ""
+	if err := e.ob.Note(ctx, e.clock.Now(), noReason); err == nil {
+		t.Error("a click without a reason was noted")
+	}
+	l, err := e.ob.Ledger(ctx, "SUP-9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l) != 2 {
+		t.Fatalf("ledger %+v, want the two presses once each", l)
+	}
+	if g := l[0]; g.Event != rules.LedgerClicked || g.Click != "acknowledge" || g.By != "U0EVE" || !g.At.Equal(at) || g.Reason != refused.Reason {
+		t.Errorf("entry %+v", g)
+	}
+}
