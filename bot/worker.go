@@ -489,6 +489,9 @@ func (w *Worker) handOverPlan(ctx context.Context, pr *product, pl rules.LadderP
 	st.Upcoming += pl.Ahead
 	if w.cfg.DryRun {
 		for _, pg := range pl.Pages {
+			if pg.DueAt.After(now) {
+				continue
+			}
 			w.log.Info("dry run: would page", "product", p.Product, "issue", pg.Issue, "goal", pg.Goal, "step", pg.Step, "level", pg.Level, "only", pg.Only)
 		}
 		for _, n := range pl.Notices {
@@ -506,10 +509,12 @@ func (w *Worker) handOverPlan(ctx context.Context, pr *product, pl rules.LadderP
 	for _, e := range pl.Ledger {
 		w.note(ctx, now, e)
 	}
+	standing := map[string]bool{}
 	for _, pg := range pl.Pages {
 		if w.cfg.Pages == nil {
 			break
 		}
+		standing[rules.NoticeKey(pg.Issue, pg.Goal, pg.Cycle, outbox.PageStep(pg.Step))] = true
 		inserted, err := w.cfg.Pages.TriggerPage(ctx, now, pg)
 		if err != nil {
 			return fmt.Errorf("page %s %s %s: %w", pg.Issue, pg.Goal, pg.Step, err)
@@ -519,7 +524,6 @@ func (w *Worker) handOverPlan(ctx context.Context, pr *product, pl rules.LadderP
 			w.cfg.Metrics.Escalations.WithLabelValues(p.Product, strconv.Itoa(pg.Level), "recorded").Inc()
 		}
 	}
-	standing := map[string]bool{}
 	for _, n := range pl.Notices {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -50,7 +50,9 @@ type LadderPlan struct {
 	// Due counts the steps due now that were decided (not waiting on a
 	// snooze); Ahead the notices handed over ahead of their instant.
 	Due, Ahead int
-	// Pages are the on-call triggers of due steps whose rung pages.
+	// Pages are the on-call triggers of the steps whose rung pages: due
+	// ones, and ones ahead of their instant (DueAt after Now), which the
+	// outbox holds until then.
 	Pages []Page
 	// Ledger are the steps not handed over for sending, and why: waiting
 	// for a snooze, held by an acknowledgement, skipped by the catch-up
@@ -132,17 +134,19 @@ func (pl *LadderPlan) issue(p *Policy, o *Outcome, cs clicks, known *emails, in 
 		}
 	}
 	// The steps not due yet, with their instants: recorded ahead and
-	// posted by the dispatcher at the instant. A page-only rung's step
-	// pages when due (it has no row to hold ahead).
+	// posted (and paged) by the dispatcher at the instant.
 	for _, e := range o.Upcoming {
-		if p.Ladder.PagesOnly(e.Rung) {
-			continue
-		}
 		gs := o.Goal(e.Goal)
 		n := p.notice(o, e, in)
 		n.Remaining, n.AsOf = e.Left, e.DueAt
 		if e.Left <= 0 {
 			n.Status = WordBreached
+		}
+		if pg, ok := p.page(n); ok {
+			pl.Pages = append(pl.Pages, pg)
+		}
+		if p.Ladder.PagesOnly(e.Rung) {
+			continue
 		}
 		pl.Ahead++
 		pl.Notices = append(pl.Notices, n)
@@ -230,9 +234,11 @@ func held(p *Policy, e Notice, cs clicks) string {
 	return fmt.Sprintf("held back: acknowledged in Slack by %s at %s (%s)", a.Who(), a.At.UTC().Format(time.RFC3339), p.Ladder.Ack.Describe())
 }
 
-// page is the on-call trigger of a due step whose rung pages. It follows
-// the step: a step held back by an acknowledgement or skipped by the
-// catch-up rule does not page either (a snoozed one never gets here).
+// page is the on-call trigger of a step whose rung pages, due or ahead of
+// its instant. It follows the step: a step held back by an
+// acknowledgement or skipped by the catch-up rule does not page either (a
+// snoozed one never gets here); one ahead carries the hold, for the
+// dispatcher to apply at the instant.
 func (p *Policy) page(n Notice) (Page, bool) {
 	env := p.Ladder.Pages[n.Rung]
 	if env == "" || n.Skip != "" {
@@ -248,7 +254,7 @@ func (p *Policy) page(n Notice) (Page, bool) {
 	}
 	return Page{RoutingKey: env, Summary: strings.TrimSpace(summary), Source: "slabot/" + p.Product, Severity: sev,
 		Link: n.IssueURL, Issue: n.IssueKey, Goal: n.Goal, Cycle: n.Cycle, Step: n.Step, Level: n.Level, Rung: n.Rung,
-		Only: p.Ladder.PagesOnly(n.Rung)}, true
+		Only: p.Ladder.PagesOnly(n.Rung), DueAt: n.DueAt, Hold: n.Hold, Deadline: n.Deadline}, true
 }
 
 // stepFiredBeforeStop reports whether any ladder step of the stopped cycle

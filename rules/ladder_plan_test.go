@@ -288,6 +288,8 @@ func TestPlanTargets(t *testing.T) {
 // README, "Paging": "A step held back by an acknowledgement, snoozed or
 // skipped by the catch-up rule does not page", a breach pages as critical,
 // and a rung with page and no channel posts nothing (no notice, no row).
+// A page ahead of its instant is handed over with it and the hold, so
+// on-call is paged at the instant, not at the next poll.
 func TestPlanPages(t *testing.T) {
 	ack := click(t, rules.ClickAcknowledge, "U1", "07:10", 0)
 	snooze := click(t, rules.ClickSnooze, "U2", "07:40", 10*time.Minute)
@@ -303,6 +305,8 @@ func TestPlanPages(t *testing.T) {
 		{"held back by an acknowledgement: no page", false, []rules.Click{ack}, "07:46", "", 1},
 		{"snoozed: no page", false, []rules.Click{snooze}, "07:46", "", 0},
 		{"a page-only rung: the page and no notice", true, nil, "07:46", "75%/agent:error:true", 0},
+		{"ahead of its instant: handed over to be paged then", false, nil, "07:30", "75%/agent:error:false@07:45:00.585 hold", 0},
+		{"a page-only rung ahead of its instant", true, nil, "07:30", "75%/agent:error:true@07:45:00.585 hold", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := ownSeed(t, "sanarise")
@@ -314,7 +318,14 @@ func TestPlanPages(t *testing.T) {
 			pl := planOf(t, p, now, rules.PlanInput{Clicks: map[string][]rules.Click{"SAN-2": tc.clicks}}, san2())
 			var pages []string
 			for _, pg := range pl.Pages {
-				pages = append(pages, fmt.Sprintf("%s:%s:%v", pg.Step, pg.Severity, pg.Only))
+				s := fmt.Sprintf("%s:%s:%v", pg.Step, pg.Severity, pg.Only)
+				if pg.DueAt.After(now) {
+					s += "@" + pg.DueAt.UTC().Format("15:04:05.000")
+					if pg.Hold != nil {
+						s += " hold"
+					}
+				}
+				pages = append(pages, s)
 			}
 			if got := strings.Join(pages, ", "); got != tc.pages {
 				t.Errorf("pages %q, want %q", got, tc.pages)

@@ -227,6 +227,15 @@ type Page struct {
 	// the thread says it happened; once the trigger is sent the thread's
 	// parent messages are re-rendered to show it (ThreadStatus.PagedLevel).
 	Only bool
+	// DueAt is the step's instant. A trigger handed over ahead of it is
+	// held by the outbox until then and sent at the instant, as a notice
+	// is, whatever the product's poll schedule.
+	DueAt time.Time
+	// Hold and Deadline let the dispatcher check, just before paging, that
+	// the step still stands without asking Jira: an acknowledgement that
+	// holds it back (as Notice.Hold), a snooze (never past Deadline).
+	Hold     *Hold
+	Deadline time.Time
 }
 
 // PageDedupKey is the dedup key of a goal cycle's alert.

@@ -52,10 +52,10 @@ func (s rows) reschedule(ctx context.Context, now time.Time, in intent, key stri
 		payload = ?1, due_at = ?2, next_attempt_at = ?3,
 		state = CASE WHEN ?4 != '' THEN 'cancelled' ELSE 'pending' END,
 		last_error = ?4, updated_at = ?5
-	WHERE key = ?6 AND kind = 'escalation' AND met_at = 0 AND uncertain = 0 AND attempts = 0
+	WHERE key = ?6 AND kind = ?7 AND met_at = 0 AND uncertain = 0 AND attempts = 0
 	  AND ((state = 'pending' AND due_at > ?5) OR (state = 'cancelled' AND last_error LIKE 'withdrawn: %'))
 	  AND (payload != ?1 OR due_at != ?2 OR next_attempt_at != ?3 OR state != 'pending' OR ?4 != '')`,
-		in.Payload, ms(in.DueAt), ms(next), in.Skip, ms(now), key)
+		in.Payload, ms(in.DueAt), ms(next), in.Skip, ms(now), key, string(in.Kind))
 	if err != nil {
 		return false, s.db.Wrap("reschedule", err)
 	}
@@ -66,12 +66,13 @@ func (s rows) reschedule(ctx context.Context, now time.Time, in intent, key stri
 // Withdraw cancels the rows recorded ahead of their instant for issues of
 // the given Jira projects that the latest evaluation no longer foresees:
 // standing holds the keys (Key) of every step it handed over, due or
-// upcoming; any other row of those projects still ahead at now (pending,
-// its instant after now, never possibly posted) is withdrawn. It returns
+// upcoming, and of every page trigger (PageStep); any other row of those
+// projects still ahead at now (pending, its instant after now, never
+// possibly posted or paged) is withdrawn. It returns
 // how many rows it withdrew.
 func (o *Outbox) Withdraw(ctx context.Context, now time.Time, projects []string, standing map[string]bool) (int, error) {
 	rs, err := o.rows.db.Query(ctx, nil, `SELECT id, key, issue FROM outbox
-		WHERE kind = 'escalation' AND state = 'pending' AND uncertain = 0 AND attempts = 0 AND due_at > ?`, ms(now))
+		WHERE (kind = 'escalation' OR (kind = 'page' AND step LIKE 'trigger:%')) AND state = 'pending' AND uncertain = 0 AND attempts = 0 AND due_at > ?`, ms(now))
 	if err != nil {
 		return 0, o.rows.db.Wrap("withdraw", err)
 	}

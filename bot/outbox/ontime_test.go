@@ -248,6 +248,29 @@ func TestAheadRowStillStandsAtItsInstant(t *testing.T) {
 	if r.State != outbox.StatePending || !r.NextAttemptAt.Equal(snoozed.Deadline) || !strings.Contains(r.LastError, "snoozed") {
 		t.Fatalf("snoozed row: %s next %v %q; want pending until the deadline %v", r.State, r.NextAttemptAt, r.LastError, snoozed.Deadline)
 	}
+	// The ledger says why neither was sent at its instant: held by Ana's
+	// acknowledgement, waiting for Bob's snooze (once, however many
+	// passes find it so).
+	e.pass()
+	for _, c := range []struct {
+		issue string
+		event rules.LedgerEvent
+		by    string
+	}{{"SAN-2", rules.LedgerHeld, "UANA"}, {"SAN-3", rules.LedgerSnoozed, "UBOB"}} {
+		l, err := e.ob.Ledger(ctx, c.issue)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, en := range l {
+			if en.Event == c.event && en.By == c.by && en.Step == held.Step {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d %s entries by %s, want 1: %+v", c.issue, n, c.event, c.by, l)
+		}
+	}
 	// A thread whose goal is recorded as met, or whose only step was
 	// cancelled, is not open; the snoozed one is.
 	if open, err := e.ob.OpenThreads(ctx, []string{"SAN"}); err != nil || len(open) != 1 || !open[outbox.ThreadKey("SAN-3", snoozed.Goal, 1)] {

@@ -43,6 +43,10 @@ type pageV2 struct {
 	Level      int    `json:"level,omitempty"`
 	Rung       string `json:"rung,omitempty"`
 	Only       bool   `json:"only,omitempty"`
+	// Hold and Deadline were added with the pages recorded ahead of their
+	// instant (rows written before have neither: nothing to check).
+	Hold     *holdV1   `json:"hold,omitempty"`
+	Deadline time.Time `json:"deadline,omitzero"`
 }
 
 type pagePayload struct {
@@ -56,12 +60,22 @@ func encodePage(p rules.Page) ([]byte, error) {
 	if p.Rung != "" {
 		rung = rules.RungTitle(p.Rung)
 	}
-	return json.Marshal(pagePayload{V: envelopeVersion, Kind: kindPageField, Page: pageV2{Action: p.Action, RoutingKey: p.RoutingKey,
+	g := pageV2{Action: p.Action, RoutingKey: p.RoutingKey,
 		DedupKey: p.DedupKey, Summary: p.Summary, Source: p.Source, Severity: p.Severity, Link: p.Link, Issue: p.Issue, Goal: p.Goal,
-		Cycle: p.Cycle, Step: p.Step, Level: p.Level, Rung: rung, Only: p.Only}})
+		Cycle: p.Cycle, Step: p.Step, Level: p.Level, Rung: rung, Only: p.Only, Deadline: p.Deadline}
+	if p.Hold != nil {
+		g.Hold = &holdV1{After: p.Hold.After, Rule: p.Hold.Rule}
+	}
+	return json.Marshal(pagePayload{V: envelopeVersion, Kind: kindPageField, Page: g})
 }
 
 // TriggerPage records a paging step once per (issue, goal, cycle, step).
+// A page ahead of its instant (DueAt after now) is held until then and
+// follows the later hand-overs like a notice recorded ahead: its instant
+// and content move while it is still ahead, and Withdraw cancels it when
+// no cycle foresees it any more. Just before sending, the dispatcher
+// checks that the step still stands (its goal not stopped, no
+// acknowledgement holding it, no snooze).
 func (o *Outbox) TriggerPage(ctx context.Context, now time.Time, p rules.Page) (inserted bool, err error) {
 	p.Action = rules.PageTrigger
 	if p.DedupKey == "" {
@@ -74,9 +88,31 @@ func (o *Outbox) TriggerPage(ctx context.Context, now time.Time, p rules.Page) (
 	if err != nil {
 		return false, err
 	}
-	return o.rows.enqueue(ctx, now, intent{Kind: KindPage, Issue: p.Issue, Goal: p.Goal, Cycle: p.Cycle,
-		Step: rules.PageTrigger + ":" + p.Step, Level: 1, Payload: b, DueAt: now})
+	in := intent{Kind: KindPage, Issue: p.Issue, Goal: p.Goal, Cycle: p.Cycle,
+		Step: PageStep(p.Step), Level: 1, Payload: b, DueAt: p.DueAt}
+	if in.DueAt.IsZero() {
+		in.DueAt = now
+	}
+	if in.DueAt.After(now) {
+		in.NotBefore = in.DueAt
+	}
+	inserted, err = o.rows.enqueue(ctx, now, in)
+	if err == nil && !inserted {
+		var moved bool
+		if moved, err = o.rows.reschedule(ctx, now, in, rules.NoticeKey(p.Issue, p.Goal, p.Cycle, in.Step)); moved {
+			o.notify()
+		}
+	}
+	if inserted {
+		o.notify()
+	}
+	return inserted, err
 }
+
+// PageStep is the step of a paging step's trigger row: its key is
+// rules.NoticeKey(issue, goal, cycle, PageStep(step)), the key a worker
+// keeps standing for it (Withdraw).
+func PageStep(step string) string { return rules.PageTrigger + ":" + step }
 
 // ResolvePages records the resolve of a goal cycle's alerts, once, and
 // only if a page was triggered for it: one resolve per routing key its
@@ -160,8 +196,13 @@ func decodePage(b []byte) (rules.Page, error) {
 	if g.Rung != "" {
 		rung = rules.RungOfTitle(g.Rung)
 	}
-	return rules.Page{Action: g.Action, RoutingKey: g.RoutingKey, DedupKey: g.DedupKey, Summary: g.Summary, Source: g.Source,
-		Severity: g.Severity, Link: g.Link, Issue: g.Issue, Goal: g.Goal, Cycle: g.Cycle, Step: g.Step, Level: g.Level, Rung: rung, Only: g.Only}, nil
+	p2 := rules.Page{Action: g.Action, RoutingKey: g.RoutingKey, DedupKey: g.DedupKey, Summary: g.Summary, Source: g.Source,
+		Severity: g.Severity, Link: g.Link, Issue: g.Issue, Goal: g.Goal, Cycle: g.Cycle, Step: g.Step, Level: g.Level, Rung: rung, Only: g.Only,
+		Deadline: g.Deadline}
+	if g.Hold != nil {
+		p2.Hold = &rules.Hold{After: g.Hold.After, Rule: g.Hold.Rule}
+	}
+	return p2, nil
 }
 
 // sendPage delivers one claimed page row through the Pager.
@@ -174,6 +215,13 @@ func (o *Outbox) sendPage(ctx context.Context, rep *pass, r Row) {
 	if o.opt.Pager == nil {
 		o.fail(ctx, rep, r, rules.Route{}, "", errNoPager, false)
 		return
+	}
+	if p.Action == rules.PageTrigger {
+		var st rules.ThreadStatus
+		o.threadActions(ctx, r.Issue, r.Goal, r.Cycle, &st)
+		if !o.stands(ctx, rep, r, rules.Notice{Hold: p.Hold, Deadline: p.Deadline}, st) {
+			return
+		}
 	}
 	if !o.lease.holds(o.opt.Clock.Now()) {
 		o.putBack(ctx, rep, []job{{row: r}}, o.opt.Clock.Now(), "writer lease lost before paging")

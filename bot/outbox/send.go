@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -409,6 +410,9 @@ func (o *Outbox) stands(ctx context.Context, rep *pass, r Row, e rules.Notice, s
 			return false
 		}
 		o.log.Info("outbox: step held back by an acknowledgement made after it was recorded", "key", r.Key, "reason", reason)
+		held := rowEntry(r, rules.LedgerHeld, now, h.Rule)
+		held.Rule, held.By, held.ByAt = rules.RuleAcknowledgement, st.AckBy, st.AckAt
+		o.appendEntry(ctx, held, rules.NoticeKey(held.Issue, held.Goal, held.Cycle, held.Step)+"|"+string(rules.LedgerHeld))
 		o.m.Steps.WithLabelValues(level(r), "skipped").Inc()
 		rep.add(func(x *Pass) { x.Cancelled++ })
 		return false
@@ -420,6 +424,9 @@ func (o *Outbox) stands(ctx context.Context, rep *pass, r Row, e rules.Notice, s
 		}
 		if until := rules.SnoozeUntil(a.At, a.Snooze, e.Deadline); now.Before(until) && due.Before(until) {
 			o.putBack(ctx, rep, []job{{row: r}}, until, "snoozed in Slack by <@"+a.User+"> until "+until.UTC().Format(time.RFC3339))
+			sn := rowEntry(r, rules.LedgerSnoozed, now, "snoozed for "+a.Snooze.String())
+			sn.By, sn.ByName, sn.ByAt, sn.Until = a.User, a.Name, a.At, until
+			o.appendEntry(ctx, sn, rules.NoticeKey(sn.Issue, sn.Goal, sn.Cycle, sn.Step)+"|snoozed|"+fmt.Sprint(ms(a.At)))
 			return false
 		}
 	}
