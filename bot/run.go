@@ -81,6 +81,12 @@ func (w *Worker) Run(ctx context.Context, d Delivery) error {
 		loops.Go(func() { w.keepLease(work, d, ttl, lost) })
 	}
 
+	// Webhook touches are re-read as they come (Touch), each product's on
+	// its own loop, never overlapping its cycles.
+	for _, name := range w.order {
+		loops.Go(func() { w.refreshLoop(work, w.products[name], time.Now) })
+	}
+
 	c := cron.New()
 	var initial sync.WaitGroup
 	fatal := make(chan error, 1)

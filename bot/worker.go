@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -83,11 +84,12 @@ type Config struct {
 // Worker runs product cycles. Cycles of different products may run side by
 // side; one product never overlaps itself.
 type Worker struct {
-	cfg      Config
-	log      *slog.Logger
-	products map[string]*product
-	order    []string
-	scheds   map[string]cron.Schedule
+	cfg       Config
+	log       *slog.Logger
+	products  map[string]*product
+	byProject map[string]*product // by Jira project key, upper case
+	order     []string
+	scheds    map[string]cron.Schedule
 
 	mu      sync.Mutex // guards the fields below
 	conn    *jiraConn  // nil until connected
@@ -120,6 +122,15 @@ type product struct {
 	writeFrom  string               // the first issue whose write the last cycle's budget left undone ("" for none)
 	handed     map[string]uint64    // step key -> fingerprint of the step last handed over ahead of its instant
 
+	// touched are the issue keys a webhook said changed, waiting for
+	// Refresh; touch wakes the refresh loop. refreshing is set while a
+	// refresh holds busy: a cycle that finds it so waits for it (a
+	// refresh is short) instead of being skipped.
+	touchMu    sync.Mutex
+	touched    map[string]bool
+	touch      chan struct{}
+	refreshing atomic.Bool
+
 	mu          sync.Mutex // guards the fields below (read by /readyz)
 	lastSuccess time.Time
 	lastErr     error
@@ -150,7 +161,7 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
-	w := &Worker{cfg: cfg, log: cfg.Logger, products: map[string]*product{}, scheds: map[string]cron.Schedule{}}
+	w := &Worker{cfg: cfg, log: cfg.Logger, products: map[string]*product{}, byProject: map[string]*product{}, scheds: map[string]cron.Schedule{}}
 	if cfg.Source != nil && cfg.Writer != nil {
 		w.conn = &jiraConn{src: cfg.Source, wr: cfg.Writer, account: cfg.BotAccountID}
 	}
@@ -185,8 +196,12 @@ func New(cfg Config) (*Worker, error) {
 		default:
 			keep = DefaultKeep
 		}
-		w.products[p.Product] = &product{policy: p, keep: keep, cache: map[string]*rules.Issue{}, warned: map[string]bool{}, reported: map[string]bool{},
-			handed: map[string]uint64{}}
+		pr := &product{policy: p, keep: keep, cache: map[string]*rules.Issue{}, warned: map[string]bool{}, reported: map[string]bool{},
+			handed: map[string]uint64{}, touched: map[string]bool{}, touch: make(chan struct{}, 1)}
+		w.products[p.Product] = pr
+		for _, project := range p.Projects {
+			w.byProject[strings.ToUpper(project)] = pr
+		}
 		w.order = append(w.order, p.Product)
 	}
 	return w, nil
@@ -235,7 +250,10 @@ func (w *Worker) Cycle(ctx context.Context, name string, now time.Time) (Stats, 
 		return Stats{}, fmt.Errorf("bot: unknown product %q", name)
 	}
 	if !pr.busy.TryLock() {
-		return Stats{}, ErrBusy
+		if !pr.refreshing.Load() {
+			return Stats{}, ErrBusy
+		}
+		pr.busy.Lock() // a webhook's refresh: short, and not this cycle's own
 	}
 	defer pr.busy.Unlock()
 	start := time.Now()
@@ -298,8 +316,25 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 		w.log.Warn("Jira poll failed: evaluating the cached issues as of now", "product", p.Product,
 			"data_as_of", stale, "err", fetchErr)
 	}
-	if err := w.loadIntroduced(ctx, pr, now); err != nil {
+	if err := w.settle(ctx, jc, pr, now, stale, fetchErr == nil, &st); err != nil {
 		return st, err
+	}
+	if fetchErr != nil {
+		return st, fetchErr
+	}
+	return st, nil
+}
+
+// settle evaluates the product's cache as of now and acts on it: the
+// notices handed over first, then the writes within the write budget
+// (writes, only when the cache reflects Jira: not after a failed poll),
+// then the monthly report. stale, when set, is the last successful poll
+// the cache reflects. A poll's cycle and a webhook's refresh (Refresh)
+// both end here, so an issue changed either way goes the same path.
+func (w *Worker) settle(ctx context.Context, jc *jiraConn, pr *product, now, stale time.Time, writes bool, st *Stats) error {
+	p := pr.policy
+	if err := w.loadIntroduced(ctx, pr, now); err != nil {
+		return err
 	}
 	issues := make([]rules.Issue, 0, len(pr.cache))
 	for _, iss := range pr.cache {
@@ -328,21 +363,19 @@ func (w *Worker) cycle(ctx context.Context, pr *product, now time.Time) (Stats, 
 	// over (and posted by the dispatcher at its instant) whatever Jira's
 	// writes are doing. Every ladder decision is rules'.
 	in := rules.PlanInput{Now: now, Clicks: acts, Introduced: pr.introduced, CatchUpGrace: w.cfg.CatchUpGrace, JiraURL: w.cfg.JiraURL, DataAsOf: stale}
-	if err := w.handOverPlan(ctx, pr, rules.PlanLadder(p, ev, in), now, &st); err != nil {
-		return st, err
+	if err := w.handOverPlan(ctx, pr, rules.PlanLadder(p, ev, in), now, st); err != nil {
+		return err
 	}
 	w.digest(ctx, p, ev, in)
 
 	// Then the writes, within the write budget: what is left when it runs
 	// out comes up again next cycle (the cache still holds Jira's values).
-	if fetchErr == nil {
-		w.writeAll(ctx, jc, pr, ev, acts, now, &st)
+	if !writes {
+		return nil
 	}
-	if fetchErr != nil {
-		return st, fetchErr
-	}
+	w.writeAll(ctx, jc, pr, ev, acts, now, st)
 	w.monthlyReport(ctx, pr, issues, now, jc.account)
-	return st, nil
+	return nil
 }
 
 // writeAll writes every outcome's patch (and applies the claims made in

@@ -68,3 +68,12 @@ func (c *Client) Write(ctx context.Context, pt rules.Patch) (refused map[string]
 	}
 	return refused, err
 }
+
+// IssueByKey reads one issue as Jira holds it now (GET /issue/{key} with
+// its complete history, not the lagging search index): the worker's
+// re-read after a webhook (bot.IssueReader). A missing issue answers a
+// *NotFoundError (IssueGone).
+func (c *Client) IssueByKey(ctx context.Context, key string) (rules.Issue, error) {
+	is, _, err := c.Issue(ctx, key)
+	return is, err
+}

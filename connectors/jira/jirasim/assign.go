@@ -40,6 +40,7 @@ func (c *call) assignIssue() {
 		c.failFields(http.StatusBadRequest, errs)
 		return
 	}
+	c.s.emit(is, "jira:issue_updated")
 	c.noContent()
 }
 

@@ -68,6 +68,7 @@ func (s *Server) DeleteIssue(key string) error {
 	if err != nil {
 		return err
 	}
+	s.emit(is, "jira:issue_deleted")
 	s.deleteIssue(is)
 	for k, x := range s.byKey { // keys it had before moves
 		if x == is {
@@ -109,5 +110,6 @@ func (s *Server) MoveIssue(key, toProject, actor string, at time.Time) (string, 
 		{field: "Key", fieldType: "jira", fromString: oldKey, toString: is.key},
 	}})
 	is.updated = later(is.updated, when)
+	s.emit(is, "jira:issue_updated")
 	return is.key, nil
 }

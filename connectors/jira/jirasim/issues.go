@@ -138,6 +138,7 @@ func (c *call) createIssue() {
 		c.failFields(http.StatusBadRequest, errs)
 		return
 	}
+	c.s.emit(is, "jira:issue_created")
 	c.json(http.StatusCreated, map[string]any{"id": is.idString(), "key": is.key, "self": c.rc.base + c.rc.api + "/issue/" + is.idString()})
 }
 
@@ -179,6 +180,7 @@ func (c *call) editIssue() {
 		c.failFields(http.StatusBadRequest, errs)
 		return
 	}
+	c.s.emit(is, "jira:issue_updated")
 	// "200 Returned if the request is successful and the `returnIssue`
 	// parameter is `true`", with "the issue with fields edited in this
 	// request ... in the same format as in the Get issue API"; expand is
@@ -484,4 +486,5 @@ func (s *Server) transition(is *issue, st *Status, resolution, author string, at
 	s.nextHistoryID++
 	is.histories = append(is.histories, history{id: s.nextHistoryID, at: at, author: author, items: items})
 	is.updated = later(is.updated, at)
+	s.emit(is, "jira:issue_updated")
 }

@@ -56,6 +56,7 @@ func (s *Server) CreateIssue(in Issue) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.emit(is, "jira:issue_created")
 	return is.key, nil
 }
 
@@ -141,6 +142,7 @@ func (s *Server) SetFields(key string, values map[string]any, actor string, at t
 	if err := s.checkActor(actor); err != nil {
 		return err
 	}
+	defer s.emit(is, "jira:issue_updated")
 	when := s.at(at)
 	var items []histItem
 	names := make([]string, 0, len(values))

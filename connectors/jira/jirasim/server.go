@@ -117,6 +117,8 @@ type Server struct {
 	bulkLists map[string][]bulkEntry
 	bulkSeq   int64
 	zones     map[string]*time.Location
+	// hooks are the admin webhooks and their deliveries (webhook.go).
+	hooks webhookState
 }
 
 // New returns a site holding seed. It fails when the seed refers to

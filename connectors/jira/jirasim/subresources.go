@@ -208,6 +208,7 @@ func (s *Server) addCommentAt(is *issue, author, body string, internal bool, vis
 	cm := comment{id: s.nextCommentID, author: author, body: body, internal: internal && is.project.ServiceDesk, vis: copyVis(vis), created: at, updated: at}
 	is.comments = append(is.comments, cm)
 	is.updated = later(is.updated, at)
+	s.emit(is, "comment_created")
 	return cm
 }
 
@@ -306,5 +307,6 @@ func (s *Server) addWorklogAt(is *issue, w Worklog, at time.Time) worklog {
 	wl := worklog{id: s.nextWorklogID, author: w.Author, started: stamp(w.Started), seconds: w.SpentSeconds, comment: w.Comment, created: stamp(at)}
 	is.worklogs = append(is.worklogs, wl)
 	is.updated = later(is.updated, at)
+	s.emit(is, "worklog_created")
 	return wl
 }

@@ -1,0 +1,235 @@
+package jirasim
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Webhooks as Jira Cloud sends them. An admin webhook (registered with a
+// URL, a secret and optionally a JQL filter) receives a POST for every
+// issue event: the raw body signed with HMAC-SHA256 of the secret in
+// "X-Hub-Signature: sha256=<hex>", a delivery identifier in
+// "X-Atlassian-Webhook-Identifier" that stays the same across retries,
+// the retry count in "X-Atlassian-Webhook-Retry", and
+// "X-Atlassian-Webhook-Flow: Primary" (Secondary for the fallout of bulk
+// changes). A delivery that fails (no answer, or not 2xx) is retried with
+// backoff. Deliveries are not ordered, and can come late or twice;
+// WebhookFaults makes them so on purpose.
+
+// Webhook is an admin webhook of the simulated site.
+type Webhook struct {
+	URL    string
+	Secret string
+	// JQL filters the issues it is sent for ("project in (SUP, OPS)");
+	// empty: every issue.
+	JQL string
+}
+
+// WebhookFaults make deliveries untidy, as Jira's can be.
+type WebhookFaults struct {
+	// Delay holds every delivery this long before its first attempt.
+	Delay time.Duration
+	// DuplicateEvery sends every n-th delivery twice (same identifier).
+	DuplicateEvery int
+	// DropEvery loses every n-th delivery: never sent, never retried (the
+	// poll must catch its change).
+	DropEvery int
+	// Retries is how many times a failed delivery is tried again (default
+	// 5), waiting RetryBackoff, doubled each time (default 1 s).
+	Retries      int
+	RetryBackoff time.Duration
+}
+
+// Delivery is one webhook delivery as the simulator attempted it.
+type Delivery struct {
+	Identifier string
+	Event      string
+	IssueKey   string
+	Attempt    int // 0 for the first, then the retry count
+	Status     int // the receiver's answer; 0 when the request failed
+	Dropped    bool
+}
+
+type webhookState struct {
+	mu         sync.Mutex
+	hooks      []Webhook
+	faults     WebhookFaults
+	seq        int64
+	deliveries []Delivery
+	client     *http.Client
+	wg         sync.WaitGroup
+}
+
+// AddWebhook registers an admin webhook: every later issue event is sent
+// to it. A filter that is not valid JQL is refused.
+func (s *Server) AddWebhook(h Webhook) error {
+	if h.JQL != "" {
+		s.mu.Lock()
+		_, err := s.parseJQL(h.JQL, s.webhookAdmin())
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	s.hooks.hooks = append(s.hooks.hooks, h)
+	return nil
+}
+
+// SetWebhookFaults sets how untidy deliveries are from now on.
+func (s *Server) SetWebhookFaults(f WebhookFaults) {
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	s.hooks.faults = f
+}
+
+// Deliveries lists the webhook deliveries attempted so far.
+func (s *Server) Deliveries() []Delivery {
+	s.hooks.mu.Lock()
+	defer s.hooks.mu.Unlock()
+	return append([]Delivery(nil), s.hooks.deliveries...)
+}
+
+// WaitDeliveries waits until every delivery started so far has been
+// answered, dropped, or given up.
+func (s *Server) WaitDeliveries() { s.hooks.wg.Wait() }
+
+// emit queues the event for every webhook whose filter matches is. Caller
+// holds s.mu; the deliveries run on their own goroutines.
+func (s *Server) emit(is *issue, event string) {
+	s.hooks.mu.Lock()
+	hooks := append([]Webhook(nil), s.hooks.hooks...)
+	s.hooks.mu.Unlock()
+	if len(hooks) == 0 {
+		return
+	}
+	now := s.now()
+	body, err := json.Marshal(map[string]any{
+		"timestamp":    now.UnixMilli(),
+		"webhookEvent": event,
+		"issue": map[string]any{
+			"id": is.idString(), "key": is.key,
+			"self": s.opts.BaseURL + "/rest/api/2/issue/" + is.idString(),
+			"fields": map[string]any{
+				"project": map[string]any{"key": is.project.Key, "id": is.project.ID},
+				"summary": is.summary,
+				"updated": s.fmtTime(is.updated),
+			},
+		},
+	})
+	if err != nil {
+		return
+	}
+	for _, h := range hooks {
+		if h.JQL != "" {
+			q, err := s.parseJQL(h.JQL, s.webhookAdmin())
+			if err != nil || q.where != nil && !q.where(is) {
+				continue
+			}
+		}
+		s.deliver(h, event, is.key, body)
+	}
+}
+
+// deliver sends one event to h with retries, honouring the faults.
+func (s *Server) deliver(h Webhook, event, key string, body []byte) {
+	st := &s.hooks
+	st.mu.Lock()
+	st.seq++
+	n := st.seq
+	f := st.faults
+	id := "sim-" + strconv.FormatInt(n, 10)
+	if f.DropEvery > 0 && n%int64(f.DropEvery) == 0 {
+		st.deliveries = append(st.deliveries, Delivery{Identifier: id, Event: event, IssueKey: key, Dropped: true})
+		st.mu.Unlock()
+		return
+	}
+	copies := 1
+	if f.DuplicateEvery > 0 && n%int64(f.DuplicateEvery) == 0 {
+		copies = 2
+	}
+	if st.client == nil {
+		st.client = &http.Client{Timeout: 10 * time.Second}
+	}
+	client := st.client
+	st.wg.Add(copies)
+	st.mu.Unlock()
+	retries, backoff := f.Retries, f.RetryBackoff
+	if retries <= 0 {
+		retries = 5
+	}
+	if backoff <= 0 {
+		backoff = time.Second
+	}
+	mac := hmac.New(sha256.New, []byte(h.Secret))
+	mac.Write(body)
+	sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	for range copies {
+		go func() {
+			defer st.wg.Done()
+			time.Sleep(f.Delay)
+			wait := backoff
+			for attempt := 0; attempt <= retries; attempt++ {
+				status := post(client, h.URL, body, sig, id, attempt)
+				st.mu.Lock()
+				st.deliveries = append(st.deliveries, Delivery{Identifier: id, Event: event, IssueKey: key, Attempt: attempt, Status: status})
+				st.mu.Unlock()
+				if status >= 200 && status < 300 {
+					return
+				}
+				time.Sleep(wait)
+				wait *= 2
+			}
+		}()
+	}
+}
+
+// post makes one attempt and returns the status (0: no answer).
+func post(c *http.Client, url string, body []byte, sig, id string, attempt int) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Hub-Signature", sig)
+	req.Header.Set("X-Atlassian-Webhook-Identifier", id)
+	req.Header.Set("X-Atlassian-Webhook-Flow", "Primary")
+	if attempt > 0 {
+		req.Header.Set("X-Atlassian-Webhook-Retry", strconv.Itoa(attempt))
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// webhookAdmin is whom a webhook's filter is evaluated as: an
+// administrator registers admin webhooks, and sees every project. Caller
+// holds s.mu.
+func (s *Server) webhookAdmin() *User {
+	ids := make([]string, 0, len(s.users))
+	for id, u := range s.users {
+		if u.Admin {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return &User{Admin: true}
+	}
+	sort.Strings(ids)
+	return s.users[ids[0]]
+}
