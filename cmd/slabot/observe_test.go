@@ -156,7 +156,7 @@ func newTestAppDB(t *testing.T, db string) *app {
 	if err != nil || problems != nil {
 		t.Fatal(err, problems)
 	}
-	a, err := newApp(t.Context(), cfg, channels, nil)
+	a, err := newApp(t.Context(), cfg, surroundings{channels: channels})
 	if err != nil {
 		t.Fatal(err)
 	}
