@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -183,7 +184,7 @@ func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now t
 	var errs []error
 	for _, name := range ladderChannelNames(p) {
 		id, err := c.channelID(ctx, name)
-		if needsPerson(err) {
+		if outbox.Classify(err) == outbox.NeedsPerson {
 			c.warnOnce("channel:"+name, "ladder channel cannot be used: its members cannot act until it is fixed (slabot check says how)",
 				"product", p.Product, "channel", name, "err", err)
 			continue
@@ -225,7 +226,7 @@ func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now t
 // to try again.
 func (c *Clicks) inGroup(ctx context.Context, p *rules.Policy, handles []string, user string, now time.Time) (bool, error) {
 	ids, err := c.Workspace.UserGroupIDs(ctx)
-	if needsPerson(err) {
+	if outbox.Classify(err) == outbox.NeedsPerson {
 		c.warnOnce("usergroups", "slack user groups cannot be read: they grant nothing until fixed (slabot check says how)", "product", p.Product, "err", err)
 		return false, nil
 	}
@@ -240,7 +241,7 @@ func (c *Clicks) inGroup(ctx context.Context, p *rules.Policy, handles []string,
 			continue
 		}
 		ml, err := c.cached(groupKey+id, now, func() ([]string, error) { return c.Workspace.UserGroupMembers(ctx, id) })
-		if needsPerson(err) {
+		if outbox.Classify(err) == outbox.NeedsPerson {
 			c.warnOnce("usergroup:"+h, "slack user group's members cannot be read: it grants nothing", "product", p.Product, "group", "@"+h, "err", err)
 			continue
 		}
@@ -318,13 +319,6 @@ func (c *Clicks) warnOnce(key, msg string, args ...any) {
 	if !seen {
 		c.log().Warn(msg, args...)
 	}
-}
-
-// needsPerson: Slack's answer means configuration must change before
-// asking again can help (connectors/slack's APIError with a hint).
-func needsPerson(err error) bool {
-	var p interface{ NeedsPerson() bool }
-	return errors.As(err, &p) && p.NeedsPerson()
 }
 
 // fromDirectory reads the DM directory backwards: the Jira account or
