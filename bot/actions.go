@@ -11,6 +11,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/expiring"
 )
 
 // ActionStore keeps the clicks on ladder messages (bot/outbox).
@@ -58,14 +59,10 @@ type Clicks struct {
 	// Metrics counts the clicks (Metrics.Clicks); nil: not counted.
 	Metrics *Metrics
 
-	mu      sync.Mutex
-	members map[string]memberList // by channel id, or groupKey + user group id
-	warned  map[string]bool       // problems logged once
-}
+	members expiring.Cache[string, map[string]bool] // member ids by channel id, or groupKey + user group id
 
-type memberList struct {
-	ids map[string]bool
-	at  time.Time
+	mu     sync.Mutex
+	warned map[string]bool // problems logged once
 }
 
 // Click handles one press (connectors/slack calls it before acknowledging
@@ -198,7 +195,7 @@ func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now t
 			errs = append(errs, err)
 			continue
 		}
-		if ml.ids[user] {
+		if ml[user] {
 			return true, nil
 		}
 	}
@@ -248,7 +245,7 @@ func (c *Clicks) inGroup(ctx context.Context, p *rules.Policy, handles []string,
 		if err != nil {
 			return false, err
 		}
-		if ml.ids[user] {
+		if ml[user] {
 			return true, nil
 		}
 	}
@@ -281,27 +278,19 @@ func (c *Clicks) ttl() time.Duration {
 // cached returns the member list under key, fetching it when it is older
 // than MembersTTL: a burst of clicks costs Slack one call a minute per
 // channel or group.
-func (c *Clicks) cached(key string, now time.Time, fetch func() ([]string, error)) (memberList, error) {
-	c.mu.Lock()
-	ml, ok := c.members[key]
-	c.mu.Unlock()
-	if ok && now.Sub(ml.at) <= c.ttl() {
+func (c *Clicks) cached(key string, now time.Time, fetch func() ([]string, error)) (map[string]bool, error) {
+	if ml, ok := c.members.Get(key, now); ok {
 		return ml, nil
 	}
 	ids, err := fetch()
 	if err != nil {
-		return memberList{}, err
+		return nil, err
 	}
-	ml = memberList{ids: map[string]bool{}, at: now}
+	ml := make(map[string]bool, len(ids))
 	for _, u := range ids {
-		ml.ids[u] = true
+		ml[u] = true
 	}
-	c.mu.Lock()
-	if c.members == nil {
-		c.members = map[string]memberList{}
-	}
-	c.members[key] = ml
-	c.mu.Unlock()
+	c.members.Put(key, ml, now, c.ttl())
 	return ml, nil
 }
 

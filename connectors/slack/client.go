@@ -8,10 +8,11 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/slabot/slabot/rules/expiring"
 )
 
 // Client is the slice of the Slack Web API slabot uses, on top of
@@ -25,11 +26,8 @@ type Client struct {
 	hc  *http.Client // also answers interactions through their response_url
 	now func() time.Time
 
-	mu        sync.Mutex
-	named     map[string]namedChannel // "#name" -> its id, or why it cannot be used
-	groups    map[string]string       // enabled user groups: handle -> id
-	groupsErr error                   // why Slack would not list them (a person must act)
-	groupsAt  time.Time
+	named  expiring.Cache[string, namedChannel] // "#name" -> its id, or why it cannot be used
+	groups expiring.Cache[struct{}, userGroups] // the workspace's enabled user groups
 }
 
 // ClientOptions configure NewClient. The zero value talks to Slack.
@@ -72,7 +70,7 @@ func NewClient(token string, o ClientOptions) *Client {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Client{api: slack.New(token, opts...), hc: hc, now: o.Now, named: map[string]namedChannel{}}
+	return &Client{api: slack.New(token, opts...), hc: hc, now: o.Now}
 }
 
 // Identity is who the token authenticates as. Scopes are the token's

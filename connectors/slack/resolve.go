@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/expiring"
 )
 
 // Resolver turns a rung's Target into a Route: an explicit user or
@@ -23,15 +24,10 @@ type Resolver struct {
 	directory map[string]string // accountId or lower-case e-mail -> Slack user id
 	ttl       time.Duration     // how long a "no such user" answer is trusted
 	now       func() time.Time
+	byMail    expiring.Cache[string, string] // lower-case e-mail -> Slack user id, "" when Slack has none
 
-	mu     sync.Mutex
-	byMail map[string]lookup
-	dms    map[string]string // user id -> DM channel id
-}
-
-type lookup struct {
-	user string // "" when Slack has no such user
-	at   time.Time
+	mu  sync.Mutex
+	dms map[string]string // user id -> DM channel id
 }
 
 // NewResolver builds a resolver. directory maps Jira accountIds and
@@ -53,7 +49,7 @@ func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, 
 		dir[k] = v
 	}
 	return &Resolver{client: c, directory: dir, ttl: missTTL, now: now,
-		byMail: map[string]lookup{}, dms: map[string]string{}}
+		dms: map[string]string{}}
 }
 
 // Resolve returns where to post. Errors are Slack errors from the lookup
@@ -120,19 +116,19 @@ func (r *Resolver) userFor(ctx context.Context, t rules.Recipient) (string, erro
 	if u := r.directory[email]; u != "" {
 		return u, nil
 	}
-	r.mu.Lock()
-	l, ok := r.byMail[email]
-	r.mu.Unlock()
-	if ok && (l.user != "" || r.now().Sub(l.at) < r.ttl) {
-		return l.user, nil
+	if user, ok := r.byMail.Get(email, r.now()); ok {
+		return user, nil
 	}
 	user, err := r.client.LookupByEmail(ctx, email)
 	if err != nil && !errors.Is(err, ErrNoSlackUser) {
 		return "", err
 	}
-	r.mu.Lock()
-	r.byMail[email] = lookup{user: user, at: r.now()}
-	r.mu.Unlock()
+	// A user found stays that user; an e-mail without one may join Slack.
+	ttl := expiring.Forever
+	if user == "" {
+		ttl = r.ttl
+	}
+	r.byMail.Put(email, user, r.now(), ttl)
 	return user, nil
 }
 
