@@ -11,6 +11,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 	"github.com/slabot/slabot/rules/expiring"
 )
 
@@ -54,8 +55,10 @@ type Clicks struct {
 	// trusted (default 1m); the workspace caches channel names and the
 	// list of user groups itself.
 	MembersTTL time.Duration
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Clock is the time of a click and of the member lists (default the
+	// wall clock).
+	Clock  clock.Clock
+	Logger *slog.Logger
 	// Metrics counts the clicks (Metrics.Clicks); nil: not counted.
 	Metrics *Metrics
 
@@ -68,10 +71,7 @@ type Clicks struct {
 // Click handles one press (connectors/slack calls it before acknowledging
 // the envelope). The reply goes to the presser alone.
 func (c *Clicks) Click(ctx context.Context, a rules.Click) (string, error) {
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
+	now := clock.Or(c.Clock).Now
 	p := c.policyOf(a.Issue)
 	if p == nil {
 		return fmt.Sprintf("%s is not in a project slabot watches; nothing was done.", a.Issue), nil

@@ -30,6 +30,7 @@ import (
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/deploy"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 	"github.com/slabot/slabot/rules/report"
 )
 
@@ -83,15 +84,6 @@ const (
 	demoRoutingKey = "demo0000000000000000000000000001"
 	demoPageEnv    = "SLABOT_PAGERDUTY_DEMO"
 )
-
-// manualSlackClock lets the dispatcher read the simulated clock; its waits
-// (per-channel pacing, Retry-After) pass without wall time.
-type manualSlackClock struct{ c *jirasim.ManualClock }
-
-func (m manualSlackClock) Now() time.Time { return m.c.Now() }
-func (m manualSlackClock) Sleep(ctx context.Context, d time.Duration) error {
-	return ctx.Err()
-}
 
 // demoChannels maps each ladder channel to a stable simulated id.
 func demoChannels(policies []*rules.Policy) map[string]string {
@@ -212,7 +204,7 @@ const (
 func (d *demoEnv) start(ctx context.Context) error {
 	channels := demoChannels(d.policies)
 	a, err := newApp(ctx, d.config(), surroundings{policies: d.policies, channels: channels, log: d.log,
-		now: d.clock.Now, outboxClock: manualSlackClock{d.clock}, jiraSleep: d.jiraSleep,
+		clock: clock.Simulated(d.clock.Now), jiraClock: demoJiraClock{d},
 		routingKeys:  func(string) string { return demoRoutingKey },
 		schedules:    demoSchedules(d.policies, d.tick),
 		storeOptions: store.Options{Synchronous: "NORMAL"}, perChannelInterval: -1, connectNow: true})
@@ -233,11 +225,16 @@ func (d *demoEnv) config() config {
 		FeedCache: filepath.Join(filepath.Dir(d.dbPath), "feeds")}
 }
 
-// jiraSleep is the Jira client's wait (Retry-After, backoff): on the
-// simulated clock when waitsPass, else none.
-func (d *demoEnv) jiraSleep(ctx context.Context, wait time.Duration) error {
-	if d.waitsPass {
-		d.clock.Advance(wait)
+// demoJiraClock is the Jira client's clock in the demo: the simulated
+// one, whose waits (Retry-After, backoff) pass on it when waitsPass, and
+// take no time otherwise.
+type demoJiraClock struct{ d *demoEnv }
+
+func (c demoJiraClock) Now() time.Time { return c.d.clock.Now() }
+
+func (c demoJiraClock) Sleep(ctx context.Context, wait time.Duration) error {
+	if c.d.waitsPass {
+		c.d.clock.Advance(wait)
 	}
 	return ctx.Err()
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // app is one slabot process: the store, the Jira client, the outbox and
@@ -33,6 +34,8 @@ type app struct {
 	outbox   *outbox.Outbox
 	worker   *bot.Worker
 	reg      *prometheus.Registry
+	// clock is the process's time, every part's (the demo's simulated).
+	clock clock.Clock
 	// slack and clicks serve the message buttons over Socket Mode when
 	// SLABOT_SLACK_APP_TOKEN is set (clicks is nil otherwise).
 	slack  *slack.Client
@@ -52,14 +55,12 @@ type surroundings struct {
 	reg *prometheus.Registry
 	// log is the process's logger (nil: the one SLABOT_LOG_* describe).
 	log *slog.Logger
-	// now is the clock every part reads (nil: the wall clock).
-	now func() time.Time
-	// outboxClock is the dispatcher's clock, with its waits (per-channel
-	// pacing, Retry-After) (nil: the wall clock).
-	outboxClock outbox.Clock
-	// jiraSleep is how the Jira client waits out a Retry-After or a
-	// backoff (nil: in wall time).
-	jiraSleep func(ctx context.Context, d time.Duration) error
+	// clock is the time every part reads, and the dispatcher's waits
+	// (per-channel pacing, Retry-After) (nil: the wall clock).
+	clock clock.Clock
+	// jiraClock is the Jira client's, whose waits (Retry-After, backoff)
+	// may pass differently on a simulated clock (nil: clock).
+	jiraClock clock.Clock
 	// routingKeys reads the PagerDuty routing keys the policies name
 	// (nil: the environment).
 	routingKeys func(string) string
@@ -86,11 +87,11 @@ func newApp(ctx context.Context, cfg config, s surroundings) (*app, error) {
 	if s.log == nil {
 		s.log = cfg.logger()
 	}
-	now := s.now
-	if now == nil {
-		now = time.Now
+	s.clock = clock.Or(s.clock)
+	if s.jiraClock == nil {
+		s.jiraClock = s.clock
 	}
-	a := &app{cfg: cfg, log: s.log, reg: s.reg, policies: s.policies}
+	a := &app{cfg: cfg, log: s.log, reg: s.reg, policies: s.policies, clock: s.clock}
 	var err error
 	if a.policies == nil {
 		if a.policies, err = rules.LoadDir(cfg.Policies); err != nil {
@@ -101,7 +102,7 @@ func newApp(ctx context.Context, cfg config, s surroundings) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	jc.Logger, jc.Now, jc.Sleep = a.log, s.now, s.jiraSleep
+	jc.Logger, jc.Clock = a.log, s.jiraClock
 	if a.jira, err = jira.New(jc); err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func newApp(ctx context.Context, cfg config, s surroundings) (*app, error) {
 	if a.store, err = store.Open(ctx, cfg.Database, s.storeOptions); err != nil {
 		return nil, err
 	}
-	if err := a.wire(ctx, s, directory, pager, now); err != nil {
+	if err := a.wire(ctx, s, directory, pager); err != nil {
 		a.store.Close()
 		return nil, err
 	}
@@ -129,17 +130,17 @@ func newApp(ctx context.Context, cfg config, s surroundings) (*app, error) {
 }
 
 // wire builds what runs over the open store.
-func (a *app) wire(ctx context.Context, s surroundings, directory map[string]string, pager outbox.Pager, now func() time.Time) error {
+func (a *app) wire(ctx context.Context, s surroundings, directory map[string]string, pager outbox.Pager) error {
 	cfg := a.cfg
-	a.slack = slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL, AppToken: cfg.SlackAppToken, Now: s.now})
-	sender := slack.NewSender(a.slack, directory, now)
+	a.slack = slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL, AppToken: cfg.SlackAppToken, Clock: a.clock})
+	sender := slack.NewSender(a.slack, directory)
 	if cfg.SlackAppToken != "" {
 		sender.EnableButtons()
 	}
 	var err error
 	a.outbox, err = outbox.Open(ctx, a.store, sender, outbox.Options{
 		Interval: cfg.DispatchEvery, Retention: cfg.Retention, Channels: s.channels, WriterLease: cfg.WriterLease,
-		PerChannelInterval: s.perChannelInterval, Pager: pager, Clock: s.outboxClock,
+		PerChannelInterval: s.perChannelInterval, Pager: pager, Clock: a.clock,
 		Logger: a.log, Metrics: outbox.NewMetrics(a.reg)})
 	if err != nil {
 		return err
@@ -159,7 +160,7 @@ func (a *app) wire(ctx context.Context, s surroundings, directory map[string]str
 	}
 	if cfg.SlackAppToken != "" && cfg.SlackToken != "" {
 		a.clicks = &bot.Clicks{Store: a.outbox, Workspace: a.slack, Policies: a.policies, Channels: s.channels,
-			Directory: directory, Now: s.now, Logger: a.log, Metrics: metrics}
+			Directory: directory, Clock: a.clock, Logger: a.log, Metrics: metrics}
 	}
 	a.reg.MustRegister(newConnectorCollector(a.jira), outbox.NewCollector(a.outbox),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -21,6 +21,7 @@ import (
 	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // parsePairs reads "a=b,c=d" (Slack user and channel maps).
@@ -105,7 +106,7 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer a.store.Close()
-	held, h, err := a.outbox.Acquire(ctx, time.Now())
+	held, h, err := a.outbox.Acquire(ctx, a.clock.Now())
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
@@ -116,10 +117,10 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer a.outbox.Release(context.WithoutCancel(ctx)) //nolint:errcheck // the lease runs out anyway
-	cycleErr := a.worker.CycleAll(ctx, time.Now)
+	cycleErr := a.worker.CycleAll(ctx, a.clock)
 	if !cfg.DryRun {
 		// The cycles may have outlasted the lease: renew it before sending.
-		if held, h, err := a.outbox.Acquire(ctx, time.Now()); err != nil || !held {
+		if held, h, err := a.outbox.Acquire(ctx, a.clock.Now()); err != nil || !held {
 			cycleErr = errors.Join(cycleErr, err, fmt.Errorf("writer lease lost to %s during the cycles: nothing sent", h.Owner))
 		} else if _, err := a.outbox.DeliverDue(ctx, onceMaxPasses); err != nil {
 			cycleErr = errors.Join(cycleErr, err)
@@ -174,7 +175,7 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 	log := cfg.logger()
 	reg := prometheus.NewRegistry()
 	gate := &readyGate{slack: "slack: verifying the token and the ladder channels"}
-	srv := &http.Server{Handler: healthHandler(gate.Ready, reg, time.Now), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: healthHandler(gate.Ready, reg, clock.Wall{}), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "err", err)
@@ -225,7 +226,7 @@ func (a *app) run(ctx context.Context, listen string) error {
 		// Buttons on ladder messages: clicks arrive over Socket Mode, are
 		// stored by the outbox and applied by the worker's cycles.
 		listener.Go(func() {
-			if err := a.slack.Listen(ctx, a.clicks, a.log, time.Now); err != nil {
+			if err := a.slack.Listen(ctx, a.clicks, a.log); err != nil {
 				a.log.Error("Slack Socket Mode listener stopped: buttons on messages do nothing until restart", "err", err)
 			}
 		})

@@ -156,7 +156,7 @@ func (c *Client) ChannelID(ctx context.Context, name string) (string, error) {
 	if !strings.HasPrefix(name, "#") {
 		return name, nil
 	}
-	now := c.now()
+	now := c.clock.Now()
 	if n, ok := c.named.Get(name, now); ok {
 		return n.id, n.err
 	}

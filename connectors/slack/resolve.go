@@ -21,9 +21,8 @@ import (
 // users.lookupByEmail is rate limited per workspace.
 type Resolver struct {
 	client    *Client
-	directory map[string]string // accountId or lower-case e-mail -> Slack user id
-	ttl       time.Duration     // how long a "no such user" answer is trusted
-	now       func() time.Time
+	directory map[string]string              // accountId or lower-case e-mail -> Slack user id
+	ttl       time.Duration                  // how long a "no such user" answer is trusted
 	byMail    expiring.Cache[string, string] // lower-case e-mail -> Slack user id, "" when Slack has none
 
 	mu  sync.Mutex
@@ -33,13 +32,10 @@ type Resolver struct {
 // NewResolver builds a resolver. directory maps Jira accountIds and
 // e-mail addresses (any case) to Slack user ids; it wins over lookups.
 // missTTL bounds how long an unknown e-mail is remembered (default 1h):
-// someone may join Slack later.
-func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, now func() time.Time) *Resolver {
+// someone may join Slack later. The look-ups are timed by c's clock.
+func NewResolver(c *Client, directory map[string]string, missTTL time.Duration) *Resolver {
 	if missTTL <= 0 {
 		missTTL = time.Hour
-	}
-	if now == nil {
-		now = time.Now
 	}
 	dir := make(map[string]string, len(directory))
 	for k, v := range directory {
@@ -48,7 +44,7 @@ func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, 
 		}
 		dir[k] = v
 	}
-	return &Resolver{client: c, directory: dir, ttl: missTTL, now: now,
+	return &Resolver{client: c, directory: dir, ttl: missTTL,
 		dms: map[string]string{}}
 }
 
@@ -116,7 +112,7 @@ func (r *Resolver) userFor(ctx context.Context, t rules.Recipient) (string, erro
 	if u := r.directory[email]; u != "" {
 		return u, nil
 	}
-	if user, ok := r.byMail.Get(email, r.now()); ok {
+	if user, ok := r.byMail.Get(email, r.client.clock.Now()); ok {
 		return user, nil
 	}
 	user, err := r.client.LookupByEmail(ctx, email)
@@ -128,7 +124,7 @@ func (r *Resolver) userFor(ctx context.Context, t rules.Recipient) (string, erro
 	if user == "" {
 		ttl = r.ttl
 	}
-	r.byMail.Put(email, user, r.now(), ttl)
+	r.byMail.Put(email, user, r.client.clock.Now(), ttl)
 	return user, nil
 }
 

@@ -46,7 +46,7 @@ const groupsTTL = time.Minute
 // list yet the error is returned and Slack asked again next time. Slack
 // is asked without holding the lock.
 func (c *Client) UserGroupIDs(ctx context.Context) (map[string]string, error) {
-	now := c.now()
+	now := c.clock.Now()
 	if g, ok := c.groups.Get(struct{}{}, now); ok {
 		return g.ids, g.err
 	}
