@@ -9,7 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
+	"github.com/slabot/slabot/rules/expiring"
 )
 
 // ActionStore keeps the clicks on ladder messages (bot/outbox).
@@ -52,28 +55,23 @@ type Clicks struct {
 	// trusted (default 1m); the workspace caches channel names and the
 	// list of user groups itself.
 	MembersTTL time.Duration
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Clock is the time of a click and of the member lists (default the
+	// wall clock).
+	Clock  clock.Clock
+	Logger *slog.Logger
 	// Metrics counts the clicks (Metrics.Clicks); nil: not counted.
 	Metrics *Metrics
 
-	mu      sync.Mutex
-	members map[string]memberList // by channel id, or groupKey + user group id
-	warned  map[string]bool       // problems logged once
-}
+	members expiring.Cache[string, map[string]bool] // member ids by channel id, or groupKey + user group id
 
-type memberList struct {
-	ids map[string]bool
-	at  time.Time
+	mu     sync.Mutex
+	warned map[string]bool // problems logged once
 }
 
 // Click handles one press (connectors/slack calls it before acknowledging
 // the envelope). The reply goes to the presser alone.
 func (c *Clicks) Click(ctx context.Context, a rules.Click) (string, error) {
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
+	now := clock.Or(c.Clock).Now
 	p := c.policyOf(a.Issue)
 	if p == nil {
 		return fmt.Sprintf("%s is not in a project slabot watches; nothing was done.", a.Issue), nil
@@ -199,7 +197,7 @@ func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now t
 	var errs []error
 	for _, name := range ladderChannelNames(p) {
 		id, err := c.channelID(ctx, name)
-		if needsPerson(err) {
+		if outbox.Classify(err) == outbox.NeedsPerson {
 			c.warnOnce("channel:"+name, "ladder channel cannot be used: its members cannot act until it is fixed (slabot check says how)",
 				"product", p.Product, "channel", name, "err", err)
 			continue
@@ -213,7 +211,7 @@ func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now t
 			errs = append(errs, err)
 			continue
 		}
-		if ml.ids[user] {
+		if ml[user] {
 			return true, nil
 		}
 	}
@@ -241,7 +239,7 @@ func (c *Clicks) mayAct(ctx context.Context, p *rules.Policy, user string, now t
 // to try again.
 func (c *Clicks) inGroup(ctx context.Context, p *rules.Policy, handles []string, user string, now time.Time) (bool, error) {
 	ids, err := c.Workspace.UserGroupIDs(ctx)
-	if needsPerson(err) {
+	if outbox.Classify(err) == outbox.NeedsPerson {
 		c.warnOnce("usergroups", "slack user groups cannot be read: they grant nothing until fixed (slabot check says how)", "product", p.Product, "err", err)
 		return false, nil
 	}
@@ -256,14 +254,14 @@ func (c *Clicks) inGroup(ctx context.Context, p *rules.Policy, handles []string,
 			continue
 		}
 		ml, err := c.cached(groupKey+id, now, func() ([]string, error) { return c.Workspace.UserGroupMembers(ctx, id) })
-		if needsPerson(err) {
+		if outbox.Classify(err) == outbox.NeedsPerson {
 			c.warnOnce("usergroup:"+h, "slack user group's members cannot be read: it grants nothing", "product", p.Product, "group", "@"+h, "err", err)
 			continue
 		}
 		if err != nil {
 			return false, err
 		}
-		if ml.ids[user] {
+		if ml[user] {
 			return true, nil
 		}
 	}
@@ -296,27 +294,19 @@ func (c *Clicks) ttl() time.Duration {
 // cached returns the member list under key, fetching it when it is older
 // than MembersTTL: a burst of clicks costs Slack one call a minute per
 // channel or group.
-func (c *Clicks) cached(key string, now time.Time, fetch func() ([]string, error)) (memberList, error) {
-	c.mu.Lock()
-	ml, ok := c.members[key]
-	c.mu.Unlock()
-	if ok && now.Sub(ml.at) <= c.ttl() {
+func (c *Clicks) cached(key string, now time.Time, fetch func() ([]string, error)) (map[string]bool, error) {
+	if ml, ok := c.members.Get(key, now); ok {
 		return ml, nil
 	}
 	ids, err := fetch()
 	if err != nil {
-		return memberList{}, err
+		return nil, err
 	}
-	ml = memberList{ids: map[string]bool{}, at: now}
+	ml := make(map[string]bool, len(ids))
 	for _, u := range ids {
-		ml.ids[u] = true
+		ml[u] = true
 	}
-	c.mu.Lock()
-	if c.members == nil {
-		c.members = map[string]memberList{}
-	}
-	c.members[key] = ml
-	c.mu.Unlock()
+	c.members.Put(key, ml, now, c.ttl())
 	return ml, nil
 }
 
@@ -334,13 +324,6 @@ func (c *Clicks) warnOnce(key, msg string, args ...any) {
 	if !seen {
 		c.log().Warn(msg, args...)
 	}
-}
-
-// needsPerson: Slack's answer means configuration must change before
-// asking again can help (connectors/slack's APIError with a hint).
-func needsPerson(err error) bool {
-	var p interface{ NeedsPerson() bool }
-	return errors.As(err, &p) && p.NeedsPerson()
 }
 
 // fromDirectory reads the DM directory backwards: the Jira account or

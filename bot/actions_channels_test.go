@@ -12,6 +12,7 @@ import (
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // A ladder channel slabot could not resolve at start (a private channel
@@ -33,10 +34,10 @@ func TestClickInChannelUnresolvedAtStart(t *testing.T) {
 	p.Ladder.Groups = nil
 	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
 	store := &actions{}
-	clock := func() time.Time { return now }
-	c := &bot.Clicks{Store: store, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL(), Now: clock}),
+	frozen := clock.Simulated(func() time.Time { return now })
+	c := &bot.Clicks{Store: store, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL(), Clock: frozen}),
 		Policies: []*rules.Policy{p}, Channels: map[string]string{"#botron-support": "C0SUP", "#botron-management": "C0MGMT"},
-		Now: clock, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Clock: frozen, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	click := func() (string, error) {
 		return c.Click(context.Background(), rules.Click{Kind: rules.ClickAcknowledge, Issue: "BEXP-1", Goal: "first_response", Cycle: 1, Step: "breach/team_lead", User: "U0LEA"})
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // actions records the clicks Clicks stores (the store is not what these
@@ -60,9 +61,9 @@ func TestClickByUserGroupMember(t *testing.T) {
 	var logs bytes.Buffer
 	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
 	store := &actions{}
-	c := &bot.Clicks{Store: store, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL(), Now: func() time.Time { return now }}),
+	c := &bot.Clicks{Store: store, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL(), Clock: clock.Simulated(func() time.Time { return now })}),
 		Policies: []*rules.Policy{p}, Channels: botronChannels,
-		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+		Clock: clock.Simulated(func() time.Time { return now }), Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 	ctx := context.Background()
 	click := func(user string) string {
 		t.Helper()

@@ -66,7 +66,7 @@ func TestDigestOfTwoHundredIssuesDelivered(t *testing.T) {
 
 	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("CSAN", "#san-leads"))
 	defer sim.Close()
-	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
+	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil)
 	if _, _, err := s.PostDigest(ctx, "CSAN", outbox.DigestKey(d.Product, d.Period), d, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 	"github.com/slabot/slabot/rules/rulestest"
 )
 
@@ -39,11 +40,6 @@ const (
 
 // outboxClock lets the dispatcher read the simulated clock; its waits
 // (none here: pacing is off) pass without wall time.
-type outboxClock struct{ c *jirasim.ManualClock }
-
-func (c outboxClock) Now() time.Time                                   { return c.c.Now() }
-func (c outboxClock) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-
 // sanSite is Sanarise's Jira and Slack with slabot over them.
 type sanSite struct {
 	t      *testing.T
@@ -125,7 +121,7 @@ func newSanSite(t *testing.T, t0 time.Time, writeBudget time.Duration) *sanSite 
 	t.Cleanup(jsrv.Close)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	jc, err := jira.New(jira.Config{BaseURL: jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs, Quiet: true,
-		ManagedLabelPrefixes: []string{p.LabelPrefix}, Now: s.clock.Now, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }})
+		ManagedLabelPrefixes: []string{p.LabelPrefix}, Clock: clock.Simulated(s.clock.Now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,8 +138,8 @@ func newSanSite(t *testing.T, t0 time.Time, writeBudget time.Duration) *sanSite 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	sender := slack.NewSender(slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: s.ssim.APIURL(), Now: s.clock.Now}), nil, s.clock.Now)
-	if s.ob, err = outbox.Open(ctx, st, sender, outbox.Options{Owner: "test", PerChannelInterval: -1, Clock: outboxClock{s.clock},
+	sender := slack.NewSender(slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: s.ssim.APIURL(), Clock: clock.Simulated(s.clock.Now)}), nil)
+	if s.ob, err = outbox.Open(ctx, st, sender, outbox.Options{Owner: "test", PerChannelInterval: -1, Clock: clock.Simulated(s.clock.Now),
 		Channels: channels, Logger: quiet}); err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestMonthlyReportsOfTwoProductsOnOneProject(t *testing.T) {
 	due := rulestest.RFC3339(t, "2026-11-02T06:00:00Z") // Monday 09:00 Istanbul, the first opening of November
 	// The outbox lives at the report's due instant (a file created then:
 	// its reports are not looked for in Slack first).
-	ob, err := outbox.Open(ctx, db, slack.NewSender(client, nil, time.Now), outbox.Options{PerChannelInterval: -1, Clock: fixedClock{due},
+	ob, err := outbox.Open(ctx, db, slack.NewSender(client, nil), outbox.Options{PerChannelInterval: -1, Clock: fixedClock{due},
 		Channels: map[string]string{"#sanarise-management": "C0MGMT"}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // Delivery is the dispatch side Run drives; bot/outbox's *Outbox is one.
@@ -105,7 +106,7 @@ func (w *Worker) Run(ctx context.Context, d Delivery) error {
 		}
 		c.Start()
 		// The first cycle runs at once, not one interval later.
-		_ = w.CycleAll(work, time.Now)
+		_ = w.CycleAll(work, clock.Wall{})
 	})
 
 	var err error
@@ -249,16 +250,17 @@ func (w *Worker) setStandby(why string) {
 	w.standby = why
 }
 
-// CycleAll runs one cycle of every product side by side, as of now(), and
-// reports the failures (`slabot once`, and the daemon's first cycle).
-func (w *Worker) CycleAll(ctx context.Context, now func() time.Time) error {
+// CycleAll runs one cycle of every product side by side, each as of c's
+// time when it starts, and reports the failures (`slabot once`, and the
+// daemon's first cycle).
+func (w *Worker) CycleAll(ctx context.Context, c clock.Clock) error {
 	if !w.connectOnce(ctx) {
 		return ErrNotConnected
 	}
 	errs := make(chan error, len(w.order))
 	for _, name := range w.order {
 		go func() {
-			_, err := w.Cycle(ctx, name, now())
+			_, err := w.Cycle(ctx, name, c.Now())
 			if err != nil {
 				err = fmt.Errorf("%s: %w", name, err)
 			}

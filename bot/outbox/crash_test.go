@@ -67,7 +67,7 @@ func TestHelperProcess(t *testing.T) {
 		fmt.Println("ERROR", err)
 		os.Exit(2)
 	}
-	sender := slackc.NewSender(slackc.NewClient(token, slackc.ClientOptions{APIURL: os.Getenv(envAPI)}), nil, nil)
+	sender := slackc.NewSender(slackc.NewClient(token, slackc.ClientOptions{APIURL: os.Getenv(envAPI)}), nil)
 	if mode == "loop" {
 		// A dispatcher running as the daemon runs it, until it is killed.
 		d, err := outbox.Open(ctx, st, sender, killLoopOptions("doomed-"+strconv.Itoa(os.Getpid())))
@@ -137,7 +137,7 @@ func crashWorld(t *testing.T) (*slacksim.Server, string) {
 		t.Fatal(err)
 	}
 	client := slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL()})
-	d, err := outbox.Open(context.Background(), st, slackc.NewSender(client, nil, nil), outbox.Options{Owner: "setup"})
+	d, err := outbox.Open(context.Background(), st, slackc.NewSender(client, nil), outbox.Options{Owner: "setup"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func restart(t *testing.T, sim *slacksim.Server, path string) (outbox.Pass, outb
 	defer st.Close()
 	clock := newFakeClock(time.Now().Add(11 * time.Minute))
 	client := slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL()})
-	d, err := outbox.Open(ctx, st, slackc.NewSender(client, nil, nil), outbox.Options{Owner: "successor", Clock: clock,
+	d, err := outbox.Open(ctx, st, slackc.NewSender(client, nil), outbox.Options{Owner: "successor", Clock: clock,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -285,7 +285,7 @@ func TestKillLoopExactlyOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	last, err := outbox.Open(ctx, st, slackc.NewSender(slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil),
+	last, err := outbox.Open(ctx, st, slackc.NewSender(slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL()}), nil),
 		killLoopOptions("survivor"))
 	if err != nil {
 		t.Fatal(err)

@@ -124,7 +124,7 @@ func newEnvDir(t testing.TB, directory map[string]string, tweak func(*outbox.Opt
 
 // outbox opens another outbox (another process, say) on the env's store.
 func (e *env) outbox(tweak func(*outbox.Options)) *outbox.Outbox {
-	return e.outboxWith(slackc.NewClient(token, slackc.ClientOptions{APIURL: e.sim.APIURL(), Timeout: 10 * time.Second, Now: e.clock.Now}), tweak)
+	return e.outboxWith(slackc.NewClient(token, slackc.ClientOptions{APIURL: e.sim.APIURL(), Timeout: 10 * time.Second, Clock: e.clock}), tweak)
 }
 
 func (e *env) outboxWith(client *slackc.Client, tweak func(*outbox.Options)) *outbox.Outbox {
@@ -137,7 +137,7 @@ func (e *env) outboxWith(client *slackc.Client, tweak func(*outbox.Options)) *ou
 	if tweak != nil {
 		tweak(&o)
 	}
-	ob, err := outbox.Open(context.Background(), e.store, slackc.NewSender(client, e.directory, e.clock.Now), o)
+	ob, err := outbox.Open(context.Background(), e.store, slackc.NewSender(client, e.directory), o)
 	if err != nil {
 		e.t.Fatal(err)
 	}

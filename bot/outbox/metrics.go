@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // Metrics are the outbox's Prometheus metrics. Counters count events (a
@@ -72,14 +74,14 @@ func (m *Metrics) observe(r Pass) {
 // age of the oldest row not yet sent.
 type Collector struct {
 	o      *Outbox
-	now    func() time.Time
+	clock  clock.Clock
 	rows   *prometheus.Desc
 	oldest *prometheus.Desc
 }
 
 // NewCollector returns a collector for o; register it with the registry.
 func NewCollector(o *Outbox) *Collector {
-	return &Collector{o: o, now: o.opt.Clock.Now,
+	return &Collector{o: o, clock: o.opt.Clock,
 		rows:   prometheus.NewDesc("slabot_outbox_rows", "Outbox rows by state (pending and sending are the backlog; uncertain and blocked are subsets of it).", []string{"state"}, nil),
 		oldest: prometheus.NewDesc("slabot_outbox_oldest_pending_seconds", "Seconds the oldest outbox row due and not yet sent has waited (a row recorded ahead of its instant counts from the instant).", nil, nil),
 	}
@@ -103,7 +105,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if t, ok, err := c.o.OldestPending(ctx); err == nil {
 		age := 0.0
 		if ok {
-			age = c.now().Sub(t).Seconds()
+			age = c.clock.Now().Sub(t).Seconds()
 		}
 		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age)
 	}

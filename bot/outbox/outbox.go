@@ -15,6 +15,7 @@ import (
 	"github.com/slabot/slabot/bot/store"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // Options tune an Outbox. Zero values are production defaults.
@@ -67,8 +68,9 @@ type Options struct {
 	// Pager sends the page rows (rungs that page); nil: page rows block
 	// with a message saying so.
 	Pager Pager
-	// Clock defaults to the wall clock.
-	Clock Clock
+	// Clock is the dispatcher's time and waits (pacing, Retry-After);
+	// default the wall clock.
+	Clock clock.Clock
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 	// Metrics defaults to unregistered metrics.
@@ -139,7 +141,7 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 		opt.Retention = 90 * 24 * time.Hour
 	}
 	if opt.Clock == nil {
-		opt.Clock = WallClock{}
+		opt.Clock = clock.Wall{}
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()

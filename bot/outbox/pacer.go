@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // pacer keeps posts to one channel about Interval apart (Slack allows
@@ -11,14 +13,14 @@ import (
 // a 429's Retry-After. It lives as long as the Dispatcher, so the spacing
 // holds across passes.
 type pacer struct {
-	clock    Clock
+	clock    clock.Clock
 	interval time.Duration
 
 	mu   sync.Mutex
 	next map[string]time.Time // earliest time of the next call per channel
 }
 
-func newPacer(c Clock, interval time.Duration) *pacer {
+func newPacer(c clock.Clock, interval time.Duration) *pacer {
 	return &pacer{clock: c, interval: interval, next: map[string]time.Time{}}
 }
 

@@ -207,7 +207,7 @@ func (o *Outbox) fail(ctx context.Context, rep *pass, r Row, route rules.Route, 
 	code := errorCode(err)
 	lvl := slog.LevelWarn
 	switch {
-	case decodeErr || needsPerson(err):
+	case decodeErr || Classify(err) == NeedsPerson:
 		f.Blocked = true
 		f.Next = now.Add(o.opt.BlockedRetry)
 		lvl = slog.LevelError
@@ -338,7 +338,7 @@ func (o *Outbox) update(ctx context.Context, rep *pass, j job) {
 		rep.add(func(x *Pass) { x.RateLimited++ })
 		o.pacer.hold(r.Channel, d)
 		_ = o.rows.deferUpdate(bg, now, r.ID, now.Add(d), err.Error())
-	case isGone(err) || needsPerson(err):
+	case isGone(err) || Classify(err) == NeedsPerson:
 		// Deleted message, archived channel ...: nothing left to update.
 		rep.err(errorCode(err))
 		o.log.Warn("outbox: parent message cannot be updated; giving up on its status line", "key", r.Key,

@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/slabot/slabot/rules"
@@ -27,58 +26,4 @@ type Sender interface {
 	Upload(ctx context.Context, channel string, r rules.ReportDelivery) (ch, ts string, err error)
 	// FindFile looks for the message sharing a file named name since oldest.
 	FindFile(ctx context.Context, channel, name string, oldest time.Time) (ts string, found bool, err error)
-}
-
-// A Sender's errors say what kind of failure they are through these
-// methods (errors.As finds them anywhere in the chain); an error without
-// any is a transient failure, retried with backoff.
-type (
-	// rateLimited: wait RetryIn before calling the same channel again.
-	rateLimited interface{ RetryIn() time.Duration }
-	// uncertainError: no answer came back from a call that posts: the
-	// message may exist, so never post again without looking first.
-	uncertainError interface{ Uncertain() bool }
-	// personError: retrying cannot help until someone changes the
-	// configuration or workspace (channel_not_found, invalid_auth ...).
-	personError interface{ NeedsPerson() bool }
-	// goneError: the thread or message the call referred to no longer
-	// exists (thread_not_found, message_not_found ...).
-	goneError interface{ Gone() bool }
-	// codedError: a short code for logs and metrics.
-	codedError interface{ ErrorCode() string }
-)
-
-func retryIn(err error) (time.Duration, bool) {
-	var r rateLimited
-	if errors.As(err, &r) {
-		return r.RetryIn(), true
-	}
-	return 0, false
-}
-
-func isUncertain(err error) bool {
-	var u uncertainError
-	return errors.As(err, &u) && u.Uncertain()
-}
-
-func needsPerson(err error) bool {
-	var p personError
-	return errors.As(err, &p) && p.NeedsPerson()
-}
-
-func isGone(err error) bool {
-	var g goneError
-	return errors.As(err, &g) && g.Gone()
-}
-
-// errorCode is a short label for metrics and logs.
-func errorCode(err error) string {
-	var c codedError
-	if errors.As(err, &c) {
-		return c.ErrorCode()
-	}
-	if _, ok := retryIn(err); ok {
-		return "ratelimited"
-	}
-	return "error"
 }

@@ -52,7 +52,7 @@ func (e *buttonsEnv) listen() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = e.slack.Listen(ctx, e.clicks, e.log, e.clock.Now)
+		_ = e.slack.Listen(ctx, e.clicks, e.log)
 	}()
 	e.stopListen = func() { cancel(); <-done }
 	e.listens++

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -177,9 +176,10 @@ func (r *checkReport) fail(format string, a ...any) {
 }
 
 // problem reports err as a warning when trying again later may succeed
-// (network, 5xx, rate limit), else as a failure a person must fix.
+// (outbox.Transient: no answer, a 5xx, a rate limit), else as a failure
+// for a person to read and fix.
 func (r *checkReport) problem(err error) {
-	if transient(err) {
+	if outbox.Classify(err) == outbox.Transient {
 		r.warn("%v (could not be checked now; try again)", err)
 		return
 	}
@@ -192,27 +192,6 @@ func (r *checkReport) code() int {
 		return exitSite
 	}
 	return exitOK
-}
-
-// transient tells errors that may go away by themselves (no answer, 5xx,
-// 429) from answers that need a person (401, 403, 404, a missing field, a
-// Slack error code, a channel the bot is not in).
-func transient(err error) bool {
-	var (
-		jAPI   *jira.APIError
-		jLimit *jira.RateLimitError
-		sLimit *slack.RateLimitError
-		sNone  *slack.UncertainError
-		netErr net.Error
-	)
-	switch {
-	case errors.As(err, &jLimit), errors.As(err, &sLimit), errors.As(err, &sNone), errors.As(err, &netErr),
-		errors.Is(err, context.DeadlineExceeded):
-		return true
-	case errors.As(err, &jAPI):
-		return jAPI.Status >= 500
-	}
-	return false
 }
 
 // checkJira: the bot account authenticates, every custom field the

@@ -203,7 +203,7 @@ func TestCheckShowsBlockedOutboxRows(t *testing.T) {
 	ch := demoChannels(sites.policies)["#hydra-support"]
 	sites.slack.Inject(slacksim.Fault{Kind: slacksim.DropAfterAccept, Method: "chat.postMessage", Channel: ch})
 	sites.slack.Inject(slacksim.Fault{Kind: slacksim.ServerError, Method: "conversations.history", Channel: ch, Times: 1000})
-	sender := slack.NewSender(slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sites.slack.APIURL()}), nil, nil)
+	sender := slack.NewSender(slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sites.slack.APIURL()}), nil)
 	ob, err := outbox.Open(ctx, st, sender, outbox.Options{UncertainLimit: time.Nanosecond, PerChannelInterval: -1})
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/deploy"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // deliveryDemo is the demo over real HTTP with a quiet log.
@@ -92,7 +93,7 @@ func TestJiraOutageAcrossABreach(t *testing.T) {
 	ctx := t.Context()
 	d := deliveryDemo(t)
 	tick := 5 * time.Minute
-	metrics := httptest.NewServer(healthHandler(d.worker.Ready, d.reg, d.clock.Now))
+	metrics := httptest.NewServer(healthHandler(d.worker.Ready, d.reg, clock.Simulated(d.clock.Now)))
 	defer metrics.Close()
 
 	script := demoScript()

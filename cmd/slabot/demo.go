@@ -20,19 +20,17 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
 
 	"github.com/slabot/slabot/bot"
-	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/connectors/pagerduty/pdsim"
-	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/deploy"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 	"github.com/slabot/slabot/rules/report"
 )
 
@@ -46,11 +44,10 @@ type demoEnv struct {
 	jsrv     *httptest.Server
 	ssim     *slacksim.Server
 	dbPath   string
-	store    *store.Store
-	outbox   *outbox.Outbox
-	jira     *jira.Client
-	worker   *bot.Worker
-	keys     map[string]string // script alias -> issue key
+	// app is the slabot process over the simulated sites, wired as
+	// `slabot run` wires it (newApp); start replaces it on a restart.
+	*app
+	keys map[string]string // script alias -> issue key
 	// resyncEvery overrides the worker's full-resync period (zero: the
 	// default hour).
 	resyncEvery time.Duration
@@ -64,16 +61,14 @@ type demoEnv struct {
 	// its instants (the demo delivers after each cycle, where the daemon
 	// delivers on a loop of its own that Jira's waits do not hold up).
 	waitsPass bool
+	// dryRun is `demo --dry-run`: slabot logs what it would change and
+	// send, and changes and sends nothing (SLABOT_DRY_RUN).
+	dryRun bool
 
 	tick         time.Duration // simulated time between cycles
 	failedCycles int
 	firstFailure error // the first failed cycle's error, for a test to show
-	reg          *prometheus.Registry
 	log          *slog.Logger
-	// slack and clicks answer the buttons on ladder messages (Socket
-	// Mode over slacksim); see demo_clicks.go.
-	slack  *slack.Client
-	clicks *bot.Clicks
 	// pd is the PagerDuty simulator the demo's paging rung pages.
 	pd *pdsim.Server
 	// The script's button presses (demo_clicks.go): the listener, and
@@ -89,15 +84,6 @@ const (
 	demoRoutingKey = "demo0000000000000000000000000001"
 	demoPageEnv    = "SLABOT_PAGERDUTY_DEMO"
 )
-
-// manualSlackClock lets the dispatcher read the simulated clock; its waits
-// (per-channel pacing, Retry-After) pass without wall time.
-type manualSlackClock struct{ c *jirasim.ManualClock }
-
-func (m manualSlackClock) Now() time.Time { return m.c.Now() }
-func (m manualSlackClock) Sleep(ctx context.Context, d time.Duration) error {
-	return ctx.Err()
-}
 
 // demoChannels maps each ladder channel to a stable simulated id.
 func demoChannels(policies []*rules.Policy) map[string]string {
@@ -138,28 +124,30 @@ func demoUserGroups(policies []*rules.Policy) []slacksim.Option {
 // `slabot demo` and the tests of its fortnight use demoSite). tweaks may
 // add to the Jira seed (benchmarks load it with thousands of issues).
 func newDemoEnv(ctx context.Context, dir string, log *slog.Logger, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
-	return newDemoEnvSim(ctx, dir, log, 15*time.Minute, jirasim.Options{}, tweaks...)
+	return newDemoEnvSim(ctx, dir, log, 15*time.Minute, jirasim.Options{}, false, tweaks...)
 }
 
 // newDemoEnvTick is newDemoEnv for a demo that ticks every tick (the
 // products' schedules, for readiness).
 func newDemoEnvTick(ctx context.Context, dir string, log *slog.Logger, tick time.Duration, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
-	return newDemoEnvSim(ctx, dir, log, tick, jirasim.Options{}, tweaks...)
+	return newDemoEnvSim(ctx, dir, log, tick, jirasim.Options{}, false, tweaks...)
 }
 
 // newDemoEnvWith is newDemoEnv over a Jira site with the given options
 // (its clock is the demo's).
 func newDemoEnvWith(ctx context.Context, dir string, log *slog.Logger, simOpts jirasim.Options, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
-	return newDemoEnvSim(ctx, dir, log, 15*time.Minute, simOpts, tweaks...)
+	return newDemoEnvSim(ctx, dir, log, 15*time.Minute, simOpts, false, tweaks...)
 }
 
-func newDemoEnvSim(ctx context.Context, dir string, log *slog.Logger, tick time.Duration, simOpts jirasim.Options, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
+// newDemoEnvSim builds the demo's sites and slabot over them; dryRun is
+// SLABOT_DRY_RUN for the process (`demo --dry-run`).
+func newDemoEnvSim(ctx context.Context, dir string, log *slog.Logger, tick time.Duration, simOpts jirasim.Options, dryRun bool, tweaks ...func(*jirasim.Seed)) (*demoEnv, error) {
 	policies, err := rules.LoadFS(deploy.Policies, "policies")
 	if err != nil {
 		return nil, err
 	}
 	d := &demoEnv{clock: jirasim.NewManualClock(demoStart), policies: policies, keys: map[string]string{}, log: log,
-		dbPath: filepath.Join(dir, "slabot.db"), tick: tick}
+		dbPath: filepath.Join(dir, "slabot.db"), tick: tick, dryRun: dryRun}
 	seed, err := demoSeed(policies)
 	if err != nil {
 		return nil, err
@@ -210,60 +198,50 @@ const (
 )
 
 // start (re)creates everything that lives in the slabot process: the
-// store, the connectors and the worker. The demo and the end-to-end test
-// call it again to simulate a restart over the same database.
+// store, the connectors and the worker, wired by newApp as for `slabot
+// run`. The demo and the end-to-end test call it again to simulate a
+// restart over the same database.
 func (d *demoEnv) start(ctx context.Context) error {
-	var err error
-	if d.store, err = store.Open(ctx, d.dbPath, store.Options{Synchronous: "NORMAL"}); err != nil {
-		return err
-	}
-	specs, err := rules.FieldsOf(d.policies)
+	channels := demoChannels(d.policies)
+	a, err := newApp(ctx, d.config(), surroundings{policies: d.policies, channels: channels, log: d.log,
+		clock: clock.Simulated(d.clock.Now), jiraClock: demoJiraClock{d},
+		routingKeys:  func(string) string { return demoRoutingKey },
+		schedules:    demoSchedules(d.policies, d.tick),
+		storeOptions: store.Options{Synchronous: "NORMAL"}, perChannelInterval: -1, connectNow: true})
 	if err != nil {
 		return err
 	}
-	d.jira, err = jira.New(jira.Config{BaseURL: d.jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs,
-		Quiet: true, ManagedLabelPrefixes: labelPrefixes(d.policies), Now: d.clock.Now, IndexLag: d.jiraIndexLag,
-		InternalVisibility: internalVisibility(d.policies),
-		Sleep: func(ctx context.Context, wait time.Duration) error {
-			if d.waitsPass {
-				d.clock.Advance(wait)
-			}
-			return ctx.Err()
-		}})
-	if err != nil {
-		return err
+	d.app = a
+	return nil
+}
+
+// config is the demo's configuration, as `slabot run` pointed at the
+// simulators would read it from the environment: no writer lease (one
+// process), the outbox's default pacing and retention.
+func (d *demoEnv) config() config {
+	return config{JiraURL: d.jsrv.URL, JiraEmail: jirasim.BotEmail, JiraToken: jirasim.BotToken, JiraQuiet: true,
+		JiraIndexLag: d.jiraIndexLag, SlackToken: demoSlackToken, SlackAppToken: demoAppToken, SlackAPIURL: d.ssim.APIURL(),
+		PagerDutyURL: d.pd.URL, Database: d.dbPath, ResyncEvery: d.resyncEvery, DryRun: d.dryRun,
+		FeedCache: filepath.Join(filepath.Dir(d.dbPath), "feeds")}
+}
+
+// demoJiraClock is the Jira client's clock in the demo: the simulated
+// one, whose waits (Retry-After, backoff) pass on it when waitsPass, and
+// take no time otherwise.
+type demoJiraClock struct{ d *demoEnv }
+
+func (c demoJiraClock) Now() time.Time { return c.d.clock.Now() }
+
+func (c demoJiraClock) Sleep(ctx context.Context, wait time.Duration) error {
+	if c.d.waitsPass {
+		c.d.clock.Advance(wait)
 	}
-	if err := d.jira.Connect(ctx); err != nil {
-		return err
-	}
-	sc := slack.NewClient(demoSlackToken, slack.ClientOptions{APIURL: d.ssim.APIURL(), AppToken: demoAppToken, Now: d.clock.Now})
-	d.slack = sc
-	d.reg = prometheus.NewRegistry()
-	sender := slack.NewSender(sc, nil, d.clock.Now)
-	sender.EnableButtons()
-	pager, err := newPager(d.pd.URL, d.policies, func(string) string { return demoRoutingKey })
-	if err != nil {
-		return err
-	}
-	d.outbox, err = outbox.Open(ctx, d.store, sender, outbox.Options{PerChannelInterval: -1, Pager: pager,
-		Clock: manualSlackClock{d.clock}, Channels: demoChannels(d.policies), Logger: d.log, Metrics: outbox.NewMetrics(d.reg)})
-	if err != nil {
-		return err
-	}
-	d.reg.MustRegister(newConnectorCollector(d.jira), outbox.NewCollector(d.outbox))
-	metrics := bot.NewMetrics(d.reg)
-	d.worker, err = bot.New(bot.Config{Policies: d.policies, Source: d.jira, Writer: d.jira,
-		Escalator: d.outbox, Reporter: d.outbox, Cursors: d.store, JiraURL: d.jsrv.URL, Actions: d.outbox, Pages: d.outbox, Digests: d.outbox,
-		Schedules:    demoSchedules(d.policies, d.tick),
-		BotAccountID: d.jira.AccountID(), Logger: d.log, Metrics: metrics, ResyncEvery: d.resyncEvery})
-	d.clicks = &bot.Clicks{Store: d.outbox, Workspace: sc, Policies: d.policies, Channels: demoChannels(d.policies),
-		Now: d.clock.Now, Logger: d.log, Metrics: metrics}
-	return err
+	return ctx.Err()
 }
 
 func (d *demoEnv) stop() {
 	d.stopListening()
-	if d.store != nil {
+	if d.app != nil && d.store != nil {
 		d.store.Close()
 		d.store = nil
 	}
@@ -299,9 +277,12 @@ func (d *demoEnv) play(ctx context.Context, script []scriptEvent, from, to time.
 			}
 			d.clock.Set(ev.at)
 			var err error
-			if ev.press != nil {
+			switch {
+			case ev.press != nil && d.dryRun:
+				// A dry run posts no message to press a button on.
+			case ev.press != nil:
 				err = ev.press(ctx, d, ev.at)
-			} else {
+			default:
 				err = ev.do(d.jsim, d.keys, ev.at)
 			}
 			if err != nil {
@@ -601,10 +582,11 @@ func writeWrapped(w io.Writer, prefix, text string) {
 // runDemo is `slabot demo`: the four seed products over a simulated
 // fortnight, then the issues as Jira holds them and the Slack transcript.
 func runDemo(args []string, stdout, stderr io.Writer) int {
-	f := newVerbFlags("demo", "[--tick DURATION] [-v] [--serve]", stdout, stderr)
+	f := newVerbFlags("demo", "[--tick DURATION] [-v] [--serve] [--dry-run]", stdout, stderr)
 	tick := f.Duration("tick", 15*time.Minute, "simulated time between cycles")
 	verbose := f.Bool("v", false, "log every cycle")
 	serve := f.Bool("serve", false, "keep the simulators up afterwards and print their URLs")
+	dry := f.Bool("dry-run", false, "slabot logs every change and message it would make, and makes none, as `run --dry-run` (the script's button presses find no message and are left out)")
 	if _, code, ok := f.parse(args, 0, 0); !ok {
 		return code
 	}
@@ -626,7 +608,7 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 	if *serve {
 		tweaks = append(tweaks, liveDemoTokens)
 	}
-	d, err := newDemoEnvSim(ctx, dir, log, *tick, demoSite(), tweaks...)
+	d, err := newDemoEnvSim(ctx, dir, log, *tick, demoSite(), *dry, tweaks...)
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot demo:", err)
 		return 1

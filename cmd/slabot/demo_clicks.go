@@ -64,7 +64,7 @@ func (d *demoEnv) listen(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = d.slack.Listen(lctx, clickRouter{d}, d.log, d.clock.Now)
+		_ = d.slack.Listen(lctx, clickRouter{d}, d.log)
 	}()
 	d.stopListen = func() { cancel(); <-done }
 	d.listens++

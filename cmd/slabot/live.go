@@ -12,9 +12,15 @@ import (
 	"github.com/slabot/slabot/rules"
 )
 
-// newJira builds and connects the Jira client for the policies' fields.
+// newJira builds and connects the Jira client for the policies' fields
+// (check, explain, report, setup: one question, then exit).
 func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Client, error) {
-	cl, err := newJiraClient(c, policies)
+	jc, err := jiraConfig(c, policies)
+	if err != nil {
+		return nil, err
+	}
+	jc.Logger = c.logger()
+	cl, err := jira.New(jc)
 	if err != nil {
 		return nil, err
 	}
@@ -24,16 +30,16 @@ func newJira(ctx context.Context, c config, policies []*rules.Policy) (*jira.Cli
 	return cl, nil
 }
 
-// newJiraClient builds the Jira client for the policies' fields without
-// reaching Jira (Connect does).
-func newJiraClient(c config, policies []*rules.Policy) (*jira.Client, error) {
+// jiraConfig is the Jira client's configuration for the policies' fields;
+// the caller adds the logger and, in the demo, the clock.
+func jiraConfig(c config, policies []*rules.Policy) (jira.Config, error) {
 	specs, err := rules.FieldsOf(policies)
 	if err != nil {
-		return nil, err
+		return jira.Config{}, err
 	}
-	return jira.New(jira.Config{BaseURL: c.JiraURL, Email: c.JiraEmail, APIToken: c.JiraToken, Fields: specs,
+	return jira.Config{BaseURL: c.JiraURL, Email: c.JiraEmail, APIToken: c.JiraToken, Fields: specs,
 		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefixes: labelPrefixes(policies), IndexLag: c.JiraIndexLag,
-		InternalVisibility: internalVisibility(policies), Logger: c.logger()})
+		InternalVisibility: internalVisibility(policies)}, nil
 }
 
 // internalVisibility is, per project, who reads the internal comments of

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/slabot/slabot/connectors/jira"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // connectorCollector exposes the Jira client's own counters at scrape
@@ -54,13 +55,13 @@ func (c *connectorCollector) Collect(ch chan<- prometheus.Metric) {
 // healthHandler serves /healthz (the process is up), /readyz (ready: Slack
 // verified, then the worker's bot.Worker.Ready: writing, connected, no
 // product three cycles behind) and /metrics.
-func healthHandler(ready func(time.Time) (bool, []string), reg *prometheus.Registry, now func() time.Time) http.Handler {
+func healthHandler(ready func(time.Time) (bool, []string), reg *prometheus.Registry, c clock.Clock) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(rw, "ok")
 	})
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
-		ok, lines := ready(now())
+		ok, lines := ready(c.Now())
 		if !ok {
 			rw.WriteHeader(http.StatusServiceUnavailable)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // TestHealthEndpoints serves /healthz, /readyz and /metrics from a worker
@@ -20,8 +21,8 @@ import (
 func TestHealthEndpoints(t *testing.T) {
 	newTestSites(t, nil, "")
 	a := newTestApp(t)
-	clock := time.Now()
-	srv := httptest.NewServer(healthHandler(a.worker.Ready, a.reg, func() time.Time { return clock }))
+	at := time.Now()
+	srv := httptest.NewServer(healthHandler(a.worker.Ready, a.reg, clock.Simulated(func() time.Time { return at })))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		t.Helper()
@@ -39,13 +40,13 @@ func TestHealthEndpoints(t *testing.T) {
 	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "connecting to Jira") {
 		t.Errorf("/readyz before any cycle = %d %q", code, body)
 	}
-	if err := a.worker.CycleAll(t.Context(), time.Now); err != nil {
+	if err := a.worker.CycleAll(t.Context(), clock.Wall{}); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := get("/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz after a cycle = %d %q", code, body)
 	}
-	clock = clock.Add(7 * time.Minute)
+	at = at.Add(7 * time.Minute)
 	if code, _ := get("/readyz"); code != http.StatusServiceUnavailable {
 		t.Errorf("/readyz three intervals later = %d", code)
 	}
@@ -156,7 +157,7 @@ func newTestAppDB(t *testing.T, db string) *app {
 	if err != nil || problems != nil {
 		t.Fatal(err, problems)
 	}
-	a, err := newApp(t.Context(), cfg, channels, nil)
+	a, err := newApp(t.Context(), cfg, surroundings{channels: channels})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,105 +16,13 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/robfig/cron/v3"
 
 	"github.com/slabot/slabot/bot"
-	"github.com/slabot/slabot/bot/outbox"
-	"github.com/slabot/slabot/bot/store"
-	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
-
-// app is the production wiring: the same parts the demo uses, against the
-// real sites.
-type app struct {
-	cfg      config
-	log      *slog.Logger
-	policies []*rules.Policy
-	store    *store.Store
-	jira     *jira.Client
-	outbox   *outbox.Outbox
-	worker   *bot.Worker
-	reg      *prometheus.Registry
-	// slack and clicks serve the message buttons over Socket Mode when
-	// SLABOT_SLACK_APP_TOKEN is set (clicks is nil otherwise).
-	slack  *slack.Client
-	clicks *bot.Clicks
-}
-
-// newApp wires everything without reaching Jira: the worker connects to
-// Jira itself (bot.Worker.Run retries while Jira is down), so the daemon
-// serves /healthz and /metrics from the start. channels maps each ladder
-// channel as the policies name it to its Slack id (slackChannels); reg
-// collects the metrics (nil: a new registry).
-func newApp(ctx context.Context, cfg config, channels map[string]string, reg *prometheus.Registry) (*app, error) {
-	if reg == nil {
-		reg = prometheus.NewRegistry()
-	}
-	a := &app{cfg: cfg, log: cfg.logger(), reg: reg}
-	var err error
-	if a.policies, err = rules.LoadDir(cfg.Policies); err != nil {
-		return nil, err
-	}
-	if a.jira, err = newJiraClient(cfg, a.policies); err != nil {
-		return nil, err
-	}
-	directory, err := parsePairs("SLABOT_SLACK_USERS", cfg.SlackUsers)
-	if err != nil {
-		return nil, err
-	}
-	if a.store, err = store.Open(ctx, cfg.Database, store.Options{}); err != nil {
-		return nil, err
-	}
-	sc := slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL, AppToken: cfg.SlackAppToken})
-	a.slack = sc
-	sender := slack.NewSender(sc, directory, time.Now)
-	if cfg.SlackAppToken != "" {
-		sender.EnableButtons()
-	}
-	pager, err := newPager(cfg.PagerDutyURL, a.policies, nil)
-	if err != nil {
-		a.store.Close()
-		return nil, err
-	}
-	opts := outbox.Options{
-		Interval: cfg.DispatchEvery, Retention: cfg.Retention, Channels: channels, WriterLease: cfg.WriterLease,
-		Logger: a.log, Metrics: outbox.NewMetrics(a.reg)}
-	opts.Pager = pager
-	a.outbox, err = outbox.Open(ctx, a.store, sender, opts)
-	if err != nil {
-		a.store.Close()
-		return nil, err
-	}
-	metrics := bot.NewMetrics(a.reg)
-	a.worker, err = bot.New(bot.Config{Policies: a.policies,
-		Connect: func(ctx context.Context) (bot.IssueSource, bot.IssueWriter, string, error) {
-			if err := a.jira.Connect(ctx); err != nil {
-				var ce *jira.ConfigError
-				if errors.As(err, &ce) { // retrying cannot fix a field the site does not have
-					return nil, nil, "", fmt.Errorf("%w: %w", bot.ErrCannotConnect, err)
-				}
-				return nil, nil, "", err
-			}
-			return a.jira, a.jira, a.jira.AccountID(), nil
-		},
-		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL, Schedule: cfg.Schedule,
-		Actions: a.outbox, Pages: a.outbox, Digests: a.outbox,
-		Logger: a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery,
-		Feeds: &bot.FeedFetcher{CacheDir: cfg.FeedCache, Logger: a.log, Metrics: metrics}})
-	if err != nil {
-		a.store.Close()
-		return nil, err
-	}
-	if cfg.SlackAppToken != "" && cfg.SlackToken != "" {
-		a.clicks = &bot.Clicks{Store: a.outbox, Workspace: sc, Policies: a.policies, Channels: channels, Directory: directory, Logger: a.log, Metrics: metrics}
-	}
-	a.reg.MustRegister(newConnectorCollector(a.jira), outbox.NewCollector(a.outbox),
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return a, nil
-}
 
 // parsePairs reads "a=b,c=d" (Slack user and channel maps).
 func parsePairs(name, s string) (map[string]string, error) {
@@ -192,13 +100,13 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 	for _, p := range unjoin(problems) {
 		fmt.Fprintf(stderr, "slabot: warn: %s (escalations to it wait in the outbox; slabot check lists them)\n", slack.Reason(p))
 	}
-	a, err := newApp(ctx, cfg, channels, nil)
+	a, err := newApp(ctx, cfg, surroundings{channels: channels})
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
 	}
 	defer a.store.Close()
-	held, h, err := a.outbox.Acquire(ctx, time.Now())
+	held, h, err := a.outbox.Acquire(ctx, a.clock.Now())
 	if err != nil {
 		fmt.Fprintln(stderr, "slabot:", err)
 		return 1
@@ -209,10 +117,10 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer a.outbox.Release(context.WithoutCancel(ctx)) //nolint:errcheck // the lease runs out anyway
-	cycleErr := a.worker.CycleAll(ctx, time.Now)
+	cycleErr := a.worker.CycleAll(ctx, a.clock)
 	if !cfg.DryRun {
 		// The cycles may have outlasted the lease: renew it before sending.
-		if held, h, err := a.outbox.Acquire(ctx, time.Now()); err != nil || !held {
+		if held, h, err := a.outbox.Acquire(ctx, a.clock.Now()); err != nil || !held {
 			cycleErr = errors.Join(cycleErr, err, fmt.Errorf("writer lease lost to %s during the cycles: nothing sent", h.Owner))
 		} else if _, err := a.outbox.DeliverDue(ctx, onceMaxPasses); err != nil {
 			cycleErr = errors.Join(cycleErr, err)
@@ -267,7 +175,7 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 	log := cfg.logger()
 	reg := prometheus.NewRegistry()
 	gate := &readyGate{slack: "slack: verifying the token and the ladder channels"}
-	srv := &http.Server{Handler: healthHandler(gate.Ready, reg, time.Now), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: healthHandler(gate.Ready, reg, clock.Wall{}), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "err", err)
@@ -291,7 +199,7 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 		return err
 	}
 	gate.setSlack("")
-	a, err := newApp(ctx, cfg, channels, reg)
+	a, err := newApp(ctx, cfg, surroundings{channels: channels, reg: reg})
 	if err != nil {
 		return err
 	}
@@ -318,7 +226,7 @@ func (a *app) run(ctx context.Context, listen string) error {
 		// Buttons on ladder messages: clicks arrive over Socket Mode, are
 		// stored by the outbox and applied by the worker's cycles.
 		listener.Go(func() {
-			if err := a.slack.Listen(ctx, a.clicks, a.log, time.Now); err != nil {
+			if err := a.slack.Listen(ctx, a.clicks, a.log); err != nil {
 				a.log.Error("Slack Socket Mode listener stopped: buttons on messages do nothing until restart", "err", err)
 			}
 		})

@@ -39,12 +39,13 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	specs, err := rules.FieldsOf(policies)
+	jc, err := jiraConfig(cfg, policies)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	cl, err := jira.New(jira.Config{BaseURL: cfg.JiraURL, Email: cfg.JiraEmail, APIToken: cfg.JiraToken, Fields: specs})
+	jc.Logger = cfg.logger() // a refused project, a retry or a rate-limit wait is logged
+	cl, err := jira.New(jc)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage

@@ -1,7 +1,6 @@
 package jira
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // schemaType is the JsonTypeBean.type GET /rest/api/2/field reports for
@@ -76,10 +76,10 @@ type Config struct {
 
 	// HTTPClient supplies the transport (default http.DefaultTransport).
 	HTTPClient *http.Client
-	// Now and Sleep are the client's clock; tests inject them so
-	// Retry-After waits take no real time.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Clock is the client's time and its waits (Retry-After, backoff;
+	// default the wall clock): tests and the demo inject a simulated one
+	// so the waits take no real time.
+	Clock clock.Clock
 	// Jitter returns a number in [0,1) to spread backoff (default math/rand).
 	Jitter func() float64
 	// Logger receives retries and rate-limit waits (default: discard).
@@ -125,28 +125,9 @@ func (c *Config) defaults() {
 	if c.RestrictionRetry <= 0 {
 		c.RestrictionRetry = time.Hour
 	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	if c.Sleep == nil {
-		c.Sleep = sleepCtx
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 

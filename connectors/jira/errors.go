@@ -23,6 +23,11 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("jira: %s %s answered %d%s", e.Method, e.Endpoint, e.Status, detail(e.Messages, e.Fields))
 }
 
+// Transient reports whether Jira's own trouble (a 5xx) may pass by
+// itself, as opposed to an answer about the request (4xx), which asking
+// again does not change.
+func (e *APIError) Transient() bool { return e.Status >= 500 }
+
 func detail(msgs []string, fields map[string]string) string {
 	var parts []string
 	parts = append(parts, msgs...)
@@ -142,6 +147,10 @@ func (e *RateLimitError) Error() string {
 		orUnknown(e.Reason), e.Method, e.Endpoint, e.RetryAfter, hint)
 }
 
+// RetryIn is how long Jira asked to be left alone: a rate limit passes
+// by itself.
+func (e *RateLimitError) RetryIn() time.Duration { return e.RetryAfter }
+
 func orUnknown(s string) string {
 	if s == "" {
 		return "no RateLimit-Reason"
@@ -166,6 +175,9 @@ func (e *UncertainWriteError) Error() string {
 }
 
 func (e *UncertainWriteError) Unwrap() error { return e.Err }
+
+// Transient is true: no answer came back, and the next cycle reconciles.
+func (e *UncertainWriteError) Transient() bool { return true }
 
 // ConfigError lists every configuration or site-setup problem found at
 // start-up, not only the first.

@@ -28,6 +28,23 @@ type site struct {
 	slept []time.Duration
 }
 
+// siteClock is the site's simulated clock: a wait is recorded and passes
+// on it at once.
+type siteClock struct{ s *site }
+
+func (c siteClock) Now() time.Time { return c.s.clock.Now() }
+
+func (c siteClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.s.mu.Lock()
+	c.s.slept = append(c.s.slept, d)
+	c.s.mu.Unlock()
+	c.s.clock.Advance(d)
+	return nil
+}
+
 func defaultFields() []rules.Field {
 	return []rules.Field{
 		{Name: "First Response Due", Kind: rules.KindDatetime},
@@ -55,18 +72,8 @@ func newSite(t testing.TB, seed jirasim.Seed, opts jirasim.Options, tweak func(*
 		Email:    jirasim.BotEmail,
 		APIToken: jirasim.BotToken,
 		Fields:   defaultFields(),
-		Now:      s.clock.Now,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			s.mu.Lock()
-			s.slept = append(s.slept, d)
-			s.mu.Unlock()
-			s.clock.Advance(d)
-			return nil
-		},
-		Jitter: func() float64 { return 0.5 },
+		Clock:    siteClock{s},
+		Jitter:   func() float64 { return 0.5 },
 	}
 	if tweak != nil {
 		tweak(&cfg)

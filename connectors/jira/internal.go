@@ -121,7 +121,7 @@ func (c *Client) commentBody(ctx context.Context, project string, cm rules.NewCo
 	at, refused := c.internal.refused[project]
 	reason := c.internal.reasons[project]
 	c.internal.mu.Unlock()
-	if refused && c.cfg.Now().Sub(at) < c.cfg.RestrictionRetry {
+	if refused && c.cfg.Clock.Now().Sub(at) < c.cfg.RestrictionRetry {
 		return nb, reason, nil
 	}
 	r := c.Restriction(project)
@@ -178,7 +178,7 @@ func (c *Client) withhold(ctx context.Context, issue, project, reason string, fr
 	c.internal.withheld[WithheldCount{Project: project}]++
 	_, known := c.internal.refused[project]
 	if fresh {
-		c.internal.refused[project] = c.cfg.Now()
+		c.internal.refused[project] = c.cfg.Clock.Now()
 		c.internal.reasons[project] = reason
 	}
 	c.internal.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // TestRateLimitRetryAfterHonoured: the endpoint's bucket is tiny, so the
@@ -261,13 +262,26 @@ func TestContextCancellation(t *testing.T) {
 		s.sim.InjectFault(jirasim.Fault{Path: "/rest/api/2/issue/SUP-1", Status: 429, Times: 1,
 			Header: http.Header{"Retry-After": {"5"}, "Ratelimit-Reason": {jirasim.ReasonBurst}}})
 		c, cancel := context.WithCancel(context.Background())
-		s.client.cfg.Sleep = func(ctx context.Context, d time.Duration) error { cancel(); <-ctx.Done(); return ctx.Err() }
-		defer func() { s.client.cfg.Sleep = sleepCtx }()
+		before := s.client.cfg.Clock
+		s.client.cfg.Clock = cancelOnSleep{before, cancel}
+		defer func() { s.client.cfg.Clock = before }()
 		_, _, err := s.client.Issue(c, "SUP-1")
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// cancelOnSleep cancels the call's context when the client starts a wait.
+type cancelOnSleep struct {
+	clock.Clock
+	cancel context.CancelFunc
+}
+
+func (c cancelOnSleep) Sleep(ctx context.Context, _ time.Duration) error {
+	c.cancel()
+	<-ctx.Done()
+	return ctx.Err()
 }
 
 func TestRequestCountsByEndpointAndStatus(t *testing.T) {

@@ -34,7 +34,7 @@ func (c *Client) Changed(ctx context.Context, projects []string, cursor string, 
 		b, err := json.Marshal(next)
 		return issues, string(b), err
 	}
-	days := int(c.cfg.Now().Sub(since).Hours()/24) + 1
+	days := int(c.cfg.Clock.Now().Sub(since).Hours()/24) + 1
 	if days < 1 {
 		days = 1
 	}

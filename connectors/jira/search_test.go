@@ -10,6 +10,7 @@ import (
 
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 func TestSearchPaginatesAcrossPages(t *testing.T) {
@@ -361,8 +362,7 @@ func TestQuietSiteCostsOneRequestPerPoll(t *testing.T) {
 // the previous poll.
 func TestCursorFollowsJirasClockNotOurs(t *testing.T) {
 	s := newSite(t, seedWith(genIssues(3, 2, t0.Add(-time.Hour))...), jirasim.Options{}, func(c *Config) {
-		jiraNow := c.Now
-		c.Now = func() time.Time { return jiraNow().Add(10 * time.Minute) }
+		c.Clock = fastClock{c.Clock, 10 * time.Minute}
 	})
 	_, cur, err := s.client.ChangedIn(ctx(t), []string{"SUP"}, Cursor{})
 	if err != nil {
@@ -377,3 +377,11 @@ func TestCursorFollowsJirasClockNotOurs(t *testing.T) {
 	}
 	assertKeys(t, got, "SUP-2")
 }
+
+// fastClock is a host clock running ahead of Jira's by ahead.
+type fastClock struct {
+	clock.Clock
+	ahead time.Duration
+}
+
+func (c fastClock) Now() time.Time { return c.Clock.Now().Add(c.ahead) }

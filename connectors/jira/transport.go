@@ -93,7 +93,7 @@ const maxRateLimitRetries = 5
 func (c *Client) call(ctx context.Context, o op) (*Response, error) {
 	retries, limited := 0, 0
 	for attempt := 1; ; attempt++ {
-		if d, reason := c.gates.wait(c.cfg.Now(), gateKeys(o)...); d > 0 {
+		if d, reason := c.gates.wait(c.cfg.Clock.Now(), gateKeys(o)...); d > 0 {
 			if err := c.waitOut(ctx, o, d, reason); err != nil {
 				return nil, err
 			}
@@ -126,13 +126,13 @@ func (c *Client) call(ctx context.Context, o op) (*Response, error) {
 		}
 		switch {
 		case status == http.StatusTooManyRequests:
-			wait := retryAfter(resp.Header, c.cfg.Now())
+			wait := retryAfter(resp.Header, c.cfg.Clock.Now())
 			reason := resp.Header.Get("RateLimit-Reason")
 			rl := &RateLimitError{Method: o.method, Endpoint: o.endpoint, Issue: o.issue, Reason: reason, RetryAfter: wait}
 			if wait <= 0 {
 				wait = backoffDelay(limited+1, c.jitter())
 			}
-			until := c.cfg.Now().Add(wait)
+			until := c.cfg.Clock.Now().Add(wait)
 			switch {
 			case reason == ReasonPerIssueWrite && o.issue != "":
 				c.gates.set("issue:"+o.issue, until, reason)
@@ -142,7 +142,7 @@ func (c *Client) call(ctx context.Context, o op) (*Response, error) {
 				c.gates.set("ep:"+o.method+" "+o.endpoint, until, reason)
 			}
 			limited++
-			if limited > maxRateLimitRetries || wait > c.cfg.MaxRateLimitWait || !fits(ctx, c.cfg.Now(), wait) {
+			if limited > maxRateLimitRetries || wait > c.cfg.MaxRateLimitWait || !fits(ctx, c.cfg.Clock.Now(), wait) {
 				return r, rl
 			}
 			c.cfg.Logger.LogAttrs(ctx, slogInfo, "jira rate limited; waiting", attrs(o, status, wait, reason)...)
@@ -153,7 +153,7 @@ func (c *Client) call(ctx context.Context, o op) (*Response, error) {
 			}
 			if retries < c.cfg.MaxRetries {
 				retries++
-				if err := c.backoff(ctx, o, retries, retryAfter(resp.Header, c.cfg.Now()), apiErr.Error()); err != nil {
+				if err := c.backoff(ctx, o, retries, retryAfter(resp.Header, c.cfg.Clock.Now()), apiErr.Error()); err != nil {
 					return r, err
 				}
 				continue
@@ -311,7 +311,7 @@ func backoffDelay(n int, j float64) time.Duration {
 func (c *Client) backoff(ctx context.Context, o op, n int, hint time.Duration, why string) error {
 	d := max(backoffDelay(n, c.jitter()), hint)
 	c.cfg.Logger.LogAttrs(ctx, slogInfo, "jira call failed; retrying", append(attrs(o, 0, d, ""), slogString("error", why))...)
-	if err := c.cfg.Sleep(ctx, d); err != nil {
+	if err := c.cfg.Clock.Sleep(ctx, d); err != nil {
 		return fmt.Errorf("jira: %s %s: %w", o.method, o.endpoint, err)
 	}
 	return nil
@@ -319,10 +319,10 @@ func (c *Client) backoff(ctx context.Context, o op, n int, hint time.Duration, w
 
 // waitOut sleeps until a gate opens, unless that would outlast the limits.
 func (c *Client) waitOut(ctx context.Context, o op, d time.Duration, reason string) error {
-	if d > c.cfg.MaxRateLimitWait || !fits(ctx, c.cfg.Now(), d) {
+	if d > c.cfg.MaxRateLimitWait || !fits(ctx, c.cfg.Clock.Now(), d) {
 		return &RateLimitError{Method: o.method, Endpoint: o.endpoint, Issue: o.issue, Reason: reason, RetryAfter: d}
 	}
-	if err := c.cfg.Sleep(ctx, d); err != nil {
+	if err := c.cfg.Clock.Sleep(ctx, d); err != nil {
 		return fmt.Errorf("jira: %s %s: %w", o.method, o.endpoint, err)
 	}
 	return nil

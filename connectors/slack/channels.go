@@ -132,11 +132,11 @@ func needsPerson(err error) bool {
 	return errors.As(err, &p) && p.NeedsPerson()
 }
 
-// namedChannel is a channel name resolved through Slack at a moment.
+// namedChannel is what Slack said of a channel name: its id, or why it
+// cannot be used.
 type namedChannel struct {
 	id  string
 	err error
-	at  time.Time
 }
 
 // namedTTL is how long a channel name's resolution is trusted: a person
@@ -156,22 +156,16 @@ func (c *Client) ChannelID(ctx context.Context, name string) (string, error) {
 	if !strings.HasPrefix(name, "#") {
 		return name, nil
 	}
-	now := c.now()
-	c.mu.Lock()
-	n, ok := c.named[name]
-	c.mu.Unlock()
-	if ok && now.Sub(n.at) <= namedTTL {
+	now := c.clock.Now()
+	if n, ok := c.named.Get(name, now); ok {
 		return n.id, n.err
 	}
 	ids, err := c.ResolveChannels(ctx, []string{name}, nil)
 	if err != nil && !needsPerson(err) {
 		return "", err
 	}
-	n = namedChannel{id: ids[name], err: err, at: now}
-	c.mu.Lock()
-	c.named[name] = n
-	c.mu.Unlock()
-	return n.id, n.err
+	c.named.Put(name, namedChannel{id: ids[name], err: err}, now, namedTTL)
+	return ids[name], err
 }
 
 // Verify checks what every escalation needs before the first one is due:

@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/slabot/slabot/rules/clock"
+	"github.com/slabot/slabot/rules/expiring"
 )
 
 // Client is the slice of the Slack Web API slabot uses, on top of
@@ -21,15 +23,12 @@ import (
 // caches of channel names (ChannelID) and user group handles
 // (UserGroupIDs), shared by delivery and the buttons.
 type Client struct {
-	api *slack.Client
-	hc  *http.Client // also answers interactions through their response_url
-	now func() time.Time
+	api   *slack.Client
+	hc    *http.Client // also answers interactions through their response_url
+	clock clock.Clock
 
-	mu        sync.Mutex
-	named     map[string]namedChannel // "#name" -> its id, or why it cannot be used
-	groups    map[string]string       // enabled user groups: handle -> id
-	groupsErr error                   // why Slack would not list them (a person must act)
-	groupsAt  time.Time
+	named  expiring.Cache[string, namedChannel] // "#name" -> its id, or why it cannot be used
+	groups expiring.Cache[struct{}, userGroups] // the workspace's enabled user groups
 }
 
 // ClientOptions configure NewClient. The zero value talks to Slack.
@@ -44,9 +43,9 @@ type ClientOptions struct {
 	// AppToken is the app-level token (xapp-...) that opens Socket Mode
 	// connections (Listen); empty: no interactivity.
 	AppToken string
-	// Now is the clock of the ChannelID and UserGroupIDs caches (default
-	// time.Now).
-	Now func() time.Time
+	// Clock is the client's time: the ChannelID, UserGroupIDs and e-mail
+	// caches' and the instant of a click (default the wall clock).
+	Clock clock.Clock
 }
 
 // NewClient returns a client for a bot token (xoxb-...).
@@ -69,10 +68,7 @@ func NewClient(token string, o ClientOptions) *Client {
 		}
 		opts = append(opts, slack.OptionAPIURL(u))
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	return &Client{api: slack.New(token, opts...), hc: hc, now: o.Now, named: map[string]namedChannel{}}
+	return &Client{api: slack.New(token, opts...), hc: hc, clock: clock.Or(o.Clock)}
 }
 
 // Identity is who the token authenticates as. Scopes are the token's

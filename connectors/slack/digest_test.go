@@ -77,7 +77,7 @@ func digestEnv(t *testing.T) (*slacksim.Server, *slackc.Sender) {
 	t.Helper()
 	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("CLEAD", "#botron-leads"))
 	t.Cleanup(sim.Close)
-	return sim, slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
+	return sim, slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil)
 }
 
 // keysIn lists the digest items' keys in the order the channel shows

@@ -131,6 +131,10 @@ func (e *UncertainError) Uncertain() bool {
 	return e.Method == "chat.postMessage" || e.Method == "files.completeUploadExternal"
 }
 
+// Transient is true: no answer came back (a timeout, a dropped
+// connection, a 5xx), which may pass by itself.
+func (e *UncertainError) Transient() bool { return true }
+
 // ErrorCode is "uncertain".
 func (e *UncertainError) ErrorCode() string { return "uncertain" }
 

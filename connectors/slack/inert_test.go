@@ -21,7 +21,7 @@ import (
 func TestCustomerTextIsInert(t *testing.T) {
 	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C1", "#support"))
 	defer sim.Close()
-	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
+	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil)
 
 	hostile := "<!channel> ping <@U123> <!subteam^S1> see <https://evil.example/sso|Reset your SSO> & @here"
 	e := esc("SUP-1", 1, "agent", rules.Recipient{AssigneeName: "Mallory <!everyone>", FallbackChannel: "C1"})

@@ -31,13 +31,10 @@ const clickBudget = 2 * time.Second
 // until ctx ends, reconnecting as slack-go's socketmode client does. Each
 // press of a slabot button is handed to h, then acknowledged, then
 // answered with an ephemeral message. The client needs an app-level token
-// (ClientOptions.AppToken).
-func (c *Client) Listen(ctx context.Context, h ClickHandler, log *slog.Logger, now func() time.Time) error {
+// (ClientOptions.AppToken). A click's instant is the client's clock.
+func (c *Client) Listen(ctx context.Context, h ClickHandler, log *slog.Logger) error {
 	if log == nil {
 		log = slog.Default()
-	}
-	if now == nil {
-		now = time.Now
 	}
 	sm := socketmode.New(c.api)
 	ctx, cancel := context.WithCancel(ctx)
@@ -54,7 +51,7 @@ func (c *Client) Listen(ctx context.Context, h ClickHandler, log *slog.Logger, n
 				if !ok {
 					return
 				}
-				c.event(ctx, sm, evt, h, log, now)
+				c.event(ctx, sm, evt, h, log)
 			}
 		}
 	}()
@@ -67,7 +64,7 @@ func (c *Client) Listen(ctx context.Context, h ClickHandler, log *slog.Logger, n
 	return err
 }
 
-func (c *Client) event(ctx context.Context, sm *socketmode.Client, evt socketmode.Event, h ClickHandler, log *slog.Logger, now func() time.Time) {
+func (c *Client) event(ctx context.Context, sm *socketmode.Client, evt socketmode.Event, h ClickHandler, log *slog.Logger) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
 		log.Info("slack: Socket Mode connected")
@@ -104,7 +101,7 @@ func (c *Client) event(ctx context.Context, sm *socketmode.Client, evt socketmod
 			channel = cb.Channel.ID
 		}
 		a := rules.Click{Kind: kind, Issue: issue, Goal: goal, Cycle: cycle, Step: step, User: cb.User.ID, Name: cb.User.Name,
-			Channel: channel, MessageTS: cb.Container.MessageTs, ActionTS: ba.ActionTs, At: now().UTC(), Snooze: snooze}
+			Channel: channel, MessageTS: cb.Container.MessageTs, ActionTS: ba.ActionTs, At: c.clock.Now().UTC(), Snooze: snooze}
 		hctx, cancel := context.WithTimeout(ctx, clickBudget)
 		text, err := h.Click(hctx, a)
 		cancel()

@@ -20,7 +20,7 @@ import (
 func TestLadderMessageWithLongValuesWithinLimits(t *testing.T) {
 	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C1", "#support"))
 	defer sim.Close()
-	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
+	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil)
 	e := esc("SUP-1", 1, "agent", rules.Recipient{AssigneeName: strings.Repeat("Łukasz <&> ", 100), FallbackChannel: "C1"})
 	e.Summary = strings.Repeat("<&>", 85)
 	e.Customer = strings.Repeat("&", 32767)

@@ -10,6 +10,7 @@ import (
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // "The rung's message mentions the group (<!subteam^ID>) so its members
@@ -20,7 +21,7 @@ func TestRungMessageMentionsItsGroups(t *testing.T) {
 	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("CLEAD", "#leads"), slacksim.WithUsers(slacksim.User{ID: "U1", Name: "ana"}),
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads", Users: []string{"U1"}}))
 	defer sim.Close()
-	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil, nil)
+	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL()}), nil)
 	ctx := context.Background()
 	post := func(key string, e rules.Notice, r rules.Route) slacksim.Message {
 		t.Helper()
@@ -71,8 +72,8 @@ func TestMentionSurvivesAnUnansweredGroupList(t *testing.T) {
 		slacksim.WithUserGroup(slacksim.UserGroup{ID: "S0LEADS", Handle: "support-leads"}))
 	defer sim.Close()
 	now := time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time { return now }
-	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL(), Now: clock}), nil, clock)
+	frozen := clock.Simulated(func() time.Time { return now })
+	s := slackc.NewSender(slackc.NewClient("xoxb-test", slackc.ClientOptions{APIURL: sim.APIURL(), Clock: frozen}), nil)
 	e := esc("SUP-1", 2, "team lead", rules.Recipient{Channel: "CLEAD"})
 	e.Groups = []string{"support-leads"}
 	for i, fault := range []bool{false, true, false} {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/expiring"
 )
 
 // Resolver turns a rung's Target into a Route: an explicit user or
@@ -20,30 +21,21 @@ import (
 // users.lookupByEmail is rate limited per workspace.
 type Resolver struct {
 	client    *Client
-	directory map[string]string // accountId or lower-case e-mail -> Slack user id
-	ttl       time.Duration     // how long a "no such user" answer is trusted
-	now       func() time.Time
+	directory map[string]string              // accountId or lower-case e-mail -> Slack user id
+	ttl       time.Duration                  // how long a "no such user" answer is trusted
+	byMail    expiring.Cache[string, string] // lower-case e-mail -> Slack user id, "" when Slack has none
 
-	mu     sync.Mutex
-	byMail map[string]lookup
-	dms    map[string]string // user id -> DM channel id
-}
-
-type lookup struct {
-	user string // "" when Slack has no such user
-	at   time.Time
+	mu  sync.Mutex
+	dms map[string]string // user id -> DM channel id
 }
 
 // NewResolver builds a resolver. directory maps Jira accountIds and
 // e-mail addresses (any case) to Slack user ids; it wins over lookups.
 // missTTL bounds how long an unknown e-mail is remembered (default 1h):
-// someone may join Slack later.
-func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, now func() time.Time) *Resolver {
+// someone may join Slack later. The look-ups are timed by c's clock.
+func NewResolver(c *Client, directory map[string]string, missTTL time.Duration) *Resolver {
 	if missTTL <= 0 {
 		missTTL = time.Hour
-	}
-	if now == nil {
-		now = time.Now
 	}
 	dir := make(map[string]string, len(directory))
 	for k, v := range directory {
@@ -52,8 +44,8 @@ func NewResolver(c *Client, directory map[string]string, missTTL time.Duration, 
 		}
 		dir[k] = v
 	}
-	return &Resolver{client: c, directory: dir, ttl: missTTL, now: now,
-		byMail: map[string]lookup{}, dms: map[string]string{}}
+	return &Resolver{client: c, directory: dir, ttl: missTTL,
+		dms: map[string]string{}}
 }
 
 // Resolve returns where to post. Errors are Slack errors from the lookup
@@ -120,19 +112,19 @@ func (r *Resolver) userFor(ctx context.Context, t rules.Recipient) (string, erro
 	if u := r.directory[email]; u != "" {
 		return u, nil
 	}
-	r.mu.Lock()
-	l, ok := r.byMail[email]
-	r.mu.Unlock()
-	if ok && (l.user != "" || r.now().Sub(l.at) < r.ttl) {
-		return l.user, nil
+	if user, ok := r.byMail.Get(email, r.client.clock.Now()); ok {
+		return user, nil
 	}
 	user, err := r.client.LookupByEmail(ctx, email)
 	if err != nil && !errors.Is(err, ErrNoSlackUser) {
 		return "", err
 	}
-	r.mu.Lock()
-	r.byMail[email] = lookup{user: user, at: r.now()}
-	r.mu.Unlock()
+	// A user found stays that user; an e-mail without one may join Slack.
+	ttl := expiring.Forever
+	if user == "" {
+		ttl = r.ttl
+	}
+	r.byMail.Put(email, user, r.client.clock.Now(), ttl)
 	return user, nil
 }
 

@@ -61,7 +61,7 @@ func exerciseClient(t *testing.T, scopes []string) []string {
 		"Listen": func() error {
 			lctx, cancel := context.WithCancel(ctx)
 			done := make(chan error, 1)
-			go func() { done <- c.Listen(lctx, nil, nil, nil) }()
+			go func() { done <- c.Listen(lctx, nil, nil) }()
 			err := sim.WaitConnected(ctx, 1)
 			cancel()
 			if lerr := <-done; err == nil {

@@ -23,8 +23,8 @@ func (s *Sender) EnableButtons() { s.buttons = true }
 
 // NewSender wires a client and the assignee directory (Jira accountIds
 // and e-mails to Slack user ids; see NewResolver).
-func NewSender(c *Client, directory map[string]string, now func() time.Time) *Sender {
-	return &Sender{client: c, resolver: NewResolver(c, directory, time.Hour, now)}
+func NewSender(c *Client, directory map[string]string) *Sender {
+	return &Sender{client: c, resolver: NewResolver(c, directory, time.Hour)}
 }
 
 // Resolve says where a rung's message goes.

@@ -46,36 +46,39 @@ const groupsTTL = time.Minute
 // list yet the error is returned and Slack asked again next time. Slack
 // is asked without holding the lock.
 func (c *Client) UserGroupIDs(ctx context.Context) (map[string]string, error) {
-	now := c.now()
-	c.mu.Lock()
-	groups, gerr, at := c.groups, c.groupsErr, c.groupsAt
-	c.mu.Unlock()
-	if !at.IsZero() && now.Sub(at) <= groupsTTL {
-		return groups, gerr
+	now := c.clock.Now()
+	if g, ok := c.groups.Get(struct{}{}, now); ok {
+		return g.ids, g.err
 	}
+	var g userGroups
 	gs, err := c.api.GetUserGroupsContext(ctx)
-	if err != nil {
-		err = classify("usergroups.list", "", err)
-		if !needsPerson(err) {
-			if groups == nil {
-				return nil, err
-			}
-			err = nil // keep the last list for another minute
-		} else {
-			groups = nil
-		}
-	} else {
-		groups = make(map[string]string, len(gs))
-		for _, g := range gs {
-			if g.DateDelete == 0 {
-				groups[g.Handle] = g.ID
+	err = classify("usergroups.list", "", err)
+	switch {
+	case err == nil:
+		g.ids = make(map[string]string, len(gs))
+		for _, ug := range gs {
+			if ug.DateDelete == 0 {
+				g.ids[ug.Handle] = ug.ID
 			}
 		}
+	case needsPerson(err):
+		g.err = err
+	default:
+		last, _ := c.groups.Last(struct{}{})
+		if last.ids == nil {
+			return nil, err
+		}
+		g.ids = last.ids // keep the last list for another minute
 	}
-	c.mu.Lock()
-	c.groups, c.groupsErr, c.groupsAt = groups, err, now
-	c.mu.Unlock()
-	return groups, err
+	c.groups.Put(struct{}{}, g, now, groupsTTL)
+	return g.ids, g.err
+}
+
+// userGroups is what usergroups.list said: the enabled groups' ids by
+// handle, or why Slack would not list them (a person must act).
+type userGroups struct {
+	ids map[string]string
+	err error
 }
 
 // UserGroupMembers lists the members of a user group, by its id
