@@ -19,30 +19,33 @@ import (
 // (.env.example documents every variable). Tokens never leave this struct
 // except to the connectors; String redacts them.
 type config struct {
-	JiraURL       string        `env:"SLABOT_JIRA_URL"`
-	JiraEmail     string        `env:"SLABOT_JIRA_EMAIL"`
-	JiraToken     string        `env:"SLABOT_JIRA_TOKEN"`
-	JiraQuiet     bool          `env:"SLABOT_JIRA_QUIET" envDefault:"true"`
-	JiraOrgField  string        `env:"SLABOT_JIRA_ORGANIZATIONS_FIELD"`
-	SlackToken    string        `env:"SLABOT_SLACK_TOKEN"`
-	SlackAppToken string        `env:"SLABOT_SLACK_APP_TOKEN"`
-	PagerDutyURL  string        `env:"SLABOT_PAGERDUTY_URL"`
-	SlackUsers    string        `env:"SLABOT_SLACK_USERS"`
-	SlackChannels string        `env:"SLABOT_SLACK_CHANNELS"`
-	SlackAPIURL   string        `env:"SLABOT_SLACK_API_URL"`
-	Policies      string        `env:"SLABOT_POLICIES" envDefault:"deploy/policies"`
-	Database      string        `env:"SLABOT_DB" envDefault:"slabot.db"`
-	Listen        string        `env:"SLABOT_LISTEN" envDefault:"127.0.0.1:9090"`
-	Schedule      string        `env:"SLABOT_SCHEDULE" envDefault:"@every 2m"`
-	ResyncEvery   time.Duration `env:"SLABOT_RESYNC_EVERY" envDefault:"1h"`
-	JiraIndexLag  time.Duration `env:"SLABOT_JIRA_INDEX_LAG" envDefault:"1m"`
-	DispatchEvery time.Duration `env:"SLABOT_DISPATCH_EVERY" envDefault:"10s"`
-	Retention     time.Duration `env:"SLABOT_RETENTION" envDefault:"2160h"`
-	WriterLease   time.Duration `env:"SLABOT_WRITER_LEASE" envDefault:"30s"`
-	FeedCache     string        `env:"SLABOT_FEED_CACHE" envDefault:"feeds"`
-	DryRun        bool          `env:"SLABOT_DRY_RUN"`
-	LogFormat     string        `env:"SLABOT_LOG_FORMAT" envDefault:"json"`
-	LogLevel      string        `env:"SLABOT_LOG_LEVEL" envDefault:"info"`
+	JiraURL       string `env:"SLABOT_JIRA_URL"`
+	JiraEmail     string `env:"SLABOT_JIRA_EMAIL"`
+	JiraToken     string `env:"SLABOT_JIRA_TOKEN"`
+	JiraQuiet     bool   `env:"SLABOT_JIRA_QUIET" envDefault:"true"`
+	JiraOrgField  string `env:"SLABOT_JIRA_ORGANIZATIONS_FIELD"`
+	SlackToken    string `env:"SLABOT_SLACK_TOKEN"`
+	SlackAppToken string `env:"SLABOT_SLACK_APP_TOKEN"`
+	// JiraWebhookSecret turns on the Jira webhook receiver (POST
+	// /jira/webhook on SLABOT_LISTEN): the secret of the admin webhook.
+	JiraWebhookSecret string        `env:"SLABOT_JIRA_WEBHOOK_SECRET"`
+	PagerDutyURL      string        `env:"SLABOT_PAGERDUTY_URL"`
+	SlackUsers        string        `env:"SLABOT_SLACK_USERS"`
+	SlackChannels     string        `env:"SLABOT_SLACK_CHANNELS"`
+	SlackAPIURL       string        `env:"SLABOT_SLACK_API_URL"`
+	Policies          string        `env:"SLABOT_POLICIES" envDefault:"deploy/policies"`
+	Database          string        `env:"SLABOT_DB" envDefault:"slabot.db"`
+	Listen            string        `env:"SLABOT_LISTEN" envDefault:"127.0.0.1:9090"`
+	Schedule          string        `env:"SLABOT_SCHEDULE" envDefault:"@every 2m"`
+	ResyncEvery       time.Duration `env:"SLABOT_RESYNC_EVERY" envDefault:"1h"`
+	JiraIndexLag      time.Duration `env:"SLABOT_JIRA_INDEX_LAG" envDefault:"1m"`
+	DispatchEvery     time.Duration `env:"SLABOT_DISPATCH_EVERY" envDefault:"10s"`
+	Retention         time.Duration `env:"SLABOT_RETENTION" envDefault:"2160h"`
+	WriterLease       time.Duration `env:"SLABOT_WRITER_LEASE" envDefault:"30s"`
+	FeedCache         string        `env:"SLABOT_FEED_CACHE" envDefault:"feeds"`
+	DryRun            bool          `env:"SLABOT_DRY_RUN"`
+	LogFormat         string        `env:"SLABOT_LOG_FORMAT" envDefault:"json"`
+	LogLevel          string        `env:"SLABOT_LOG_LEVEL" envDefault:"info"`
 }
 
 // loadConfig reads the environment and checks it, returning every problem.
@@ -104,8 +107,8 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 
 // String never shows a token.
 func (c config) String() string {
-	return fmt.Sprintf("jira=%s as %s (token %s), slack token %s, slack app token %s, policies=%s, db=%s, listen=%s, schedule=%q, dry-run=%v",
-		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.SlackToken), redact(c.SlackAppToken), c.Policies, c.Database, c.Listen, c.Schedule, c.DryRun)
+	return fmt.Sprintf("jira=%s as %s (token %s, webhook secret %s), slack token %s, slack app token %s, policies=%s, db=%s, listen=%s, schedule=%q, dry-run=%v",
+		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.JiraWebhookSecret), redact(c.SlackToken), redact(c.SlackAppToken), c.Policies, c.Database, c.Listen, c.Schedule, c.DryRun)
 }
 
 func redact(s string) string {

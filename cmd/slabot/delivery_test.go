@@ -93,7 +93,7 @@ func TestJiraOutageAcrossABreach(t *testing.T) {
 	ctx := t.Context()
 	d := deliveryDemo(t)
 	tick := 5 * time.Minute
-	metrics := httptest.NewServer(healthHandler(d.worker.Ready, d.reg, clock.Simulated(d.clock.Now)))
+	metrics := httptest.NewServer(healthHandler(d.worker.Ready, d.reg, clock.Simulated(d.clock.Now), nil))
 	defer metrics.Close()
 
 	script := demoScript()

@@ -55,8 +55,14 @@ func (c *connectorCollector) Collect(ch chan<- prometheus.Metric) {
 // healthHandler serves /healthz (the process is up), /readyz (ready: Slack
 // verified, then the worker's bot.Worker.Ready: writing, connected, no
 // product three cycles behind) and /metrics.
-func healthHandler(ready func(time.Time) (bool, []string), reg *prometheus.Registry, c clock.Clock) http.Handler {
+//
+// With a webhook handler (SLABOT_JIRA_WEBHOOK_SECRET set) it also takes
+// Jira's admin webhook at POST /jira/webhook.
+func healthHandler(ready func(time.Time) (bool, []string), reg *prometheus.Registry, c clock.Clock, webhook http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if webhook != nil {
+		mux.Handle("POST /jira/webhook", webhook)
+	}
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(rw, "ok")
 	})

@@ -40,6 +40,9 @@ type app struct {
 	// SLABOT_SLACK_APP_TOKEN is set (clicks is nil otherwise).
 	slack  *slack.Client
 	clicks *bot.Clicks
+	// webhooks counts the Jira webhook requests by result
+	// (slabot_jira_webhook_requests_total).
+	webhooks *prometheus.CounterVec
 }
 
 // surroundings is what the configuration does not say about a process:
@@ -91,7 +94,16 @@ func newApp(ctx context.Context, cfg config, s surroundings) (*app, error) {
 	if s.jiraClock == nil {
 		s.jiraClock = s.clock
 	}
-	a := &app{cfg: cfg, log: s.log, reg: s.reg, policies: s.policies, clock: s.clock}
+	a := &app{cfg: cfg, log: s.log, reg: s.reg, policies: s.policies, clock: s.clock,
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "slabot_jira_webhook_requests_total",
+			Help: "Jira webhook requests by result: accepted, duplicate, ignored, unsigned, bad_signature, too_large, malformed, bad_method."}, []string{"result"})}
+	if err := s.reg.Register(a.webhooks); err != nil {
+		var dup prometheus.AlreadyRegisteredError
+		if !errors.As(err, &dup) {
+			return nil, fmt.Errorf("register the webhook metric: %w", err)
+		}
+		a.webhooks = dup.ExistingCollector.(*prometheus.CounterVec) // a second process of the demo on one registry
+	}
 	var err error
 	if a.policies == nil {
 		if a.policies, err = rules.LoadDir(cfg.Policies); err != nil {

@@ -175,7 +175,8 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 	log := cfg.logger()
 	reg := prometheus.NewRegistry()
 	gate := &readyGate{slack: "slack: verifying the token and the ladder channels"}
-	srv := &http.Server{Handler: healthHandler(gate.Ready, reg, clock.Wall{}), ReadHeaderTimeout: 10 * time.Second}
+	hook := &webhookGate{}
+	srv := &http.Server{Handler: healthHandler(gate.Ready, reg, clock.Wall{}, hookIf(cfg, hook)), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "err", err)
@@ -205,6 +206,9 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 	}
 	defer a.store.Close()
 	gate.setWorker(a.worker)
+	if cfg.JiraWebhookSecret != "" {
+		hook.set(&bot.Webhook{Secret: []byte(cfg.JiraWebhookSecret), Worker: a.worker, Logger: log, Metrics: a.webhooks})
+	}
 	if problems != nil {
 		var watch sync.WaitGroup
 		defer watch.Wait()

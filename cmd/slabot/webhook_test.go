@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules/clock"
+)
+
+// Issue 23, the fast path as wired: `slabot run` with
+// SLABOT_JIRA_WEBHOOK_SECRET takes Jira's admin webhook at POST
+// /jira/webhook on its listener. With SLABOT_SCHEDULE=@every 1h (no poll
+// after the first), an issue created in jirasim gets its deadline field,
+// and the agent's answer sets the goal's state, from the webhook alone; a
+// forged signature, a replayed identifier and a 10 MB body are refused and
+// counted in slabot_jira_webhook_requests_total; a delivery jirasim drops
+// is caught by the next sweep. The latencies are logged, not asserted (the
+// machine's load is not the code's).
+func TestRunTakesJiraWebhooks(t *testing.T) {
+	sites := newTestSites(t, nil, "")
+	const secret = "whsec-test-4711"
+	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
+	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	t.Setenv("SLABOT_LOG_LEVEL", "error")
+	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
+	t.Setenv("SLABOT_JIRA_WEBHOOK_SECRET", secret)
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, cfg)
+	defer d.stop()
+	a := <-d.apps
+	for range 1000 { // the first cycle of every product
+		if code, _ := d.get("/readyz"); code == http.StatusOK {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code, body := d.get("/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz %d %s", code, body)
+	}
+	if err := sites.jira.AddWebhook(jirasim.Webhook{URL: d.url + "/jira/webhook", Secret: secret, JQL: "project = SAN"}); err != nil {
+		t.Fatal(err)
+	}
+	searches := func() int {
+		n := 0
+		for _, r := range sites.jira.Requests() {
+			if strings.Contains(r.Path, "/search") {
+				n++
+			}
+		}
+		return n
+	}
+	swept := searches()
+	field := func(key, name string) any {
+		is, _ := sites.jira.Issue(key)
+		return is.Fields[name]
+	}
+	waitFor := func(what string, ok func() bool) time.Duration {
+		t.Helper()
+		start := time.Now()
+		for time.Since(start) < 20*time.Second {
+			if ok() {
+				return time.Since(start)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		t.Fatalf("%s: not within 20 s", what)
+		return 0
+	}
+
+	key, err := sites.jira.CreateIssue(jirasim.Issue{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+		Summary: "Checkout page blank", Status: "Open"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := waitFor("the deadline of a new issue", func() bool { return field(key, "First response due") != nil })
+	t.Logf("created -> deadline field: %v", took)
+	if n := searches(); n != swept {
+		t.Errorf("%d searches since the first cycle: the deadline came from a poll, not the webhook", n-swept)
+	}
+	if _, err := sites.jira.AddComment(key, sanariseAgnt, "Looking at it.", false, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	took = waitFor("the state after the answer", func() bool { return field(key, "First response SLA") == "met" })
+	t.Logf("answered -> state met: %v", took)
+
+	event := []byte(`{"webhookEvent":"jira:issue_updated","issue":{"id":"1","key":"` + key + `"}}`)
+	post := func(body []byte, sig, id string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, d.url+"/jira/webhook", bytes.NewReader(body))
+		req.Header.Set("X-Hub-Signature", sig)
+		req.Header.Set("X-Atlassian-Webhook-Identifier", id)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if code := post(event, bot.Signature([]byte("not-the-secret"), event), "forged-1"); code != http.StatusUnauthorized {
+		t.Errorf("forged signature: %d", code)
+	}
+	if code := post(event, bot.Signature([]byte(secret), event), "replay-1"); code != http.StatusAccepted {
+		t.Errorf("first delivery: %d", code)
+	}
+	if code := post(event, bot.Signature([]byte(secret), event), "replay-1"); code != http.StatusOK {
+		t.Errorf("replayed identifier: %d", code)
+	}
+	big := bytes.Repeat([]byte("x"), 10<<20)
+	if code := post(big, bot.Signature([]byte(secret), big), "big-1"); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("10 MB body: %d", code)
+	}
+	_, metrics := d.get("/metrics")
+	for _, want := range []string{`slabot_jira_webhook_requests_total{result="bad_signature"} 1`, `slabot_jira_webhook_requests_total{result="duplicate"} 1`,
+		`slabot_jira_webhook_requests_total{result="too_large"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+
+	sites.jira.WaitDeliveries()
+	sites.jira.SetWebhookFaults(jirasim.WebhookFaults{DropEvery: 1})
+	lost, err := sites.jira.CreateIssue(jirasim.Issue{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+		Summary: "Logo missing", Status: "Open"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites.jira.WaitDeliveries()
+	time.Sleep(2 * bot.TouchDelay)
+	if field(lost, "First response due") != nil {
+		t.Fatalf("%s has a deadline although its delivery was dropped", lost)
+	}
+	if err := a.worker.CycleAll(context.Background(), clock.Wall{}); err != nil { // the next sweep
+		t.Fatal(err)
+	}
+	if field(lost, "First response due") == nil {
+		t.Errorf("the sweep did not catch %s", lost)
+	}
+}
