@@ -639,6 +639,10 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		// takes over with the demo's database (nothing sent is sent again).
 		d.stop()
 		d.clock.FollowWallClock()
+		if err := serveLiveWebhook(d); err != nil {
+			fmt.Fprintln(stderr, "slabot demo: webhook:", err)
+			return 1
+		}
 		printLiveDemo(stdout, d)
 		waitForSignal()
 	}

@@ -22,6 +22,28 @@ func liveDemoTokens(seed *jirasim.Seed) {
 	}
 }
 
+// Served live, the demo's Jira sends its admin webhook, signed with
+// liveWebhookSecret, to the address the printed `slabot run` listens on,
+// as a site configured per README "Jira webhooks" would: changes reach
+// the SLA fields within a second, and the 20 s poll is the safety net.
+// Until `slabot run` is up the deliveries fail and are retried with
+// backoff, as Jira retries them.
+const (
+	liveWebhookSecret = "demo-webhook-secret"
+	liveListen        = "127.0.0.1:9090"
+)
+
+// serveLiveWebhook registers the live demo's webhook for every project of
+// the demo's policies.
+func serveLiveWebhook(d *demoEnv) error {
+	var projects []string
+	for _, p := range d.policies {
+		projects = append(projects, p.Projects...)
+	}
+	return d.jsim.AddWebhook(jirasim.Webhook{URL: "http://" + liveListen + "/jira/webhook", Secret: liveWebhookSecret,
+		JQL: "project in (" + strings.Join(projects, ", ") + ")"})
+}
+
 // printLiveDemo prints how to point `slabot run` at the live simulators and
 // how to play a ticket through with curl.
 func printLiveDemo(w io.Writer, d *demoEnv) {
@@ -36,13 +58,16 @@ The simulators now run on the wall clock (the fortnight's issues stay as they ar
 What they hold: %s/ (projects, issues, fields) and %s/ (channels, messages).
 The Jira site is the fortnight's: its search lags %s behind changes (SLABOT_JIRA_INDEX_LAG's
 default, 1m, covers it), it answers 429 with Retry-After past %d requests at once per endpoint,
-and slabot's account is in %s (JQL date literals are read in that zone).
+and slabot's account is in %s (JQL date literals are read in that zone). It sends its admin
+webhook, signed, to %s/jira/webhook: with the secret below slabot updates an issue within a
+second of a change, and its 20 s poll is the safety net.
 In another terminal, point slabot at them, with the demo's database:
 
   export SLABOT_JIRA_URL=%s SLABOT_JIRA_EMAIL=%s SLABOT_JIRA_TOKEN=%s
   export SLABOT_SLACK_TOKEN=xoxb-demo SLABOT_SLACK_API_URL=%s
   export SLABOT_SLACK_CHANNELS='%s'
-  export SLABOT_POLICIES=deploy/policies SLABOT_DB=%s SLABOT_SCHEDULE='@every 20s' SLABOT_LISTEN=127.0.0.1:9090
+  export SLABOT_POLICIES=deploy/policies SLABOT_DB=%s SLABOT_SCHEDULE='@every 20s' SLABOT_LISTEN=%s
+  export SLABOT_JIRA_WEBHOOK_SECRET=%s
   slabot run
 
 Then work a ticket as Hydra's customer (olga@telecom.example) and agent (ivan@latera.ru); every
@@ -57,6 +82,6 @@ account's API token is %q:
   curl -s -H 'Authorization: Bearer xoxb-demo' '%sconversations.history?channel=CHANNEL-ID'
 
 Ctrl-C stops the simulators.
-`, jira, d.ssim.URL, demoIndexLag, demoLimits().Burst, demoBotZone, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveDemoPassword,
+`, jira, d.ssim.URL, demoIndexLag, demoLimits().Burst, demoBotZone, "http://"+liveListen, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveListen, liveWebhookSecret, liveDemoPassword,
 		jira, jira, jira, jira, jira, d.ssim.APIURL())
 }
