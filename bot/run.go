@@ -85,7 +85,7 @@ func (w *Worker) Run(ctx context.Context, d Delivery) error {
 	// Webhook touches are re-read as they come (Touch), each product's on
 	// its own loop, never overlapping its cycles.
 	for _, name := range w.order {
-		loops.Go(func() { w.refreshLoop(work, w.products[name], time.Now) })
+		loops.Go(func() { w.refreshLoop(work, w.products[name], w.cfg.Clock.Now) })
 	}
 
 	c := cron.New()
@@ -99,14 +99,14 @@ func (w *Worker) Run(ctx context.Context, d Delivery) error {
 		}
 		for _, name := range w.order {
 			c.Schedule(w.scheds[name], cron.FuncJob(func() {
-				if _, err := w.Cycle(work, name, time.Now()); errors.Is(err, ErrBusy) {
+				if _, err := w.Cycle(work, name, w.cfg.Clock.Now()); errors.Is(err, ErrBusy) {
 					w.log.Warn("cycle skipped: the previous one is still running", "product", name)
 				}
 			}))
 		}
 		c.Start()
 		// The first cycle runs at once, not one interval later.
-		_ = w.CycleAll(work, clock.Wall{})
+		_ = w.CycleAll(work, w.cfg.Clock)
 	})
 
 	var err error
@@ -156,7 +156,7 @@ func (w *Worker) waitForLease(ctx context.Context, d Delivery) bool {
 	every := max(ttl/3, time.Second)
 	lastHolder := ""
 	for {
-		held, h, err := d.Acquire(ctx, time.Now())
+		held, h, err := d.Acquire(ctx, w.cfg.Clock.Now())
 		switch {
 		case held:
 			w.setStandby("")
@@ -194,7 +194,7 @@ func (w *Worker) keepLease(ctx context.Context, d Delivery, ttl time.Duration, l
 			return
 		case <-t.C:
 		}
-		held, h, err := d.Acquire(ctx, time.Now())
+		held, h, err := d.Acquire(ctx, w.cfg.Clock.Now())
 		switch {
 		case err != nil:
 			// Not renewed: the outbox stops sending by itself when the

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/rules"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // Config wires a Worker.
@@ -74,6 +75,9 @@ type Config struct {
 	// and the writes not done when it runs out are retried next cycle, so
 	// a Jira whose writes hang delays the writes only.
 	WriteBudget time.Duration
+	// Clock is the daemon's time (Run's cycles, refreshes and lease
+	// checks; default the wall clock). A cycle's own now is its caller's.
+	Clock clock.Clock
 	// Keep is how long closed issues stay cached after their last update
 	// (met goals still update Slack threads, and credits count the month).
 	// Default 35 days, or ReportKeep for a product whose policy asks for a
@@ -158,6 +162,7 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
@@ -174,7 +179,7 @@ func New(cfg Config) (*Worker, error) {
 		if s, ok := cfg.Schedules[p.Product]; ok {
 			sched, err = s, nil
 		}
-		if err == nil && sched.Next(time.Now()).IsZero() {
+		if err == nil && sched.Next(cfg.Clock.Now()).IsZero() {
 			err = errors.New("it never fires")
 		}
 		if err != nil {
