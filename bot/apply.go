@@ -57,6 +57,16 @@ func (w *Worker) loadActions(ctx context.Context, p *rules.Policy) map[string][]
 	return out
 }
 
+// hasClaim reports whether cs holds a Claim (claims has work to do).
+func hasClaim(cs []rules.Click) bool {
+	for _, a := range cs {
+		if a.Kind == rules.ClickClaim {
+			return true
+		}
+	}
+	return false
+}
+
 // claims assigns the issue to whoever claimed it, once per claim: the
 // claim's key is remembered (Cursors) after Jira took it, so a later
 // reassignment in Jira is not fought; a crash before that only repeats an
@@ -95,6 +105,7 @@ func (w *Worker) claims(ctx context.Context, jc *jiraConn, pr *product, iss *rul
 			continue
 		default:
 			w.log.Info("issue claimed from Slack", "product", pr.policy.Product, "issue", iss.Key, "user", a.User, "account", account)
+			pr.wmu.Lock()
 			if c := pr.cache[iss.ID]; c != nil {
 				// With the changelog entry Jira wrote, as the next poll
 				// will bring it: who held the issue when matters to
@@ -106,6 +117,7 @@ func (w *Worker) claims(ctx context.Context, jc *jiraConn, pr *product, iss *rul
 				c.Changes = append(c.Changes, ch)
 				c.Assignee = &rules.User{AccountID: account, Email: a.Email, DisplayName: a.Name}
 			}
+			pr.wmu.Unlock()
 		}
 		if err := w.cfg.Cursors.SetCursor(ctx, now, done, account); err != nil {
 			w.log.Warn("could not record an applied claim", "issue", iss.Key, "err", err)

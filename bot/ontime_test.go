@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,7 +43,7 @@ const (
 // (none here: pacing is off) pass without wall time.
 // sanSite is Sanarise's Jira and Slack with slabot over them.
 type sanSite struct {
-	t      *testing.T
+	t      testing.TB
 	clock  *jirasim.ManualClock
 	jsim   *jirasim.Server
 	ssim   *slacksim.Server
@@ -79,7 +80,7 @@ func (h writeHook) Write(ctx context.Context, pt rules.Patch) (map[string]string
 // newSanSite starts the site at t0 with SLABOT_SCHEDULE=@every 15m (the
 // Sanarise policy names no schedule of its own) and the given write
 // budget (zero: the default).
-func newSanSite(t *testing.T, t0 time.Time, writeBudget time.Duration) *sanSite {
+func newSanSite(t testing.TB, t0 time.Time, writeBudget time.Duration, tweaks ...func(*jira.Config, *bot.Config)) *sanSite {
 	t.Helper()
 	ctx := context.Background()
 	p := rulestest.Seed(t, "sanarise")
@@ -120,8 +121,13 @@ func newSanSite(t *testing.T, t0 time.Time, writeBudget time.Duration) *sanSite 
 	jsrv := httptest.NewServer(s.jsim)
 	t.Cleanup(jsrv.Close)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	jc, err := jira.New(jira.Config{BaseURL: jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs, Quiet: true,
-		ManagedLabelPrefixes: []string{p.LabelPrefix}, Clock: clock.Simulated(s.clock.Now)})
+	jcfg := jira.Config{BaseURL: jsrv.URL, Email: jirasim.BotEmail, APIToken: jirasim.BotToken, Fields: specs, Quiet: true,
+		ManagedLabelPrefixes: []string{p.LabelPrefix}, Clock: clock.Simulated(s.clock.Now)}
+	bcfg := bot.Config{Policies: []*rules.Policy{p}, Schedule: "@every 15m", Logger: quiet, WriteBudget: writeBudget}
+	for _, tweak := range tweaks {
+		tweak(&jcfg, &bcfg)
+	}
+	jc, err := jira.New(jcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,8 +149,8 @@ func newSanSite(t *testing.T, t0 time.Time, writeBudget time.Duration) *sanSite 
 		Channels: channels, Logger: quiet}); err != nil {
 		t.Fatal(err)
 	}
-	if s.w, err = bot.New(bot.Config{Policies: []*rules.Policy{p}, Source: jc, Writer: writeHook{jc, s}, Escalator: s.ob, Cursors: st,
-		Schedule: "@every 15m", BotAccountID: jc.AccountID(), Logger: quiet, WriteBudget: writeBudget}); err != nil {
+	bcfg.Source, bcfg.Writer, bcfg.Escalator, bcfg.Cursors, bcfg.BotAccountID = jc, writeHook{jc, s}, s.ob, st, jc.AccountID()
+	if s.w, err = bot.New(bcfg); err != nil {
 		t.Fatal(err)
 	}
 	if s.sched, err = cron.ParseStandard("@every 15m"); err != nil {
@@ -327,13 +333,18 @@ func TestStepsOnTimeWhileJiraWritesHang(t *testing.T) {
 	}
 	var atFirstWrite []int
 	writing := false
+	var mu sync.Mutex // a cycle writes several issues at once
 	s.onWrite = func() {
+		mu.Lock()
+		defer mu.Unlock()
 		if !writing {
 			writing = true
 			atFirstWrite = append(atFirstWrite, rows())
 		}
 	}
 	s.afterCycle = func() {
+		mu.Lock()
+		defer mu.Unlock()
 		if writing && atFirstWrite[len(atFirstWrite)-1] != rows() {
 			t.Errorf("cycle %d recorded steps after its first write began (%d rows then, %d after)", len(s.stats), atFirstWrite[len(atFirstWrite)-1], rows())
 		}

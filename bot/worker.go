@@ -70,6 +70,10 @@ type Config struct {
 	// Feeds keeps the policies' holiday feeds current (nil: feeds keep
 	// whatever copy they have, or none).
 	Feeds *FeedFetcher
+	// WriteConcurrency is how many issues a cycle writes at once (default
+	// DefaultWriteConcurrency); the Jira client bounds and paces the
+	// writes in flight to the site as a whole.
+	WriteConcurrency int
 	// WriteBudget bounds how long a cycle spends writing to Jira (default
 	// DefaultWriteBudget): the notices are handed over before any write,
 	// and the writes not done when it runs out are retried next cycle, so
@@ -130,6 +134,10 @@ type product struct {
 	// Refresh; touch wakes the refresh loop. refreshing is set while a
 	// refresh holds busy: a cycle that finds it so waits for it (a
 	// refresh is short) instead of being skipped.
+	// wmu guards the cache and the cycle's Stats while writeAll's writes
+	// run side by side.
+	wmu sync.Mutex
+
 	touchMu    sync.Mutex
 	touched    map[string]bool
 	touch      chan struct{}
@@ -158,6 +166,9 @@ func New(cfg Config) (*Worker, error) {
 	}
 	if cfg.WriteBudget <= 0 {
 		cfg.WriteBudget = DefaultWriteBudget
+	}
+	if cfg.WriteConcurrency <= 0 {
+		cfg.WriteConcurrency = DefaultWriteConcurrency
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -221,6 +232,12 @@ func (w *Worker) Products() []string { return w.order }
 // writes, and a product on the default two-minute schedule still has
 // room for its poll.
 const DefaultWriteBudget = time.Minute
+
+// DefaultWriteConcurrency is how many issues a cycle writes at once unless
+// Config.WriteConcurrency says otherwise: connectors/jira's default writes
+// in flight (jira.DefaultWriteConcurrency), so one product's first sync
+// can use the site's whole allowance.
+const DefaultWriteConcurrency = 4
 
 // ErrBusy is returned when a product's previous cycle is still running.
 var ErrBusy = errors.New("previous cycle still running")
@@ -384,7 +401,9 @@ func (w *Worker) settle(ctx context.Context, jc *jiraConn, pr *product, now, sta
 }
 
 // writeAll writes every outcome's patch (and applies the claims made in
-// Slack) until the cycle's write budget (Config.WriteBudget) is spent;
+// Slack), Config.WriteConcurrency issues at a time (the Jira client paces
+// the writes in flight to the site's burst limits), until the cycle's
+// write budget (Config.WriteBudget) is spent;
 // the outcomes not reached are counted in Stats.WritesDeferred and come
 // up again next cycle, which starts with the first of them (issue key
 // order, wrapping around), so a Jira that answers slowly still sees
@@ -395,22 +414,45 @@ func (w *Worker) writeAll(ctx context.Context, jc *jiraConn, pr *product, ev *ru
 	n := len(ev.Outcomes)
 	first := sort.Search(n, func(i int) bool { return ev.Outcomes[i].Issue.Key >= pr.writeFrom })
 	pr.writeFrom = ""
+	slots := make(chan struct{}, w.cfg.WriteConcurrency)
+	var running sync.WaitGroup
 	for k := range n {
 		o := &ev.Outcomes[(first+k)%n]
 		cs := acts[o.Issue.Key]
 		pr.policy.ProposeAckComments(o, cs, jc.account)
+		ch := pr.policy.Patch(o)
+		if ch.Empty() && !hasClaim(cs) {
+			continue
+		}
+		if wctx.Err() == nil {
+			select {
+			case slots <- struct{}{}:
+				if wctx.Err() != nil {
+					<-slots
+				}
+			case <-wctx.Done():
+			}
+		}
 		if wctx.Err() != nil {
-			if !pr.policy.Patch(o).Empty() {
+			if !ch.Empty() {
+				pr.wmu.Lock()
 				if st.WritesDeferred == 0 {
 					pr.writeFrom = o.Issue.Key
 				}
 				st.WritesDeferred++
+				pr.wmu.Unlock()
 			}
 			continue
 		}
-		w.write(wctx, jc, pr, o, now, st)
-		w.claims(wctx, jc, pr, o.Issue, cs, now)
+		// One goroutine per issue: its write, then its claims, so an issue
+		// has one writer; the issues go side by side, as many as slots.
+		running.Go(func() {
+			defer func() { <-slots }()
+			w.write(wctx, jc, pr, o, ch, now, st)
+			w.claims(wctx, jc, pr, o.Issue, cs, now)
+		})
 	}
+	running.Wait()
 	if st.WritesDeferred > 0 && ctx.Err() == nil {
 		w.log.Warn("write budget spent: the remaining issue writes wait for the next cycle", "product", pr.policy.Product,
 			"budget", w.cfg.WriteBudget, "deferred", st.WritesDeferred, "written", st.Writes, "write_errors", st.WriteErrors)
@@ -467,13 +509,17 @@ func (w *Worker) fetch(ctx context.Context, jc *jiraConn, pr *product, now time.
 // write reconciles one issue and writes the difference. A failed write is
 // logged and left for the next cycle: the cache still holds Jira's values,
 // so the same difference comes up again.
-func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.Outcome, now time.Time, st *Stats) {
+//
+// writeAll runs several at once: the state they share (the cache, st) is
+// changed under pr.wmu, and Jira is called without it.
+func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.Outcome, ch rules.Patch, now time.Time, st *Stats) {
 	p := pr.policy
-	ch := p.Patch(o)
 	if ch.Empty() {
 		return
 	}
+	pr.wmu.Lock()
 	st.Writes++
+	pr.wmu.Unlock()
 	if w.cfg.DryRun {
 		w.log.Info("dry run: would change issue", "product", p.Product, "issue", ch.Key, "change", describeChange(ch))
 		return
@@ -483,6 +529,8 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 		return
 	}
 	refused, err := jc.wr.Write(ctx, ch)
+	pr.wmu.Lock()
+	defer pr.wmu.Unlock()
 	if len(refused) > 0 {
 		w.noteRefused(pr, o.Issue.Project, ch.Key, refused, now)
 		ch = withoutFields(ch, refused)

@@ -39,13 +39,17 @@ type config struct {
 	Schedule          string        `env:"SLABOT_SCHEDULE" envDefault:"@every 2m"`
 	ResyncEvery       time.Duration `env:"SLABOT_RESYNC_EVERY" envDefault:"1h"`
 	JiraIndexLag      time.Duration `env:"SLABOT_JIRA_INDEX_LAG" envDefault:"1m"`
-	DispatchEvery     time.Duration `env:"SLABOT_DISPATCH_EVERY" envDefault:"10s"`
-	Retention         time.Duration `env:"SLABOT_RETENTION" envDefault:"2160h"`
-	WriterLease       time.Duration `env:"SLABOT_WRITER_LEASE" envDefault:"30s"`
-	FeedCache         string        `env:"SLABOT_FEED_CACHE" envDefault:"feeds"`
-	DryRun            bool          `env:"SLABOT_DRY_RUN"`
-	LogFormat         string        `env:"SLABOT_LOG_FORMAT" envDefault:"json"`
-	LogLevel          string        `env:"SLABOT_LOG_LEVEL" envDefault:"info"`
+	// JiraWriteConcurrency bounds the issue writes in flight (per product's
+	// cycle, and to the site as a whole, where the client lowers it while
+	// Jira answers burst 429s).
+	JiraWriteConcurrency int           `env:"SLABOT_JIRA_WRITE_CONCURRENCY" envDefault:"4"`
+	DispatchEvery        time.Duration `env:"SLABOT_DISPATCH_EVERY" envDefault:"10s"`
+	Retention            time.Duration `env:"SLABOT_RETENTION" envDefault:"2160h"`
+	WriterLease          time.Duration `env:"SLABOT_WRITER_LEASE" envDefault:"30s"`
+	FeedCache            string        `env:"SLABOT_FEED_CACHE" envDefault:"feeds"`
+	DryRun               bool          `env:"SLABOT_DRY_RUN"`
+	LogFormat            string        `env:"SLABOT_LOG_FORMAT" envDefault:"json"`
+	LogLevel             string        `env:"SLABOT_LOG_LEVEL" envDefault:"info"`
 }
 
 // loadConfig reads the environment and checks it, returning every problem.

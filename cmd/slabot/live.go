@@ -39,7 +39,7 @@ func jiraConfig(c config, policies []*rules.Policy) (jira.Config, error) {
 	}
 	return jira.Config{BaseURL: c.JiraURL, Email: c.JiraEmail, APIToken: c.JiraToken, Fields: specs,
 		OrganizationsField: c.JiraOrgField, Quiet: c.JiraQuiet, ManagedLabelPrefixes: labelPrefixes(policies), IndexLag: c.JiraIndexLag,
-		InternalVisibility: internalVisibility(policies)}, nil
+		InternalVisibility: internalVisibility(policies), WriteConcurrency: c.JiraWriteConcurrency}, nil
 }
 
 // internalVisibility is, per project, who reads the internal comments of

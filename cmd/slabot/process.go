@@ -162,7 +162,7 @@ func (a *app) wire(ctx context.Context, s surroundings, directory map[string]str
 		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL,
 		Schedule: cfg.Schedule, Schedules: s.schedules,
 		Actions: a.outbox, Pages: a.outbox, Digests: a.outbox,
-		Logger: a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery, Clock: a.clock,
+		Logger: a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery, Clock: a.clock, WriteConcurrency: cfg.JiraWriteConcurrency,
 		Feeds: &bot.FeedFetcher{CacheDir: cfg.FeedCache, Logger: a.log, Metrics: metrics}}
 	if s.connectNow {
 		wc.Source, wc.Writer, wc.BotAccountID = a.jira, a.jira, a.jira.AccountID()

@@ -34,6 +34,7 @@ type Client struct {
 	secrets []string // strings that must never appear in errors
 
 	gates   gates
+	pace    *writePace // writes in flight (pace.go)
 	metrics metrics
 	skips   skips
 	// internal is what slabot knows of each project's way to keep a
@@ -85,6 +86,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, jc: jc, zone: time.UTC}
 	c.secrets = []string{cfg.APIToken, base64.StdEncoding.EncodeToString([]byte(cfg.Email + ":" + cfg.APIToken))}
 	c.gates.until = map[string]gate{}
+	c.pace = newWritePace(cfg.WriteConcurrency)
 	c.metrics.counts = map[RequestCount]int{}
 	return c, nil
 }

@@ -70,6 +70,10 @@ type Config struct {
 	// MaxRateLimitWait is the longest Retry-After the client waits out
 	// inside a call (default 60 s); longer waits return a RateLimitError.
 	MaxRateLimitWait time.Duration
+	// WriteConcurrency bounds the writes in flight to the site (default
+	// DefaultWriteConcurrency); the client lowers it while Jira answers
+	// writes with burst 429s (pace.go).
+	WriteConcurrency int
 	// RequestTimeout bounds every HTTP request (default 30 s), also when the
 	// caller's context has no deadline.
 	RequestTimeout time.Duration

@@ -91,6 +91,12 @@ const maxRateLimitRetries = 5
 // errors are retried with exponential backoff and jitter only for
 // idempotent calls; a write with an unknown outcome is never retried here.
 func (c *Client) call(ctx context.Context, o op) (*Response, error) {
+	if o.write {
+		if err := c.pace.acquire(ctx); err != nil {
+			return nil, fmt.Errorf("jira: %s %s: %w", o.method, o.endpoint, err)
+		}
+		defer c.pace.release()
+	}
 	retries, limited := 0, 0
 	for attempt := 1; ; attempt++ {
 		if d, reason := c.gates.wait(c.cfg.Clock.Now(), gateKeys(o)...); d > 0 {
@@ -101,6 +107,9 @@ func (c *Client) call(ctx context.Context, o op) (*Response, error) {
 		resp, status, apiErr, err := c.once(ctx, o)
 		c.metrics.add(c.cfg.OnRequest, o, status)
 		if err == nil && apiErr == nil {
+			if o.write {
+				c.pace.succeeded()
+			}
 			return &Response{Response: resp, Attempts: attempt}, nil
 		}
 		r := &Response{Response: resp, Attempts: attempt}
@@ -140,6 +149,9 @@ func (c *Client) call(ctx context.Context, o op) (*Response, error) {
 				c.gates.set("quota", until, reason)
 			default:
 				c.gates.set("ep:"+o.method+" "+o.endpoint, until, reason)
+				if o.write {
+					c.pace.limited() // the burst limit: fewer writes at once
+				}
 			}
 			limited++
 			if limited > maxRateLimitRetries || wait > c.cfg.MaxRateLimitWait || !fits(ctx, c.cfg.Clock.Now(), wait) {
