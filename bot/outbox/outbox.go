@@ -150,7 +150,7 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 	if err := db.Prepare(ctx, txQueries...); err != nil {
 		return nil, err
 	}
-	o := &Outbox{rows: rows{db: db}, sender: s, pacer: newPacer(opt.Clock, opt.PerChannelInterval), opt: opt,
+	o := &Outbox{rows: rows{db: db, known: newRecorded()}, sender: s, pacer: newPacer(opt.Clock, opt.PerChannelInterval), opt: opt,
 		log: opt.Logger.With("component", "outbox", "owner", opt.Owner), m: opt.Metrics, wake: make(chan struct{}, 1)}
 	o.lease = writerLease{db: db, owner: opt.Owner, ttl: opt.WriterLease}
 	if err := db.QueryRow(ctx, nil, `SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'escalation' AND step GLOB 'L[0-9]*')`).Scan(&o.rows.legacy); err != nil {

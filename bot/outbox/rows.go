@@ -108,6 +108,9 @@ type rows struct {
 	// legacy is set when the file holds rows written before steps had an
 	// identity ("L<level>"): only then does enqueue look for one to adopt.
 	legacy bool
+	// known holds the rows this process knows are in the table, so enqueue
+	// does not insert them again (see recorded.go).
+	known *recorded
 }
 
 const rowColumns = `id, key, kind, issue, goal, cycle, step, level, payload, state, attempts, uncertain, blocked,
@@ -173,6 +176,10 @@ func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted b
 	case KindDigest:
 		key = DigestKey(in.Issue, in.Goal)
 	}
+	known := recordedKey(in.Kind, key)
+	if s.known.has(known) {
+		return false, nil
+	}
 	if in.Kind == KindEscalation && s.legacy {
 		if _, err := s.db.Exec(ctx, nil, `UPDATE outbox SET step = ?1 WHERE kind = 'escalation' AND issue = ?2 AND goal = ?3 AND cycle = ?4
 			AND step = 'L' || ?5 AND NOT EXISTS (SELECT 1 FROM outbox WHERE kind = 'escalation' AND issue = ?2 AND goal = ?3 AND cycle = ?4 AND step = ?1)`,
@@ -196,7 +203,12 @@ ON CONFLICT DO NOTHING`,
 		return false, s.db.Wrap("enqueue", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, s.db.Wrap("enqueue", err)
+	if err != nil {
+		return false, s.db.Wrap("enqueue", err)
+	}
+	// Inserted or already there: either way the row is in the table now.
+	s.known.add(known)
+	return n == 1, nil
 }
 
 // retarget points the pending escalation row of in at t and adds earlier
