@@ -125,24 +125,35 @@ func ThreadKey(issue, goal string, cycle int) string {
 // polls): such a thread has a message although no step fell due before
 // the stop, and the worker tells GoalMet about it all the same.
 func (o *Outbox) OpenThreads(ctx context.Context, projects []string) (map[string]bool, error) {
-	rs, err := o.rows.db.Query(ctx, nil, `SELECT DISTINCT issue, goal, cycle FROM outbox
-		WHERE kind = 'escalation' AND met_at = 0 AND state IN ('pending', 'sending', 'sent')`)
-	if err != nil {
-		return nil, o.rows.db.Wrap("open threads", err)
-	}
-	defer rs.Close()
 	out := map[string]bool{}
-	for rs.Next() {
-		var issue, goal string
-		var cycle int
-		if err := rs.Scan(&issue, &goal, &cycle); err != nil {
+	for _, project := range projects {
+		// The issue keys of a project are the range [PROJECT-, PROJECT.):
+		// the thread index (issue, goal, cycle) reads that product's rows
+		// only, where a scan read every row at every product's cycle.
+		rs, err := o.rows.db.Query(ctx, nil, `SELECT DISTINCT issue, goal, cycle FROM outbox
+			WHERE issue >= ? AND issue < ? AND kind = 'escalation' AND met_at = 0 AND state IN ('pending', 'sending', 'sent')`,
+			project+"-", project+".")
+		if err != nil {
 			return nil, o.rows.db.Wrap("open threads", err)
 		}
-		if project, _, _ := strings.Cut(issue, "-"); slices.Contains(projects, project) {
+		for rs.Next() {
+			var issue, goal string
+			var cycle int
+			if err := rs.Scan(&issue, &goal, &cycle); err != nil {
+				rs.Close()
+				return nil, o.rows.db.Wrap("open threads", err)
+			}
 			out[ThreadKey(issue, goal, cycle)] = true
 		}
+		err = rs.Close()
+		if err == nil {
+			err = rs.Err()
+		}
+		if err != nil {
+			return nil, o.rows.db.Wrap("open threads", err)
+		}
 	}
-	return out, o.rows.db.Wrap("open threads", rs.Err())
+	return out, nil
 }
 
 // minWake is the shortest the dispatcher sleeps between passes when a row

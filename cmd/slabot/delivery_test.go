@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -82,6 +83,26 @@ func postedOnce(t *testing.T, s *slacksim.Server) map[string][]slacksim.Message 
 	return by
 }
 
+// historyTick is the tick of the days a test plays only to have the
+// demo's history behind it (issues, posts, clicks): steps recorded ahead
+// post at their instants (deliverUntil), so a cycle every few hours makes
+// the same history as one every hour.
+const historyTick = 4 * time.Hour
+
+// playThrough is play with a last cycle at to, whatever tick's grid: every
+// event up to to has happened and a cycle has seen it.
+func playThrough(ctx context.Context, d *demoEnv, script []scriptEvent, from, to time.Time, tick time.Duration) error {
+	last := from.Add(to.Sub(from) / tick * tick)
+	head, tail := splitScript(script, last)
+	if err := d.play(ctx, head, from, last, tick); err != nil {
+		return err
+	}
+	if last.Equal(to) {
+		return nil
+	}
+	return d.play(ctx, tail, to, to, tick)
+}
+
 // "Delivery never waits for Jira": Jira answers 503 for 30 simulated
 // minutes across the moment an issue breaches. The breach step (team lead)
 // is posted within one dispatch interval (the demo's 5-minute tick) of its
@@ -98,14 +119,21 @@ func TestJiraOutageAcrossABreach(t *testing.T) {
 	script := demoScript()
 	warm := utc("2026-11-09T11:00:00Z") // bot-climb exists and is cached
 	first, rest := splitScript(script, warm)
-	if err := d.play(ctx, first, demoStart, warm, time.Hour); err != nil {
+	if err := playThrough(ctx, d, first, demoStart, warm, historyTick); err != nil {
 		t.Fatal(err)
 	}
 	key := d.keys["bot-climb"]
 	due := stepAt(t, d, "Botron Support", key, "first_response", "breach", warm)
 	from := due.Add(-10 * time.Minute).Truncate(tick)
+	// Hourly until the last hour before the outage, then the dispatch
+	// interval: only the ticks around the breach need it.
+	hourly := warm.Add(from.Sub(warm) / time.Hour * time.Hour)
+	early, rest := splitScript(rest, hourly)
+	if err := d.play(ctx, early, warm.Add(time.Hour), hourly, time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	before, rest := splitScript(rest, from)
-	if err := d.play(ctx, before, warm.Add(tick), from, tick); err != nil {
+	if err := d.play(ctx, before, hourly.Add(tick), from, tick); err != nil {
 		t.Fatal(err)
 	}
 
@@ -211,7 +239,7 @@ func TestPolicyEditInsertsStep(t *testing.T) {
 	script := demoScript()
 	edit := utc("2026-11-10T12:00:00Z") // bot-climb's first response is overdue
 	first, rest := splitScript(script, edit)
-	if err := d.play(ctx, first, demoStart, edit, tick); err != nil {
+	if err := playThrough(ctx, d, first, demoStart, edit, historyTick); err != nil {
 		t.Fatal(err)
 	}
 	// Who was pinged for what before the edit: (issue, goal, cycle, rung).
@@ -303,7 +331,7 @@ func TestDeletedDatabaseNoDuplicates(t *testing.T) {
 	script := demoScript()
 	lost := utc("2026-11-10T12:00:00Z")
 	first, rest := splitScript(script, lost)
-	if err := d.play(ctx, first, demoStart, lost, tick); err != nil {
+	if err := playThrough(ctx, d, first, demoStart, lost, historyTick); err != nil {
 		t.Fatal(err)
 	}
 	before := len(d.ssim.AllMessages())
