@@ -259,7 +259,9 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e rules.Notice) (i
 	in.Uncertain = !e.DueAt.IsZero() && e.DueAt.Before(o.Horizon())
 	inserted, err = o.rows.enqueue(ctx, now, in)
 	key := rules.NoticeKey(e.IssueKey, e.Goal, e.Cycle, e.Step)
-	if err == nil && !inserted {
+	// A row once claimed has attempts > 0 for good: reschedule, which
+	// moves only rows never attempted, would find nothing to do.
+	if err == nil && !inserted && !o.rows.known.claimed(recordedKey(KindEscalation, key)) {
 		var moved bool
 		if moved, err = o.rows.reschedule(ctx, now, in, key); moved {
 			o.notify()

@@ -2,48 +2,72 @@ package outbox
 
 import "sync"
 
-// recorded is the set of rows this process knows to be in the outbox
-// table: it inserted them, or its insert met them there (ON CONFLICT). The
-// worker hands every due step over again at every cycle, and the insert
-// that finds its row already there is most of what a quiet cycle costs the
-// store; a key in the set skips it.
+// recorded is what this process knows of the rows in the outbox table:
+// the keys it inserted, or whose insert met the row already there (ON
+// CONFLICT), and of those the ones it has seen claimed for sending. The
+// worker hands every due step over again at every cycle; the insert that
+// finds its row, and the update that would bring a row ahead of its
+// instant up to date, are most of what a quiet cycle costs the store. A
+// key in the set skips the insert; a claimed one skips the update too.
 //
-// The set is only a shortcut for "already inserted": the table stays the
-// truth. A key is added only after the table answered for it, and a row
-// never leaves the table except by Prune, which forgets the keys it
-// deletes. Everything else a later hand-over may do to an existing row
-// (reschedule a step ahead, take a withdrawn one up again, re-point it at
-// a new assignee) is an update that still runs: withdrawing or cancelling
-// a row keeps it in the table, so its key stays true. Two processes on one
-// file: a key this one learnt stays true while the row exists; a row
-// another process pruned (a finished thread past the retention) is not
-// inserted again from here, which is what the insert of a step already
-// recorded is for.
+// The set is only a shortcut: the table stays the truth. A key is added
+// only after the table answered for it, and each fact kept only ever
+// becomes true, never false, while the row exists: a row is in the table
+// until Prune deletes it (Prune forgets the keys it deletes; withdrawing or
+// cancelling a row keeps it), and a claimed row has attempts > 0 for good,
+// which no update of a step ahead (reschedule) accepts. Everything else a
+// hand-over does to an existing row still runs: taking a withdrawn row up
+// again, moving a row ahead, re-pointing a pending one at a new assignee.
+// Two processes on one file: what this one learnt stays true while the
+// row exists; a row another process claimed is still updated from here
+// (the update finds it claimed and changes nothing); a row another process
+// pruned (a finished thread past the retention) is not inserted again from
+// here, which is what the insert of a step already recorded is for.
 type recorded struct {
-	mu   sync.Mutex
-	keys map[string]struct{}
+	mu sync.Mutex
+	// rows maps recordedKey to whether the row was seen claimed.
+	rows map[string]bool
 }
 
-func newRecorded() *recorded { return &recorded{keys: map[string]struct{}{}} }
+func newRecorded() *recorded { return &recorded{rows: map[string]bool{}} }
 
 // recordedKey names a row in the set: its kind and its key.
 func recordedKey(kind Kind, key string) string { return string(kind) + "\x00" + key }
 
+// has reports whether the row is known to be in the table.
 func (r *recorded) has(k string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, ok := r.keys[k]
+	_, ok := r.rows[k]
 	return ok
 }
 
+// claimed reports whether the row is known to have been claimed.
+func (r *recorded) claimed(k string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rows[k]
+}
+
+// add notes that the row is in the table.
 func (r *recorded) add(k string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.keys[k] = struct{}{}
+	if _, ok := r.rows[k]; !ok {
+		r.rows[k] = false
+	}
 }
 
+// claim notes that the row was claimed (and so is in the table).
+func (r *recorded) claim(k string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rows[k] = true
+}
+
+// forget drops a row deleted from the table.
 func (r *recorded) forget(k string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.keys, k)
+	delete(r.rows, k)
 }

@@ -108,8 +108,9 @@ type rows struct {
 	// legacy is set when the file holds rows written before steps had an
 	// identity ("L<level>"): only then does enqueue look for one to adopt.
 	legacy bool
-	// known holds the rows this process knows are in the table, so enqueue
-	// does not insert them again (see recorded.go).
+	// known holds what this process knows of the table's rows: enqueue
+	// does not insert them again, Escalate does not update a claimed one
+	// (see recorded.go).
 	known *recorded
 }
 
@@ -297,6 +298,9 @@ RETURNING `+rowColumns, owner, ms(now.Add(lease)), ms(now), limit)
 		return nil, s.db.Wrap("claim", err)
 	}
 	out, err := collect(rs)
+	for _, r := range out {
+		s.known.claim(recordedKey(r.Kind, r.Key))
+	}
 	return out, s.db.Wrap("claim", err)
 }
 
