@@ -305,6 +305,10 @@ func (o *Outbox) targetIDs(t rules.Recipient) rules.Recipient {
 // status line rewritten at the next pass, saying the outcome and the
 // instant the goal stopped. Only the first call for a cycle counts.
 func (o *Outbox) GoalStopped(ctx context.Context, now time.Time, issueKey, goal string, cycle int, stop rules.Stop) error {
+	thread := ThreadKey(issueKey, goal, cycle)
+	if o.rows.known.isStopped(thread) {
+		return nil // recorded: the worker tells every cycle while the issue is cached
+	}
 	if stop.IsZero() {
 		stop = rules.Stop{At: now, Outcome: rules.StateMet}
 	}

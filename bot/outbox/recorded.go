@@ -18,6 +18,9 @@ import "sync"
 // which no update of a step ahead (reschedule) accepts. Everything else a
 // hand-over does to an existing row still runs: taking a withdrawn row up
 // again, moving a row ahead, re-pointing a pending one at a new assignee.
+// A thread recorded as stopped stays so while one of its rows exists: its
+// rows keep met_at, and Prune forgets the thread with its rows.
+//
 // Two processes on one file: what this one learnt stays true while the
 // row exists; a row another process claimed is still updated from here
 // (the update finds it claimed and changes nothing); a row another process
@@ -27,9 +30,14 @@ type recorded struct {
 	mu sync.Mutex
 	// rows maps recordedKey to whether the row was seen claimed.
 	rows map[string]bool
+	// stopped holds the threads (ThreadKey) whose goal the table records as
+	// stopped: a row of the thread has met_at set. Every later row of the
+	// thread is inserted with it (enqueue copies it), so GoalStopped, which
+	// only marks rows without it, has nothing left to do for the thread.
+	stopped map[string]bool
 }
 
-func newRecorded() *recorded { return &recorded{rows: map[string]bool{}} }
+func newRecorded() *recorded { return &recorded{rows: map[string]bool{}, stopped: map[string]bool{}} }
 
 // recordedKey names a row in the set: its kind and its key.
 func recordedKey(kind Kind, key string) string { return string(kind) + "\x00" + key }
@@ -70,4 +78,26 @@ func (r *recorded) forget(k string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.rows, k)
+}
+
+// isStopped reports whether the thread is known to be recorded as stopped.
+func (r *recorded) isStopped(thread string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopped[thread]
+}
+
+// stop notes that the thread is recorded as stopped.
+func (r *recorded) stop(thread string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped[thread] = true
+}
+
+// forgetThread drops a thread some of whose rows were deleted: whether
+// one with met_at is left is the table's to say.
+func (r *recorded) forgetThread(thread string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.stopped, thread)
 }

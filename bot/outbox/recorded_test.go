@@ -55,4 +55,46 @@ func TestRecordedStepsHandedOverAgain(t *testing.T) {
 	if ok, err := e.ob.Escalate(ctx, e.clock.Now(), x); err != nil || !ok {
 		t.Fatalf("hand-over after the row was pruned: inserted=%v err=%v; want it recorded anew", ok, err)
 	}
+	// The thread's stop went with its rows: told again, it is recorded again.
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), x.IssueKey, x.Goal, x.Cycle, rules.Stop{At: e.clock.Now(), Outcome: rules.StateMet}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := e.ob.Get(ctx, key); r.State != outbox.StateCancelled || r.MetAt.IsZero() {
+		t.Fatalf("row recorded anew after the prune, its goal stopped again: %s met %v; want cancelled", r.State, r.MetAt)
+	}
+}
+
+// A goal stopped before any step of its thread was recorded leaves nothing
+// to mark: a step recorded afterwards is still cancelled by the next stop.
+// Once a row holds the stop, every later row of the thread is recorded
+// cancelled, and telling the stop again changes nothing.
+func TestGoalStoppedBeforeAnyRow(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	x := esc("SUP-7", 1, "team lead", rules.Recipient{Channel: "CLEAD"})
+	stop := rules.Stop{At: start, Outcome: rules.StateBreached, Over: time.Hour}
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), x.IssueKey, x.Goal, x.Cycle, stop); err != nil {
+		t.Fatal(err)
+	}
+	e.enqueue(x)
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), x.IssueKey, x.Goal, x.Cycle, stop); err != nil {
+		t.Fatal(err)
+	}
+	r := e.row(x.IssueKey, 1)
+	if r.State != outbox.StateCancelled || r.Stop.Outcome != rules.StateBreached {
+		t.Fatalf("step recorded after a stop with no row, then stopped: %s %+v; want cancelled, breached", r.State, r.Stop)
+	}
+	later := esc("SUP-7", 2, "management", rules.Recipient{Channel: "CMGMT"})
+	e.enqueue(later)
+	if err := e.ob.GoalStopped(ctx, e.clock.Now(), x.IssueKey, x.Goal, x.Cycle, rules.Stop{At: start, Outcome: rules.StateMet}); err != nil {
+		t.Fatal(err)
+	}
+	for level := 1; level <= 2; level++ {
+		if r := e.row(x.IssueKey, level); r.State != outbox.StateCancelled || r.Stop.Outcome != rules.StateBreached {
+			t.Errorf("level %d: %s %+v; want cancelled with the first stop told (breached)", level, r.State, r.Stop)
+		}
+	}
+	if sum := e.drain(3); sum.Sent != 0 {
+		t.Fatalf("a step of a stopped goal was sent: %+v", sum)
+	}
 }

@@ -17,19 +17,22 @@ func (o *Outbox) Prune(ctx context.Context, now time.Time) (int, error) {
 	rs, err := o.rows.db.Query(ctx, nil, `DELETE FROM outbox
 		WHERE state IN ('sent', 'cancelled') AND updated_at < ?1 AND update_gen <= shown_gen
 		  AND (kind = 'report' OR met_at > 0)
-		RETURNING kind, key`, ms(cut))
+		RETURNING kind, key, issue, goal, cycle`, ms(cut))
 	if err != nil {
 		return 0, o.rows.db.Wrap("prune", err)
 	}
 	n := 0
 	for rs.Next() {
-		var kind, key string
-		if err := rs.Scan(&kind, &key); err != nil {
+		var kind, key, issue, goal string
+		var cycle int
+		if err := rs.Scan(&kind, &key, &issue, &goal, &cycle); err != nil {
 			rs.Close()
 			return n, o.rows.db.Wrap("prune", err)
 		}
-		// A step handed over again after its row is gone is inserted again.
+		// A step handed over again after its row is gone is inserted again,
+		// and its thread's stop is recorded again.
 		o.rows.known.forget(recordedKey(Kind(kind), key))
+		o.rows.known.forgetThread(ThreadKey(issue, goal, cycle))
 		n++
 	}
 	err = rs.Close()

@@ -317,11 +317,13 @@ const (
 	qGoalMet = `UPDATE outbox SET met_at = ?, updated_at = ?, stopped_at = ?, stop_outcome = ?, stop_over_ms = ?,
 		update_gen = CASE WHEN state = 'sent' AND thread_ts = '' THEN update_gen + 1 ELSE update_gen END
 		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND met_at = 0`
+	qThreadStopped = `SELECT EXISTS (SELECT 1 FROM outbox
+		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND met_at > 0)`
 	qCancelUnsent = `UPDATE outbox SET state = 'cancelled', last_error = 'goal stopped before sending', updated_at = ?
 		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND state = 'pending' AND uncertain = 0`
 )
 
-var txQueries = []string{qSentRow, qMarkSent, qFlagParents, qGoalMet, qCancelUnsent}
+var txQueries = []string{qSentRow, qMarkSent, qFlagParents, qGoalMet, qThreadStopped, qCancelUnsent}
 
 // markSent records that the row's message is in Slack at channel/ts (a
 // thread reply when threadTS is set). It succeeds whether or not the lease
@@ -419,15 +421,32 @@ func (s rows) markGoalMet(ctx context.Context, now time.Time, issue, goal string
 	if err != nil {
 		return 0, s.db.Wrap("mark goal met", err)
 	}
+	thread := ThreadKey(issue, goal, cycle)
 	if n, _ := res.RowsAffected(); n == 0 {
-		return 0, s.db.Wrap("mark goal met", tx.Commit())
+		// Nothing to mark: the stop is recorded already, or the thread has
+		// no row yet (then a later call must mark the rows to come).
+		var recorded bool
+		if err := s.db.QueryRow(ctx, tx, qThreadStopped, issue, goal, cycle).Scan(&recorded); err != nil {
+			return 0, s.db.Wrap("mark goal met", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, s.db.Wrap("mark goal met", err)
+		}
+		if recorded {
+			s.known.stop(thread)
+		}
+		return 0, nil
 	}
 	res, err = s.db.Exec(ctx, tx, qCancelUnsent, ms(now), issue, goal, cycle)
 	if err != nil {
 		return 0, s.db.Wrap("mark goal met", err)
 	}
 	n, _ := res.RowsAffected()
-	return int(n), s.db.Wrap("mark goal met", tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return 0, s.db.Wrap("mark goal met", err)
+	}
+	s.known.stop(thread)
+	return int(n), nil
 }
 
 // storedStop is how a row says its goal stopped: the recorded instant and
