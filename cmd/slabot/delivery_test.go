@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/caarlos0/env/v11"
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
@@ -178,10 +180,11 @@ func TestJiraOutageAcrossABreach(t *testing.T) {
 // once, says on /readyz that it is connecting, retries, and comes ready
 // when Jira is back.
 func TestDaemonStartedDuringJiraOutage(t *testing.T) {
-	sites := newTestSites(t, nil, "")
-	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
+	t.Parallel() // its own simulators and database; its configuration from a map, not the environment
+	sites := startTestSites(t, nil, "")
 	remove := sites.jira.InjectFault(jirasim.Fault{Path: "/rest/*", Status: http.StatusServiceUnavailable})
-	cfg := daemonConfig(t, t.TempDir()+"/slabot.db")
+	sites.env["SLABOT_SCHEDULE"] = "@every 1h"
+	cfg := daemonConfigFrom(t, sites.env, t.TempDir()+"/slabot.db")
 	d := startDaemon(t, cfg)
 	get := d.get
 	if code, _ := get("/healthz"); code != http.StatusOK {
@@ -439,6 +442,22 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 
 // daemonConfig is the daemon's configuration from the environment
 // newTestSites set, on the database file db.
+// daemonConfigFrom is daemonConfig read from vars instead of the process's
+// environment, for a test that runs in parallel: the same variables, the
+// same defaults.
+func daemonConfigFrom(t *testing.T, vars map[string]string, db string) config {
+	t.Helper()
+	vars = maps.Clone(vars)
+	vars["SLABOT_DB"] = db
+	vars["SLABOT_POLICIES"] = "../../deploy/policies"
+	vars["SLABOT_LOG_LEVEL"] = "error"
+	var cfg config
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: vars}); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func daemonConfig(t *testing.T, db string) config {
 	t.Helper()
 	t.Setenv("SLABOT_DB", db)
