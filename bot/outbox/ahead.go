@@ -126,22 +126,34 @@ func ThreadKey(issue, goal string, cycle int) string {
 // polls): such a thread has a message although no step fell due before
 // the stop, and the worker tells GoalMet about it all the same.
 func (o *Outbox) OpenThreads(ctx context.Context, projects []string) (map[string]bool, error) {
-	rs, err := o.rows.db.Query(ctx, nil, `SELECT DISTINCT issue, goal, cycle FROM outbox
-		WHERE kind = 'escalation' AND met_at = 0 AND state IN ('pending', 'sending', 'sent')`)
+	out := map[string]bool{}
+	if len(projects) == 0 {
+		return out, nil
+	}
+	// The issue keys of a project are the range [PROJECT-, PROJECT.): for
+	// each (CROSS JOIN keeps the ranges outside), the index on (kind,
+	// issue, ...) reads that project's rows only, where a scan read every
+	// row at every product's cycle.
+	ranges := make([]string, len(projects))
+	args := make([]any, 0, 2*len(projects))
+	for i, p := range projects {
+		ranges[i] = "(?, ?)"
+		args = append(args, p+"-", p+".")
+	}
+	rs, err := o.rows.db.Query(ctx, nil, `SELECT DISTINCT o.issue, o.goal, o.cycle FROM (VALUES `+strings.Join(ranges, ", ")+`) AS r
+		CROSS JOIN outbox o ON o.kind = 'escalation' AND o.issue >= r.column1 AND o.issue < r.column2
+		WHERE o.met_at = 0 AND o.state IN ('pending', 'sending', 'sent')`, args...)
 	if err != nil {
 		return nil, o.rows.db.Wrap("open threads", err)
 	}
 	defer rs.Close()
-	out := map[string]bool{}
 	for rs.Next() {
 		var issue, goal string
 		var cycle int
 		if err := rs.Scan(&issue, &goal, &cycle); err != nil {
 			return nil, o.rows.db.Wrap("open threads", err)
 		}
-		if project, _, _ := strings.Cut(issue, "-"); slices.Contains(projects, project) {
-			out[ThreadKey(issue, goal, cycle)] = true
-		}
+		out[ThreadKey(issue, goal, cycle)] = true
 	}
 	return out, o.rows.db.Wrap("open threads", rs.Err())
 }

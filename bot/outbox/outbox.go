@@ -152,7 +152,7 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 	if err := db.Prepare(ctx, txQueries...); err != nil {
 		return nil, err
 	}
-	o := &Outbox{rows: rows{db: db}, sender: s, pacer: newPacer(opt.Clock, opt.PerChannelInterval), opt: opt,
+	o := &Outbox{rows: rows{db: db, known: newRecorded()}, sender: s, pacer: newPacer(opt.Clock, opt.PerChannelInterval), opt: opt,
 		log: opt.Logger.With("component", "outbox", "owner", opt.Owner), m: opt.Metrics, wake: make(chan struct{}, 1)}
 	o.lease = writerLease{db: db, owner: opt.Owner, ttl: opt.WriterLease}
 	if err := db.QueryRow(ctx, nil, `SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'escalation' AND step GLOB 'L[0-9]*')`).Scan(&o.rows.legacy); err != nil {
@@ -261,7 +261,9 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e rules.Notice) (i
 	in.Uncertain = !e.DueAt.IsZero() && e.DueAt.Before(o.Horizon())
 	inserted, err = o.rows.enqueue(ctx, now, in)
 	key := rules.NoticeKey(e.IssueKey, e.Goal, e.Cycle, e.Step)
-	if err == nil && !inserted {
+	// A row once claimed has attempts > 0 for good: reschedule, which
+	// moves only rows never attempted, would find nothing to do.
+	if err == nil && !inserted && !o.rows.known.claimed(recordedKey(KindEscalation, key)) {
 		var moved bool
 		if moved, err = o.rows.reschedule(ctx, now, in, key); moved {
 			o.notify()
@@ -305,6 +307,10 @@ func (o *Outbox) targetIDs(t rules.Recipient) rules.Recipient {
 // status line rewritten at the next pass, saying the outcome and the
 // instant the goal stopped. Only the first call for a cycle counts.
 func (o *Outbox) GoalStopped(ctx context.Context, now time.Time, issueKey, goal string, cycle int, stop rules.Stop) error {
+	thread := ThreadKey(issueKey, goal, cycle)
+	if o.rows.known.isStopped(thread) {
+		return nil // recorded: the worker tells every cycle while the issue is cached
+	}
 	if stop.IsZero() {
 		stop = rules.Stop{At: now, Outcome: rules.StateMet}
 	}

@@ -14,20 +14,38 @@ import (
 // messages still waiting for a status update are kept too.
 func (o *Outbox) Prune(ctx context.Context, now time.Time) (int, error) {
 	cut := now.Add(-o.opt.Retention)
-	res, err := o.rows.db.Exec(ctx, nil, `DELETE FROM outbox
+	rs, err := o.rows.db.Query(ctx, nil, `DELETE FROM outbox
 		WHERE state IN ('sent', 'cancelled') AND updated_at < ?1 AND update_gen <= shown_gen
-		  AND (kind = 'report' OR met_at > 0)`, ms(cut))
+		  AND (kind = 'report' OR met_at > 0)
+		RETURNING kind, key, issue, goal, cycle`, ms(cut))
 	if err != nil {
 		return 0, o.rows.db.Wrap("prune", err)
 	}
-	n, err := res.RowsAffected()
+	n := 0
+	for rs.Next() {
+		var kind, key, issue, goal string
+		var cycle int
+		if err := rs.Scan(&kind, &key, &issue, &goal, &cycle); err != nil {
+			rs.Close()
+			return n, o.rows.db.Wrap("prune", err)
+		}
+		// A step handed over again after its row is gone is inserted again,
+		// and its thread's stop is recorded again.
+		o.rows.known.forget(recordedKey(Kind(kind), key))
+		o.rows.known.forgetThread(ThreadKey(issue, goal, cycle))
+		n++
+	}
+	err = rs.Close()
+	if err == nil {
+		err = rs.Err()
+	}
 	if n > 0 {
 		o.m.Pruned.Add(float64(n))
 	}
 	if err != nil {
-		return int(n), o.rows.db.Wrap("prune", err)
+		return n, o.rows.db.Wrap("prune", err)
 	}
 	// The ledger follows: a thread's history goes with its last row.
 	_, err = o.pruneLedger(ctx, cut)
-	return int(n), err
+	return n, err
 }

@@ -108,6 +108,10 @@ type rows struct {
 	// legacy is set when the file holds rows written before steps had an
 	// identity ("L<level>"): only then does enqueue look for one to adopt.
 	legacy bool
+	// known holds what this process knows of the table's rows: enqueue
+	// does not insert them again, Escalate does not update a claimed one
+	// (see recorded.go).
+	known *recorded
 }
 
 const rowColumns = `id, key, kind, issue, goal, cycle, step, level, payload, state, attempts, uncertain, blocked,
@@ -173,6 +177,10 @@ func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted b
 	case KindDigest:
 		key = DigestKey(in.Issue, in.Goal)
 	}
+	known := recordedKey(in.Kind, key)
+	if s.known.has(known) {
+		return false, nil
+	}
 	if in.Kind == KindEscalation && s.legacy {
 		if _, err := s.db.Exec(ctx, nil, `UPDATE outbox SET step = ?1 WHERE kind = 'escalation' AND issue = ?2 AND goal = ?3 AND cycle = ?4
 			AND step = 'L' || ?5 AND NOT EXISTS (SELECT 1 FROM outbox WHERE kind = 'escalation' AND issue = ?2 AND goal = ?3 AND cycle = ?4 AND step = ?1)`,
@@ -196,7 +204,12 @@ ON CONFLICT DO NOTHING`,
 		return false, s.db.Wrap("enqueue", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, s.db.Wrap("enqueue", err)
+	if err != nil {
+		return false, s.db.Wrap("enqueue", err)
+	}
+	// Inserted or already there: either way the row is in the table now.
+	s.known.add(known)
+	return n == 1, nil
 }
 
 // retarget points the pending escalation row of in at t and adds earlier
@@ -285,6 +298,9 @@ RETURNING `+rowColumns, owner, ms(now.Add(lease)), ms(now), limit)
 		return nil, s.db.Wrap("claim", err)
 	}
 	out, err := collect(rs)
+	for _, r := range out {
+		s.known.claim(recordedKey(r.Kind, r.Key))
+	}
 	return out, s.db.Wrap("claim", err)
 }
 
@@ -301,11 +317,13 @@ const (
 	qGoalMet = `UPDATE outbox SET met_at = ?, updated_at = ?, stopped_at = ?, stop_outcome = ?, stop_over_ms = ?,
 		update_gen = CASE WHEN state = 'sent' AND thread_ts = '' THEN update_gen + 1 ELSE update_gen END
 		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND met_at = 0`
+	qThreadStopped = `SELECT EXISTS (SELECT 1 FROM outbox
+		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND met_at > 0)`
 	qCancelUnsent = `UPDATE outbox SET state = 'cancelled', last_error = 'goal stopped before sending', updated_at = ?
 		WHERE kind = 'escalation' AND issue = ? AND goal = ? AND cycle = ? AND state = 'pending' AND uncertain = 0`
 )
 
-var txQueries = []string{qSentRow, qMarkSent, qFlagParents, qGoalMet, qCancelUnsent}
+var txQueries = []string{qSentRow, qMarkSent, qFlagParents, qGoalMet, qThreadStopped, qCancelUnsent}
 
 // markSent records that the row's message is in Slack at channel/ts (a
 // thread reply when threadTS is set). It succeeds whether or not the lease
@@ -403,15 +421,32 @@ func (s rows) markGoalMet(ctx context.Context, now time.Time, issue, goal string
 	if err != nil {
 		return 0, s.db.Wrap("mark goal met", err)
 	}
+	thread := ThreadKey(issue, goal, cycle)
 	if n, _ := res.RowsAffected(); n == 0 {
-		return 0, s.db.Wrap("mark goal met", tx.Commit())
+		// Nothing to mark: the stop is recorded already, or the thread has
+		// no row yet (then a later call must mark the rows to come).
+		var recorded bool
+		if err := s.db.QueryRow(ctx, tx, qThreadStopped, issue, goal, cycle).Scan(&recorded); err != nil {
+			return 0, s.db.Wrap("mark goal met", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, s.db.Wrap("mark goal met", err)
+		}
+		if recorded {
+			s.known.stop(thread)
+		}
+		return 0, nil
 	}
 	res, err = s.db.Exec(ctx, tx, qCancelUnsent, ms(now), issue, goal, cycle)
 	if err != nil {
 		return 0, s.db.Wrap("mark goal met", err)
 	}
 	n, _ := res.RowsAffected()
-	return int(n), s.db.Wrap("mark goal met", tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return 0, s.db.Wrap("mark goal met", err)
+	}
+	s.known.stop(thread)
+	return int(n), nil
 }
 
 // storedStop is how a row says its goal stopped: the recorded instant and

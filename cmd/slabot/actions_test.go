@@ -209,6 +209,7 @@ func blocksHaveButton(m slacksim.Message, action string) bool {
 // a crash between receiving and applying it, still give one comment; a
 // non-member gets an ephemeral refusal" (issue 15, Must show).
 func TestAcknowledgeFromSlack(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	e := newButtonsEnv(t)
 	bp := policyFor(e.policies, "BEXP")
 	withHalfwayStep(bp, rules.AckRule{Hold: rules.HoldUntilBreach, Management: true, Internal: true})
@@ -299,6 +300,7 @@ func ackComments(e *buttonsEnv, key string) int {
 // e-mail -> Jira account); Snooze delays the next reminder and never
 // passes the deadline.
 func TestClaimAndSnoozeFromSlack(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	e := newButtonsEnv(t)
 	bp := policyFor(e.policies, "BEXP")
 	withHalfwayStep(bp, rules.AckRule{Hold: rules.HoldUntilBreach, Management: true, Internal: true})
@@ -377,6 +379,7 @@ func goalDeadline(t *testing.T, ev *rules.Evaluation, key string) time.Time {
 // demo pages Botron's management rung through the PagerDuty simulator,
 // with go-pagerduty over real HTTP; a restart does not page again.
 func TestPageTriggeredOnceResolvedWhenMet(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	e := newButtonsEnv(t)
 	e.clock.Set(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC))
 	key := e.openIssue("Billing export hangs")
@@ -407,6 +410,7 @@ func TestPageTriggeredOnceResolvedWhenMet(t *testing.T) {
 // show): per product, on the policy's schedule, one message to the rung's
 // channel listing what is at risk and breached, counts at the top.
 func TestDigestOncePerPeriod(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	e := newButtonsEnv(t)
 	bp := policyFor(e.policies, "BEXP")
 	dg, err := rules.NewDigest("0 9 * * *", rules.RungTeamLead, bp.Ladder.Channels[rules.RungTeamLead], bp.Location)
@@ -456,6 +460,7 @@ func TestDigestOncePerPeriod(t *testing.T) {
 // acknowledged" (issue 15): the repeat is a reply in the step's thread,
 // and an acknowledgement stops the repeats.
 func TestRepeatUntilAcknowledged(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	e := newButtonsEnv(t)
 	bp := policyFor(e.policies, "BEXP")
 	withHalfwayStep(bp, rules.AckRule{Hold: rules.HoldUntilBreach, Management: true, Internal: true})
@@ -484,6 +489,7 @@ func TestRepeatUntilAcknowledged(t *testing.T) {
 // channel acknowledges; someone in neither is still refused, and the
 // refusal names the group.
 func TestUserGroupMemberAcknowledges(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	e := newButtonsEnv(t)
 	const greta = "U0GRETA"
 	e.ssim.AddUser(slacksim.User{ID: greta, Name: "greta", Real: "Greta Gruppe", Email: "greta@botronsoft.com"})

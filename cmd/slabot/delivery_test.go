@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +15,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/caarlos0/env/v11"
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
@@ -83,6 +86,26 @@ func postedOnce(t *testing.T, s *slacksim.Server) map[string][]slacksim.Message 
 	return by
 }
 
+// historyTick is the tick of the days a test plays only to have the
+// demo's history behind it (issues, posts, clicks): steps recorded ahead
+// post at their instants (deliverUntil), so a cycle every few hours makes
+// the same history as one every hour.
+const historyTick = 4 * time.Hour
+
+// playThrough is play with a last cycle at to, whatever tick's grid: every
+// event up to to has happened and a cycle has seen it.
+func playThrough(ctx context.Context, d *demoEnv, script []scriptEvent, from, to time.Time, tick time.Duration) error {
+	last := from.Add(to.Sub(from) / tick * tick)
+	head, tail := splitScript(script, last)
+	if err := d.play(ctx, head, from, last, tick); err != nil {
+		return err
+	}
+	if last.Equal(to) {
+		return nil
+	}
+	return d.play(ctx, tail, to, to, tick)
+}
+
 // "Delivery never waits for Jira": Jira answers 503 for 30 simulated
 // minutes across the moment an issue breaches. The breach step (team lead)
 // is posted within one dispatch interval (the demo's 5-minute tick) of its
@@ -99,14 +122,21 @@ func TestJiraOutageAcrossABreach(t *testing.T) {
 	script := demoScript()
 	warm := utc("2026-11-09T11:00:00Z") // bot-climb exists and is cached
 	first, rest := splitScript(script, warm)
-	if err := d.play(ctx, first, demoStart, warm, time.Hour); err != nil {
+	if err := playThrough(ctx, d, first, demoStart, warm, historyTick); err != nil {
 		t.Fatal(err)
 	}
 	key := d.keys["bot-climb"]
 	due := stepAt(t, d, "Botron Support", key, "first_response", "breach", warm)
 	from := due.Add(-10 * time.Minute).Truncate(tick)
+	// Hourly until the last hour before the outage, then the dispatch
+	// interval: only the ticks around the breach need it.
+	hourly := warm.Add(from.Sub(warm) / time.Hour * time.Hour)
+	early, rest := splitScript(rest, hourly)
+	if err := d.play(ctx, early, warm.Add(time.Hour), hourly, time.Hour); err != nil {
+		t.Fatal(err)
+	}
 	before, rest := splitScript(rest, from)
-	if err := d.play(ctx, before, warm.Add(tick), from, tick); err != nil {
+	if err := d.play(ctx, before, hourly.Add(tick), from, tick); err != nil {
 		t.Fatal(err)
 	}
 
@@ -151,10 +181,11 @@ func TestJiraOutageAcrossABreach(t *testing.T) {
 // once, says on /readyz that it is connecting, retries, and comes ready
 // when Jira is back.
 func TestDaemonStartedDuringJiraOutage(t *testing.T) {
-	sites := newTestSites(t, nil, "")
-	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
+	t.Parallel() // its own simulators and database; its configuration from a map, not the environment
+	sites := startTestSites(t, nil, "")
 	remove := sites.jira.InjectFault(jirasim.Fault{Path: "/rest/*", Status: http.StatusServiceUnavailable})
-	cfg := daemonConfig(t, t.TempDir()+"/slabot.db")
+	sites.env["SLABOT_SCHEDULE"] = "@every 1h"
+	cfg := daemonConfigFrom(t, sites.env, t.TempDir()+"/slabot.db")
 	d := startDaemon(t, cfg)
 	get := d.get
 	if code, _ := get("/healthz"); code != http.StatusOK {
@@ -212,7 +243,7 @@ func TestPolicyEditInsertsStep(t *testing.T) {
 	script := demoScript()
 	edit := utc("2026-11-10T12:00:00Z") // bot-climb's first response is overdue
 	first, rest := splitScript(script, edit)
-	if err := d.play(ctx, first, demoStart, edit, tick); err != nil {
+	if err := playThrough(ctx, d, first, demoStart, edit, historyTick); err != nil {
 		t.Fatal(err)
 	}
 	// Who was pinged for what before the edit: (issue, goal, cycle, rung).
@@ -304,7 +335,7 @@ func TestDeletedDatabaseNoDuplicates(t *testing.T) {
 	script := demoScript()
 	lost := utc("2026-11-10T12:00:00Z")
 	first, rest := splitScript(script, lost)
-	if err := d.play(ctx, first, demoStart, lost, tick); err != nil {
+	if err := playThrough(ctx, d, first, demoStart, lost, historyTick); err != nil {
 		t.Fatal(err)
 	}
 	before := len(d.ssim.AllMessages())
@@ -412,6 +443,22 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 
 // daemonConfig is the daemon's configuration from the environment
 // newTestSites set, on the database file db.
+// daemonConfigFrom is daemonConfig read from vars instead of the process's
+// environment, for a test that runs in parallel: the same variables, the
+// same defaults.
+func daemonConfigFrom(t *testing.T, vars map[string]string, db string) config {
+	t.Helper()
+	vars = maps.Clone(vars)
+	vars["SLABOT_DB"] = db
+	vars["SLABOT_POLICIES"] = "../../deploy/policies"
+	vars["SLABOT_LOG_LEVEL"] = "error"
+	var cfg config
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: vars}); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func daemonConfig(t *testing.T, db string) config {
 	t.Helper()
 	t.Setenv("SLABOT_DB", db)

@@ -26,7 +26,10 @@ func TestDemoFortnightClicks(t *testing.T) {
 	if len(script) < 6 {
 		t.Fatalf("the demo script has %d events for bot-climb, want its creation, assignment, three presses and the answer", len(script))
 	}
-	if err := d.play(ctx, script, from, end, d.tick); err != nil {
+	// Hourly: the presses happen at their own instants, after a delivery
+	// pass up to them (the messages they press are posted at their steps'
+	// instants); the demo's 15-minute tick adds only idle cycles.
+	if err := d.play(ctx, script, from, end, time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	key := d.keys["bot-climb"]

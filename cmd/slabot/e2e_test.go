@@ -29,7 +29,7 @@ func TestEndToEndTwoWeeks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.close()
-	tick := time.Hour // the 10:00 tick still falls inside the ten minutes of 503s
+	tick := 2 * time.Hour // the 10:00 tick still falls inside the ten minutes of 503s
 	halfway := demoStart.Add(7 * 24 * time.Hour)
 	end := demoStart.Add(14 * 24 * time.Hour)
 

@@ -12,6 +12,7 @@ import (
 // an open issue deleted in Jira costs one failed write (its 404), not one
 // per cycle until the hourly resync.
 func TestWriteToDeletedIssueDropsItFromTheCache(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	ctx := context.Background()
 	d := newTestDemo(t, ctx)
 	// Never resync during the test: only the 404 can drop the issue.

@@ -37,6 +37,7 @@ func pageOnly(p *rules.Policy, r rules.Rung, env string) {
 // page row and no message row), and the thread's messages say on-call was
 // paged; a restart does not page again; the goal met resolves the alert.
 func TestPageOnlyRungPagesAndPostsNothing(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	e := newButtonsEnv(t)
 	mgmt := demoChannels(e.policies)["#botron-management"]
 	pageOnly(policyFor(e.policies, "BEXP"), rules.RungManagement, demoPageEnv)

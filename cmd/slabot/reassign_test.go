@@ -20,6 +20,7 @@ import (
 // Slack lookup needs) is no longer on the issue: slabot knows it from his
 // other issue.
 func TestReassignedThenDatabaseLost(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	ctx := t.Context()
 	d := newTestDemo(t, ctx)
 	d.ssim.AddUser(slacksim.User{ID: leadUser, Name: "lina", Real: "Lina Lead", Email: leadEmail})

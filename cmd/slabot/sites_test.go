@@ -18,11 +18,25 @@ type testSites struct {
 	jira     *jirasim.Server
 	jiraURL  string
 	slack    *slacksim.Server
+	// env is the environment that points slabot at the sites
+	// (newTestSites sets it in the process's).
+	env map[string]string
 }
 
 // newTestSites starts both simulators. tweak may change the Jira seed;
 // outsider names a ladder channel the bot is not a member of.
 func newTestSites(t *testing.T, tweak func(*jirasim.Seed), outsider string) *testSites {
+	t.Helper()
+	sites := startTestSites(t, tweak, outsider)
+	for k, v := range sites.env {
+		t.Setenv(k, v)
+	}
+	return sites
+}
+
+// startTestSites is newTestSites leaving the process's environment alone,
+// for a test that runs in parallel (daemonConfigFrom).
+func startTestSites(t *testing.T, tweak func(*jirasim.Seed), outsider string) *testSites {
 	t.Helper()
 	policies, err := rules.LoadFS(deploy.Policies, "policies")
 	if err != nil {
@@ -48,11 +62,13 @@ func newTestSites(t *testing.T, tweak func(*jirasim.Seed), outsider string) *tes
 		ss.AddChannel(id, name, name != outsider)
 		pairs = append(pairs, name+"="+id)
 	}
-	t.Setenv("SLABOT_SLACK_CHANNELS", strings.Join(pairs, ","))
-	t.Setenv("SLABOT_JIRA_URL", srv.URL)
-	t.Setenv("SLABOT_JIRA_EMAIL", jirasim.BotEmail)
-	t.Setenv("SLABOT_JIRA_TOKEN", jirasim.BotToken)
-	t.Setenv("SLABOT_SLACK_TOKEN", "xoxb-test")
-	t.Setenv("SLABOT_SLACK_API_URL", ss.APIURL())
-	return &testSites{policies: policies, jira: sim, jiraURL: srv.URL, slack: ss}
+	env := map[string]string{
+		"SLABOT_SLACK_CHANNELS": strings.Join(pairs, ","),
+		"SLABOT_JIRA_URL":       srv.URL,
+		"SLABOT_JIRA_EMAIL":     jirasim.BotEmail,
+		"SLABOT_JIRA_TOKEN":     jirasim.BotToken,
+		"SLABOT_SLACK_TOKEN":    "xoxb-test",
+		"SLABOT_SLACK_API_URL":  ss.APIURL(),
+	}
+	return &testSites{policies: policies, jira: sim, jiraURL: srv.URL, slack: ss, env: env}
 }

@@ -69,6 +69,7 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 // Issue 10: "a human label with the prefix survives 10 cycles". slabot
 // removes only labels of its own vocabulary (rules.Policy.OwnsLabel).
 func TestHumanLabelWithPrefixSurvives(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	ctx := context.Background()
 	const human = "sla-waived-by-manager"
 	// sla-unknown-type is slabot's own (a flag label) and wrong here: it goes.
@@ -106,6 +107,7 @@ func TestHumanLabelWithPrefixSurvives(t *testing.T) {
 // refusal"; /readyz shows the product degraded (still ready: restarting
 // cannot fix Jira's screen).
 func TestFieldOffTheEditScreenLetsTheRestThrough(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	ctx := context.Background()
 	created := benchEnd.Add(-10*time.Minute - 321*time.Millisecond)
 	d := newTestDemo(t, ctx, func(seed *jirasim.Seed) {
@@ -206,6 +208,7 @@ func refusals(t *testing.T, d *demoEnv, field string) float64 {
 // datetime.go). A restarted client that assumed milliseconds instead made
 // 11 writes here on the minutes site.
 func TestRestartKeepsSteadyState(t *testing.T) {
+	t.Parallel() // its own simulators, database and clock; no environment
 	for _, tc := range sitePrecisions {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
