@@ -80,7 +80,8 @@ func (o *Outbox) DeliverDigest(ctx context.Context, now time.Time, d rules.Diges
 		return false, err
 	}
 	return o.rows.enqueue(ctx, now, intent{Kind: KindDigest, Issue: d.Product, Goal: d.Period,
-		Step: "digest", Level: 1, Payload: b, DueAt: d.DueAt, Uncertain: !d.DueAt.IsZero() && d.DueAt.Before(o.Horizon())})
+		Step: "digest", Level: 1, Payload: b, DueAt: d.DueAt, Uncertain: !d.DueAt.IsZero() && d.DueAt.Before(o.Horizon()),
+		Dest: o.channel(d.Channel)})
 }
 
 func decodeDigest(b []byte) (rules.Digest, error) {

@@ -117,7 +117,7 @@ func (o *Outbox) RunOnce(ctx context.Context) (Pass, error) {
 	if err != nil {
 		return rep.Pass, err
 	}
-	rows, err := o.rows.claimDue(ctx, now, o.opt.Owner, o.opt.Lease, o.opt.Batch)
+	rows, err := o.rows.claimDue(ctx, now, o.opt.Owner, o.opt.Lease, o.opt.Batch, o.opt.PerDestination)
 	if err != nil {
 		return rep.Pass, err
 	}

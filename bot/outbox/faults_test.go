@@ -263,7 +263,7 @@ func TestGoalMetWhileUncertain(t *testing.T) {
 // releases the rest instead of posting under an expired lease (another
 // dispatcher may own them by then); they go out in later passes, once.
 func TestRowsReleasedBeforeLeaseExpires(t *testing.T) {
-	e := newEnv(t, func(o *outbox.Options) { o.Lease = 10 * time.Second })
+	e := newEnv(t, func(o *outbox.Options) { o.Lease, o.PerDestination = 10*time.Second, 20 })
 	for i := range 20 {
 		e.enqueue(esc(fmt.Sprintf("SUP-6%02d", i), 1, "team lead", rules.Recipient{Channel: "C1"}))
 	}

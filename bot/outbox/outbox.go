@@ -42,8 +42,15 @@ type Options struct {
 	// MaxRateLimitWait is the longest Retry-After waited in place; longer
 	// ones put the channel's rows back until then (default 30s).
 	MaxRateLimitWait time.Duration
-	// Concurrency is how many channels are worked at once (default 8).
+	// Concurrency is how many channels are worked at once (default 20:
+	// Batch / PerDestination, so a pass can work every destination it
+	// claimed at once).
 	Concurrency int
+	// PerDestination is the most rows of one destination (a channel, a
+	// person's DM) a pass claims (default 5): at Slack's message a second
+	// per channel a pass then takes about five seconds whatever order the
+	// rows arrived in, and every channel with due rows is worked in it.
+	PerDestination int
 	// Backoff spaces retries of transient failures.
 	Backoff Backoff
 	// BlockedRetry is the retry interval of blocked rows (default 10m).
@@ -125,8 +132,11 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 	if opt.MaxRateLimitWait <= 0 {
 		opt.MaxRateLimitWait = 30 * time.Second
 	}
+	if opt.PerDestination <= 0 {
+		opt.PerDestination = 5
+	}
 	if opt.Concurrency <= 0 {
-		opt.Concurrency = 8
+		opt.Concurrency = max(1, opt.Batch/opt.PerDestination)
 	}
 	if opt.BlockedRetry <= 0 {
 		opt.BlockedRetry = 10 * time.Minute
@@ -254,7 +264,7 @@ func (o *Outbox) Escalate(ctx context.Context, now time.Time, e rules.Notice) (i
 		return false, err
 	}
 	in := intent{Kind: KindEscalation, Issue: e.IssueKey, Goal: e.Goal, Cycle: e.Cycle, Step: e.Step, Level: e.Level,
-		Payload: p, DueAt: e.DueAt, Skip: e.Skip}
+		Payload: p, DueAt: e.DueAt, Skip: e.Skip, Dest: destOf(e.Recipient)}
 	if e.DueAt.After(now) {
 		in.NotBefore = e.DueAt
 	}
@@ -334,6 +344,6 @@ func (o *Outbox) DeliverReport(ctx context.Context, now time.Time, r rules.Repor
 		return err
 	}
 	_, err = o.rows.enqueue(ctx, now, intent{Kind: KindReport, Issue: r.Product, Goal: r.Period, Step: "report", Level: 1,
-		Payload: p, DueAt: r.DueAt, Uncertain: !r.DueAt.IsZero() && r.DueAt.Before(o.Horizon())})
+		Payload: p, DueAt: r.DueAt, Uncertain: !r.DueAt.IsZero() && r.DueAt.Before(o.Horizon()), Dest: o.channel(r.Channel)})
 	return err
 }

@@ -89,7 +89,7 @@ func (o *Outbox) TriggerPage(ctx context.Context, now time.Time, p rules.Page) (
 		return false, err
 	}
 	in := intent{Kind: KindPage, Issue: p.Issue, Goal: p.Goal, Cycle: p.Cycle,
-		Step: PageStep(p.Step), Level: 1, Payload: b, DueAt: p.DueAt}
+		Step: PageStep(p.Step), Level: 1, Payload: b, DueAt: p.DueAt, Dest: "pagerduty:" + p.RoutingKey}
 	if in.DueAt.IsZero() {
 		in.DueAt = now
 	}
@@ -176,7 +176,7 @@ func (o *Outbox) ResolvePages(ctx context.Context, now time.Time, issue, goal st
 			return err
 		}
 		if _, err := o.rows.enqueue(ctx, now, intent{Kind: KindPage, Issue: issue, Goal: goal, Cycle: cycle, Step: step,
-			Level: 1, Payload: b, DueAt: now.Add(time.Millisecond)}); err != nil {
+			Level: 1, Payload: b, DueAt: now.Add(time.Millisecond), Dest: "pagerduty:" + p.RoutingKey}); err != nil {
 			return err
 		}
 	}

@@ -64,6 +64,7 @@ func TestReportRowOfThePreviousReleaseNotPostedAgain(t *testing.T) {
 	for _, q := range []string{
 		`UPDATE outbox SET issue = 'SUP', key = 'report|SUP|2026-02' WHERE kind = 'report'`,
 		`DROP TABLE ledger`,
+		`ALTER TABLE outbox DROP COLUMN dest`,
 		`DELETE FROM schema_migrations WHERE version > 4`,
 		`DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`,
 	} {

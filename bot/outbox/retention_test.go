@@ -82,7 +82,7 @@ func simulateYear(t testing.TB, issuesPerDay int) (rows int, size int64) {
 			}
 		}
 		for {
-			rs, err := o.rows.claimDue(ctx, now, "w", time.Minute, 500)
+			rs, err := o.rows.claimDue(ctx, now, "w", time.Minute, 500, 500)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -86,6 +86,9 @@ type intent struct {
 	NotBefore time.Time // first attempt not before; zero: at once
 	Uncertain bool      // look in Slack before the first post
 	Skip      string    // record the row as cancelled with this reason
+	// Dest is where the row goes, as far as it is known when recorded
+	// (destOf): a pass claims a few rows of each destination.
+	Dest string
 }
 
 // failure records an attempt that did not end in a recorded send.
@@ -190,16 +193,16 @@ func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted b
 	}
 	res, err := s.db.Exec(ctx, nil, `
 INSERT INTO outbox (key, kind, issue, goal, cycle, step, level, payload, state, uncertain, last_error, created_at, updated_at, due_at, next_attempt_at, met_at,
-	stopped_at, stop_outcome, stop_over_ms)
+	stopped_at, stop_outcome, stop_over_ms, dest)
 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
-       CASE WHEN m.met > 0 OR ?12 != '' THEN 'cancelled' ELSE 'pending' END, ?9, ?12, ?10, ?10, ?13, ?11, m.met, m.stopped, m.outcome, m.over
+       CASE WHEN m.met > 0 OR ?12 != '' THEN 'cancelled' ELSE 'pending' END, ?9, ?12, ?10, ?10, ?13, ?11, m.met, m.stopped, m.outcome, m.over, ?14
 FROM (SELECT COALESCE(MAX(met_at), 0) AS met, COALESCE(MAX(stopped_at), 0) AS stopped, COALESCE(MAX(stop_outcome), '') AS outcome,
 		COALESCE(MAX(stop_over_ms), 0) AS over
 	FROM outbox WHERE kind = ?2 AND issue = ?3 AND goal = ?4 AND cycle = ?5) AS m
 WHERE true
 ON CONFLICT DO NOTHING`,
 		key, string(in.Kind), in.Issue, in.Goal, in.Cycle, in.Step, in.Level, in.Payload, in.Uncertain,
-		ms(now), ms(next), in.Skip, ms(in.DueAt))
+		ms(now), ms(next), in.Skip, ms(in.DueAt), in.Dest)
 	if err != nil {
 		return false, s.db.Wrap("enqueue", err)
 	}
@@ -270,8 +273,13 @@ func (s rows) retarget(ctx context.Context, now time.Time, in intent, t rules.Re
 // due instant; the lower level on a tie) is still pending or sending,
 // unless that one is Blocked, so the ladder is climbed in order and a
 // reply can find its parent.
-func (s rows) claimDue(ctx context.Context, now time.Time, owner string, lease time.Duration, limit int) ([]Row, error) {
-	if owner == "" || lease <= 0 || limit <= 0 {
+//
+// At most perDest rows of one destination (dest) are claimed: a pass
+// takes a few rows of every destination with due rows, so a hundred
+// steps for one channel, which take a hundred seconds at Slack's pace,
+// do not hold up the other channels' steps behind them.
+func (s rows) claimDue(ctx context.Context, now time.Time, owner string, lease time.Duration, limit, perDest int) ([]Row, error) {
+	if owner == "" || lease <= 0 || limit <= 0 || perDest <= 0 {
 		return nil, s.db.Fail("claim", nil, errors.New("claim needs an owner, a positive lease and a positive limit"))
 	}
 	rs, err := s.db.Query(ctx, nil, `
@@ -284,16 +292,21 @@ UPDATE outbox SET
 	first_attempt_at = CASE WHEN first_attempt_at = 0 THEN ?3 ELSE first_attempt_at END,
 	updated_at       = ?3
 WHERE id IN (
-	SELECT o.id FROM outbox o
-	WHERE ((o.state = 'pending' AND o.next_attempt_at <= ?3) OR (o.state = 'sending' AND o.lease_until <= ?3))
-	  AND NOT EXISTS (
-		SELECT 1 FROM outbox p
-		WHERE p.kind = o.kind AND p.issue = o.issue AND p.goal = o.goal AND p.cycle = o.cycle AND p.id != o.id
-		  AND (p.due_at < o.due_at OR (p.due_at = o.due_at AND p.level < o.level))
-		  AND p.state IN ('pending', 'sending') AND p.blocked = 0)
-	ORDER BY o.next_attempt_at, o.id
+	SELECT id FROM (
+		SELECT o.id, o.next_attempt_at AS next_at,
+			ROW_NUMBER() OVER (PARTITION BY o.dest ORDER BY o.next_attempt_at, o.id) AS nth
+		FROM outbox o
+		WHERE ((o.state = 'pending' AND o.next_attempt_at <= ?3) OR (o.state = 'sending' AND o.lease_until <= ?3))
+		  AND NOT EXISTS (
+			SELECT 1 FROM outbox p
+			WHERE p.kind = o.kind AND p.issue = o.issue AND p.goal = o.goal AND p.cycle = o.cycle AND p.id != o.id
+			  AND (p.due_at < o.due_at OR (p.due_at = o.due_at AND p.level < o.level))
+			  AND p.state IN ('pending', 'sending') AND p.blocked = 0)
+	) AS due
+	WHERE nth <= ?5
+	ORDER BY next_at, id
 	LIMIT ?4)
-RETURNING `+rowColumns, owner, ms(now.Add(lease)), ms(now), limit)
+RETURNING `+rowColumns, owner, ms(now.Add(lease)), ms(now), limit, perDest)
 	if err != nil {
 		return nil, s.db.Wrap("claim", err)
 	}
@@ -521,4 +534,22 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "")
+}
+
+// destOf is the destination an escalation is claimed under (intent.Dest):
+// the rung's channel or user, else the person the agent rung goes to,
+// else its fallback channel. It is a fairness key, not the route (the
+// route is resolved when the row is sent).
+func destOf(t rules.Recipient) string {
+	switch {
+	case t.Channel != "":
+		return t.Channel
+	case t.User != "":
+		return "user:" + t.User
+	case t.AssigneeAccountID != "":
+		return "assignee:" + t.AssigneeAccountID
+	case t.AssigneeEmail != "":
+		return "assignee:" + t.AssigneeEmail
+	}
+	return t.FallbackChannel
 }

@@ -79,10 +79,10 @@ func TestNotBeforeDelaysClaim(t *testing.T) {
 	in := step("SUP-1", 1)
 	in.NotBefore = t0.Add(time.Hour)
 	mustEnqueue(t, s, t0, in)
-	if rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10); len(rows) != 0 {
+	if rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10, 10); len(rows) != 0 {
 		t.Fatalf("claimed before NotBefore: %v", keys(rows))
 	}
-	if rows, _ := s.claimDue(ctx, t0.Add(time.Hour), "a", time.Minute, 10); len(rows) != 1 {
+	if rows, _ := s.claimDue(ctx, t0.Add(time.Hour), "a", time.Minute, 10, 10); len(rows) != 1 {
 		t.Fatalf("not claimed at NotBefore: %v", keys(rows))
 	}
 }
@@ -96,7 +96,7 @@ func TestClaimRespectsLadderOrder(t *testing.T) {
 	mustEnqueue(t, s, t0, step("SUP-1", 2))
 	mustEnqueue(t, s, t0, step("SUP-1", 1))
 	mustEnqueue(t, s, t0, step("SUP-2", 1))
-	rows, err := s.claimDue(ctx, t0, "a", time.Minute, 10)
+	rows, err := s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,13 +106,13 @@ func TestClaimRespectsLadderOrder(t *testing.T) {
 	if rows[0].State != StateSending || rows[0].Owner != "a" || rows[0].Attempts != 1 || rows[0].Uncertain {
 		t.Fatalf("claimed row = %+v", rows[0])
 	}
-	if again, _ := s.claimDue(ctx, t0, "b", time.Minute, 10); len(again) != 0 {
+	if again, _ := s.claimDue(ctx, t0, "b", time.Minute, 10, 10); len(again) != 0 {
 		t.Fatalf("claimed rows under a live lease or out of order: %v", keys(again))
 	}
 	if err := s.markSent(ctx, t0, rows[0].ID, "C1", "100.000001", ""); err != nil {
 		t.Fatal(err)
 	}
-	next, _ := s.claimDue(ctx, t0, "b", time.Minute, 10)
+	next, _ := s.claimDue(ctx, t0, "b", time.Minute, 10, 10)
 	if got := keys(next); len(got) != 1 || got[0] != rules.NoticeKey("SUP-1", "resolution", 1, "L2") {
 		t.Fatalf("after level 1 sent, claimed %v; want level 2", got)
 	}
@@ -126,11 +126,11 @@ func TestBlockedLevelDoesNotHoldBackNext(t *testing.T) {
 	s := o.rows
 	mustEnqueue(t, s, t0, step("SUP-1", 1))
 	mustEnqueue(t, s, t0, step("SUP-1", 2))
-	rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10)
+	rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	if err := s.markFailed(ctx, t0, rows[0].ID, "a", failure{Next: t0.Add(time.Hour), Error: "channel_not_found", Blocked: true}); err != nil {
 		t.Fatal(err)
 	}
-	next, _ := s.claimDue(ctx, t0, "a", time.Minute, 10)
+	next, _ := s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	if got := keys(next); len(got) != 1 || got[0] != rules.NoticeKey("SUP-1", "resolution", 1, "L2") {
 		t.Fatalf("claimed %v; want level 2", got)
 	}
@@ -147,14 +147,14 @@ func TestExpiredLeaseComesBackUncertain(t *testing.T) {
 	o := openTemp(t)
 	s := o.rows
 	mustEnqueue(t, s, t0, step("SUP-1", 1))
-	first, _ := s.claimDue(ctx, t0, "dead", time.Minute, 10)
+	first, _ := s.claimDue(ctx, t0, "dead", time.Minute, 10, 10)
 	if len(first) != 1 {
 		t.Fatal("not claimed")
 	}
-	if rows, _ := s.claimDue(ctx, t0.Add(59*time.Second), "b", time.Minute, 10); len(rows) != 0 {
+	if rows, _ := s.claimDue(ctx, t0.Add(59*time.Second), "b", time.Minute, 10, 10); len(rows) != 0 {
 		t.Fatal("claimed under a live lease")
 	}
-	rows, _ := s.claimDue(ctx, t0.Add(time.Minute), "b", time.Minute, 10)
+	rows, _ := s.claimDue(ctx, t0.Add(time.Minute), "b", time.Minute, 10, 10)
 	if len(rows) != 1 || !rows[0].Uncertain || rows[0].Owner != "b" || rows[0].Attempts != 2 || !rows[0].FirstAttemptAt.Equal(t0) {
 		t.Fatalf("reclaimed = %+v", rows)
 	}
@@ -169,7 +169,7 @@ func TestMarkSentIdempotentAndDuplicateDetected(t *testing.T) {
 	o := openTemp(t)
 	s := o.rows
 	mustEnqueue(t, s, t0, step("SUP-1", 1))
-	rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10)
+	rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	id := rows[0].ID
 	if err := s.markSent(ctx, t0, id, "C1", "1.1", ""); err != nil {
 		t.Fatal(err)
@@ -192,7 +192,7 @@ func TestGoalMetCancelsUnsentAndFlagsParents(t *testing.T) {
 	mustEnqueue(t, s, t0, step("SUP-1", 1))
 	mustEnqueue(t, s, t0, step("SUP-1", 2))
 	mustEnqueue(t, s, t0, step("SUP-1", 3))
-	rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10)
+	rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	if err := s.markSent(ctx, t0, rows[0].ID, "C1", "1.1", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestGoalMetKeepsUncertainAndInFlight(t *testing.T) {
 	s := o.rows
 	mustEnqueue(t, s, t0, step("SUP-1", 1))
 	mustEnqueue(t, s, t0, step("SUP-2", 1))
-	rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10)
+	rows, _ := s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	if err := s.markFailed(ctx, t0, rows[0].ID, "a", failure{Next: t0, Error: "EOF", Uncertain: true, Channel: "C1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -282,11 +282,11 @@ func TestSendingLaterLevelFlagsParents(t *testing.T) {
 	mustEnqueue(t, s, t0, step("SUP-1", 1))
 	mustEnqueue(t, s, t0, step("SUP-1", 2))
 	mustEnqueue(t, s, t0, step("SUP-1", 3))
-	r, _ := s.claimDue(ctx, t0, "a", time.Minute, 10)
+	r, _ := s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	_ = s.markSent(ctx, t0, r[0].ID, "C1", "1.1", "")
-	r, _ = s.claimDue(ctx, t0, "a", time.Minute, 10)
+	r, _ = s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	_ = s.markSent(ctx, t0, r[0].ID, "C1", "1.2", "1.1") // reply in thread
-	r, _ = s.claimDue(ctx, t0, "a", time.Minute, 10)
+	r, _ = s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	_ = s.markSent(ctx, t0, r[0].ID, "C2", "1.3", "") // new parent elsewhere
 	thread, _ := s.thread(ctx, "SUP-1", "resolution", 1)
 	if thread[0].UpdateGen != 2 || thread[1].UpdateGen != 0 || thread[2].UpdateGen != 0 {
@@ -299,7 +299,7 @@ func TestCancelRequiresLease(t *testing.T) {
 	o := openTemp(t)
 	s := o.rows
 	mustEnqueue(t, s, t0, step("SUP-1", 1))
-	r, _ := s.claimDue(ctx, t0, "a", time.Minute, 10)
+	r, _ := s.claimDue(ctx, t0, "a", time.Minute, 10, 10)
 	if err := s.markCancelled(ctx, t0, r[0].ID, "b", "x"); !errors.Is(err, store.ErrLeaseLost) {
 		t.Fatalf("cancel by non-owner: %v", err)
 	}
@@ -317,7 +317,7 @@ func TestOldestPending(t *testing.T) {
 	}
 	mustEnqueue(t, s, t0, step("SUP-1", 1))
 	mustEnqueue(t, s, t0.Add(time.Minute), step("SUP-2", 1))
-	rows, _ := s.claimDue(ctx, t0.Add(time.Minute), "a", time.Minute, 1)
+	rows, _ := s.claimDue(ctx, t0.Add(time.Minute), "a", time.Minute, 1, 1)
 	if got, ok, err := o.OldestPending(ctx); !ok || err != nil || !got.Equal(t0) {
 		t.Fatalf("oldest = %v %v %v; want %v (a row being sent counts)", got, ok, err, t0)
 	}

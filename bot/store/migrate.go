@@ -235,6 +235,16 @@ WHERE kind = 'report' AND json_valid(CAST(payload AS TEXT))
   AND json_type(CAST(payload AS TEXT), '$.report.product') = 'text'
   AND json_extract(CAST(payload AS TEXT), '$.report.product') != '';
 `},
+	// Version 7 gives each row its destination (dest: the channel as the
+	// policy names it, or the person an agent step goes to), so a pass
+	// claims a few rows of every destination with due rows instead of the
+	// first hundred, which may all be one channel's (at a message a second
+	// per channel, every other channel would wait for it). Rows written
+	// before have '' and share one destination: they still go out, a few
+	// per pass.
+	{7, "row destination", `
+ALTER TABLE outbox ADD COLUMN dest TEXT NOT NULL DEFAULT '';
+`},
 }
 
 // SchemaVersion is the schema version this build writes.
