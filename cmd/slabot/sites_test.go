@@ -25,7 +25,7 @@ type testSites struct {
 
 // newTestSites starts both simulators. tweak may change the Jira seed;
 // outsider names a ladder channel the bot is not a member of.
-func newTestSites(t *testing.T, tweak func(*jirasim.Seed), outsider string) *testSites {
+func newTestSites(t testing.TB, tweak func(*jirasim.Seed), outsider string) *testSites {
 	t.Helper()
 	sites := startTestSites(t, tweak, outsider)
 	for k, v := range sites.env {
@@ -36,7 +36,7 @@ func newTestSites(t *testing.T, tweak func(*jirasim.Seed), outsider string) *tes
 
 // startTestSites is newTestSites leaving the process's environment alone,
 // for a test that runs in parallel (daemonConfigFrom).
-func startTestSites(t *testing.T, tweak func(*jirasim.Seed), outsider string) *testSites {
+func startTestSites(t testing.TB, tweak func(*jirasim.Seed), outsider string) *testSites {
 	t.Helper()
 	policies, err := rules.LoadFS(deploy.Policies, "policies")
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // testDaemon is run's daemon on a free loopback port, for a test that
 // looks at it from outside (/healthz, /readyz, /metrics) or stops it.
 type testDaemon struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	cancel context.CancelFunc
 	done   chan error // what daemon returned
@@ -20,7 +20,7 @@ type testDaemon struct {
 }
 
 // startDaemon starts the daemon with cfg in the background.
-func startDaemon(t *testing.T, cfg config) *testDaemon {
+func startDaemon(t testing.TB, cfg config) *testDaemon {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,4 +146,61 @@ func TestRunTakesJiraWebhooks(t *testing.T) {
 	if field(lost, "First response due") == nil {
 		t.Errorf("the sweep did not catch %s", lost)
 	}
+}
+
+// BenchmarkEventToField is the webhook path's latency as a user sees it:
+// 200 issues created one after another in jirasim, each timed from its
+// creation to its deadline field in Jira, through the daemon over real
+// HTTP (SLABOT_SCHEDULE=@every 1h: no poll helps). It reports the median
+// and the 99th percentile in milliseconds.
+func BenchmarkEventToField(b *testing.B) {
+	sites := newTestSites(b, nil, "")
+	const secret = "whsec-bench"
+	b.Setenv("SLABOT_DB", b.TempDir()+"/slabot.db")
+	b.Setenv("SLABOT_POLICIES", "../../deploy/policies")
+	b.Setenv("SLABOT_LOG_LEVEL", "error")
+	b.Setenv("SLABOT_SCHEDULE", "@every 1h")
+	b.Setenv("SLABOT_JIRA_WEBHOOK_SECRET", secret)
+	cfg, err := loadConfig(true, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := startDaemon(b, cfg)
+	defer d.stop()
+	<-d.apps
+	for range 1000 {
+		if code, _ := d.get("/readyz"); code == http.StatusOK {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := sites.jira.AddWebhook(jirasim.Webhook{URL: d.url + "/jira/webhook", Secret: secret, JQL: "project = SAN"}); err != nil {
+		b.Fatal(err)
+	}
+	var took []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		for i := range 200 {
+			start := time.Now()
+			key, err := sites.jira.CreateIssue(jirasim.Issue{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+				Summary: fmt.Sprintf("Bench %d", i), Status: "Open"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for {
+				if is, _ := sites.jira.Issue(key); is.Fields["First response due"] != nil {
+					break
+				}
+				if time.Since(start) > 30*time.Second {
+					b.Fatalf("%s: no deadline after 30 s", key)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			took = append(took, time.Since(start))
+		}
+	}
+	b.StopTimer()
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(took[len(took)*99/100].Milliseconds()), "p99-ms")
 }
