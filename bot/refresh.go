@@ -20,9 +20,12 @@ type IssueReader interface {
 }
 
 // TouchDelay is how long the refresh loop waits after the first touch
-// before re-reading, so that the burst of events one change makes (an
-// edit, its comment, a transition) costs one refresh.
-const TouchDelay = 200 * time.Millisecond
+// before re-reading, so that the events one change makes, which Jira sends
+// within moments of each other (a comment's comment_created and
+// jira:issue_updated), cost one refresh. Touches that come while a
+// refresh runs are taken by one more refresh right after it, so a longer
+// burst costs two, not one per event.
+const TouchDelay = 20 * time.Millisecond
 
 // Touch says the issue with key changed (a Jira webhook): the product
 // watching its project re-reads it soon, together with the other issues
