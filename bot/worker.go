@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -358,11 +359,7 @@ func (w *Worker) settle(ctx context.Context, jc *jiraConn, pr *product, now, sta
 	if err := w.loadIntroduced(ctx, pr, now); err != nil {
 		return err
 	}
-	issues := make([]rules.Issue, 0, len(pr.cache))
-	for _, iss := range pr.cache {
-		issues = append(issues, *iss)
-	}
-	sort.Slice(issues, func(i, j int) bool { return issues[i].Key < issues[j].Key })
+	issues := pr.sortedIssues()
 	st.Cached = len(issues)
 	ev := rules.Evaluate(p, issues, now, rules.Options{BotAccountID: jc.account})
 	w.gaugeStates(p.Product, ev)
@@ -760,14 +757,29 @@ func (w *Worker) Outcomes(name string, now time.Time) (*rules.Policy, *rules.Eva
 	pr := w.products[name]
 	pr.busy.Lock()
 	defer pr.busy.Unlock()
-	issues := make([]rules.Issue, 0, len(pr.cache))
-	for _, iss := range pr.cache {
-		issues = append(issues, *iss)
-	}
-	sort.Slice(issues, func(i, j int) bool { return issues[i].Key < issues[j].Key })
+	issues := pr.sortedIssues()
 	account := w.cfg.BotAccountID
 	if jc := w.jira(); jc != nil {
 		account = jc.account
 	}
 	return pr.policy, rules.Evaluate(pr.policy, issues, now, rules.Options{BotAccountID: account})
+}
+
+// sortedIssues copies the cached issues, in key order, for an evaluation.
+// It sorts pointers and copies each issue once: sorting the values moved
+// every issue (a large struct with pointers inside: write barriers at each
+// move) about log2(n) times, which made a steady cycle over 100,000
+// issues cost 13.1 us per issue against 8.9 at 10,000; sorting pointers,
+// 9.6 (BenchmarkSteadyCycle with SLABOT_BENCH_OPEN).
+func (pr *product) sortedIssues() []rules.Issue {
+	ptrs := make([]*rules.Issue, 0, len(pr.cache))
+	for _, iss := range pr.cache {
+		ptrs = append(ptrs, iss)
+	}
+	slices.SortFunc(ptrs, func(a, b *rules.Issue) int { return strings.Compare(a.Key, b.Key) })
+	issues := make([]rules.Issue, len(ptrs))
+	for i, iss := range ptrs {
+		issues[i] = *iss
+	}
+	return issues
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,8 +16,14 @@ import (
 )
 
 // benchOpen is how many open issues the cycle benchmarks spread across the
-// four seed products.
-const benchOpen = 10000
+// four seed products: 10,000, or SLABOT_BENCH_OPEN (100000 for the steady
+// cycle's per-issue cost at scale).
+var benchOpen = func() int {
+	if n, err := strconv.Atoi(os.Getenv("SLABOT_BENCH_OPEN")); err == nil && n > 0 {
+		return n
+	}
+	return 10000
+}()
 
 // benchProduct is the shape of one product's benchmark issues: issue types
 // and priorities its policy maps, a customer its directory knows.
