@@ -119,3 +119,55 @@ func TestWebhookFastPathAndTheSweep(t *testing.T) {
 		t.Errorf("%v deliveries accepted, want at least the create, the answer and the writes' echoes", n)
 	}
 }
+
+// Deliveries can come out of order (DESIGN: "treat one as 're-read this
+// issue', never as the truth"). The issue's creation is delivered after
+// the agent's answer: the answer's refresh reads the issue as it is (the
+// goal met), and the creation's late refresh changes nothing back.
+func TestWebhookOutOfOrderConverges(t *testing.T) {
+	t0 := time.Date(2026, 11, 3, 7, 0, 0, 0, time.UTC)
+	s := newSanSite(t, t0, 0)
+	ctx := context.Background()
+	const secret = "whsec-order"
+	hook := httptest.NewServer(&bot.Webhook{Secret: []byte(secret), Worker: s.w, Now: s.clock.Now})
+	t.Cleanup(hook.Close)
+	if err := s.jsim.AddWebhook(jirasim.Webhook{URL: hook.URL, Secret: secret}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.Cycle(ctx, s.p.Product, t0); err != nil {
+		t.Fatal(err)
+	}
+	late := int64(len(s.jsim.Deliveries()) + 1) // the creation's delivery
+	s.jsim.SetWebhookFaults(jirasim.WebhookFaults{DelayOf: func(n int64) time.Duration {
+		if n == late {
+			return 500 * time.Millisecond // wall time: the answer's delivery overtakes it
+		}
+		return 0
+	}})
+	s.clock.Set(t0.Add(time.Minute))
+	key := s.create("Cannot Access Website/Database", s.clock.Now())
+	s.clock.Advance(time.Minute)
+	if _, err := s.jsim.AddComment(key, sanAgent, "On it.", false, s.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for range 1000 { // the answer's delivery arrives first
+		if n := len(s.jsim.Deliveries()); n > 0 && s.jsim.Deliveries()[n-1].Status == 202 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	s.clock.Advance(bot.TouchDelay)
+	s.w.RefreshTouched(ctx, s.clock.Now())
+	state := func() any { is, _ := s.jsim.Issue(key); return is.Fields["First response SLA"] }
+	if st := state(); st != "met" {
+		t.Fatalf("after the answer's delivery: %v, want met", st)
+	}
+	s.jsim.WaitDeliveries()
+	s.clock.Advance(bot.TouchDelay)
+	s.w.RefreshTouched(ctx, s.clock.Now())
+	s.jsim.WaitDeliveries() // the echo of slabot's write, if any
+	s.w.RefreshTouched(ctx, s.clock.Now())
+	if st := state(); st != "met" {
+		t.Errorf("after the creation's late delivery: %v, want met still", st)
+	}
+}

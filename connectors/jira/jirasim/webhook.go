@@ -38,6 +38,10 @@ type Webhook struct {
 type WebhookFaults struct {
 	// Delay holds every delivery this long before its first attempt.
 	Delay time.Duration
+	// DelayOf, when set, adds its answer for the n-th delivery (counting
+	// from 1) to Delay: deliveries then arrive out of order. It is called
+	// with the simulator locked: it must return at once.
+	DelayOf func(n int64) time.Duration
 	// DuplicateEvery sends every n-th delivery twice (same identifier).
 	DuplicateEvery int
 	// DropEvery loses every n-th delivery: never sent, never retried (the
@@ -54,6 +58,7 @@ type Delivery struct {
 	Identifier string
 	Event      string
 	IssueKey   string
+	Flow       string
 	Attempt    int // 0 for the first, then the retry count
 	Status     int // the receiver's answer; 0 when the request failed
 	Dropped    bool
@@ -67,6 +72,7 @@ type webhookState struct {
 	deliveries []Delivery
 	client     *http.Client
 	wg         sync.WaitGroup
+	bulk       int // bulk changes running: their events are Secondary
 }
 
 // AddWebhook registers an admin webhook: every later issue event is sent
@@ -104,9 +110,27 @@ func (s *Server) Deliveries() []Delivery {
 // answered, dropped, or given up.
 func (s *Server) WaitDeliveries() { s.hooks.wg.Wait() }
 
+// Webhook flows (X-Atlassian-Webhook-Flow): Primary for an event itself,
+// Secondary for the fallout of a bulk change.
+const (
+	FlowPrimary   = "Primary"
+	FlowSecondary = "Secondary"
+)
+
 // emit queues the event for every webhook whose filter matches is. Caller
 // holds s.mu; the deliveries run on their own goroutines.
 func (s *Server) emit(is *issue, event string) {
+	s.hooks.mu.Lock()
+	flow := FlowPrimary
+	if s.hooks.bulk > 0 {
+		flow = FlowSecondary
+	}
+	s.hooks.mu.Unlock()
+	s.emitFlow(is, event, flow)
+}
+
+// emitFlow is emit in the given flow.
+func (s *Server) emitFlow(is *issue, event, flow string) {
 	s.hooks.mu.Lock()
 	hooks := append([]Webhook(nil), s.hooks.hooks...)
 	s.hooks.mu.Unlock()
@@ -137,12 +161,12 @@ func (s *Server) emit(is *issue, event string) {
 				continue
 			}
 		}
-		s.deliver(h, event, is.key, body)
+		s.deliver(h, event, is.key, flow, body)
 	}
 }
 
 // deliver sends one event to h with retries, honouring the faults.
-func (s *Server) deliver(h Webhook, event, key string, body []byte) {
+func (s *Server) deliver(h Webhook, event, key, flow string, body []byte) {
 	st := &s.hooks
 	st.mu.Lock()
 	st.seq++
@@ -150,7 +174,7 @@ func (s *Server) deliver(h Webhook, event, key string, body []byte) {
 	f := st.faults
 	id := "sim-" + strconv.FormatInt(n, 10)
 	if f.DropEvery > 0 && n%int64(f.DropEvery) == 0 {
-		st.deliveries = append(st.deliveries, Delivery{Identifier: id, Event: event, IssueKey: key, Dropped: true})
+		st.deliveries = append(st.deliveries, Delivery{Identifier: id, Event: event, IssueKey: key, Flow: flow, Dropped: true})
 		st.mu.Unlock()
 		return
 	}
@@ -162,6 +186,10 @@ func (s *Server) deliver(h Webhook, event, key string, body []byte) {
 		st.client = &http.Client{Timeout: 10 * time.Second}
 	}
 	client := st.client
+	delay := f.Delay
+	if f.DelayOf != nil {
+		delay += f.DelayOf(n)
+	}
 	st.wg.Add(copies)
 	st.mu.Unlock()
 	retries, backoff := f.Retries, f.RetryBackoff
@@ -177,12 +205,12 @@ func (s *Server) deliver(h Webhook, event, key string, body []byte) {
 	for range copies {
 		go func() {
 			defer st.wg.Done()
-			time.Sleep(f.Delay)
+			time.Sleep(delay)
 			wait := backoff
 			for attempt := 0; attempt <= retries; attempt++ {
-				status := post(client, h.URL, body, sig, id, attempt)
+				status := post(client, h.URL, body, sig, id, flow, attempt)
 				st.mu.Lock()
-				st.deliveries = append(st.deliveries, Delivery{Identifier: id, Event: event, IssueKey: key, Attempt: attempt, Status: status})
+				st.deliveries = append(st.deliveries, Delivery{Identifier: id, Event: event, IssueKey: key, Flow: flow, Attempt: attempt, Status: status})
 				st.mu.Unlock()
 				if status >= 200 && status < 300 {
 					return
@@ -195,7 +223,7 @@ func (s *Server) deliver(h Webhook, event, key string, body []byte) {
 }
 
 // post makes one attempt and returns the status (0: no answer).
-func post(c *http.Client, url string, body []byte, sig, id string, attempt int) int {
+func post(c *http.Client, url string, body []byte, sig, id, flow string, attempt int) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
@@ -205,7 +233,7 @@ func post(c *http.Client, url string, body []byte, sig, id string, attempt int) 
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Hub-Signature", sig)
 	req.Header.Set("X-Atlassian-Webhook-Identifier", id)
-	req.Header.Set("X-Atlassian-Webhook-Flow", "Primary")
+	req.Header.Set("X-Atlassian-Webhook-Flow", flow)
 	if attempt > 0 {
 		req.Header.Set("X-Atlassian-Webhook-Retry", strconv.Itoa(attempt))
 	}
@@ -232,4 +260,25 @@ func (s *Server) webhookAdmin() *User {
 	}
 	sort.Strings(ids)
 	return s.users[ids[0]]
+}
+
+// BulkSetFields changes the same fields of several issues as one bulk
+// edit would (SetFields on each): their webhook events come in the
+// Secondary flow, as Jira sends the fallout of bulk changes (so do the
+// events of any other change made while it runs).
+func (s *Server) BulkSetFields(keys []string, values map[string]any, actor string, at time.Time) error {
+	s.hooks.mu.Lock()
+	s.hooks.bulk++
+	s.hooks.mu.Unlock()
+	defer func() {
+		s.hooks.mu.Lock()
+		s.hooks.bulk--
+		s.hooks.mu.Unlock()
+	}()
+	for _, k := range keys {
+		if err := s.SetFields(k, values, actor, at); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,5 +114,44 @@ func TestWebhookDeliveries(t *testing.T) {
 	last := s.Deliveries()[len(s.Deliveries())-1]
 	if !last.Dropped || last.IssueKey != "SUP-1" {
 		t.Errorf("last delivery %+v, want SUP-1's, dropped", last)
+	}
+}
+
+// The fallout of a bulk change comes in the Secondary flow
+// ("X-Atlassian-Webhook-Flow: Secondary"), and deliveries can overtake
+// each other: with the first one held back, the second arrives first.
+func TestWebhookSecondaryFlowAndOrder(t *testing.T) {
+	rcv := &receiver{}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	s := newTestSim(t, Options{})
+	if err := s.AddWebhook(Webhook{URL: srv.URL, Secret: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.BulkSetFields([]string{"SUP-1"}, map[string]any{"summary": "bulk"}, AgentID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	s.WaitDeliveries()
+	if len(rcv.got) != 1 || rcv.got[0].flow != "Secondary" {
+		t.Fatalf("bulk change deliveries %+v, want one in the Secondary flow", rcv.got)
+	}
+	rcv.mu.Lock()
+	rcv.got = nil
+	rcv.mu.Unlock()
+	first := int64(len(s.Deliveries()) + 1)
+	s.SetWebhookFaults(WebhookFaults{DelayOf: func(n int64) time.Duration {
+		if n == first {
+			return 100 * time.Millisecond
+		}
+		return 0
+	}})
+	for _, summary := range []string{"one", "two"} {
+		if err := s.SetFields("SUP-1", map[string]any{"summary": summary}, AgentID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.WaitDeliveries()
+	if len(rcv.got) != 2 || !strings.Contains(string(rcv.got[0].body), `"two"`) || rcv.got[0].flow != "Primary" {
+		t.Fatalf("received %d, first %s: want the second change's delivery first", len(rcv.got), rcv.got[0].body)
 	}
 }
