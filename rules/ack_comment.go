@@ -30,15 +30,23 @@ func (p *Policy) ProposeAckComments(o *Outcome, cs []Click, bot string) {
 	}
 }
 
-// GoalTitle is how messages name the policy's goal called name: its title,
-// else its name with spaces.
+// GoalTitle is how messages name the policy's goal called name (Goal.Label).
 func (p *Policy) GoalTitle(name string) string {
 	for _, g := range p.Goals {
-		if g.Name == name && g.Title != "" {
-			return g.Title
+		if g.Name == name {
+			return g.Label()
 		}
 	}
 	return strings.ReplaceAll(name, "_", " ")
+}
+
+// Label is how messages and tables name the goal: its title, else its
+// name with spaces.
+func (g *Goal) Label() string {
+	if g.Title != "" {
+		return g.Title
+	}
+	return strings.ReplaceAll(g.Name, "_", " ")
 }
 
 func upperFirst(s string) string {

@@ -367,7 +367,7 @@ func (d *demoEnv) printIssues(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
 		head := []string{"KEY", "TYPE", "PRIORITY", "STATUS"}
 		for _, g := range p.Goals {
-			title := strings.ToUpper(goalTitle(g))
+			title := strings.ToUpper(g.Label())
 			if g.DeadlineField != "" {
 				head = append(head, title+" DUE")
 			}
@@ -415,13 +415,6 @@ func (d *demoEnv) printIssues(w io.Writer) {
 	}
 }
 
-func goalTitle(g *rules.Goal) string {
-	if g.Title != "" {
-		return g.Title
-	}
-	return strings.ReplaceAll(g.Name, "_", " ")
-}
-
 // labelMeaning explains a label slabot sets: a flag's meaning, or a
 // goal's at-risk or breached state.
 func labelMeaning(p *rules.Policy, label string) string {
@@ -435,9 +428,9 @@ func labelMeaning(p *rules.Policy, label string) string {
 	for _, g := range p.Goals {
 		switch code {
 		case g.Name + "-at-risk":
-			return goalTitle(g) + " is at risk: the deadline is near"
+			return g.Label() + " is at risk: the deadline is near"
 		case g.Name + "-breached":
-			return goalTitle(g) + " missed its deadline"
+			return g.Label() + " missed its deadline"
 		}
 	}
 	return ""
