@@ -48,21 +48,17 @@ func (w *Worker) Touch(key string) bool {
 }
 
 // refreshLoop re-reads the issues touched for one product until ctx ends.
-func (w *Worker) refreshLoop(ctx context.Context, pr *product, now func() time.Time) {
+func (w *Worker) refreshLoop(ctx context.Context, pr *product) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-pr.touch:
 		}
-		t := time.NewTimer(TouchDelay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if err := w.cfg.Clock.Sleep(ctx, TouchDelay); err != nil {
 			return
-		case <-t.C:
 		}
-		w.refreshTouched(ctx, pr, now())
+		w.refreshTouched(ctx, pr, w.cfg.Clock.Now())
 	}
 }
 

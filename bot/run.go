@@ -85,7 +85,7 @@ func (w *Worker) Run(ctx context.Context, d Delivery) error {
 	// Webhook touches are re-read as they come (Touch), each product's on
 	// its own loop, never overlapping its cycles.
 	for _, name := range w.order {
-		loops.Go(func() { w.refreshLoop(work, w.products[name], w.cfg.Clock.Now) })
+		loops.Go(func() { w.refreshLoop(work, w.products[name]) })
 	}
 
 	c := cron.New()

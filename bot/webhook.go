@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // The Jira webhook: the fast path. Jira Cloud's admin webhooks sign the
@@ -64,8 +66,9 @@ type Webhook struct {
 	Worker Toucher
 	// MaxBody bounds the body (default DefaultWebhookMaxBody).
 	MaxBody int64
-	// Now is the clock for the identifiers remembered (default time.Now).
-	Now     func() time.Time
+	// Clock is the time the identifiers are remembered by (default the
+	// wall clock).
+	Clock   clock.Clock
 	Logger  *slog.Logger
 	Metrics *prometheus.CounterVec // by result; nil: not counted
 
@@ -135,20 +138,10 @@ func (h *Webhook) serve(r *http.Request) (result string, status int) {
 	return WebhookAccepted, http.StatusAccepted
 }
 
-// validSignature checks "sha256=<hex>" against the body's HMAC-SHA256, in
-// constant time.
+// validSignature checks "sha256=<hex>" against the body's HMAC-SHA256
+// (Signature), in constant time.
 func validSignature(secret, body []byte, header string) bool {
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return hmac.Equal([]byte(strings.ToLower(header)), []byte(Signature(secret, body)))
 }
 
 // Signature is the X-Hub-Signature Jira sends for body signed with secret
@@ -175,10 +168,7 @@ func validIssueKey(k string) bool {
 
 // first remembers id and reports whether it is new.
 func (h *Webhook) first(id string) bool {
-	now := time.Now()
-	if h.Now != nil {
-		now = h.Now()
-	}
+	now := clock.Or(h.Clock).Now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.seen == nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slabot/slabot/bot"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/rules/clock"
 )
 
 // Issue 23: "Jira webhooks as the fast path, polling as the safety net".
@@ -28,7 +29,7 @@ func TestWebhookFastPathAndTheSweep(t *testing.T) {
 	ctx := context.Background()
 	const secret = "whsec-sanarise"
 	m := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "webhooks"}, []string{"result"})
-	hook := httptest.NewServer(&bot.Webhook{Secret: []byte(secret), Worker: s.w, Metrics: m, Now: s.clock.Now})
+	hook := httptest.NewServer(&bot.Webhook{Secret: []byte(secret), Worker: s.w, Metrics: m, Clock: clock.Simulated(s.clock.Now)})
 	t.Cleanup(hook.Close)
 	if err := s.jsim.AddWebhook(jirasim.Webhook{URL: hook.URL, Secret: secret, JQL: "project = SAN"}); err != nil {
 		t.Fatal(err)
@@ -129,7 +130,7 @@ func TestWebhookOutOfOrderConverges(t *testing.T) {
 	s := newSanSite(t, t0, 0)
 	ctx := context.Background()
 	const secret = "whsec-order"
-	hook := httptest.NewServer(&bot.Webhook{Secret: []byte(secret), Worker: s.w, Now: s.clock.Now})
+	hook := httptest.NewServer(&bot.Webhook{Secret: []byte(secret), Worker: s.w, Clock: clock.Simulated(s.clock.Now)})
 	t.Cleanup(hook.Close)
 	if err := s.jsim.AddWebhook(jirasim.Webhook{URL: hook.URL, Secret: secret}); err != nil {
 		t.Fatal(err)

@@ -5,14 +5,14 @@ import (
 	"time"
 )
 
-// DigestWindow: a digest whose period began longer ago than this (the bot
+// digestWindow: a digest whose period began longer ago than this (the bot
 // was down all that time) is not posted late.
-const DigestWindow = 24 * time.Hour
+const digestWindow = 24 * time.Hour
 
 // PlanDigest is the product's digest of the period now is in, built from
 // the cycle's evaluation: every goal at risk or breached now, breached
 // first, then by deadline; false when the policy asks for none, or the
-// period began more than DigestWindow ago. The outbox keeps one per
+// period began more than digestWindow ago. The outbox keeps one per
 // (product, period), so every cycle of the period may hand it over.
 func PlanDigest(p *Policy, ev *Evaluation, in PlanInput) (Digest, bool) {
 	if p.Digest == nil {
@@ -20,7 +20,7 @@ func PlanDigest(p *Policy, ev *Evaluation, in PlanInput) (Digest, bool) {
 	}
 	now := in.Now
 	start, ok := p.Digest.Period(now)
-	if !ok || now.Sub(start) > DigestWindow {
+	if !ok || now.Sub(start) > digestWindow {
 		return Digest{}, false
 	}
 	loc := p.Location

@@ -38,12 +38,6 @@ func (cs clicks) snoozedUntil(goal string, cycle int, deadline time.Time) time.T
 	return SnoozeUntil(a.At, a.Snooze, deadline)
 }
 
-// AckOf returns the acknowledgement of a goal cycle among an
-// issue's clicks, if any (the first wins: ClickKey).
-func AckOf(cs []Click, goal string, cycle int) (Click, bool) {
-	return clicks(cs).ack(goal, cycle)
-}
-
 // Who is how a message names the person who clicked: a Slack mention, or
 // their name when the user id is unknown.
 func (a Click) Who() string {

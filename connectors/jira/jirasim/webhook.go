@@ -64,9 +64,15 @@ type Delivery struct {
 	Dropped    bool
 }
 
+// registered is a webhook with its filter, parsed once when it is added.
+type registered struct {
+	Webhook
+	match func(*issue) bool // nil: every issue
+}
+
 type webhookState struct {
 	mu         sync.Mutex
-	hooks      []Webhook
+	hooks      []registered
 	faults     WebhookFaults
 	seq        int64
 	deliveries []Delivery
@@ -78,17 +84,19 @@ type webhookState struct {
 // AddWebhook registers an admin webhook: every later issue event is sent
 // to it. A filter that is not valid JQL is refused.
 func (s *Server) AddWebhook(h Webhook) error {
+	r := registered{Webhook: h}
 	if h.JQL != "" {
 		s.mu.Lock()
-		_, err := s.parseJQL(h.JQL, s.webhookAdmin())
+		q, err := s.parseJQL(h.JQL, s.webhookAdmin())
 		s.mu.Unlock()
 		if err != nil {
 			return err
 		}
+		r.match = q.where
 	}
 	s.hooks.mu.Lock()
 	defer s.hooks.mu.Unlock()
-	s.hooks.hooks = append(s.hooks.hooks, h)
+	s.hooks.hooks = append(s.hooks.hooks, r)
 	return nil
 }
 
@@ -132,7 +140,7 @@ func (s *Server) emit(is *issue, event string) {
 // emitFlow is emit in the given flow.
 func (s *Server) emitFlow(is *issue, event, flow string) {
 	s.hooks.mu.Lock()
-	hooks := append([]Webhook(nil), s.hooks.hooks...)
+	hooks := append([]registered(nil), s.hooks.hooks...)
 	s.hooks.mu.Unlock()
 	if len(hooks) == 0 {
 		return
@@ -155,13 +163,10 @@ func (s *Server) emitFlow(is *issue, event, flow string) {
 		return
 	}
 	for _, h := range hooks {
-		if h.JQL != "" {
-			q, err := s.parseJQL(h.JQL, s.webhookAdmin())
-			if err != nil || q.where != nil && !q.where(is) {
-				continue
-			}
+		if h.match != nil && !h.match(is) {
+			continue
 		}
-		s.deliver(h, event, is.key, flow, body)
+		s.deliver(h.Webhook, event, is.key, flow, body)
 	}
 }
 
