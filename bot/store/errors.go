@@ -3,14 +3,17 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Sentinel errors callers branch on with errors.Is. Every error returned by
-// this package wraps one of them or carries the SQLite message and the file
-// path, so a log line alone says what to fix.
+// this package wraps one of them or carries the engine's message and the
+// file path (the URL without its password), so a log line alone says what
+// to fix.
 var (
 	// ErrCorrupt: the file is not a SQLite database or fails its integrity
 	// check. The file is left untouched; restore it from a backup or move
@@ -18,7 +21,9 @@ var (
 	ErrCorrupt = errors.New("store: database file is corrupt")
 	// ErrLocked: another process holds a lock on the file for longer than
 	// the busy timeout (a second slabot on the same file, a backup tool,
-	// an sqlite3 shell with an open transaction).
+	// an sqlite3 shell with an open transaction); on PostgreSQL, a lock
+	// not granted within the lock timeout, a deadlock or a serialization
+	// failure (the transaction was rolled back and may be tried again).
 	ErrLocked = errors.New("store: database file is locked")
 	// ErrSchemaTooNew: the file was migrated by a newer slabot. Running an
 	// older binary against it could misread rows, so it is refused.
@@ -36,22 +41,33 @@ var (
 // file, and the underlying cause. Is reports the sentinel that classifies it.
 type Error struct {
 	Op   string // e.g. "open", "claim", "mark sent"
-	Path string
-	Kind error // one of the sentinels above, or nil for anything else
+	Path string // the file, or the URL without its password
+	Kind error  // one of the sentinels above, or nil for anything else
 	Err  error
+
+	engine Engine
+	secret string // scrubbed from the message: a driver's text may quote it
 }
 
 func (e *Error) Error() string {
 	hint := ""
-	switch e.Kind {
-	case ErrCorrupt:
+	switch {
+	case e.Kind == ErrCorrupt && e.engine == Postgres:
+		hint = " (PostgreSQL reports damaged data: restore a backup; slabot never recreates it silently)"
+	case e.Kind == ErrCorrupt:
 		hint = " (the file was left as it is: restore a backup or move it away; slabot never recreates it silently)"
-	case ErrLocked:
+	case e.Kind == ErrLocked && e.engine == Postgres:
+		hint = " (another session holds a lock longer than the lock timeout: a long transaction in psql, a migration of another slabot?)"
+	case e.Kind == ErrLocked:
 		hint = " (another process holds the database lock: is a second slabot or an sqlite3 shell using this file?)"
-	case ErrSchemaTooNew:
-		hint = " (upgrade slabot, or point it at another file)"
+	case e.Kind == ErrSchemaTooNew:
+		hint = " (upgrade slabot, or point it at another database)"
 	}
-	return fmt.Sprintf("store: %s %s: %v%s", e.Op, e.Path, e.Err, hint)
+	msg := fmt.Sprintf("store: %s %s: %v%s", e.Op, e.Path, e.Err, hint)
+	if e.secret != "" {
+		msg = strings.ReplaceAll(msg, e.secret, "xxxxx")
+	}
+	return msg
 }
 
 func (e *Error) Unwrap() []error {
@@ -70,10 +86,26 @@ func (s *Store) wrap(op string, err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	return &Error{Op: op, Path: s.path, Kind: classify(err), Err: err}
+	return &Error{Op: op, Path: s.path, Kind: classify(err), Err: err, engine: s.engine, secret: s.secret}
+}
+
+// PostgreSQL's error codes that map onto the sentinels
+// (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+var pgKinds = map[string]error{
+	"55P03": ErrLocked,  // lock_not_available: lock_timeout ran out
+	"40P01": ErrLocked,  // deadlock_detected
+	"40001": ErrLocked,  // serialization_failure
+	"XX001": ErrCorrupt, // data_corrupted
+	"XX002": ErrCorrupt, // index_corrupted
 }
 
 func classify(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		if k := pgKinds[pe.Code]; k != nil {
+			return k
+		}
+	}
 	var le *sqlite.Error
 	if errors.As(err, &le) {
 		switch le.Code() & 0xff { // primary result code

@@ -250,15 +250,20 @@ ALTER TABLE outbox ADD COLUMN dest TEXT NOT NULL DEFAULT '';
 // SchemaVersion is the schema version this build writes.
 func SchemaVersion() int { return migrations[len(migrations)-1].version }
 
+// steps are the migrations of the store's engine: pgMigrations pairs each
+// SQLite step with a PostgreSQL one of the same version and meaning.
+func (s *Store) steps() []migration {
+	if s.engine == Postgres {
+		return pgMigrations
+	}
+	return migrations
+}
+
 // migrate applies the missing steps, each in its own transaction together
-// with its schema_migrations row, so a crash mid-way leaves a file at a
-// well-defined version.
+// with its schema_migrations row, so a crash mid-way leaves a database at
+// a well-defined version.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT    NOT NULL,
-		applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-	)`); err != nil {
+	if err := s.createMigrationsTable(ctx); err != nil {
 		return s.wrap("migrate", err)
 	}
 	current, err := s.Version(ctx)
@@ -266,10 +271,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	if current > SchemaVersion() {
-		return &Error{Op: "migrate", Path: s.path, Kind: ErrSchemaTooNew,
-			Err: fmt.Errorf("file is at schema version %d, this build knows up to %d", current, SchemaVersion())}
+		return &Error{Op: "migrate", Path: s.path, Kind: ErrSchemaTooNew, engine: s.engine, secret: s.secret,
+			Err: fmt.Errorf("database is at schema version %d, this build knows up to %d", current, SchemaVersion())}
 	}
-	for _, m := range migrations {
+	for _, m := range s.steps() {
 		if m.version <= current {
 			continue
 		}
@@ -280,14 +285,52 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// pgMigrationLock is the statement that serialises migrations of one
+// PostgreSQL schema across processes (a transaction-level advisory lock
+// keyed by the schema's name): two replicas starting at once must not
+// both create the tables. SQLite's write lock does this for a file.
+const pgMigrationLock = `SELECT pg_advisory_xact_lock(hashtext('slabot migrate ' || current_schema()))`
+
+func (s *Store) createMigrationsTable(ctx context.Context) error {
+	if s.engine != Postgres {
+		_, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+	)`)
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if _, err := tx.ExecContext(ctx, pgMigrationLock); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    BIGINT PRIMARY KEY,
+		name       TEXT   NOT NULL,
+		applied_at TEXT   NOT NULL DEFAULT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+	)`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 func (s *Store) apply(ctx context.Context, m migration) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrap("migrate", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if s.engine == Postgres {
+		if _, err := tx.ExecContext(ctx, pgMigrationLock); err != nil {
+			return s.wrap("migrate", err)
+		}
+	}
 	// Re-check inside the write lock: another process may have migrated
-	// the file between our read and now.
+	// the database between our read and now.
 	var have int
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&have); err != nil {
 		return s.wrap("migrate", err)
@@ -298,13 +341,13 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 		return s.wrap(fmt.Sprintf("migrate to v%d (%s)", m.version, m.name), err)
 	}
-	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
+	if _, err := s.exec(ctx, tx, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.version, m.name); err != nil {
 		return s.wrap("migrate", err)
 	}
 	return s.wrap("migrate", tx.Commit())
 }
 
-// Version is the schema version the file is at.
+// Version is the schema version the database is at.
 func (s *Store) Version(ctx context.Context) (int, error) {
 	var v int
 	err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)

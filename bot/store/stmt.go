@@ -6,7 +6,7 @@ import (
 	"errors"
 )
 
-// Prepared statements are kept for the life of the Store. Why: SQLite
+// Prepared statements are kept for the life of a SQLite Store. Why: SQLite
 // parses and plans a statement every time it is prepared, and the
 // dispatcher runs the same dozen statements for every row it sends;
 // parsing was most of the CPU a pass spent in the store (and several times
@@ -56,8 +56,37 @@ func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, 
 	return st, nil
 }
 
+// pg returns query as PostgreSQL takes it (rebind, computed once per
+// statement), or ErrClosed.
+func (s *Store) pg(query string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return "", ErrClosed
+	}
+	q, ok := s.rebound[query]
+	if !ok {
+		q = rebind(query)
+		if s.rebound == nil {
+			s.rebound = map[string]string{}
+		}
+		s.rebound[query] = q
+	}
+	return q, nil
+}
+
 // exec runs a statement that returns no rows, in tx when tx is not nil.
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	if s.engine == Postgres {
+		q, err := s.pg(query)
+		if err != nil {
+			return nil, err
+		}
+		if tx != nil {
+			return tx.ExecContext(ctx, q, pgArgs(args)...)
+		}
+		return s.db.ExecContext(ctx, q, pgArgs(args)...)
+	}
 	st, err := s.stmt(ctx, tx, query)
 	if err != nil {
 		return nil, err
@@ -67,6 +96,16 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any)
 
 // query runs a statement that returns rows, in tx when tx is not nil.
 func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if s.engine == Postgres {
+		q, err := s.pg(query)
+		if err != nil {
+			return nil, err
+		}
+		if tx != nil {
+			return tx.QueryContext(ctx, q, pgArgs(args)...)
+		}
+		return s.db.QueryContext(ctx, q, pgArgs(args)...)
+	}
 	st, err := s.stmt(ctx, tx, query)
 	if err != nil {
 		return nil, err
@@ -77,6 +116,16 @@ func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any
 // queryRow runs a statement that returns at most one row. A failure to
 // prepare surfaces from Scan, as it does with sql.DB.QueryRowContext.
 func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) interface{ Scan(...any) error } {
+	if s.engine == Postgres {
+		q, err := s.pg(query)
+		if err != nil {
+			return errScanner{err}
+		}
+		if tx != nil {
+			return tx.QueryRowContext(ctx, q, pgArgs(args)...)
+		}
+		return s.db.QueryRowContext(ctx, q, pgArgs(args)...)
+	}
 	st, err := s.stmt(ctx, tx, query)
 	if err != nil {
 		return errScanner{err}
