@@ -131,7 +131,7 @@ func (o *Outbox) OpenThreads(ctx context.Context, projects []string) (map[string
 		return out, nil
 	}
 	// The issue keys of a project are the range [PROJECT-, PROJECT.): for
-	// each (CROSS JOIN keeps the ranges outside), the index on (kind,
+	// each (CROSS JOIN keeps the ranges outside on SQLite; orderedJoin), the index on (kind,
 	// issue, ...) reads that project's rows only, where a scan read every
 	// row at every product's cycle.
 	ranges := make([]string, len(projects))
@@ -141,7 +141,7 @@ func (o *Outbox) OpenThreads(ctx context.Context, projects []string) (map[string
 		args = append(args, p+"-", p+".")
 	}
 	rs, err := o.rows.db.Query(ctx, nil, `SELECT DISTINCT o.issue, o.goal, o.cycle FROM (VALUES `+strings.Join(ranges, ", ")+`) AS r
-		CROSS JOIN outbox o ON o.kind = 'escalation' AND o.issue >= r.column1 AND o.issue < r.column2
+		`+orderedJoin[o.rows.db.Engine()]+` outbox o ON o.kind = 'escalation' AND o.issue >= r.column1 AND o.issue < r.column2
 		WHERE o.met_at = 0 AND o.state IN ('pending', 'sending', 'sent')`, args...)
 	if err != nil {
 		return nil, o.rows.db.Wrap("open threads", err)
@@ -193,7 +193,7 @@ func (o *Outbox) NextDue(ctx context.Context) (at time.Time, ok bool) {
 		  AND (p.due_at < o.due_at OR (p.due_at = o.due_at AND p.level < o.level))
 		  AND p.state IN ('pending', 'sending') AND p.blocked = 0)
 	UNION ALL SELECT lease_until FROM outbox WHERE state = 'sending'
-	UNION ALL SELECT update_next_at FROM outbox WHERE state = 'sent' AND update_gen > shown_gen)`).Scan(&next)
+	UNION ALL SELECT update_next_at FROM outbox WHERE state = 'sent' AND update_gen > shown_gen) AS waits`).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, false
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/bot/store/storetest"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
@@ -131,7 +131,7 @@ func crashWorld(t *testing.T) (*slacksim.Server, string) {
 	t.Helper()
 	sim := slacksim.NewServer(slacksim.WithToken(token), slacksim.WithChannel("C1", "support"))
 	t.Cleanup(sim.Close)
-	path := filepath.Join(t.TempDir(), "slabot.db")
+	path := storetest.DSN(t)
 	st, err := store.Open(context.Background(), path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -186,40 +186,44 @@ func restart(t *testing.T, sim *slacksim.Server, path string) (outbox.Pass, outb
 // the outbox recorded it: the restarted process finds the message by its
 // metadata and records it. Exactly one message.
 func TestKilledBetweenPostAndRecord(t *testing.T) {
-	sim, path := crashWorld(t)
-	runDoomed(t, "post-then-hang", path, sim.APIURL(), "POSTED")
-	if n := len(sim.Messages("C1")); n != 1 {
-		t.Fatalf("%d messages before restart", n)
-	}
-	rep, r := restart(t, sim, path)
-	if rep.Reconciled != 1 || rep.Sent != 1 {
-		t.Fatalf("report %+v", rep)
-	}
-	msgs := sim.Messages("C1")
-	if len(msgs) != 1 || r.State != outbox.StateSent || r.TS != msgs[0].TS {
-		t.Fatalf("after restart: %d messages, row %+v", len(msgs), r)
-	}
-	if n := len(sim.Calls("chat.postMessage")); n != 1 {
-		t.Fatalf("%d posts; want 1", n)
-	}
+	storetest.Run(t, func(t *testing.T) {
+		sim, path := crashWorld(t)
+		runDoomed(t, "post-then-hang", path, sim.APIURL(), "POSTED")
+		if n := len(sim.Messages("C1")); n != 1 {
+			t.Fatalf("%d messages before restart", n)
+		}
+		rep, r := restart(t, sim, path)
+		if rep.Reconciled != 1 || rep.Sent != 1 {
+			t.Fatalf("report %+v", rep)
+		}
+		msgs := sim.Messages("C1")
+		if len(msgs) != 1 || r.State != outbox.StateSent || r.TS != msgs[0].TS {
+			t.Fatalf("after restart: %d messages, row %+v", len(msgs), r)
+		}
+		if n := len(sim.Calls("chat.postMessage")); n != 1 {
+			t.Fatalf("%d posts; want 1", n)
+		}
+	})
 }
 
 // A dispatcher process killed after claiming and before posting: the
 // restarted process looks, finds nothing, and posts. Exactly one message.
 func TestKilledBetweenClaimAndPost(t *testing.T) {
-	sim, path := crashWorld(t)
-	runDoomed(t, "claim-then-hang", path, sim.APIURL(), "CLAIMED 1")
-	rep, r := restart(t, sim, path)
-	if rep.Reconciled != 0 || rep.Sent != 1 {
-		t.Fatalf("report %+v", rep)
-	}
-	msgs := sim.Messages("C1")
-	if len(msgs) != 1 || r.State != outbox.StateSent || r.TS != msgs[0].TS {
-		t.Fatalf("after restart: %d messages, row %+v", len(msgs), r)
-	}
-	if len(sim.Calls("conversations.history")) != 1 {
-		t.Fatal("the restarted dispatcher did not look before posting")
-	}
+	storetest.Run(t, func(t *testing.T) {
+		sim, path := crashWorld(t)
+		runDoomed(t, "claim-then-hang", path, sim.APIURL(), "CLAIMED 1")
+		rep, r := restart(t, sim, path)
+		if rep.Reconciled != 0 || rep.Sent != 1 {
+			t.Fatalf("report %+v", rep)
+		}
+		msgs := sim.Messages("C1")
+		if len(msgs) != 1 || r.State != outbox.StateSent || r.TS != msgs[0].TS {
+			t.Fatalf("after restart: %d messages, row %+v", len(msgs), r)
+		}
+		if len(sim.Calls("conversations.history")) != 1 {
+			t.Fatal("the restarted dispatcher did not look before posting")
+		}
+	})
 }
 
 // killLoopOptions: short leases and intervals, so a killed dispatcher's
@@ -236,91 +240,93 @@ func killLoopOptions(owner string) outbox.Options {
 // and restarted, over and over; a last one drains the outbox. Every step
 // is in Slack exactly once: nothing lost, nothing doubled.
 func TestKillLoopExactlyOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("restarts a process many times")
-	}
-	sim := slacksim.NewServer(slacksim.WithToken(token))
-	t.Cleanup(sim.Close)
-	channels := []string{"C1", "C2", "C3", "C4", "C5", "C6"}
-	for _, c := range channels {
-		sim.AddChannel(c, "ch-"+c, true)
-	}
-	sim.SetChaos(slacksim.Chaos{Seed: 7, RateLimit: 0.05, ServerError: 0.05, DropAfterAccept: 0.1, RetryAfter: time.Second})
-	path := filepath.Join(t.TempDir(), "slabot.db")
-	ctx := context.Background()
-	st, err := store.Open(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	setup, err := outbox.Open(ctx, st, nil, outbox.Options{Owner: "setup"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const issues = 20
-	rungs := []string{"agent", "team lead", "management"}
-	for i := range issues {
-		for lvl := 1; lvl <= 3; lvl++ {
-			x := esc(fmt.Sprintf("SUP-%d", 100+i), lvl, rungs[lvl-1], rules.Recipient{Channel: channels[(i+lvl)%len(channels)]})
-			if _, err := setup.Escalate(ctx, time.Now(), x); err != nil {
-				t.Fatal(err)
-			}
+	storetest.Run(t, func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("restarts a process many times")
 		}
-	}
-	_ = st.Close()
-
-	const restarts = 12
-	for i := range restarts {
-		// Killed once Slack took 1 to 3 more messages from it (often right
-		// between a post and its record), or after 20s if it took none.
-		before := len(sim.AllMessages())
-		runDoomedUntil(t, path, sim.APIURL(), func() bool { return len(sim.AllMessages()) >= before+1+i%3 }, 20*time.Second)
-	}
-	sim.SetChaos(slacksim.Chaos{})
-	byKilled := len(sim.AllMessages())
-	if byKilled == 0 {
-		t.Fatal("the killed dispatchers posted nothing: the test proves nothing")
-	}
-	st, err = store.Open(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	last, err := outbox.Open(ctx, st, slackc.NewSender(slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL()}), nil),
-		killLoopOptions("survivor"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if _, err := last.RunOnce(ctx); err != nil {
-			t.Fatal(err)
+		sim := slacksim.NewServer(slacksim.WithToken(token))
+		t.Cleanup(sim.Close)
+		channels := []string{"C1", "C2", "C3", "C4", "C5", "C6"}
+		for _, c := range channels {
+			sim.AddChannel(c, "ch-"+c, true)
 		}
-		c, err := last.Counts(ctx)
+		sim.SetChaos(slacksim.Chaos{Seed: 7, RateLimit: 0.05, ServerError: 0.05, DropAfterAccept: 0.1, RetryAfter: time.Second})
+		path := storetest.DSN(t)
+		ctx := context.Background()
+		st, err := store.Open(ctx, path, store.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c[outbox.StateSent] == issues*3 {
-			break
+		setup, err := outbox.Open(ctx, st, nil, outbox.Options{Owner: "setup"})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not drained: %v", c)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	got := byKey(sim.AllMessages())
-	for i := range issues {
-		for lvl := 1; lvl <= 3; lvl++ {
-			k := lkey(fmt.Sprintf("SUP-%d", 100+i), "resolution", 1, lvl)
-			if n := len(got[k]); n != 1 {
-				t.Errorf("%s is in Slack %d times", k, n)
+		const issues = 20
+		rungs := []string{"agent", "team lead", "management"}
+		for i := range issues {
+			for lvl := 1; lvl <= 3; lvl++ {
+				x := esc(fmt.Sprintf("SUP-%d", 100+i), lvl, rungs[lvl-1], rules.Recipient{Channel: channels[(i+lvl)%len(channels)]})
+				if _, err := setup.Escalate(ctx, time.Now(), x); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
-	}
-	if len(got) != issues*3 {
-		t.Errorf("%d distinct keys in Slack; want %d", len(got), issues*3)
-	}
-	t.Logf("%d restarts, %d steps (%d posted by killed processes), %d chat.postMessage calls, %d history look-ups: 0 lost, 0 duplicated",
-		restarts, issues*3, byKilled, len(sim.Calls("chat.postMessage")), len(sim.Calls("conversations.history", "conversations.replies")))
+		_ = st.Close()
+
+		const restarts = 12
+		for i := range restarts {
+			// Killed once Slack took 1 to 3 more messages from it (often right
+			// between a post and its record), or after 20s if it took none.
+			before := len(sim.AllMessages())
+			runDoomedUntil(t, path, sim.APIURL(), func() bool { return len(sim.AllMessages()) >= before+1+i%3 }, 20*time.Second)
+		}
+		sim.SetChaos(slacksim.Chaos{})
+		byKilled := len(sim.AllMessages())
+		if byKilled == 0 {
+			t.Fatal("the killed dispatchers posted nothing: the test proves nothing")
+		}
+		st, err = store.Open(ctx, path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		last, err := outbox.Open(ctx, st, slackc.NewSender(slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL()}), nil),
+			killLoopOptions("survivor"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			if _, err := last.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			c, err := last.Counts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c[outbox.StateSent] == issues*3 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("not drained: %v", c)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		got := byKey(sim.AllMessages())
+		for i := range issues {
+			for lvl := 1; lvl <= 3; lvl++ {
+				k := lkey(fmt.Sprintf("SUP-%d", 100+i), "resolution", 1, lvl)
+				if n := len(got[k]); n != 1 {
+					t.Errorf("%s is in Slack %d times", k, n)
+				}
+			}
+		}
+		if len(got) != issues*3 {
+			t.Errorf("%d distinct keys in Slack; want %d", len(got), issues*3)
+		}
+		t.Logf("%d restarts, %d steps (%d posted by killed processes), %d chat.postMessage calls, %d history look-ups: 0 lost, 0 duplicated",
+			restarts, issues*3, byKilled, len(sim.Calls("chat.postMessage")), len(sim.Calls("conversations.history", "conversations.replies")))
+	})
 }
 
 // runDoomedUntil starts a looping dispatcher and kills it (SIGKILL) as

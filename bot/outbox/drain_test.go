@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/bot/store/storetest"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/clock"
@@ -39,20 +40,22 @@ func drainEnv(t testing.TB, grouped bool, tweak func(*outbox.Options)) *env {
 // than a hundred rows of the first channel, which at a message a second
 // would keep the other nine waiting for 100 s.
 func TestPassWorksEveryChannelWithDueRows(t *testing.T) {
-	e := drainEnv(t, true, nil)
-	rep := e.pass()
-	per := map[string]int{}
-	for _, c := range e.sim.Calls("chat.postMessage") {
-		per[c.Params.Get("channel")]++
-	}
-	if rep.Claimed != 50 || len(per) != 10 {
-		t.Fatalf("first pass claimed %d rows and posted to %d channels (%v), want 50 rows and all 10", rep.Claimed, len(per), per)
-	}
-	for ch, n := range per {
-		if n != 5 {
-			t.Errorf("%s: %d posts in the first pass, want 5", ch, n)
+	storetest.Run(t, func(t *testing.T) {
+		e := drainEnv(t, true, nil)
+		rep := e.pass()
+		per := map[string]int{}
+		for _, c := range e.sim.Calls("chat.postMessage") {
+			per[c.Params.Get("channel")]++
 		}
-	}
+		if rep.Claimed != 50 || len(per) != 10 {
+			t.Fatalf("first pass claimed %d rows and posted to %d channels (%v), want 50 rows and all 10", rep.Claimed, len(per), per)
+		}
+		for ch, n := range per {
+			if n != 5 {
+				t.Errorf("%s: %d posts in the first pass, want 5", ch, n)
+			}
+		}
+	})
 }
 
 // BenchmarkDrain drains the 1,000 steps on the wall clock at a compressed

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/bot/store/storetest"
 	slackc "github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
@@ -75,8 +75,9 @@ func (c *fakeClock) Sleeps() []time.Duration {
 	return append([]time.Duration(nil), c.sleeps...)
 }
 
-// env is one test world: a simulator over real HTTP, a SQLite outbox in a
-// temp dir, the real slack-go client and a dispatcher, on one fake clock.
+// env is one test world: a simulator over real HTTP, an outbox on a fresh
+// database of the test's engine (storetest.Run: a SQLite file in a temp
+// dir, or a PostgreSQL schema), the real slack-go client and a dispatcher, on one fake clock.
 type env struct {
 	t     testing.TB
 	clock *fakeClock
@@ -89,6 +90,16 @@ type env struct {
 }
 
 const token = "xoxb-test-token"
+
+// lostDatabase is where a test's database is after it was lost and
+// replaced by an empty one: the SQLite file, which the caller deleted, is
+// created again at its path; on PostgreSQL it is a new schema.
+func lostDatabase(t testing.TB, dsn string) string {
+	if store.IsURL(dsn) {
+		return storetest.Another(t, dsn)
+	}
+	return dsn
+}
 
 func newEnv(t testing.TB, tweak func(*outbox.Options), simOpts ...slacksim.Option) *env {
 	return newEnvDir(t, nil, tweak, simOpts...)
@@ -111,7 +122,7 @@ func newEnvDir(t testing.TB, directory map[string]string, tweak func(*outbox.Opt
 	}, simOpts...)
 	sim := slacksim.NewServer(opts...)
 	t.Cleanup(sim.Close)
-	path := filepath.Join(t.TempDir(), "slabot.db")
+	path := storetest.DSN(t)
 	st, err := store.Open(context.Background(), path, store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -165,7 +165,7 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 	o := &Outbox{rows: rows{db: db, known: newRecorded()}, sender: s, pacer: newPacer(opt.Clock, opt.PerChannelInterval), opt: opt,
 		log: opt.Logger.With("component", "outbox", "owner", opt.Owner), m: opt.Metrics, wake: make(chan struct{}, 1)}
 	o.lease = writerLease{db: db, owner: opt.Owner, ttl: opt.WriterLease}
-	if err := db.QueryRow(ctx, nil, `SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'escalation' AND step GLOB 'L[0-9]*')`).Scan(&o.rows.legacy); err != nil {
+	if err := db.QueryRow(ctx, nil, qLegacySteps[db.Engine()]).Scan(&o.rows.legacy); err != nil {
 		return nil, db.Wrap("open outbox", err)
 	}
 	// A file without a horizon is new (or was lost and recreated): what

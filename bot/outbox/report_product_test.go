@@ -6,6 +6,7 @@ import (
 
 	"github.com/slabot/slabot/bot/outbox"
 	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/bot/store/storetest"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -23,27 +24,29 @@ func secondProduct() rules.ReportDelivery {
 // report row is keyed by project)." Rows are keyed by product and period:
 // both are posted, each once.
 func TestReportsOfTwoProductsOnOneProject(t *testing.T) {
-	e := newEnv(t, nil)
-	ctx := context.Background()
-	for range 2 {
-		for _, r := range []rules.ReportDelivery{reportFile(), secondProduct()} {
-			if err := e.ob.DeliverReport(ctx, e.clock.Now(), r); err != nil {
-				t.Fatal(err)
+	storetest.Run(t, func(t *testing.T) {
+		e := newEnv(t, nil)
+		ctx := context.Background()
+		for range 2 {
+			for _, r := range []rules.ReportDelivery{reportFile(), secondProduct()} {
+				if err := e.ob.DeliverReport(ctx, e.clock.Now(), r); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
-	}
-	if rep := e.drain(5); rep.Sent != 2 {
-		t.Fatalf("pass %+v, want both reports sent", rep)
-	}
-	files := e.sim.Files()
-	if len(files) != 2 || files[0].Name != "sla-report-SUP-2026-02.html" || files[1].Name != "sla-report-SUP-acme-billing-2026-02.html" {
-		t.Fatalf("files %+v", files)
-	}
-	for _, product := range []string{"Acme Support", "Acme Billing"} {
-		if r, err := e.ob.Get(ctx, outbox.ReportKey(product, "2026-02")); err != nil || r.State != outbox.StateSent || r.Issue != product {
-			t.Errorf("%s: row %+v, %v", product, r, err)
+		if rep := e.drain(5); rep.Sent != 2 {
+			t.Fatalf("pass %+v, want both reports sent", rep)
 		}
-	}
+		files := e.sim.Files()
+		if len(files) != 2 || files[0].Name != "sla-report-SUP-2026-02.html" || files[1].Name != "sla-report-SUP-acme-billing-2026-02.html" {
+			t.Fatalf("files %+v", files)
+		}
+		for _, product := range []string{"Acme Support", "Acme Billing"} {
+			if r, err := e.ob.Get(ctx, outbox.ReportKey(product, "2026-02")); err != nil || r.State != outbox.StateSent || r.Issue != product {
+				t.Errorf("%s: row %+v, %v", product, r, err)
+			}
+		}
+	})
 }
 
 // "A database written by the previous release, then the new binary over
@@ -53,51 +56,53 @@ func TestReportsOfTwoProductsOnOneProject(t *testing.T) {
 // again is not posted again, while the other product on the project gets
 // its own.
 func TestReportRowOfThePreviousReleaseNotPostedAgain(t *testing.T) {
-	e := newEnv(t, nil)
-	ctx := context.Background()
-	if err := e.ob.DeliverReport(ctx, e.clock.Now(), reportFile()); err != nil {
-		t.Fatal(err)
-	}
-	e.drain(5)
-	// Make the file what the previous release left: its row keyed by
-	// project, the schema at version 4 (no ledger).
-	for _, q := range []string{
-		`UPDATE outbox SET issue = 'SUP', key = 'report|SUP|2026-02' WHERE kind = 'report'`,
-		`DROP TABLE ledger`,
-		`ALTER TABLE outbox DROP COLUMN dest`,
-		`DELETE FROM schema_migrations WHERE version > 4`,
-		`DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`,
-	} {
-		if _, err := e.store.Exec(ctx, nil, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := e.store.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, e.path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if v, _ := st.Version(ctx); v != store.SchemaVersion() {
-		t.Fatalf("schema %d after the upgrade", v)
-	}
-	e.store = st
-	e.ob = e.outbox(nil)
-	for _, r := range []rules.ReportDelivery{reportFile(), secondProduct()} {
-		if err := e.ob.DeliverReport(ctx, e.clock.Now(), r); err != nil {
+	storetest.Run(t, func(t *testing.T) {
+		e := newEnv(t, nil)
+		ctx := context.Background()
+		if err := e.ob.DeliverReport(ctx, e.clock.Now(), reportFile()); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if rep := e.drain(5); rep.Sent != 1 {
-		t.Fatalf("pass %+v: want only the second product's report", rep)
-	}
-	files := e.sim.Files()
-	if len(files) != 2 || files[0].Name != "sla-report-SUP-2026-02.html" || files[1].Name != "sla-report-SUP-acme-billing-2026-02.html" {
-		t.Fatalf("files %+v: the previous release's report was posted again, or the second product's was not", files)
-	}
-	if r, err := e.ob.Get(ctx, "report|SUP|2026-02"); err != nil || r.Issue != "Acme Support" || r.State != outbox.StateSent {
-		t.Errorf("the previous release's row after the upgrade: %+v, %v", r, err)
-	}
+		e.drain(5)
+		// Make the file what the previous release left: its row keyed by
+		// project, the schema at version 4 (no ledger).
+		for _, q := range []string{
+			`UPDATE outbox SET issue = 'SUP', key = 'report|SUP|2026-02' WHERE kind = 'report'`,
+			`DROP TABLE ledger`,
+			`ALTER TABLE outbox DROP COLUMN dest`,
+			`DELETE FROM schema_migrations WHERE version > 4`,
+			`DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`,
+		} {
+			if _, err := e.store.Exec(ctx, nil, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := e.store.Close(); err != nil {
+			t.Fatal(err)
+		}
+		st, err := store.Open(ctx, e.path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		if v, _ := st.Version(ctx); v != store.SchemaVersion() {
+			t.Fatalf("schema %d after the upgrade", v)
+		}
+		e.store = st
+		e.ob = e.outbox(nil)
+		for _, r := range []rules.ReportDelivery{reportFile(), secondProduct()} {
+			if err := e.ob.DeliverReport(ctx, e.clock.Now(), r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rep := e.drain(5); rep.Sent != 1 {
+			t.Fatalf("pass %+v: want only the second product's report", rep)
+		}
+		files := e.sim.Files()
+		if len(files) != 2 || files[0].Name != "sla-report-SUP-2026-02.html" || files[1].Name != "sla-report-SUP-acme-billing-2026-02.html" {
+			t.Fatalf("files %+v: the previous release's report was posted again, or the second product's was not", files)
+		}
+		if r, err := e.ob.Get(ctx, "report|SUP|2026-02"); err != nil || r.Issue != "Acme Support" || r.State != outbox.StateSent {
+			t.Errorf("the previous release's row after the upgrade: %+v, %v", r, err)
+		}
+	})
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/bot/store/storetest"
 
 	"github.com/slabot/slabot/rules"
 )
@@ -23,14 +23,16 @@ import (
 // about 1 KB: BenchmarkOutboxYear runs 30 issues a day (90 steps) and
 // reports the file size (measured: 8,283 rows kept, 8.2 MB).
 func TestRetentionBoundsTheFileOverAYear(t *testing.T) {
-	rows, size := simulateYear(t, 1)
-	t.Logf("after 365 days: %d rows, file %d KB", rows, size>>10)
-	if max := 92*3 + 4; rows > max {
-		t.Fatalf("%d rows kept after a year; want at most %d (90 days)", rows, max)
-	}
-	if bound := int64(1 << 20); size > bound {
-		t.Fatalf("database file %d bytes after a year; want at most %d", size, bound)
-	}
+	storetest.Run(t, func(t *testing.T) {
+		rows, size := simulateYear(t, 1)
+		t.Logf("after 365 days: %d rows, file %d KB", rows, size>>10)
+		if max := 92*3 + 4; rows > max {
+			t.Fatalf("%d rows kept after a year; want at most %d (90 days)", rows, max)
+		}
+		if bound := int64(1 << 20); !storetest.IsPostgres(t) && size > bound {
+			t.Fatalf("database file %d bytes after a year; want at most %d", size, bound)
+		}
+	})
 }
 
 // BenchmarkOutboxYear simulates a busy site's year (30 issues, 90 steps a
@@ -45,7 +47,7 @@ func BenchmarkOutboxYear(b *testing.B) {
 
 func simulateYear(t testing.TB, issuesPerDay int) (rows int, size int64) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "slabot.db")
+	path := storetest.DSN(t)
 	db, err := store.Open(ctx, path, store.Options{Synchronous: "OFF"})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +121,20 @@ func simulateYear(t testing.TB, issuesPerDay int) (rows int, size int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	kept := c[StateSent] + c[StateCancelled] + c[StatePending]
+	if db.Engine() == store.Postgres {
+		// The tables' size on the server, after VACUUM made the deleted
+		// rows' space reusable (autovacuum's work; it returns no space
+		// to the file system, so the bound below is SQLite's).
+		if _, err := db.Exec(ctx, nil, "VACUUM outbox, ledger"); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		if err := db.QueryRow(ctx, nil, "SELECT pg_total_relation_size('outbox') + pg_total_relation_size('ledger')").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return kept, n
+	}
 	// Fold the WAL into the file and let SQLite reuse the freed pages.
 	if _, err := db.Exec(ctx, nil, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		t.Fatal(err)
@@ -127,5 +143,5 @@ func simulateYear(t testing.TB, issuesPerDay int) (rows int, size int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c[StateSent] + c[StateCancelled] + c[StatePending], fi.Size()
+	return kept, fi.Size()
 }

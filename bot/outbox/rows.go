@@ -191,7 +191,20 @@ func (s rows) enqueue(ctx context.Context, now time.Time, in intent) (inserted b
 			return false, s.db.Wrap("enqueue", err)
 		}
 	}
-	res, err := s.db.Exec(ctx, nil, `
+	// On PostgreSQL the insert runs under the thread's shared lock
+	// (qThreadLockShared); on SQLite it is one statement under the write
+	// lock.
+	var tx *sql.Tx
+	if s.db.Engine() == store.Postgres {
+		if tx, err = s.db.Begin(ctx); err != nil {
+			return false, s.db.Wrap("enqueue", err)
+		}
+		defer tx.Rollback() //nolint:errcheck // no-op after Commit
+		if _, err := s.db.Exec(ctx, tx, qThreadLockShared, threadLockKey(string(in.Kind), in.Issue, in.Goal, in.Cycle)); err != nil {
+			return false, s.db.Wrap("enqueue", err)
+		}
+	}
+	res, err := s.db.Exec(ctx, tx, `
 INSERT INTO outbox (key, kind, issue, goal, cycle, step, level, payload, state, uncertain, last_error, created_at, updated_at, due_at, next_attempt_at, met_at,
 	stopped_at, stop_outcome, stop_over_ms, dest)
 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
@@ -209,6 +222,11 @@ ON CONFLICT DO NOTHING`,
 	n, err := res.RowsAffected()
 	if err != nil {
 		return false, s.db.Wrap("enqueue", err)
+	}
+	if tx != nil {
+		if err := tx.Commit(); err != nil {
+			return false, s.db.Wrap("enqueue", err)
+		}
 	}
 	// Inserted or already there: either way the row is in the table now.
 	s.known.add(known)
@@ -282,31 +300,7 @@ func (s rows) claimDue(ctx context.Context, now time.Time, owner string, lease t
 	if owner == "" || lease <= 0 || limit <= 0 || perDest <= 0 {
 		return nil, s.db.Fail("claim", nil, errors.New("claim needs an owner, a positive lease and a positive limit"))
 	}
-	rs, err := s.db.Query(ctx, nil, `
-UPDATE outbox SET
-	uncertain        = CASE WHEN state = 'sending' THEN 1 ELSE uncertain END,
-	state            = 'sending',
-	owner            = ?1,
-	lease_until      = ?2,
-	attempts         = attempts + 1,
-	first_attempt_at = CASE WHEN first_attempt_at = 0 THEN ?3 ELSE first_attempt_at END,
-	updated_at       = ?3
-WHERE id IN (
-	SELECT id FROM (
-		SELECT o.id, o.next_attempt_at AS next_at,
-			ROW_NUMBER() OVER (PARTITION BY o.dest ORDER BY o.next_attempt_at, o.id) AS nth
-		FROM outbox o
-		WHERE ((o.state = 'pending' AND o.next_attempt_at <= ?3) OR (o.state = 'sending' AND o.lease_until <= ?3))
-		  AND NOT EXISTS (
-			SELECT 1 FROM outbox p
-			WHERE p.kind = o.kind AND p.issue = o.issue AND p.goal = o.goal AND p.cycle = o.cycle AND p.id != o.id
-			  AND (p.due_at < o.due_at OR (p.due_at = o.due_at AND p.level < o.level))
-			  AND p.state IN ('pending', 'sending') AND p.blocked = 0)
-	) AS due
-	WHERE nth <= ?5
-	ORDER BY next_at, id
-	LIMIT ?4)
-RETURNING `+rowColumns, owner, ms(now.Add(lease)), ms(now), limit, perDest)
+	rs, err := s.db.Query(ctx, nil, qClaim[s.db.Engine()], owner, ms(now.Add(lease)), ms(now), limit, perDest)
 	if err != nil {
 		return nil, s.db.Wrap("claim", err)
 	}
@@ -354,7 +348,7 @@ func (s rows) markSent(ctx context.Context, now time.Time, id int64, channel, ts
 		return s.db.Wrap("mark sent", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	r, err := scanRow(s.db.QueryRow(ctx, tx, qSentRow, id))
+	r, err := scanRow(s.db.QueryRow(ctx, tx, qSentRowFor[s.db.Engine()], id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return s.db.Fail("mark sent", store.ErrNotFound, fmt.Errorf("row %d", id))
 	}
@@ -430,6 +424,11 @@ func (s rows) markGoalMet(ctx context.Context, now time.Time, issue, goal string
 		return 0, s.db.Wrap("mark goal met", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if s.db.Engine() == store.Postgres {
+		if _, err := s.db.Exec(ctx, tx, qThreadLockExclusive, threadLockKey(string(KindEscalation), issue, goal, cycle)); err != nil {
+			return 0, s.db.Wrap("mark goal met", err)
+		}
+	}
 	res, err := s.db.Exec(ctx, tx, qGoalMet, ms(now), ms(now), ms(stop.At), string(stop.Outcome), stop.Over.Milliseconds(), issue, goal, cycle)
 	if err != nil {
 		return 0, s.db.Wrap("mark goal met", err)
@@ -517,8 +516,8 @@ func (s rows) dueUpdates(ctx context.Context, now time.Time, limit int) ([]Row, 
 // gen (the UpdateGen read before rendering). A bump that happened while
 // the update was in flight keeps the row due.
 func (s rows) markUpdated(ctx context.Context, now time.Time, id int64, gen int64) error {
-	_, err := s.db.Exec(ctx, nil, `UPDATE outbox SET shown_gen = MAX(shown_gen, ?), update_next_at = 0,
-		last_error = '', updated_at = ? WHERE id = ?`, gen, ms(now), id)
+	_, err := s.db.Exec(ctx, nil, `UPDATE outbox SET shown_gen = CASE WHEN shown_gen > ?1 THEN shown_gen ELSE ?1 END, update_next_at = 0,
+		last_error = '', updated_at = ?2 WHERE id = ?3`, gen, ms(now), id)
 	return s.db.Wrap("mark updated", err)
 }
 

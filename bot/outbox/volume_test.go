@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/slabot/slabot/bot/outbox"
+	"github.com/slabot/slabot/bot/store/storetest"
 	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
 )
@@ -18,69 +19,71 @@ import (
 // right, and no channel is posted to faster than once a second. The clock
 // is fake, so the pacing and Retry-After waits cost no wall time.
 func TestThousandEscalationsFiftyChannels(t *testing.T) {
-	const issues, channels = 500, 50
-	var chOpts []slacksim.Option
-	for c := range channels {
-		chOpts = append(chOpts, slacksim.WithChannel(fmt.Sprintf("CV%02d", c), fmt.Sprintf("vol-%02d", c)))
-	}
-	e := newEnv(t, func(o *outbox.Options) { o.Batch = 200 }, chOpts...)
-	e.sim.SetChaos(slacksim.Chaos{
-		Seed:      20260302,
-		Methods:   []string{"chat.postMessage", "chat.update", "conversations.history", "conversations.replies"},
-		RateLimit: 0.05, ServerError: 0.05, DropAfterAccept: 0.03,
-		RetryAfter: time.Second,
-	})
-	wall := time.Now()
-	for i := range issues {
-		ch := fmt.Sprintf("CV%02d", i%channels)
-		issue := fmt.Sprintf("VOL-%d", i)
-		e.enqueue(esc(issue, 1, "team lead", rules.Recipient{Channel: ch}))
-		e.enqueue(esc(issue, 2, "management", rules.Recipient{Channel: ch}))
-	}
-	sum := e.drain(300)
-	elapsed := time.Since(wall)
+	storetest.Run(t, func(t *testing.T) {
+		const issues, channels = 500, 50
+		var chOpts []slacksim.Option
+		for c := range channels {
+			chOpts = append(chOpts, slacksim.WithChannel(fmt.Sprintf("CV%02d", c), fmt.Sprintf("vol-%02d", c)))
+		}
+		e := newEnv(t, func(o *outbox.Options) { o.Batch = 200 }, chOpts...)
+		e.sim.SetChaos(slacksim.Chaos{
+			Seed:      20260302,
+			Methods:   []string{"chat.postMessage", "chat.update", "conversations.history", "conversations.replies"},
+			RateLimit: 0.05, ServerError: 0.05, DropAfterAccept: 0.03,
+			RetryAfter: time.Second,
+		})
+		wall := time.Now()
+		for i := range issues {
+			ch := fmt.Sprintf("CV%02d", i%channels)
+			issue := fmt.Sprintf("VOL-%d", i)
+			e.enqueue(esc(issue, 1, "team lead", rules.Recipient{Channel: ch}))
+			e.enqueue(esc(issue, 2, "management", rules.Recipient{Channel: ch}))
+		}
+		sum := e.drain(300)
+		elapsed := time.Since(wall)
 
-	ctx := context.Background()
-	counts, _ := e.ob.Counts(ctx)
-	if counts[outbox.StateSent] != 2*issues {
-		t.Fatalf("counts %v; want %d sent", counts, 2*issues)
-	}
-	found := byKey(e.sim.AllMessages())
-	if len(found) != 2*issues {
-		t.Fatalf("%d distinct keys in Slack; want %d", len(found), 2*issues)
-	}
-	dups := 0
-	for i := range issues {
-		issue := fmt.Sprintf("VOL-%d", i)
-		r1, r2 := e.row(issue, 1), e.row(issue, 2)
-		m1, m2 := found[r1.Key], found[r2.Key]
-		if len(m1) != 1 || len(m2) != 1 {
-			dups++
-			t.Errorf("%s: %d and %d messages for levels 1 and 2", issue, len(m1), len(m2))
-			continue
+		ctx := context.Background()
+		counts, _ := e.ob.Counts(ctx)
+		if counts[outbox.StateSent] != 2*issues {
+			t.Fatalf("counts %v; want %d sent", counts, 2*issues)
 		}
-		if r1.TS != m1[0].TS || r2.TS != m2[0].TS || m2[0].ThreadTS != m1[0].TS || r2.ThreadTS != r1.TS {
-			t.Errorf("%s: rows (%s, %s/%s) do not match Slack (%s, %s/%s)", issue, r1.TS, r2.TS, r2.ThreadTS, m1[0].TS, m2[0].TS, m2[0].ThreadTS)
+		found := byKey(e.sim.AllMessages())
+		if len(found) != 2*issues {
+			t.Fatalf("%d distinct keys in Slack; want %d", len(found), 2*issues)
 		}
-	}
-	// Posts and status-line updates share the channel's pace.
-	last := map[string]time.Time{}
-	for _, c := range e.sim.Calls("chat.postMessage", "chat.update") {
-		ch := c.Params.Get("channel")
-		if prev, ok := last[ch]; ok && c.At.Sub(prev) < time.Second {
-			t.Fatalf("two writes to %s %s apart (%s)", ch, c.At.Sub(prev), c.Method)
+		dups := 0
+		for i := range issues {
+			issue := fmt.Sprintf("VOL-%d", i)
+			r1, r2 := e.row(issue, 1), e.row(issue, 2)
+			m1, m2 := found[r1.Key], found[r2.Key]
+			if len(m1) != 1 || len(m2) != 1 {
+				dups++
+				t.Errorf("%s: %d and %d messages for levels 1 and 2", issue, len(m1), len(m2))
+				continue
+			}
+			if r1.TS != m1[0].TS || r2.TS != m2[0].TS || m2[0].ThreadTS != m1[0].TS || r2.ThreadTS != r1.TS {
+				t.Errorf("%s: rows (%s, %s/%s) do not match Slack (%s, %s/%s)", issue, r1.TS, r2.TS, r2.ThreadTS, m1[0].TS, m2[0].TS, m2[0].ThreadTS)
+			}
 		}
-		last[ch] = c.At
-	}
-	if sum.RateLimited == 0 || sum.Uncertain == 0 || sum.Reconciled == 0 {
-		t.Errorf("faults not exercised: %+v", sum)
-	}
-	calls := e.sim.Calls()
-	t.Logf("%d steps, %d channels: %d Slack calls (%d posts), report %+v; fake time %s, wall time %s",
-		2*issues, channels, len(calls), len(e.sim.Calls("chat.postMessage")), sum, e.clock.Now().Sub(start), elapsed)
-	if dups > 0 {
-		t.Fatalf("%d issues with duplicates or losses", dups)
-	}
+		// Posts and status-line updates share the channel's pace.
+		last := map[string]time.Time{}
+		for _, c := range e.sim.Calls("chat.postMessage", "chat.update") {
+			ch := c.Params.Get("channel")
+			if prev, ok := last[ch]; ok && c.At.Sub(prev) < time.Second {
+				t.Fatalf("two writes to %s %s apart (%s)", ch, c.At.Sub(prev), c.Method)
+			}
+			last[ch] = c.At
+		}
+		if sum.RateLimited == 0 || sum.Uncertain == 0 || sum.Reconciled == 0 {
+			t.Errorf("faults not exercised: %+v", sum)
+		}
+		calls := e.sim.Calls()
+		t.Logf("%d steps, %d channels: %d Slack calls (%d posts), report %+v; fake time %s, wall time %s",
+			2*issues, channels, len(calls), len(e.sim.Calls("chat.postMessage")), sum, e.clock.Now().Sub(start), elapsed)
+		if dups > 0 {
+			t.Fatalf("%d issues with duplicates or losses", dups)
+		}
+	})
 }
 
 // BenchmarkDispatch measures one escalation's way through the outbox:

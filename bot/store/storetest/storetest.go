@@ -34,11 +34,17 @@ const (
 	Postgres = "postgres"
 )
 
-// Run runs f as a subtest per engine: "sqlite", then "postgres".
+// Run runs f as a subtest per engine, "sqlite" and "postgres", the two
+// in parallel with each other (each has a database of its own), so a
+// suite on both engines takes about the time of the slower engine rather
+// than the sum.
 func Run(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	for _, name := range []string{SQLite, Postgres} {
-		t.Run(name, f)
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f(t)
+		})
 	}
 }
 
