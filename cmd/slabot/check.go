@@ -106,11 +106,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 // scope). Later steps of their ladders go ahead meanwhile; each line says
 // what failed last.
 func checkOutbox(ctx context.Context, cfg config, r *checkReport) {
-	if _, err := os.Stat(cfg.Database); err != nil {
+	if !databaseExists(cfg.Database) {
 		r.skip("outbox not checked (no database at %s)", cfg.Database)
 		return
 	}
-	db, err := store.Open(ctx, cfg.Database, store.Options{SkipIntegrityCheck: true})
+	db, err := store.Open(ctx, cfg.Database, store.Options{SkipIntegrityCheck: true, PasswordFile: cfg.DatabasePasswordFile})
 	if err != nil {
 		r.problem(err)
 		return
@@ -147,7 +147,7 @@ func checkOutbox(ctx context.Context, cfg config, r *checkReport) {
 		r.fail("outbox: %d more blocked rows", n-len(blocked))
 	}
 	if counts["blocked"] == 0 {
-		r.ok("outbox %s: %d pending, %d sent, none blocked", cfg.Database, counts[outbox.StatePending]+counts[outbox.StateSending], counts[outbox.StateSent])
+		r.ok("outbox %s: %d pending, %d sent, none blocked", store.Redact(cfg.Database), counts[outbox.StatePending]+counts[outbox.StateSending], counts[outbox.StateSent])
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -28,17 +29,21 @@ type config struct {
 	SlackAppToken string `env:"SLABOT_SLACK_APP_TOKEN"`
 	// JiraWebhookSecret turns on the Jira webhook receiver (POST
 	// /jira/webhook on SLABOT_LISTEN): the secret of the admin webhook.
-	JiraWebhookSecret string        `env:"SLABOT_JIRA_WEBHOOK_SECRET"`
-	PagerDutyURL      string        `env:"SLABOT_PAGERDUTY_URL"`
-	SlackUsers        string        `env:"SLABOT_SLACK_USERS"`
-	SlackChannels     string        `env:"SLABOT_SLACK_CHANNELS"`
-	SlackAPIURL       string        `env:"SLABOT_SLACK_API_URL"`
-	Policies          string        `env:"SLABOT_POLICIES" envDefault:"deploy/policies"`
-	Database          string        `env:"SLABOT_DB" envDefault:"slabot.db"`
-	Listen            string        `env:"SLABOT_LISTEN" envDefault:"127.0.0.1:9090"`
-	Schedule          string        `env:"SLABOT_SCHEDULE" envDefault:"@every 2m"`
-	ResyncEvery       time.Duration `env:"SLABOT_RESYNC_EVERY" envDefault:"1h"`
-	JiraIndexLag      time.Duration `env:"SLABOT_JIRA_INDEX_LAG" envDefault:"1m"`
+	JiraWebhookSecret string `env:"SLABOT_JIRA_WEBHOOK_SECRET"`
+	PagerDutyURL      string `env:"SLABOT_PAGERDUTY_URL"`
+	SlackUsers        string `env:"SLABOT_SLACK_USERS"`
+	SlackChannels     string `env:"SLABOT_SLACK_CHANNELS"`
+	SlackAPIURL       string `env:"SLABOT_SLACK_API_URL"`
+	Policies          string `env:"SLABOT_POLICIES" envDefault:"deploy/policies"`
+	// Database is a SQLite file path or a postgres:// URL (store.Open);
+	// shown only through store.Redact. DatabasePasswordFile holds the
+	// PostgreSQL password when the URL carries none.
+	Database             string        `env:"SLABOT_DB" envDefault:"slabot.db"`
+	DatabasePasswordFile string        `env:"SLABOT_DB_PASSWORD_FILE"`
+	Listen               string        `env:"SLABOT_LISTEN" envDefault:"127.0.0.1:9090"`
+	Schedule             string        `env:"SLABOT_SCHEDULE" envDefault:"@every 2m"`
+	ResyncEvery          time.Duration `env:"SLABOT_RESYNC_EVERY" envDefault:"1h"`
+	JiraIndexLag         time.Duration `env:"SLABOT_JIRA_INDEX_LAG" envDefault:"1m"`
 	// JiraWriteConcurrency bounds the issue writes in flight (per product's
 	// cycle, and to the site as a whole, where the client lowers it while
 	// Jira answers burst 429s).
@@ -99,6 +104,9 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 			problems = append(problems, fmt.Sprintf("%s=%s: give a positive duration, e.g. 10s, 30s or 2160h", d.name, d.v))
 		}
 	}
+	if p := databaseProblem(c.Database, c.DatabasePasswordFile); p != "" {
+		problems = append(problems, p)
+	}
 	if c.WriterLease > 0 && c.WriterLease < 3*time.Second {
 		problems = append(problems, fmt.Sprintf("SLABOT_WRITER_LEASE=%s: at least 3s (it is renewed at a third of it)", c.WriterLease))
 	}
@@ -109,10 +117,30 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 	return c, nil
 }
 
+// databaseProblem says what is wrong with SLABOT_DB and
+// SLABOT_DB_PASSWORD_FILE together, "" when nothing. The URL is shown
+// without its password.
+func databaseProblem(db, passwordFile string) string {
+	if !store.IsURL(db) {
+		if passwordFile != "" {
+			return fmt.Sprintf("SLABOT_DB_PASSWORD_FILE is set but SLABOT_DB=%s is a SQLite file: unset it, or give a postgres:// URL", db)
+		}
+		return ""
+	}
+	u, err := url.Parse(db)
+	if err != nil || u.Host == "" {
+		return fmt.Sprintf("SLABOT_DB=%s is not a PostgreSQL URL: postgres://USER@HOST:5432/DATABASE?sslmode=require", store.Redact(db))
+	}
+	if _, has := u.User.Password(); (has || u.Query().Has("password")) && passwordFile != "" {
+		return "SLABOT_DB carries a password and SLABOT_DB_PASSWORD_FILE is set too: keep one"
+	}
+	return ""
+}
+
 // String never shows a token.
 func (c config) String() string {
 	return fmt.Sprintf("jira=%s as %s (token %s, webhook secret %s), slack token %s, slack app token %s, policies=%s, db=%s, listen=%s, schedule=%q, dry-run=%v",
-		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.JiraWebhookSecret), redact(c.SlackToken), redact(c.SlackAppToken), c.Policies, c.Database, c.Listen, c.Schedule, c.DryRun)
+		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.JiraWebhookSecret), redact(c.SlackToken), redact(c.SlackAppToken), c.Policies, store.Redact(c.Database), c.Listen, c.Schedule, c.DryRun)
 }
 
 func redact(s string) string {
@@ -174,4 +202,16 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// databaseExists reports whether there is a database to read at db, for
+// the verbs that read one and never create a SQLite file (check,
+// explain): a SQLite file that exists, or any PostgreSQL URL (opening it
+// says whether the server is there).
+func databaseExists(db string) bool {
+	if store.IsURL(db) {
+		return true
+	}
+	_, err := os.Stat(db)
+	return err == nil
 }

@@ -114,12 +114,12 @@ func readLedger(key string) rules.Ledger {
 	if err != nil {
 		return rules.Ledger{Why: err.Error()}
 	}
-	if _, err := os.Stat(cfg.Database); err != nil {
+	if !databaseExists(cfg.Database) {
 		return rules.Ledger{Why: "no database at " + cfg.Database + " (SLABOT_DB)"}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := store.Open(ctx, cfg.Database, store.Options{SkipIntegrityCheck: true})
+	db, err := store.Open(ctx, cfg.Database, store.Options{SkipIntegrityCheck: true, PasswordFile: cfg.DatabasePasswordFile})
 	if err != nil {
 		return rules.Ledger{Why: err.Error()}
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/bot/store/storetest"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 )
 
@@ -18,7 +20,13 @@ import (
 // order"): a critical issue opened 4 h ago on a ladder of four steps
 // (Sanarise's, with a breach+1h step to the team leads) gets all four in
 // one run, where a run used to deliver one level per thread.
+//
+// On both engines: SLABOT_DB a file, then a postgres:// URL.
 func TestOnceAgainstSimulators(t *testing.T) {
+	storetest.Each(t, testOnceAgainstSimulators)
+}
+
+func testOnceAgainstSimulators(t *testing.T) {
 	sites := newTestSites(t, func(seed *jirasim.Seed) {
 		seed.Issues = []jirasim.Issue{{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
 			Summary: "Banner", Created: time.Now().Add(-time.Hour), Status: "Open"},
@@ -40,7 +48,7 @@ func TestOnceAgainstSimulators(t *testing.T) {
 		}
 	}
 	t.Setenv("SLABOT_POLICIES", policies)
-	t.Setenv("SLABOT_DB", filepath.Join(t.TempDir(), "slabot.db"))
+	t.Setenv("SLABOT_DB", storetest.DSN(t))
 	t.Setenv("SLABOT_LOG_LEVEL", "error")
 
 	writes := func() int {
@@ -81,5 +89,40 @@ func TestOnceAgainstSimulators(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "once", "extra"); code != 2 {
 		t.Errorf("stray argument accepted")
+	}
+}
+
+// The database's password is in no line slabot writes: not in the
+// configuration it shows, not in an error opening the database.
+func TestDatabasePasswordNeverShown(t *testing.T) {
+	const pw = "Sekr1t-db-pw"
+	url := "postgres://slabot:" + pw + "@127.0.0.1:1/slabot?sslmode=disable" // port 1: nothing listens
+	c := config{Database: url}
+	if s := c.String(); strings.Contains(s, pw) || !strings.Contains(s, "db=postgres://slabot@127.0.0.1:1/slabot") {
+		t.Errorf("config shows %s", s)
+	}
+	for _, tc := range []struct{ db, file, want string }{
+		{"slabot.db", "", ""},
+		{url, "", ""},
+		{"postgres://slabot@db/slabot", "/run/secrets/db", ""},
+		{url, "/run/secrets/db", "keep one"},
+		{"slabot.db", "/run/secrets/db", "is a SQLite file"},
+		{"postgres://slabot:" + pw + "@/slabot", "", "is not a PostgreSQL URL"},
+	} {
+		got := databaseProblem(tc.db, tc.file)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) || strings.Contains(got, pw) {
+			t.Errorf("databaseProblem(%s, %q) = %q; want %q", store.Redact(tc.db), tc.file, got, tc.want)
+		}
+	}
+	for _, k := range []string{"SLABOT_JIRA_URL", "SLABOT_JIRA_EMAIL", "SLABOT_JIRA_TOKEN", "SLABOT_SLACK_TOKEN", "SLABOT_DB_PASSWORD_FILE"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("SLABOT_DB", url)
+	code, out, errs := runCLI(t, "check", "--policies", "../../deploy/policies")
+	if strings.Contains(out+errs, pw) {
+		t.Fatalf("check shows the password (exit %d):\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(out+errs, "postgres://slabot@127.0.0.1:1/slabot") {
+		t.Fatalf("check should name the database it could not open (exit %d):\n%s%s", code, out, errs)
 	}
 }

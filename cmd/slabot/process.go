@@ -131,7 +131,9 @@ func newApp(ctx context.Context, cfg config, s surroundings) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	if a.store, err = store.Open(ctx, cfg.Database, s.storeOptions); err != nil {
+	so := s.storeOptions
+	so.PasswordFile = cfg.DatabasePasswordFile
+	if a.store, err = store.Open(ctx, cfg.Database, so); err != nil {
 		return nil, err
 	}
 	if err := a.wire(ctx, s, directory, pager); err != nil {

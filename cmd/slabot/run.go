@@ -19,6 +19,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/slabot/slabot/bot"
+	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/connectors/slack"
 	"github.com/slabot/slabot/rules"
 	"github.com/slabot/slabot/rules/clock"
@@ -113,7 +114,7 @@ func runOnce(args []string, stdout, stderr io.Writer) int {
 	}
 	if !held {
 		fmt.Fprintf(stderr, "slabot: another slabot (%s) writes to %s until %s: stop it, or let it do the work\n",
-			h.Owner, cfg.Database, h.Until.Format(time.RFC3339))
+			h.Owner, store.Redact(cfg.Database), h.Until.Format(time.RFC3339))
 		return 1
 	}
 	defer a.outbox.Release(context.WithoutCancel(ctx)) //nolint:errcheck // the lease runs out anyway

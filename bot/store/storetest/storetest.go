@@ -48,6 +48,15 @@ func Run(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
+// Each is Run with the engines one after the other, for a test that sets
+// the process's environment (t.Setenv refuses a parallel test).
+func Each(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	for _, name := range []string{SQLite, Postgres} {
+		t.Run(name, f)
+	}
+}
+
 // IsPostgres reports whether t runs under Run's postgres subtest (at any
 // depth: subtests of it are on PostgreSQL too).
 func IsPostgres(t testing.TB) bool {
