@@ -2,6 +2,8 @@ package outbox
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"sync"
 	"time"
 
@@ -103,3 +105,19 @@ func (o *Outbox) Holds(now time.Time) bool { return o.lease.holds(now) }
 
 // LeaseTTL is the writer lease's time to live (zero: no lease).
 func (o *Outbox) LeaseTTL() time.Duration { return o.lease.ttl }
+
+// LeaseHolder reads who holds db's writer lease at now, without taking
+// it: held is false when nobody does (no row, or its time ran out).
+// `slabot migrate` refuses to copy a database a slabot still writes to.
+func LeaseHolder(ctx context.Context, db *store.Store, now time.Time) (h Holder, held bool, err error) {
+	var u int64
+	err = db.QueryRow(ctx, nil, `SELECT owner, until FROM leases WHERE name = ?`, writerLeaseName).Scan(&h.Owner, &u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Holder{}, false, nil
+	}
+	if err != nil {
+		return Holder{}, false, db.Wrap("writer lease", err)
+	}
+	h.Until = store.FromMS(u)
+	return h, now.Before(h.Until), nil
+}

@@ -159,6 +159,12 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 	if opt.Metrics == nil {
 		opt.Metrics = NewMetrics(nil)
 	}
+	if where, moved, err := migratedTo(ctx, db); err != nil {
+		return nil, err
+	} else if moved {
+		return nil, db.Fail("open outbox", store.ErrMigrated, fmt.Errorf("slabot migrate moved this outbox to %s: point SLABOT_DB there "+
+			"(sending from this copy too would repeat what the new one sends)", where))
+	}
 	if err := db.Prepare(ctx, txQueries...); err != nil {
 		return nil, err
 	}
@@ -346,4 +352,19 @@ func (o *Outbox) DeliverReport(ctx context.Context, now time.Time, r rules.Repor
 	_, err = o.rows.enqueue(ctx, now, intent{Kind: KindReport, Issue: r.Product, Goal: r.Period, Step: "report", Level: 1,
 		Payload: p, DueAt: r.DueAt, Uncertain: !r.DueAt.IsZero() && r.DueAt.Before(o.Horizon()), Dest: o.channel(r.Channel)})
 	return err
+}
+
+// migratedName is the store value `slabot migrate` leaves in the database
+// it copied from: where the outbox went, and when.
+const migratedName = "outbox:migrated_to"
+
+// MarkMigrated records in db that its outbox was copied to where at now:
+// Open refuses it from then on, so no slabot sends from both.
+func MarkMigrated(ctx context.Context, db *store.Store, now time.Time, where string) error {
+	return db.SetCursor(ctx, now, migratedName, where+" at "+now.UTC().Format(time.RFC3339))
+}
+
+// migratedTo says where db's outbox was moved, if it was.
+func migratedTo(ctx context.Context, db *store.Store) (string, bool, error) {
+	return db.Cursor(ctx, migratedName)
 }

@@ -35,6 +35,9 @@ var (
 	ErrLeaseLost = errors.New("store: lease lost")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("store: closed")
+	// ErrMigrated: `slabot migrate` copied this database's outbox to
+	// another; sending from this one too would repeat what that one sends.
+	ErrMigrated = errors.New("store: database migrated elsewhere")
 )
 
 // Error describes a failed store operation: what was attempted, on which

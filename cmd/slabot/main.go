@@ -8,6 +8,7 @@
 //	slabot explain KEY | --issue FILE.json [--bot-account ID]
 //	slabot report (--month M | --quarter Q) [--policies PATH] [--product KEY]
 //	slabot demo [--serve]
+//	slabot migrate --from SLABOT_DB --to postgres://...
 //	slabot version
 //
 // Every verb takes -h; PATH is a policy file or a directory of them.
@@ -39,6 +40,7 @@ func verbs() []verb {
 		{"demo", "run the four seed products against simulated Jira and Slack over two simulated weeks", runDemo},
 		{"report", "monthly or quarterly SLA and credit report (md, html, csv) for the customer meeting", runReport},
 		{"explain", "explain an issue's SLA evaluation (slabot explain KEY, or offline with --issue FILE.json)", runExplain},
+		{"migrate", "copy the outbox, ledger and cursors to another database (a SQLite file to PostgreSQL) without sending anything", runMigrate},
 		{"version", "print the module version and the VCS revision it was built from", runVersion},
 	}
 }
