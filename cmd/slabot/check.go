@@ -345,6 +345,7 @@ func checkSlack(ctx context.Context, cfg config, policies []*rules.Policy, r *ch
 		return
 	}
 	r.ok("slack as %s", id.UserID)
+	checkSlackClock(sc, r)
 	names := ladderChannels(policies)
 	ids, err := sc.Verify(ctx, names, overrides)
 	bad := map[string]bool{} // channel names and ids with a finding
@@ -370,6 +371,35 @@ func checkSlack(ctx context.Context, cfg config, policies []*rules.Policy, r *ch
 		}
 	}
 	checkGroups(ctx, sc, policies, r)
+}
+
+// checkSlackClock compares Slack's clock (its answers' Date) with this
+// host's: slabot's look-ups in Slack's history are in Slack's time
+// whatever the skew, but a host more than slack.SkewWarnBound off is not
+// synchronised, and every instant slabot computes from "now" moves with it.
+func checkSlackClock(sc *slack.Client, r *checkReport) {
+	skew, ok := sc.ClockSkew()
+	switch {
+	case !ok:
+		r.skip("slack clock not compared (its answers carried no Date header)")
+	case skew > slack.SkewWarnBound || skew < -slack.SkewWarnBound:
+		r.warn("slack's clock is %s this host's (more than %s): synchronise the host's clock (NTP); slabot's look-ups in Slack "+
+			"tolerate it, its deadlines and escalation instants do not", skewWords(skew), slack.SkewWarnBound)
+	default:
+		r.ok("slack's clock is %s this host's", skewWords(skew))
+	}
+}
+
+// skewWords says a skew as "2s ahead of", "30m0s behind" or "within a
+// second of" (the Date header's resolution).
+func skewWords(d time.Duration) string {
+	switch d = d.Round(time.Second); {
+	case d == 0:
+		return "within a second of"
+	case d < 0:
+		return (-d).String() + " behind"
+	}
+	return d.String() + " ahead of"
 }
 
 // checkGroups: every user group a ladder names (ladder.rungs.NAME.groups)

@@ -425,3 +425,28 @@ func TestCheckNamesUnknownUserGroup(t *testing.T) {
 		t.Errorf("stdout:\n%s", out)
 	}
 }
+
+// check compares Slack's clock with the host's (Slack's Date header) and
+// warns beyond slack.SkewWarnBound, saying which way and what to fix.
+func TestCheckComparesSlacksClock(t *testing.T) {
+	for _, tc := range []struct {
+		skew time.Duration
+		want string
+	}{
+		{0, "ok    slack's clock is within a second of this host's"},
+		{-30 * time.Minute, "warn  slack's clock is 30m0s behind this host's (more than 1m0s): synchronise the host's clock (NTP)"},
+		{30 * time.Minute, "warn  slack's clock is 30m0s ahead of this host's"},
+	} {
+		sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithClock(func() time.Time { return time.Now().Add(tc.skew) }))
+		sc := slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL()})
+		if _, err := sc.AuthTest(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var out, errs strings.Builder
+		checkSlackClock(sc, &checkReport{stdout: &out, stderr: &errs})
+		if got := out.String() + errs.String(); !strings.Contains(got, tc.want) {
+			t.Errorf("skew %v: %q, want %q", tc.skew, got, tc.want)
+		}
+		sim.Close()
+	}
+}
