@@ -112,6 +112,11 @@ func (o *Outbox) RunOnce(ctx context.Context) (Pass, error) {
 		return rep.Pass, nil
 	}
 	o.pacer.prune(now)
+	if o.lease.ttl == 0 {
+		if err := o.heartbeat(ctx, now, false); err != nil {
+			return rep.Pass, err
+		}
+	}
 
 	ups, err := o.rows.dueUpdates(ctx, now, o.opt.Batch)
 	if err != nil {

@@ -75,6 +75,7 @@ func (o *Outbox) Acquire(ctx context.Context, now time.Time) (held bool, holder 
 	}
 	held = owner == l.owner
 	l.mu.Lock()
+	took := held && l.until.IsZero()
 	if held {
 		l.until = until
 	} else {
@@ -82,7 +83,16 @@ func (o *Outbox) Acquire(ctx context.Context, now time.Time) (held bool, holder 
 	}
 	l.mu.Unlock()
 	o.m.Writer.Set(map[bool]float64{true: 1, false: 0}[held])
-	return held, Holder{Owner: owner, Until: store.FromMS(u)}, nil
+	if held {
+		// The writer beats at every renewal; taking the file over first
+		// checks that it was current until now (continuity.go).
+		if took {
+			err = o.takeOver(ctx, now)
+		} else {
+			err = o.heartbeat(ctx, now, false)
+		}
+	}
+	return held, Holder{Owner: owner, Until: store.FromMS(u)}, err
 }
 
 // Release gives the writer lease up (on shutdown), so a standby takes
@@ -93,11 +103,16 @@ func (o *Outbox) Release(ctx context.Context) error {
 		return nil
 	}
 	l.mu.Lock()
+	wasHeld := !l.until.IsZero()
 	l.until = time.Time{}
 	l.mu.Unlock()
 	o.m.Writer.Set(0)
+	var beatErr error
+	if wasHeld { // current until now: a standby taking over at once is no gap
+		beatErr = o.heartbeat(ctx, o.opt.Clock.Now(), true)
+	}
 	_, err := l.db.Exec(ctx, nil, `DELETE FROM leases WHERE name = ? AND owner = ?`, writerLeaseName, l.owner)
-	return l.db.Wrap("writer lease", err)
+	return errors.Join(beatErr, l.db.Wrap("writer lease", err))
 }
 
 // Holds reports whether this process holds the writer lease at now.

@@ -100,6 +100,7 @@ type Outbox struct {
 	horizon time.Time // steps due before it are looked for in Slack before posting
 
 	lease writerLease
+	beat  beat // the instant the file was last known current (continuity.go)
 
 	// wake is signalled when a row is recorded or moved (notify): the
 	// dispatch loop sleeps until the next due row or until then.
@@ -193,6 +194,12 @@ func Open(ctx context.Context, db *store.Store, s Sender, opt Options) (*Outbox,
 			return nil, err
 		}
 		o.horizon = now.UTC().Truncate(time.Millisecond)
+	}
+	if o.lease.ttl == 0 {
+		// Without a writer lease every process writes: opening is taking over.
+		if err := o.takeOver(ctx, opt.Clock.Now()); err != nil {
+			return nil, err
+		}
 	}
 	if err := o.fillLedgerFromRows(ctx, opt.Clock.Now()); err != nil {
 		o.log.Warn("outbox: could not fill the ledger from the rows written before it; retried at the next start", "err", err)

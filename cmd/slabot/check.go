@@ -264,6 +264,43 @@ func checkJira(ctx context.Context, cfg config, policies []*rules.Policy, r *che
 			"project's roles needs Administer Projects there): where it does not, slabot withholds those comments and logs why",
 			strings.Join(unverified, ", "))
 	}
+	checkWebhook(ctx, cl, cfg, policies, r)
+}
+
+// checkWebhook verifies the admin webhook setup made (jira.PlanWebhook
+// decides, as for setup): it exists, points at SLABOT_PUBLIC_URL, takes
+// slabot's events for the policies' projects and is enabled. Its secret
+// cannot be read back, so check says where to compare it.
+func checkWebhook(ctx context.Context, cl *jira.Client, cfg config, policies []*rules.Policy, r *checkReport) {
+	spec, ok := webhookSpec(cfg, policies)
+	if !ok {
+		r.skip("jira webhook not checked (SLABOT_PUBLIC_URL is not set): slabot polls only, see README \"Jira webhooks\"")
+		return
+	}
+	site, err := cl.AdminWebhooks(ctx)
+	var pe *jira.PermissionError
+	switch {
+	case errors.As(err, &pe):
+		r.warn("jira webhook not checked: listing admin webhooks needs Administer Jira; run slabot check with an administrator's token")
+		return
+	case err != nil:
+		r.problem(err)
+		return
+	}
+	p := jira.PlanWebhook(spec, site)
+	for _, pr := range p.Problems {
+		r.fail("jira webhook: %s", pr)
+	}
+	switch {
+	case p.Create:
+		r.fail("jira webhook: no admin webhook points at %s: run slabot setup", spec.URL)
+	case p.Update != nil:
+		r.fail("jira webhook %s differs from what the policies need (%s): run slabot setup", p.Update.ID(), strings.Join(p.Why, "; "))
+	case p.Current != nil && len(p.Problems) == 0:
+		r.ok("jira webhook %s: %s, enabled, slabot's events for %s (its secret cannot be read through the API: slabot run counts "+
+			"deliveries signed with another secret, or none, in slabot_jira_webhook_requests_total{result=\"bad_signature\"|\"unsigned\"})",
+			p.Current.ID(), spec.URL, spec.JQL())
+	}
 }
 
 // checkInternalComments: slabot can keep the policy's internal comments
@@ -308,6 +345,7 @@ func checkSlack(ctx context.Context, cfg config, policies []*rules.Policy, r *ch
 		return
 	}
 	r.ok("slack as %s", id.UserID)
+	checkSlackClock(sc, r)
 	names := ladderChannels(policies)
 	ids, err := sc.Verify(ctx, names, overrides)
 	bad := map[string]bool{} // channel names and ids with a finding
@@ -333,6 +371,35 @@ func checkSlack(ctx context.Context, cfg config, policies []*rules.Policy, r *ch
 		}
 	}
 	checkGroups(ctx, sc, policies, r)
+}
+
+// checkSlackClock compares Slack's clock (its answers' Date) with this
+// host's: slabot's look-ups in Slack's history are in Slack's time
+// whatever the skew, but a host more than slack.SkewWarnBound off is not
+// synchronised, and every instant slabot computes from "now" moves with it.
+func checkSlackClock(sc *slack.Client, r *checkReport) {
+	skew, ok := sc.ClockSkew()
+	switch {
+	case !ok:
+		r.skip("slack clock not compared (its answers carried no Date header)")
+	case skew > slack.SkewWarnBound || skew < -slack.SkewWarnBound:
+		r.warn("slack's clock is %s this host's (more than %s): synchronise the host's clock (NTP); slabot's look-ups in Slack "+
+			"tolerate it, its deadlines and escalation instants do not", skewWords(skew), slack.SkewWarnBound)
+	default:
+		r.ok("slack's clock is %s this host's", skewWords(skew))
+	}
+}
+
+// skewWords says a skew as "2s ahead of", "30m0s behind" or "within a
+// second of" (the Date header's resolution).
+func skewWords(d time.Duration) string {
+	switch d = d.Round(time.Second); {
+	case d == 0:
+		return "within a second of"
+	case d < 0:
+		return (-d).String() + " behind"
+	}
+	return d.String() + " ahead of"
 }
 
 // checkGroups: every user group a ladder names (ladder.rungs.NAME.groups)

@@ -187,6 +187,37 @@ func TestSlackAPIURLMustBeHTTPSOffLoopback(t *testing.T) {
 	}
 }
 
+// SLABOT_PUBLIC_URL is where Jira posts issue data: https, or http only to
+// loopback, and only with the webhook secret (without it run serves no
+// /jira/webhook, so every delivery would fail).
+func TestPublicURL(t *testing.T) {
+	for _, tc := range []struct {
+		url, secret string
+		ok          bool
+	}{
+		{"https://slabot.example.com", "s", true},
+		{"https://slabot.example.com/base/", "s", true},
+		{"http://127.0.0.1:9090", "s", true},
+		{"http://slabot.example.com", "s", false},
+		{"https://u:p@slabot.example.com", "s", false},
+		{"https://slabot.example.com/?x=1", "s", false},
+		{"https://slabot.example.com", "", false},
+	} {
+		t.Setenv("SLABOT_PUBLIC_URL", tc.url)
+		t.Setenv("SLABOT_JIRA_WEBHOOK_SECRET", tc.secret)
+		cfg, err := loadConfig(false, false)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s (secret %q): %v, want ok=%v", tc.url, tc.secret, err, tc.ok)
+		}
+		if err != nil && strings.Contains(err.Error(), "u:p") {
+			t.Errorf("%s: the error shows the credentials: %v", tc.url, err)
+		}
+		if tc.ok && !strings.HasSuffix(cfg.webhookURL(), "/jira/webhook") || strings.Contains(cfg.webhookURL(), "//jira") {
+			t.Errorf("%s: webhook URL %q", tc.url, cfg.webhookURL())
+		}
+	}
+}
+
 // A level-1 send stuck uncertain (Slack took it, the answer was lost, and
 // the look-up in the channel's history fails) is blocked so the ladder
 // goes on; `slabot check` names it with what failed, and exits 3: a person
@@ -392,5 +423,30 @@ func TestCheckNamesUnknownUserGroup(t *testing.T) {
 	}
 	if !strings.Contains(out, "ok    slack user group @support-leads") || strings.Contains(out, "@suport-lead:") {
 		t.Errorf("stdout:\n%s", out)
+	}
+}
+
+// check compares Slack's clock with the host's (Slack's Date header) and
+// warns beyond slack.SkewWarnBound, saying which way and what to fix.
+func TestCheckComparesSlacksClock(t *testing.T) {
+	for _, tc := range []struct {
+		skew time.Duration
+		want string
+	}{
+		{0, "ok    slack's clock is within a second of this host's"},
+		{-30 * time.Minute, "warn  slack's clock is 30m0s behind this host's (more than 1m0s): synchronise the host's clock (NTP)"},
+		{30 * time.Minute, "warn  slack's clock is 30m0s ahead of this host's"},
+	} {
+		sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithClock(func() time.Time { return time.Now().Add(tc.skew) }))
+		sc := slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL()})
+		if _, err := sc.AuthTest(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		var out, errs strings.Builder
+		checkSlackClock(sc, &checkReport{stdout: &out, stderr: &errs})
+		if got := out.String() + errs.String(); !strings.Contains(got, tc.want) {
+			t.Errorf("skew %v: %q, want %q", tc.skew, got, tc.want)
+		}
+		sim.Close()
 	}
 }

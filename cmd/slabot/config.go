@@ -30,6 +30,10 @@ type config struct {
 	// JiraWebhookSecret turns on the Jira webhook receiver (POST
 	// /jira/webhook on SLABOT_LISTEN): the secret of the admin webhook.
 	JiraWebhookSecret string `env:"SLABOT_JIRA_WEBHOOK_SECRET"`
+	// PublicURL is where Jira reaches slabot run's listener from outside
+	// (an ingress, a reverse proxy, a tunnel): `slabot setup` points the
+	// admin webhook at PublicURL + /jira/webhook and `check` verifies it.
+	PublicURL         string `env:"SLABOT_PUBLIC_URL"`
 	PagerDutyURL      string `env:"SLABOT_PAGERDUTY_URL"`
 	SlackUsers        string `env:"SLABOT_SLACK_USERS"`
 	SlackChannels     string `env:"SLABOT_SLACK_CHANNELS"`
@@ -88,6 +92,14 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 			problems = append(problems, p)
 		}
 	}
+	if c.PublicURL != "" {
+		if p := publicURLProblem(c.PublicURL); p != "" {
+			problems = append(problems, p)
+		}
+		if c.JiraWebhookSecret == "" {
+			problems = append(problems, "SLABOT_PUBLIC_URL is set but SLABOT_JIRA_WEBHOOK_SECRET is not: without the secret slabot run serves no /jira/webhook, so Jira's deliveries would fail")
+		}
+	}
 	switch c.LogFormat {
 	case "json", "text":
 	default:
@@ -139,8 +151,8 @@ func databaseProblem(db, passwordFile string) string {
 
 // String never shows a token.
 func (c config) String() string {
-	return fmt.Sprintf("jira=%s as %s (token %s, webhook secret %s), slack token %s, slack app token %s, policies=%s, db=%s, listen=%s, schedule=%q, dry-run=%v",
-		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.JiraWebhookSecret), redact(c.SlackToken), redact(c.SlackAppToken), c.Policies, store.Redact(c.Database), c.Listen, c.Schedule, c.DryRun)
+	return fmt.Sprintf("jira=%s as %s (token %s, webhook secret %s), slack token %s, slack app token %s, policies=%s, db=%s, listen=%s, public=%s, schedule=%q, dry-run=%v",
+		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.JiraWebhookSecret), redact(c.SlackToken), redact(c.SlackAppToken), c.Policies, store.Redact(c.Database), c.Listen, c.PublicURL, c.Schedule, c.DryRun)
 }
 
 func redact(s string) string {
@@ -194,6 +206,30 @@ func httpsOffLoopback(name, raw string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s=%s must use https: the bot token is sent there (plain http is only allowed to loopback addresses)", name, u.Redacted())
+}
+
+// publicURLProblem checks SLABOT_PUBLIC_URL: Jira posts issue data there,
+// so https, or plain http only to a loopback address (the demo).
+func publicURLProblem(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Sprintf("SLABOT_PUBLIC_URL=%q is not a base URL like https://slabot.example.com", raw)
+	case u.User != nil:
+		return "SLABOT_PUBLIC_URL must not contain credentials"
+	case u.Scheme == "https", u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+		return ""
+	}
+	return fmt.Sprintf("SLABOT_PUBLIC_URL=%s must use https: Jira posts issue data there (plain http is only allowed to loopback addresses)", u.Redacted())
+}
+
+// webhookURL is where Jira's admin webhook posts (the route observe.go
+// serves), "" without SLABOT_PUBLIC_URL.
+func (c config) webhookURL() string {
+	if c.PublicURL == "" {
+		return ""
+	}
+	return strings.TrimRight(c.PublicURL, "/") + "/jira/webhook"
 }
 
 func isLoopbackHost(host string) bool {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
 )
 
@@ -31,17 +32,17 @@ func liveDemoTokens(seed *jirasim.Seed) {
 const (
 	liveWebhookSecret = "demo-webhook-secret"
 	liveListen        = "127.0.0.1:9090"
+	liveURL           = "http://" + liveListen
 )
 
-// serveLiveWebhook registers the live demo's webhook for every project of
-// the demo's policies.
+// serveLiveWebhook gives the live demo's site the admin webhook `slabot
+// setup` would create, with the secret an administrator would have typed
+// on the WebHooks page (the one step setup leaves to a person): so the
+// printed `slabot setup` finds it as it should be, and `check` passes.
 func serveLiveWebhook(d *demoEnv) error {
-	var projects []string
-	for _, p := range d.policies {
-		projects = append(projects, p.Projects...)
-	}
-	return d.jsim.AddWebhook(jirasim.Webhook{URL: "http://" + liveListen + "/jira/webhook", Secret: liveWebhookSecret,
-		JQL: "project in (" + strings.Join(projects, ", ") + ")"})
+	spec, _ := webhookSpec(config{PublicURL: liveURL}, d.policies)
+	return d.jsim.AddWebhook(jirasim.Webhook{Name: jira.WebhookName, URL: spec.URL, Secret: liveWebhookSecret,
+		JQL: spec.JQL(), Events: jira.WebhookEvents})
 }
 
 // printLiveDemo prints how to point `slabot run` at the live simulators and
@@ -67,7 +68,8 @@ In another terminal, point slabot at them, with the demo's database:
   export SLABOT_SLACK_TOKEN=xoxb-demo SLABOT_SLACK_API_URL=%s
   export SLABOT_SLACK_CHANNELS='%s'
   export SLABOT_POLICIES=deploy/policies SLABOT_DB=%s SLABOT_SCHEDULE='@every 20s' SLABOT_LISTEN=%s
-  export SLABOT_JIRA_WEBHOOK_SECRET=%s
+  export SLABOT_JIRA_WEBHOOK_SECRET=%s SLABOT_PUBLIC_URL=%s
+  slabot setup   # finds the site's fields and its admin webhook as the policies need them
   slabot run
 
 Then work a ticket as Hydra's customer (olga@telecom.example) and agent (ivan@latera.ru); every
@@ -82,6 +84,6 @@ account's API token is %q:
   curl -s -H 'Authorization: Bearer xoxb-demo' '%sconversations.history?channel=CHANNEL-ID'
 
 Ctrl-C stops the simulators.
-`, jira, d.ssim.URL, demoIndexLag, demoLimits().Burst, demoBotZone, "http://"+liveListen, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveListen, liveWebhookSecret, liveDemoPassword,
+`, jira, d.ssim.URL, demoIndexLag, demoLimits().Burst, demoBotZone, "http://"+liveListen, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveListen, liveWebhookSecret, liveURL, liveDemoPassword,
 		jira, jira, jira, jira, jira, d.ssim.APIURL())
 }

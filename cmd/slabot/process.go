@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -147,6 +148,7 @@ func newApp(ctx context.Context, cfg config, s surroundings) (*app, error) {
 func (a *app) wire(ctx context.Context, s surroundings, directory map[string]string, pager outbox.Pager) error {
 	cfg := a.cfg
 	a.slack = slack.NewClient(cfg.SlackToken, slack.ClientOptions{APIURL: cfg.SlackAPIURL, AppToken: cfg.SlackAppToken, Clock: a.clock})
+	a.registerSkew()
 	sender := slack.NewSender(a.slack, directory)
 	if cfg.SlackAppToken != "" {
 		sender.EnableButtons()
@@ -192,4 +194,20 @@ func (a *app) connectJira(ctx context.Context) (bot.IssueSource, bot.IssueWriter
 		return nil, nil, "", err
 	}
 	return a.jira, a.jira, a.jira.AccountID(), nil
+}
+
+// registerSkew exports Slack's clock minus this host's as measured by the
+// client (connectors/slack skew.go): NaN before Slack's first answer. A
+// second process of the demo on one registry keeps the first one's.
+func (a *app) registerSkew() {
+	sc := a.slack
+	_ = a.reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "slabot_slack_clock_skew_seconds",
+		Help: "Slack's clock minus this host's, from Slack's Date headers and message timestamps (NaN before the first answer); " +
+			"beyond ±60 s the host's clock is not synchronised."}, func() float64 {
+		d, ok := sc.ClockSkew()
+		if !ok {
+			return math.NaN()
+		}
+		return d.Seconds()
+	}))
 }

@@ -72,6 +72,9 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	res, err := cl.Setup(ctx, projects, *dry)
+	if err == nil {
+		err = setupWebhook(ctx, cl, cfg, policies, *dry, &res)
+	}
 	verb := "done"
 	if *dry {
 		verb = "would"
@@ -94,11 +97,36 @@ func runSetup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%d problem(s) setup cannot fix: fix them in Jira, then run slabot setup again\n", len(res.Problems))
 		return exitSite
 	case len(res.Changes) == 0:
-		fmt.Fprintf(stdout, "ok    %s has every field, context, option and screen the policies need: nothing to change\n", cfg.JiraURL)
+		fmt.Fprintf(stdout, "ok    %s has every field, context, option, screen and webhook the policies need: nothing to change\n", cfg.JiraURL)
 	case *dry:
 		fmt.Fprintf(stdout, "%d change(s) planned; run without --dry-run to make them\n", len(res.Changes))
 	default:
 		fmt.Fprintf(stdout, "%d change(s) made; next: slabot check\n", len(res.Changes))
 	}
 	return exitOK
+}
+
+// setupWebhook points the site's admin webhook at SLABOT_PUBLIC_URL (README
+// "Jira webhooks"); without one it says that slabot will poll only.
+func setupWebhook(ctx context.Context, cl *jira.Client, cfg config, policies []*rules.Policy, dry bool, res *jira.SetupResult) error {
+	spec, ok := webhookSpec(cfg, policies)
+	if !ok {
+		res.Notes = append(res.Notes, "no Jira webhook: SLABOT_PUBLIC_URL is not set, so slabot learns of changes by polling only "+
+			"(README \"Jira webhooks\" says how to expose /jira/webhook and set it)")
+		return nil
+	}
+	return cl.SetupWebhook(ctx, spec, dry, res)
+}
+
+// webhookSpec is the admin webhook the configuration and the policies
+// ask for; false without SLABOT_PUBLIC_URL.
+func webhookSpec(cfg config, policies []*rules.Policy) (jira.WebhookSpec, bool) {
+	if cfg.webhookURL() == "" {
+		return jira.WebhookSpec{}, false
+	}
+	spec := jira.WebhookSpec{URL: cfg.webhookURL()}
+	for _, p := range policies {
+		spec.Projects = append(spec.Projects, p.Projects...)
+	}
+	return spec, true
 }

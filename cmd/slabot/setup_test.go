@@ -18,7 +18,9 @@ import (
 // with their options and puts them on every edit screen (shared default
 // screens once, service desk edit screens, an issue type's own screen);
 // check passes; a cycle writes every field without a 400; a second setup
-// makes no write at all.
+// makes no write at all. With SLABOT_PUBLIC_URL, setup also creates the
+// admin webhook (and says the secret is left to an administrator); check
+// verifies it, and fails while an administrator has disabled it.
 func TestSetupWalkThrough(t *testing.T) {
 	sites := newTestSites(t, func(seed *jirasim.Seed) {
 		seed.Fields = []jirasim.Field{{Name: "Organizations", Type: jirasim.FieldOrganizations}}
@@ -38,6 +40,8 @@ func TestSetupWalkThrough(t *testing.T) {
 	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
 	t.Setenv("SLABOT_DB", filepath.Join(t.TempDir(), "slabot.db"))
 	t.Setenv("SLABOT_LOG_LEVEL", "error")
+	t.Setenv("SLABOT_PUBLIC_URL", "http://127.0.0.1:9/")
+	t.Setenv("SLABOT_JIRA_WEBHOOK_SECRET", "whsec-walkthrough")
 	writes := func() []string {
 		var out []string
 		for _, r := range sim.Requests() {
@@ -58,6 +62,9 @@ func TestSetupWalkThrough(t *testing.T) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
 		}
 	}
+	if !strings.Contains(out, `would create admin webhook "slabot" -> http://127.0.0.1:9/jira/webhook for project in (B2B, BCFG, BEXP, BPRM, HYD, SAN)`) {
+		t.Errorf("plan lacks the webhook:\n%s", out)
+	}
 	if code, _, errs := runCLI(t, "check"); code != exitSite || !strings.Contains(errs, `"Reaction due" does not exist`) {
 		t.Fatalf("check before setup: exit %d, want %d naming the missing fields\n%s", code, exitSite, errs)
 	}
@@ -69,9 +76,18 @@ func TestSetupWalkThrough(t *testing.T) {
 	if n := strings.Count(out, "done  create custom field"); n != 8 {
 		t.Errorf("%d fields created, want 8:\n%s", n, out)
 	}
-	if code, out, errs := runCLI(t, "check"); code != exitOK || strings.Contains(errs, "FAIL") || !strings.Contains(out, "ok    jira project BEXP") || !strings.Contains(out, "ok    jira project HYD") {
+	if !strings.Contains(out, "done  create admin webhook") || !strings.Contains(out, "note  in Jira, Settings > System > WebHooks > slabot > Edit: set Secret") {
+		t.Errorf("setup did not create the webhook or leave the secret step:\n%s", out)
+	}
+	if code, out, errs := runCLI(t, "check"); code != exitOK || strings.Contains(errs, "FAIL") || !strings.Contains(out, "ok    jira project BEXP") ||
+		!strings.Contains(out, "ok    jira project HYD") || !strings.Contains(out, "ok    jira webhook 1: http://127.0.0.1:9/jira/webhook, enabled") {
 		t.Fatalf("check after setup: exit %d\n%s%s", code, out, errs)
 	}
+	sim.SetWebhookEnabled("http://127.0.0.1:9/jira/webhook", false)
+	if code, _, errs := runCLI(t, "check"); code != exitSite || !strings.Contains(errs, "FAIL  jira webhook: admin webhook 1 (http://127.0.0.1:9/jira/webhook) is disabled") {
+		t.Fatalf("check with the webhook disabled: exit %d\n%s", code, errs)
+	}
+	sim.SetWebhookEnabled("http://127.0.0.1:9/jira/webhook", true)
 
 	// The fields work: a cycle writes them (state options included) and
 	// Jira refuses nothing.

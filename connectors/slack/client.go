@@ -27,6 +27,8 @@ type Client struct {
 	hc    *http.Client // also answers interactions through their response_url
 	clock clock.Clock
 
+	skew *skewMeter // Slack's clock minus this host's (skew.go)
+
 	named  expiring.Cache[string, namedChannel] // "#name" -> its id, or why it cannot be used
 	groups expiring.Cache[struct{}, userGroups] // the workspace's enabled user groups
 }
@@ -57,7 +59,14 @@ func NewClient(token string, o ClientOptions) *Client {
 		}
 		hc = &http.Client{Timeout: o.Timeout}
 	}
-	opts := []slack.Option{slack.OptionHTTPClient(hc)}
+	meter := &skewMeter{clock: clock.Or(o.Clock)}
+	measured := *hc // the caller's client is left as it is
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	measured.Transport = dateTransport{base: base, meter: meter}
+	opts := []slack.Option{slack.OptionHTTPClient(&measured)}
 	if o.AppToken != "" {
 		opts = append(opts, slack.OptionAppLevelToken(o.AppToken))
 	}
@@ -68,7 +77,7 @@ func NewClient(token string, o ClientOptions) *Client {
 		}
 		opts = append(opts, slack.OptionAPIURL(u))
 	}
-	return &Client{api: slack.New(token, opts...), hc: hc, clock: clock.Or(o.Clock)}
+	return &Client{api: slack.New(token, opts...), hc: hc, clock: clock.Or(o.Clock), skew: meter}
 }
 
 // Identity is who the token authenticates as. Scopes are the token's
@@ -152,10 +161,12 @@ func (c *Client) Post(ctx context.Context, channel, threadTS string, m Outgoing)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
+	sent := c.clock.Now()
 	ch, ts, err := c.api.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
 		return "", "", classify("chat.postMessage", channel, err)
 	}
+	c.skew.observeTS(ts, sent, c.clock.Now())
 	return ch, ts, nil
 }
 
@@ -324,14 +335,16 @@ func (c *Client) findKeys(ctx context.Context, channel string, oldest time.Time,
 }
 
 // scanMessages pages a channel's history (or a thread's replies) since
-// oldest, handing each message to visit until it returns true (then
-// found is true). More history than maxFindPages pages without visit
+// oldest (this host's time: it is turned into Slack's, skew.go), handing
+// each message to visit until it returns true (then found is true). More history than maxFindPages pages without visit
 // done is an UncertainError: what was looked for may be further back.
 func (c *Client) scanMessages(ctx context.Context, channel, threadTS string, oldest time.Time, visit func(slack.Message) bool) (found bool, err error) {
 	cursor := ""
 	oldestTS := ""
 	if oldest.After(time.Unix(0, 0)) { // before 1970 is no bound; Slack refuses a negative oldest (invalid_ts_oldest)
-		oldestTS = formatTS(oldest)
+		if oldest = c.slackTime(ctx, oldest); oldest.After(time.Unix(0, 0)) {
+			oldestTS = formatTS(oldest)
+		}
 	}
 	for range maxFindPages {
 		var msgs []slack.Message

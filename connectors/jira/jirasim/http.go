@@ -18,6 +18,9 @@ type Route struct {
 	Anonymous bool
 	// Write routes count against per-issue write limits.
 	Write bool
+	// OutsideSpec names the document a route follows when Atlassian's
+	// OpenAPI description of the platform API does not list it.
+	OutsideSpec string
 }
 
 // Request is one entry of the request log.
@@ -141,6 +144,7 @@ func (s *Server) registerRoutes() {
 	s.registerAdminRoutes(add)
 	s.registerRoleRoutes(add)
 	s.registerAssignRoutes(add)
+	s.registerWebhookRoutes(add)
 	s.mux.HandleFunc("GET /{$}", s.serveIndex)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()

@@ -212,6 +212,9 @@ func TestRoutesAgreeWithOpenAPI(t *testing.T) {
 		name := rt.Method + " " + rt.Path
 		covered[name] = true
 		t.Run(name, func(t *testing.T) {
+			if rt.OutsideSpec != "" {
+				t.Skipf("not in the platform OpenAPI description; follows %s (webhook_admin_test.go tests it)", rt.OutsideSpec)
+			}
 			twin := strings.Replace(rt.Path, "/rest/api/2/", "/rest/api/3/", 1)
 			raw, ok := sp.Paths[twin][strings.ToLower(rt.Method)]
 			if !ok {

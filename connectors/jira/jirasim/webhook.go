@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -27,11 +28,16 @@ import (
 
 // Webhook is an admin webhook of the simulated site.
 type Webhook struct {
+	Name   string
 	URL    string
-	Secret string
+	Secret string // empty: deliveries go unsigned
 	// JQL filters the issues it is sent for ("project in (SUP, OPS)");
 	// empty: every issue.
 	JQL string
+	// Events it is sent for (WebhookEventNames); empty: every event.
+	Events      []string
+	ExcludeBody bool
+	Disabled    bool
 }
 
 // WebhookFaults make deliveries untidy, as Jira's can be.
@@ -67,6 +73,7 @@ type Delivery struct {
 // registered is a webhook with its filter, parsed once when it is added.
 type registered struct {
 	Webhook
+	id    int64
 	match func(*issue) bool // nil: every issue
 }
 
@@ -75,6 +82,7 @@ type webhookState struct {
 	hooks      []registered
 	faults     WebhookFaults
 	seq        int64
+	lastID     int64 // of the webhooks registered
 	deliveries []Delivery
 	client     *http.Client
 	wg         sync.WaitGroup
@@ -96,6 +104,8 @@ func (s *Server) AddWebhook(h Webhook) error {
 	}
 	s.hooks.mu.Lock()
 	defer s.hooks.mu.Unlock()
+	s.hooks.lastID++
+	r.id = s.hooks.lastID
 	s.hooks.hooks = append(s.hooks.hooks, r)
 	return nil
 }
@@ -163,7 +173,7 @@ func (s *Server) emitFlow(is *issue, event, flow string) {
 		return
 	}
 	for _, h := range hooks {
-		if h.match != nil && !h.match(is) {
+		if h.Disabled || (h.match != nil && !h.match(is)) || (len(h.Events) > 0 && !slices.Contains(h.Events, event)) {
 			continue
 		}
 		s.deliver(h.Webhook, event, is.key, flow, body)
@@ -204,9 +214,12 @@ func (s *Server) deliver(h Webhook, event, key, flow string, body []byte) {
 	if backoff <= 0 {
 		backoff = time.Second
 	}
-	mac := hmac.New(sha256.New, []byte(h.Secret))
-	mac.Write(body)
-	sig := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	sig := ""
+	if h.Secret != "" {
+		mac := hmac.New(sha256.New, []byte(h.Secret))
+		mac.Write(body)
+		sig = "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	}
 	for range copies {
 		go func() {
 			defer st.wg.Done()
@@ -236,7 +249,9 @@ func post(c *http.Client, url string, body []byte, sig, id, flow string, attempt
 		return 0
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hub-Signature", sig)
+	if sig != "" {
+		req.Header.Set("X-Hub-Signature", sig)
+	}
 	req.Header.Set("X-Atlassian-Webhook-Identifier", id)
 	req.Header.Set("X-Atlassian-Webhook-Flow", flow)
 	if attempt > 0 {

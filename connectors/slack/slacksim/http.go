@@ -61,6 +61,10 @@ var methods = map[string]handler{
 // JSON bodies, query parameters, the token as a "token" parameter or a
 // Bearer header.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Slack's answers carry its clock in Date, as every origin server's
+	// with a clock do (RFC 9110 §6.6.1): the simulator's clock, which
+	// WithClock may set apart from the client's.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	if strings.HasPrefix(r.URL.Path, uploadPath) {
 		s.serveUpload(w, r)
 		return
