@@ -33,12 +33,12 @@ type config struct {
 	// PublicURL is where Jira reaches slabot run's listener from outside
 	// (an ingress, a reverse proxy, a tunnel): `slabot setup` points the
 	// admin webhook at PublicURL + /jira/webhook and `check` verifies it.
-	PublicURL         string `env:"SLABOT_PUBLIC_URL"`
-	PagerDutyURL      string `env:"SLABOT_PAGERDUTY_URL"`
-	SlackUsers        string `env:"SLABOT_SLACK_USERS"`
-	SlackChannels     string `env:"SLABOT_SLACK_CHANNELS"`
-	SlackAPIURL       string `env:"SLABOT_SLACK_API_URL"`
-	Policies          string `env:"SLABOT_POLICIES" envDefault:"deploy/policies"`
+	PublicURL     string `env:"SLABOT_PUBLIC_URL"`
+	PagerDutyURL  string `env:"SLABOT_PAGERDUTY_URL"`
+	SlackUsers    string `env:"SLABOT_SLACK_USERS"`
+	SlackChannels string `env:"SLABOT_SLACK_CHANNELS"`
+	SlackAPIURL   string `env:"SLABOT_SLACK_API_URL"`
+	Policies      string `env:"SLABOT_POLICIES" envDefault:"deploy/policies"`
 	// Database is a SQLite file path or a postgres:// URL (store.Open);
 	// shown only through store.Redact. DatabasePasswordFile holds the
 	// PostgreSQL password when the URL carries none.
