@@ -61,6 +61,11 @@ type Clicks struct {
 	Logger *slog.Logger
 	// Metrics counts the clicks (Metrics.Clicks); nil: not counted.
 	Metrics *Metrics
+	// Wake, when set, is told the issue of every click stored (the
+	// Worker's Take), so the click is applied within seconds rather than
+	// at the product's next cycle: the writer re-reads the issue, a
+	// standby relays it to the writer.
+	Wake func(ctx context.Context, issue string) (bool, error)
 
 	members expiring.Cache[string, map[string]bool] // member ids by channel id, or groupKey + user group id
 
@@ -108,6 +113,11 @@ func (c *Clicks) Click(ctx context.Context, a rules.Click) (string, error) {
 	}
 	if inserted {
 		c.count(p, a, "recorded")
+		if c.Wake != nil {
+			if _, err := c.Wake(ctx, a.Issue); err != nil {
+				c.log().Warn("click stored; the writer applies it at the product's next cycle", "issue", a.Issue, "err", err)
+			}
+		}
 	} else {
 		c.count(p, a, "repeated")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -40,16 +41,21 @@ func (w *Worker) Health() []Health {
 const missedAllowed = 3
 
 // Ready says whether the worker is doing its job at now, with one line per
-// finding: not while it waits as a standby for another process's writer
-// lease, not before it reached Jira, and not while a product has missed
-// three of its scheduled cycles (Jira down or rate-limited for that long;
-// delivery of recorded steps goes on meanwhile).
+// finding. A standby (another process holds the writer lease) is ready:
+// its job is to take the events that reach it (relay.go) and to take over
+// when the writer stops, and a rolling update of replicas waits for new
+// pods to be ready, which they are only as standbys; its line says so.
+// Standby is false when the lease could not even be read (the database
+// is unreachable). The writer is not ready before it reached Jira, nor
+// while a product has missed three of its scheduled cycles (Jira down or
+// rate-limited for that long; delivery of recorded steps goes on
+// meanwhile).
 func (w *Worker) Ready(now time.Time) (bool, []string) {
 	w.mu.Lock()
 	standby, conn, connErr := w.standby, w.conn, w.connErr
 	w.mu.Unlock()
 	if standby != "" {
-		return false, []string{standby}
+		return !strings.HasPrefix(standby, standbyUnreadable), []string{standby}
 	}
 	if conn == nil {
 		return false, []string{"connecting to Jira" + errSuffix(connErr)}

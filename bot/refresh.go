@@ -32,8 +32,7 @@ const TouchDelay = 20 * time.Millisecond
 // touched meanwhile (Refresh). It reports whether a product watches the
 // project.
 func (w *Worker) Touch(key string) bool {
-	project, _, _ := strings.Cut(key, "-")
-	pr := w.byProject[strings.ToUpper(project)]
+	pr := w.productOf(key)
 	if pr == nil {
 		return false
 	}
@@ -46,6 +45,15 @@ func (w *Worker) Touch(key string) bool {
 	}
 	return true
 }
+
+// productOf is the product watching the issue's project, nil for none.
+func (w *Worker) productOf(key string) *product {
+	project, _, _ := strings.Cut(key, "-")
+	return w.byProject[strings.ToUpper(project)]
+}
+
+// watches reports whether a product watches the issue's project.
+func (w *Worker) watches(key string) bool { return w.productOf(key) != nil }
 
 // refreshLoop re-reads the issues touched for one product until ctx ends.
 func (w *Worker) refreshLoop(ctx context.Context, pr *product) {

@@ -87,6 +87,9 @@ func (w *Worker) Run(ctx context.Context, d Delivery) error {
 	for _, name := range w.order {
 		loops.Go(func() { w.refreshLoop(work, w.products[name]) })
 	}
+	if w.cfg.Relay != nil { // and what standbys relayed (relay.go)
+		loops.Go(func() { w.relayLoop(work) })
+	}
 
 	c := cron.New()
 	var initial sync.WaitGroup
@@ -149,6 +152,10 @@ func (w *Worker) stopCycles(c *cron.Cron, initial *sync.WaitGroup, cancel contex
 	}
 }
 
+// standbyUnreadable starts the standby line of a process that could not
+// read the lease: not ready (Ready).
+const standbyUnreadable = "cannot read the writer lease: "
+
 // waitForLease takes the writer lease, waiting as a standby while another
 // process holds it. It returns false when ctx ended first.
 func (w *Worker) waitForLease(ctx context.Context, d Delivery) bool {
@@ -165,7 +172,7 @@ func (w *Worker) waitForLease(ctx context.Context, d Delivery) bool {
 			}
 			return true
 		case err != nil:
-			w.setStandby("cannot read the writer lease: " + err.Error())
+			w.setStandby(standbyUnreadable + err.Error())
 			w.log.Warn("cannot read the writer lease; retrying", "err", err)
 		default:
 			w.setStandby(fmt.Sprintf("standby: another slabot (%s) writes to this database, its lease runs to %s",

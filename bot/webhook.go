@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -49,12 +50,13 @@ const (
 	WebhookTooLarge     = "too_large"
 	WebhookMalformed    = "malformed" // not JSON, or no issue key
 	WebhookBadMethod    = "bad_method"
+	WebhookUnrelayed    = "unrelayed" // a standby could not store it for the writer: answered 503, Jira retries
 )
 
 // Toucher is what the webhook tells: the issue with key changed (the
-// Worker's Touch).
+// Worker's Take: the writer re-reads it, a standby relays it).
 type Toucher interface {
-	Touch(key string) bool
+	Take(ctx context.Context, key string) (watched bool, err error)
 }
 
 // Webhook is the http.Handler of Jira's admin webhook.
@@ -132,7 +134,13 @@ func (h *Webhook) serve(r *http.Request) (result string, status int) {
 	if id := r.Header.Get("X-Atlassian-Webhook-Identifier"); id != "" && !h.first(id) {
 		return WebhookDuplicate, http.StatusOK
 	}
-	if !h.Worker.Touch(ev.Issue.Key) {
+	watched, err := h.Worker.Take(r.Context(), ev.Issue.Key)
+	switch {
+	case err != nil:
+		// A standby could not relay it: Jira sends it again.
+		h.forget(r.Header.Get("X-Atlassian-Webhook-Identifier"))
+		return WebhookUnrelayed, http.StatusServiceUnavailable
+	case !watched:
 		return WebhookIgnored, http.StatusOK
 	}
 	return WebhookAccepted, http.StatusAccepted
@@ -187,6 +195,17 @@ func (h *Webhook) first(id string) bool {
 	}
 	h.seen[id] = now
 	return true
+}
+
+// forget drops id, so that Jira's retry of a delivery this process could
+// not take is taken.
+func (h *Webhook) forget(id string) {
+	if id == "" {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.seen, id)
 }
 
 func (h *Webhook) count(result string) {

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -20,14 +21,14 @@ type touches struct {
 	keys []string
 }
 
-func (t *touches) Touch(key string) bool {
+func (t *touches) Take(_ context.Context, key string) (bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !strings.HasPrefix(key, "SAN-") {
-		return false
+		return false, nil
 	}
 	t.keys = append(t.keys, key)
-	return true
+	return true, nil
 }
 
 // Jira signs an admin webhook's raw body with HMAC-SHA256 of its secret

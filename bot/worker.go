@@ -40,6 +40,9 @@ type Config struct {
 	// Snooze; bot/outbox): each cycle turns them into held steps, the
 	// acknowledgement comment and the assignee. Nil: no interactivity.
 	Actions ActionSource
+	// Relay carries the events a standby takes to the writer (relay.go);
+	// nil: a standby keeps them in memory only.
+	Relay TouchRelay
 	// Pages records pages for rungs that page (bot/outbox); nil: no paging.
 	Pages Pages
 	// Digests records the per-period digests policies ask for; nil: none.

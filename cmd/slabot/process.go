@@ -165,7 +165,7 @@ func (a *app) wire(ctx context.Context, s surroundings, directory map[string]str
 	wc := bot.Config{Policies: a.policies, Connect: a.connectJira,
 		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL,
 		Schedule: cfg.Schedule, Schedules: s.schedules,
-		Actions: a.outbox, Pages: a.outbox, Digests: a.outbox,
+		Actions: a.outbox, Pages: a.outbox, Digests: a.outbox, Relay: a.outbox,
 		Logger: a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery, Clock: a.clock, WriteConcurrency: cfg.JiraWriteConcurrency,
 		Feeds: &bot.FeedFetcher{CacheDir: cfg.FeedCache, Logger: a.log, Metrics: metrics}}
 	if s.connectNow {
@@ -176,7 +176,7 @@ func (a *app) wire(ctx context.Context, s surroundings, directory map[string]str
 	}
 	if cfg.SlackAppToken != "" && cfg.SlackToken != "" {
 		a.clicks = &bot.Clicks{Store: a.outbox, Workspace: a.slack, Policies: a.policies, Channels: s.channels,
-			Directory: directory, Clock: a.clock, Logger: a.log, Metrics: metrics}
+			Directory: directory, Clock: a.clock, Logger: a.log, Metrics: metrics, Wake: a.worker.Take}
 	}
 	a.reg.MustRegister(newConnectorCollector(a.jira), outbox.NewCollector(a.outbox),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

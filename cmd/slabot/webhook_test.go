@@ -245,3 +245,68 @@ func waitFields(b *testing.B, sites *testSites, open []pendingIssue, took *[]tim
 	}
 	return left
 }
+
+// "Slack clicks and webhooks that reach a standby are stored durably and
+// applied once by the writer." Two daemons on one database, polling only
+// hourly; Jira's webhook points at the standby alone. A new issue gets its
+// deadline field from the writer within seconds (the standby relayed the
+// event through the database), with no search since the first cycle.
+func TestStandbyRelaysWebhooks(t *testing.T) {
+	sites := newTestSites(t, nil, "")
+	const secret = "whsec-relay"
+	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
+	t.Setenv("SLABOT_WRITER_LEASE", "3s")
+	t.Setenv("SLABOT_JIRA_WEBHOOK_SECRET", secret)
+	cfg := daemonConfig(t, t.TempDir()+"/slabot.db")
+	writer := startDaemon(t, cfg)
+	defer writer.stop()
+	for {
+		if code, body := writer.get("/readyz"); code == http.StatusOK && !strings.Contains(body, "standby") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	standby := startDaemon(t, cfg)
+	defer standby.stop()
+	for {
+		if code, body := standby.get("/readyz"); code == http.StatusOK && strings.Contains(body, "standby") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := sites.jira.AddWebhook(jirasim.Webhook{URL: standby.url + "/jira/webhook", Secret: secret, JQL: "project = SAN"}); err != nil {
+		t.Fatal(err)
+	}
+	searches := func() int {
+		n := 0
+		for _, r := range sites.jira.Requests() {
+			if strings.Contains(r.Path, "/search") {
+				n++
+			}
+		}
+		return n
+	}
+	swept := searches()
+	key, err := sites.jira.CreateIssue(jirasim.Issue{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+		Summary: "Relayed", Status: "Open"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		if is, _ := sites.jira.Issue(key); is.Fields["First response due"] != nil {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("the writer did not apply the event the standby took")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("created -> deadline field through the standby: %v", time.Since(start).Round(time.Millisecond))
+	if n := searches(); n != swept {
+		t.Errorf("%d searches since the first cycle: the deadline came from a poll, not the relay", n-swept)
+	}
+	if _, body := standby.get("/metrics"); !strings.Contains(body, `slabot_jira_webhook_requests_total{result="accepted"}`) {
+		t.Errorf("the standby did not count the delivery as accepted")
+	}
+}
