@@ -58,7 +58,7 @@ func TestHelmChartFiles(t *testing.T) {
 	stub := func(...any) any { return "" }
 	funcs := template.FuncMap{}
 	for _, name := range []string{"include", "toYaml", "nindent", "quote", "default", "trunc", "trimSuffix",
-		"contains", "toString", "sha256sum"} {
+		"contains", "toString", "sha256sum", "has", "list", "fail"} {
 		funcs[name] = stub
 	}
 	files, _ := filepath.Glob(filepath.Join(chartDir, "templates", "*"))
@@ -150,6 +150,44 @@ func TestHelmChartRenders(t *testing.T) {
 		"value: :9090", "claimName: rel-slabot-data", "name: rel-slabot-policies", "readOnlyRootFilesystem: true"} {
 		if !strings.Contains(string(depYAML), want) {
 			t.Errorf("Deployment lacks %q", want)
+		}
+	}
+
+	// PostgreSQL mode (README "SQLite or PostgreSQL"): two replicas rolled
+	// one at a time and spread over nodes, a PodDisruptionBudget, the URL
+	// from the Secret, and no volume.
+	objs = render("--set", "database.engine=postgres", "--set", "secrets.databaseURL=postgres://slabot:pw@db:5432/slabot")
+	for kind, n := range map[string]int{"Deployment": 1, "PodDisruptionBudget": 1, "PersistentVolumeClaim": 0, "Secret": 1} {
+		if len(objs[kind]) != n {
+			t.Errorf("postgres: %s: %d rendered, want %d", kind, len(objs[kind]), n)
+		}
+	}
+	depYAML, _ = yaml.Marshal(objs["Deployment"][0])
+	for _, want := range []string{"replicas: 2", "type: RollingUpdate", "maxUnavailable: 0", "topologySpreadConstraints", "emptyDir"} {
+		if !strings.Contains(string(depYAML), want) {
+			t.Errorf("postgres: Deployment lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{"claimName", "SLABOT_DB", "Recreate"} {
+		if strings.Contains(string(depYAML), unwanted) {
+			t.Errorf("postgres: Deployment has %q", unwanted)
+		}
+	}
+	if got := objs["Secret"][0]["stringData"].(map[string]any)["SLABOT_DB"]; got != "postgres://slabot:pw@db:5432/slabot" {
+		t.Errorf("postgres: Secret SLABOT_DB = %v", got)
+	}
+	if pdb := objs["PodDisruptionBudget"]; len(pdb) == 1 {
+		if got := pdb[0]["spec"].(map[string]any)["minAvailable"]; got != 1 {
+			t.Errorf("postgres: PodDisruptionBudget minAvailable %v, want 1", got)
+		}
+	}
+	for name, bad := range map[string][]string{
+		"an unknown engine":      {"--set", "database.engine=mysql"},
+		"postgres without a URL": {"--set", "database.engine=postgres"},
+	} {
+		cmd := exec.Command(helm, append(append([]string{"template", "rel", chartDir}, args...), bad...)...)
+		if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "database") {
+			t.Errorf("%s renders (%v):\n%s", name, err, out)
 		}
 	}
 

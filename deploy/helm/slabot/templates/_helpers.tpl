@@ -22,3 +22,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "slabot.secretName" -}}
 {{- default (include "slabot.fullname" .) .Values.secrets.existingSecret -}}
 {{- end -}}
+
+{{/* "true" when the database is PostgreSQL; fails on an engine the code does not know. */}}
+{{- define "slabot.postgres" -}}
+{{- $e := .Values.database.engine -}}
+{{- if not (has $e (list "sqlite" "postgres")) -}}
+{{- fail (printf "database.engine=%q: use sqlite or postgres" $e) -}}
+{{- end -}}
+{{- if and (eq $e "postgres") (not .Values.secrets.existingSecret) (not .Values.secrets.databaseURL) -}}
+{{- fail "database.engine=postgres needs the database URL: secrets.databaseURL, or SLABOT_DB in secrets.existingSecret" -}}
+{{- end -}}
+{{- if eq $e "postgres" }}true{{ end -}}
+{{- end -}}
