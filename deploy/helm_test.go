@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,7 +178,7 @@ func TestHelmChartRenders(t *testing.T) {
 		t.Errorf("postgres: Secret SLABOT_DB = %v", got)
 	}
 	if pdb := objs["PodDisruptionBudget"]; len(pdb) == 1 {
-		if got := pdb[0]["spec"].(map[string]any)["minAvailable"]; got != 1 {
+		if got := pdb[0]["spec"].(map[string]any)["minAvailable"]; fmt.Sprint(got) != "1" {
 			t.Errorf("postgres: PodDisruptionBudget minAvailable %v, want 1", got)
 		}
 	}
