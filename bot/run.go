@@ -23,6 +23,9 @@ type Delivery interface {
 	Release(ctx context.Context) error
 	// LeaseTTL is the writer lease's time to live (0: no lease).
 	LeaseTTL() time.Duration
+	// Holds reports whether this process holds the writer lease at now
+	// (the lease it last renewed has not run out, with a margin).
+	Holds(now time.Time) bool
 }
 
 // ErrLeaseLost is returned by Run when another process took the writer
@@ -57,6 +60,11 @@ func (w *Worker) Run(ctx context.Context, d Delivery) error {
 	if !w.waitForLease(ctx, d) {
 		return nil
 	}
+	// Every Jira write checks the lease first: a writer that stalled past
+	// its lease (a paused host, a database it cannot reach to renew)
+	// writes nothing once a standby may have taken over.
+	w.setFence(d.Holds)
+	defer w.setFence(nil)
 	defer func() {
 		rel, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -249,6 +257,22 @@ func (w *Worker) connect(ctx context.Context) error {
 		}
 		delay = min(2*delay, time.Minute)
 	}
+}
+
+func (w *Worker) setFence(holds func(time.Time) bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.fence = holds
+}
+
+// mayWrite reports whether a Jira write may go out at now: always outside
+// Run (slabot once holds the lease for its cycles), and while the lease
+// holds inside it.
+func (w *Worker) mayWrite(now time.Time) bool {
+	w.mu.Lock()
+	fence := w.fence
+	w.mu.Unlock()
+	return fence == nil || fence(now)
 }
 
 func (w *Worker) setStandby(why string) {

@@ -103,10 +103,11 @@ type Worker struct {
 	order     []string
 	scheds    map[string]cron.Schedule
 
-	mu      sync.Mutex // guards the fields below
-	conn    *jiraConn  // nil until connected
-	connErr error      // the last failed connection attempt
-	standby string     // why this process is not writing ("" when it is, or Run is not running)
+	mu      sync.Mutex           // guards the fields below
+	conn    *jiraConn            // nil until connected
+	connErr error                // the last failed connection attempt
+	standby string               // why this process is not writing ("" when it is, or Run is not running)
+	fence   func(time.Time) bool // while Run writes: whether the writer lease still holds (mayWrite)
 }
 
 // jiraConn is an open Jira connection.
@@ -526,6 +527,13 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 	}
 	ch = pr.withoutRefused(ch, o.Issue.Project, now, w.cfg.ResyncEvery)
 	if ch.Empty() {
+		return
+	}
+	if !w.mayWrite(w.cfg.Clock.Now()) {
+		pr.wmu.Lock()
+		st.WritesDeferred++ // the writer that holds the lease writes it
+		pr.wmu.Unlock()
+		w.log.Warn("writer lease not held: Jira write withheld (another slabot may write now)", "product", p.Product, "issue", ch.Key)
 		return
 	}
 	refused, err := jc.wr.Write(ctx, ch)

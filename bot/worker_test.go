@@ -255,3 +255,23 @@ func TestWorkerJiraDownStillEscalates(t *testing.T) {
 		t.Fatalf("first cycle with Jira down: %v, %d steps", err, len(f2.esc.got))
 	}
 }
+
+// "Exactly one writer at a time (a lease ... checked by every write)": a
+// writer whose lease no longer holds (it stalled past it; a standby may
+// write now) withholds its Jira writes, and writes them once it holds the
+// lease again.
+func TestWorkerWritesOnlyUnderTheLease(t *testing.T) {
+	ctx := context.Background()
+	w, p, f := newFakeWorker(t, false, sanIssue("1", "SAN-1"))
+	holds := false
+	w.setFence(func(time.Time) bool { return holds })
+	now := created.Add(10 * time.Minute)
+	st, err := w.Cycle(ctx, p.Product, now)
+	if err != nil || len(f.wr.got) != 0 || st.WritesDeferred != 1 {
+		t.Fatalf("without the lease: %+v %v, %d writes", st, err, len(f.wr.got))
+	}
+	holds = true
+	if _, err := w.Cycle(ctx, p.Product, now.Add(time.Minute)); err != nil || len(f.wr.got) != 1 {
+		t.Fatalf("with the lease again: %v, %d writes", err, len(f.wr.got))
+	}
+}
