@@ -72,3 +72,15 @@ func startTestSites(t testing.TB, tweak func(*jirasim.Seed), outsider string) *t
 	}
 	return &testSites{policies: policies, jira: sim, jiraURL: srv.URL, slack: ss, env: env}
 }
+
+// searches counts the Jira searches made so far: a change that reaches its
+// fields with none since the first cycle came by a webhook, not a poll.
+func (s *testSites) searches() int {
+	n := 0
+	for _, r := range s.jira.Requests() {
+		if strings.Contains(r.Path, "/search") {
+			n++
+		}
+	}
+	return n
+}

@@ -51,15 +51,7 @@ func TestRunTakesJiraWebhooks(t *testing.T) {
 	if err := sites.jira.AddWebhook(jirasim.Webhook{URL: d.url + "/jira/webhook", Secret: secret, JQL: "project = SAN"}); err != nil {
 		t.Fatal(err)
 	}
-	searches := func() int {
-		n := 0
-		for _, r := range sites.jira.Requests() {
-			if strings.Contains(r.Path, "/search") {
-				n++
-			}
-		}
-		return n
-	}
+	searches := sites.searches
 	swept := searches()
 	field := func(key, name string) any {
 		is, _ := sites.jira.Issue(key)
@@ -277,15 +269,7 @@ func TestStandbyRelaysWebhooks(t *testing.T) {
 	if err := sites.jira.AddWebhook(jirasim.Webhook{URL: standby.url + "/jira/webhook", Secret: secret, JQL: "project = SAN"}); err != nil {
 		t.Fatal(err)
 	}
-	searches := func() int {
-		n := 0
-		for _, r := range sites.jira.Requests() {
-			if strings.Contains(r.Path, "/search") {
-				n++
-			}
-		}
-		return n
-	}
+	searches := sites.searches
 	swept := searches()
 	key, err := sites.jira.CreateIssue(jirasim.Issue{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
 		Summary: "Relayed", Status: "Open"})
