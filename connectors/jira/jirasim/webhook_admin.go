@@ -87,13 +87,18 @@ func (c *call) listAdminWebhooks() {
 	c.json(http.StatusOK, out)
 }
 
-// webhookIndex finds the path's webhook; caller holds hooks.mu.
+// webhookIndex finds the path's webhook, answering 404 when there is
+// none (then -1); caller holds hooks.mu.
 func (c *call) webhookIndex() int {
 	id, err := strconv.ParseInt(c.r.PathValue("id"), 10, 64)
-	if err != nil {
-		return -1
+	i := -1
+	if err == nil {
+		i = slices.IndexFunc(c.s.hooks.hooks, func(r registered) bool { return r.id == id })
 	}
-	return slices.IndexFunc(c.s.hooks.hooks, func(r registered) bool { return r.id == id })
+	if i < 0 {
+		c.fail(http.StatusNotFound, "Webhook not found.")
+	}
+	return i
 }
 
 func (c *call) getAdminWebhook() {
@@ -102,12 +107,9 @@ func (c *call) getAdminWebhook() {
 	}
 	c.s.hooks.mu.Lock()
 	defer c.s.hooks.mu.Unlock()
-	i := c.webhookIndex()
-	if i < 0 {
-		c.fail(http.StatusNotFound, "Webhook not found.")
-		return
+	if i := c.webhookIndex(); i >= 0 {
+		c.json(http.StatusOK, c.webhookJSON(c.s.hooks.hooks[i]))
 	}
-	c.json(http.StatusOK, c.webhookJSON(c.s.hooks.hooks[i]))
 }
 
 // readWebhook validates a POST or PUT body into r (keeping r's id, secret
@@ -180,7 +182,6 @@ func (c *call) updateAdminWebhook() {
 	}
 	c.s.hooks.mu.Unlock()
 	if i < 0 {
-		c.fail(http.StatusNotFound, "Webhook not found.")
 		return
 	}
 	if !c.readWebhook(&r) {
@@ -189,7 +190,6 @@ func (c *call) updateAdminWebhook() {
 	c.s.hooks.mu.Lock()
 	defer c.s.hooks.mu.Unlock()
 	if i = c.webhookIndex(); i < 0 {
-		c.fail(http.StatusNotFound, "Webhook not found.")
 		return
 	}
 	c.s.hooks.hooks[i] = r
@@ -202,13 +202,10 @@ func (c *call) deleteAdminWebhook() {
 	}
 	c.s.hooks.mu.Lock()
 	defer c.s.hooks.mu.Unlock()
-	i := c.webhookIndex()
-	if i < 0 {
-		c.fail(http.StatusNotFound, "Webhook not found.")
-		return
+	if i := c.webhookIndex(); i >= 0 {
+		c.s.hooks.hooks = slices.Delete(c.s.hooks.hooks, i, i+1)
+		c.noContent()
 	}
-	c.s.hooks.hooks = slices.Delete(c.s.hooks.hooks, i, i+1)
-	c.noContent()
 }
 
 // SetWebhookSecret plays the administrator typing a secret for the
