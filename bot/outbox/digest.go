@@ -139,7 +139,7 @@ func (o *Outbox) sendDigest(ctx context.Context, rep *pass, r Row, claimedAt tim
 			return
 		}
 	}
-	if !o.mayAttempt(claimedAt) {
+	if !o.mayAttempt(ctx, claimedAt) {
 		o.putBack(ctx, rep, []job{{row: r}}, o.opt.Clock.Now(), "writer lease lost before posting the digest")
 		return
 	}

@@ -204,7 +204,7 @@ func (o *Outbox) work(ctx context.Context, rep *pass, claimedAt time.Time, ch st
 			o.update(ctx, rep, j)
 			continue
 		}
-		if !o.mayAttempt(claimedAt) {
+		if !o.mayAttempt(ctx, claimedAt) {
 			o.putBack(ctx, rep, jobs[i:], o.opt.Clock.Now(), "lease nearly expired before sending")
 			return
 		}
@@ -215,10 +215,11 @@ func (o *Outbox) work(ctx context.Context, rep *pass, claimedAt time.Time, ch st
 // mayAttempt is checked before every attempt to post, retries included:
 // the row's lease must still have a tenth of its time left (after it,
 // another dispatcher may have the row), and this process must still hold
-// the writer lease (another process may have taken over).
-func (o *Outbox) mayAttempt(claimedAt time.Time) bool {
+// the writer lease (another process may have taken over; on PostgreSQL
+// asked of the database, with the fencing token: confirm).
+func (o *Outbox) mayAttempt(ctx context.Context, claimedAt time.Time) bool {
 	now := o.opt.Clock.Now()
-	return !now.After(claimedAt.Add(o.opt.Lease*9/10)) && o.lease.holds(now)
+	return !now.After(claimedAt.Add(o.opt.Lease*9/10)) && o.lease.confirm(ctx, now)
 }
 
 // putBack releases claimed rows untouched (updates are simply left due).

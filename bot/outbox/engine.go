@@ -1,6 +1,11 @@
 package outbox
 
-import "github.com/slabot/slabot/bot/store"
+import (
+	"context"
+	"database/sql"
+
+	"github.com/slabot/slabot/bot/store"
+)
 
 // The outbox's statements are written once for both engines (the store
 // rebinds placeholders), except where SQLite and PostgreSQL lack a common
@@ -102,4 +107,22 @@ const (
 // threadLockKey names a thread's rows of one kind for qThreadLock*.
 func threadLockKey(kind, issue, goal string, cycle int) string {
 	return kind + "|" + ThreadKey(issue, goal, cycle)
+}
+
+// pgTx begins a transaction on PostgreSQL, for a statement that writes and
+// returns rows (the store runs such a statement only in a transaction
+// while the writer lease fences writes), and returns nil on SQLite, where
+// the statement runs alone as it always has.
+func (s rows) pgTx(ctx context.Context) (*sql.Tx, error) {
+	if s.db.Engine() != store.Postgres {
+		return nil, nil
+	}
+	return s.db.Begin(ctx)
+}
+
+// rollback ends tx if it was not committed (nil: nothing to end).
+func rollback(tx *sql.Tx) {
+	if tx != nil {
+		_ = tx.Rollback()
+	}
 }

@@ -20,6 +20,15 @@ import (
 // last renewed has not run out (with a margin for clocks): a process that
 // cannot renew (its database is locked, its host paused) stops sending
 // before another can take over.
+//
+// The row carries a fencing token that grows by one at each takeover and
+// stays at a renewal (Release expires the row rather than deleting it, so
+// the token never goes back). On PostgreSQL, where the processes run on
+// several machines, the holder hands its token to the store, which
+// refuses every write of a holder another took over from (store.SetFence,
+// ErrFenced), and checks it in the database before every send
+// (confirm): a writer paused or partitioned past its lease can neither
+// write nor post once another holds the lease.
 
 // writerLeaseName is the lease row of the single writer.
 const writerLeaseName = "writer"
@@ -31,6 +40,7 @@ type writerLease struct {
 
 	mu    sync.Mutex
 	until time.Time // held until (our renewal), zero when not held
+	token int64     // the fencing token of our holding, 0 when never held
 }
 
 // holds reports whether this process may write at now.
@@ -49,6 +59,9 @@ func (l *writerLease) holds(now time.Time) bool {
 type Holder struct {
 	Owner string
 	Until time.Time
+	// Token is the lease's fencing token: it grew by one at each
+	// takeover, so a later holder has a larger one.
+	Token int64
 }
 
 // Acquire takes or renews the writer lease at now. held reports whether
@@ -60,24 +73,29 @@ func (o *Outbox) Acquire(ctx context.Context, now time.Time) (held bool, holder 
 		return true, Holder{Owner: l.owner}, nil
 	}
 	until := now.Add(l.ttl)
-	_, err = l.db.Exec(ctx, nil, `INSERT INTO leases (name, owner, until, acquired_at) VALUES (?1, ?2, ?3, ?4)
+	ctx = store.WithoutFence(ctx) // taking the lease is how a process gets its token
+	_, err = l.db.Exec(ctx, nil, `INSERT INTO leases (name, owner, until, acquired_at, token) VALUES (?1, ?2, ?3, ?4, 1)
 		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until = excluded.until,
-			acquired_at = CASE WHEN leases.owner = excluded.owner THEN leases.acquired_at ELSE excluded.acquired_at END
+			acquired_at = CASE WHEN leases.owner = excluded.owner THEN leases.acquired_at ELSE excluded.acquired_at END,
+			token = CASE WHEN leases.owner = excluded.owner THEN leases.token ELSE leases.token + 1 END
 		WHERE leases.owner = excluded.owner OR leases.until <= ?4`,
 		writerLeaseName, l.owner, ms(until), ms(now))
 	if err != nil {
 		return false, Holder{}, l.db.Wrap("writer lease", err)
 	}
 	var owner string
-	var u int64
-	if err := l.db.QueryRow(ctx, nil, `SELECT owner, until FROM leases WHERE name = ?`, writerLeaseName).Scan(&owner, &u); err != nil {
+	var u, token int64
+	if err := l.db.QueryRow(ctx, nil, `SELECT owner, until, token FROM leases WHERE name = ?`, writerLeaseName).Scan(&owner, &u, &token); err != nil {
 		return false, Holder{}, l.db.Wrap("writer lease", err)
 	}
 	held = owner == l.owner
 	l.mu.Lock()
 	took := held && l.until.IsZero()
 	if held {
-		l.until = until
+		l.until, l.token = until, token
+		// Every write from now on must come from this holding. A lease
+		// lost keeps the fence: an old holder's writes are refused.
+		l.db.SetFence(writerLeaseName, token)
 	} else {
 		l.until = time.Time{}
 	}
@@ -92,7 +110,7 @@ func (o *Outbox) Acquire(ctx context.Context, now time.Time) (held bool, holder 
 			err = o.heartbeat(ctx, now, false)
 		}
 	}
-	return held, Holder{Owner: owner, Until: store.FromMS(u)}, err
+	return held, Holder{Owner: owner, Until: store.FromMS(u), Token: token}, err
 }
 
 // Release gives the writer lease up (on shutdown), so a standby takes
@@ -111,8 +129,40 @@ func (o *Outbox) Release(ctx context.Context) error {
 	if wasHeld { // current until now: a standby taking over at once is no gap
 		beatErr = o.heartbeat(ctx, o.opt.Clock.Now(), true)
 	}
-	_, err := l.db.Exec(ctx, nil, `DELETE FROM leases WHERE name = ? AND owner = ?`, writerLeaseName, l.owner)
+	// Expired, not deleted: the next holder's token is one more than ours.
+	_, err := l.db.Exec(store.WithoutFence(ctx), nil, `UPDATE leases SET until = 0 WHERE name = ? AND owner = ?`, writerLeaseName, l.owner)
+	l.db.ClearFence()
 	return errors.Join(beatErr, l.db.Wrap("writer lease", err))
+}
+
+// confirm reports whether this process still holds the writer lease in
+// the database at now: the row names it, with its token, and has not run
+// out (less the margin holds keeps). The dispatcher asks before every post
+// on PostgreSQL, where another machine may have taken over while this one
+// was paused or partitioned (its local view, holds, cannot tell). On
+// SQLite, and without a lease, holds alone decides, as it always has.
+func (l *writerLease) confirm(ctx context.Context, now time.Time) bool {
+	if l.ttl == 0 || l.db.Engine() != store.Postgres {
+		return l.holds(now)
+	}
+	if !l.holds(now) {
+		return false
+	}
+	l.mu.Lock()
+	token := l.token
+	l.mu.Unlock()
+	var ok bool
+	err := l.db.QueryRow(store.WithoutFence(ctx), nil, `SELECT EXISTS (SELECT 1 FROM leases WHERE name = ? AND owner = ? AND token = ? AND until > ?)`,
+		writerLeaseName, l.owner, token, ms(now.Add(l.ttl/10))).Scan(&ok)
+	return err == nil && ok
+}
+
+// Token is the fencing token of this process's holding of the writer
+// lease (0 when it never held it).
+func (o *Outbox) Token() int64 {
+	o.lease.mu.Lock()
+	defer o.lease.mu.Unlock()
+	return o.lease.token
 }
 
 // Holds reports whether this process holds the writer lease at now.

@@ -241,7 +241,7 @@ func TestLedgerFilledFromThePreviousReleasesRows(t *testing.T) {
 		e.enqueue(caught)
 		e.drain(5)
 		// What the previous release left: the same rows, schema 4, no ledger.
-		for _, q := range []string{`DROP TABLE ledger`, `ALTER TABLE outbox DROP COLUMN dest`, `DELETE FROM schema_migrations WHERE version > 4`, `DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`} {
+		for _, q := range []string{`DROP TABLE ledger`, `ALTER TABLE outbox DROP COLUMN dest`, `ALTER TABLE leases DROP COLUMN token`, `DELETE FROM schema_migrations WHERE version > 4`, `DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`} {
 			if _, err := e.store.Exec(ctx, nil, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}

@@ -223,7 +223,7 @@ func (o *Outbox) sendPage(ctx context.Context, rep *pass, r Row) {
 			return
 		}
 	}
-	if !o.lease.holds(o.opt.Clock.Now()) {
+	if !o.lease.confirm(ctx, o.opt.Clock.Now()) {
 		o.putBack(ctx, rep, []job{{row: r}}, o.opt.Clock.Now(), "writer lease lost before paging")
 		return
 	}

@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -14,205 +15,160 @@ import (
 	"github.com/slabot/slabot/bot/store"
 	"github.com/slabot/slabot/bot/store/storetest"
 	slackc "github.com/slabot/slabot/connectors/slack"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
 	"github.com/slabot/slabot/rules"
 )
 
-// tcpProxy stands between a process and PostgreSQL: cut drops every
-// connection and refuses new ones (a network partition), heal lets them
-// through again.
-type tcpProxy struct {
+// partition is a TCP relay between a process and PostgreSQL that can be
+// cut: every connection through it is closed and new ones are refused
+// until it heals, as when a network partition separates the two.
+type partition struct {
 	ln     net.Listener
 	target string
-
-	mu    sync.Mutex
-	cut   bool
-	conns []net.Conn
+	mu     sync.Mutex
+	cut    bool
+	conns  []net.Conn
 }
 
-func newTCPProxy(t *testing.T, target string) *tcpProxy {
+func newPartition(t *testing.T, target string) *partition {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &tcpProxy{ln: ln, target: target}
-	t.Cleanup(func() { ln.Close(); p.partition() })
+	p := &partition{ln: ln, target: target}
+	t.Cleanup(func() { _ = ln.Close(); p.setCut(true) })
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			p.mu.Lock()
-			if p.cut {
-				p.mu.Unlock()
-				c.Close()
-				continue
-			}
-			up, err := net.Dial("tcp", target)
-			if err != nil {
-				p.mu.Unlock()
-				c.Close()
-				continue
-			}
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); up.Close() }()
-			go func() { _, _ = io.Copy(c, up); c.Close() }()
+			go p.relay(c)
 		}
 	}()
 	return p
 }
 
-func (p *tcpProxy) partition() {
+func (p *partition) relay(c net.Conn) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	for _, c := range p.conns {
-		c.Close()
+	if p.cut {
+		p.mu.Unlock()
+		_ = c.Close()
+		return
 	}
-	p.conns = nil
+	p.mu.Unlock()
+	s, err := net.Dial("tcp", p.target)
+	if err != nil {
+		_ = c.Close()
+		return
+	}
+	p.mu.Lock()
+	p.conns = append(p.conns, c, s)
+	p.mu.Unlock()
+	go func() { _, _ = io.Copy(s, c); _ = s.Close() }()
+	_, _ = io.Copy(c, s)
+	_ = c.Close()
 }
 
-func (p *tcpProxy) heal() {
+// setCut cuts the network (closing what is open) or heals it.
+func (p *partition) setCut(cut bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.cut = false
-}
-
-// partitionedSender is the old writer's Slack: after its third post the
-// network between it and PostgreSQL goes, and the lease's time passes.
-type partitionedSender struct {
-	*slackc.Sender
-	onPost func(n int)
-
-	mu sync.Mutex
-	n  int
-}
-
-func (s *partitionedSender) Post(ctx context.Context, channel, threadTS string, m rules.Message) (string, string, error) {
-	ch, ts, err := s.Sender.Post(ctx, channel, threadTS, m)
-	s.mu.Lock()
-	s.n++
-	n := s.n
-	s.mu.Unlock()
-	s.onPost(n)
-	return ch, ts, err
-}
-
-// "A network partition between the writer and PostgreSQL (stop accepting
-// its connection): the old writer stops sending before another takes
-// over (fencing)." The writer reaches PostgreSQL through a proxy; in the
-// middle of a batch the proxy cuts it off and the lease's time to live
-// passes. It posts nothing more (every attempt checks the lease it last
-// renewed, with a tenth of the time to live to spare), the standby takes
-// the lease once it ran out in the database, and finishes the work: every
-// step in Slack once, the old writer's last post before the takeover, and
-// after the partition heals the old writer is a standby.
-//
-// Two ways to lose the database: "partition" (the proxy drops the
-// connections: every send reads its thread from the database first, and
-// that read fails) and "paused" (the host stalls for the lease's time to
-// live while the database stays reachable, and the standby takes over
-// meanwhile: the lease check before every attempt stops the old writer).
-func TestPartitionedWriterStopsBeforeTakeover(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) {
-		if !storetest.IsPostgres(t) {
-			t.Skip("a partition from the database needs a network: PostgreSQL only")
+	p.cut = cut
+	if cut {
+		for _, c := range p.conns {
+			_ = c.Close()
 		}
-		for _, how := range []string{"partition", "paused"} {
-			t.Run(how, func(t *testing.T) { testPartition(t, how == "partition") })
-		}
-	})
+		p.conns = nil
+	}
 }
 
-func testPartition(t *testing.T, cut bool) {
-	{
-		ctx := context.Background()
-		const ttl = 30 * time.Second
-		e := newEnv(t, func(o *outbox.Options) { o.WriterLease = ttl; o.Owner = "standby" })
-		u, err := url.Parse(e.path)
+// A writer cut off from PostgreSQL stops sending before another process
+// can take over (its lease, which it cannot renew, runs out by its own
+// clock a tenth of the time to live before the others'), and once the
+// network heals it can neither write nor post: another holds the lease
+// with a larger fencing token. The step is posted once, by the new
+// writer. PostgreSQL only: a SQLite file has no network between the
+// process and the database.
+func TestPostgresPartitionedWriterStopsBeforeTakeover(t *testing.T) {
+	ctx := context.Background()
+	const ttl = 30 * time.Second
+	direct := storetest.PostgresURL(t)
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := newPartition(t, u.Host)
+	u.Host = link.ln.Addr().String()
+	throughNet := u.String()
+
+	sim := slacksim.NewServer(slacksim.WithToken(token), slacksim.WithChannel("C1", "support"))
+	t.Cleanup(sim.Close)
+	open := func(dsn, owner string, clock *fakeClock) (*store.Store, *outbox.Outbox) {
+		st, err := store.Open(ctx, dsn, store.Options{BusyTimeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
-		proxy := newTCPProxy(t, u.Host)
-		u.Host = proxy.ln.Addr().String()
-		far, err := store.Open(ctx, u.String(), store.Options{BusyTimeout: time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer far.Close()
-		var cutAt time.Time
-		var oldPosts []time.Time
-		client := slackc.NewClient(token, slackc.ClientOptions{APIURL: e.sim.APIURL(), Clock: e.clock})
-		ps := &partitionedSender{Sender: slackc.NewSender(client, nil), onPost: func(n int) {
-			oldPosts = append(oldPosts, e.clock.Now())
-			if n == 3 {
-				if cut {
-					proxy.partition()
-				}
-				cutAt = e.clock.Now()
-				e.clock.Advance(ttl)
-				if !cut { // the standby takes over while the old writer stalls
-					if held, _, err := e.ob.Acquire(ctx, e.clock.Now()); err != nil || !held {
-						t.Errorf("the standby during the pause: %v %v", held, err)
-					}
-				}
-			}
-		}}
-		old, err := outbox.Open(ctx, far, ps, outbox.Options{Owner: "old-writer", WriterLease: ttl, Clock: e.clock,
+		t.Cleanup(func() { _ = st.Close() })
+		client := slackc.NewClient(token, slackc.ClientOptions{APIURL: sim.APIURL(), Timeout: 10 * time.Second, Clock: clock})
+		ob, err := outbox.Open(ctx, st, slackc.NewSender(client, nil), outbox.Options{WriterLease: ttl, Owner: owner, Clock: clock,
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var keys []string
-		for i := range 10 {
-			x := esc("SUP-"+string(rune('A'+i)), 1, "team lead", rules.Recipient{Channel: "C1"})
-			x.Step = "breach/team_lead"
-			keys = append(keys, rules.NoticeKey(x.IssueKey, x.Goal, x.Cycle, x.Step))
-			e.enqueue(x)
-		}
-		if held, _, err := old.Acquire(ctx, e.clock.Now()); err != nil || !held {
-			t.Fatalf("the old writer: %v %v", held, err)
-		}
-		_, _ = old.RunOnce(ctx) // posts three, is cut off, stops
-		if len(oldPosts) != 3 {
-			t.Fatalf("the old writer posted %d times, want 3 (nothing once it lost the database or the lease)", len(oldPosts))
-		}
-		var takeover time.Time
-		for range 15 { // the standby takes over and drains (claimed rows return after their 10 min lease)
-			held, _, err := e.ob.Acquire(ctx, e.clock.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if held && takeover.IsZero() {
-				takeover = e.clock.Now()
-			}
-			if held {
-				if _, err := e.ob.RunOnce(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			e.clock.Advance(time.Minute)
-		}
-		if takeover.IsZero() || !oldPosts[len(oldPosts)-1].Before(takeover) || !cutAt.Before(takeover) {
-			t.Errorf("old writer's last post %v, cut at %v, takeover %v: want the takeover after both", oldPosts[len(oldPosts)-1], cutAt, takeover)
-		}
-		got := byKey(e.sim.Messages("C1"))
-		for _, k := range keys {
-			if len(got[k]) != 1 {
-				t.Errorf("%s in Slack %d times, want once", k, len(got[k]))
-			}
-		}
-		if held, _, err := e.ob.Acquire(ctx, e.clock.Now()); err != nil || !held { // the new writer renews
-			t.Fatal(held, err)
-		}
-		proxy.heal()
-		if held, h, err := old.Acquire(ctx, e.clock.Now()); err != nil || held || h.Owner != "standby" {
-			t.Errorf("after the partition heals the old writer holds=%v (holder %q, %v): want a standby", held, h.Owner, err)
-		}
-		if rep, _ := old.RunOnce(ctx); rep.Sent != 0 || !rep.Standby {
-			t.Errorf("the healed old writer sent %+v", rep)
-		}
+		return st, ob
+	}
+	oldClock, newClock := newFakeClock(start), newFakeClock(start)
+	oldStore, old := open(throughNet, "old", oldClock)
+	_, newer := open(direct, "new", newClock)
+
+	held, h, err := old.Acquire(ctx, oldClock.Now())
+	if err != nil || !held {
+		t.Fatalf("old writer's acquire: %v %v", held, err)
+	}
+	first := h.Token
+	if _, err := old.Escalate(ctx, oldClock.Now(), esc("SUP-1", 1, "team lead", rules.Recipient{Channel: "C1"})); err != nil {
+		t.Fatal(err)
+	}
+
+	link.setCut(true)
+	// Renewals fail; at 9/10 of the lease the old writer stops sending.
+	oldClock.Advance(ttl * 9 / 10)
+	if held, _, err := old.Acquire(ctx, oldClock.Now()); held || err == nil {
+		t.Fatalf("renewal across the partition: held=%v err=%v", held, err)
+	}
+	if rep, _ := old.RunOnce(ctx); !rep.Standby || rep.Sent != 0 {
+		t.Fatalf("cut-off writer's pass %+v; want it standing by", rep)
+	}
+	// Only after the whole time to live can another take over.
+	newClock.Advance(ttl * 9 / 10)
+	if held, _, _ := newer.Acquire(ctx, newClock.Now()); held {
+		t.Fatal("taken over before the lease ran out")
+	}
+	newClock.Advance(ttl/10 + time.Millisecond)
+	held, h, err = newer.Acquire(ctx, newClock.Now())
+	if err != nil || !held || h.Token != first+1 {
+		t.Fatalf("takeover: held=%v token %d err=%v; want %d", held, h.Token, err, first+1)
+	}
+
+	link.setCut(false)
+	if _, err := old.Escalate(ctx, oldClock.Now(), esc("SUP-2", 1, "team lead", rules.Recipient{Channel: "C1"})); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("healed old writer's enqueue: %v; want ErrFenced", err)
+	}
+	if err := oldStore.SetCursor(ctx, oldClock.Now(), "SUP", "x"); !errors.Is(err, store.ErrFenced) {
+		t.Fatalf("healed old writer's cursor: %v; want ErrFenced", err)
+	}
+	if rep, _ := old.RunOnce(ctx); rep.Sent != 0 {
+		t.Fatalf("healed old writer's pass %+v", rep)
+	}
+	if held, h, _ := old.Acquire(ctx, oldClock.Now()); held || h.Owner != "new" {
+		t.Fatalf("the old writer took the lease back: %v %+v", held, h)
+	}
+	if rep, err := newer.RunOnce(ctx); err != nil || rep.Sent != 1 {
+		t.Fatalf("new writer's pass %+v %v", rep, err)
+	}
+	if n := len(sim.Messages("C1")); n != 1 {
+		t.Fatalf("%d messages; want the step once", n)
 	}
 }

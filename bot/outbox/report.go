@@ -56,7 +56,7 @@ func (o *Outbox) sendFile(ctx context.Context, rep *pass, j job) {
 		o.fail(ctx, rep, r, route, "", err, false)
 		return
 	}
-	if !o.lease.holds(o.opt.Clock.Now()) {
+	if !o.lease.confirm(ctx, o.opt.Clock.Now()) {
 		o.putBack(ctx, rep, []job{j}, o.opt.Clock.Now(), "writer lease lost before uploading")
 		return
 	}

@@ -69,6 +69,7 @@ func TestReportRowOfThePreviousReleaseNotPostedAgain(t *testing.T) {
 			`UPDATE outbox SET issue = 'SUP', key = 'report|SUP|2026-02' WHERE kind = 'report'`,
 			`DROP TABLE ledger`,
 			`ALTER TABLE outbox DROP COLUMN dest`,
+			`ALTER TABLE leases DROP COLUMN token`,
 			`DELETE FROM schema_migrations WHERE version > 4`,
 			`DELETE FROM cursors WHERE name = 'outbox:ledger-from-rows'`,
 		} {

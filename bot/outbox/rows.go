@@ -300,15 +300,28 @@ func (s rows) claimDue(ctx context.Context, now time.Time, owner string, lease t
 	if owner == "" || lease <= 0 || limit <= 0 || perDest <= 0 {
 		return nil, s.db.Fail("claim", nil, errors.New("claim needs an owner, a positive lease and a positive limit"))
 	}
-	rs, err := s.db.Query(ctx, nil, qClaim[s.db.Engine()], owner, ms(now.Add(lease)), ms(now), limit, perDest)
+	// On PostgreSQL the claim is a transaction of its own, which the
+	// writer lease's fence checks first (store.SetFence).
+	tx, err := s.pgTx(ctx)
+	if err != nil {
+		return nil, s.db.Wrap("claim", err)
+	}
+	defer rollback(tx)
+	rs, err := s.db.Query(ctx, tx, qClaim[s.db.Engine()], owner, ms(now.Add(lease)), ms(now), limit, perDest)
 	if err != nil {
 		return nil, s.db.Wrap("claim", err)
 	}
 	out, err := collect(rs)
+	if err == nil && tx != nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return nil, s.db.Wrap("claim", err)
+	}
 	for _, r := range out {
 		s.known.claim(recordedKey(r.Kind, r.Key))
 	}
-	return out, s.db.Wrap("claim", err)
+	return out, nil
 }
 
 // Statements run inside a transaction; they are prepared when the outbox

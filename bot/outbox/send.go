@@ -116,7 +116,7 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 		}
 		// Re-checked before every attempt, retries included: the wait
 		// above may have outlasted this process's leases.
-		if !o.mayAttempt(claimedAt) {
+		if !o.mayAttempt(ctx, claimedAt) {
 			o.putBack(ctx, rep, []job{{row: r}}, o.opt.Clock.Now(), "lease nearly expired before sending")
 			return
 		}
@@ -317,7 +317,7 @@ func (o *Outbox) update(ctx context.Context, rep *pass, j job) {
 	if err := o.pacer.wait(ctx, r.Channel); err != nil {
 		return
 	}
-	if !o.lease.holds(o.opt.Clock.Now()) {
+	if !o.lease.confirm(ctx, o.opt.Clock.Now()) {
 		return
 	}
 	st := threadStatus(thread, r.Level)

@@ -118,7 +118,7 @@ func classify(err error) error {
 			return ErrCorrupt
 		}
 	}
-	for _, k := range []error{ErrCorrupt, ErrLocked, ErrSchemaTooNew, ErrNotFound, ErrLeaseLost, ErrClosed} {
+	for _, k := range []error{ErrCorrupt, ErrLocked, ErrSchemaTooNew, ErrNotFound, ErrLeaseLost, ErrClosed, ErrFenced} {
 		if errors.Is(err, k) {
 			return k
 		}

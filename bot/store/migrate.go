@@ -245,6 +245,14 @@ WHERE kind = 'report' AND json_valid(CAST(payload AS TEXT))
 	{7, "row destination", `
 ALTER TABLE outbox ADD COLUMN dest TEXT NOT NULL DEFAULT '';
 `},
+	// Version 8 gives the writer lease a fencing token: a number that
+	// grows by one at each takeover (a renewal keeps it), so a write can
+	// say which holder it comes from and the store refuse one from a
+	// holder another took over from (store.SetFence). Rows of earlier
+	// versions start at 0; the next takeover makes it 1.
+	{8, "writer lease fencing token", `
+ALTER TABLE leases ADD COLUMN token INTEGER NOT NULL DEFAULT 0;
+`},
 }
 
 // SchemaVersion is the schema version this build writes.

@@ -151,4 +151,7 @@ $$;
 	{7, "row destination", `
 ALTER TABLE outbox ADD COLUMN dest TEXT COLLATE "C" NOT NULL DEFAULT '';
 `},
+	{8, "writer lease fencing token", `
+ALTER TABLE leases ADD COLUMN token BIGINT NOT NULL DEFAULT 0;
+`},
 }

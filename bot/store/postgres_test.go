@@ -83,8 +83,23 @@ func TestPostgresPasswordNeverInErrors(t *testing.T) {
 			t.Fatalf("error carries the password: %v", err)
 		}
 	}
+	// From PGPASSWORD, as libpq reads it.
+	t.Setenv("PGPASSWORD", pw)
+	_, err = Open(ctx, u.String(), Options{})
+	if err == nil || strings.Contains(err.Error(), pw) {
+		t.Fatalf("with PGPASSWORD: %v", err)
+	}
+	s, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Wrap("probe", errors.New("a driver quoting "+pw)); strings.Contains(err.Error(), pw) {
+		t.Fatalf("PGPASSWORD's password not scrubbed: %v", err)
+	}
+	_ = s.Close()
+	t.Setenv("PGPASSWORD", "")
 	// Opened with a password: errors of the open store carry none either.
-	s, err := Open(ctx, withPassword(t, dsn, pw), Options{})
+	s, err = Open(ctx, withPassword(t, dsn, pw), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

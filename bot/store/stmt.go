@@ -56,36 +56,81 @@ func (s *Store) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, 
 	return st, nil
 }
 
+// pgStmt is a statement as PostgreSQL takes it.
+type pgStmt struct {
+	q     string // rebound
+	write bool   // isWrite: checked against the fence
+}
+
 // pg returns query as PostgreSQL takes it (rebind, computed once per
 // statement), or ErrClosed.
-func (s *Store) pg(query string) (string, error) {
+func (s *Store) pg(query string) (pgStmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return "", ErrClosed
+		return pgStmt{}, ErrClosed
 	}
-	q, ok := s.rebound[query]
+	st, ok := s.rebound[query]
 	if !ok {
-		q = rebind(query)
+		st = pgStmt{q: rebind(query), write: isWrite(query)}
 		if s.rebound == nil {
-			s.rebound = map[string]string{}
+			s.rebound = map[string]pgStmt{}
 		}
-		s.rebound[query] = q
+		s.rebound[query] = st
 	}
-	return q, nil
+	return st, nil
+}
+
+// errFencedQuery: a statement that writes and returns rows cannot run
+// outside a transaction while a fence is set (its check and the write
+// must be one transaction, and the rows outlive the call).
+var errFencedQuery = errors.New("store: a write that returns rows must run in a transaction (Begin) while the writer lease fences writes")
+
+// pgExec runs a statement on PostgreSQL. A write outside a transaction
+// while a fence is set runs in one of its own, after the fence check.
+func (s *Store) pgExec(ctx context.Context, tx *sql.Tx, query string, args []any) (sql.Result, error) {
+	st, err := s.pg(query)
+	if err != nil {
+		return nil, err
+	}
+	if tx != nil {
+		return tx.ExecContext(ctx, st.q, pgArgs(args)...)
+	}
+	f := s.fenceFor(ctx)
+	if f == nil || !st.write {
+		return s.db.ExecContext(ctx, st.q, pgArgs(args)...)
+	}
+	ftx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer ftx.Rollback() //nolint:errcheck // no-op after Commit
+	if err := checkFence(ctx, ftx, f); err != nil {
+		return nil, err
+	}
+	res, err := ftx.ExecContext(ctx, st.q, pgArgs(args)...)
+	if err != nil {
+		return nil, err
+	}
+	return res, ftx.Commit()
+}
+
+// pgQuery prepares a statement that returns rows on PostgreSQL.
+func (s *Store) pgQuery(ctx context.Context, tx *sql.Tx, query string) (string, error) {
+	st, err := s.pg(query)
+	if err != nil {
+		return "", err
+	}
+	if tx == nil && st.write && s.fenceFor(ctx) != nil {
+		return "", errFencedQuery
+	}
+	return st.q, nil
 }
 
 // exec runs a statement that returns no rows, in tx when tx is not nil.
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	if s.engine == Postgres {
-		q, err := s.pg(query)
-		if err != nil {
-			return nil, err
-		}
-		if tx != nil {
-			return tx.ExecContext(ctx, q, pgArgs(args)...)
-		}
-		return s.db.ExecContext(ctx, q, pgArgs(args)...)
+		return s.pgExec(ctx, tx, query, args)
 	}
 	st, err := s.stmt(ctx, tx, query)
 	if err != nil {
@@ -97,7 +142,7 @@ func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any)
 // query runs a statement that returns rows, in tx when tx is not nil.
 func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
 	if s.engine == Postgres {
-		q, err := s.pg(query)
+		q, err := s.pgQuery(ctx, tx, query)
 		if err != nil {
 			return nil, err
 		}
@@ -117,7 +162,7 @@ func (s *Store) query(ctx context.Context, tx *sql.Tx, query string, args ...any
 // prepare surfaces from Scan, as it does with sql.DB.QueryRowContext.
 func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) interface{ Scan(...any) error } {
 	if s.engine == Postgres {
-		q, err := s.pg(query)
+		q, err := s.pgQuery(ctx, tx, query)
 		if err != nil {
 			return errScanner{err}
 		}
@@ -155,7 +200,9 @@ func (s *Store) closeStmts() error {
 }
 
 // begin starts a transaction, or returns ErrClosed once Close was called
-// (database/sql's own error then would not say which store).
+// (database/sql's own error then would not say which store). While a fence
+// is set (PostgreSQL) the transaction starts with its check: every write
+// in it is the lease holder's.
 func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 	s.mu.Lock()
 	closed := s.closed
@@ -163,5 +210,15 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 	if closed {
 		return nil, ErrClosed
 	}
-	return s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	if f := s.fenceFor(ctx); f != nil {
+		if err := checkFence(ctx, tx, f); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+	}
+	return tx, nil
 }

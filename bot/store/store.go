@@ -22,7 +22,8 @@ type Store struct {
 
 	mu      sync.Mutex // guards stmts, rebound and closed
 	stmts   map[string]*sql.Stmt
-	rebound map[string]string // PostgreSQL: statement as written -> as sent (rebind)
+	rebound map[string]pgStmt // PostgreSQL: statement as written -> as sent (rebind)
+	fence   *fence            // PostgreSQL: the writer lease's token every write checks (SetFence)
 	closed  bool
 }
 
