@@ -251,6 +251,15 @@ func TestPlanTargets(t *testing.T) {
 			"dm acc-can@sanarise.com can@sanarise.com fallback #sanarise-support earlier [acc-ayse@sanarise.com]"},
 		{"reassigned before it fell due: nobody else to look at", san2(rulestest.Assign(planAt(t, "07:05"), ayse), rulestest.Assign(planAt(t, "07:30"), can)),
 			"dm acc-can@sanarise.com can@sanarise.com fallback #sanarise-support earlier []"},
+		// README "When the issue changes hands": "claimed from Slack" is a
+		// reassignment too. slabot makes it in Jira as its own account; the
+		// changelog keeps it, so after a lost database the reminder is
+		// looked for in the DM of whoever held the issue when it fell due.
+		{"claimed from Slack after it fell due (slabot's assignment): the claimer, looked for in the old holder's DM",
+			san2(rulestest.Assign(planAt(t, "07:05"), ayse), rulestest.Assign(planAt(t, "07:50"), can), func(i *rules.Issue) {
+				i.Changes[len(i.Changes)-1].AuthorID = "slabot-account"
+			}),
+			"dm acc-can@sanarise.com can@sanarise.com fallback #sanarise-support earlier [acc-ayse@sanarise.com]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pl := planOf(t, p, now, rules.PlanInput{JiraURL: "https://example.atlassian.net/"}, tc.iss)
