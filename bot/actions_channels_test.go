@@ -55,3 +55,31 @@ func TestClickInChannelUnresolvedAtStart(t *testing.T) {
 		t.Errorf("a member of #botron-leads once the bot is invited: %q, %v, %d stored", r, err, len(store.acts))
 	}
 }
+
+// A stored click wakes the worker for its issue (Clicks.Wake, the
+// Worker's Take: the writer re-reads it, a standby relays it), so it is
+// applied in seconds rather than at the product's next cycle.
+func TestClickWakesTheWriter(t *testing.T) {
+	sim := slacksim.NewServer(slacksim.WithToken("xoxb-test"), slacksim.WithChannel("C0SUP", "#botron-support"),
+		slacksim.WithUsers(slacksim.User{ID: "U0LEA", Name: "lea"}))
+	defer sim.Close()
+	sim.Join("C0SUP", "U0LEA")
+	p, err := rules.LoadFile("../deploy/policies/botron.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Ladder.Groups = nil
+	frozen := clock.Simulated(func() time.Time { return time.Date(2026, 11, 3, 9, 0, 0, 0, time.UTC) })
+	var woken []string
+	c := &bot.Clicks{Store: &actions{}, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL(), Clock: frozen}),
+		Policies: []*rules.Policy{p}, Channels: map[string]string{"#botron-support": "C0SUP"}, Clock: frozen,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Wake: func(_ context.Context, issue string) (bool, error) { woken = append(woken, issue); return true, nil }}
+	if _, err := c.Click(context.Background(), rules.Click{Kind: rules.ClickAcknowledge, Issue: "BEXP-1", Goal: "first_response",
+		Cycle: 1, Step: "breach/team_lead", User: "U0LEA"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(woken) != 1 || woken[0] != "BEXP-1" {
+		t.Errorf("woken for %v, want BEXP-1 once", woken)
+	}
+}
