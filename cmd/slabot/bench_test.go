@@ -118,20 +118,75 @@ func cycleCounts(b *testing.B, d *demoEnv, now time.Time) (requests, writes int)
 // 10,000 open issues: full resync, evaluation, the first writes (SLA
 // fields, labels, acknowledgements) and the escalations that are due.
 // Every iteration starts from a new Jira site and a new database.
+//
+// SLABOT_BENCH_RTT (a duration, e.g. 50ms) adds that much wall time to
+// every Jira request, as a round trip to a Cloud site does; the Jira
+// client then waits Retry-After on the wall clock too. SLABOT_BENCH_BUCKET
+// ("burst/per-second", e.g. 100/50) puts a burst bucket per endpoint and
+// method on the site, counted on wall time, with Cloud's per-issue write
+// windows (jirasim.CloudLimits). Atlassian does not publish the burst
+// limits ("REST API rate limits are not published",
+// developer.atlassian.com/cloud/jira/platform/rate-limiting), so the
+// bucket is this benchmark's choice: one the writes at full speed exceed.
+// SLABOT_BENCH_WRITE_CONCURRENCY is SLABOT_JIRA_WRITE_CONCURRENCY (1: one
+// write at a time, as before issue 23). rate-limited/op counts the 429s
+// the site answered, early-retries/op the requests sent before a
+// Retry-After had passed.
 func BenchmarkColdStart(b *testing.B) {
 	b.ReportAllocs()
-	var requests, writes int
+	var requests, writes, limited, early int
 	for range b.N {
 		b.StopTimer()
-		d := newBenchEnv(b)
+		d := newColdBenchEnv(b)
 		b.StartTimer()
 		requests, writes = cycleCounts(b, d, benchEnd)
 		b.StopTimer()
+		limited, early = d.jsim.RateLimited(), d.jsim.EarlyRetries()
 		d.close()
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(requests), "jira-requests/op")
 	b.ReportMetric(float64(writes), "writes/op")
+	b.ReportMetric(float64(limited), "rate-limited/op")
+	b.ReportMetric(float64(early), "early-retries/op")
+}
+
+// newColdBenchEnv is newBenchEnv with BenchmarkColdStart's round trip,
+// burst bucket and write concurrency from the environment.
+func newColdBenchEnv(b *testing.B) *demoEnv {
+	b.Helper()
+	rtt, _ := time.ParseDuration(os.Getenv("SLABOT_BENCH_RTT"))
+	wc, _ := strconv.Atoi(os.Getenv("SLABOT_BENCH_WRITE_CONCURRENCY"))
+	var opts jirasim.Options
+	if spec := os.Getenv("SLABOT_BENCH_BUCKET"); spec != "" {
+		burst, rate, _ := strings.Cut(spec, "/")
+		l := jirasim.CloudLimits()
+		var err1, err2 error
+		l.Burst, err1 = strconv.Atoi(burst)
+		l.PerSecond, err2 = strconv.ParseFloat(rate, 64)
+		if err1 != nil || err2 != nil {
+			b.Fatalf("SLABOT_BENCH_BUCKET=%q: want burst/per-second, e.g. 100/50", spec)
+		}
+		opts.Limits, opts.LimitsNow = l, time.Now
+	}
+	if rtt == 0 && wc == 0 && opts.Limits.Burst == 0 {
+		return newBenchEnv(b)
+	}
+	ctx := context.Background()
+	d, err := newDemoEnvWith(ctx, b.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)), opts, benchIssues(benchOpen))
+	if err != nil {
+		b.Fatal(err)
+	}
+	d.stop()
+	d.jiraWallClock, d.writeConcurrency = rtt > 0 || opts.Limits.Burst > 0, wc
+	if err := d.start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if rtt > 0 {
+		d.jsim.InjectFault(jirasim.Fault{Path: "/rest/*", Latency: rtt})
+	}
+	d.clock.Set(benchEnd)
+	return d
 }
 
 // BenchmarkSteadyCycle is a cycle over the same 10,000 open issues when

@@ -24,7 +24,7 @@ func toUser(u *gojira.User) rules.User {
 
 // mapIssue converts Jira's JSON (with complete lists) to the engine's
 // connector-neutral issue.
-func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, comments []wireComment, worklogs []gojira.WorklogRecord) (rules.Issue, error) {
+func (c *Client) mapIssue(wi *wireIssue, histories []wireHistory, comments []wireComment, worklogs []gojira.WorklogRecord) (rules.Issue, error) {
 	is := rules.Issue{ID: wi.ID, Key: wi.Key}
 	if k, _, ok := strings.Cut(wi.Key, "-"); ok {
 		is.Project = k
@@ -137,16 +137,16 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 	type dated struct {
 		at time.Time
 		id int64
-		h  *gojira.ChangelogHistory
+		h  *wireHistory
 	}
 	hs := make([]dated, len(histories))
 	for i := range histories {
 		h := &histories[i]
 		at, err := parseTime(h.Created)
 		if err != nil {
-			return is, fmt.Errorf("jira: %s: changelog %s: %w", wi.Key, h.Id, err)
+			return is, fmt.Errorf("jira: %s: changelog %s: %w", wi.Key, h.ID, err)
 		}
-		id, _ := strconv.ParseInt(h.Id, 10, 64)
+		id, _ := strconv.ParseInt(h.ID, 10, 64)
 		hs[i] = dated{at: at, id: id, h: h}
 	}
 	sort.SliceStable(hs, func(a, b int) bool {
@@ -159,7 +159,7 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 		at, h := d.at, d.h
 		for _, it := range h.Items {
 			ch := rules.Change{At: at, AuthorID: h.Author.AccountID, Field: it.Field, From: it.FromString, To: it.ToString,
-				FromID: changeID(it.From), ToID: changeID(it.To)}
+				FromID: string(it.From), ToID: string(it.To)}
 			if it.Field == rules.FieldStatus {
 				if to := ch.ToID; cats[to] != "" {
 					ch.ToCategory = cats[to]
@@ -239,13 +239,4 @@ func customValue(spec resolvedField, raw json.RawMessage) (rules.FieldValue, err
 		return rules.Text(s), nil
 	}
 	return rules.FieldValue{}, fmt.Errorf("unsupported field kind %s", spec.Kind)
-}
-
-// changeID reads a changelog item's from/to: a string id (accountId,
-// status id) or null.
-func changeID(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return ""
 }

@@ -64,7 +64,7 @@ func DecodeIssue(data []byte, fields []rules.Field, orgField string) (rules.Issu
 		}
 	}
 	wi := raw.wireIssue
-	var histories []gojira.ChangelogHistory
+	var histories []wireHistory
 	if wi.Changelog != nil {
 		histories = wi.Changelog.Histories
 	}

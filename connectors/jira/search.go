@@ -266,7 +266,7 @@ func (c *Client) complete(ctx context.Context, wi *wireIssue) (rules.Issue, erro
 
 // completeWith completes comments and worklogs (where truncated) of an
 // issue whose changelog is known, and maps it.
-func (c *Client) completeWith(ctx context.Context, wi *wireIssue, histories []gojira.ChangelogHistory) (rules.Issue, error) {
+func (c *Client) completeWith(ctx context.Context, wi *wireIssue, histories []wireHistory) (rules.Issue, error) {
 	var err error
 	var comments []wireComment
 	if raw, ok := wi.Fields["comment"]; ok && string(raw) != "null" {
@@ -301,14 +301,14 @@ func (c *Client) completeWith(ctx context.Context, wi *wireIssue, histories []go
 	return is, nil
 }
 
-func (c *Client) fullChangelog(ctx context.Context, wi *wireIssue) ([]gojira.ChangelogHistory, error) {
+func (c *Client) fullChangelog(ctx context.Context, wi *wireIssue) ([]wireHistory, error) {
 	if wi.Changelog == nil {
 		return nil, nil
 	}
 	if wi.Changelog.Total <= len(wi.Changelog.Histories) {
 		return wi.Changelog.Histories, nil
 	}
-	var all []gojira.ChangelogHistory
+	var all []wireHistory
 	for start := 0; ; {
 		var p changelogBean
 		path := "rest/api/2/issue/" + url.PathEscape(wi.Key) + "/changelog?startAt=" + strconv.Itoa(start) + "&maxResults=100"

@@ -33,19 +33,56 @@ type wireIssue struct {
 }
 
 type changelogPage struct {
-	StartAt    int                       `json:"startAt"`
-	MaxResults int                       `json:"maxResults"`
-	Total      int                       `json:"total"`
-	Histories  []gojira.ChangelogHistory `json:"histories"`
+	StartAt    int           `json:"startAt"`
+	MaxResults int           `json:"maxResults"`
+	Total      int           `json:"total"`
+	Histories  []wireHistory `json:"histories"`
 }
 
 // changelogBean is PageBeanChangelog (GET .../changelog).
 type changelogBean struct {
-	StartAt    int                       `json:"startAt"`
-	MaxResults int                       `json:"maxResults"`
-	Total      int                       `json:"total"`
-	IsLast     bool                      `json:"isLast"`
-	Values     []gojira.ChangelogHistory `json:"values"`
+	StartAt    int           `json:"startAt"`
+	MaxResults int           `json:"maxResults"`
+	Total      int           `json:"total"`
+	IsLast     bool          `json:"isLast"`
+	Values     []wireHistory `json:"values"`
+}
+
+// wireHistory is a changelog entry (Changelog in the OpenAPI description)
+// as far as the mapping reads it. go-jira's ChangelogHistory decodes the
+// author's whole user (avatar links, time zone, groups) and each item's
+// field type for every entry: tens per issue, most of a full sync's
+// allocations, for an account id and four strings per item.
+type wireHistory struct {
+	ID      string       `json:"id"`
+	Author  wireAccount  `json:"author"`
+	Created string       `json:"created"`
+	Items   []wireChange `json:"items"`
+}
+
+type wireAccount struct {
+	AccountID string `json:"accountId"`
+}
+
+// wireChange is a changelog item (ChangeDetails).
+type wireChange struct {
+	Field      string `json:"field"`
+	From       wireID `json:"from"`
+	FromString string `json:"fromString"`
+	To         wireID `json:"to"`
+	ToString   string `json:"toString"`
+}
+
+// wireID is a changelog item's from/to: a string id (accountId, status id)
+// or null; anything else reads as none.
+type wireID string
+
+func (w *wireID) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*w = wireID(s)
+	}
+	return nil
 }
 
 type wireComment struct {

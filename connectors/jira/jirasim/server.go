@@ -53,6 +53,11 @@ type Options struct {
 	Caps Caps
 	// Limits enables rate limiting (see CloudLimits). Zero means none.
 	Limits Limits
+	// LimitsNow is the clock the rate limits count on; nil means Now. A
+	// benchmark whose site time stands still (the demo's scripted clock)
+	// gives it time.Now, so the burst bucket refills as real time passes
+	// while the client waits out Retry-After on the wall clock.
+	LimitsNow func() time.Time
 	// BaseURL is used in "self" links and serverInfo. When empty it is
 	// derived from each request's Host.
 	BaseURL string
