@@ -159,7 +159,7 @@ func (c *Client) mapIssue(wi *wireIssue, histories []wireHistory, comments []wir
 		at, h := d.at, d.h
 		for _, it := range h.Items {
 			ch := rules.Change{At: at, AuthorID: h.Author.AccountID, Field: it.Field, From: it.FromString, To: it.ToString,
-				FromID: string(it.From), ToID: string(it.To)}
+				FromID: it.From, ToID: it.To}
 			if it.Field == rules.FieldStatus {
 				if to := ch.ToID; cats[to] != "" {
 					ch.ToCategory = cats[to]

@@ -64,25 +64,14 @@ type wireAccount struct {
 	AccountID string `json:"accountId"`
 }
 
-// wireChange is a changelog item (ChangeDetails).
+// wireChange is a changelog item (ChangeDetails: from, fromString, to and
+// toString are strings, null when there is none).
 type wireChange struct {
 	Field      string `json:"field"`
-	From       wireID `json:"from"`
+	From       string `json:"from"`
 	FromString string `json:"fromString"`
-	To         wireID `json:"to"`
+	To         string `json:"to"`
 	ToString   string `json:"toString"`
-}
-
-// wireID is a changelog item's from/to: a string id (accountId, status id)
-// or null; anything else reads as none.
-type wireID string
-
-func (w *wireID) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		*w = wireID(s)
-	}
-	return nil
 }
 
 type wireComment struct {

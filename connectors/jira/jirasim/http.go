@@ -212,6 +212,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, h handl
 	case !s.rl.allow(s, c):
 		// allow wrote the 429.
 	default:
+		if !readOnly(r.Method, rt.Path) {
+			s.changed()
+		}
 		h(c)
 	}
 	s.mu.Unlock()
@@ -229,6 +232,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route, h handl
 	s.record(entry, c.status) // before answering: clients may inspect the log at once
 	w.WriteHeader(c.status)
 	_, _ = w.Write(c.out.Bytes())
+}
+
+// readOnly tells the routes that change nothing: GETs, and the searches
+// and bulk reads that are POSTs for the size of their bodies.
+func readOnly(method, path string) bool {
+	return method == http.MethodGet || strings.HasSuffix(path, "/search/jql") || strings.HasSuffix(path, "/changelog/bulkfetch") ||
+		strings.HasSuffix(path, "/jql/parse")
 }
 
 func (s *Server) record(e Request, status int) {

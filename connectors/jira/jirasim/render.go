@@ -18,14 +18,21 @@ type rc struct {
 
 // UserDetails
 type jUser struct {
-	Self         string            `json:"self"`
-	AccountID    string            `json:"accountId"`
-	AccountType  string            `json:"accountType"`
-	Active       bool              `json:"active"`
-	AvatarURLs   map[string]string `json:"avatarUrls"`
-	DisplayName  string            `json:"displayName"`
-	EmailAddress string            `json:"emailAddress,omitempty"`
-	TimeZone     string            `json:"timeZone,omitempty"`
+	Self         string   `json:"self"`
+	AccountID    string   `json:"accountId"`
+	AccountType  string   `json:"accountType"`
+	Active       bool     `json:"active"`
+	AvatarURLs   jAvatars `json:"avatarUrls"`
+	DisplayName  string   `json:"displayName"`
+	EmailAddress string   `json:"emailAddress,omitempty"`
+	TimeZone     string   `json:"timeZone,omitempty"`
+}
+
+// AvatarUrlsBean, as far as the simulator fills it: a struct, not a map,
+// since every changelog entry renders its author (a map is sorted at each
+// encoding).
+type jAvatars struct {
+	Large string `json:"48x48"`
 }
 
 // StatusCategory
@@ -210,7 +217,7 @@ func (s *Server) renderUser(c rc, id string) *jUser {
 		AccountID:   u.AccountID,
 		AccountType: "atlassian",
 		Active:      true,
-		AvatarURLs:  map[string]string{"48x48": c.base + "/avatar/" + u.AccountID},
+		AvatarURLs:  jAvatars{Large: c.base + "/avatar/" + u.AccountID},
 		DisplayName: u.DisplayName,
 		TimeZone:    s.userZone(u).String(),
 	}

@@ -124,6 +124,9 @@ type Server struct {
 	zones     map[string]*time.Location
 	// hooks are the admin webhooks and their deliveries (webhook.go).
 	hooks webhookState
+	// gen counts changes; orderings are search's sorted views (order.go).
+	gen       uint64
+	orderings map[string]*ordering
 }
 
 // New returns a site holding seed. It fails when the seed refers to
@@ -141,6 +144,7 @@ func New(seed Seed, opts Options) (*Server, error) {
 		tokens:    map[string]pageCursor{},
 		bulkLists: map[string][]bulkEntry{},
 		zones:     map[string]*time.Location{},
+		orderings: map[string]*ordering{},
 
 		nextIssueID:   10000,
 		nextHistoryID: 20000,
