@@ -5,7 +5,9 @@ package jira
 import (
 	"encoding/json/jsontext"
 	jsonv2 "encoding/json/v2"
+	"fmt"
 	"io"
+	"strings"
 )
 
 // decodeBody decodes a JSON answer as it streams in. go-jira's Do reads through
@@ -26,3 +28,43 @@ func decodeBody(r io.Reader, out any) error {
 
 var decodeOptions = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true),
 	jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+
+// UnmarshalJSONFrom decodes an inline changelog, skipping its entries
+// when it says it is truncated (total above maxResults, both read before
+// the entries, as Jira and jirasim order them): those issues' changelogs
+// come whole from bulkfetch or paging (bulk.go), so decoding their 40
+// inline entries was a quarter of a cold sync's changelog decoding, for
+// nothing. When total comes after the entries, they are decoded.
+func (p *changelogPage) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if tok, err := dec.ReadToken(); err != nil {
+		return err
+	} else if tok.Kind() != '{' {
+		return fmt.Errorf("changelog: want an object, got %v", tok.Kind())
+	}
+	var seenTotal, seenMax bool
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		switch name := tok.String(); {
+		case strings.EqualFold(name, "startAt"):
+			err = jsonv2.UnmarshalDecode(dec, &p.StartAt, decodeOptions)
+		case strings.EqualFold(name, "maxResults"):
+			err, seenMax = jsonv2.UnmarshalDecode(dec, &p.MaxResults, decodeOptions), true
+		case strings.EqualFold(name, "total"):
+			err, seenTotal = jsonv2.UnmarshalDecode(dec, &p.Total, decodeOptions), true
+		case strings.EqualFold(name, "histories") && seenTotal && seenMax && p.Total > p.MaxResults:
+			p.Histories, err = nil, dec.SkipValue()
+		case strings.EqualFold(name, "histories"):
+			err = jsonv2.UnmarshalDecode(dec, &p.Histories, decodeOptions)
+		default:
+			err = dec.SkipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := dec.ReadToken()
+	return err
+}

@@ -126,8 +126,13 @@ func (c *call) searchJQL() {
 	c.json(http.StatusOK, res)
 }
 
-// parseFieldSel reads a fields list: ids, *all, *navigable, -exclusions;
-// the search default (empty) is id only.
+// parseFieldSel reads a fields list: ids, *all, *navigable, -exclusions.
+// The search default (empty, or only id/key) is id only; exclusions alone
+// start from the default set ("`-description` Returns all navigable
+// (default) fields except description", Atlassian's OpenAPI description
+// of GET /rest/api/3/search/jql; GET issue says "all (default) fields").
+// Every field the simulator has is navigable (its GET /field says so), so
+// *navigable and *all select the same fields.
 func parseFieldSel(fields []string) fieldSel {
 	sel := fieldSel{include: map[string]bool{}, exclude: map[string]bool{}}
 	for _, f := range fields {
@@ -140,6 +145,9 @@ func parseFieldSel(fields []string) fieldSel {
 		case f != "" && f != "id" && f != "key":
 			sel.include[f] = true
 		}
+	}
+	if len(sel.include) == 0 && len(sel.exclude) > 0 {
+		sel.all = true
 	}
 	return sel
 }
