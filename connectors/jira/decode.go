@@ -26,6 +26,13 @@ func decodeBody(r io.Reader, out any) error {
 	return jsonv2.UnmarshalRead(r, out, decodeOptions)
 }
 
+// decodeValue decodes one value already read (a field of an issue), with
+// decodeBody's options: json.Unmarshal would check the whole value once
+// before decoding it.
+func decodeValue(raw []byte, out any) error {
+	return jsonv2.Unmarshal(raw, out, decodeOptions)
+}
+
 var decodeOptions = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true),
 	jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 

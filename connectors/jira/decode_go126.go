@@ -12,3 +12,7 @@ import (
 func decodeBody(r io.Reader, out any) error {
 	return json.NewDecoder(r).Decode(out)
 }
+
+// decodeValue decodes one value already read (decode.go says why it
+// differs on go1.27).
+func decodeValue(raw []byte, out any) error { return json.Unmarshal(raw, out) }
