@@ -22,12 +22,14 @@ import (
 // SLABOT_BENCH_RTT (e.g. 50ms) adds that much wall time to every request.
 //
 // Issue 23's lean reads, main f6fffcf against v23lean side by side in one
-// run on two loaded cores (two runs, -benchtime 3x; requests 123 in both):
-// 2.52-2.55 GB -> 0.71-0.74 GB allocated per sync (28-29 %), 5,456-5,465
-// -> 3,051-3,277 cpu-ms/op (56-60 %), 14.15 M -> 7.37 M allocations. At
-// 100,000 issues (1x, 1,236 requests in both): 33.5 GB -> 7.0 GB, 75.1 s
-// -> 32.6 s of CPU, 82.6 s -> 36.6 s; the cost per issue now stays flat
-// from 10,000 to 100,000 (jirasim's search sorted every issue per page).
+// run on two loaded cores (two runs, -benchtime 3x; 123 requests in both):
+// 2.53 GB -> 0.67-0.68 GB allocated per sync (27 %), 5,071-5,078 ->
+// 2,851-2,919 cpu-ms/op (56-58 %), 14.15 M -> 5.19 M allocations. With
+// SLABOT_BENCH_RTT=50ms: 13.8 s -> 8.6 s (the bulk changelog requests
+// overlap the search's pages; 123 round trips are 6.2 s). At 100,000
+// issues (1x, 1,236 requests in both): 33.5 GB -> 6.5 GB, 70.7 s -> 30.2 s
+// of CPU, 86.9 s -> 38.5 s: the cost per issue now stays flat from 10,000
+// to 100,000 (jirasim's search sorted every issue for each page).
 func BenchmarkFullSync(b *testing.B) {
 	n := 10000
 	if v, err := strconv.Atoi(os.Getenv("SLABOT_BENCH_ISSUES")); err == nil && v > 0 {

@@ -17,7 +17,9 @@ import (
 // simulator's own cost of a full sync's search. Search answers from an
 // ordering kept between pages (order.go), so the cost per issue stays flat
 // from 10,000 to 100,000 issues; sorting every issue for each page made it
-// grow with the pages.
+// grow with the pages. main f6fffcf against v23lean in one run (1x):
+// 20,948 -> 5,152 ns/issue at 10,000, 229,319 -> 6,936 at 100,000 (3x
+// earlier: 21,962 -> 3,719 at 10,000).
 func BenchmarkSearchPaging(b *testing.B) {
 	for _, n := range []int{10000, 100000} {
 		b.Run(fmt.Sprintf("issues=%d", n), func(b *testing.B) {
