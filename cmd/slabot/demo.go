@@ -61,6 +61,12 @@ type demoEnv struct {
 	// its instants (the demo delivers after each cycle, where the daemon
 	// delivers on a loop of its own that Jira's waits do not hold up).
 	waitsPass bool
+	// jiraWallClock makes the Jira client wait on the wall clock: for a
+	// benchmark whose site adds real round trips and counts its burst
+	// bucket on real time (BenchmarkColdStart's SLABOT_BENCH_RTT).
+	jiraWallClock bool
+	// writeConcurrency is SLABOT_JIRA_WRITE_CONCURRENCY (0: the default).
+	writeConcurrency int
 	// dryRun is `demo --dry-run`: slabot logs what it would change and
 	// send, and changes and sends nothing (SLABOT_DRY_RUN).
 	dryRun bool
@@ -203,8 +209,12 @@ const (
 // restart over the same database.
 func (d *demoEnv) start(ctx context.Context) error {
 	channels := demoChannels(d.policies)
+	var jiraClock clock.Clock = demoJiraClock{d}
+	if d.jiraWallClock {
+		jiraClock = clock.Wall{}
+	}
 	a, err := newApp(ctx, d.config(), surroundings{policies: d.policies, channels: channels, log: d.log,
-		clock: clock.Simulated(d.clock.Now), jiraClock: demoJiraClock{d},
+		clock: clock.Simulated(d.clock.Now), jiraClock: jiraClock,
 		routingKeys:  func(string) string { return demoRoutingKey },
 		schedules:    demoSchedules(d.policies, d.tick),
 		storeOptions: store.Options{Synchronous: "NORMAL"}, perChannelInterval: -1, connectNow: true})
@@ -222,7 +232,7 @@ func (d *demoEnv) config() config {
 	return config{JiraURL: d.jsrv.URL, JiraEmail: jirasim.BotEmail, JiraToken: jirasim.BotToken, JiraQuiet: true,
 		JiraIndexLag: d.jiraIndexLag, SlackToken: demoSlackToken, SlackAppToken: demoAppToken, SlackAPIURL: d.ssim.APIURL(),
 		PagerDutyURL: d.pd.URL, Database: d.dbPath, ResyncEvery: d.resyncEvery, DryRun: d.dryRun,
-		FeedCache: filepath.Join(filepath.Dir(d.dbPath), "feeds")}
+		FeedCache: filepath.Join(filepath.Dir(d.dbPath), "feeds"), JiraWriteConcurrency: d.writeConcurrency}
 }
 
 // demoJiraClock is the Jira client's clock in the demo: the simulated

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	gojira "github.com/andygrunwald/go-jira"
-
 	"github.com/slabot/slabot/rules"
 )
 
@@ -54,8 +52,8 @@ type bulkChangelogRequest struct {
 
 type bulkChangelogPage struct {
 	IssueChangeLogs []struct {
-		IssueID         string                    `json:"issueId"`
-		ChangeHistories []gojira.ChangelogHistory `json:"changeHistories"`
+		IssueID         string        `json:"issueId"`
+		ChangeHistories []wireHistory `json:"changeHistories"`
 	} `json:"issueChangeLogs"`
 	NextPageToken string `json:"nextPageToken"`
 }
@@ -87,7 +85,7 @@ func (c *Client) bulkComplete(ctx context.Context, issues []*wireIssue) (func(*w
 	for _, wi := range issues {
 		req.IssueIdsOrKeys = append(req.IssueIdsOrKeys, wi.ID)
 	}
-	byIssue := make(map[string][]gojira.ChangelogHistory, len(issues))
+	byIssue := make(map[string][]wireHistory, len(issues))
 	for page := 1; ; page++ {
 		var p bulkChangelogPage
 		_, err := c.call(ctx, op{method: "POST", path: "rest/api/3/changelog/bulkfetch", endpoint: "/rest/api/3/changelog/bulkfetch",

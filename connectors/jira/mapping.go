@@ -3,6 +3,7 @@ package jira
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,7 +14,7 @@ import (
 	"github.com/slabot/slabot/rules"
 )
 
-func unmarshal(raw json.RawMessage, v any) error { return json.Unmarshal(raw, v) }
+func unmarshal(raw json.RawMessage, v any) error { return decodeValue(raw, v) }
 
 func toUser(u *gojira.User) rules.User {
 	if u == nil {
@@ -22,9 +23,23 @@ func toUser(u *gojira.User) rules.User {
 	return rules.User{AccountID: u.AccountID, Email: u.EmailAddress, DisplayName: u.DisplayName}
 }
 
+// wireUser is a user as the mapping reads it (UserDetails).
+type wireUser struct {
+	AccountID    string `json:"accountId"`
+	EmailAddress string `json:"emailAddress"`
+	DisplayName  string `json:"displayName"`
+}
+
+func (u *wireUser) user() rules.User {
+	if u == nil {
+		return rules.User{}
+	}
+	return rules.User{AccountID: u.AccountID, Email: u.EmailAddress, DisplayName: u.DisplayName}
+}
+
 // mapIssue converts Jira's JSON (with complete lists) to the engine's
 // connector-neutral issue.
-func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, comments []wireComment, worklogs []gojira.WorklogRecord) (rules.Issue, error) {
+func (c *Client) mapIssue(wi *wireIssue, histories []wireHistory, comments []wireComment, worklogs []gojira.WorklogRecord) (rules.Issue, error) {
 	is := rules.Issue{ID: wi.ID, Key: wi.Key}
 	if k, _, ok := strings.Cut(wi.Key, "-"); ok {
 		is.Project = k
@@ -36,18 +51,30 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 		if !ok || string(raw) == "null" {
 			return nil
 		}
-		if err := json.Unmarshal(raw, v); err != nil {
+		if err := unmarshal(raw, v); err != nil {
 			return bad(name, err)
 		}
 		return nil
 	}
+	// Only what the engine reads of each field: go-jira's structs decode
+	// every link, avatar and scheme of it.
+	type named struct {
+		Name string `json:"name"`
+	}
 	var (
-		project            gojira.Project
-		typ                gojira.IssueType
-		prio               *gojira.Priority
-		status             *gojira.Status
-		res                *gojira.Resolution
-		reporter, assignee *gojira.User
+		project struct {
+			Key string `json:"key"`
+		}
+		typ    named
+		prio   *named
+		status *struct {
+			Name           string `json:"name"`
+			StatusCategory struct {
+				Key string `json:"key"`
+			} `json:"statusCategory"`
+		}
+		res                *named
+		reporter, assignee *wireUser
 		created, updated   string
 		resolved           string
 	)
@@ -77,9 +104,9 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 	if res != nil {
 		is.Resolution = res.Name
 	}
-	is.Reporter = toUser(reporter)
+	is.Reporter = reporter.user()
 	if assignee != nil {
-		u := toUser(assignee)
+		u := assignee.user()
 		is.Assignee = &u
 	}
 	var err error
@@ -137,29 +164,43 @@ func (c *Client) mapIssue(wi *wireIssue, histories []gojira.ChangelogHistory, co
 	type dated struct {
 		at time.Time
 		id int64
-		h  *gojira.ChangelogHistory
+		h  *wireHistory
 	}
 	hs := make([]dated, len(histories))
 	for i := range histories {
 		h := &histories[i]
 		at, err := parseTime(h.Created)
 		if err != nil {
-			return is, fmt.Errorf("jira: %s: changelog %s: %w", wi.Key, h.Id, err)
+			return is, fmt.Errorf("jira: %s: changelog %s: %w", wi.Key, h.ID, err)
 		}
-		id, _ := strconv.ParseInt(h.Id, 10, 64)
+		id, _ := strconv.ParseInt(h.ID, 10, 64)
 		hs[i] = dated{at: at, id: id, h: h}
 	}
-	sort.SliceStable(hs, func(a, b int) bool {
+	less := func(a, b int) bool {
 		if !hs[a].at.Equal(hs[b].at) {
 			return hs[a].at.Before(hs[b].at)
 		}
 		return hs[a].id < hs[b].id
-	})
+	}
+	// Inline lists come newest first, paged and bulk ones oldest first:
+	// reversing or keeping them is what the stable sort would do.
+	ascending, descending := true, true
+	for i := 1; i < len(hs) && (ascending || descending); i++ {
+		ascending = ascending && !less(i, i-1)
+		descending = descending && less(i, i-1)
+	}
+	switch {
+	case ascending:
+	case descending:
+		slices.Reverse(hs)
+	default:
+		sort.SliceStable(hs, less)
+	}
 	for _, d := range hs {
 		at, h := d.at, d.h
 		for _, it := range h.Items {
 			ch := rules.Change{At: at, AuthorID: h.Author.AccountID, Field: it.Field, From: it.FromString, To: it.ToString,
-				FromID: changeID(it.From), ToID: changeID(it.To)}
+				FromID: it.From, ToID: it.To}
 			if it.Field == rules.FieldStatus {
 				if to := ch.ToID; cats[to] != "" {
 					ch.ToCategory = cats[to]
@@ -206,7 +247,7 @@ func customValue(spec resolvedField, raw json.RawMessage) (rules.FieldValue, err
 	switch spec.Kind {
 	case rules.KindDatetime:
 		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		if err := unmarshal(raw, &s); err != nil {
 			return rules.FieldValue{}, err
 		}
 		t, err := parseTime(s)
@@ -220,15 +261,15 @@ func customValue(spec resolvedField, raw json.RawMessage) (rules.FieldValue, err
 		return v, nil
 	case rules.KindNumber:
 		var n float64
-		if err := json.Unmarshal(raw, &n); err != nil {
+		if err := unmarshal(raw, &n); err != nil {
 			return rules.FieldValue{}, err
 		}
 		return rules.Number(n), nil
 	case rules.KindOption, rules.KindText:
 		var s string
-		if json.Unmarshal(raw, &s) != nil {
+		if unmarshal(raw, &s) != nil {
 			var o wireOption
-			if err := json.Unmarshal(raw, &o); err != nil {
+			if err := unmarshal(raw, &o); err != nil {
 				return rules.FieldValue{}, fmt.Errorf("neither text nor an option: %w", err)
 			}
 			s = o.Value
@@ -239,13 +280,4 @@ func customValue(spec resolvedField, raw json.RawMessage) (rules.FieldValue, err
 		return rules.Text(s), nil
 	}
 	return rules.FieldValue{}, fmt.Errorf("unsupported field kind %s", spec.Kind)
-}
-
-// changeID reads a changelog item's from/to: a string id (accountId,
-// status id) or null.
-func changeID(v any) string {
-	if s, ok := v.(string); ok {
-		return s
-	}
-	return ""
 }

@@ -10,6 +10,9 @@ import (
 	"github.com/slabot/slabot/rules"
 )
 
+// fileChangelog is changelogPage without its streaming decoder.
+type fileChangelog changelogPage
+
 // DecodeIssue maps one issue as GET /rest/api/2/issue/KEY?expand=changelog
 // returns it (add expand=names so custom fields are found by name) without
 // a site connection, for `slabot explain --issue FILE.json`. Lists must be
@@ -21,8 +24,12 @@ import (
 func DecodeIssue(data []byte, fields []rules.Field, orgField string) (rules.Issue, error) {
 	var raw struct {
 		wireIssue
-		Names  map[string]string `json:"names"`
-		Schema map[string]struct {
+		// Changelog shadows wireIssue's: a file's changelog is used as it
+		// is, truncated or not (the live client skips truncated inline
+		// entries, decode.go, since it fetches them whole).
+		Changelog *fileChangelog    `json:"changelog"`
+		Names     map[string]string `json:"names"`
+		Schema    map[string]struct {
 			Custom string `json:"custom"`
 		} `json:"schema"`
 	}
@@ -64,7 +71,8 @@ func DecodeIssue(data []byte, fields []rules.Field, orgField string) (rules.Issu
 		}
 	}
 	wi := raw.wireIssue
-	var histories []gojira.ChangelogHistory
+	wi.Changelog = (*changelogPage)(raw.Changelog)
+	var histories []wireHistory
 	if wi.Changelog != nil {
 		histories = wi.Changelog.Histories
 	}

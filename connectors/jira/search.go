@@ -163,23 +163,51 @@ func (c *Client) search(ctx context.Context, jql string, fn func(rules.Issue) er
 		return fn(is)
 	}
 	// Issues whose inline changelog was truncated wait here, across search
-	// pages, for one bulk changelog request per bulkIssues of them.
+	// pages, for one bulk changelog request per bulkIssues of them. That
+	// request runs while the search pages on (at most one at a time, its
+	// issues delivered from this goroutine when the next batch is full or
+	// the search ends), so a cold sync's bulk reads cost no round trips of
+	// their own.
 	var pending []*wireIssue
-	flush := func() error {
-		if len(pending) == 0 {
+	bctx, cancel := context.WithCancel(ctx)
+	var batch *bulkBatch
+	defer func() {
+		cancel()
+		if batch != nil {
+			<-batch.done
+		}
+	}()
+	// finish waits for the batch in flight and delivers its issues.
+	finish := func() error {
+		if batch == nil {
 			return nil
 		}
-		complete, err := c.bulkComplete(ctx, pending)
-		if err != nil {
-			return err
+		b := batch
+		batch = nil
+		<-b.done
+		if b.err != nil {
+			return b.err
 		}
-		for _, wi := range pending {
-			is, err := complete(wi)
+		for _, wi := range b.issues {
+			is, err := b.complete(wi)
 			if err := deliver(wi, is, err); err != nil {
 				return err
 			}
 		}
-		pending = pending[:0]
+		return nil
+	}
+	// flush hands the pending issues to a bulk request of their own, after
+	// the previous one is delivered.
+	flush := func() error {
+		if err := finish(); err != nil || len(pending) == 0 {
+			return err
+		}
+		b := &bulkBatch{issues: pending, done: make(chan struct{})}
+		pending, batch = nil, b
+		go func() {
+			defer close(b.done)
+			b.complete, b.err = c.bulkComplete(bctx, b.issues)
+		}()
 		return nil
 	}
 	req := searchRequest{JQL: jql, MaxResults: c.cfg.PageSize, Fields: c.searchFields(), Expand: "changelog"}
@@ -209,10 +237,22 @@ func (c *Client) search(ctx context.Context, jql string, fn func(rules.Issue) er
 			}
 		}
 		if res.IsLast || res.NextPageToken == "" {
-			return served, flush()
+			if err := flush(); err != nil {
+				return served, err
+			}
+			return served, finish()
 		}
 		req.NextPageToken = res.NextPageToken
 	}
+}
+
+// bulkBatch is a bulk changelog request running beside the search: its
+// issues, and when done, how to complete each (or why it failed).
+type bulkBatch struct {
+	issues   []*wireIssue
+	done     chan struct{}
+	complete func(*wireIssue) (rules.Issue, error)
+	err      error
 }
 
 // Issue reads one issue with its complete history.
@@ -266,7 +306,7 @@ func (c *Client) complete(ctx context.Context, wi *wireIssue) (rules.Issue, erro
 
 // completeWith completes comments and worklogs (where truncated) of an
 // issue whose changelog is known, and maps it.
-func (c *Client) completeWith(ctx context.Context, wi *wireIssue, histories []gojira.ChangelogHistory) (rules.Issue, error) {
+func (c *Client) completeWith(ctx context.Context, wi *wireIssue, histories []wireHistory) (rules.Issue, error) {
 	var err error
 	var comments []wireComment
 	if raw, ok := wi.Fields["comment"]; ok && string(raw) != "null" {
@@ -301,14 +341,14 @@ func (c *Client) completeWith(ctx context.Context, wi *wireIssue, histories []go
 	return is, nil
 }
 
-func (c *Client) fullChangelog(ctx context.Context, wi *wireIssue) ([]gojira.ChangelogHistory, error) {
+func (c *Client) fullChangelog(ctx context.Context, wi *wireIssue) ([]wireHistory, error) {
 	if wi.Changelog == nil {
 		return nil, nil
 	}
 	if wi.Changelog.Total <= len(wi.Changelog.Histories) {
 		return wi.Changelog.Histories, nil
 	}
-	var all []gojira.ChangelogHistory
+	var all []wireHistory
 	for start := 0; ; {
 		var p changelogBean
 		path := "rest/api/2/issue/" + url.PathEscape(wi.Key) + "/changelog?startAt=" + strconv.Itoa(start) + "&maxResults=100"

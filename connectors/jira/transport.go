@@ -185,7 +185,7 @@ func (c *Client) once(ctx context.Context, o op) (*http.Response, int, *APIError
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("build request: %s", c.redact(err.Error()))
 	}
-	resp, err := c.jc.Do(req, o.out)
+	resp, err := c.jc.Do(req, nil) // the body is decoded below, streaming
 	if resp == nil || resp.Response == nil {
 		if err == nil {
 			err = errors.New("no response")
@@ -198,13 +198,16 @@ func (c *Client) once(ctx context.Context, o op) (*http.Response, int, *APIError
 	}
 	hr := resp.Response
 	if hr.StatusCode >= 200 && hr.StatusCode < 300 {
-		if err != nil { // decoding failed
-			return hr, hr.StatusCode, &APIError{Method: o.method, Endpoint: o.endpoint, Status: hr.StatusCode,
-				Messages: []string{"unexpected response body: " + c.redact(err.Error())}}, nil
-		}
 		if o.out == nil {
 			_, _ = io.Copy(io.Discard, io.LimitReader(hr.Body, 1<<20))
 			hr.Body.Close()
+			return hr, hr.StatusCode, nil, nil
+		}
+		err := decodeBody(hr.Body, o.out)
+		hr.Body.Close()
+		if err != nil {
+			return hr, hr.StatusCode, &APIError{Method: o.method, Endpoint: o.endpoint, Status: hr.StatusCode,
+				Messages: []string{"unexpected response body: " + c.redact(err.Error())}}, nil
 		}
 		return hr, hr.StatusCode, nil, nil
 	}

@@ -33,19 +33,45 @@ type wireIssue struct {
 }
 
 type changelogPage struct {
-	StartAt    int                       `json:"startAt"`
-	MaxResults int                       `json:"maxResults"`
-	Total      int                       `json:"total"`
-	Histories  []gojira.ChangelogHistory `json:"histories"`
+	StartAt    int           `json:"startAt"`
+	MaxResults int           `json:"maxResults"`
+	Total      int           `json:"total"`
+	Histories  []wireHistory `json:"histories"`
 }
 
 // changelogBean is PageBeanChangelog (GET .../changelog).
 type changelogBean struct {
-	StartAt    int                       `json:"startAt"`
-	MaxResults int                       `json:"maxResults"`
-	Total      int                       `json:"total"`
-	IsLast     bool                      `json:"isLast"`
-	Values     []gojira.ChangelogHistory `json:"values"`
+	StartAt    int           `json:"startAt"`
+	MaxResults int           `json:"maxResults"`
+	Total      int           `json:"total"`
+	IsLast     bool          `json:"isLast"`
+	Values     []wireHistory `json:"values"`
+}
+
+// wireHistory is a changelog entry (Changelog in the OpenAPI description)
+// as far as the mapping reads it. go-jira's ChangelogHistory decodes the
+// author's whole user (avatar links, time zone, groups) and each item's
+// field type for every entry: tens per issue, most of a full sync's
+// allocations, for an account id and four strings per item.
+type wireHistory struct {
+	ID      string       `json:"id"`
+	Author  wireAccount  `json:"author"`
+	Created string       `json:"created"`
+	Items   []wireChange `json:"items"`
+}
+
+type wireAccount struct {
+	AccountID string `json:"accountId"`
+}
+
+// wireChange is a changelog item (ChangeDetails: from, fromString, to and
+// toString are strings, null when there is none).
+type wireChange struct {
+	Field      string `json:"field"`
+	From       string `json:"from"`
+	FromString string `json:"fromString"`
+	To         string `json:"to"`
+	ToString   string `json:"toString"`
 }
 
 type wireComment struct {

@@ -31,6 +31,7 @@ type indexVersion struct {
 // SetIndexLag changes the index lag (0: search is consistent).
 func (s *Server) SetIndexLag(d time.Duration) {
 	s.mu.Lock()
+	s.changed()
 	s.opts.IndexLag = d
 	s.mu.Unlock()
 }
@@ -63,6 +64,7 @@ func (s *Server) indexed(is *issue, now time.Time) *issue {
 // answers 404 for it.
 func (s *Server) DeleteIssue(key string) error {
 	s.mu.Lock()
+	s.changed()
 	defer s.mu.Unlock()
 	is, err := s.scriptIssue(key)
 	if err != nil {
@@ -83,6 +85,7 @@ func (s *Server) DeleteIssue(key string) error {
 // as on Jira Cloud. The changelog records the project and key changes.
 func (s *Server) MoveIssue(key, toProject, actor string, at time.Time) (string, error) {
 	s.mu.Lock()
+	s.changed()
 	defer s.mu.Unlock()
 	is, err := s.scriptIssue(key)
 	if err != nil {

@@ -86,6 +86,9 @@ func (s *Server) RateLimited() int {
 // on refusal it writes the 429. Caller holds mu.
 func (r *rateState) allow(s *Server, c *call) bool {
 	now := s.now()
+	if s.opts.LimitsNow != nil {
+		now = s.opts.LimitsNow()
+	}
 	key := c.route.Method + " " + c.route.Path
 	if r.limits.Burst > 0 && r.limits.PerSecond > 0 {
 		if wait, early := r.tooEarly(key, now); early {

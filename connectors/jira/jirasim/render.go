@@ -18,14 +18,21 @@ type rc struct {
 
 // UserDetails
 type jUser struct {
-	Self         string            `json:"self"`
-	AccountID    string            `json:"accountId"`
-	AccountType  string            `json:"accountType"`
-	Active       bool              `json:"active"`
-	AvatarURLs   map[string]string `json:"avatarUrls"`
-	DisplayName  string            `json:"displayName"`
-	EmailAddress string            `json:"emailAddress,omitempty"`
-	TimeZone     string            `json:"timeZone,omitempty"`
+	Self         string   `json:"self"`
+	AccountID    string   `json:"accountId"`
+	AccountType  string   `json:"accountType"`
+	Active       bool     `json:"active"`
+	AvatarURLs   jAvatars `json:"avatarUrls"`
+	DisplayName  string   `json:"displayName"`
+	EmailAddress string   `json:"emailAddress,omitempty"`
+	TimeZone     string   `json:"timeZone,omitempty"`
+}
+
+// AvatarUrlsBean, as far as the simulator fills it: a struct, not a map,
+// since every changelog entry renders its author (a map is sorted at each
+// encoding).
+type jAvatars struct {
+	Large string `json:"48x48"`
 }
 
 // StatusCategory
@@ -210,7 +217,7 @@ func (s *Server) renderUser(c rc, id string) *jUser {
 		AccountID:   u.AccountID,
 		AccountType: "atlassian",
 		Active:      true,
-		AvatarURLs:  map[string]string{"48x48": c.base + "/avatar/" + u.AccountID},
+		AvatarURLs:  jAvatars{Large: c.base + "/avatar/" + u.AccountID},
 		DisplayName: u.DisplayName,
 		TimeZone:    s.userZone(u).String(),
 	}
@@ -259,18 +266,22 @@ func (s *Server) renderStatus(c rc, st *Status) jStatus {
 func (s *Server) renderHistory(c rc, h history) jHistory {
 	jh := jHistory{ID: strconv.FormatInt(h.id, 10), Author: s.renderUser(c, h.author), Created: s.fmtTime(h.at)}
 	jh.Items = make([]jItem, len(h.items))
-	for i, it := range h.items {
+	// The item's own strings, not copies: the answer is encoded before
+	// the lock is released, and an entry's items never change.
+	for i := range h.items {
+		it := &h.items[i]
 		jh.Items[i] = jItem{Field: it.field, FieldType: it.fieldType, FieldID: it.fieldID,
-			From: strOrNil(it.from), FromString: strOrNil(it.fromString), To: strOrNil(it.to), ToString: strOrNil(it.toString)}
+			From: refOrNil(&it.from), FromString: refOrNil(&it.fromString), To: refOrNil(&it.to), ToString: refOrNil(&it.toString)}
 	}
 	return jh
 }
 
-func strOrNil(s string) *string {
-	if s == "" {
+// refOrNil is s, or nil when it is empty.
+func refOrNil(s *string) *string {
+	if *s == "" {
 		return nil
 	}
-	return &s
+	return s
 }
 
 func (s *Server) renderComment(c rc, is *issue, cm comment) jComment {

@@ -37,6 +37,7 @@ func (s *Server) checkActor(actor string) error {
 // AddIssues adds issues (with their history) as a seed would.
 func (s *Server) AddIssues(issues ...Issue) error {
 	s.mu.Lock()
+	s.changed()
 	defer s.mu.Unlock()
 	for _, in := range issues {
 		if _, err := s.insertIssue(in); err != nil {
@@ -50,6 +51,7 @@ func (s *Server) AddIssues(issues ...Issue) error {
 // and returns its key.
 func (s *Server) CreateIssue(in Issue) (string, error) {
 	s.mu.Lock()
+	s.changed()
 	defer s.mu.Unlock()
 	in.Created = s.at(in.Created)
 	is, err := s.insertIssue(in)
@@ -65,6 +67,7 @@ func (s *Server) CreateIssue(in Issue) (string, error) {
 // it, as a typical workflow's post functions do.
 func (s *Server) Transition(key, status, actor string, at time.Time) error {
 	s.mu.Lock()
+	s.changed()
 	defer s.mu.Unlock()
 	is, err := s.scriptIssue(key)
 	if err != nil {
@@ -85,6 +88,7 @@ func (s *Server) Transition(key, status, actor string, at time.Time) error {
 // agents on service desk projects; customers' comments are always public.
 func (s *Server) AddComment(key, author, body string, internal bool, at time.Time) (string, error) {
 	s.mu.Lock()
+	s.changed()
 	defer s.mu.Unlock()
 	is, err := s.scriptIssue(key)
 	if err != nil {
@@ -104,6 +108,7 @@ func (s *Server) AddRestrictedComment(key, author, body string, vis Visibility, 
 		return "", fmt.Errorf("jirasim: %w", err)
 	}
 	s.mu.Lock()
+	s.changed()
 	defer s.mu.Unlock()
 	is, err := s.scriptIssue(key)
 	if err != nil {
@@ -134,6 +139,7 @@ func (s *Server) Assign(key, assignee, actor string, at time.Time) error {
 // id; nil clears) as actor, in one changelog entry. Screens do not apply.
 func (s *Server) SetFields(key string, values map[string]any, actor string, at time.Time) error {
 	s.mu.Lock()
+	s.changed()
 	defer s.mu.Unlock()
 	is, err := s.scriptIssue(key)
 	if err != nil {
@@ -237,6 +243,7 @@ func (s *Server) SetFields(key string, values map[string]any, actor string, at t
 // LogWork records a worklog (Started zero: now).
 func (s *Server) LogWork(key string, w Worklog) error {
 	s.mu.Lock()
+	s.changed()
 	defer s.mu.Unlock()
 	is, err := s.scriptIssue(key)
 	if err != nil {

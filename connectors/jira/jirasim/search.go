@@ -3,7 +3,6 @@ package jirasim
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -100,29 +99,9 @@ func (c *call) searchJQL() {
 		reconcile[id] = true
 	}
 	// Match and order on the index's view of each issue; render the issue
-	// as it is now.
-	type hit struct{ view, is *issue }
-	now := s.now()
-	var matched []hit
-	for _, is := range s.issues {
-		if !canBrowse(c.user, is.project) {
-			continue
-		}
-		view := is
-		if !reconcile[is.id] {
-			if view = s.indexed(is, now); view == nil {
-				continue
-			}
-		}
-		if !query.where(view) {
-			continue
-		}
-		if after != nil && s.less(query, view, after) <= 0 {
-			continue
-		}
-		matched = append(matched, hit{view, is})
-	}
-	slices.SortFunc(matched, func(a, b hit) int { return s.less(query, a.view, b.view) })
+	// as it is now (order.go).
+	hits := s.orderedHits(c.user, query, reconcile, s.now())
+	page, more := s.searchPage(hits, query, after, limit)
 
 	sel := parseFieldSel(req.Fields)
 	clCap := -1
@@ -131,12 +110,11 @@ func (c *call) searchJQL() {
 			clCap = s.caps.SearchChangelog
 		}
 	}
-	res := searchResults{Issues: make([]jIssue, 0, min(limit, len(matched)))}
-	page := matched[:min(limit, len(matched))]
+	res := searchResults{Issues: make([]jIssue, 0, len(page))}
 	for _, h := range page {
 		res.Issues = append(res.Issues, s.renderIssue(c.rc, h.is, sel, clCap))
 	}
-	res.IsLast = len(matched) <= limit
+	res.IsLast = !more
 	if !res.IsLast {
 		s.tokSeq++
 		last := *page[len(page)-1].view
@@ -148,8 +126,13 @@ func (c *call) searchJQL() {
 	c.json(http.StatusOK, res)
 }
 
-// parseFieldSel reads a fields list: ids, *all, *navigable, -exclusions;
-// the search default (empty) is id only.
+// parseFieldSel reads a fields list: ids, *all, *navigable, -exclusions.
+// The search default (empty, or only id/key) is id only; exclusions alone
+// start from the default set ("`-description` Returns all navigable
+// (default) fields except description", Atlassian's OpenAPI description
+// of GET /rest/api/3/search/jql; GET issue says "all (default) fields").
+// Every field the simulator has is navigable (its GET /field says so), so
+// *navigable and *all select the same fields.
 func parseFieldSel(fields []string) fieldSel {
 	sel := fieldSel{include: map[string]bool{}, exclude: map[string]bool{}}
 	for _, f := range fields {
@@ -162,6 +145,9 @@ func parseFieldSel(fields []string) fieldSel {
 		case f != "" && f != "id" && f != "key":
 			sel.include[f] = true
 		}
+	}
+	if len(sel.include) == 0 && len(sel.exclude) > 0 {
+		sel.all = true
 	}
 	return sel
 }

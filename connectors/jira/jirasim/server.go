@@ -53,6 +53,11 @@ type Options struct {
 	Caps Caps
 	// Limits enables rate limiting (see CloudLimits). Zero means none.
 	Limits Limits
+	// LimitsNow is the clock the rate limits count on; nil means Now. A
+	// benchmark whose site time stands still (the demo's scripted clock)
+	// gives it time.Now, so the burst bucket refills as real time passes
+	// while the client waits out Retry-After on the wall clock.
+	LimitsNow func() time.Time
 	// BaseURL is used in "self" links and serverInfo. When empty it is
 	// derived from each request's Host.
 	BaseURL string
@@ -119,6 +124,9 @@ type Server struct {
 	zones     map[string]*time.Location
 	// hooks are the admin webhooks and their deliveries (webhook.go).
 	hooks webhookState
+	// gen counts changes; orderings are search's sorted views (order.go).
+	gen       uint64
+	orderings map[string]*ordering
 }
 
 // New returns a site holding seed. It fails when the seed refers to
@@ -136,6 +144,7 @@ func New(seed Seed, opts Options) (*Server, error) {
 		tokens:    map[string]pageCursor{},
 		bulkLists: map[string][]bulkEntry{},
 		zones:     map[string]*time.Location{},
+		orderings: map[string]*ordering{},
 
 		nextIssueID:   10000,
 		nextHistoryID: 20000,
