@@ -74,7 +74,7 @@ func TestClickWakesTheWriter(t *testing.T) {
 	c := &bot.Clicks{Store: &actions{}, Workspace: slack.NewClient("xoxb-test", slack.ClientOptions{APIURL: sim.APIURL(), Clock: frozen}),
 		Policies: []*rules.Policy{p}, Channels: map[string]string{"#botron-support": "C0SUP"}, Clock: frozen,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Wake: func(_ context.Context, issue string) (bool, error) { woken = append(woken, issue); return true, nil }}
+		Wake:   func(_ context.Context, issue string) (bool, error) { woken = append(woken, issue); return true, nil }}
 	if _, err := c.Click(context.Background(), rules.Click{Kind: rules.ClickAcknowledge, Issue: "BEXP-1", Goal: "first_response",
 		Cycle: 1, Step: "breach/team_lead", User: "U0LEA"}); err != nil {
 		t.Fatal(err)

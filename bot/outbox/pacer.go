@@ -8,9 +8,12 @@ import (
 	"github.com/slabot/slabot/rules/clock"
 )
 
-// pacer keeps posts to one channel about Interval apart (Slack allows
-// about one message per second per channel) and holds a channel back for
-// a 429's Retry-After. It lives as long as the Dispatcher, so the spacing
+// pacer keeps the starts of posts to one channel about Interval apart
+// (Slack's Rate limits page: chat.postMessage "generally allows posting
+// one message per second per channel"; "Short bursts >1 allowed"), so a
+// post's own
+// round trip falls within the interval rather than adding to it, and
+// holds a channel back for a 429's Retry-After. It lives as long as the Dispatcher, so the spacing
 // holds across passes.
 type pacer struct {
 	clock    clock.Clock
@@ -37,7 +40,8 @@ func (p *pacer) wait(ctx context.Context, channel string) error {
 	return ctx.Err()
 }
 
-// done records a call to channel: the next one waits Interval.
+// done records the start of a call to channel: the next one starts
+// Interval later.
 func (p *pacer) done(channel string) { p.hold(channel, p.interval) }
 
 // hold keeps channel quiet for d from now.

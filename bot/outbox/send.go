@@ -114,6 +114,10 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 			o.fail(ctx, rep, r, route, parentTS, err, false)
 			return
 		}
+		// The channel's next post may start an interval after this one
+		// starts (pacer): the checks and the post's round trip fall
+		// within the interval instead of adding to it.
+		o.pacer.done(route.Channel)
 		// Re-checked before every attempt, retries included: the wait
 		// above may have outlasted this process's leases.
 		if !o.mayAttempt(ctx, claimedAt) {
@@ -121,7 +125,6 @@ func (o *Outbox) send(ctx context.Context, rep *pass, j job, claimedAt time.Time
 			return
 		}
 		ch, ts, err := o.sender.Post(ctx, route.Channel, parentTS, m)
-		o.pacer.done(route.Channel)
 		if err == nil {
 			o.recordSent(ctx, rep, r, ch, ts, parentTS)
 			return

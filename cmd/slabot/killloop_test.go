@@ -53,7 +53,7 @@ type replica struct {
 //
 // Sanarise's critical issues run first response on a 24/7 calendar with a
 // 1h target and a 75% agent step: issues are seeded so that a 75% step
-// falls due every second over the run. Three replicas share one
+// falls due every three seconds over the run. Three replicas share one
 // PostgreSQL database (lease 3s); the writer (the one whose /metrics say
 // slabot_writer_lease_held 1) is killed after a random 0.5-3 s and a new
 // replica started in its place. At the end every step due before the
@@ -65,8 +65,11 @@ func TestReplicaKillLoop(t *testing.T) {
 	}
 	pg := storetest.PostgresURL(t)
 	start := time.Now()
-	const spacing = time.Second
-	issues := lives*4 + 60 // a life lasts about four seconds with its takeover
+	// A step every 3 s: all go to one channel, which takes one message a
+	// second, and about half of the run has no writer (each kill costs
+	// the lease's time to live), so the writers can keep up.
+	const spacing = 3 * time.Second
+	issues := lives*3 + 20 // a life lasts five to eight seconds with its takeover
 	sites := startTestSites(t, func(seed *jirasim.Seed) {
 		for i := range issues {
 			// The 75% step of a 1h target falls 45 min after creation.
@@ -183,7 +186,7 @@ func TestReplicaKillLoop(t *testing.T) {
 		return k
 	}
 	var counts map[string]int
-	for wait := time.Now().Add(time.Minute); ; {
+	for wait := time.Now().Add(5 * time.Minute); ; {
 		counts = map[string]int{}
 		for _, m := range sites.slack.AllMessages() {
 			if k := keyOf(m); k != "" {
