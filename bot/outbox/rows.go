@@ -312,16 +312,20 @@ func (s rows) claimDue(ctx context.Context, now time.Time, owner string, lease t
 		return nil, s.db.Wrap("claim", err)
 	}
 	out, err := collect(rs)
-	if err == nil && tx != nil {
-		err = tx.Commit()
+	if tx != nil {
+		if err == nil {
+			err = tx.Commit()
+		}
+		if err != nil { // rolled back: nothing was claimed
+			return nil, s.db.Wrap("claim", err)
+		}
 	}
-	if err != nil {
-		return nil, s.db.Wrap("claim", err)
-	}
+	// On SQLite the statement committed by itself: what it returned is
+	// claimed, even when reading the rest failed.
 	for _, r := range out {
 		s.known.claim(recordedKey(r.Kind, r.Key))
 	}
-	return out, nil
+	return out, s.db.Wrap("claim", err)
 }
 
 // Statements run inside a transaction; they are prepared when the outbox
