@@ -62,6 +62,11 @@ func TestPassWorksEveryChannelWithDueRows(t *testing.T) {
 // pace, 10 ms between two posts to one channel instead of Slack's second,
 // so the floor is 990 ms (each channel's hundredth post 99 paces after its
 // first), and reports the drain time as a multiple of it (x-floor).
+//
+// Measured (2 cores, the two builds' test binaries alternated, 3x each, two
+// runs): spacing counted from the end of each post (main 9254ec2) spread
+// 1.300 / 1.224, grouped 1.287 / 1.230; spacing the starts of posts
+// (pacer.go) spread 1.126 / 1.099, grouped 1.120 / 1.110.
 func BenchmarkDrain(b *testing.B) {
 	const pace, floor = 10 * time.Millisecond, 99 * 10 * time.Millisecond
 	for _, order := range []string{"spread", "grouped"} {
