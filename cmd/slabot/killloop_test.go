@@ -77,6 +77,12 @@ func TestReplicaKillLoop(t *testing.T) {
 			seed.Issues = append(seed.Issues, jirasim.Issue{Project: "SAN", Type: "Cannot Access Website/Database", Priority: "Highest",
 				Reporter: sanariseCust, Summary: fmt.Sprintf("kill loop %d", i), Created: created, Status: "Open"})
 		}
+		// Issues long past their deadlines, whose cycles write Jira
+		// comments (TestTwoDaemonsOneDatabase's): no comment twice.
+		for i, age := range []time.Duration{26 * time.Hour, 50 * time.Hour, 100 * time.Hour} {
+			seed.Issues = append(seed.Issues, jirasim.Issue{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+				Summary: fmt.Sprintf("old %d", i), Created: start.Add(-age), Status: "Open"})
+		}
 	}, "")
 	sites.slack.SetChaos(slacksim.Chaos{Seed: 11, RateLimit: 0.03, ServerError: 0.03, DropAfterAccept: 0.05, RetryAfter: time.Second})
 	env := append(os.Environ(), envDaemon+"=1", "SLABOT_DB="+pg, "SLABOT_POLICIES=../../deploy/policies",
@@ -220,10 +226,26 @@ func TestReplicaKillLoop(t *testing.T) {
 	if sent < due {
 		t.Errorf("lost steps: %d of %d due 75%% steps in Slack", sent, due)
 	}
+	comments := 0
+	for _, key := range sites.jira.IssueKeys() {
+		is, _ := sites.jira.Issue(key)
+		seen := map[string]bool{}
+		for _, c := range is.Comments {
+			i := strings.Index(c.Body, "[slabot:")
+			if i < 0 {
+				continue
+			}
+			comments++
+			if seen[c.Body[i:]] {
+				t.Errorf("%s: Jira comment %s written twice", key, c.Body[i:])
+			}
+			seen[c.Body[i:]] = true
+		}
+	}
 	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
-	t.Logf("%d lives, %d steps due and %d distinct keys in Slack (%d doubled), %d chat.postMessage calls; writerless gap: median %v, max %v",
-		lives, due, len(counts), doubled, len(sites.slack.Calls("chat.postMessage")), gaps[len(gaps)/2].Round(time.Millisecond),
-		gaps[len(gaps)-1].Round(time.Millisecond))
+	t.Logf("%d lives, %d steps due and %d distinct keys in Slack (%d doubled), %d chat.postMessage calls, %d slabot comments in Jira; "+
+		"writerless gap: median %v, max %v", lives, due, len(counts), doubled, len(sites.slack.Calls("chat.postMessage")), comments,
+		gaps[len(gaps)/2].Round(time.Millisecond), gaps[len(gaps)-1].Round(time.Millisecond))
 	if max := gaps[len(gaps)-1]; max > 3*time.Second+time.Second+2*time.Second {
 		t.Errorf("longest gap without a writer %v, want within the lease (3s) plus a renewal and a dispatch", max)
 	}
