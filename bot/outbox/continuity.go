@@ -96,7 +96,7 @@ func (o *Outbox) takeOver(ctx context.Context, now time.Time) error {
 			}
 			o.log.Warn("outbox: the database was not known current for a while (restored or copied, or no slabot ran): "+
 				"steps due before now that it does not record as sent are looked for in Slack before they are posted",
-				"last_current", last, "gap", gap.Round(time.Second), "rows_marked_uncertain", marked)
+				"last_current", last, "gap", gap.Round(time.Second).String(), "rows_marked_uncertain", marked)
 		}
 	}
 	return o.heartbeat(ctx, now, true)

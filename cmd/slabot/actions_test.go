@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -523,6 +526,57 @@ func TestUserGroupMemberAcknowledges(t *testing.T) {
 		}
 		if got := m.GetCounter().GetValue(); got != want {
 			t.Errorf("slabot_clicks_total{result=%q} = %v, want %v", result, got, want)
+		}
+	}
+}
+
+// "A person can press a message's buttons without writing Go: ... a
+// documented HTTP route" (README "Play with it live"): POST
+// slacksim.PressPath with the user, the channel and the button, the ts
+// left out (the newest message there with that button). slabot answers
+// Lina, the thread's parent says who acknowledged, and the internal
+// comment lands in Jira.
+func TestPressRouteAcknowledges(t *testing.T) {
+	t.Parallel()
+	e := newButtonsEnv(t)
+	bp := policyFor(e.policies, "BEXP")
+	withHalfwayStep(bp, rules.AckRule{Hold: rules.HoldUntilBreach, Management: true, Internal: true})
+	e.clock.Set(time.Date(2026, 11, 3, 8, 0, 0, 0, time.UTC))
+	key := e.openIssue("Pressed from curl")
+	e.tickUntil("the 50% reminder", 400, func() bool { _, ok := e.message(key, "50%/agent"); return ok })
+	parent, _ := e.message(key, "50%/agent")
+	res, err := http.PostForm(e.ssim.URL+slacksim.PressPath, url.Values{"user": {leadUser}, "channel": {parent.Channel}, "action_id": {"slabot.ack"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		OK        bool
+		TS, Reply string
+		Error     string
+	}
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if !got.OK || got.TS != parent.TS || !strings.Contains(got.Reply, "Acknowledged "+key) {
+		t.Fatalf("press: %d %+v, want the parent %s acknowledged", res.StatusCode, got, parent.TS)
+	}
+	e.tickUntil("the acknowledgement comment", 4, func() bool { return ackComments(e, key) > 0 })
+	parent, _ = e.message(key, "50%/agent")
+	if !strings.Contains(blocksText(parent), "Acknowledged by <@"+leadUser+">") {
+		t.Errorf("the parent does not say who acknowledged: %s", parent.Blocks)
+	}
+	for name, form := range map[string]url.Values{
+		"no user":           {"channel": {parent.Channel}, "action_id": {"slabot.ack"}},
+		"a button it lacks": {"user": {leadUser}, "channel": {parent.Channel}, "action_id": {"slabot.nothing"}},
+	} {
+		res, err := http.PostForm(e.ssim.URL+slacksim.PressPath, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("press with %s: %d, want 400", name, res.StatusCode)
 		}
 	}
 }

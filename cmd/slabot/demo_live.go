@@ -8,6 +8,7 @@ import (
 
 	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/connectors/jira/jirasim"
+	"github.com/slabot/slabot/connectors/slack/slacksim"
 )
 
 // liveDemoPassword is the API token of every person on the demo site when
@@ -65,7 +66,7 @@ second of a change, and its 20 s poll is the safety net.
 In another terminal, point slabot at them, with the demo's database:
 
   export SLABOT_JIRA_URL=%s SLABOT_JIRA_EMAIL=%s SLABOT_JIRA_TOKEN=%s
-  export SLABOT_SLACK_TOKEN=xoxb-demo SLABOT_SLACK_API_URL=%s
+  export SLABOT_SLACK_TOKEN=xoxb-demo SLABOT_SLACK_APP_TOKEN=%s SLABOT_SLACK_API_URL=%s
   export SLABOT_SLACK_CHANNELS='%s'
   export SLABOT_POLICIES=deploy/policies SLABOT_DB=%s SLABOT_SCHEDULE='@every 20s' SLABOT_LISTEN=%s
   export SLABOT_JIRA_WEBHOOK_SECRET=%s SLABOT_PUBLIC_URL=%s
@@ -83,7 +84,14 @@ account's API token is %q:
   curl -su ivan@latera.ru:demo -H 'Content-Type: application/json' %s/rest/api/2/issue/HYD-4/transitions -d '{"transition":{"id":"ID"}}'
   curl -s -H 'Authorization: Bearer xoxb-demo' '%sconversations.history?channel=CHANNEL-ID'
 
+Press a ladder message's buttons as a person would (Lina Lead, %s, is in every ladder's user
+group): the simulator's own route takes the user, the channel, the button (slabot.ack,
+slabot.claim, slabot.snooze.30m, slabot.snooze.1h) and optionally the message's ts (default: the
+newest message of the channel with that button), and answers with slabot's reply:
+
+  curl -s -X POST %s%s -d user=%s -d channel=CHANNEL-ID -d action_id=slabot.ack
+
 Ctrl-C stops the simulators.
-`, jira, d.ssim.URL, demoIndexLag, demoLimits().Burst, demoBotZone, "http://"+liveListen, jira, jirasim.BotEmail, jirasim.BotToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveListen, liveWebhookSecret, liveURL, liveDemoPassword,
-		jira, jira, jira, jira, jira, d.ssim.APIURL())
+`, jira, d.ssim.URL, demoIndexLag, demoLimits().Burst, demoBotZone, "http://"+liveListen, jira, jirasim.BotEmail, jirasim.BotToken, demoAppToken, d.ssim.APIURL(), strings.Join(pairs, ","), d.dbPath, liveListen, liveWebhookSecret, liveURL, liveDemoPassword,
+		jira, jira, jira, jira, jira, d.ssim.APIURL(), demoLeadUser, d.ssim.URL, slacksim.PressPath, demoLeadUser)
 }

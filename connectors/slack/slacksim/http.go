@@ -69,6 +69,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveUpload(w, r)
 		return
 	}
+	if r.URL.Path == PressPath {
+		s.servePress(w, r)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, responsePath) {
 		s.serveResponse(w, r)
 		return
