@@ -306,7 +306,10 @@ func (w *Worker) Cycle(ctx context.Context, name string, now time.Time) (Stats, 
 	if err != nil {
 		w.log.Error("cycle failed", append(attrs, "err", err)...)
 	} else {
-		w.log.Debug("cycle done", attrs...)
+		// One line per product and cycle at info: what it fetched, wrote
+		// and escalated (issue 25: "at log level info nothing is logged
+		// per write or per cycle").
+		w.log.Info("cycle done", attrs...)
 	}
 	return st, err
 }
@@ -417,6 +420,12 @@ func (w *Worker) writeAll(ctx context.Context, jc *jiraConn, pr *product, ev *ru
 	pr.writeFrom = ""
 	slots := make(chan struct{}, w.cfg.WriteConcurrency)
 	var running sync.WaitGroup
+	type pending struct {
+		o  *rules.Outcome
+		cs []rules.Click
+		ch rules.Patch
+	}
+	var todo []pending
 	for k := range n {
 		o := &ev.Outcomes[(first+k)%n]
 		cs := acts[o.Issue.Key]
@@ -425,6 +434,15 @@ func (w *Worker) writeAll(ctx context.Context, jc *jiraConn, pr *product, ev *ru
 		if ch.Empty() && !hasClaim(cs) {
 			continue
 		}
+		todo = append(todo, pending{o, cs, ch})
+	}
+	var progress *writeProgress
+	if len(todo) >= ProgressMin && !w.cfg.DryRun {
+		progress = newWriteProgress(w.log, pr.policy.Product, len(todo), time.Now())
+		w.log.Info("writing issues", "product", pr.policy.Product, "done", 0, "of", len(todo))
+	}
+	for _, td := range todo {
+		o, cs, ch := td.o, td.cs, td.ch
 		if wctx.Err() == nil {
 			select {
 			case slots <- struct{}{}:
@@ -451,6 +469,7 @@ func (w *Worker) writeAll(ctx context.Context, jc *jiraConn, pr *product, ev *ru
 			defer func() { <-slots }()
 			w.write(wctx, jc, pr, o, ch, now, st)
 			w.claims(wctx, jc, pr, o.Issue, cs, now)
+			progress.step(time.Now())
 		})
 	}
 	running.Wait()
@@ -567,6 +586,7 @@ func (w *Worker) write(ctx context.Context, jc *jiraConn, pr *product, o *rules.
 		return
 	}
 	w.cfg.Metrics.Writes.WithLabelValues(p.Product, "ok").Inc()
+	w.log.Info("issue written", "product", p.Product, "issue", ch.Key, "change", describeChange(ch))
 	if iss := pr.cache[o.Issue.ID]; iss != nil {
 		applyToCache(iss, ch, jc.account, now)
 	}

@@ -59,7 +59,7 @@ func TestHelmChartFiles(t *testing.T) {
 	stub := func(...any) any { return "" }
 	funcs := template.FuncMap{}
 	for _, name := range []string{"include", "toYaml", "nindent", "quote", "default", "trunc", "trimSuffix",
-		"contains", "toString", "sha256sum", "has", "list", "fail"} {
+		"contains", "toString", "sha256sum", "has", "list", "fail", "kindIs", "join", "append", "printf"} {
 		funcs[name] = stub
 	}
 	files, _ := filepath.Glob(filepath.Join(chartDir, "templates", "*"))
@@ -143,6 +143,33 @@ func TestHelmChartRenders(t *testing.T) {
 	secret := objs["Secret"][0]["stringData"].(map[string]any)
 	if secret["SLABOT_SLACK_APP_TOKEN"] != "xapp-test" {
 		t.Errorf("Secret: SLABOT_SLACK_APP_TOKEN = %v", secret["SLABOT_SLACK_APP_TOKEN"])
+	}
+
+	// Issue 25: "helm --set config.SLABOT_SLACK_CHANNELS='#a=C1,#b=C2'
+	// silently keeps only the first pair". A list (--set '{...}') and a
+	// map (a values file) render as the comma-separated pairs slabot reads.
+	configData := func(objs map[string][]map[string]any) map[string]any {
+		for _, cm := range objs["ConfigMap"] {
+			if cm["metadata"].(map[string]any)["name"] == "rel-slabot-config" {
+				return cm["data"].(map[string]any)
+			}
+		}
+		t.Fatal("no rel-slabot-config ConfigMap")
+		return nil
+	}
+	lists := filepath.Join(t.TempDir(), "lists.yaml")
+	if err := os.WriteFile(lists, []byte("config:\n  SLABOT_SLACK_USERS:\n    bob@example.com: U2\n    alice@example.com: U1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := configData(render("--set", "config.SLABOT_SLACK_CHANNELS={#a=C1,#b=C2}", "-f", lists))
+	if got := data["SLABOT_SLACK_CHANNELS"]; got != "#a=C1,#b=C2" {
+		t.Errorf("a list in --set: SLABOT_SLACK_CHANNELS = %q, want both pairs", got)
+	}
+	if got := data["SLABOT_SLACK_USERS"]; got != "alice@example.com=U1,bob@example.com=U2" {
+		t.Errorf("a map in a values file: SLABOT_SLACK_USERS = %q, want both pairs", got)
+	}
+	if got := configData(render("--set", `config.SLABOT_SLACK_CHANNELS=#a=C1\,#b=C2`))["SLABOT_SLACK_CHANNELS"]; got != "#a=C1,#b=C2" {
+		t.Errorf("an escaped comma in --set: SLABOT_SLACK_CHANNELS = %q", got)
 	}
 
 	dep := objs["Deployment"][0]

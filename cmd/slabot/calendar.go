@@ -20,13 +20,13 @@ import (
 // one calendar of a policy, or of a calendar file alone, so a support
 // manager can check the engine against the contract by hand.
 func runCalendar(args []string, stdout, stderr io.Writer) int {
-	f := newVerbFlags("calendar", "[PATH | --policies PATH] [--product KEY] [--calendar NAME] (--from RFC3339 --add DURATION | --from RFC3339 --to RFC3339 | --month YYYY-MM)  (PATH: a policy, a directory of them, or a calendar file)", stdout, stderr)
+	f := newVerbFlags("calendar", "[PATH | --policies PATH] [--product KEY] [--calendar NAME] (--from TIME --add DURATION | --from TIME --to TIME | --month YYYY-MM)  (TIME: now, RFC 3339, or a local time in the calendar's zone)  (PATH: a policy, a directory of them, or a calendar file)", stdout, stderr)
 	policyPath := f.policiesFlag()
 	product := f.String("product", "", "product or project key, when PATH holds several policies")
 	name := f.String("calendar", "", "calendar name (default: the policy's default calendar)")
-	from := f.String("from", "", "start instant, RFC 3339 (with --add or --to)")
+	from := f.String("from", "", "start: now, RFC 3339, or a local time YYYY-MM-DDTHH:MM read in the calendar's zone (with --add or --to)")
 	add := f.String("add", "", "business time to add, e.g. 90m, 4h, 1bd")
-	to := f.String("to", "", "end instant, RFC 3339: print the business time between --from and --to")
+	to := f.String("to", "", "end, written as --from: print the business time between --from and --to")
 	month := f.String("month", "", "list the working windows and holidays of YYYY-MM")
 	pos, code, ok := f.parse(args, 0, 1)
 	if !ok {
@@ -67,15 +67,16 @@ func runCalendar(args []string, stdout, stderr io.Writer) int {
 	if *month != "" {
 		return printMonth(stdout, stderr, cal, *month)
 	}
-	start, err := time.Parse(time.RFC3339, *from)
+	now := time.Now()
+	start, err := parseInstant(*from, cal.Location(), now)
 	if err != nil {
-		fmt.Fprintf(stderr, "slabot calendar: --from: %v (write e.g. 2026-11-20T17:30:00+03:00)\n", err)
+		fmt.Fprintf(stderr, "slabot calendar: --from: %v (write e.g. now, 2026-11-20T17:30 or 2026-11-20T17:30:00+03:00)\n", err)
 		return 2
 	}
 	if *to != "" {
-		end, err := time.Parse(time.RFC3339, *to)
+		end, err := parseInstant(*to, cal.Location(), now)
 		if err != nil {
-			fmt.Fprintf(stderr, "slabot calendar: --to: %v (write e.g. 2026-11-23T10:00:00+03:00)\n", err)
+			fmt.Fprintf(stderr, "slabot calendar: --to: %v (write e.g. now, 2026-11-23T10:00 or 2026-11-23T10:00:00+03:00)\n", err)
 			return 2
 		}
 		if end.Before(start) {

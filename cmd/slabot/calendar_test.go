@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // slabot calendar --add prints the deadline in the calendar's zone, whatever
@@ -67,7 +68,7 @@ func TestCalendarUsageErrors(t *testing.T) {
 		{"both modes", []string{"--policy", policy, "--month", "2026-01", "--from", "2026-01-12T10:00:00Z", "--add", "1h"}, 2, "either --from with --add, --from with --to, or --month"},
 		{"unknown calendar", []string{"--policy", policy, "--calendar", "weekend", "--month", "2026-01"}, 1, `has no calendar "weekend"`},
 		{"bad duration", []string{"--policy", policy, "--from", "2026-01-12T10:00:00Z", "--add", "4 hours"}, 2, "--add"},
-		{"bad instant", []string{"--policy", policy, "--from", "2026-01-12 10:00", "--add", "4h"}, 2, "--from"},
+		{"bad instant", []string{"--policy", policy, "--from", "12/01/2026 10:00", "--add", "4h"}, 2, "--from"},
 		{"bad month", []string{"--policy", policy, "--month", "January"}, 2, "YYYY-MM"},
 	}
 	for _, tc := range cases {
@@ -120,5 +121,39 @@ func TestCalendarFileAloneBetweenAndUnits(t *testing.T) {
 	code, out, errs = runCLI(t, "calendar", "--policies", only, "--month", "2027-05")
 	if code != 0 || !strings.Contains(out, "2027-05-10 Mon closed  (") || !strings.Contains(out, "2027-05-11 Tue 10:00-19:00") {
 		t.Errorf("calendars-only file: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// Issue 25: "calendar --from refuses a local time and now". A local time
+// is read in the calendar's zone (B2Bee's Europe/Ljubljana: 21:30 on 28
+// March 2026 is 20:30Z, the first case of TestCalendarAddInCalendarZone),
+// and now is accepted.
+func TestCalendarFromLocalTimeAndNow(t *testing.T) {
+	code, out, errs := runCLI(t, "calendar", "--policy", "../../deploy/policies/b2bee.yaml", "--calendar", "daily-08-22", "--from", "2026-03-28T21:30", "--add", "1h")
+	if want := "2026-03-29T08:30:00+02:00"; code != 0 || strings.TrimSpace(out) != want {
+		t.Errorf("local --from: exit %d out %q err %q, want %s", code, out, errs, want)
+	}
+	code, out, errs = runCLI(t, "calendar", "--policy", "../../deploy/policies/b2bee.yaml", "--calendar", "daily-08-22", "--from", "now", "--to", "2099-01-01T00:00")
+	if code != 0 || strings.TrimSpace(out) == "" {
+		t.Errorf("--from now: exit %d out %q err %q", code, out, errs)
+	}
+	loc, err := time.LoadLocation("Europe/Istanbul")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 5, 26, 6, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"now":                       now,
+		"2026-05-26T09:00":          now,
+		"2026-05-26 09:00:00":       now,
+		"2026-05-26T09:00:00+03:00": now,
+		"2026-05-26T06:00:00Z":      now,
+	} {
+		if got, err := parseInstant(in, loc, now); err != nil || !got.Equal(want) {
+			t.Errorf("parseInstant(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := parseInstant("tomorrow", loc, now); err == nil {
+		t.Error("parseInstant accepted tomorrow")
 	}
 }

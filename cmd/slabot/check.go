@@ -68,19 +68,20 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			return f.usageError("--now: %v (write e.g. 2026-12-01T00:00:00Z)", err)
 		}
 	}
-	loadFeeds(policies, *offline, now, stderr)
+	r := &checkReport{stdout: stdout, stderr: stderr}
+	loadFeeds(policies, *offline, now, r)
 	for _, c := range calendarFilesIn(paths) {
 		fmt.Fprintf(stdout, "ok    %s  calendar file (checked; policies include it with calendars.NAME.file)\n", c)
 	}
 	for _, p := range policies {
-		fmt.Fprintf(stdout, "ok    %s  %s  projects %v, %d goal(s), %d calendar(s)\n", p.File, p.Product, p.Projects, len(p.Goals), len(p.Calendars))
+		r.ok("%s  %s  projects %v, %d goal(s), %d calendar(s)", p.File, p.Product, p.Projects, len(p.Goals), len(p.Calendars))
 		// A calendar whose dated holidays stop before this year or the next
 		// still works, but its deadlines ignore the days nobody typed in.
 		for _, w := range p.Warnings {
-			fmt.Fprintf(stderr, "warn  %s\n", w)
+			r.warn("%s", w)
 		}
 		for _, st := range p.StaleCalendars(now) {
-			fmt.Fprintf(stderr, "warn  stale data: %s\n", st.Problem)
+			r.warn("stale data: %s", st.Problem)
 		}
 	}
 	if *offline {
@@ -93,7 +94,6 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r := &checkReport{stdout: stdout, stderr: stderr}
 	checkJira(ctx, cfg, policies, r)
 	checkSlack(ctx, cfg, policies, r)
 	checkOutbox(ctx, cfg, r)
@@ -178,7 +178,18 @@ func (r *checkReport) fail(format string, a ...any) {
 // problem reports err as a warning when trying again later may succeed
 // (outbox.Transient: no answer, a 5xx, a rate limit), else as a failure
 // for a person to read and fix.
+//
+// A jira.ConfigError lists several problems: each is a FAIL line of its
+// own, so that the totals line counts the lines printed (issue 25: "4 site
+// problems after 7 FAIL lines").
 func (r *checkReport) problem(err error) {
+	var ce *jira.ConfigError
+	if errors.As(err, &ce) && len(ce.Problems) > 1 {
+		for _, p := range ce.Problems {
+			r.fail("jira: %s", p)
+		}
+		return
+	}
 	if outbox.Classify(err) == outbox.Transient {
 		r.warn("%v (could not be checked now; try again)", err)
 		return
@@ -493,7 +504,7 @@ func ladderChannels(policies []*rules.Policy) []string {
 // unless offline. A feed that cannot be read is a warning: the daemon
 // keeps using the last good copy, and the stale-data check says when there
 // is none.
-func loadFeeds(policies []*rules.Policy, offline bool, now time.Time, stderr io.Writer) {
+func loadFeeds(policies []*rules.Policy, offline bool, now time.Time, r *checkReport) {
 	ff := &bot.FeedFetcher{CacheDir: feedCacheDir()}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -508,7 +519,7 @@ func loadFeeds(policies []*rules.Policy, offline bool, now time.Time, stderr io.
 		}
 		if err := ff.Refresh(ctx, fresh, now); err != nil {
 			for _, e := range strings.Split(err.Error(), "\n") {
-				fmt.Fprintf(stderr, "warn  %s (the last good copy, if any, is used)\n", e)
+				r.warn("%s (the last good copy, if any, is used)", e)
 			}
 		}
 	}

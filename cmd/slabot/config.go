@@ -7,12 +7,14 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
 
 	"github.com/slabot/slabot/bot/store"
+	"github.com/slabot/slabot/connectors/jira"
 	"github.com/slabot/slabot/rules"
 )
 
@@ -64,11 +66,37 @@ type config struct {
 // loadConfig reads the environment and checks it, returning every problem.
 // needJira/needSlack say which credentials the verb requires.
 func loadConfig(needJira, needSlack bool) (config, error) {
+	return readConfig(needJira, func(config) bool { return needSlack }, "")
+}
+
+// readConfig reads the environment and lists every problem of it in one
+// error (README: "A misconfiguration stops start-up with every problem
+// listed"): a value that does not parse, a missing or malformed setting,
+// a pair list that is not key=value. needSlack says, from what was read
+// (SLABOT_DRY_RUN), whether the Slack token is required; slackHint ends
+// its message.
+func readConfig(needJira bool, needSlack func(config) bool, slackHint string) (config, error) {
 	var c config
-	if err := env.Parse(&c); err != nil {
-		return c, fmt.Errorf("configuration: %w", err)
-	}
 	var problems []string
+	unparsed := map[string]bool{} // variables whose value did not parse: no second problem for them
+	if err := env.Parse(&c); err != nil {
+		// env.Parse goes on past a bad value and aggregates them all.
+		var agg env.AggregateError
+		if errors.As(err, &agg) {
+			for _, e := range agg.Errors {
+				var pe env.ParseError
+				if errors.As(e, &pe) {
+					name := envName(pe.Name)
+					unparsed[name] = true
+					problems = append(problems, fmt.Sprintf("%s=%q: %v", name, os.Getenv(name), pe.Err))
+					continue
+				}
+				problems = append(problems, e.Error())
+			}
+		} else {
+			problems = append(problems, err.Error())
+		}
+	}
 	if needJira {
 		for name, v := range map[string]string{"SLABOT_JIRA_URL": c.JiraURL, "SLABOT_JIRA_EMAIL": c.JiraEmail, "SLABOT_JIRA_TOKEN": c.JiraToken} {
 			if v == "" {
@@ -76,8 +104,18 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 			}
 		}
 	}
-	if needSlack && c.SlackToken == "" {
-		problems = append(problems, "SLABOT_SLACK_TOKEN is not set (a bot token, xoxb-...)")
+	if c.JiraURL != "" {
+		if p := jira.BaseURLProblem(c.JiraURL); p != "" {
+			problems = append(problems, "SLABOT_JIRA_URL: "+p)
+		}
+	}
+	if needSlack(c) && c.SlackToken == "" {
+		problems = append(problems, "SLABOT_SLACK_TOKEN is not set (a bot token, xoxb-..."+slackHint+")")
+	}
+	for name, v := range map[string]string{"SLABOT_SLACK_USERS": c.SlackUsers, "SLABOT_SLACK_CHANNELS": c.SlackChannels} {
+		if _, err := parsePairs(name, v); err != nil {
+			problems = append(problems, err.Error())
+		}
 	}
 	if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
 		problems = append(problems, "SLABOT_SLACK_APP_TOKEN is not an app-level token (xapp-...): create one under Basic Information > App-Level Tokens with the connections:write scope")
@@ -112,7 +150,7 @@ func loadConfig(needJira, needSlack bool) (config, error) {
 		name string
 		v    time.Duration
 	}{{"SLABOT_DISPATCH_EVERY", c.DispatchEvery}, {"SLABOT_RETENTION", c.Retention}, {"SLABOT_WRITER_LEASE", c.WriterLease}} {
-		if d.v <= 0 {
+		if d.v <= 0 && !unparsed[d.name] {
 			problems = append(problems, fmt.Sprintf("%s=%s: give a positive duration, e.g. 10s, 30s or 2160h", d.name, d.v))
 		}
 	}
@@ -250,4 +288,15 @@ func databaseExists(db string) bool {
 	}
 	_, err := os.Stat(db)
 	return err == nil
+}
+
+// envName is the variable the config field named field reads (its env
+// tag), for problems that name what the user wrote.
+func envName(field string) string {
+	if f, ok := reflect.TypeFor[config]().FieldByName(field); ok {
+		if tag, _, _ := strings.Cut(f.Tag.Get("env"), ","); tag != "" {
+			return tag
+		}
+	}
+	return field
 }

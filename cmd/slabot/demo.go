@@ -112,15 +112,9 @@ func demoChannels(policies []*rules.Policy) map[string]string {
 // her clicks are allowed by the group alone.
 func demoUserGroups(policies []*rules.Policy) []slacksim.Option {
 	var out []slacksim.Option
-	seen := map[string]bool{}
-	for _, p := range policies {
-		for _, h := range p.Ladder.GroupHandles() {
-			if !seen[h] {
-				seen[h] = true
-				out = append(out, slacksim.WithUserGroup(slacksim.UserGroup{ID: fmt.Sprintf("S%04d", len(seen)), Handle: h,
-					Name: h, Users: []string{demoLeadUser}}))
-			}
-		}
+	handles, ids := demoGroupIDs(policies)
+	for _, h := range handles {
+		out = append(out, slacksim.WithUserGroup(slacksim.UserGroup{ID: ids[h], Handle: h, Name: h, Users: []string{demoLeadUser}}))
 	}
 	return out
 }
@@ -476,6 +470,11 @@ func (d *demoEnv) printSlack(w io.Writer) {
 	for name, id := range demoChannels(d.policies) {
 		names[id] = name
 	}
+	handleOf := map[string]string{}
+	_, groupIDs := demoGroupIDs(d.policies)
+	for h, id := range groupIDs {
+		handleOf[id] = h
+	}
 	zoneOf := func(text string) *time.Location {
 		key, _, _ := strings.Cut(strings.TrimSpace(stripLevel(text)), " ")
 		proj, _, _ := strings.Cut(key, "-")
@@ -504,7 +503,7 @@ func (d *demoEnv) printSlack(w io.Writer) {
 				continue
 			}
 			loc := zoneOf(m.Text)
-			writeWrapped(w, "  "+tsTime(m.TS, loc)+" ", localDates(m.Text, loc))
+			writeWrapped(w, "  "+tsTime(m.TS, loc)+" ", renderGroupMentions(localDates(m.Text, loc), handleOf))
 			for _, f := range m.Files {
 				fmt.Fprintf(w, "      [file %s, %d bytes]\n", f.Name, f.Size)
 			}
@@ -513,7 +512,7 @@ func (d *demoEnv) printSlack(w io.Writer) {
 			}
 			for _, r := range msgs {
 				if r.IsReply() && r.ThreadTS == m.TS {
-					writeWrapped(w, "    ↳ "+tsTime(r.TS, loc)+" ", localDates(r.Text, loc))
+					writeWrapped(w, "    ↳ "+tsTime(r.TS, loc)+" ", renderGroupMentions(localDates(r.Text, loc), handleOf))
 				}
 			}
 		}

@@ -149,7 +149,7 @@ var demoScenarios = map[string]string{
 	"bot-climb":     "breach climbs all three rungs; snooze, ack, claim in Slack",
 	"hyd-holiday":   "holiday (Unity Day, 4 Nov)",
 	"hyd-priority":  "priority the type does not allow",
-	"hyd-update":    "work after hours (billed x1.5)",
+	"hyd-update":    "work after hours (billed double)", // deploy/policies/hydra.yaml: "charged at double rate", after_hours_multiplier: 2
 	"b2b-first":     "first credit of the month",
 	"b2b-second":    "over quota (basic plan)",
 	"b2b-day1":      "three in a day: daily cap",

@@ -181,6 +181,11 @@ func checkDemoReadable(t *testing.T, d *demoEnv) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
+	// Issue 25: "raw <!subteam^S0001> in the transcript": the Botron
+	// leads' rung mentions its group by handle, as Slack shows it.
+	if strings.Contains(s, "<!subteam^") || !strings.Contains(s, "@support-leads") {
+		t.Errorf("demo transcript does not render user-group mentions as @handle:\n%s", s)
+	}
 	if strings.Contains(s, "…") || strings.Contains(s, " UTC") {
 		t.Errorf("demo output cuts a line or mixes in UTC:\n%s", s)
 	}

@@ -322,15 +322,11 @@ func workerConfig(verb string, args []string, stdout, stderr io.Writer) (config,
 	if _, code, ok := f.parse(args, 0, 0); !ok {
 		return config{}, code, false
 	}
-	cfg, err := loadConfig(true, false)
+	cfg, err := readConfig(true, func(c config) bool { return !c.DryRun && !*dry }, "; --dry-run works without it")
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return cfg, exitUsage, false
 	}
 	cfg.DryRun = cfg.DryRun || *dry
-	if !cfg.DryRun && cfg.SlackToken == "" {
-		fmt.Fprintln(stderr, "configuration:\n  SLABOT_SLACK_TOKEN is not set (a bot token, xoxb-...; --dry-run works without it)")
-		return cfg, exitUsage, false
-	}
 	return cfg, exitOK, true
 }

@@ -57,7 +57,8 @@ func TestSetupWalkThrough(t *testing.T) {
 		t.Fatalf("setup --dry-run: exit %d, %d writes\n%s%s", code, len(writes()), out, errs)
 	}
 	for _, want := range []string{`create custom field "Reaction SLA" (Select List (single choice))`, `add options running, paused, met, breached, no_target, unknown to "Reaction SLA"`,
-		`create custom field "Billable hours" (Number)`, `create custom field "License" (Short text)`, `"Billable hours", "Reaction SLA", "Reaction due" to screen 2 (edits in BEXP, HYD)`} {
+		`create custom field "Billable hours" (Number)`, `create custom field "License" (Short text)`, // Issue 25: "setup names screens by id": by name, as Jira's settings do.
+		`"Billable hours", "Reaction SLA", "Reaction due" to screen "Default Screen" (id 2; edits in BEXP, HYD)`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
 		}

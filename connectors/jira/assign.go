@@ -47,7 +47,7 @@ func (c *Client) AccountByEmail(ctx context.Context, email string) (string, erro
 	if len(hidden) == 1 {
 		return hidden[0], nil
 	}
-	return "", fmt.Errorf("%w %s (%d candidates): give the user's Jira account id in SLABOT_SLACK_DIRECTORY", ErrNoAccount, email, len(hidden))
+	return "", fmt.Errorf("%w %s (%d candidates): map the user's Jira account id to their Slack id in SLABOT_SLACK_USERS (accountId=U0123)", ErrNoAccount, email, len(hidden))
 }
 
 // Assign sets the issue's assignee (PUT /rest/api/2/issue/{key}/assignee).

@@ -136,20 +136,29 @@ func (c *Config) defaults() {
 }
 
 // validate lists every problem with the configuration.
+// BaseURLProblem says what is wrong with a Jira base URL, "" when
+// nothing: the configuration reports it with every other problem at start.
+func BaseURLProblem(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
+		return "the Jira base URL is not set (e.g. https://example.atlassian.net)"
+	case err != nil || u.Host == "":
+		return fmt.Sprintf("the Jira base URL %q is not a URL like https://example.atlassian.net", raw)
+	case u.User != nil:
+		return "the Jira base URL must not contain credentials; set the e-mail and API token separately"
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return fmt.Sprintf("the Jira base URL %s must use https (plain http is only allowed for loopback addresses)", u.Redacted())
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Sprintf("the Jira base URL %s must use https", u.Redacted())
+	}
+	return ""
+}
+
 func (c *Config) validate() []string {
 	var probs []string
-	u, err := url.Parse(c.BaseURL)
-	switch {
-	case c.BaseURL == "":
-		probs = append(probs, "the Jira base URL is not set (e.g. https://example.atlassian.net)")
-	case err != nil || u.Host == "":
-		probs = append(probs, fmt.Sprintf("the Jira base URL %q is not a URL like https://example.atlassian.net", c.BaseURL))
-	case u.User != nil:
-		probs = append(probs, "the Jira base URL must not contain credentials; set the e-mail and API token separately")
-	case u.Scheme == "http" && !isLoopback(u.Hostname()):
-		probs = append(probs, fmt.Sprintf("the Jira base URL %s must use https (plain http is only allowed for loopback addresses)", u.Redacted()))
-	case u.Scheme != "https" && u.Scheme != "http":
-		probs = append(probs, fmt.Sprintf("the Jira base URL %s must use https", u.Redacted()))
+	if p := BaseURLProblem(c.BaseURL); p != "" {
+		probs = append(probs, p)
 	}
 	if c.Email == "" {
 		probs = append(probs, "the Jira account e-mail is not set")

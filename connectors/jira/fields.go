@@ -30,8 +30,8 @@ func resolveFields(specs []rules.Field, orgName string, site []gojira.Field) ([]
 			probs = append(probs, fmt.Sprintf("field %q has the wrong type: %s is a %s field but the policy needs a %s field (%s)",
 				spec.Name, ids(other), other[0].Schema.Type, spec.Kind, jiraTypeName(spec.Kind)))
 		default:
-			probs = append(probs, fmt.Sprintf("field %q does not exist on the site (or the bot account cannot see it): create a "+
-				"custom field of type %s named %q and add it to the project's screens, or fix the name in the policy",
+			probs = append(probs, fmt.Sprintf("field %q does not exist on the site (or the bot account cannot see it): run slabot setup "+
+				"(it creates it), or create a custom field of type %s named %q and add it to the project's screens, or fix the name in the policy",
 				spec.Name, jiraTypeName(spec.Kind), spec.Name))
 		}
 	}

@@ -288,6 +288,7 @@ func (c *Client) setupOptions(ctx context.Context, spec rules.Field, id string, 
 // editScreen is one screen some project edits issues through.
 type editScreen struct {
 	id       int64
+	name     string // as Jira shows it in Settings > Issues > Screens
 	projects []string
 	fields   map[string]bool // ids on any tab
 	firstTab int64
@@ -332,6 +333,9 @@ func (c *Client) setupScreens(ctx context.Context, projects []*setupProject, fie
 		order = append(order, id)
 	}
 	slices.Sort(order)
+	if err := c.screenNames(ctx, screens, order); err != nil {
+		return err
+	}
 	for _, sid := range order {
 		sc := screens[sid]
 		if err := c.readScreen(ctx, sc); err != nil {
@@ -354,7 +358,45 @@ func (c *Client) setupScreens(ctx context.Context, projects []*setupProject, fie
 			sc.fields[id] = true
 		}
 		if len(added) > 0 {
-			res.Changes = append(res.Changes, fmt.Sprintf("add %s to screen %d (edits in %s)", strings.Join(added, ", "), sid, strings.Join(sc.projects, ", ")))
+			res.Changes = append(res.Changes, fmt.Sprintf("add %s to %s", strings.Join(added, ", "), sc.label()))
+		}
+	}
+	return nil
+}
+
+// label names a screen as a person finds it in Jira: by name, with its id
+// (names need not be unique), or by id alone when Jira gave no name; and
+// the projects that edit issues through it.
+func (sc *editScreen) label() string {
+	projects := strings.Join(sc.projects, ", ")
+	if sc.name == "" {
+		return fmt.Sprintf("screen %d (edits in %s)", sc.id, projects)
+	}
+	return fmt.Sprintf("screen %q (id %d; edits in %s)", sc.name, sc.id, projects)
+}
+
+// screenNames reads the names of the screens ids lists (GET
+// /rest/api/2/screens?id=...: "Get screens", a PageBean of id, name and
+// description), so that setup's plan names them as Jira's settings do.
+func (c *Client) screenNames(ctx context.Context, screens map[int64]*editScreen, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q := url.Values{}
+	for _, id := range ids {
+		q.Add("id", strconv.FormatInt(id, 10))
+	}
+	type screenRef struct {
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+	}
+	refs, err := pages[screenRef](ctx, c, "rest/api/2/screens?"+q.Encode(), "/rest/api/2/screens")
+	if err != nil {
+		return fmt.Errorf("jira: read the names of screens: %w", err)
+	}
+	for _, r := range refs {
+		if sc := screens[r.ID]; sc != nil {
+			sc.name = r.Name
 		}
 	}
 	return nil

@@ -19,6 +19,10 @@ func fmtDur(d time.Duration) string {
 		d = -d
 	}
 	m := int64(d.Round(time.Minute) / time.Minute)
+	if m == 0 && d > 0 {
+		// Issue 25: a 92 ms breach read "over by 0m", as if there were none.
+		return "<1m"
+	}
 	s := fmt.Sprintf("%dm", m)
 	if m >= 60 {
 		s = fmt.Sprintf("%dh %02dm", m/60, m%60)

@@ -416,6 +416,34 @@ func (c *call) listScreenSchemes() {
 	c.json(http.StatusOK, c.page(vals, 25))
 }
 
+// listScreens is GET /rest/api/2/screens ("Get screens" of the Jira Cloud
+// REST API v2: a PageBean of {id, name, description}, all screens or those
+// the id parameters name, in id order).
+func (c *call) listScreens() {
+	if !c.requireAdmin() {
+		return
+	}
+	var want []int64
+	for _, v := range c.r.URL.Query()["id"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			want = append(want, n)
+		}
+	}
+	ids := make([]int64, 0, len(c.s.admin.screens))
+	for id := range c.s.admin.screens {
+		if len(want) == 0 || slices.Contains(want, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	var vals []any
+	for _, id := range ids {
+		sc := c.s.admin.screens[id]
+		vals = append(vals, map[string]any{"id": sc.id, "name": sc.name, "description": ""})
+	}
+	c.json(http.StatusOK, c.page(vals, 100))
+}
+
 func (c *call) screen() *screen {
 	id, _ := strconv.ParseInt(c.r.PathValue("screenId"), 10, 64)
 	sc := c.s.admin.screens[id]
@@ -524,6 +552,7 @@ func (s *Server) registerAdminRoutes(add func(Route, handlerFunc)) {
 	add(Route{Method: "GET", Path: "/rest/api/2/issuetypescreenscheme/project"}, (*call).projectSchemes)
 	add(Route{Method: "GET", Path: "/rest/api/2/issuetypescreenscheme/mapping"}, (*call).schemeMappings)
 	add(Route{Method: "GET", Path: "/rest/api/2/screenscheme"}, (*call).listScreenSchemes)
+	add(Route{Method: "GET", Path: "/rest/api/2/screens"}, (*call).listScreens)
 	add(Route{Method: "GET", Path: "/rest/api/2/screens/{screenId}/tabs"}, (*call).listTabs)
 	add(Route{Method: "GET", Path: "/rest/api/2/screens/{screenId}/tabs/{tabId}/fields"}, (*call).listTabFields)
 	add(Route{Method: "POST", Path: "/rest/api/2/screens/{screenId}/tabs/{tabId}/fields"}, (*call).addTabField)

@@ -48,6 +48,7 @@ func adminSamples(sim *Server) map[string]sample {
 		"GET /rest/api/2/issuetypescreenscheme/project":               {"/rest/api/2/issuetypescreenscheme/project?projectId=" + p.ID, "", 200},
 		"GET /rest/api/2/issuetypescreenscheme/mapping":               {"/rest/api/2/issuetypescreenscheme/mapping?issueTypeScreenSchemeId=" + its.id, "", 200},
 		"GET /rest/api/2/screenscheme":                                {"/rest/api/2/screenscheme?id=" + strconv.FormatInt(its.mappings[0].screenSchemeID, 10), "", 200},
+		"GET /rest/api/2/screens":                                     {"/rest/api/2/screens?id=" + scr, "", 200},
 		"GET /rest/api/2/screens/{screenId}/tabs":                     {"/rest/api/2/screens/" + scr + "/tabs", "", 200},
 		"GET /rest/api/2/screens/{screenId}/tabs/{tabId}/fields":      {"/rest/api/2/screens/" + scr + "/tabs/" + strconv.FormatInt(edit.tabs[0].id, 10) + "/fields", "", 200},
 		"POST /rest/api/2/screens/{screenId}/tabs/{tabId}/fields":     {"/rest/api/2/screens/" + scr + "/tabs/" + tab + "/fields", `{"fieldId":"` + credits.ID + `"}`, 200},
