@@ -23,6 +23,7 @@ import (
 // (deploy/policies/sanarise.yaml), created 50 minutes ago, past the 75%
 // step, which the daemon sends to #sanarise-support.
 type pageRun struct {
+	sites    *testSites
 	d        *testDaemon
 	a        *app
 	cfg      config
@@ -31,7 +32,10 @@ type pageRun struct {
 	deadline string // the first response deadline as the page writes it, in the product's zone
 }
 
-const pageTestToken = "page-token-4711"
+const (
+	pageTestToken = "page-token-4711"
+	pagePublicURL = "http://localhost:8088/"
+)
 
 func startPageRun(t *testing.T) *pageRun {
 	t.Helper()
@@ -42,6 +46,8 @@ func startPageRun(t *testing.T) *pageRun {
 	t.Setenv("SLABOT_SCHEDULE", "@every 1h")
 	t.Setenv("SLABOT_DISPATCH_EVERY", "1s")
 	t.Setenv("SLABOT_WEB_TOKEN", pageTestToken)
+	t.Setenv("SLABOT_PUBLIC_URL", pagePublicURL)
+	t.Setenv("SLABOT_JIRA_WEBHOOK_SECRET", "whsec-page") // SLABOT_PUBLIC_URL needs it (config.go)
 	created := time.Now().Add(-50 * time.Minute).Truncate(time.Second).Add(123 * time.Millisecond)
 	key, err := sites.jira.CreateIssue(jirasim.Issue{Project: "SAN", Type: "Report a Problem/Bug", Priority: "Highest", Reporter: sanariseCust,
 		Assignee: sanariseAgnt, Summary: "Ödeme sayfası <boş> & yavaş", Status: "Open", Created: created})
@@ -72,7 +78,7 @@ func startPageRun(t *testing.T) *pageRun {
 	if san == nil {
 		t.Fatal("no SAN policy")
 	}
-	r := &pageRun{d: startDaemon(t, cfg), cfg: cfg, san: san, key: key, deadline: created.Add(time.Hour).In(san.Location).Format("Mon 2006-01-02 15:04 MST")}
+	r := &pageRun{d: startDaemon(t, cfg), sites: sites, cfg: cfg, san: san, key: key, deadline: created.Add(time.Hour).In(san.Location).Format("Mon 2006-01-02 15:04 MST")}
 	t.Cleanup(r.d.stop)
 	r.a = <-r.d.apps
 	deadline := time.Now().Add(30 * time.Second)
@@ -105,7 +111,8 @@ func (r *pageRun) sent(t *testing.T) bool {
 // countdown and its ladder level; the issue's page shows the explanation
 // (the words of `slabot explain`) and the notice the outbox sent; from
 // another address the page needs SLABOT_WEB_TOKEN (401 without, 403
-// wrong), and no answer shows the token.
+// wrong), and no answer shows the token. The Slack message links to the
+// issue's page at SLABOT_PUBLIC_URL.
 func TestPageOnTheListener(t *testing.T) {
 	r := startPageRun(t)
 	code, board := r.d.get("/")
@@ -165,6 +172,21 @@ func TestPageOnTheListener(t *testing.T) {
 	}
 	if code, body := r.d.get("/issue/SAN-99999"); code != http.StatusNotFound {
 		t.Errorf("/issue/SAN-99999: %d %s", code, body)
+	}
+
+	// The Slack message links to the issue's page (SLABOT_PUBLIC_URL).
+	link := "<http://localhost:8088/issue/" + r.key + "|"
+	var linked bool
+	for _, m := range r.sites.slack.AllMessages() {
+		if blocks := strings.ReplaceAll(string(m.Blocks), `\u003c`, "<"); strings.Contains(blocks, r.key) && strings.Contains(blocks, link) {
+			linked = true
+		}
+	}
+	if !linked {
+		for _, m := range r.sites.slack.AllMessages() {
+			t.Logf("%s %s", m.Channel, m.Blocks)
+		}
+		t.Errorf("no Slack message about %s links to %s...", r.key, link)
 	}
 
 	// From elsewhere: the listener's handler as run builds it, with the
