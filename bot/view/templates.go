@@ -12,7 +12,7 @@ const style = `<style>
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.breached{color:#a00}.atrisk{color:#a60}.paused{color:#666}
-pre{background:#f7f7f7;padding:1em;overflow:auto}.countdown{font-variant-numeric:tabular-nums;white-space:nowrap}
+pre{background:#f7f7f7;padding:1em;overflow:auto;white-space:pre-wrap}.countdown{font-variant-numeric:tabular-nums;white-space:nowrap}
 </style>`
 
 const countdownScript = `<script>
@@ -40,8 +40,8 @@ var boardPage = template.Must(template.New("board").Funcs(funcs).Parse(`<!doctyp
 {{with .Health}}{{if .Problem}}<p>Outbox: {{.Problem}}</p>{{end}}
 <table class="counts"><tr>{{range .Counts}}<th>{{.State}}</th>{{end}}</tr><tr>{{range .Counts}}<td>{{.N}}</td>{{end}}</tr></table>
 {{if .Blocked}}<h3>Blocked rows</h3>
-<table class="blocked"><tr><th>issue</th><th>goal</th><th>step</th><th>channel</th><th>attempts</th><th>recorded</th><th>reason</th></tr>
-{{range .Blocked}}<tr><td><a href="/issue/{{.Issue}}">{{.Issue}}</a></td><td>{{.Goal}}</td><td>{{.Step}}</td><td>{{.Channel}}</td><td>{{.Attempts}}</td><td>{{.CreatedAt.UTC.Format "2006-01-02 15:04:05Z"}}</td><td>{{.LastError}}</td></tr>
+<table class="blocked"><tr><th>issue</th><th>goal</th><th>step</th><th>channel</th><th>attempts</th><th>recorded</th><th>next attempt</th><th>reason</th></tr>
+{{range .Blocked}}<tr><td><a href="/issue/{{.Issue}}">{{.Issue}}</a></td><td>{{.Goal}}</td><td>{{.Step}}</td><td>{{.Channel}}</td><td>{{.Attempts}}</td><td>{{.CreatedAt.UTC.Format "2006-01-02 15:04:05Z"}}</td><td>{{if not .NextAttemptAt.IsZero}}{{.NextAttemptAt.UTC.Format "2006-01-02 15:04:05Z"}}{{end}}</td><td>{{.LastError}}</td></tr>
 {{end}}</table>{{else}}<p>No blocked rows.</p>{{end}}{{end}}
 ` + countdownScript + `
 </body></html>

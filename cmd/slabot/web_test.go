@@ -37,9 +37,16 @@ const (
 	pagePublicURL = "http://localhost:8088/"
 )
 
-func startPageRun(t *testing.T) *pageRun {
+func startPageRun(t *testing.T) *pageRun { return startPageRunWith(t, nil, rules.LedgerSent) }
+
+// startPageRunWith is startPageRun with the sites changed by tweak (when
+// set), waiting until the at-risk step's ledger has the event until.
+func startPageRunWith(t *testing.T, tweak func(*testSites), until rules.LedgerEvent) *pageRun {
 	t.Helper()
 	sites := newTestSites(t, nil, "")
+	if tweak != nil {
+		tweak(sites)
+	}
 	t.Setenv("SLABOT_DB", t.TempDir()+"/slabot.db")
 	t.Setenv("SLABOT_POLICIES", "../../deploy/policies")
 	t.Setenv("SLABOT_LOG_LEVEL", "error")
@@ -82,24 +89,23 @@ func startPageRun(t *testing.T) *pageRun {
 	t.Cleanup(r.d.stop)
 	r.a = <-r.d.apps
 	deadline := time.Now().Add(30 * time.Second)
-	for !r.sent(t) {
+	for !r.has(t, until) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the 75%% step of %s was not sent within 30 s", key)
+			t.Fatalf("the 75%% step of %s is not %s within 30 s", key, until)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	return r
 }
 
-// sent reports whether the ledger says the issue's first response step
-// was sent.
-func (r *pageRun) sent(t *testing.T) bool {
+// has reports whether the issue's first response ledger has the event.
+func (r *pageRun) has(t *testing.T, event rules.LedgerEvent) bool {
 	entries, err := r.a.outbox.Ledger(context.Background(), r.key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if e.Event == rules.LedgerSent && e.Goal == "first_response" {
+		if e.Event == event && e.Goal == "first_response" {
 			return true
 		}
 	}
@@ -221,6 +227,35 @@ func TestPageOnTheListener(t *testing.T) {
 	h.ServeHTTP(rw, req)
 	if rw.Code != 200 {
 		t.Errorf("/healthz from outside: %d", rw.Code)
+	}
+}
+
+// The outbox's health on the board: a step to a channel the bot is not in
+// is blocked, and the board lists the row with Slack's reason and the
+// count; the issue's history says blocked.
+func TestPageShowsBlockedRows(t *testing.T) {
+	r := startPageRunWith(t, func(s *testSites) {
+		// As TestUnusableLadderChannels: a private channel the bot is not in,
+		// found by name.
+		s.slack.AddPrivateChannel(demoChannels(s.policies)["#sanarise-support"], "#sanarise-support", false)
+		t.Setenv("SLABOT_SLACK_CHANNELS", "")
+	}, rules.LedgerBlocked)
+	_, board := r.d.get("/")
+	_, blocked, ok := strings.Cut(board, "<h3>Blocked rows</h3>")
+	if !ok {
+		t.Fatalf("the board lists no blocked rows:\n%s", board)
+	}
+	for _, want := range []string{`href="/issue/` + r.key + `"`, "75%/agent", "invite @slabot to #sanarise-support"} {
+		if !strings.Contains(blocked, want) {
+			t.Errorf("the blocked rows lack %q:\n%s", want, blocked)
+		}
+	}
+	if !strings.Contains(board, "<th>blocked</th>") {
+		t.Errorf("no blocked count on the board")
+	}
+	_, page := r.d.get("/issue/" + r.key)
+	if !strings.Contains(page, `<td class="event">blocked</td>`) {
+		t.Errorf("the issue's history lacks the blocked step:\n%s", page)
 	}
 }
 
