@@ -49,6 +49,9 @@ type Config struct {
 	Digests Digests
 	// JiraURL is the site's base URL, for links to issues in messages.
 	JiraURL string
+	// PublicURL is where people reach the listener (SLABOT_PUBLIC_URL): the
+	// messages link to the issue's page there; "" for no link.
+	PublicURL string
 	// Schedule is the cron spec of products whose policy names none
 	// (default "@every 2m").
 	Schedule string
@@ -388,7 +391,7 @@ func (w *Worker) settle(ctx context.Context, jc *jiraConn, pr *product, now, sta
 	// The notices first, all of them, before any write: a step is handed
 	// over (and posted by the dispatcher at its instant) whatever Jira's
 	// writes are doing. Every ladder decision is rules'.
-	in := rules.PlanInput{Now: now, Clicks: acts, Introduced: pr.introduced, CatchUpGrace: w.cfg.CatchUpGrace, JiraURL: w.cfg.JiraURL, DataAsOf: stale}
+	in := rules.PlanInput{Now: now, Clicks: acts, Introduced: pr.introduced, CatchUpGrace: w.cfg.CatchUpGrace, JiraURL: w.cfg.JiraURL, PublicURL: w.cfg.PublicURL, DataAsOf: stale}
 	if err := w.handOverPlan(ctx, pr, rules.PlanLadder(p, ev, in), now, st); err != nil {
 		return err
 	}

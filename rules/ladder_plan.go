@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type PlanInput struct {
 	CatchUpGrace time.Duration
 	// JiraURL is the site's base URL, for the links in messages.
 	JiraURL string
+	// PublicURL is where people reach slabot's listener (SLABOT_PUBLIC_URL),
+	// for the links to an issue's page in messages; "" for none.
+	PublicURL string
 	// DataAsOf is set when Jira could not be read this cycle: the issues
 	// are as of this last successful poll, and the messages say so.
 	DataAsOf time.Time
@@ -172,6 +176,7 @@ func (p *Policy) notice(o *Outcome, e Notice, in PlanInput) Notice {
 	gs := o.Goal(e.Goal)
 	n := e
 	n.IssueKey, n.IssueURL, n.GoalTitle = iss.Key, IssueURL(in.JiraURL, iss.Key), gs.Goal.Title
+	n.PageURL = PageURL(in.PublicURL, iss.Key)
 	n.Summary, n.Priority = iss.Summary, iss.Priority
 	if o.Customer != nil {
 		n.Customer = o.Customer.Name
@@ -198,6 +203,15 @@ func IssueURL(base, key string) string {
 		return ""
 	}
 	return strings.TrimSuffix(base, "/") + "/browse/" + key
+}
+
+// PageURL is the link to an issue's page on slabot's listener at base
+// (bot/view serves /issue/KEY), "" without a base.
+func PageURL(base, key string) string {
+	if base == "" {
+		return ""
+	}
+	return strings.TrimSuffix(base, "/") + "/issue/" + url.PathEscape(key)
 }
 
 // CatchUp is the catch-up rule: why a step due at at is skipped, or "".

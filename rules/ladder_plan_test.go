@@ -427,3 +427,21 @@ func TestPlanRepeats(t *testing.T) {
 		})
 	}
 }
+
+// Issue 25: with PlanInput.PublicURL every notice carries the link to the
+// issue's page on slabot's listener; without it, none.
+func TestPlanLinksToThePage(t *testing.T) {
+	p := ownSeed(t, "sanarise")
+	now := planCreated.Add(2 * time.Hour)
+	for _, c := range []struct{ base, want string }{{"https://slabot.example.com/", "https://slabot.example.com/issue/SAN-2"}, {"", ""}} {
+		pl := planOf(t, p, now, rules.PlanInput{PublicURL: c.base}, san2())
+		if len(pl.Notices) == 0 {
+			t.Fatal("no notices")
+		}
+		for _, n := range pl.Notices {
+			if n.PageURL != c.want {
+				t.Errorf("base %q: %s PageURL %q, want %q", c.base, n.Step, n.PageURL, c.want)
+			}
+		}
+	}
+}

@@ -24,7 +24,10 @@ import (
 type Notice struct {
 	IssueKey string
 	IssueURL string // link to the issue in Jira
-	Goal     string // goal name, e.g. "resolution"
+	// PageURL links to the issue's page on slabot's listener (PageURL
+	// below); "" when no public URL is configured.
+	PageURL string
+	Goal    string // goal name, e.g. "resolution"
 	// GoalTitle is how messages name the goal ("First response"): the
 	// policy's title, not its internal name. Empty in rows written before
 	// titles were carried: the renderer derives one from Goal.

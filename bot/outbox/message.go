@@ -106,6 +106,9 @@ type escalationV1 struct {
 	// Hold was added with the steps recorded ahead of their instant: a
 	// field an earlier release ignores, and absent from its rows.
 	Hold *holdV1 `json:"hold,omitempty"`
+	// PageURL was added with the page on the listener (issue 25): the link
+	// to the issue's page; absent from earlier rows, which link to Jira only.
+	PageURL string `json:"page_url,omitempty"`
 }
 
 // holdV1 is a rules.Hold as stored.
@@ -147,7 +150,7 @@ func encodeEscalation(e rules.Notice) ([]byte, error) {
 	p := escalationV1{V: payloadVersion, IssueKey: e.IssueKey, IssueURL: e.IssueURL, Goal: e.Goal, GoalTitle: e.GoalTitle,
 		Cycle: e.Cycle, Step: e.Step, Level: e.Level, Rung: rules.RungTitle(e.Rung), Target: recipientV1(e.Recipient),
 		Groups: e.Groups, Summary: e.Summary, Customer: e.Customer, Plan: e.Plan, Priority: e.Priority,
-		Deadline: e.Deadline, Remaining: e.Remaining, AsOf: e.AsOf, Status: e.Status, DueAt: e.DueAt, DataAsOf: e.DataAsOf}
+		Deadline: e.Deadline, Remaining: e.Remaining, AsOf: e.AsOf, Status: e.Status, DueAt: e.DueAt, DataAsOf: e.DataAsOf, PageURL: e.PageURL}
 	for _, t := range e.Earlier {
 		p.Earlier = append(p.Earlier, recipientV1(t))
 	}
@@ -168,7 +171,7 @@ func decodeEscalation(b []byte) (rules.Notice, error) {
 	e := rules.Notice{IssueKey: p.IssueKey, IssueURL: p.IssueURL, Goal: p.Goal, GoalTitle: p.GoalTitle,
 		Cycle: p.Cycle, Step: p.Step, Level: p.Level, Rung: rules.RungOfTitle(p.Rung), Recipient: rules.Recipient(p.Target),
 		Groups: p.Groups, Summary: p.Summary, Customer: p.Customer, Plan: p.Plan, Priority: p.Priority,
-		Deadline: p.Deadline, Remaining: p.Remaining, AsOf: p.AsOf, Status: p.Status, DueAt: p.DueAt, DataAsOf: p.DataAsOf}
+		Deadline: p.Deadline, Remaining: p.Remaining, AsOf: p.AsOf, Status: p.Status, DueAt: p.DueAt, DataAsOf: p.DataAsOf, PageURL: p.PageURL}
 	for _, t := range p.Earlier {
 		e.Earlier = append(e.Earlier, rules.Recipient(t))
 	}

@@ -35,7 +35,11 @@ type config struct {
 	// PublicURL is where Jira reaches slabot run's listener from outside
 	// (an ingress, a reverse proxy, a tunnel): `slabot setup` points the
 	// admin webhook at PublicURL + /jira/webhook and `check` verifies it.
-	PublicURL     string `env:"SLABOT_PUBLIC_URL"`
+	PublicURL string `env:"SLABOT_PUBLIC_URL"`
+	// WebToken lets requests from other hosts than loopback see the page
+	// at / (bot/view Guard): as a bearer token or a basic auth password.
+	// Without it the page is loopback only.
+	WebToken      string `env:"SLABOT_WEB_TOKEN"`
 	PagerDutyURL  string `env:"SLABOT_PAGERDUTY_URL"`
 	SlackUsers    string `env:"SLABOT_SLACK_USERS"`
 	SlackChannels string `env:"SLABOT_SLACK_CHANNELS"`
@@ -189,8 +193,8 @@ func databaseProblem(db, passwordFile string) string {
 
 // String never shows a token.
 func (c config) String() string {
-	return fmt.Sprintf("jira=%s as %s (token %s, webhook secret %s), slack token %s, slack app token %s, policies=%s, db=%s, listen=%s, public=%s, schedule=%q, dry-run=%v",
-		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.JiraWebhookSecret), redact(c.SlackToken), redact(c.SlackAppToken), c.Policies, store.Redact(c.Database), c.Listen, c.PublicURL, c.Schedule, c.DryRun)
+	return fmt.Sprintf("jira=%s as %s (token %s, webhook secret %s), web token %s, slack token %s, slack app token %s, policies=%s, db=%s, listen=%s, public=%s, schedule=%q, dry-run=%v",
+		c.JiraURL, c.JiraEmail, redact(c.JiraToken), redact(c.JiraWebhookSecret), redact(c.WebToken), redact(c.SlackToken), redact(c.SlackAppToken), c.Policies, store.Redact(c.Database), c.Listen, c.PublicURL, c.Schedule, c.DryRun)
 }
 
 func redact(s string) string {

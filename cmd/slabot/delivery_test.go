@@ -116,7 +116,7 @@ func TestJiraOutageAcrossABreach(t *testing.T) {
 	ctx := t.Context()
 	d := deliveryDemo(t)
 	tick := 5 * time.Minute
-	metrics := httptest.NewServer(healthHandler(d.worker.Ready, d.reg, clock.Simulated(d.clock.Now), nil))
+	metrics := httptest.NewServer(healthHandler(d.worker.Ready, d.reg, clock.Simulated(d.clock.Now), nil, nil))
 	defer metrics.Close()
 
 	script := demoScript()

@@ -57,9 +57,15 @@ func (c *connectorCollector) Collect(ch chan<- prometheus.Metric) {
 // product three cycles behind) and /metrics.
 //
 // With a webhook handler (SLABOT_JIRA_WEBHOOK_SECRET set) it also takes
-// Jira's admin webhook at POST /jira/webhook.
-func healthHandler(ready func(time.Time) (bool, []string), reg *prometheus.Registry, c clock.Clock, webhook http.Handler) http.Handler {
+// Jira's admin webhook at POST /jira/webhook. With a page (bot/view,
+// behind its Guard) it serves the board at / and an issue's page at
+// /issue/{key}.
+func healthHandler(ready func(time.Time) (bool, []string), reg *prometheus.Registry, c clock.Clock, webhook, page http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if page != nil {
+		mux.Handle("GET /{$}", page)
+		mux.Handle("GET /issue/{key}", page)
+	}
 	if webhook != nil {
 		mux.Handle("POST /jira/webhook", webhook)
 	}

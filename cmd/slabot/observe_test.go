@@ -22,7 +22,7 @@ func TestHealthEndpoints(t *testing.T) {
 	newTestSites(t, nil, "")
 	a := newTestApp(t)
 	at := time.Now()
-	srv := httptest.NewServer(healthHandler(a.worker.Ready, a.reg, clock.Simulated(func() time.Time { return at }), nil))
+	srv := httptest.NewServer(healthHandler(a.worker.Ready, a.reg, clock.Simulated(func() time.Time { return at }), nil, nil))
 	defer srv.Close()
 	get := func(path string) (int, string) {
 		t.Helper()

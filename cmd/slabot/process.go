@@ -163,7 +163,7 @@ func (a *app) wire(ctx context.Context, s surroundings, directory map[string]str
 	}
 	metrics := bot.NewMetrics(a.reg)
 	wc := bot.Config{Policies: a.policies, Connect: a.connectJira,
-		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL,
+		Escalator: a.outbox, Reporter: a.outbox, Cursors: a.store, JiraURL: cfg.JiraURL, PublicURL: cfg.PublicURL,
 		Schedule: cfg.Schedule, Schedules: s.schedules,
 		Actions: a.outbox, Pages: a.outbox, Digests: a.outbox, Relay: a.outbox,
 		Logger: a.log, Metrics: metrics, DryRun: cfg.DryRun, ResyncEvery: cfg.ResyncEvery, Clock: a.clock, WriteConcurrency: cfg.JiraWriteConcurrency,

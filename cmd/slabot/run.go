@@ -177,7 +177,8 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 	reg := prometheus.NewRegistry()
 	gate := &readyGate{slack: "slack: verifying the token and the ladder channels"}
 	hook := &webhookGate{}
-	srv := &http.Server{Handler: healthHandler(gate.Ready, reg, clock.Wall{}, hookIf(cfg, hook)), ReadHeaderTimeout: 10 * time.Second}
+	page := &pageGate{}
+	srv := &http.Server{Handler: healthHandler(gate.Ready, reg, clock.Wall{}, hookIf(cfg, hook), pageHandler(cfg, page)), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http server stopped", "err", err)
@@ -207,6 +208,7 @@ func daemon(ctx context.Context, cfg config, ln net.Listener, started func(*app)
 	}
 	defer a.store.Close()
 	gate.setWorker(a.worker)
+	page.set(a)
 	if cfg.JiraWebhookSecret != "" {
 		hook.set(&bot.Webhook{Secret: []byte(cfg.JiraWebhookSecret), Worker: a.worker, Logger: log, Metrics: a.webhooks})
 	}

@@ -46,6 +46,9 @@ func render(e rules.Notice, r rules.Route, st rules.ThreadStatus, withButtons bo
 	if e.Priority != "" {
 		fields = append(fields, field("Priority", esc(clip(e.Priority, maxFieldValue))))
 	}
+	if e.PageURL != "" && !strings.ContainsAny(e.PageURL, "|<> ") {
+		fields = append(fields, field("On slabot", "<"+e.PageURL+"|deadline, ladder and notices>"))
+	}
 	if r.Fallback {
 		fields = append(fields, field("Assignee", esc(clip(e.Recipient.AssigneeLabel(), maxFieldValue))))
 	}

@@ -172,3 +172,23 @@ func TestRenderParentOfAGoalAnsweredLate(t *testing.T) {
 		t.Errorf("met: fallback text %q", out.Text)
 	}
 }
+
+// Issue 25: with slabot's public URL configured the message links to the
+// issue's page; without it, and for a URL that would break mrkdwn, no link.
+func TestRenderLinksToThePage(t *testing.T) {
+	for _, c := range []struct{ url, want string }{
+		{"https://slabot.example.com/issue/SUP-7", "*On slabot*\\n\\u003chttps://slabot.example.com/issue/SUP-7|deadline, ladder and notices\\u003e"},
+		{"", ""},
+		{"https://slabot.example.com/issue/SUP-7|x", ""},
+	} {
+		e := esc("SUP-7", 1, "agent", rules.Recipient{Channel: "C1"})
+		e.PageURL = c.url
+		b, err := json.Marshal(slackc.Render(e, rules.Route{Channel: "C1"}, rules.ThreadStatus{ThisLevel: 1}).Blocks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(b), "On slabot"); got != (c.want != "") || c.want != "" && !strings.Contains(string(b), c.want) {
+			t.Errorf("PageURL %q: blocks %s", c.url, b)
+		}
+	}
+}
