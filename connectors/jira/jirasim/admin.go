@@ -391,21 +391,8 @@ func (c *call) listScreenSchemes() {
 	if !c.requireAdmin() {
 		return
 	}
-	var want []int64
-	for _, v := range c.r.URL.Query()["id"] {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			want = append(want, n)
-		}
-	}
-	ids := make([]int64, 0, len(c.s.admin.screenSchemes))
-	for id := range c.s.admin.screenSchemes {
-		if len(want) == 0 || slices.Contains(want, id) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
 	var vals []any
-	for _, id := range ids {
+	for _, id := range idsAsked(c, c.s.admin.screenSchemes) {
 		ss := c.s.admin.screenSchemes[id]
 		screens := map[string]any{"default": ss.def}
 		if ss.edit != 0 {
@@ -423,21 +410,8 @@ func (c *call) listScreens() {
 	if !c.requireAdmin() {
 		return
 	}
-	var want []int64
-	for _, v := range c.r.URL.Query()["id"] {
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			want = append(want, n)
-		}
-	}
-	ids := make([]int64, 0, len(c.s.admin.screens))
-	for id := range c.s.admin.screens {
-		if len(want) == 0 || slices.Contains(want, id) {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
 	var vals []any
-	for _, id := range ids {
+	for _, id := range idsAsked(c, c.s.admin.screens) {
 		sc := c.s.admin.screens[id]
 		vals = append(vals, map[string]any{"id": sc.id, "name": sc.name, "description": ""})
 	}
@@ -600,4 +574,24 @@ func (s *Server) serveIndex(w http.ResponseWriter, _ *http.Request) {
 		"api":       "/rest/api/2/... and /rest/api/3/..., basic auth (e-mail and API token), e.g. /rest/api/2/search/jql?jql=project%3DKEY",
 		"accounts":  api, "projects": projects, "fields": fields,
 	})
+}
+
+// idsAsked lists the keys of m the request's id parameters name (all
+// of them when it names none), in id order, as Jira's list resources
+// filtered by id answer.
+func idsAsked[T any](c *call, m map[int64]T) []int64 {
+	var want []int64
+	for _, v := range c.r.URL.Query()["id"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			want = append(want, n)
+		}
+	}
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		if len(want) == 0 || slices.Contains(want, id) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
