@@ -29,13 +29,19 @@ const envKillLoop = "SLABOT_KILL_LOOP"
 // envDaemon makes the test binary a `slabot run` process (TestHelperDaemon).
 const envDaemon = "SLABOT_TEST_DAEMON"
 
-// TestHelperDaemon is not a test: it is `slabot run` in a child process,
-// for the kill loop (the same code path as the binary's main).
+// TestHelperDaemon is not a test: it is `slabot run` (or the verb
+// envDaemon names: "once") in a child process, for the kill loop and for
+// tests that read what the process logs (the same code path as the
+// binary's main).
 func TestHelperDaemon(t *testing.T) {
-	if os.Getenv(envDaemon) == "" {
+	verb := os.Getenv(envDaemon)
+	if verb == "" {
 		t.Skip("child process of TestReplicaKillLoop")
 	}
-	os.Exit(run([]string{"run"}, os.Stdout, os.Stderr))
+	if verb == "1" {
+		verb = "run"
+	}
+	os.Exit(run([]string{verb}, os.Stdout, os.Stderr))
 }
 
 // replica is one `slabot run` child.

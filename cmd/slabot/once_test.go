@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,5 +125,54 @@ func TestDatabasePasswordNeverShown(t *testing.T) {
 	}
 	if !strings.Contains(out+errs, "postgres://slabot@127.0.0.1:1/slabot") {
 		t.Fatalf("check should name the database it could not open (exit %d):\n%s%s", code, out, errs)
+	}
+}
+
+// "slabot once against the simulators with a policy naming a project that
+// does not exist logs that project and the fix, and polls the others"
+// (issue 25). The real process (the test binary re-executed as `once`),
+// its log read from its stderr: Sanarise's policy also names NOPE; the
+// run exits 0, logs NOPE with what to do, and SAN's issue gets its fields.
+func TestOnceLogsAMissingProject(t *testing.T) {
+	sites := newTestSites(t, func(seed *jirasim.Seed) {
+		seed.Issues = []jirasim.Issue{{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
+			Summary: "Banner", Created: time.Now().Add(-time.Hour), Status: "Open"}}
+	}, "")
+	policies := t.TempDir()
+	for _, name := range []string{"botron", "hydra", "b2bee", "sanarise"} {
+		b, err := os.ReadFile("../../deploy/policies/" + name + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name == "sanarise" {
+			b = bytes.Replace(b, []byte("projects: [SAN]"), []byte("projects: [SAN, NOPE]"), 1)
+		}
+		if err := os.WriteFile(filepath.Join(policies, name+".yaml"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDaemon$")
+	cmd.Env = append(os.Environ(), envDaemon+"=once", "SLABOT_POLICIES="+policies, "SLABOT_DB="+filepath.Join(t.TempDir(), "slabot.db"),
+		"SLABOT_LOG_LEVEL=warn", "SLABOT_LOG_FORMAT=text")
+	for k, v := range sites.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("once: %v\n%s", err, stderr.String())
+	}
+	log := stderr.String()
+	if !strings.Contains(log, "jira project unavailable") || !strings.Contains(log, "projects=NOPE") || !strings.Contains(log, "fix=") {
+		t.Errorf("the log does not name NOPE and the fix:\n%s", log)
+	}
+	var key string
+	for _, k := range sites.jira.IssueKeys() {
+		if strings.HasPrefix(k, "SAN-") {
+			key = k
+		}
+	}
+	if is, _ := sites.jira.Issue(key); is.Fields["First response due"] == nil {
+		t.Errorf("%s has no deadline: SAN was not polled", key)
 	}
 }
