@@ -46,3 +46,14 @@ func Redact(dsn string) string {
 
 // Engine is the database the store runs on.
 func (s *Store) Engine() Engine { return s.engine }
+
+// HasPassword reports whether a postgres:// URL carries a password, in its
+// user part or a password parameter (then a password file would make two).
+func HasPassword(dsn string) bool {
+	u, err := url.Parse(dsn)
+	if err != nil || !IsURL(dsn) {
+		return false
+	}
+	_, set := u.User.Password()
+	return set || u.Query().Has("password")
+}

@@ -185,7 +185,7 @@ func databaseProblem(db, passwordFile string) string {
 	if err != nil || u.Host == "" {
 		return fmt.Sprintf("SLABOT_DB=%s is not a PostgreSQL URL: postgres://USER@HOST:5432/DATABASE?sslmode=require", store.Redact(db))
 	}
-	if _, has := u.User.Password(); (has || u.Query().Has("password")) && passwordFile != "" {
+	if store.HasPassword(db) && passwordFile != "" {
 		return "SLABOT_DB carries a password and SLABOT_DB_PASSWORD_FILE is set too: keep one"
 	}
 	return ""

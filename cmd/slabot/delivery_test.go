@@ -421,22 +421,7 @@ func TestTwoDaemonsOneDatabase(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	two.stop()
 
-	comments := 0
-	for _, key := range sites.jira.IssueKeys() {
-		is, _ := sites.jira.Issue(key)
-		seen := map[string]bool{}
-		for _, c := range is.Comments {
-			i := strings.Index(c.Body, "[slabot:")
-			if i < 0 {
-				continue
-			}
-			comments++
-			if seen[c.Body[i:]] {
-				t.Errorf("%s: comment %s written twice", key, c.Body[i:])
-			}
-			seen[c.Body[i:]] = true
-		}
-	}
+	comments := sites.slabotComments(t)
 	if comments == 0 {
 		t.Error("no comment written: the test proves nothing")
 	}

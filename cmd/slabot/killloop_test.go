@@ -232,22 +232,7 @@ func TestReplicaKillLoop(t *testing.T) {
 	if sent < due {
 		t.Errorf("lost steps: %d of %d due 75%% steps in Slack", sent, due)
 	}
-	comments := 0
-	for _, key := range sites.jira.IssueKeys() {
-		is, _ := sites.jira.Issue(key)
-		seen := map[string]bool{}
-		for _, c := range is.Comments {
-			i := strings.Index(c.Body, "[slabot:")
-			if i < 0 {
-				continue
-			}
-			comments++
-			if seen[c.Body[i:]] {
-				t.Errorf("%s: Jira comment %s written twice", key, c.Body[i:])
-			}
-			seen[c.Body[i:]] = true
-		}
-	}
+	comments := sites.slabotComments(t)
 	sort.Slice(gaps, func(i, j int) bool { return gaps[i] < gaps[j] })
 	t.Logf("%d lives, %d steps due and %d distinct keys in Slack (%d doubled), %d chat.postMessage calls, %d slabot comments in Jira; "+
 		"writerless gap: median %v, max %v", lives, due, len(counts), doubled, len(sites.slack.Calls("chat.postMessage")), comments,

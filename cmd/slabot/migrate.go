@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"time"
 
@@ -45,7 +44,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 	passwordFile := os.Getenv("SLABOT_DB_PASSWORD_FILE")
 	open := func(dsn string) (*store.Store, error) {
 		o := store.Options{}
-		if store.IsURL(dsn) && !urlHasPassword(dsn) {
+		if store.IsURL(dsn) && !store.HasPassword(dsn) {
 			o.PasswordFile = passwordFile
 		}
 		return store.Open(ctx, dsn, o)
@@ -85,15 +84,4 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 		n["outbox"], n["ledger"], n["cursors"], src.Path(), dst.Path())
 	fmt.Fprintf(stdout, "next: set SLABOT_DB to the new database and start slabot; %s is marked as migrated and refuses to send\n", src.Path())
 	return exitOK
-}
-
-// urlHasPassword reports whether a postgres:// URL carries a password (in
-// its user part or a password parameter).
-func urlHasPassword(dsn string) bool {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return false
-	}
-	_, set := u.User.Password()
-	return set || u.Query().Has("password")
 }

@@ -35,19 +35,8 @@ func testOnceAgainstSimulators(t *testing.T) {
 				Summary: "Database down", Created: time.Now().Add(-4 * time.Hour), Status: "Open"}}
 	}, "")
 	sim := sites.jira
-	policies := t.TempDir()
-	for _, name := range []string{"botron", "hydra", "b2bee", "sanarise"} {
-		b, err := os.ReadFile("../../deploy/policies/" + name + ".yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name == "sanarise" {
-			b = bytes.Replace(b, []byte("    - {at: breach, rung: team_lead}\n"), []byte("    - {at: breach, rung: team_lead}\n    - {at: breach+1h, rung: team_lead}\n"), 1)
-		}
-		if err := os.WriteFile(filepath.Join(policies, name+".yaml"), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	policies := shippedPoliciesWith(t, "sanarise", "    - {at: breach, rung: team_lead}\n",
+		"    - {at: breach, rung: team_lead}\n    - {at: breach+1h, rung: team_lead}\n")
 	t.Setenv("SLABOT_POLICIES", policies)
 	t.Setenv("SLABOT_DB", storetest.DSN(t))
 	t.Setenv("SLABOT_LOG_LEVEL", "error")
@@ -138,19 +127,7 @@ func TestOnceLogsAMissingProject(t *testing.T) {
 		seed.Issues = []jirasim.Issue{{Project: "SAN", Type: "Website Issue", Priority: "High", Reporter: sanariseCust,
 			Summary: "Banner", Created: time.Now().Add(-time.Hour), Status: "Open"}}
 	}, "")
-	policies := t.TempDir()
-	for _, name := range []string{"botron", "hydra", "b2bee", "sanarise"} {
-		b, err := os.ReadFile("../../deploy/policies/" + name + ".yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if name == "sanarise" {
-			b = bytes.Replace(b, []byte("projects: [SAN]"), []byte("projects: [SAN, NOPE]"), 1)
-		}
-		if err := os.WriteFile(filepath.Join(policies, name+".yaml"), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	policies := shippedPoliciesWith(t, "sanarise", "projects: [SAN]", "projects: [SAN, NOPE]")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDaemon$")
 	cmd.Env = append(os.Environ(), envDaemon+"=once", "SLABOT_POLICIES="+policies, "SLABOT_DB="+filepath.Join(t.TempDir(), "slabot.db"),
 		"SLABOT_LOG_LEVEL=warn", "SLABOT_LOG_FORMAT=text")
@@ -175,4 +152,27 @@ func TestOnceLogsAMissingProject(t *testing.T) {
 	if is, _ := sites.jira.Issue(key); is.Fields["First response due"] == nil {
 		t.Errorf("%s has no deadline: SAN was not polled", key)
 	}
+}
+
+// shippedPoliciesWith is a directory with the shipped policies, one of
+// them (name) edited: old replaced by new once; the edit must apply.
+func shippedPoliciesWith(t *testing.T, name, old, new string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, n := range []string{"botron", "hydra", "b2bee", "sanarise"} {
+		b, err := os.ReadFile("../../deploy/policies/" + n + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == name {
+			if !bytes.Contains(b, []byte(old)) {
+				t.Fatalf("%s.yaml has no %q to edit", n, old)
+			}
+			b = bytes.Replace(b, []byte(old), []byte(new), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n+".yaml"), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -84,3 +84,27 @@ func (s *testSites) searches() int {
 	}
 	return n
 }
+
+// slabotComments counts the comments slabot wrote to Jira (those carrying
+// its "[slabot:...]" marker) and fails t for any written twice to one
+// issue.
+func (s *testSites) slabotComments(t *testing.T) int {
+	t.Helper()
+	n := 0
+	for _, key := range s.jira.IssueKeys() {
+		is, _ := s.jira.Issue(key)
+		seen := map[string]bool{}
+		for _, c := range is.Comments {
+			i := strings.Index(c.Body, "[slabot:")
+			if i < 0 {
+				continue
+			}
+			n++
+			if seen[c.Body[i:]] {
+				t.Errorf("%s: comment %s written twice", key, c.Body[i:])
+			}
+			seen[c.Body[i:]] = true
+		}
+	}
+	return n
+}

@@ -41,12 +41,11 @@ const tsFresh = time.Hour
 type skewMeter struct {
 	clock clock.Clock
 
-	mu           sync.Mutex
-	fromDate     time.Duration
-	dateOK       bool
-	fromTS       time.Duration
-	tsAt         time.Time
-	measurements int
+	mu       sync.Mutex
+	fromDate time.Duration
+	dateOK   bool
+	fromTS   time.Duration
+	tsAt     time.Time
 }
 
 // observeDate records a Date header's measure of a request made between
@@ -61,7 +60,6 @@ func (m *skewMeter) observeDate(header string, sent, got time.Time) {
 	skew := at.Add(500 * time.Millisecond).Sub(midpoint(sent, got))
 	m.mu.Lock()
 	m.fromDate, m.dateOK = skew, true
-	m.measurements++
 	m.mu.Unlock()
 }
 
@@ -74,7 +72,6 @@ func (m *skewMeter) observeTS(ts string, sent, got time.Time) {
 	}
 	m.mu.Lock()
 	m.fromTS, m.tsAt = at.Sub(midpoint(sent, got)), got
-	m.measurements++
 	m.mu.Unlock()
 }
 
