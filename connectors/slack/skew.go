@@ -46,6 +46,7 @@ type skewMeter struct {
 	dateOK   bool
 	fromTS   time.Duration
 	tsAt     time.Time
+	probed   bool // auth.test was asked to measure (slackTime): once
 }
 
 // observeDate records a Date header's measure of a request made between
@@ -83,6 +84,16 @@ func (m *skewMeter) skew() (time.Duration, bool) {
 		return m.fromTS, true
 	}
 	return m.fromDate, m.dateOK
+}
+
+// probe reports whether this is the first call: auth.test is asked to
+// measure once, not before every look-up while Slack sends no Date.
+func (m *skewMeter) probe() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	first := !m.probed
+	m.probed = true
+	return first
 }
 
 func midpoint(a, b time.Time) time.Time { return a.Add(b.Sub(a) / 2) }
@@ -128,8 +139,10 @@ func (c *Client) ClockSkew() (time.Duration, bool) { return c.skew.skew() }
 // slackTime turns an instant of this host's clock into Slack's, measuring
 // first (auth.test) when nothing has been measured yet.
 func (c *Client) slackTime(ctx context.Context, t time.Time) time.Time {
-	if _, ok := c.skew.skew(); !ok {
-		_, _ = c.api.AuthTestContext(ctx) // its Date header is the measure; an error leaves the instant as it is
+	if _, ok := c.skew.skew(); !ok && c.skew.probe() {
+		// Its Date header is the measure; an error leaves the instant as
+		// it is, and every later answer measures anyway: asked once.
+		_, _ = c.api.AuthTestContext(ctx)
 	}
 	if d, ok := c.skew.skew(); ok {
 		return t.Add(d)
